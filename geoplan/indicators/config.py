@@ -1,0 +1,37 @@
+"""Scenario section: parameters of the overlay indicators."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from geoplan._base import ScenarioModel
+
+__all__ = ["IndicatorConfig"]
+
+
+class IndicatorConfig(ScenarioModel):
+    """Parameters for per-village and per-commune indicators."""
+
+    village_buffer_m: float = Field(
+        default=500.0, gt=0, description="Radius of the area around a village point used for shares and terrain statistics."
+    )
+    high_landslide_level: int = Field(
+        default=4, ge=1, le=5, description="Lowest landslide level counted as 'high' (4 = high, 5 = very high)."
+    )
+    border_belt_m: float = Field(
+        default=5000.0, gt=0, description="Width of the border belt measured from the border line."
+    )
+    speeds_kmh: dict[str, float] = Field(
+        default_factory=lambda: {
+            "national": 50.0,
+            "provincial": 40.0,
+            "district": 30.0,
+            "commune": 20.0,
+            "track": 10.0,
+            "offroad": 3.0,
+        },
+        description="Travel speed per road class and off road (km/h) for the friction surface.",
+    )
+    friction_resolution_m: float = Field(
+        default=250.0, gt=0, description="Cell size of the travel-time friction surface."
+    )

@@ -1,0 +1,62 @@
+"""Scenario section describing one input layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from geoplan._base import ScenarioModel
+
+__all__ = ["LayerSpec", "LayersSpec"]
+
+
+class LayerSpec(ScenarioModel):
+    """Where one input layer lives and how to read it."""
+
+    path: Path = Field(description="File path, relative to the scenario file.")
+    layer: str | None = Field(
+        default=None, description="Layer name inside a multi-layer file (GeoPackage, KML)."
+    )
+    crs: str | None = Field(
+        default=None,
+        description=(
+            "CRS to assume when the file has none or a wrong one: 'EPSG:9216', "
+            "'vn2000-tm3:kontum', 'vn2000-utm:48'..."
+        ),
+    )
+    encoding: str | None = Field(
+        default=None,
+        description="Text encoding of the attributes (e.g. 'cp1258', 'tcvn3', 'vni'); detected if omitted.",
+    )
+    fields: dict[str, str] = Field(
+        default_factory=dict,
+        description="Canonical field name -> source column name, for columns not recognised automatically.",
+    )
+
+
+class LayersSpec(ScenarioModel):
+    """The scenario's input layers; only communes and villages are required."""
+
+    communes: LayerSpec = Field(description="Commune polygons with commune attributes.")
+    villages: LayerSpec = Field(description="Village points (or polygons) with household data.")
+    districts: LayerSpec | None = Field(
+        default=None, description="District polygons; dissolved from communes when omitted."
+    )
+    province: LayerSpec | None = Field(
+        default=None, description="Province outline; dissolved from communes when omitted."
+    )
+    landslide_zones: LayerSpec | None = Field(
+        default=None, description="Official landslide zoning polygons, field 'level' 1-5."
+    )
+    landslide_inventory: LayerSpec | None = Field(
+        default=None, description="Points of recorded landslides (for the susceptibility model)."
+    )
+    dem: LayerSpec | None = Field(default=None, description="Elevation raster in metres.")
+    rainfall: LayerSpec | None = Field(default=None, description="Optional rainfall raster.")
+    forest: LayerSpec | None = Field(
+        default=None, description="Forest polygons, field 'forest_type' special_use/protective/production."
+    )
+    border: LayerSpec | None = Field(default=None, description="National border line(s).")
+    roads: LayerSpec | None = Field(default=None, description="Road lines, field 'road_class'.")
+    rivers: LayerSpec | None = Field(default=None, description="River lines.")

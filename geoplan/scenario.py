@@ -1,0 +1,139 @@
+"""The typed scenario: one YAML file that states data, parameters, weights and outputs.
+
+Each section's model lives beside the code it configures (``geoplan.io.spec``,
+``geoplan.indicators.config``, ``geoplan.scoring.config``...); this module
+composes them into :class:`Scenario` and loads YAML files into it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import Field, ValidationError, field_validator
+
+from geoplan._base import ScenarioModel
+from geoplan.errors import ScenarioError
+from geoplan.hazard.config import SusceptibilityConfig
+from geoplan.indicators.config import IndicatorConfig
+from geoplan.io.spec import LayerSpec, LayersSpec
+from geoplan.plan.config import PlanConfig
+from geoplan.render.config import OutputConfig
+from geoplan.scoring.config import ScoringConfig
+
+__all__ = ["Scenario", "load_scenario", "scenario_json_schema"]
+
+
+class Scenario(ScenarioModel):
+    """A complete, validated geoplan scenario."""
+
+    name: str = Field(description="Short name; the default output folder is maps/<name>/.")
+    title: str = Field(default="", description="Title shown on maps and reports.")
+    description: str = Field(default="", description="What this scenario is for.")
+    synthetic: bool = Field(
+        default=False, description="Marks synthetic demo data; maps then say so on their face."
+    )
+    crs: str = Field(
+        default="EPSG:3405",
+        description="Metric processing CRS; every layer is reprojected into it once, at load.",
+    )
+    layers: LayersSpec = Field(description="Input layers.")
+    indicators: IndicatorConfig = Field(default_factory=IndicatorConfig)
+    susceptibility: SusceptibilityConfig = Field(default_factory=SusceptibilityConfig)
+    scoring: ScoringConfig = Field(description="Priority tracks and weights.")
+    plan: PlanConfig = Field(default_factory=PlanConfig)
+    outputs: OutputConfig = Field(default_factory=OutputConfig)
+    source: Path | None = Field(
+        default=None, description="The YAML file this scenario was read from (set by load_scenario)."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_folder_safe(cls, value: str) -> str:
+        if not value or any(c in value for c in '/\\:*?"<>|') or value.startswith("."):
+            msg = f"name {value!r} must be usable as a folder name (no slashes or special characters)"
+            raise ValueError(msg)
+        return value
+
+    def layer_specs(self) -> dict[str, LayerSpec]:
+        """Return the layers that are given, by canonical layer name."""
+        return {
+            name: spec
+            for name in LayersSpec.model_fields
+            if (spec := getattr(self.layers, name)) is not None
+        }
+
+
+def _format_validation_error(path: Path, error: ValidationError) -> str:
+    lines = [f"{path}: the scenario is not valid:"]
+    for err in error.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check its spelling against `geoplan schema`)"
+        lines.append(f"  - {where}: {msg}")
+    return "\n".join(lines)
+
+
+def _resolve_paths(data: dict[str, Any], base: Path) -> None:
+    layers = data.get("layers")
+    if not isinstance(layers, dict):
+        return
+    for spec in layers.values():
+        if isinstance(spec, dict) and isinstance(spec.get("path"), str):
+            path = Path(spec["path"]).expanduser()
+            spec["path"] = str(path if path.is_absolute() else (base / path).resolve())
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file.
+
+    Relative layer paths are resolved against the scenario file's folder.
+
+    Parameters
+    ----------
+    path
+        The YAML file.
+
+    Returns
+    -------
+    Scenario
+        The frozen, validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing, is not YAML, or does not match the schema;
+        the message lists every problem with its key path.
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{path}: scenario file not found"
+        raise ScenarioError(msg)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        msg = f"{path}: not a readable YAML file: {exc}"
+        raise ScenarioError(msg) from exc
+    if not isinstance(data, dict):
+        msg = f"{path}: a scenario must be a YAML mapping (key: value), got {type(data).__name__}"
+        raise ScenarioError(msg)
+    _resolve_paths(data, path.resolve().parent)
+    data["source"] = str(path.resolve())
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_format_validation_error(path, exc)) from exc
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """Return the JSON Schema of scenario files (for editor autocompletion)."""
+    return Scenario.model_json_schema()
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """Return a SHA-256 of the scenario's content (paths included, source excluded)."""
+    payload = scenario.model_dump_json(exclude={"source"}).encode()
+    return hashlib.sha256(payload).hexdigest()
