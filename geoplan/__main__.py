@@ -1,0 +1,5 @@
+"""Allow ``python -m geoplan``."""
+
+from geoplan.cli import main
+
+main()

@@ -1,0 +1,214 @@
+"""Chain the stages: load → indicators → score → plan.
+
+Rendering is separate (:func:`geoplan.render.write_outputs`), so a caller can
+inspect a :class:`PlanResult` in Python without writing anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import platform
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from geoplan.scenario import Scenario, scenario_hash
+
+__all__ = ["PlanResult", "run"]
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+_VERSIONED_PACKAGES = (
+    "geoplan",
+    "numpy",
+    "pandas",
+    "geopandas",
+    "shapely",
+    "pyogrio",
+    "pyproj",
+    "rasterio",
+    "folium",
+    "scikit-learn",
+    "scipy",
+    "exactextract",
+    "mapclassify",
+)
+
+
+@dataclass
+class PlanResult:
+    """Everything one run computed, ready to render.
+
+    Attributes
+    ----------
+    scenario
+        The scenario that was run.
+    layers
+        The validated input layers (:class:`geoplan.io.Layers`).
+    indicators
+        Per-village, per-commune and per-district indicators
+        (:class:`geoplan.indicators.Indicators`).
+    scoring
+        Scores, ranks, classes and reasons per track
+        (:class:`geoplan.scoring.ScoringResult`).
+    plan
+        Resettlement sites, budget allocation and targets
+        (:class:`geoplan.plan.PlanOutcome`), or ``None`` when disabled.
+    timings
+        Seconds spent per stage.
+    inputs
+        SHA-256 of every input file, by path.
+    versions
+        Versions of geoplan and its main dependencies.
+    """
+
+    scenario: Scenario
+    layers: Any
+    indicators: Any
+    scoring: Any
+    plan: Any
+    timings: dict[str, float] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def run_info(self) -> dict[str, Any]:
+        """Return the content of ``run.json``: scenario, hashes, versions, timings, counts."""
+        villages_in = len(self.layers.villages)
+        scored = self.scoring.villages
+        eligible = {
+            track: int(scored[f"{track}_eligible"].fillna(False).astype(bool).sum())
+            for track in self.scenario.scoring.tracks
+            if f"{track}_eligible" in scored
+        }
+        return {
+            "geoplan": self.versions.get("geoplan", ""),
+            "scenario": {
+                "name": self.scenario.name,
+                "title": self.scenario.title,
+                "source": str(self.scenario.source) if self.scenario.source else None,
+                "sha256": scenario_hash(self.scenario),
+                "content": self.scenario.model_dump(mode="json", exclude={"source"}),
+            },
+            "inputs": self.inputs,
+            "versions": self.versions,
+            "platform": {"python": platform.python_version(), "machine": platform.machine()},
+            "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+            "counts": {
+                "communes_in": len(self.layers.communes),
+                "communes_out": len(self.scoring.communes),
+                "villages_in": villages_in,
+                "villages_out": len(scored),
+                "eligible": eligible,
+            },
+            "issues": [issue.to_dict() for issue in self.layers.report.issues]
+            + [issue.to_dict() for issue in getattr(self.scoring, "issues", [])],
+        }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def input_hashes(scenario: Scenario) -> dict[str, str]:
+    """Return the SHA-256 of every input file the scenario names.
+
+    Shapefiles are hashed with their sidecar files (``.dbf``, ``.shx``,
+    ``.prj``, ``.cpg``), since those carry the attributes and the CRS.
+    """
+    hashes: dict[str, str] = {}
+    for spec in scenario.layer_specs().values():
+        path = Path(spec.path)
+        candidates = [path]
+        if path.suffix.lower() == ".shp":
+            candidates += [path.with_suffix(s) for s in (".dbf", ".shx", ".prj", ".cpg")]
+        for candidate in candidates:
+            if candidate.is_file() and str(candidate) not in hashes:
+                hashes[str(candidate)] = _sha256(candidate)
+    return dict(sorted(hashes.items()))
+
+
+def package_versions() -> dict[str, str]:
+    """Return the installed versions of geoplan and its main dependencies."""
+    versions: dict[str, str] = {}
+    for name in _VERSIONED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+@contextmanager
+def _stage(name: str, timings: dict[str, float], progress: Progress | None) -> Iterator[None]:
+    if progress is not None:
+        progress(name)
+    logger.info("stage %s", name)
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = time.perf_counter() - start
+
+
+def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
+    """Run a scenario from its input layers to a plan, without writing anything.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario, e.g. from :func:`geoplan.load_scenario`.
+    progress
+        Called with the name of each stage as it starts (the CLI prints it).
+
+    Returns
+    -------
+    PlanResult
+        Layers, indicators, scores, the plan, timings, input hashes and
+        versions; pass it to :func:`geoplan.write_outputs`.
+
+    Raises
+    ------
+    GeoplanError
+        Any of its subclasses, with a message naming the file, layer, row
+        and field at fault.
+    """
+    # Imported here so that `geoplan --help` and scenario checks stay fast.
+    from geoplan.indicators import compute_indicators
+    from geoplan.io import load_layers
+    from geoplan.plan import make_plan
+    from geoplan.scoring import score_tracks
+
+    timings: dict[str, float] = {}
+    with _stage("load and validate layers", timings, progress):
+        inputs = input_hashes(scenario)
+        layers = load_layers(scenario)
+    with _stage("indicators and hazard model", timings, progress):
+        indicators = compute_indicators(layers, scenario)
+    with _stage("scoring", timings, progress):
+        scoring = score_tracks(indicators, scenario)
+    plan = None
+    if scenario.plan.enabled:
+        with _stage("sites, budget and targets", timings, progress):
+            plan = make_plan(indicators, scoring, scenario, layers=layers)
+    return PlanResult(
+        scenario=scenario,
+        layers=layers,
+        indicators=indicators,
+        scoring=scoring,
+        plan=plan,
+        timings=timings,
+        inputs=inputs,
+        versions=package_versions(),
+    )
