@@ -146,7 +146,7 @@ _lang_option = click.option(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="geoplan")
 def cli() -> None:
-    """Priority rankings and offline maps for the National Target Programmes.
+    r"""Priority rankings and offline maps for the National Target Programmes.
 
     Turns spatial layers (communes, villages, landslide zones, DEM, forest,
     border, roads, rivers) into resettlement, infrastructure and investment
@@ -204,7 +204,9 @@ def run_command(
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings (and no errors).")
 @_common_options
 @_handle_errors
-def check(paths: tuple[Path, ...], json_path: Path | None, strict: bool, quiet: bool, debug: bool) -> None:
+def check(
+    paths: tuple[Path, ...], json_path: Path | None, strict: bool, quiet: bool, debug: bool
+) -> None:
     """Validate a scenario or bare layer files without writing outputs.
 
     Lists every problem at once (file, layer, row, field) and the repairs
@@ -246,7 +248,13 @@ def compare(
     for path in (scenario_a, scenario_b):
         scenario = load_scenario(path)
         console.step(f"running {path}")
-        results.append(run(scenario.model_copy(update={"plan": scenario.plan.model_copy(update={"enabled": False})})))
+        results.append(
+            run(
+                scenario.model_copy(
+                    update={"plan": scenario.plan.model_copy(update={"enabled": False})}
+                )
+            )
+        )
     changes = compare_scores(results[0].scoring, results[1].scoring)
     if csv_path is not None:
         changes.to_csv(csv_path, index=False)

@@ -46,14 +46,17 @@ class Scenario(ScenarioModel):
     plan: PlanConfig = Field(default_factory=PlanConfig)
     outputs: OutputConfig = Field(default_factory=OutputConfig)
     source: Path | None = Field(
-        default=None, description="The YAML file this scenario was read from (set by load_scenario)."
+        default=None,
+        description="The YAML file this scenario was read from (set by load_scenario).",
     )
 
     @field_validator("name")
     @classmethod
     def _name_is_folder_safe(cls, value: str) -> str:
         if not value or any(c in value for c in '/\\:*?"<>|') or value.startswith("."):
-            msg = f"name {value!r} must be usable as a folder name (no slashes or special characters)"
+            msg = (
+                f"name {value!r} must be usable as a folder name (no slashes or special characters)"
+            )
             raise ValueError(msg)
         return value
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _paths import DEMO_SCENARIO
 from click.testing import CliRunner
-
-ROOT = Path(__file__).resolve().parents[1]
-DEMO_SCENARIO = ROOT / "scenarios" / "kontum-2025.yaml"
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from _paths import DEMO_SCENARIO
 
 from geoplan import load_scenario
 from geoplan.errors import GeoplanError, ScenarioError
 from geoplan.scenario import scenario_hash, scenario_json_schema
-
-from .conftest import DEMO_SCENARIO
 
 MINIMAL = {
     "name": "mini",
@@ -87,7 +86,7 @@ def test_every_problem_is_listed_at_once(tmp_path):
 def test_non_mapping_or_broken_yaml(tmp_path, text):
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(ScenarioError, match="bad.yaml"):
+    with pytest.raises(ScenarioError, match=r"bad\.yaml"):
         load_scenario(path)
 
 
