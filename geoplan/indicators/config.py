@@ -13,10 +13,17 @@ class IndicatorConfig(ScenarioModel):
     """Parameters for per-village and per-commune indicators."""
 
     village_buffer_m: float = Field(
-        default=500.0, gt=0, description="Radius of the area around a village point used for shares and terrain statistics."
+        default=500.0,
+        gt=0,
+        description=(
+            "Radius of the area around a village point used for shares and terrain statistics."
+        ),
     )
     high_landslide_level: int = Field(
-        default=4, ge=1, le=5, description="Lowest landslide level counted as 'high' (4 = high, 5 = very high)."
+        default=4,
+        ge=1,
+        le=5,
+        description="Lowest landslide level counted as 'high' (4 = high, 5 = very high).",
     )
     border_belt_m: float = Field(
         default=5000.0, gt=0, description="Width of the border belt measured from the border line."
@@ -34,4 +41,33 @@ class IndicatorConfig(ScenarioModel):
     )
     friction_resolution_m: float = Field(
         default=250.0, gt=0, description="Cell size of the travel-time friction surface."
+    )
+    landcover_speed_factor: dict[str, float] = Field(
+        default_factory=lambda: {"special_use": 0.6, "protective": 0.7, "production": 0.85},
+        description=(
+            "Multiplier of the off-road speed inside each forest type (1 = no effect); "
+            "off-road speed is also reduced on slopes by Tobler's hiking function."
+        ),
+    )
+    border_commune_tolerance_m: float = Field(
+        default=1000.0,
+        ge=0,
+        description=(
+            "A commune whose polygon lies within this distance of the border line is a border "
+            "commune (used only where the communes layer gives no is_border value)."
+        ),
+    )
+    hazard_flag_share: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description=(
+            "Flag a village for hazard review when at least this share of its area is "
+            "high/very-high."
+        ),
+    )
+    hazard_flag_distance_m: float = Field(
+        default=200.0,
+        ge=0,
+        description="Flag a village for hazard review when a high/very-high zone is this close.",
     )

@@ -1,0 +1,253 @@
+"""Conditioning factors of the susceptibility model, on the DEM grid.
+
+Factors that need the whole raster (wetness index, distances, forest type,
+rainfall) are computed once as float32 arrays; the local terrain derivatives
+are recomputed per row window, so the full stack of factors never sits in
+memory at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+from rasterio import features, warp
+from rasterio.enums import Resampling
+from scipy import ndimage
+
+from geoplan.errors import ModelError
+from geoplan.hazard.grid import RasterLike, cell_size_m, row_windows, to_pyproj
+from geoplan.hazard.terrain import (
+    TERRAIN_FACTORS,
+    relief_window_px,
+    terrain_window,
+    wetness_index,
+)
+
+__all__ = ["ALL_FACTORS", "FactorStack", "build_factor_stack", "rasterize_mask"]
+
+#: Factor names a scenario may list; "forest" expands to one 0/1 column per type.
+ALL_FACTORS = (*TERRAIN_FACTORS, "twi", "dist_river", "dist_road", "forest", "rainfall")
+FOREST_CODES = {"special_use": 1, "protective": 2, "production": 3}
+
+
+@dataclass
+class FactorStack:
+    """The factor rasters on one grid, read window by window.
+
+    Parameters
+    ----------
+    dem
+        Elevations (float64, ``NaN`` nodata).
+    transform, crs
+        The DEM grid.
+    mask
+        Cells to model (inside the study area, valid DEM).
+    names
+        Output factor columns, in order.
+    relief_px
+        Side of the local relief window.
+    global_layers
+        Precomputed whole-grid factors (name -> float32 array).
+    """
+
+    dem: np.ndarray
+    transform: Any
+    crs: Any
+    mask: np.ndarray
+    names: list[str]
+    relief_px: int
+    global_layers: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Rows and columns of the grid."""
+        return (int(self.dem.shape[0]), int(self.dem.shape[1]))
+
+    def window(self, r0: int, r1: int) -> np.ndarray:
+        """Return the factors of rows ``r0:r1`` as float32 ``(len(names), r1 - r0, cols)``."""
+        terrain = tuple(n for n in self.names if n in TERRAIN_FACTORS)
+        local = (
+            terrain_window(
+                self.dem, self.transform, self.crs, r0, r1,
+                relief_px=self.relief_px, factors=terrain,
+            )
+            if terrain
+            else {}
+        )  # fmt: skip
+        out = np.empty((len(self.names), r1 - r0, self.shape[1]), dtype=np.float32)
+        for k, name in enumerate(self.names):
+            if name in local:
+                out[k] = local[name]
+            elif name.startswith("forest_"):
+                code = FOREST_CODES[name.removeprefix("forest_")]
+                out[k] = self.global_layers["forest"][r0:r1] == code
+            else:
+                out[k] = self.global_layers[name][r0:r1]
+        return out
+
+    def windows(self, rows: int) -> Iterator[tuple[int, int, np.ndarray]]:
+        """Yield ``(r0, r1, factors)`` for consecutive row windows."""
+        for r0, r1 in row_windows(self.shape[0], rows):
+            yield r0, r1, self.window(r0, r1)
+
+    def sample(self, rows: np.ndarray, cols: np.ndarray, window_rows: int) -> np.ndarray:
+        """Return the factors at cells ``(rows, cols)`` as ``(n, len(names))`` float32."""
+        out = np.empty((len(rows), len(self.names)), dtype=np.float32)
+        order = np.argsort(rows, kind="stable")
+        sorted_rows = rows[order]
+        for r0, r1 in row_windows(self.shape[0], window_rows):
+            lo, hi = np.searchsorted(sorted_rows, [r0, r1])
+            if lo == hi:
+                continue
+            sel = order[lo:hi]
+            block = self.window(r0, r1)
+            out[sel] = block[:, rows[sel] - r0, cols[sel]].T
+        return out
+
+
+def rasterize_mask(
+    area: gpd.GeoDataFrame | gpd.GeoSeries, transform: Any, crs: Any, shape: tuple[int, int]
+) -> np.ndarray:
+    """Return the cells whose centre falls in ``area`` (reprojected to the grid CRS)."""
+    geoms = area.to_crs(to_pyproj(crs)).geometry if area.crs is not None else area.geometry
+    shapes = [g for g in geoms if g is not None and not g.is_empty]
+    if not shapes:
+        return np.zeros(shape, dtype=bool)
+    return features.geometry_mask(shapes, out_shape=shape, transform=transform, invert=True)
+
+
+def _distance_raster(
+    lines: gpd.GeoDataFrame, transform: Any, crs: Any, shape: tuple[int, int]
+) -> np.ndarray:
+    """Metres from each cell to the nearest line cell (Euclidean transform on the grid).
+
+    For a geographic grid the cell size is taken at the grid's mean latitude;
+    over a province (a degree or two of latitude) that is within ~1-2 %.
+    """
+    geoms = [g for g in lines.to_crs(to_pyproj(crs)).geometry if g is not None and not g.is_empty]
+    if not geoms:
+        return np.full(shape, np.nan, dtype=np.float32)
+    burned = features.rasterize(
+        [(g, 1) for g in geoms], out_shape=shape, transform=transform, fill=0,
+        all_touched=True, dtype="uint8",
+    )  # fmt: skip
+    dx, dy = cell_size_m(transform, crs, shape[0])
+    dist = ndimage.distance_transform_edt(
+        burned == 0, sampling=(float(np.mean(dy)), float(np.mean(dx)))
+    )
+    return np.asarray(dist, dtype=np.float32)
+
+
+def build_factor_stack(
+    dem: RasterLike,
+    layers: Any,
+    *,
+    area: gpd.GeoDataFrame,
+    factors: Sequence[str] | None,
+    relief_radius_m: float,
+) -> FactorStack:
+    """Prepare the factor rasters for the model.
+
+    Parameters
+    ----------
+    dem
+        The DEM (any CRS, metres of elevation).
+    layers
+        Layers-like object; ``rivers``, ``roads``, ``forest``, ``rainfall`` are used
+        when present.
+    area
+        Study area polygons (province or communes), in any CRS.
+    factors
+        Factor names from :data:`ALL_FACTORS`; ``None`` selects every factor
+        whose input exists.
+    relief_radius_m
+        Radius of the local relief window.
+
+    Returns
+    -------
+    FactorStack
+        Ready to sample and to predict from.
+
+    Raises
+    ------
+    ModelError
+        If a requested factor's layer is missing or a name is unknown.
+    """
+    values = np.asarray(dem.array, dtype=np.float64)
+    shape = (int(values.shape[0]), int(values.shape[1]))
+    available = {
+        "dist_river": getattr(layers, "rivers", None) is not None,
+        "dist_road": getattr(layers, "roads", None) is not None,
+        "forest": getattr(layers, "forest", None) is not None,
+        "rainfall": getattr(layers, "rainfall", None) is not None,
+    }
+    if factors is None:
+        chosen = [f for f in ALL_FACTORS if available.get(f, True)]
+    else:
+        unknown = [f for f in factors if f not in ALL_FACTORS]
+        missing = [f for f in factors if not available.get(f, True)]
+        if unknown or missing:
+            parts = []
+            if unknown:
+                parts.append(f"unknown factor(s) {unknown}; choose from {list(ALL_FACTORS)}")
+            if missing:
+                parts.append(f"factor(s) {missing} need a layer that the scenario does not give")
+            msg = "susceptibility.factors: " + "; ".join(parts)
+            raise ModelError(msg)
+        chosen = list(dict.fromkeys(factors))
+    names: list[str] = []
+    for name in chosen:
+        if name == "forest":
+            names.extend(f"forest_{kind}" for kind in FOREST_CODES)
+        else:
+            names.append(name)
+    global_layers: dict[str, np.ndarray] = {}
+    if "twi" in chosen:
+        global_layers["twi"] = wetness_index(values, dem.transform, dem.crs)
+    if "dist_river" in chosen:
+        global_layers["dist_river"] = _distance_raster(layers.rivers, dem.transform, dem.crs, shape)
+    if "dist_road" in chosen:
+        global_layers["dist_road"] = _distance_raster(layers.roads, dem.transform, dem.crs, shape)
+    if "forest" in chosen:
+        forest = layers.forest.to_crs(to_pyproj(dem.crs))
+        shapes = [
+            (geom, FOREST_CODES[kind])
+            for kind in ("production", "protective", "special_use")  # special-use drawn last
+            for geom in forest.geometry[forest["forest_type"] == kind]
+            if geom is not None and not geom.is_empty
+        ]
+        global_layers["forest"] = (
+            features.rasterize(shapes, out_shape=shape, transform=dem.transform, fill=0,
+                               dtype="uint8")
+            if shapes
+            else np.zeros(shape, dtype=np.uint8)
+        )  # fmt: skip
+    if "rainfall" in chosen:
+        rain = layers.rainfall
+        grid = np.full(shape, np.nan, dtype=np.float32)
+        warp.reproject(
+            np.asarray(rain.array, dtype=np.float32),
+            grid,
+            src_transform=rain.transform,
+            src_crs=to_pyproj(rain.crs).to_wkt(),
+            src_nodata=np.nan,
+            dst_transform=dem.transform,
+            dst_crs=to_pyproj(dem.crs).to_wkt(),
+            dst_nodata=np.nan,
+            resampling=Resampling.bilinear,
+        )
+        global_layers["rainfall"] = grid
+    mask = rasterize_mask(area, dem.transform, dem.crs, shape) & ~np.isnan(values)
+    return FactorStack(
+        dem=values,
+        transform=dem.transform,
+        crs=dem.crs,
+        mask=mask,
+        names=names,
+        relief_px=relief_window_px(dem.transform, dem.crs, shape[0], relief_radius_m),
+        global_layers=global_layers,
+    )

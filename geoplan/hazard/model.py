@@ -1,0 +1,593 @@
+"""Landslide susceptibility: sampling, scikit-learn model, spatial CV, prediction, zones."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from rasterio import features, warp
+from rasterio.enums import Resampling
+from sklearn.base import ClassifierMixin, clone
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.inspection import permutation_importance
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GroupKFold, StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from geoplan.errors import ModelError
+from geoplan.hazard.factors import FactorStack, build_factor_stack
+from geoplan.hazard.grid import GridRaster, RasterLike, cell_area_m2, to_pyproj
+
+__all__ = [
+    "SusceptibilityResult",
+    "classify",
+    "fit_susceptibility",
+    "jenks_breaks",
+    "make_estimator",
+    "spatial_blocks",
+]
+
+logger = logging.getLogger(__name__)
+
+LEVELS = (1, 2, 3, 4, 5)
+
+
+@dataclass(frozen=True)
+class SusceptibilityResult:
+    """What :func:`fit_susceptibility` returns.
+
+    Parameters
+    ----------
+    model_card
+        JSON-serialisable description: factors, importances, cross-validated
+        AUCs (spatial and random), class breaks and areas, parameters, seed,
+        and ``truth_auc`` when a truth raster was given.
+    probability
+        Modelled probability (float32, ``NaN`` outside the study area) on the DEM grid.
+    levels
+        Levels 1-5 (uint8, 0 outside) on the same grid.
+    zones
+        Vectorised levels (column ``level``) in the scenario CRS.
+    disagreement
+        Polygons where the official zone level and the model level differ by
+        two classes or more (``official_level``, ``model_level``) in the
+        scenario CRS; empty when there are no official zones.
+    breaks
+        The four probability cut points between levels.
+    estimator
+        The fitted scikit-learn estimator.
+    factor_names
+        Column order of the estimator's input.
+    """
+
+    model_card: dict[str, Any]
+    probability: GridRaster
+    levels: GridRaster
+    zones: gpd.GeoDataFrame
+    disagreement: gpd.GeoDataFrame
+    breaks: tuple[float, ...]
+    estimator: Any = None
+    factor_names: tuple[str, ...] = ()
+
+    def level_of(self, probability: np.ndarray) -> np.ndarray:
+        """Return the level (1-5) of probabilities (0 for ``NaN``)."""
+        return classify(np.asarray(probability, dtype=float), self.breaks)
+
+
+_DEFAULTS: dict[str, dict[str, Any]] = {
+    "logistic": {"C": 1.0, "max_iter": 2000},
+    "random_forest": {
+        "n_estimators": 200,
+        "min_samples_leaf": 3,
+        "max_features": "sqrt",
+        "max_depth": 14,
+    },
+    "gradient_boosting": {"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 15},
+}
+
+
+def make_estimator(
+    kind: str,
+    *,
+    params: dict[str, Any] | None = None,
+    random_state: int = 0,
+    n_jobs: int | None = None,
+) -> ClassifierMixin:
+    """Return an unfitted classifier for ``kind``.
+
+    Parameters
+    ----------
+    kind
+        ``"logistic"`` (standardised features + logistic regression),
+        ``"random_forest"`` or ``"gradient_boosting"`` (histogram GBM).
+    params
+        Hyper-parameters overriding geoplan's defaults.
+    random_state
+        Seed.
+    n_jobs
+        Parallel jobs (random forest only).
+
+    Returns
+    -------
+    sklearn.base.ClassifierMixin
+        The estimator.
+
+    Raises
+    ------
+    ModelError
+        For an unknown kind or a parameter the estimator does not accept.
+    """
+    if kind not in _DEFAULTS:
+        msg = f"susceptibility.model: unknown model {kind!r}; choose from {sorted(_DEFAULTS)}"
+        raise ModelError(msg)
+    settings = {**_DEFAULTS[kind], **(params or {})}
+    try:
+        if kind == "logistic":
+            return Pipeline(
+                [
+                    ("scale", StandardScaler()),
+                    ("model", LogisticRegression(random_state=random_state, **settings)),
+                ]
+            )
+        if kind == "random_forest":
+            return RandomForestClassifier(random_state=random_state, n_jobs=n_jobs, **settings)
+        return HistGradientBoostingClassifier(random_state=random_state, **settings)
+    except TypeError as exc:
+        msg = f"susceptibility.params: {exc}; check the parameter names for model {kind!r}"
+        raise ModelError(msg) from exc
+
+
+def spatial_blocks(x: np.ndarray, y: np.ndarray, block_size: float) -> np.ndarray:
+    """Return an integer block id per point for square blocks of side ``block_size``."""
+    bx = np.floor(np.asarray(x) / block_size).astype(np.int64)
+    by = np.floor(np.asarray(y) / block_size).astype(np.int64)
+    return (bx - bx.min()) * (by.max() - by.min() + 1) + (by - by.min())
+
+
+def jenks_breaks(values: np.ndarray, k: int = 5) -> np.ndarray:
+    """Fisher-Jenks natural breaks: the ``k - 1`` cut points minimising within-class variance.
+
+    Exact dynamic programme, vectorised over candidate class starts; meant for a
+    sample of a few thousand values.
+
+    Parameters
+    ----------
+    values
+        1-D values (``NaN`` ignored).
+    k
+        Number of classes.
+
+    Returns
+    -------
+    numpy.ndarray
+        Increasing cut points, length ``k - 1``; a value ``v`` is in class
+        ``searchsorted(cuts, v, side="right")``.
+    """
+    v = np.sort(np.asarray(values, dtype=np.float64)[~np.isnan(values)])
+    n = v.size
+    if n < k:
+        msg = f"natural breaks need at least {k} values, got {n}"
+        raise ModelError(msg)
+    s1 = np.concatenate([[0.0], np.cumsum(v)])
+    s2 = np.concatenate([[0.0], np.cumsum(v * v)])
+    idx = np.arange(n + 1)
+    # ssd(a, b): sum of squared deviations of v[a:b]; matrix over starts a and ends b.
+    a = idx[:, None]
+    b = idx[None, :]
+    cnt = (b - a).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ssd = (s2[b] - s2[a]) - (s1[b] - s1[a]) ** 2 / cnt
+    ssd[cnt <= 0] = np.inf
+    cost = ssd[0].copy()  # one class covering v[0:b]
+    back = np.zeros((k, n + 1), dtype=np.int64)
+    for j in range(1, k):
+        total = cost[:, None] + ssd  # previous classes end at a, this one is v[a:b]
+        back[j] = np.argmin(total, axis=0)
+        cost = total[back[j], idx]
+    cuts = []
+    end = n
+    for j in range(k - 1, 0, -1):
+        start = int(back[j][end])
+        cuts.append((v[start - 1] + v[start]) / 2.0)
+        end = start
+    return np.array(sorted(cuts))
+
+
+def classify(probability: np.ndarray, breaks: tuple[float, ...] | np.ndarray) -> np.ndarray:
+    """Return levels 1-5 (uint8) for probabilities, 0 where ``NaN``."""
+    p = np.asarray(probability)
+    levels = (np.searchsorted(np.asarray(breaks), p, side="right") + 1).astype(np.uint8)
+    levels[np.isnan(p)] = 0
+    return levels
+
+
+def _class_breaks(sample: np.ndarray, method: str) -> np.ndarray:
+    if method == "quantiles":
+        return np.quantile(sample, [0.2, 0.4, 0.6, 0.8])
+    return jenks_breaks(sample, 5)
+
+
+def _cell_xy(transform: Any, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = transform.c + transform.a * (cols + 0.5)
+    y = transform.f + transform.e * (rows + 0.5)
+    return x, y
+
+
+def _auc(y: np.ndarray, score: np.ndarray, weight: np.ndarray | None = None) -> float | None:
+    if len(np.unique(y)) < 2:
+        return None
+    return float(roc_auc_score(y, score, sample_weight=weight))
+
+
+def _cross_validate(
+    estimator: ClassifierMixin,
+    x: np.ndarray,
+    y: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+) -> list[float | None]:
+    aucs: list[float | None] = []
+    for train, test in splits:
+        if len(np.unique(y[train])) < 2:
+            aucs.append(None)
+            continue
+        model = clone(estimator).fit(x[train], y[train])
+        aucs.append(_auc(y[test], model.predict_proba(x[test])[:, 1]))
+    return aucs
+
+
+def _mean(values: list[float | None]) -> float | None:
+    good = [v for v in values if v is not None]
+    return float(np.mean(good)) if good else None
+
+
+def _vectorise(
+    codes: np.ndarray, transform: Any, crs: Any, target_crs: Any, min_pixels: int
+) -> gpd.GeoDataFrame:
+    """Polygons of equal non-zero codes, small patches sieved into their neighbours."""
+    raster = codes.astype(np.int32)
+    if min_pixels > 1:
+        raster = features.sieve(raster, size=min_pixels, mask=raster > 0)
+    shapes = list(features.shapes(raster, mask=raster > 0, transform=transform, connectivity=4))
+    geoms = [shapely.geometry.shape(g) for g, _ in shapes]
+    values = np.array([int(v) for _, v in shapes], dtype=np.int32)
+    frame = gpd.GeoDataFrame({"code": values}, geometry=geoms, crs=to_pyproj(crs))
+    if target_crs is not None:
+        frame = frame.to_crs(target_crs)
+    return frame
+
+
+def _empty_disagreement(crs: Any) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"official_level": pd.Series(dtype=int), "model_level": pd.Series(dtype=int)},
+        geometry=gpd.GeoSeries([], crs=crs),
+        crs=crs,
+    )
+
+
+def _official_levels(
+    zones: gpd.GeoDataFrame, transform: Any, crs: Any, shape: tuple[int, int]
+) -> np.ndarray:
+    zones = zones.assign(level=pd.to_numeric(zones["level"], errors="coerce"))
+    zones = zones[zones["level"].isin(LEVELS)].sort_values("level", kind="stable")
+    zones = zones.to_crs(to_pyproj(crs))
+    shapes = [(g, int(v)) for g, v in zip(zones.geometry, zones["level"], strict=True)
+              if g is not None and not g.is_empty]  # fmt: skip
+    if not shapes:
+        return np.zeros(shape, dtype=np.uint8)
+    return features.rasterize(shapes, out_shape=shape, transform=transform, fill=0, dtype="uint8")
+
+
+def _read_truth(path: Path, stack: FactorStack, scale: float) -> np.ndarray:
+    """Truth probability on the DEM grid, read through ``geoplan.io`` (the only file reader)."""
+    from geoplan import io as gio
+
+    reader = getattr(gio, "read_raster", None)
+    if reader is None:
+        msg = "geoplan.io.read_raster is not available; cannot read the truth raster"
+        raise ModelError(msg)
+    truth = reader(path)
+    values = np.asarray(truth.array, dtype=np.float32) / np.float32(scale)
+    same = (
+        values.shape == stack.shape
+        and tuple(truth.transform) == tuple(stack.transform)
+        and to_pyproj(truth.crs) == to_pyproj(stack.crs)
+    )
+    if same:
+        return values
+    grid = np.full(stack.shape, np.nan, dtype=np.float32)
+    warp.reproject(
+        values, grid,
+        src_transform=truth.transform, src_crs=to_pyproj(truth.crs).to_wkt(), src_nodata=np.nan,
+        dst_transform=stack.transform, dst_crs=to_pyproj(stack.crs).to_wkt(), dst_nodata=np.nan,
+        resampling=Resampling.bilinear,
+    )  # fmt: skip
+    return grid
+
+
+def _truth_path(scenario: Any, truth: Path) -> Path:
+    if truth.is_absolute():
+        return truth
+    source = getattr(scenario, "source", None)
+    base = Path(source).parent if source else Path.cwd()
+    return (base / truth).resolve()
+
+
+def _native_importances(estimator: Any, names: list[str]) -> dict[str, float] | None:
+    model = estimator.named_steps["model"] if isinstance(estimator, Pipeline) else estimator
+    if hasattr(model, "feature_importances_"):
+        vals = np.asarray(model.feature_importances_, dtype=float)
+    elif hasattr(model, "coef_"):
+        vals = np.abs(np.asarray(model.coef_, dtype=float)).ravel()
+        vals = vals / vals.sum() if vals.sum() > 0 else vals
+    else:
+        return None
+    return {n: round(float(v), 6) for n, v in zip(names, vals, strict=True)}
+
+
+def fit_susceptibility(
+    layers: Any, scenario: Any, *, factors: list[str] | None = None
+) -> SusceptibilityResult | None:
+    """Fit, validate and apply the landslide susceptibility model.
+
+    Presences are the inventory points (one per DEM cell); absences are cells
+    drawn at random (seeded) inside the study area, farther than
+    ``absence_buffer_m`` from every recorded landslide.  Skill is measured by
+    spatial block cross-validation (blocks of ``block_size_m``, folds via
+    :class:`~sklearn.model_selection.GroupKFold`) and, for comparison, by
+    random stratified K-fold.  The final model is fitted on all samples and
+    applied to the DEM grid in row windows.
+
+    Parameters
+    ----------
+    layers
+        A :class:`geoplan.io.Layers`; needs ``dem`` and ``landslide_inventory``.
+    scenario
+        The scenario; uses ``scenario.susceptibility`` and ``scenario.crs``.
+    factors
+        Override of ``scenario.susceptibility.factors``.
+
+    Returns
+    -------
+    SusceptibilityResult or None
+        ``None`` when the model is disabled or the DEM or inventory is missing.
+
+    Raises
+    ------
+    ModelError
+        When there are too few landslides inside the DEM or a setting is invalid.
+    """
+    cfg = scenario.susceptibility
+    dem: RasterLike | None = getattr(layers, "dem", None)
+    inventory: gpd.GeoDataFrame | None = getattr(layers, "landslide_inventory", None)
+    if not cfg.enabled or dem is None or inventory is None or len(inventory) == 0:
+        return None
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    target_crs = getattr(scenario, "crs", None) or inventory.crs
+    area = getattr(layers, "province", None)
+    if area is None or len(area) == 0:
+        area = layers.communes
+    stack = build_factor_stack(
+        dem, layers, area=area, factors=factors if factors is not None else cfg.factors,
+        relief_radius_m=cfg.relief_radius_m,
+    )  # fmt: skip
+    timings["factors"] = time.perf_counter() - start
+    height, width = stack.shape
+    rng = np.random.default_rng(cfg.random_state)
+
+    # Presences: inventory cells inside the study area, one sample per cell.
+    inv = inventory[~(inventory.geometry.isna() | inventory.geometry.is_empty)]
+    inv_grid = inv.geometry.to_crs(to_pyproj(stack.crs))
+    inv_pts = shapely.point_on_surface(inv_grid.to_numpy())
+    inv_t = ~stack.transform
+    cols_f, rows_f = inv_t * (shapely.get_x(inv_pts), shapely.get_y(inv_pts))
+    rows_p = np.floor(rows_f).astype(np.int64)
+    cols_p = np.floor(cols_f).astype(np.int64)
+    inside = (rows_p >= 0) & (rows_p < height) & (cols_p >= 0) & (cols_p < width)
+    rows_p, cols_p = rows_p[inside], cols_p[inside]
+    ok = stack.mask[rows_p, cols_p]
+    cells_p = np.unique(rows_p[ok] * width + cols_p[ok])
+    n_pres = cells_p.size
+    if n_pres < 2 * cfg.folds:
+        msg = (
+            f"landslide_inventory: only {n_pres} landslide(s) fall on valid DEM cells inside the "
+            f"study area; at least {2 * cfg.folds} are needed for {cfg.folds}-fold validation"
+        )
+        raise ModelError(msg)
+
+    # Absences: random cells in the area, away from every recorded landslide.
+    n_abs = round(cfg.absence_ratio * n_pres)
+    candidates = np.flatnonzero(stack.mask.ravel())
+    candidates = candidates[~np.isin(candidates, cells_p)]
+    draw = rng.choice(candidates, size=min(candidates.size, max(4 * n_abs, 1000)), replace=False)
+    to_metric = pyproj.Transformer.from_crs(
+        to_pyproj(stack.crs), to_pyproj(target_crs), always_xy=True
+    )
+    dx, dy = _cell_xy(stack.transform, draw // width, draw % width)
+    mx, my = to_metric.transform(dx, dy)
+    inv_metric = inv.geometry.to_crs(to_pyproj(target_crs)).to_numpy()
+    if cfg.absence_buffer_m > 0:
+        tree = shapely.STRtree(inv_metric)
+        near, _ = tree.query(
+            shapely.points(mx, my), predicate="dwithin", distance=cfg.absence_buffer_m
+        )
+        far = np.ones(draw.size, dtype=bool)
+        far[near] = False
+        draw = draw[far]
+    cells_a = draw[:n_abs]
+    if cells_a.size < n_pres:
+        msg = (
+            f"only {cells_a.size} absence cells lie farther than {cfg.absence_buffer_m} m from "
+            "a recorded landslide; lower susceptibility.absence_buffer_m"
+        )
+        raise ModelError(msg)
+
+    cells = np.concatenate([cells_p, cells_a])
+    y = np.concatenate([np.ones(n_pres, dtype=np.int8), np.zeros(cells_a.size, dtype=np.int8)])
+    rows_s, cols_s = cells // width, cells % width
+    x = stack.sample(rows_s, cols_s, cfg.window_rows)
+    medians = np.nanmedian(x, axis=0)
+    medians = np.where(np.isnan(medians), 0.0, medians).astype(np.float32)
+    x = np.where(np.isnan(x), medians, x)
+    sx, sy = to_metric.transform(*_cell_xy(stack.transform, rows_s, cols_s))
+    timings["sampling"] = time.perf_counter() - start - sum(timings.values())
+
+    # Validation: spatial blocks versus random folds.
+    estimator = make_estimator(
+        cfg.model, params=dict(cfg.params), random_state=cfg.random_state, n_jobs=cfg.n_jobs
+    )
+    groups = spatial_blocks(np.asarray(sx), np.asarray(sy), cfg.block_size_m)
+    n_blocks = int(np.unique(groups).size)
+    n_folds = min(cfg.folds, n_blocks)
+    if n_folds < 2:
+        msg = (
+            f"susceptibility.block_size_m = {cfg.block_size_m} leaves {n_blocks} block(s) with "
+            "samples; use smaller blocks for spatial cross-validation"
+        )
+        raise ModelError(msg)
+    spatial_splits = list(GroupKFold(n_splits=n_folds).split(x, y, groups))
+    random_splits = list(
+        StratifiedKFold(n_splits=cfg.folds, shuffle=True, random_state=cfg.random_state).split(x, y)
+    )
+    spatial_aucs = _cross_validate(estimator, x, y, spatial_splits)
+    random_aucs = _cross_validate(estimator, x, y, random_splits)
+    timings["cross_validation"] = time.perf_counter() - start - sum(timings.values())
+
+    model = clone(estimator).fit(x, y)
+    perm = permutation_importance(
+        model, x, y, scoring="roc_auc", n_repeats=3, random_state=cfg.random_state
+    )
+    importances = {
+        n: round(float(v), 6) for n, v in zip(stack.names, perm.importances_mean, strict=True)
+    }
+    timings["fit"] = time.perf_counter() - start - sum(timings.values())
+
+    # Prediction in row windows.
+    probability = np.full(stack.shape, np.nan, dtype=np.float32)
+    for r0, r1, block in stack.windows(cfg.window_rows):
+        sel = stack.mask[r0:r1]
+        if not sel.any():
+            continue
+        values = block[:, sel].T
+        values = np.where(np.isnan(values), medians, values)
+        probability[r0:r1][sel] = model.predict_proba(values)[:, 1].astype(np.float32)
+    timings["prediction"] = time.perf_counter() - start - sum(timings.values())
+
+    valid = np.flatnonzero(stack.mask.ravel())
+    sample = probability.ravel()[
+        rng.choice(valid, size=min(valid.size, 3000 if cfg.classes == "natural_breaks" else 200000),
+                   replace=False)
+    ]  # fmt: skip
+    breaks = np.asarray(_class_breaks(sample, cfg.classes), dtype=float)
+    levels = classify(probability, breaks)
+    areas_row = cell_area_m2(stack.transform, stack.crs, height)
+    class_area = {
+        str(lv): round(float(((levels == lv) * areas_row[:, None]).sum() / 1e6), 3) for lv in LEVELS
+    }
+    min_pixels = round(cfg.min_zone_area_m2 / float(np.mean(areas_row)))
+    zone_frame = _vectorise(levels, stack.transform, stack.crs, target_crs, min_pixels)
+    zones = zone_frame.rename(columns={"code": "level"})
+    zones["level"] = zones["level"].astype(int)
+
+    official = getattr(layers, "landslide_zones", None)
+    disagreement = _empty_disagreement(to_pyproj(target_crs))
+    disagreement_km2 = None
+    if official is not None and len(official):
+        off = _official_levels(official, stack.transform, stack.crs, stack.shape)
+        both = (off > 0) & (levels > 0)
+        differ = both & (np.abs(off.astype(np.int16) - levels.astype(np.int16)) >= 2)
+        disagreement_km2 = round(float((differ * areas_row[:, None]).sum() / 1e6), 3)
+        if differ.any():
+            codes = np.where(differ, off.astype(np.int32) * 10 + levels, 0)
+            frame = _vectorise(codes, stack.transform, stack.crs, target_crs, 1)
+            disagreement = gpd.GeoDataFrame(
+                {"official_level": frame["code"] // 10, "model_level": frame["code"] % 10},
+                geometry=frame.geometry, crs=frame.crs,
+            )  # fmt: skip
+    timings["zones"] = time.perf_counter() - start - sum(timings.values())
+
+    truth_auc = None
+    if cfg.truth is not None:
+        truth = _read_truth(_truth_path(scenario, cfg.truth), stack, cfg.truth_scale)
+        pick = rng.choice(valid, size=min(valid.size, 200000), replace=False)
+        t = np.clip(truth.ravel()[pick].astype(np.float64), 0.0, 1.0)
+        p = probability.ravel()[pick].astype(np.float64)
+        good = ~(np.isnan(t) | np.isnan(p))
+        t, p = t[good], p[good]
+        # Expected AUC if landslides were drawn from the truth: each cell is a
+        # positive with weight t and a negative with weight 1 - t.
+        truth_auc = _auc(
+            np.concatenate([np.ones(t.size), np.zeros(t.size)]),
+            np.concatenate([p, p]),
+            np.concatenate([t, 1.0 - t]),
+        )
+        timings["truth"] = time.perf_counter() - start - sum(timings.values())
+
+    card: dict[str, Any] = {
+        "model": cfg.model,
+        "estimator": type(
+            model.named_steps["model"] if isinstance(model, Pipeline) else model
+        ).__name__,
+        "parameters": {**_DEFAULTS[cfg.model], **dict(cfg.params)},
+        "random_state": cfg.random_state,
+        "factors": list(stack.names),
+        "factor_fill_values": {
+            n: round(float(m), 6) for n, m in zip(stack.names, medians, strict=True)
+        },
+        "importances": importances,
+        "importance_method": "permutation (mean ROC-AUC decrease over 3 repeats, training sample)",
+        "native_importances": _native_importances(model, stack.names),
+        "presences": int(n_pres),
+        "absences": int(cells_a.size),
+        "absence_buffer_m": cfg.absence_buffer_m,
+        "block_size_m": cfg.block_size_m,
+        "blocks": n_blocks,
+        "folds": n_folds,
+        "spatial_cv_auc": _mean(spatial_aucs),
+        "spatial_cv_fold_aucs": spatial_aucs,
+        "random_cv_auc": _mean(random_aucs),
+        "random_cv_fold_aucs": random_aucs,
+        "cv_optimism": (
+            round(_mean(random_aucs) - _mean(spatial_aucs), 4)  # type: ignore[operator]
+            if _mean(random_aucs) is not None and _mean(spatial_aucs) is not None
+            else None
+        ),
+        "classes": cfg.classes,
+        "class_breaks": [round(float(b), 6) for b in breaks],
+        "class_areas_km2": class_area,
+        "grid": {
+            "crs": to_pyproj(stack.crs).to_string(),
+            "shape": [height, width],
+            "transform": [float(v) for v in tuple(stack.transform)[:6]],
+            "cells_modelled": int(valid.size),
+        },
+        "disagreement_km2": disagreement_km2,
+        "truth_auc": truth_auc,
+        "truth_auc_method": (
+            "ROC-AUC of the modelled probability with each cell weighted as a landslide by the "
+            "true probability p and as stable by 1 - p (200,000 sampled cells)"
+            if truth_auc is not None
+            else None
+        ),
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+    return SusceptibilityResult(
+        model_card=card,
+        probability=GridRaster(probability, stack.transform, stack.crs),
+        levels=GridRaster(levels, stack.transform, stack.crs),
+        zones=zones,
+        disagreement=disagreement,
+        breaks=tuple(float(b) for b in breaks),
+        estimator=model,
+        factor_names=tuple(stack.names),
+    )

@@ -1,0 +1,292 @@
+"""Terrain derivatives of a DEM, computed in metres and in row windows.
+
+Slope and aspect use Horn's (1981) 3x3 finite differences; plan and profile
+curvature use Zevenbergen & Thorne (1987); the topographic wetness index
+``ln(a / tan b)`` uses D8 flow accumulation.  Cell sizes come from
+:func:`geoplan.hazard.grid.cell_size_m`, so a DEM in degrees gives the same
+slopes as the same surface in a metric CRS.  Edges are extended by linear
+extrapolation (odd reflection), which keeps a plane a plane up to the border.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from affine import Affine
+from scipy import ndimage
+
+from geoplan.hazard.grid import cell_size_m, row_windows
+
+__all__ = [
+    "TERRAIN_FACTORS",
+    "flow_accumulation",
+    "relief_window_px",
+    "slope_degrees",
+    "terrain_window",
+    "wetness_index",
+]
+
+#: Names of the per-window terrain derivatives returned by :func:`terrain_window`.
+TERRAIN_FACTORS = (
+    "slope",
+    "aspect_sin",
+    "aspect_cos",
+    "plan_curvature",
+    "profile_curvature",
+    "relief",
+)
+
+_WINDOW_ROWS = 256
+
+
+def relief_window_px(transform: Affine, crs: Any, height: int, radius_m: float) -> int:
+    """Return the odd side (pixels) of the square window used for local relief."""
+    dx, dy = cell_size_m(transform, crs, height)
+    cell = float(np.sqrt(np.mean(dx) * np.mean(dy)))
+    half = max(1, round(radius_m / cell)) if cell > 0 else 1
+    return 2 * half + 1
+
+
+def _padded_block(dem: np.ndarray, r0: int, r1: int, halo: int) -> np.ndarray:
+    """Rows ``r0 - halo .. r1 + halo`` and all columns ± ``halo``, extrapolated at edges."""
+    height = dem.shape[0]
+    top = max(0, r0 - halo)
+    bottom = min(height, r1 + halo)
+    block = np.asarray(dem[top:bottom], dtype=np.float64)
+    pad_top = halo - (r0 - top)
+    pad_bottom = halo - (bottom - r1)
+    # Odd reflection (linear extrapolation) needs more cells than it pads; else copy edges.
+    if block.shape[0] > max(pad_top, pad_bottom):
+        block = np.pad(block, ((pad_top, pad_bottom), (0, 0)), mode="reflect", reflect_type="odd")
+    else:
+        block = np.pad(block, ((pad_top, pad_bottom), (0, 0)), mode="edge")
+    if block.shape[1] > halo:
+        return np.pad(block, ((0, 0), (halo, halo)), mode="reflect", reflect_type="odd")
+    return np.pad(block, ((0, 0), (halo, halo)), mode="edge")
+
+
+def _neighbours(padded: np.ndarray, halo: int, n_rows: int, n_cols: int) -> dict[str, np.ndarray]:
+    def take(di: int, dj: int) -> np.ndarray:
+        return padded[halo + di : halo + di + n_rows, halo + dj : halo + dj + n_cols]
+
+    return {
+        "a": take(-1, -1), "b": take(-1, 0), "c": take(-1, 1),
+        "d": take(0, -1), "e": take(0, 0), "f": take(0, 1),
+        "g": take(1, -1), "h": take(1, 0), "i": take(1, 1),
+    }  # fmt: skip
+
+
+def _horn(
+    z: dict[str, np.ndarray], dx: np.ndarray, dy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (dz/d east, dz/d north) by Horn's method."""
+    dz_east = ((z["c"] + 2 * z["f"] + z["i"]) - (z["a"] + 2 * z["d"] + z["g"])) / (8 * dx)
+    dz_north = ((z["a"] + 2 * z["b"] + z["c"]) - (z["g"] + 2 * z["h"] + z["i"])) / (8 * dy)
+    return dz_east, dz_north
+
+
+def terrain_window(
+    dem: np.ndarray,
+    transform: Affine,
+    crs: Any,
+    r0: int,
+    r1: int,
+    *,
+    relief_px: int = 3,
+    factors: tuple[str, ...] = TERRAIN_FACTORS,
+) -> dict[str, np.ndarray]:
+    """Compute terrain derivatives for rows ``r0:r1`` of a DEM.
+
+    Parameters
+    ----------
+    dem
+        Elevations in metres, ``NaN`` for nodata, shape ``(rows, cols)``.
+    transform, crs
+        The DEM's grid; degrees are converted to metres per row.
+    r0, r1
+        Row range of the window.
+    relief_px
+        Odd side of the square window for local relief (max - min).
+    factors
+        Which of :data:`TERRAIN_FACTORS` to return.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        float32 arrays of shape ``(r1 - r0, cols)``: ``slope`` (degrees),
+        ``aspect_sin`` and ``aspect_cos`` (of the downslope direction,
+        clockwise from north; 0 on flats), ``plan_curvature`` and
+        ``profile_curvature`` (1/100 m), ``relief`` (m).
+    """
+    n_rows = r1 - r0
+    n_cols = dem.shape[1]
+    dx_all, dy_all = cell_size_m(transform, crs, dem.shape[0])
+    dx = dx_all[r0:r1, None]
+    dy = dy_all[r0:r1, None]
+    padded = _padded_block(dem, r0, r1, 1)
+    z = _neighbours(padded, 1, n_rows, n_cols)
+    out: dict[str, np.ndarray] = {}
+    dz_east, dz_north = _horn(z, dx, dy)
+    gradient = np.hypot(dz_east, dz_north)
+    if "slope" in factors:
+        out["slope"] = np.degrees(np.arctan(gradient)).astype(np.float32)
+    if "aspect_sin" in factors or "aspect_cos" in factors:
+        flat = ~(gradient > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sin_a = np.where(flat, 0.0, -dz_east / gradient)
+            cos_a = np.where(flat, 0.0, -dz_north / gradient)
+        nan = np.isnan(gradient)
+        sin_a[nan] = np.nan
+        cos_a[nan] = np.nan
+        if "aspect_sin" in factors:
+            out["aspect_sin"] = sin_a.astype(np.float32)
+        if "aspect_cos" in factors:
+            out["aspect_cos"] = cos_a.astype(np.float32)
+    if "plan_curvature" in factors or "profile_curvature" in factors:
+        d = ((z["d"] + z["f"]) / 2 - z["e"]) / dx**2
+        e = ((z["b"] + z["h"]) / 2 - z["e"]) / dy**2
+        f = (-z["a"] + z["c"] + z["g"] - z["i"]) / (4 * dx * dy)
+        g = (z["f"] - z["d"]) / (2 * dx)
+        h = (z["b"] - z["h"]) / (2 * dy)
+        p = g**2 + h**2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            profile = np.where(p > 0, -2 * (d * g**2 + e * h**2 + f * g * h) / p, 0.0)
+            plan = np.where(p > 0, 2 * (d * h**2 + e * g**2 - f * g * h) / p, 0.0)
+        nan = np.isnan(p)
+        profile[nan] = np.nan
+        plan[nan] = np.nan
+        if "plan_curvature" in factors:
+            out["plan_curvature"] = (100 * plan).astype(np.float32)
+        if "profile_curvature" in factors:
+            out["profile_curvature"] = (100 * profile).astype(np.float32)
+    if "relief" in factors:
+        out["relief"] = _relief(dem, r0, r1, relief_px)
+    return out
+
+
+def _relief(dem: np.ndarray, r0: int, r1: int, size: int) -> np.ndarray:
+    half = size // 2
+    top = max(0, r0 - half)
+    bottom = min(dem.shape[0], r1 + half)
+    block = np.asarray(dem[top:bottom], dtype=np.float64)
+    nan = np.isnan(block)
+    high = ndimage.maximum_filter(np.where(nan, -np.inf, block), size=size, mode="nearest")
+    low = ndimage.minimum_filter(np.where(nan, np.inf, block), size=size, mode="nearest")
+    relief = (high - low)[r0 - top : r0 - top + (r1 - r0)]
+    relief[nan[r0 - top : r0 - top + (r1 - r0)]] = np.nan
+    return relief.astype(np.float32)
+
+
+def slope_degrees(dem: np.ndarray, transform: Affine, crs: Any) -> np.ndarray:
+    """Return the slope in degrees (float32) of a whole DEM, computed in row windows.
+
+    Parameters
+    ----------
+    dem
+        Elevations in metres (``NaN`` nodata).
+    transform, crs
+        Grid of the DEM; geographic grids are handled per row.
+
+    Returns
+    -------
+    numpy.ndarray
+        Slope in degrees, same shape as ``dem``.
+    """
+    out = np.empty(dem.shape, dtype=np.float32)
+    for r0, r1 in row_windows(dem.shape[0], _WINDOW_ROWS):
+        out[r0:r1] = terrain_window(dem, transform, crs, r0, r1, factors=("slope",))["slope"]
+    return out
+
+
+# D8 neighbour offsets (row, col).
+_D8 = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+def _d8_receivers(dem: np.ndarray, transform: Affine, crs: Any) -> np.ndarray:
+    """Linear index of each cell's steepest-descent neighbour, -1 for sinks and nodata."""
+    height, width = dem.shape
+    dx_all, dy_all = cell_size_m(transform, crs, height)
+    receivers = np.full(height * width, -1, dtype=np.int64)
+    cols = np.arange(width)
+    for r0, r1 in row_windows(height, _WINDOW_ROWS):
+        n = r1 - r0
+        top = max(0, r0 - 1)
+        bottom = min(height, r1 + 1)
+        block = np.asarray(dem[top:bottom], dtype=np.float64)
+        block = np.where(np.isnan(block), np.inf, block)
+        # Outside the grid counts as higher ground: nothing drains off the edge.
+        block = np.pad(block, ((1 - (r0 - top), 1 - (bottom - r1)), (1, 1)), constant_values=np.inf)
+        centre = block[1 : 1 + n, 1 : 1 + width]
+        dx = dx_all[r0:r1, None]
+        dy = dy_all[r0:r1, None]
+        best = np.zeros((n, width))
+        best_k = np.full((n, width), -1, dtype=np.int8)
+        for k, (di, dj) in enumerate(_D8):
+            dist = np.hypot(dx * dj, dy * di) if di and dj else (dx if dj else dy)
+            with np.errstate(invalid="ignore"):
+                drop = (centre - block[1 + di : 1 + di + n, 1 + dj : 1 + dj + width]) / dist
+            better = drop > best
+            best = np.where(better, drop, best)
+            best_k[better] = k
+        rows = np.arange(r0, r1)[:, None]
+        off_r = np.array([o[0] for o in _D8] + [0])[best_k]
+        off_c = np.array([o[1] for o in _D8] + [0])[best_k]
+        rec = (rows + off_r) * width + (cols[None, :] + off_c)
+        rec[(best_k < 0) | ~np.isfinite(centre)] = -1
+        receivers[r0 * width : r1 * width] = rec.ravel()
+    return receivers
+
+
+def flow_accumulation(dem: np.ndarray, transform: Affine, crs: Any) -> np.ndarray:
+    """Return the D8 upslope contributing area of every cell in square metres.
+
+    The area includes the cell itself.  Cells in pits and flats keep what
+    drains into them (no depression filling).  The accumulation is a
+    topological sweep processed one "generation" of cells at a time, so its
+    cost is linear in the number of cells.
+
+    Parameters
+    ----------
+    dem
+        Elevations in metres (``NaN`` nodata).
+    transform, crs
+        Grid of the DEM.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 areas, shape of ``dem``; ``NaN`` where the DEM is nodata.
+    """
+    height, width = dem.shape
+    dx, dy = cell_size_m(transform, crs, height)
+    receivers = _d8_receivers(dem, transform, crs)
+    valid = ~np.isnan(np.asarray(dem, dtype=np.float64)).ravel()
+    acc = np.repeat(dx * dy, width)
+    acc[~valid] = 0.0
+    has_rec = receivers >= 0
+    indeg = np.bincount(receivers[has_rec], minlength=height * width).astype(np.int32)
+    frontier = np.flatnonzero((indeg == 0) & has_rec)
+    while frontier.size:
+        rec = receivers[frontier]
+        np.add.at(acc, rec, acc[frontier])
+        np.subtract.at(indeg, rec, 1)
+        ready = np.unique(rec[indeg[rec] == 0])
+        frontier = ready[receivers[ready] >= 0]
+    acc[~valid] = np.nan
+    return acc.reshape(height, width)
+
+
+def wetness_index(dem: np.ndarray, transform: Affine, crs: Any) -> np.ndarray:
+    """Return the topographic wetness index ``ln(a / tan b)`` (float32).
+
+    ``a`` is the D8 upslope area per unit contour width (the cell's mean
+    side) and ``b`` the Horn slope, floored at 0.1 degree so flats stay finite.
+    """
+    height = dem.shape[0]
+    dx, dy = cell_size_m(transform, crs, height)
+    width_m = np.sqrt(dx * dy)[:, None]
+    area = flow_accumulation(dem, transform, crs)
+    slope = slope_degrees(dem, transform, crs)
+    tan_b = np.maximum(np.tan(np.radians(slope.astype(np.float64))), np.tan(np.radians(0.1)))
+    return np.log(area / width_m / tan_b).astype(np.float32)

@@ -1,0 +1,555 @@
+"""compute_indicators: every per-village indicator, rolled up to communes and districts."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoplan.hazard import SusceptibilityResult, fit_susceptibility
+from geoplan.hazard.grid import GridRaster, RasterLike
+from geoplan.hazard.terrain import slope_degrees
+from geoplan.indicators.overlay import (
+    class_at_points,
+    class_shares,
+    disjoint_classes,
+    nearest_distance,
+    village_areas,
+    village_points,
+)
+from geoplan.indicators.travel import FOREST_ORDER, friction_surface, travel_minutes
+from geoplan.indicators.zonal import zonal_stats
+
+if TYPE_CHECKING:
+    from geoplan.indicators.config import IndicatorConfig
+
+__all__ = ["ROAD_CLASSES", "Indicators", "compute_indicators"]
+
+logger = logging.getLogger(__name__)
+
+#: Canonical road classes; each gets a ``dist_road_<class>_m`` column.
+ROAD_CLASSES = ("national", "provincial", "district", "commune", "track")
+LEVELS = (1, 2, 3, 4, 5)
+
+_COMMUNE_COPY = {
+    "ntm_criteria_met": "commune_ntm_criteria_met",
+    "is_atk": "commune_is_atk",
+    "region": "commune_region",
+    "is_border": "commune_is_border",
+    "is_especially_difficult": "commune_is_especially_difficult",
+    "has_cooperative": "commune_has_cooperative",
+}
+
+
+@dataclass(frozen=True)
+class Indicators:
+    """Output of :func:`compute_indicators`.
+
+    Parameters
+    ----------
+    villages
+        Input villages (same rows, same order) plus the indicator columns of
+        ``docs/ARCHITECTURE.md``, in the scenario CRS.
+    communes
+        Communes plus roll-ups (``villages``, ``households``, ...).
+    districts
+        Districts plus the same roll-ups.
+    susceptibility
+        The landslide model's result, or ``None`` when it did not run.
+    hillshade
+        Reserved for map bases; always ``None`` here (the render stage
+        shades the DEM itself).
+    province
+        Province outline(s) with the same roll-ups, or ``None``.
+    """
+
+    villages: gpd.GeoDataFrame
+    communes: gpd.GeoDataFrame
+    districts: gpd.GeoDataFrame
+    susceptibility: SusceptibilityResult | None = None
+    hillshade: Any = None
+    province: gpd.GeoDataFrame | None = None
+
+
+def _layer(layers: Any, name: str) -> Any:
+    value = getattr(layers, name, None)
+    if isinstance(value, gpd.GeoDataFrame) and len(value) == 0:
+        return None
+    return value
+
+
+def _num(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series(np.nan, index=frame.index, dtype=float)
+    return pd.to_numeric(frame[column], errors="coerce").astype(float)
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (num / den.where(den > 0)).astype(float)
+
+
+def _latest_year_value(frame: pd.DataFrame, prefix: str) -> pd.Series:
+    """Value of the latest ``<prefix>_<year>`` column that is not null, per row."""
+    years = sorted(
+        (int(m.group(1)), c)
+        for c in frame.columns
+        if (m := re.fullmatch(rf"{prefix}_(\d{{4}})", c))
+    )
+    out = pd.Series(np.nan, index=frame.index, dtype=float)
+    for _, column in years:  # later years overwrite earlier ones
+        values = pd.to_numeric(frame[column], errors="coerce")
+        out = values.where(values.notna(), out)
+    return out
+
+
+def _to_bool(series: pd.Series) -> pd.Series:
+    def convert(value: object) -> object:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return pd.NA
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text in {"1", "true", "yes", "y", "co", "có", "x"}:
+                return True
+            if text in {"0", "false", "no", "n", "khong", "không", ""}:
+                return False
+            return pd.NA
+        return bool(value)
+
+    return series.map(convert).astype("boolean")
+
+
+def _border_communes(
+    communes: gpd.GeoDataFrame, border: gpd.GeoDataFrame | None, tolerance_m: float
+) -> pd.Series:
+    """Given ``is_border`` where present, derived from the border line elsewhere."""
+    given = (
+        _to_bool(communes["is_border"])
+        if "is_border" in communes
+        else pd.Series(pd.NA, index=communes.index, dtype="boolean")
+    )
+    if border is not None:
+        dist = nearest_distance(communes.geometry.to_numpy(), border.geometry.to_numpy())
+        derived = pd.Series(dist <= tolerance_m, index=communes.index)
+        given = given.fillna(derived)
+    return given.fillna(False).astype(bool)
+
+
+def _dem_rasters(dem: RasterLike) -> dict[str, RasterLike]:
+    values = np.asarray(dem.array, dtype=np.float64)
+    slope = slope_degrees(values, dem.transform, dem.crs)
+    return {
+        "elev": GridRaster(values, dem.transform, dem.crs),
+        "slope": GridRaster(slope, dem.transform, dem.crs),
+    }
+
+
+def _landslide_columns(
+    out: pd.DataFrame,
+    areas: gpd.GeoSeries,
+    *,
+    points: np.ndarray,
+    geoms: np.ndarray,
+    zones: gpd.GeoDataFrame | None,
+    households: pd.Series,
+    config: IndicatorConfig,
+) -> None:
+    high = config.high_landslide_level
+    if zones is None:
+        out["landslide_level"] = np.nan
+        for level in LEVELS:
+            out[f"landslide_share_{level}"] = np.nan
+        out["landslide_share_high"] = np.nan
+        for level in LEVELS:
+            out[f"hh_exposed_{level}"] = np.nan
+        out["hh_exposed_high"] = np.nan
+        out["dist_high_landslide_m"] = np.nan
+        return
+    zones = zones.assign(level=pd.to_numeric(zones["level"], errors="coerce"))
+    zones = zones[zones["level"].isin(LEVELS)]
+    level_at = class_at_points(points, zones, "level")
+    out["landslide_level"] = np.nan_to_num(level_at, nan=0.0).astype(int)
+    clean = disjoint_classes(zones, "level", sorted(LEVELS, reverse=True))
+    shares = class_shares(areas, clean, "level", list(LEVELS))
+    for level in LEVELS:
+        out[f"landslide_share_{level}"] = shares[level].to_numpy()
+    out["landslide_share_high"] = (
+        shares[[lv for lv in LEVELS if lv >= high]].sum(axis=1, min_count=1).to_numpy()
+    )
+    for level in LEVELS:
+        out[f"hh_exposed_{level}"] = (households * out[f"landslide_share_{level}"]).to_numpy()
+    out["hh_exposed_high"] = (households * out["landslide_share_high"]).to_numpy()
+    high_geoms = zones.geometry[zones["level"] >= high].to_numpy()
+    out["dist_high_landslide_m"] = nearest_distance(geoms, high_geoms)
+
+
+def _forest_columns(
+    out: pd.DataFrame,
+    areas: gpd.GeoSeries,
+    points: np.ndarray,
+    geoms: np.ndarray,
+    forest: gpd.GeoDataFrame | None,
+) -> None:
+    if forest is None:
+        for kind in FOREST_ORDER:
+            out[f"in_{kind}_forest"] = False
+        for kind in FOREST_ORDER:
+            out[f"share_{kind}_forest"] = np.nan
+        out["forest_name"] = ""
+        out["dist_special_use_forest_m"] = np.nan
+        return
+    forest = forest[forest["forest_type"].isin(FOREST_ORDER)]
+    names = (
+        forest["name"].fillna("").astype(str)
+        if "name" in forest
+        else pd.Series("", index=forest.index)
+    )
+    tree = shapely.STRtree(forest.geometry.to_numpy())
+    i, j = tree.query(points, predicate="intersects")
+    kinds = forest["forest_type"].to_numpy()[j]
+    for kind in FOREST_ORDER:
+        inside = np.zeros(len(points), dtype=bool)
+        inside[i[kinds == kind]] = True
+        out[f"in_{kind}_forest"] = inside
+    clean = disjoint_classes(forest, "forest_type", FOREST_ORDER)
+    shares = class_shares(areas, clean, "forest_type", FOREST_ORDER)
+    for kind in FOREST_ORDER:
+        out[f"share_{kind}_forest"] = shares[kind].to_numpy()
+    label = np.full(len(points), "", dtype=object)
+    for kind in ("protective", "special_use"):  # special-use wins, so it is written last
+        sel = kinds == kind
+        # The first polygon (in layer order) wins among overlapping ones of a kind.
+        pairs = pd.DataFrame({"i": i[sel], "name": names.to_numpy()[j[sel]]}).drop_duplicates("i")
+        label[pairs["i"].to_numpy()] = pairs["name"].to_numpy()
+    out["forest_name"] = label
+    special = forest.geometry[forest["forest_type"] == "special_use"].to_numpy()
+    out["dist_special_use_forest_m"] = nearest_distance(geoms, special)
+
+
+def _road_columns(out: pd.DataFrame, geoms: np.ndarray, roads: gpd.GeoDataFrame | None) -> None:
+    if roads is None:
+        out["dist_road_m"] = np.nan
+        for cls in ROAD_CLASSES:
+            out[f"dist_road_{cls}_m"] = np.nan
+        return
+    out["dist_road_m"] = nearest_distance(geoms, roads.geometry.to_numpy())
+    classes = roads["road_class"].astype(str).str.lower() if "road_class" in roads else None
+    for cls in ROAD_CLASSES:
+        if classes is None:
+            out[f"dist_road_{cls}_m"] = np.nan
+            continue
+        out[f"dist_road_{cls}_m"] = nearest_distance(
+            geoms, roads.geometry[classes == cls].to_numpy()
+        )
+
+
+def _centres(
+    polygons: gpd.GeoDataFrame,
+    key: str,
+    *,
+    village_key: pd.Series,
+    points: np.ndarray,
+    households: pd.Series,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Centre per polygon: its village with most households, else its representative point."""
+    order = pd.DataFrame(
+        {"key": village_key.to_numpy(), "hh": households.fillna(-1).to_numpy(),
+         "pos": np.arange(len(village_key))}
+    )  # fmt: skip
+    order = order.sort_values(["key", "hh", "pos"], ascending=[True, False, True], kind="stable")
+    best = order.drop_duplicates("key").set_index("key")["pos"]
+    members = order.groupby("key", sort=False)["pos"].apply(np.asarray)
+    origins = np.empty(len(polygons), dtype=object)
+    groups: list[np.ndarray] = []
+    reps = shapely.point_on_surface(polygons.geometry.to_numpy())
+    for n, code in enumerate(polygons[key].astype(str).to_numpy()):
+        if code in best.index:
+            origins[n] = points[int(best[code])]
+            groups.append(members[code])
+        else:
+            origins[n] = reps[n]
+            groups.append(np.array([], dtype=int))
+    return origins, groups
+
+
+def _rollup(
+    villages: pd.DataFrame, key: str, target: gpd.GeoDataFrame, target_key: str
+) -> gpd.GeoDataFrame:
+    grouped = villages.groupby(key, sort=False)
+    exposed = villages["hh_exposed_high"]
+    table = pd.DataFrame(
+        {
+            "villages": grouped.size(),
+            "households": grouped["households"].sum(min_count=1),
+            "poor_households": grouped["poor_households"].sum(min_count=1),
+            "em_households": grouped["em_households"].sum(min_count=1),
+            "hh_exposed_high": grouped["hh_exposed_high"].sum(min_count=1),
+            "villages_exposed_high": (exposed > 0)
+            .where(exposed.notna())
+            .groupby(villages[key], sort=False)
+            .sum(min_count=1),
+        }
+    )
+    codes = target[target_key].astype(str)
+    out = target.copy()
+    for column in table.columns:
+        out[column] = codes.map(table[column]).to_numpy()
+    out["villages"] = out["villages"].fillna(0).astype(int)
+    return out
+
+
+def compute_indicators(layers: Any, scenario: Any) -> Indicators:
+    """Compute the village indicators and their commune and district roll-ups.
+
+    Parameters
+    ----------
+    layers
+        A :class:`geoplan.io.Layers` (vector layers in the scenario CRS;
+        rasters in their own CRS).  Absent optional layers give ``NaN`` (or
+        ``False``) columns.
+    scenario
+        The :class:`geoplan.scenario.Scenario`; uses ``scenario.indicators``
+        and ``scenario.susceptibility``.
+
+    Returns
+    -------
+    Indicators
+        New frames; the inputs are not modified.  Villages keep their order
+        and every input village is present.
+    """
+    config: IndicatorConfig = scenario.indicators
+    villages: gpd.GeoDataFrame = layers.villages
+    communes: gpd.GeoDataFrame = layers.communes.copy()
+    communes["commune_code"] = communes["commune_code"].astype(str)
+    crs = villages.crs
+
+    out = pd.DataFrame(index=villages.index)
+    codes = villages["commune_code"].astype(str)
+    commune_by_code = communes.drop_duplicates("commune_code").set_index("commune_code")
+
+    def commune_attr(column: str) -> pd.Series:
+        if column not in commune_by_code:
+            return pd.Series(np.nan, index=villages.index)
+        return codes.map(commune_by_code[column])
+
+    out["commune_name"] = commune_attr("commune_name")
+    district_code = commune_attr("district_code")
+    out["district_code"] = (
+        district_code.astype("string").astype(object).where(district_code.notna())
+    )
+    out["district_name"] = commune_attr("district_name")
+
+    households = _num(villages, "households")
+    out["poverty_rate"] = _ratio(_num(villages, "poor_households"), households)
+    out["near_poverty_rate"] = _ratio(_num(villages, "near_poor_households"), households)
+    out["em_share"] = _ratio(_num(villages, "em_households"), households)
+    out["water_gap"] = 1.0 - _ratio(_num(villages, "hygienic_water_households"), households)
+
+    geoms = villages.geometry.to_numpy()
+    points = village_points(villages)
+    areas = village_areas(villages, config.village_buffer_m)
+
+    _landslide_columns(
+        out,
+        areas,
+        points=points,
+        geoms=geoms,
+        zones=_layer(layers, "landslide_zones"),
+        households=households,
+        config=config,
+    )
+
+    dem = _layer(layers, "dem")
+    dem_rasters = _dem_rasters(dem) if dem is not None else None
+    if dem_rasters is not None:
+        stats = zonal_stats(areas, dem_rasters, ("mean", "min", "max"))
+        out["elev_mean_m"] = stats["elev_mean"].to_numpy()
+        out["elev_min_m"] = stats["elev_min"].to_numpy()
+        out["elev_max_m"] = stats["elev_max"].to_numpy()
+        out["relief_m"] = out["elev_max_m"] - out["elev_min_m"]
+        out["slope_mean_deg"] = stats["slope_mean"].to_numpy()
+        out["slope_max_deg"] = stats["slope_max"].to_numpy()
+    else:
+        for column in ("elev_mean_m", "elev_min_m", "elev_max_m", "relief_m",
+                       "slope_mean_deg", "slope_max_deg"):  # fmt: skip
+            out[column] = np.nan
+
+    forest = _layer(layers, "forest")
+    _forest_columns(out, areas, points, geoms, forest)
+
+    border = _layer(layers, "border")
+    if border is not None:
+        out["dist_border_m"] = nearest_distance(geoms, border.geometry.to_numpy())
+        out["in_border_belt"] = (out["dist_border_m"] <= config.border_belt_m).to_numpy()
+    else:
+        out["dist_border_m"] = np.nan
+        out["in_border_belt"] = False
+
+    roads = _layer(layers, "roads")
+    _road_columns(out, geoms, roads)
+
+    # Travel time over the friction surface.
+    extent = _layer(layers, "province")
+    extent = extent if extent is not None else communes
+    surface = friction_surface(
+        tuple(extent.total_bounds),
+        crs,
+        resolution=config.friction_resolution_m,
+        speeds_kmh=config.speeds_kmh,
+        roads=roads,
+        forest=forest,
+        landcover_speed_factor=config.landcover_speed_factor,
+        slope=dem_rasters["slope"] if dem_rasters is not None else None,
+    )
+    origins, groups = _centres(
+        communes, "commune_code", village_key=codes, points=points, households=households
+    )
+    out["travel_min_commune_centre"] = travel_minutes(surface, origins, groups, points)
+    districts = _districts(layers, communes)
+    origins, groups = _centres(
+        districts,
+        "district_code",
+        village_key=out["district_code"].astype(str),
+        points=points,
+        households=households,
+    )
+    out["travel_min_district_centre"] = travel_minutes(surface, origins, groups, points)
+
+    rivers = _layer(layers, "rivers")
+    out["dist_river_m"] = (
+        nearest_distance(geoms, rivers.geometry.to_numpy()) if rivers is not None else np.nan
+    )
+
+    result = fit_susceptibility(layers, scenario)
+    if result is not None:
+        stats = zonal_stats(areas, {"p": result.probability}, ("mean",))
+        out["susceptibility"] = stats["p_mean"].to_numpy()
+    else:
+        out["susceptibility"] = np.nan
+
+    communes["is_border"] = _border_communes(
+        communes, border, config.border_commune_tolerance_m
+    ).to_numpy()
+    commune_by_code = communes.drop_duplicates("commune_code").set_index("commune_code")
+    for source, target in _COMMUNE_COPY.items():
+        out[target] = commune_attr(source).to_numpy()
+    out["commune_is_border"] = out["commune_is_border"].fillna(False).astype(bool)
+    commune_poverty = _latest_year_value(communes, "poverty_rate")
+    if "poverty_rate" in communes:
+        commune_poverty = commune_poverty.fillna(_num(communes, "poverty_rate"))
+    pov = pd.Series(commune_poverty.to_numpy(), index=communes["commune_code"].to_numpy())
+    pov = pov[~pov.index.duplicated()]
+    out["commune_poverty_rate"] = codes.map(pov).to_numpy()
+
+    _hazard_flags(out, config)
+
+    frame = villages.drop(columns=[c for c in out.columns if c in villages.columns])
+    frame = pd.concat([frame, out], axis=1)
+    village_frame = gpd.GeoDataFrame(frame, geometry=villages.geometry.name, crs=crs)
+
+    # Roll-ups.
+    roll = village_frame.assign(
+        _commune=codes.to_numpy(),
+        _district=out["district_code"].astype(str).to_numpy(),
+        households=households.to_numpy(),
+        poor_households=_num(villages, "poor_households").to_numpy(),
+        em_households=_num(villages, "em_households").to_numpy(),
+    )
+    commune_out = _rollup(roll, "_commune", communes, "commune_code")
+    district_out = _rollup(roll, "_district", districts, "district_code")
+    district_border = communes.groupby(communes["district_code"].astype(str))["is_border"].any()
+    district_out["is_border"] = (
+        district_out["district_code"].astype(str).map(district_border).fillna(False).astype(bool)
+    )
+    province = _layer(layers, "province")
+    province_out = None
+    if province is not None:
+        province_out = _rollup(
+            roll.assign(_all="all"), "_all", province.assign(_all="all"), "_all"
+        ).drop(columns="_all")
+        province_out["is_border"] = bool(communes["is_border"].any())
+    if dem_rasters is not None:
+        slope_only = {"slope": dem_rasters["slope"]}
+        commune_out["slope_mean_deg"] = zonal_stats(commune_out.geometry, slope_only)[
+            "slope_mean"
+        ].to_numpy()
+        district_out["slope_mean_deg"] = zonal_stats(district_out.geometry, slope_only)[
+            "slope_mean"
+        ].to_numpy()
+        if province_out is not None:
+            province_out["slope_mean_deg"] = zonal_stats(province_out.geometry, slope_only)[
+                "slope_mean"
+            ].to_numpy()
+    else:
+        commune_out["slope_mean_deg"] = np.nan
+        district_out["slope_mean_deg"] = np.nan
+        if province_out is not None:
+            province_out["slope_mean_deg"] = np.nan
+
+    return Indicators(
+        villages=village_frame,
+        communes=commune_out,
+        districts=district_out,
+        susceptibility=result,
+        hillshade=None,
+        province=province_out,
+    )
+
+
+def _districts(layers: Any, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    districts = _layer(layers, "districts")
+    if districts is not None:
+        districts = districts.copy()
+        districts["district_code"] = districts["district_code"].astype(str)
+        return districts
+    keep = [c for c in ("district_code", "district_name") if c in communes]
+    dissolved = communes[[*keep, "geometry"]].dissolve(by="district_code", as_index=False)
+    dissolved["district_code"] = dissolved["district_code"].astype(str)
+    return dissolved
+
+
+def _hazard_flags(out: pd.DataFrame, config: IndicatorConfig) -> None:
+    """Add ``hazard_flag`` and ``hazard_reason``: why the hazard review map flags a village."""
+    high = config.high_landslide_level
+    reasons: list[pd.Series] = []
+    level = out["landslide_level"]
+    reasons.append(
+        pd.Series(
+            np.where(level >= high, "inside a level-" + level.fillna(0).astype(int).astype(str)
+                     + " landslide zone", ""),
+            index=out.index,
+        )
+    )  # fmt: skip
+    share = out["landslide_share_high"]
+    reasons.append(
+        pd.Series(
+            np.where(
+                share >= config.hazard_flag_share,
+                (100 * share.fillna(0)).round().astype(int).astype(str)
+                + f"% of its area in levels ≥{high}",
+                "",
+            ),
+            index=out.index,
+        )
+    )
+    dist = out["dist_high_landslide_m"]
+    near = (dist <= config.hazard_flag_distance_m) & (dist > 0)
+    reasons.append(
+        pd.Series(
+            np.where(
+                near,
+                dist.fillna(0).round().astype(int).astype(str) + " m from a high landslide zone",
+                "",
+            ),
+            index=out.index,
+        )
+    )
+    text = pd.concat(reasons, axis=1).apply(lambda row: "; ".join(r for r in row if r), axis=1)
+    out["hazard_flag"] = (text != "").to_numpy()
+    out["hazard_reason"] = text.to_numpy() if len(out) else np.array([], dtype=object)
