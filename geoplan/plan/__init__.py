@@ -1,1 +1,282 @@
-"""geoplan.plan."""
+"""From rankings to a plan: resettlement sites, budget allocation, targets, crosswalk.
+
+:func:`make_plan` is the stage entry point; it returns a :class:`PlanOutcome`
+of frames that :mod:`geoplan.render` writes (``resettlement_sites.gpkg``,
+``allocation.csv``, ``targets.csv``, map layers and report sections).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geoplan.plan.allocate import AllocationResult, allocate_budget, budget_table
+from geoplan.plan.assign import Assignment, assign_villages, at_risk_villages
+from geoplan.plan.config import PlanConfig
+from geoplan.plan.crosswalk import make_crosswalk, to_2025
+from geoplan.plan.interventions import build_candidates
+from geoplan.plan.sites import find_sites
+from geoplan.plan.targets import TARGETS, evaluate_targets
+
+__all__ = [
+    "TARGETS",
+    "PlanConfig",
+    "PlanOutcome",
+    "allocate_budget",
+    "assign_villages",
+    "budget_table",
+    "build_candidates",
+    "evaluate_targets",
+    "find_sites",
+    "make_crosswalk",
+    "make_plan",
+    "to_2025",
+]
+
+
+@dataclass
+class PlanOutcome:
+    """Everything the planning stage produced (frames only; nothing is written).
+
+    Attributes
+    ----------
+    sites
+        Candidate resettlement sites (polygons, scenario CRS): ``site_id``,
+        ``commune_code``, ``commune_name``, ``district_code``,
+        ``district_name``, ``area_ha``, ``capacity_hh``, ``used_hh``,
+        ``free_hh``, ``slope_mean_deg``, ``road_dist_mean_m``,
+        ``suitability`` (0-1), ``use``.
+    moves
+        Lines village → site of the exact assignment: ``village_id``,
+        ``village_name``, ``commune_code``, ``district_code``, ``site_id``,
+        ``site_commune_code``, ``households``, ``distance_m``, ``cost_m``,
+        ``same_commune``, ``same_district``, ``priority_rank``, ``method``
+        (``"milp"``).
+    greedy_moves
+        The greedy assignment, same columns, ``method == "greedy"``.
+    unplaced
+        At-risk villages not placed: ``village_id``, ``village_name``,
+        ``commune_code``, ``households``, ``reason_code``, ``reason``.
+    assignment_summary
+        Counts and household-km of both assignment methods, solver status.
+    allocation
+        One row per candidate intervention: ``intervention_id``, ``kind``,
+        labels, ``level``, ``village_id``, ``village_name``,
+        ``commune_code``, ``district_code``, ``relocation``, ``in_place``,
+        ``cost``, ``beneficiaries``, ``score``, ``benefit``, ``funded``,
+        ``year``, ``programme``, ``source``, ``cost_<source>``,
+        ``benefit_discounted``, ``method``, ``greedy_funded``,
+        ``greedy_year``, ``greedy_programme``.
+    budget_use
+        Per programme, source and year: ``budget``, ``spend``,
+        ``spend_greedy``, ``slack``, ``shadow_price``, ``binding``.
+    allocation_summary
+        Optimum vs greedy (objective, benefit, cost), gap, status, sizes,
+        ``binding`` constraints as sentences.
+    targets
+        T1-T19 for the province (see :func:`evaluate_targets`).
+    targets_by_district
+        The same per district.
+    crosswalk
+        2022 ``commune_code`` → ``commune_code_2025`` with ``area_share``,
+        or ``None``.
+    communes_2025
+        Commune roll-ups re-aggregated to the 2025 communes (``None``
+        without a crosswalk).
+    summary
+        Counts, notes (skipped rules and kinds) and timings.
+    """
+
+    sites: gpd.GeoDataFrame
+    moves: gpd.GeoDataFrame
+    greedy_moves: gpd.GeoDataFrame
+    unplaced: pd.DataFrame
+    assignment_summary: dict[str, Any]
+    allocation: pd.DataFrame
+    budget_use: pd.DataFrame
+    allocation_summary: dict[str, Any]
+    targets: pd.DataFrame
+    targets_by_district: pd.DataFrame
+    crosswalk: pd.DataFrame | None = None
+    communes_2025: pd.DataFrame | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def _susceptibility_raster(indicators: Any) -> Any:
+    result = getattr(indicators, "susceptibility", None)
+    for name in ("probability", "raster", "probability_raster"):
+        raster = getattr(result, name, None)
+        if raster is not None and hasattr(raster, "array") and hasattr(raster, "transform"):
+            return raster
+    return None
+
+
+def _by_district(frame: pd.DataFrame, column: str) -> dict[str, float]:
+    if frame.empty or "district_code" not in frame.columns:
+        return {}
+    values = pd.to_numeric(frame[column], errors="coerce").fillna(0)
+    return {
+        str(k): float(v)
+        for k, v in values.groupby(frame["district_code"].astype(str)).sum().items()
+    }
+
+
+def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = None) -> PlanOutcome:
+    """Turn the rankings into sites, moves, an allocation and target progress.
+
+    Parameters
+    ----------
+    indicators
+        :class:`geoplan.indicators.Indicators` (``villages``, ``communes``,
+        ``districts``, optional ``susceptibility`` with a probability raster).
+    scoring
+        :class:`geoplan.scoring.ScoringResult` (``villages`` and ``communes``
+        with ``<track>_score``, ``_eligible``, ``_rank``, ``_class``).
+    scenario
+        The :class:`geoplan.scenario.Scenario`; its ``plan`` section is used.
+    layers
+        :class:`geoplan.io.Layers` (``dem``, ``landslide_zones``, ``forest``,
+        ``roads``, and optionally ``crosswalk`` / ``communes_2025``); without
+        it the site rules that need a layer are skipped and named in
+        ``summary["sites"]["rules_skipped"]``.
+
+    Returns
+    -------
+    PlanOutcome
+        Frames for the render stage.
+
+    Raises
+    ------
+    AllocationError
+        If the resettlement track is missing or minimum budget shares cannot
+        be met (the message names the constraint).
+    """
+    cfg: PlanConfig = scenario.plan
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    villages = scoring.villages
+    communes = scoring.communes
+    districts = getattr(indicators, "districts", None)
+    if districts is None:
+        districts = pd.DataFrame(
+            {"district_code": sorted(set(communes["district_code"].astype(str)))}
+        )
+
+    sites, grid = find_sites(
+        communes, cfg.sites, layers=layers, susceptibility=_susceptibility_raster(indicators)
+    )
+    timings["sites"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    at_risk = at_risk_villages(villages, cfg.assignment)
+    assignment: Assignment = assign_villages(at_risk, sites, cfg.assignment)
+    timings["assignment"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    moved = pd.DataFrame(assignment.moves[["village_id", "households"]])
+    candidates, skipped_kinds = build_candidates(
+        villages, communes, cfg.allocation.interventions, relocating=moved
+    )
+    if cfg.allocation.enabled and len(candidates):
+        alloc = allocate_budget(candidates, cfg.allocation)
+    else:
+        empty = candidates.assign(funded=False)
+        alloc = AllocationResult(
+            empty, budget_table(cfg.allocation), {"method": "none", "candidates": len(candidates)}
+        )
+    timings["allocation"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    if cfg.targets.enabled:
+        hh_col = cfg.assignment.households_field
+        risk = _by_district(at_risk, hh_col) if hh_col in at_risk.columns else {}
+        placed = _by_district(pd.DataFrame(assignment.moves), "households")
+        targets, targets_d = evaluate_targets(
+            communes,
+            villages,
+            districts,
+            config=cfg.targets,
+            at_risk_households=risk,
+            placed_households=placed,
+        )
+    else:
+        targets, targets_d = pd.DataFrame(), pd.DataFrame()
+    timings["targets"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    crosswalk = make_crosswalk(
+        communes,
+        cfg.crosswalk,
+        table=getattr(layers, "crosswalk", None),
+        communes_2025=getattr(layers, "communes_2025", None),
+    )
+    communes_2025 = None
+    if crosswalk is not None:
+        communes_2025 = _communes_2025(communes, alloc.allocation, crosswalk)
+    timings["crosswalk"] = time.perf_counter() - start
+
+    summary = {
+        "sites": {
+            "count": len(sites),
+            "capacity_hh": int(sites["capacity_hh"].sum()) if len(sites) else 0,
+            "grid_m": cfg.sites.grid_m,
+            "cells_excluded_by_rule": grid.excluded,
+            "rules_skipped": grid.skipped,
+        },
+        "assignment": assignment.summary,
+        "allocation": {k: v for k, v in alloc.summary.items() if k != "binding"},
+        "interventions_skipped": skipped_kinds,
+        "targets": targets["status"].value_counts().sort_index().to_dict() if len(targets) else {},
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+    return PlanOutcome(
+        sites=assignment.sites,
+        moves=assignment.moves,
+        greedy_moves=assignment.greedy_moves,
+        unplaced=assignment.unplaced,
+        assignment_summary=assignment.summary,
+        allocation=alloc.allocation,
+        budget_use=alloc.budget_use,
+        allocation_summary=alloc.summary,
+        targets=targets,
+        targets_by_district=targets_d,
+        crosswalk=crosswalk,
+        communes_2025=communes_2025,
+        summary=summary,
+    )
+
+
+def _communes_2025(
+    communes: pd.DataFrame, allocation: pd.DataFrame, crosswalk: pd.DataFrame
+) -> pd.DataFrame:
+    frame = pd.DataFrame(communes).drop(columns="geometry", errors="ignore").copy()
+    frame["commune_code"] = frame["commune_code"].astype(str)
+    if "funded" in allocation.columns and len(allocation):
+        funded = allocation[allocation["funded"].astype(bool)]
+        spend = funded.groupby(funded["commune_code"].astype(str))["cost"].sum()
+        frame["funded_cost"] = frame["commune_code"].map(spend).fillna(0.0)
+    sums = [
+        c
+        for c in (
+            "villages",
+            "households",
+            "poor_households",
+            "em_households",
+            "hh_exposed_high",
+            "villages_exposed_high",
+            "funded_cost",
+        )
+        if c in frame.columns
+    ]
+    means = [c for c in frame.columns if c.endswith("_score")]
+    return to_2025(
+        frame,
+        crosswalk,
+        sums=sums,
+        means=means,
+        weight="households" if "households" in frame else None,
+    )

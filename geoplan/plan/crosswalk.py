@@ -1,0 +1,253 @@
+"""Crosswalk from the 2022 communes to the merged communes of 1 July 2025.
+
+Two ways to build it: from a user table (one row per 2022 commune and 2025
+commune it went into, with an optional share), or from the area overlap of
+the 2022 commune layer and a 2025 commune layer.  :func:`to_2025` then
+re-aggregates any 2022 commune table: counts are split by share, rates are
+averaged with weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geoplan.errors import AllocationError
+from geoplan.plan.config import CrosswalkConfig
+
+__all__ = [
+    "CROSSWALK_COLUMNS",
+    "crosswalk_from_overlay",
+    "crosswalk_from_table",
+    "make_crosswalk",
+    "to_2025",
+]
+
+CROSSWALK_COLUMNS = ["commune_code", "commune_code_2025", "commune_name_2025", "area_share"]
+
+
+def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
+    total = frame.groupby("commune_code")["area_share"].transform("sum")
+    out = frame.assign(area_share=(frame["area_share"] / total).round(6))
+    return out.sort_values(["commune_code", "commune_code_2025"], kind="stable").reset_index(
+        drop=True
+    )[CROSSWALK_COLUMNS]
+
+
+def crosswalk_from_table(table: pd.DataFrame, config: CrosswalkConfig) -> pd.DataFrame:
+    """Read a user crosswalk table into the canonical shape.
+
+    Parameters
+    ----------
+    table
+        Rows of (2022 code, 2025 code[, 2025 name][, share]); column names
+        from ``config``.  Without a share, a 2022 commune split over ``k``
+        new communes gives ``1/k`` to each.
+    config
+        The scenario's ``plan.crosswalk`` section.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``CROSSWALK_COLUMNS``; shares per 2022 commune sum to 1.
+
+    Raises
+    ------
+    AllocationError
+        If a code column is missing or a row has an empty code.
+    """
+    missing = [
+        c for c in (config.code_2022_field, config.code_2025_field) if c not in table.columns
+    ]
+    if missing:
+        msg = (
+            f"crosswalk table: column(s) {missing} missing (has {list(table.columns)}); "
+            "set plan.crosswalk.code_2022_field / code_2025_field"
+        )
+        raise AllocationError(msg)
+    out = pd.DataFrame(
+        {
+            "commune_code": table[config.code_2022_field].astype("string").str.strip(),
+            "commune_code_2025": table[config.code_2025_field].astype("string").str.strip(),
+        }
+    )
+    bad = out.index[out["commune_code"].isna() | out["commune_code_2025"].isna()].tolist()
+    if bad:
+        msg = f"crosswalk table: rows {bad[:20]} have an empty code; fill them or drop the rows"
+        raise AllocationError(msg)
+    out["commune_name_2025"] = (
+        table[config.name_2025_field].astype(str).to_numpy()
+        if config.name_2025_field in table.columns
+        else ""
+    )
+    if config.share_field in table.columns:
+        out["area_share"] = (
+            pd.to_numeric(table[config.share_field], errors="coerce").fillna(0.0).to_numpy()
+        )
+    else:
+        out["area_share"] = 1.0
+    out = out[out["area_share"] > 0]
+    return _normalise(out)
+
+
+def crosswalk_from_overlay(
+    communes_2022: gpd.GeoDataFrame, communes_2025: gpd.GeoDataFrame, config: CrosswalkConfig
+) -> pd.DataFrame:
+    """Build the crosswalk from the area overlap of two commune layers.
+
+    Parameters
+    ----------
+    communes_2022
+        Polygons with ``commune_code`` (the run's communes).
+    communes_2025
+        Polygons of the merged communes with ``config.code_2025_field`` (or
+        ``commune_code``) and optionally ``config.name_2025_field`` (or
+        ``commune_name``); reprojected to the first layer's CRS if needed.
+    config
+        The scenario's ``plan.crosswalk`` section.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``CROSSWALK_COLUMNS``: the share of each 2022 commune's area in each
+        2025 commune, slivers below ``min_share`` dropped, renormalised.
+    """
+    new = communes_2025
+    code_col = config.code_2025_field if config.code_2025_field in new.columns else "commune_code"
+    name_col = config.name_2025_field if config.name_2025_field in new.columns else "commune_name"
+    if code_col not in new.columns:
+        msg = f"communes_2025: field '{config.code_2025_field}' (or 'commune_code') missing"
+        raise AllocationError(msg)
+    if new.crs is not None and communes_2022.crs is not None and new.crs != communes_2022.crs:
+        new = new.to_crs(communes_2022.crs)
+    old = gpd.GeoDataFrame(
+        {"commune_code": communes_2022["commune_code"].astype(str).to_numpy()},
+        geometry=communes_2022.geometry.to_numpy(),
+        crs=communes_2022.crs,
+    )
+    old["_area"] = old.geometry.area
+    right = gpd.GeoDataFrame(
+        {
+            "commune_code_2025": new[code_col].astype(str).to_numpy(),
+            "commune_name_2025": new[name_col].astype(str).to_numpy()
+            if name_col in new.columns
+            else "",
+        },
+        geometry=new.geometry.to_numpy(),
+        crs=new.crs,
+    )
+    inter = gpd.overlay(old, right, how="intersection", keep_geom_type=True)
+    inter["area_share"] = inter.geometry.area / inter["_area"]
+    inter = inter[inter["area_share"] >= config.min_share]
+    frame = pd.DataFrame(inter.drop(columns=["geometry", "_area"]))
+    frame = frame.groupby(
+        ["commune_code", "commune_code_2025", "commune_name_2025"], as_index=False
+    )["area_share"].sum()
+    return _normalise(frame)
+
+
+def make_crosswalk(
+    communes: gpd.GeoDataFrame,
+    config: CrosswalkConfig,
+    *,
+    table: pd.DataFrame | None = None,
+    communes_2025: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame | None:
+    """Return the crosswalk the scenario asks for, or ``None``.
+
+    Parameters
+    ----------
+    communes
+        The run's (2022) communes.
+    config
+        The scenario's ``plan.crosswalk`` section.
+    table, communes_2025
+        The ``crosswalk`` and ``communes_2025`` layers when given.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``None`` when ``method`` is ``none`` or ``auto`` finds no input.
+    """
+    method = config.method
+    if method == "auto":
+        method = (
+            "table" if table is not None else ("overlay" if communes_2025 is not None else "none")
+        )
+    if method == "none":
+        return None
+    if method == "table":
+        if table is None:
+            msg = "plan.crosswalk.method is 'table' but no 'crosswalk' layer is given"
+            raise AllocationError(msg)
+        return crosswalk_from_table(table, config)
+    if communes_2025 is None:
+        msg = "plan.crosswalk.method is 'overlay' but no 'communes_2025' layer is given"
+        raise AllocationError(msg)
+    return crosswalk_from_overlay(communes, communes_2025, config)
+
+
+def to_2025(
+    frame: pd.DataFrame,
+    crosswalk: pd.DataFrame,
+    *,
+    sums: Sequence[str] = (),
+    means: Sequence[str] = (),
+    weight: str | None = None,
+) -> pd.DataFrame:
+    """Re-aggregate a table keyed by 2022 ``commune_code`` to the 2025 communes.
+
+    Parameters
+    ----------
+    frame
+        One row per 2022 commune, with ``commune_code``.
+    crosswalk
+        From :func:`make_crosswalk`.
+    sums
+        Count columns, split by ``area_share`` and added up.
+    means
+        Rate or score columns, averaged with weights ``area_share`` times
+        ``weight`` (when given, e.g. ``households``).
+    weight
+        Column weighting the means.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``commune_code_2025`` with ``commune_name_2025``,
+        ``communes_2022`` (the codes that went into it) and the columns.
+    """
+    cols = list(dict.fromkeys([*sums, *means, *([weight] if weight else [])]))
+    base = pd.DataFrame(frame)[["commune_code", *cols]].assign(
+        commune_code=lambda f: f["commune_code"].astype(str)
+    )
+    merged = crosswalk.merge(base, on="commune_code", how="inner")
+    s = merged["area_share"].to_numpy()
+    w = s * (pd.to_numeric(merged[weight], errors="coerce").fillna(0).to_numpy() if weight else 1.0)
+    out: dict[str, Any] = {}
+    keys = merged["commune_code_2025"].to_numpy()
+    uniq, inv = np.unique(keys, return_inverse=True)
+    out["commune_code_2025"] = uniq
+    names = merged.groupby("commune_code_2025")["commune_name_2025"].first()
+    out["commune_name_2025"] = names.reindex(uniq).to_numpy()
+    out["communes_2022"] = (
+        merged.groupby("commune_code_2025")["commune_code"]
+        .apply(lambda x: ",".join(sorted(set(x))))
+        .reindex(uniq)
+        .to_numpy()
+    )
+    for col in sums:
+        vals = pd.to_numeric(merged[col], errors="coerce").fillna(0).to_numpy()
+        out[col] = np.bincount(inv, weights=vals * s, minlength=len(uniq))
+    for col in means:
+        vals = pd.to_numeric(merged[col], errors="coerce").to_numpy()
+        ok = ~np.isnan(vals)
+        num = np.bincount(inv[ok], weights=vals[ok] * w[ok], minlength=len(uniq))
+        den = np.bincount(inv[ok], weights=w[ok], minlength=len(uniq))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[col] = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+    return pd.DataFrame(out)

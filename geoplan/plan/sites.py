@@ -1,0 +1,370 @@
+"""Suitability surface and candidate resettlement sites.
+
+The scenario's rules are rasterised on one coarse grid in the scenario CRS;
+suitable cells are grouped into connected patches, cut along commune
+boundaries and a square block grid (so that every site lies in one commune
+and stays compact), and polygonised.  A site's capacity is its area divided
+by the land one household needs (residential plus production land, T9).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from affine import Affine
+from rasterio import features
+from rasterio.warp import Resampling, reproject
+from scipy import ndimage
+
+from geoplan.plan.config import SitesConfig
+
+__all__ = ["SiteGrid", "find_sites", "suitability_grid"]
+
+_M_PER_DEGREE = 111_320.0
+SITE_COLUMNS = [
+    "site_id",
+    "commune_code",
+    "commune_name",
+    "district_code",
+    "district_name",
+    "area_ha",
+    "capacity_hh",
+    "used_hh",
+    "free_hh",
+    "slope_mean_deg",
+    "road_dist_mean_m",
+    "suitability",
+    "use",
+    "geometry",
+]
+
+
+@dataclass
+class SiteGrid:
+    """The rasterised rules on the site grid.
+
+    Attributes
+    ----------
+    transform
+        Affine transform of the grid (scenario CRS).
+    commune
+        Index into the communes frame + 1 per cell (0 outside every commune).
+    suitable
+        Boolean mask of cells meeting every rule.
+    slope_deg, road_dist_m
+        Mean slope and distance to the nearest road per cell (NaN when unknown).
+    excluded
+        Rule name -> number of in-province cells that rule excluded.
+    skipped
+        Rule name -> why it was not applied (missing layer).
+    """
+
+    transform: Affine
+    commune: np.ndarray
+    suitable: np.ndarray
+    slope_deg: np.ndarray
+    road_dist_m: np.ndarray
+    excluded: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def _grid_for(
+    bounds: tuple[float, float, float, float], cell: float
+) -> tuple[Affine, tuple[int, int]]:
+    minx, miny, maxx, maxy = bounds
+    x0 = math.floor(minx / cell) * cell
+    y1 = math.ceil(maxy / cell) * cell
+    width = max(1, math.ceil((maxx - x0) / cell))
+    height = max(1, math.ceil((y1 - miny) / cell))
+    return Affine(cell, 0.0, x0, 0.0, -cell, y1), (height, width)
+
+
+def _is_geographic(crs: Any) -> bool:
+    try:
+        from pyproj import CRS
+
+        return bool(CRS.from_user_input(crs).is_geographic)
+    except Exception:
+        return False
+
+
+def _slope_native(raster: Any) -> np.ndarray:
+    """Return the slope (degrees) of a DEM on its own grid, metres per degree handled."""
+    arr = np.asarray(raster.array, dtype="float64")
+    if arr.ndim == 3:
+        arr = arr[0]
+    tr: Affine = raster.transform
+    dx = abs(tr.a)
+    dy = abs(tr.e)
+    if _is_geographic(raster.crs):
+        rows = np.arange(arr.shape[0]) + 0.5
+        lat = tr.f + tr.e * rows
+        dx_m = dx * _M_PER_DEGREE * np.cos(np.radians(lat))[:, None]
+        dy_m = dy * _M_PER_DEGREE
+    else:
+        dx_m = np.full((arr.shape[0], 1), dx)
+        dy_m = dy
+    if min(arr.shape) < 2:
+        return np.full(arr.shape, np.nan)
+    gy, gx = np.gradient(arr)
+    return np.degrees(np.arctan(np.hypot(gx / dx_m, gy / dy_m)))
+
+
+def _to_grid(
+    values: np.ndarray, raster: Any, transform: Affine, shape: tuple[int, int], crs: Any
+) -> np.ndarray:
+    out = np.full(shape, np.nan, dtype="float64")
+    reproject(
+        source=np.asarray(values, dtype="float64"),
+        destination=out,
+        src_transform=raster.transform,
+        src_crs=raster.crs,
+        src_nodata=np.nan,
+        dst_transform=transform,
+        dst_crs=crs,
+        dst_nodata=np.nan,
+        resampling=Resampling.average,
+    )
+    return out
+
+
+def _burn(
+    geoms: Any, transform: Affine, shape: tuple[int, int], *, all_touched: bool
+) -> np.ndarray:
+    shapes = [g for g in geoms if g is not None and not g.is_empty]
+    if not shapes:
+        return np.zeros(shape, dtype=bool)
+    return features.rasterize(
+        ((g, 1) for g in shapes),
+        out_shape=shape,
+        transform=transform,
+        fill=0,
+        all_touched=all_touched,
+        dtype="uint8",
+    ).astype(bool)
+
+
+def suitability_grid(
+    communes: gpd.GeoDataFrame,
+    config: SitesConfig,
+    *,
+    layers: Any = None,
+    susceptibility: Any = None,
+) -> SiteGrid:
+    """Rasterise the site rules on the site grid.
+
+    Parameters
+    ----------
+    communes
+        Commune polygons in the (metric) scenario CRS; they define the grid
+        extent and which cells are inside the province.
+    config
+        The scenario's ``plan.sites`` section.
+    layers
+        Object with optional attributes ``dem`` (raster with ``array``,
+        ``transform``, ``crs``), ``landslide_zones`` (``level``), ``forest``
+        (``forest_type``) and ``roads``; a missing attribute skips its rule.
+    susceptibility
+        Optional raster of modelled landslide probability (same duck type).
+
+    Returns
+    -------
+    SiteGrid
+        The rule masks; ``skipped`` names each rule that could not be applied.
+    """
+    crs = communes.crs
+    cell = float(config.grid_m)
+    transform, shape = _grid_for(tuple(communes.total_bounds), cell)
+    commune_idx = features.rasterize(
+        ((g, i + 1) for i, g in enumerate(communes.geometry) if g is not None and not g.is_empty),
+        out_shape=shape,
+        transform=transform,
+        fill=0,
+        dtype="int32",
+    )
+    inside = commune_idx > 0
+    suitable = inside.copy()
+    excluded: dict[str, int] = {}
+    skipped: dict[str, str] = {}
+
+    def apply(name: str, bad: np.ndarray) -> None:
+        nonlocal suitable
+        excluded[name] = int((bad & inside).sum())
+        suitable &= ~bad
+
+    dem = getattr(layers, "dem", None) if layers is not None else None
+    slope = np.full(shape, np.nan)
+    if dem is not None:
+        slope = _to_grid(_slope_native(dem), dem, transform, shape, crs)
+        apply("slope", ~(slope <= config.max_slope_deg))
+    else:
+        skipped["slope"] = "no DEM layer"
+
+    zones = getattr(layers, "landslide_zones", None) if layers is not None else None
+    if zones is not None and "level" in zones.columns:
+        high = zones[pd.to_numeric(zones["level"], errors="coerce") > config.max_landslide_level]
+        apply("landslide", _burn(high.geometry, transform, shape, all_touched=True))
+    else:
+        skipped["landslide"] = "no landslide_zones layer with a 'level' field"
+
+    forest = getattr(layers, "forest", None) if layers is not None else None
+    if forest is not None and "forest_type" in forest.columns and config.exclude_forest:
+        protected = forest[forest["forest_type"].astype(str).isin(config.exclude_forest)]
+        apply("forest", _burn(protected.geometry, transform, shape, all_touched=False))
+    elif config.exclude_forest:
+        skipped["forest"] = "no forest layer with a 'forest_type' field"
+
+    roads = getattr(layers, "roads", None) if layers is not None else None
+    road_dist = np.full(shape, np.nan)
+    if roads is not None and len(roads):
+        on_road = _burn(roads.geometry, transform, shape, all_touched=True)
+        if on_road.any():
+            road_dist = ndimage.distance_transform_edt(~on_road) * cell
+            if config.max_road_distance_m is not None:
+                apply("road_distance", road_dist > config.max_road_distance_m)
+    elif config.max_road_distance_m is not None:
+        skipped["road_distance"] = "no roads layer"
+
+    if config.max_susceptibility is not None:
+        if susceptibility is not None:
+            prob = _to_grid(
+                np.asarray(susceptibility.array, dtype="float64"),
+                susceptibility,
+                transform,
+                shape,
+                crs,
+            )
+            apply("susceptibility", prob > config.max_susceptibility)
+        else:
+            skipped["susceptibility"] = "no susceptibility raster"
+
+    return SiteGrid(transform, commune_idx, suitable, slope, road_dist, excluded, skipped)
+
+
+def find_sites(
+    communes: gpd.GeoDataFrame,
+    config: SitesConfig,
+    *,
+    layers: Any = None,
+    susceptibility: Any = None,
+) -> tuple[gpd.GeoDataFrame, SiteGrid]:
+    """Return candidate resettlement sites and the grid they come from.
+
+    Parameters
+    ----------
+    communes
+        Commune polygons (scenario CRS) with ``commune_code`` and, when
+        known, ``commune_name``, ``district_code``, ``district_name``.
+    config
+        The scenario's ``plan.sites`` section.
+    layers, susceptibility
+        See :func:`suitability_grid`.
+
+    Returns
+    -------
+    sites : geopandas.GeoDataFrame
+        One row per site (columns ``SITE_COLUMNS``; ``used_hh`` is 0 until
+        villages are assigned), sorted by commune code then position.
+    grid : SiteGrid
+        The rasterised rules.
+    """
+    grid = suitability_grid(communes, config, layers=layers, susceptibility=susceptibility)
+    cell = float(config.grid_m)
+    shape = grid.suitable.shape
+    comp, _ = ndimage.label(grid.suitable)
+    rows, cols = np.nonzero(grid.suitable)
+    block = max(1, round(config.block_m / cell))
+    n_bcols = shape[1] // block + 1
+    block_id = (rows // block) * n_bcols + cols // block
+    keys = np.stack([grid.commune[rows, cols], comp[rows, cols], block_id], axis=1)
+    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    counts = np.bincount(inverse, minlength=len(uniq))
+    min_cells = config.min_area_ha * 10_000.0 / (cell * cell)
+    keep = counts >= min_cells - 1e-9
+    new_id = np.zeros(len(uniq), dtype="int32")
+    new_id[keep] = np.arange(1, int(keep.sum()) + 1, dtype="int32")
+    labels = np.zeros(shape, dtype="int32")
+    labels[rows, cols] = new_id[inverse]
+
+    empty = gpd.GeoDataFrame({c: [] for c in SITE_COLUMNS[:-1]}, geometry=[], crs=communes.crs)
+    if not keep.any():
+        return empty, grid
+
+    parts: dict[int, list[Any]] = {}
+    for geom, value in features.shapes(
+        labels, mask=labels > 0, transform=grid.transform, connectivity=4
+    ):
+        parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
+    ids = sorted(parts)
+    geoms = [shapely.union_all(parts[i]) if len(parts[i]) > 1 else parts[i][0] for i in ids]
+
+    flat = labels.ravel()
+    n = int(keep.sum()) + 1
+    cnt = np.bincount(flat, minlength=n).astype("float64")
+
+    def mean_of(values: np.ndarray) -> np.ndarray:
+        v = values.ravel()
+        ok = ~np.isnan(v)
+        s = np.bincount(flat[ok], weights=v[ok], minlength=n)
+        c = np.bincount(flat[ok], minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(c > 0, s / np.maximum(c, 1), np.nan)
+
+    slope_mean = mean_of(grid.slope_deg)
+    road_mean = mean_of(grid.road_dist_m)
+    commune_of = np.zeros(n, dtype="int64")
+    commune_of[new_id[keep]] = uniq[keep, 0]
+
+    idx = np.asarray(ids)
+    area_ha = cnt[idx] * cell * cell / 10_000.0
+    per_hh = config.residential_m2_per_hh + config.production_m2_per_hh
+    capacity = np.floor(area_ha * 10_000.0 / per_hh + 1e-9).astype("int64")
+    slope_term = np.nan_to_num(slope_mean[idx] / config.max_slope_deg, nan=0.5)
+    max_road = config.max_road_distance_m or float(
+        np.nanmax(grid.road_dist_m) if np.isfinite(grid.road_dist_m).any() else 1.0
+    )
+    road_term = np.nan_to_num(road_mean[idx] / max(max_road, cell), nan=0.5)
+    suitability = np.clip(
+        1.0 - 0.5 * np.clip(slope_term, 0, 1) - 0.5 * np.clip(road_term, 0, 1), 0, 1
+    )
+
+    crow = communes.iloc[commune_of[idx] - 1].reset_index(drop=True)
+
+    def col(name: str) -> list[Any]:
+        if name in crow.columns:
+            return (
+                crow[name].astype(str).tolist() if name.endswith("_code") else crow[name].tolist()
+            )
+        return [""] * len(idx)
+
+    sites = gpd.GeoDataFrame(
+        {
+            "commune_code": col("commune_code"),
+            "commune_name": col("commune_name"),
+            "district_code": col("district_code"),
+            "district_name": col("district_name"),
+            "area_ha": area_ha,
+            "capacity_hh": capacity,
+            "used_hh": np.zeros(len(idx), dtype="int64"),
+            "free_hh": capacity.copy(),
+            "slope_mean_deg": slope_mean[idx],
+            "road_dist_mean_m": road_mean[idx],
+            "suitability": suitability,
+            "use": config.site_use,
+        },
+        geometry=geoms,
+        crs=communes.crs,
+    )
+    sites = sites[sites["capacity_hh"] > 0]
+    rep = sites.geometry.representative_point()
+    order = np.lexsort((rep.x.to_numpy(), -rep.y.to_numpy(), sites["commune_code"].to_numpy()))
+    sites = sites.iloc[order].reset_index(drop=True)
+    sites.insert(0, "site_id", [f"S{i + 1:04d}" for i in range(len(sites))])
+    return gpd.GeoDataFrame(sites[SITE_COLUMNS], geometry="geometry", crs=communes.crs), grid

@@ -1,0 +1,846 @@
+"""The resolution's quantitative targets T1-T19: registry and progress.
+
+Each target is a :class:`TargetDef`: its indicator, the fields it needs, the
+target value and year, and a function computing the indicator's yearly values
+from the commune, village and district frames.  :func:`evaluate_targets`
+turns those values into the current status, a linear trend, a projection to
+the target year and a verdict (``achieved``, ``on_track``, ``behind`` or
+``not_computable`` naming the missing fields), for the province and per
+district.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from geoplan.plan.config import TargetsConfig
+
+__all__ = ["TARGETS", "TargetData", "TargetDef", "TargetValue", "evaluate_targets"]
+
+NTM_MET = ("standard", "advanced", "model")
+DEFAULT_AS_OF = 2024
+
+
+@dataclass
+class TargetData:
+    """The frames a target is computed from (one district or the province).
+
+    Attributes
+    ----------
+    communes, villages, districts
+        Frames with the canonical fields (and indicator columns).
+    at_risk_households, placed_households
+        Households of the villages that must move and of those the plan
+        places (T11); ``None`` when no assignment ran.
+    """
+
+    communes: pd.DataFrame
+    villages: pd.DataFrame
+    districts: pd.DataFrame
+    at_risk_households: float | None = None
+    placed_households: float | None = None
+
+
+@dataclass
+class TargetValue:
+    """What a target's compute function returns.
+
+    Attributes
+    ----------
+    value
+        The indicator now (latest year).
+    series
+        Year -> value, for the trend (may be empty).
+    slope
+        Trend per year when the series cannot give it (else ``None``).
+    note
+        Caveat shown beside the value (proxy used, planned not achieved...).
+    """
+
+    value: float
+    series: dict[int, float] = field(default_factory=dict)
+    slope: float | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TargetDef:
+    """One target of the resolution.
+
+    Attributes
+    ----------
+    id, label_vi, label_en, programme
+        ``T1``..``T19``, labels and programme (NRD, EM, SPR).
+    indicator
+        How the value is computed, in words (with the unit).
+    unit
+        ``count``, ``share`` (0-1) or ``points_per_year``.
+    target, horizon
+        Target value and the year it is due.
+    direction
+        ``min``: the value must reach at least the target; ``max``: at most.
+    kind
+        ``level`` (a stock reached by the horizon) or ``rate`` (a yearly pace).
+    fields
+        ``layer.field`` needed; missing ones make the target not computable.
+    per_district
+        Whether the same target applies to each district.
+    compute
+        ``TargetData -> TargetValue``.
+    """
+
+    id: str
+    label_vi: str
+    label_en: str
+    programme: str
+    indicator: str
+    unit: Literal["count", "share", "points_per_year"]
+    target: float
+    horizon: int
+    direction: Literal["min", "max"]
+    kind: Literal["level", "rate"]
+    fields: tuple[str, ...]
+    per_district: bool
+    compute: Callable[[TargetData], TargetValue]
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _years(frame: pd.DataFrame, prefix: str) -> list[int]:
+    pat = re.compile(rf"^{prefix}_(\d{{4}})$")
+    return sorted(int(m.group(1)) for c in frame.columns if (m := pat.match(str(c))))
+
+
+def _num(frame: pd.DataFrame, col: str) -> pd.Series:
+    return pd.to_numeric(frame[col], errors="coerce")
+
+
+def _bool(frame: pd.DataFrame, col: str) -> pd.Series:
+    s = frame[col]
+    if s.dtype == object or pd.api.types.is_string_dtype(s):
+        s = (
+            s.astype(str)
+            .str.strip()
+            .str.lower()
+            .map({"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False})
+        )
+    return s.astype("boolean").fillna(False).astype(bool)
+
+
+def _share(num: float, den: float) -> float:
+    return float(num) / float(den) if den > 0 else float("nan")
+
+
+def _criteria_by_year(c: pd.DataFrame) -> dict[int, pd.Series]:
+    out = {y: _num(c, f"ntm_criteria_{y}") for y in _years(c, "ntm_criteria")}
+    if "ntm_criteria_met" in c.columns:
+        latest = max(out) + 1 if out else DEFAULT_AS_OF
+        if not out or not _num(c, "ntm_criteria_met").equals(out[max(out)]):
+            out[latest] = _num(c, "ntm_criteria_met")
+    return out
+
+
+# ----------------------------------------------------------------------------- computations
+
+
+def _ntm_count(levels: tuple[str, ...], with_years: bool) -> Callable[[TargetData], TargetValue]:
+    def compute(d: TargetData) -> TargetValue:
+        status = d.communes["ntm_status"].astype(str).str.lower()
+        value = float(status.isin(levels).sum())
+        series: dict[int, float] = {}
+        if with_years and "ntm_year" in d.communes.columns:
+            year = _num(d.communes, "ntm_year")
+            for y in range(2021, _as_of(d) + 1):
+                series[y] = float(((year <= y) & status.isin(levels)).sum())
+        return TargetValue(value, series)
+
+    return compute
+
+
+def _t4(d: TargetData) -> TargetValue:
+    c, v = d.communes, d.villages
+    ntm = c[c["ntm_status"].astype(str).str.lower().isin(NTM_MET)]["commune_code"].astype(str)
+    model = v[_bool(v, "is_ntm_model_village")]["commune_code"].astype(str)
+    return TargetValue(_share(ntm.isin(set(model)).sum(), len(ntm)))
+
+
+def _t5(d: TargetData) -> TargetValue:
+    series = {
+        y: float((s >= 15).mean()) for y, s in _criteria_by_year(d.communes).items() if len(s)
+    }
+    return TargetValue(series[max(series)] if series else float("nan"), series)
+
+
+def _t6(d: TargetData) -> TargetValue:
+    by_year = _criteria_by_year(d.communes)
+    years = sorted(by_year)
+    series: dict[int, float] = {}
+    for a, b in pairwise(years):
+        gained = (by_year[b] - by_year[a] >= 1) | (by_year[b] >= 19)
+        series[b] = float(gained.mean())
+    if len(years) < 2:
+        return TargetValue(float("nan"), series, note="needs criteria counts for two years or more")
+    first, last = by_year[years[0]], by_year[years[-1]]
+    pace = (last - first) / (years[-1] - years[0])
+    return TargetValue(float(((pace >= 1) | (last >= 19)).mean()), series, note="share of communes")
+
+
+def _t7(d: TargetData) -> TargetValue:
+    return TargetValue(float(_bool(d.communes, "has_cooperative").mean()))
+
+
+def _t8(d: TargetData) -> TargetValue:
+    status = d.districts["ntm_status"].astype(str).str.lower()
+    return TargetValue(float(status.isin(("standard", "completed")).sum()))
+
+
+def _t9(d: TargetData) -> TargetValue:
+    v = d.villages
+    lacking = np.maximum(
+        _num(v, "em_hh_no_residential_land").fillna(0),
+        _num(v, "em_hh_no_production_land").fillna(0),
+    )
+    em = _num(v, "em_households").fillna(0).sum()
+    return TargetValue(
+        1.0 - _share(lacking.sum(), em),
+        note="households lacking either kind of land counted once (upper bound)",
+    )
+
+
+def _t10(d: TargetData) -> TargetValue:
+    c = d.communes
+    em = _num(c, "em_households").fillna(0).sum() if "em_households" in c.columns else 0.0
+    if em <= 0 and "em_households" in d.villages.columns:
+        em = _num(d.villages, "em_households").fillna(0).sum()
+    return TargetValue(_share(_num(c, "em_households_in_coop").fillna(0).sum(), em))
+
+
+def _t11(d: TargetData) -> TargetValue:
+    if d.at_risk_households is None or d.placed_households is None:
+        return TargetValue(float("nan"), note="no resettlement assignment ran")
+    if d.at_risk_households <= 0:
+        return TargetValue(1.0, note="no village at risk")
+    return TargetValue(
+        d.placed_households / d.at_risk_households,
+        note="households at risk that the plan places at a site (planned, not yet moved)",
+    )
+
+
+def _t12(d: TargetData) -> TargetValue:
+    v = d.villages
+    has = _bool(v, "has_communal_house")
+    return TargetValue(_share((has & _bool(v, "communal_house_repaired")).sum(), has.sum()))
+
+
+def _water(d: TargetData) -> TargetValue:
+    v = d.villages
+    hh = _num(v, "households")
+    rate = (_num(v, "hygienic_water_households") / hh.where(hh > 0)).clip(0, 1)
+    em = _num(v, "em_households").fillna(0)
+    ok = rate.notna()
+    return TargetValue(
+        _share((rate[ok] * em[ok]).sum(), em[ok].sum()),
+        note="village water rate applied to its ethnic-minority households (proxy)",
+    )
+
+
+def _t14(d: TargetData) -> TargetValue:
+    c = d.communes
+    was = _bool(c, "was_especially_difficult_2021")
+    left = was & ~_bool(c, "is_especially_difficult")
+    value = _share(left.sum(), was.sum())
+    return TargetValue(value, {2021: 0.0, _as_of(d): value} if was.any() else {})
+
+
+def _t15(d: TargetData) -> TargetValue:
+    v = d.villages
+    return TargetValue(
+        _share(
+            _num(v, "free_migrant_hh_stabilised").fillna(0).sum(),
+            _num(v, "free_migrant_households").fillna(0).sum(),
+        )
+    )
+
+
+def _t17(d: TargetData) -> TargetValue:
+    c, v = d.communes, d.villages
+    now_c = float(_bool(c, "is_especially_difficult").sum())
+    was_c = float(_bool(c, "was_especially_difficult_2021").sum())
+    now_v = float(_bool(v, "is_especially_difficult").sum())
+    years = max(_as_of(d) - 2021, 1)
+    return TargetValue(
+        now_c + now_v,
+        {},
+        slope=(now_c - was_c) / years,
+        note=f"{now_c:.0f} communes + {now_v:.0f} villages; trend from the communes since 2021",
+    )
+
+
+def _poverty(poor_only: bool) -> Callable[[TargetData], TargetValue]:
+    def compute(d: TargetData) -> TargetValue:
+        c = d.communes
+        if poor_only:
+            poor = d.districts[_bool(d.districts, "is_poor_district")]["district_code"].astype(str)
+            c = c[c["district_code"].astype(str).isin(set(poor))]
+            if not len(c):
+                return TargetValue(float("nan"), note="no poor district")
+        years = _years(c, "poverty_rate")
+        w = (
+            _num(c, "households").fillna(0)
+            if "households" in c.columns
+            else pd.Series(1.0, index=c.index)
+        )
+        if w.sum() <= 0:
+            w = pd.Series(1.0, index=c.index)
+        rate = {}
+        for y in years:
+            r = _num(c, f"poverty_rate_{y}")
+            ok = r.notna()
+            rate[y] = (
+                100.0 * float((r[ok] * w[ok]).sum() / w[ok].sum())
+                if w[ok].sum() > 0
+                else float("nan")
+            )
+        series = {b: rate[a] - rate[b] for a, b in pairwise(years)}
+        if len(years) < 2:
+            return TargetValue(
+                float("nan"), series, note="needs poverty rates for two years or more"
+            )
+        value = (rate[years[0]] - rate[years[-1]]) / (years[-1] - years[0])
+        return TargetValue(
+            value,
+            series,
+            note=(
+                f"rate {rate[years[0]]:.1f}% in {years[0]} → {rate[years[-1]]:.1f}% in {years[-1]}"
+            ),
+        )
+
+    return compute
+
+
+def _as_of(d: TargetData) -> int:
+    years = _years(d.communes, "ntm_criteria") + _years(d.communes, "poverty_rate")
+    return max(years) if years else DEFAULT_AS_OF
+
+
+# ----------------------------------------------------------------------------- registry
+
+_C = "communes"
+_V = "villages"
+_D = "districts"
+
+TARGETS: tuple[TargetDef, ...] = (
+    TargetDef(
+        "T1",
+        "Số xã đạt chuẩn nông thôn mới",
+        "Communes meeting the NTM standard",
+        "NRD",
+        "communes with ntm_status standard/advanced/model (count)",
+        "count",
+        60,
+        2025,
+        "min",
+        "level",
+        (f"{_C}.ntm_status",),
+        False,
+        _ntm_count(NTM_MET, True),
+    ),
+    TargetDef(
+        "T2",
+        "Số xã đạt chuẩn NTM nâng cao",
+        "Communes meeting the advanced NTM standard",
+        "NRD",
+        "communes with ntm_status advanced/model (count)",
+        "count",
+        20,
+        2025,
+        "min",
+        "level",
+        (f"{_C}.ntm_status",),
+        False,
+        _ntm_count(("advanced", "model"), False),
+    ),
+    TargetDef(
+        "T3",
+        "Số xã đạt chuẩn NTM kiểu mẫu",
+        "Communes meeting the model NTM standard",
+        "NRD",
+        "communes with ntm_status model (count)",
+        "count",
+        6,
+        2025,
+        "min",
+        "level",
+        (f"{_C}.ntm_status",),
+        False,
+        _ntm_count(("model",), False),
+    ),
+    TargetDef(
+        "T4",
+        "Xã NTM có ít nhất 1 thôn đạt chuẩn khu dân cư NTM kiểu mẫu",
+        "NTM communes with at least one model NTM village",
+        "NRD",
+        "share of NTM communes with a village flagged is_ntm_model_village",
+        "share",
+        1.0,
+        2025,
+        "min",
+        "level",
+        (f"{_C}.ntm_status", f"{_V}.is_ntm_model_village"),
+        True,
+        _t4,
+    ),
+    TargetDef(
+        "T5",
+        "Tỷ lệ xã đạt 15 tiêu chí trở lên",
+        "Communes meeting 15 or more NTM criteria",
+        "NRD",
+        "share of communes with ntm_criteria >= 15 (yearly from ntm_criteria_YYYY)",
+        "share",
+        1.0,
+        2025,
+        "min",
+        "level",
+        (f"{_C}.ntm_criteria_met|ntm_criteria_YYYY",),
+        True,
+        _t5,
+    ),
+    TargetDef(
+        "T6",
+        "Mỗi xã đạt thêm 1-2 tiêu chí/năm",
+        "Every commune gains 1-2 criteria a year",
+        "NRD",
+        "share of communes gaining >= 1 criterion a year on average (or at 19)",
+        "share",
+        1.0,
+        2025,
+        "min",
+        "rate",
+        (f"{_C}.ntm_criteria_YYYY",),
+        True,
+        _t6,
+    ),
+    TargetDef(
+        "T7",
+        "Tỷ lệ xã có hợp tác xã",
+        "Communes with a cooperative",
+        "NRD",
+        "share of communes with has_cooperative",
+        "share",
+        1.0,
+        2025,
+        "min",
+        "level",
+        (f"{_C}.has_cooperative",),
+        True,
+        _t7,
+    ),
+    TargetDef(
+        "T8",
+        "Huyện, thành phố đạt chuẩn/hoàn thành NTM",
+        "Districts meeting / completing NTM",
+        "NRD",
+        "districts with ntm_status standard/completed (count)",
+        "count",
+        5,
+        2025,
+        "min",
+        "level",
+        (f"{_D}.ntm_status",),
+        False,
+        _t8,
+    ),
+    TargetDef(
+        "T9",
+        "Hộ DTTS có đất ở và đất sản xuất",
+        "EM households with residential and production land",
+        "EM",
+        "1 - sum(max(em_hh_no_residential_land, em_hh_no_production_land)) / sum(em_households)",
+        "share",
+        1.0,
+        2025,
+        "min",
+        "level",
+        (
+            f"{_V}.em_hh_no_residential_land",
+            f"{_V}.em_hh_no_production_land",
+            f"{_V}.em_households",
+        ),
+        True,
+        _t9,
+    ),
+    TargetDef(
+        "T10",
+        "Hộ DTTS tham gia hợp tác xã",
+        "EM households in cooperatives",
+        "EM",
+        "sum(em_households_in_coop) / sum(em_households)",
+        "share",
+        0.2,
+        2025,
+        "min",
+        "level",
+        (f"{_C}.em_households_in_coop", f"{_C}.em_households|{_V}.em_households"),
+        True,
+        _t10,
+    ),
+    TargetDef(
+        "T11",
+        "Bố trí, ổn định dân cư vùng ĐBKK, thiên tai sạt lở",
+        "Population of difficult and landslide areas rearranged",
+        "EM",
+        "households at risk placed at a resettlement site by the plan / households at risk",
+        "share",
+        0.95,
+        2025,
+        "min",
+        "level",
+        ("plan.assignment",),
+        True,
+        _t11,
+    ),
+    TargetDef(
+        "T12",
+        "Thôn có nhà rông được sửa chữa định kỳ",
+        "Villages' communal houses repaired",
+        "EM",
+        "villages with communal_house_repaired / villages with has_communal_house",
+        "share",
+        1.0,
+        2025,
+        "min",
+        "level",
+        (f"{_V}.has_communal_house", f"{_V}.communal_house_repaired"),
+        True,
+        _t12,
+    ),
+    TargetDef(
+        "T13",
+        "Hộ DTTS dùng nước sinh hoạt hợp vệ sinh (2025)",
+        "EM households with hygienic water (2025)",
+        "EM",
+        "sum(hygienic_water_households / households * em_households) / sum(em_households)",
+        "share",
+        0.9,
+        2025,
+        "min",
+        "level",
+        (f"{_V}.hygienic_water_households", f"{_V}.households", f"{_V}.em_households"),
+        True,
+        _water,
+    ),
+    TargetDef(
+        "T14",
+        "Xã ĐBKK thoát khỏi diện ĐBKK",
+        "Especially difficult communes leaving that status",
+        "EM",
+        "communes was_especially_difficult_2021 and not is_especially_difficult / was_..._2021",
+        "share",
+        0.5,
+        2025,
+        "min",
+        "level",
+        (f"{_C}.was_especially_difficult_2021", f"{_C}.is_especially_difficult"),
+        True,
+        _t14,
+    ),
+    TargetDef(
+        "T15",
+        "Ổn định đời sống hộ di cư tự do",
+        "Free-migrant households stabilised",
+        "EM",
+        "sum(free_migrant_hh_stabilised) / sum(free_migrant_households)",
+        "share",
+        1.0,
+        2030,
+        "min",
+        "level",
+        (f"{_V}.free_migrant_households", f"{_V}.free_migrant_hh_stabilised"),
+        True,
+        _t15,
+    ),
+    TargetDef(
+        "T16",
+        "Hộ DTTS dùng nước sinh hoạt hợp vệ sinh (2030)",
+        "EM households with hygienic water (2030)",
+        "EM",
+        "as T13",
+        "share",
+        1.0,
+        2030,
+        "min",
+        "level",
+        (f"{_V}.hygienic_water_households", f"{_V}.households", f"{_V}.em_households"),
+        True,
+        _water,
+    ),
+    TargetDef(
+        "T17",
+        "Không còn xã, thôn ĐBKK",
+        "No especially difficult communes or villages",
+        "EM",
+        "communes + villages with is_especially_difficult (count)",
+        "count",
+        0,
+        2030,
+        "max",
+        "level",
+        (
+            f"{_C}.is_especially_difficult",
+            f"{_C}.was_especially_difficult_2021",
+            f"{_V}.is_especially_difficult",
+        ),
+        True,
+        _t17,
+    ),
+    TargetDef(
+        "T18",
+        "Giảm tỷ lệ hộ nghèo đa chiều 3-4%/năm",
+        "Poverty rate falls 3-4 points a year",
+        "SPR",
+        "mean yearly fall of the household-weighted poverty_rate_YYYY (points)",
+        "points_per_year",
+        3.0,
+        2025,
+        "min",
+        "rate",
+        (f"{_C}.poverty_rate_YYYY",),
+        True,
+        _poverty(False),
+    ),
+    TargetDef(
+        "T19",
+        "Huyện nghèo giảm tỷ lệ hộ nghèo 6-8%/năm",
+        "Poor districts: poverty falls 6-8 points a year",
+        "SPR",
+        "as T18, communes of districts with is_poor_district",
+        "points_per_year",
+        6.0,
+        2025,
+        "min",
+        "rate",
+        (f"{_C}.poverty_rate_YYYY", f"{_D}.is_poor_district"),
+        True,
+        _poverty(True),
+    ),
+)
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+
+def _missing(t: TargetDef, data: TargetData) -> list[str]:
+    frames = {_C: data.communes, _V: data.villages, _D: data.districts}
+    missing: list[str] = []
+    for need in t.fields:
+        if need == "plan.assignment":
+            if data.at_risk_households is None:
+                missing.append("plan.assignment (resettlement sites)")
+            continue
+        alternatives = need.split("|")
+        ok = False
+        layer = need.split(".")[0]
+        for alt in alternatives:
+            lay, _, col = alt.rpartition(".")
+            lay = lay or layer
+            frame = frames[lay]
+            if col.endswith("_YYYY"):
+                ok = ok or len(_years(frame, col[: -len("_YYYY")])) > 0
+            else:
+                ok = ok or col in frame.columns
+        if not ok:
+            missing.append(need)
+    return missing
+
+
+def _verdict(t: TargetDef, value: float, projection: float, as_of: int) -> str:
+    def meets(x: float) -> bool:
+        return bool(x >= t.target - 1e-9) if t.direction == "min" else bool(x <= t.target + 1e-9)
+
+    if meets(value):
+        return "achieved"
+    if t.kind == "rate" or t.horizon < as_of:
+        return "behind"
+    return "on_track" if np.isfinite(projection) and meets(projection) else "behind"
+
+
+def _evaluate_one(t: TargetDef, data: TargetData, as_of: int, n_units: float) -> dict[str, Any]:
+    missing = _missing(t, data)
+    row: dict[str, Any] = {
+        "value": np.nan,
+        "baseline": np.nan,
+        "baseline_year": pd.NA,
+        "trend_per_year": np.nan,
+        "projection": np.nan,
+        "status": "not_computable",
+        "missing": ", ".join(missing),
+        "note": "",
+        "series": {},
+    }
+    if missing:
+        return row
+    res = t.compute(data)
+    if not np.isfinite(res.value):
+        row["note"] = res.note or "no data to compute from"
+        return row
+    series = {y: v for y, v in sorted(res.series.items()) if np.isfinite(v)}
+    slope = res.slope
+    if slope is None and len(series) >= 2:
+        ys = np.asarray(list(series), float)
+        slope = float(np.polyfit(ys, np.asarray(list(series.values())), 1)[0])
+    last_year = max(series) if series else as_of
+    last = res.value
+    if t.kind == "rate" or slope is None:
+        projection = res.value
+    else:
+        projection = last + slope * max(t.horizon - last_year, 0)
+    upper = 1.0 if t.unit == "share" else (n_units if t.unit == "count" else np.inf)
+    if t.unit != "points_per_year":
+        projection = float(np.clip(projection, 0.0, upper))
+    row.update(
+        value=float(res.value),
+        baseline=float(series[min(series)]) if series else np.nan,
+        baseline_year=min(series) if series else pd.NA,
+        trend_per_year=np.nan if slope is None else float(slope),
+        projection=float(projection),
+        status=_verdict(t, res.value, projection, as_of),
+        note=res.note,
+        series=series,
+    )
+    return row
+
+
+def _resolve(config: TargetsConfig | None) -> list[TargetDef]:
+    out: list[TargetDef] = []
+    for base in TARGETS:
+        o = config.overrides.get(base.id) if config is not None else None
+        if o is None:
+            out.append(base)
+        elif o.enabled:
+            target = base.target if o.target is None else o.target
+            horizon = base.horizon if o.horizon is None else o.horizon
+            out.append(replace(base, target=target, horizon=horizon))
+    return out
+
+
+def evaluate_targets(
+    communes: pd.DataFrame,
+    villages: pd.DataFrame,
+    districts: pd.DataFrame,
+    *,
+    config: TargetsConfig | None = None,
+    at_risk_households: Mapping[str, float] | None = None,
+    placed_households: Mapping[str, float] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Evaluate every target for the province and for each district.
+
+    Parameters
+    ----------
+    communes, villages, districts
+        Frames with the canonical fields; communes and villages carry
+        ``district_code``.
+    config
+        The scenario's ``plan.targets`` section (overrides, disabled targets).
+    at_risk_households, placed_households
+        District code -> households of at-risk villages and of those placed
+        by the resettlement plan (T11); ``None`` when no assignment ran.
+
+    Returns
+    -------
+    province : pandas.DataFrame
+        One row per target: ``id``, labels, ``programme``, ``indicator``,
+        ``unit``, ``baseline``, ``baseline_year``, ``value``, ``as_of``,
+        ``target``, ``horizon``, ``trend_per_year``, ``projection``,
+        ``status``, ``gap`` (target - value, signed so that > 0 means short),
+        ``missing``, ``note`` and ``value_<year>`` columns.
+    by_district : pandas.DataFrame
+        The same per ``district_code`` (``target`` is NaN and ``status``
+        ``no_target`` where the target is provincial only, e.g. T1).
+    """
+    defs = _resolve(config)
+
+    def data_for(code: str | None) -> TargetData:
+        c, v, d = communes, villages, districts
+        if code is not None:
+            c = c[c["district_code"].astype(str) == code]
+            v = (
+                v[v["district_code"].astype(str) == code]
+                if "district_code" in v.columns
+                else v.iloc[0:0]
+            )
+            d = d[d["district_code"].astype(str) == code]
+        risk = placed = None
+        if at_risk_households is not None and placed_households is not None:
+            keys = [code] if code is not None else list(at_risk_households)
+            risk = float(sum(at_risk_households.get(k, 0.0) for k in keys))
+            placed = float(sum(placed_households.get(k, 0.0) for k in keys))
+        return TargetData(pd.DataFrame(c), pd.DataFrame(v), pd.DataFrame(d), risk, placed)
+
+    def table(code: str | None) -> list[dict[str, Any]]:
+        data = data_for(code)
+        as_of = _as_of(data) if len(data.communes) else DEFAULT_AS_OF
+        rows = []
+        for t in defs:
+            n_units = {
+                "T8": len(data.districts),
+                "T17": len(data.communes) + len(data.villages),
+            }.get(t.id, len(data.communes))
+            r = _evaluate_one(t, data, as_of, float(n_units))
+            has_target = code is None or t.per_district
+            target = t.target if has_target else np.nan
+            status = r["status"] if has_target or r["status"] == "not_computable" else "no_target"
+            gap = (target - r["value"]) if t.direction == "min" else (r["value"] - target)
+            series = r.pop("series")
+            rows.append(
+                {
+                    "id": t.id,
+                    "district_code": code or "",
+                    "label_vi": t.label_vi,
+                    "label_en": t.label_en,
+                    "programme": t.programme,
+                    "indicator": t.indicator,
+                    "unit": t.unit,
+                    "baseline": r["baseline"],
+                    "baseline_year": r["baseline_year"],
+                    "value": r["value"],
+                    "as_of": as_of,
+                    "target": target,
+                    "horizon": t.horizon,
+                    "direction": t.direction,
+                    "trend_per_year": r["trend_per_year"],
+                    "projection": r["projection"],
+                    "status": status,
+                    "gap": gap,
+                    "missing": r["missing"],
+                    "note": r["note"],
+                    **{f"value_{y}": v for y, v in series.items()},
+                }
+            )
+        return rows
+
+    province = pd.DataFrame(table(None)).drop(columns="district_code")
+    codes = (
+        sorted(set(communes["district_code"].astype(str)))
+        if "district_code" in communes.columns
+        else []
+    )
+    by_district = pd.DataFrame([r for code in codes for r in table(code)])
+    return _order_columns(province), _order_columns(by_district)
+
+
+def _order_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    years = sorted(c for c in frame.columns if str(c).startswith("value_"))
+    head = [c for c in frame.columns if not str(c).startswith("value_")]
+    out = frame[head + years].copy()
+    out["baseline_year"] = out["baseline_year"].astype("Int64")
+    return out
