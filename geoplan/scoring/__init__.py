@@ -1,1 +1,59 @@
-"""geoplan.scoring."""
+"""Scoring: criteria catalogue, MCDA methods, priority tracks, reasons and stability.
+
+Entry point of the pipeline stage: :func:`score_tracks`.  The numerical
+building blocks (plain numpy in, numpy out) are re-exported here too.
+See docs/scoring.md.
+"""
+
+from __future__ import annotations
+
+from geoplan.scoring.catalogue import (
+    Criterion,
+    EligibilityRule,
+    criteria_catalogue,
+    eligibility_rules,
+    get_criterion,
+    get_rule,
+)
+from geoplan.scoring.config import ScoringConfig
+from geoplan.scoring.methods import (
+    ahp_details,
+    ahp_weights,
+    classify_scores,
+    combine_judgements,
+    normalize,
+    rank_with_ties,
+    topsis,
+    value_function,
+    weighted_product,
+    weighted_sum,
+)
+from geoplan.scoring.stability import MonteCarloResult, monte_carlo_ranks, score_many, weight_sweep
+from geoplan.scoring.tracks import ScoringResult, compare_scores, score_tracks
+
+__all__ = [
+    "Criterion",
+    "EligibilityRule",
+    "MonteCarloResult",
+    "ScoringConfig",
+    "ScoringResult",
+    "ahp_details",
+    "ahp_weights",
+    "classify_scores",
+    "combine_judgements",
+    "compare_scores",
+    "criteria_catalogue",
+    "eligibility_rules",
+    "get_criterion",
+    "get_rule",
+    "monte_carlo_ranks",
+    "normalize",
+    "rank_with_ties",
+    "score_many",
+    "score_tracks",
+    "topsis",
+    "value_function",
+    "weight_sweep",
+    "weighted_product",
+    "weighted_sum",
+]

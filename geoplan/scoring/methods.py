@@ -1,0 +1,556 @@
+"""Plain-numpy MCDA building blocks: normalisation, aggregation, AHP, ranks, classes.
+
+Every function takes numpy arrays and returns new numpy arrays; none reads a
+frame or a scenario, so they can be tested against published worked examples
+(see ``tests/test_scoring_methods.py``) and reused outside geoplan.
+
+Conventions
+-----------
+* A decision matrix has shape ``(n_alternatives, n_criteria)``.
+* ``benefit[j]`` is ``True`` when more of criterion ``j`` means *more*
+  priority, ``False`` when it means less (a "cost" criterion).
+* Normalised matrices are in ``[0, 1]`` and already oriented: 1 is the most
+  priority-giving value of a criterion, whatever its direction.
+* Degenerate data never produces ``nan`` or ``inf``: a constant (or all-zero)
+  column normalises to 0 for every alternative (it does not separate them),
+  and zero weights are allowed as long as one weight is positive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from geoplan.errors import ScoringError
+
+__all__ = [
+    "RANDOM_INDEX",
+    "ahp_details",
+    "ahp_weights",
+    "classify_scores",
+    "combine_judgements",
+    "normalize",
+    "rank_with_ties",
+    "topsis",
+    "value_function",
+    "weighted_product",
+    "weighted_sum",
+]
+
+FloatArray = npt.NDArray[np.float64]
+Normalization = Literal["minmax", "vector", "rank"]
+
+#: Random consistency index by matrix size (index 0 is n = 1).
+#: ``saaty1980``: Saaty, *The Analytic Hierarchy Process* (1980), the classic
+#: table (n <= 10).  ``saaty2005``: Saaty, *Theory and Applications of the
+#: Analytic Network Process* (2005), p. 31 (n <= 15).
+RANDOM_INDEX: dict[str, tuple[float, ...]] = {
+    "saaty1980": (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49),
+    "saaty2005": (
+        0.0,
+        0.0,
+        0.52,
+        0.89,
+        1.11,
+        1.25,
+        1.35,
+        1.40,
+        1.45,
+        1.49,
+        1.52,
+        1.54,
+        1.56,
+        1.58,
+        1.59,
+    ),
+}
+
+#: Floor used by the weighted product so that a 0 never annihilates a score.
+PRODUCT_FLOOR = 0.01
+
+
+def _as_matrix(matrix: npt.ArrayLike, name: str = "matrix") -> FloatArray:
+    arr = np.asarray(matrix, dtype=np.float64)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        msg = f"{name} must be 2-D (alternatives x criteria), got shape {arr.shape}"
+        raise ScoringError(msg)
+    return arr
+
+
+def _as_weights(weights: npt.ArrayLike, n_criteria: int) -> FloatArray:
+    w = np.asarray(weights, dtype=np.float64).reshape(-1)
+    if w.shape[0] != n_criteria:
+        msg = f"{w.shape[0]} weights given for {n_criteria} criteria; give one weight per criterion"
+        raise ScoringError(msg)
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        msg = f"weights must be finite and non-negative, got {w.tolist()}"
+        raise ScoringError(msg)
+    total = w.sum()
+    if total <= 0:
+        msg = "at least one weight must be positive (all weights are 0)"
+        raise ScoringError(msg)
+    return w / total
+
+
+def _as_benefit(benefit: npt.ArrayLike | None, n_criteria: int) -> npt.NDArray[np.bool_]:
+    if benefit is None:
+        return np.ones(n_criteria, dtype=bool)
+    b = np.asarray(benefit, dtype=bool).reshape(-1)
+    if b.shape[0] != n_criteria:
+        msg = f"{b.shape[0]} benefit flags given for {n_criteria} criteria"
+        raise ScoringError(msg)
+    return b
+
+
+def value_function(x: npt.ArrayLike, points: Sequence[tuple[float, float]]) -> FloatArray:
+    """Map raw values to ``[0, 1]`` with a piecewise-linear value function.
+
+    Parameters
+    ----------
+    x
+        Raw values (any shape).
+    points
+        ``(threshold, value)`` pairs with increasing thresholds and values in
+        ``[0, 1]``; below the first threshold the first value applies, above
+        the last the last value (no extrapolation).  ``[(15, 0), (120, 1)]``
+        reads "no priority under 15 minutes, full priority from 2 hours".
+
+    Returns
+    -------
+    numpy.ndarray
+        Values in ``[0, 1]``, same shape as ``x``.
+    """
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.ndim != 2 or pts.shape[1] != 2 or pts.shape[0] < 1:
+        msg = f"value function points must be (threshold, value) pairs, got {points!r}"
+        raise ScoringError(msg)
+    if np.any(np.diff(pts[:, 0]) < 0):
+        msg = f"value function thresholds must increase, got {pts[:, 0].tolist()}"
+        raise ScoringError(msg)
+    if np.any((pts[:, 1] < 0) | (pts[:, 1] > 1)):
+        msg = f"value function values must lie in [0, 1], got {pts[:, 1].tolist()}"
+        raise ScoringError(msg)
+    arr = np.asarray(x, dtype=np.float64)
+    return np.interp(arr, pts[:, 0], pts[:, 1])
+
+
+def normalize(
+    matrix: npt.ArrayLike,
+    benefit: npt.ArrayLike | None = None,
+    *,
+    method: Normalization = "minmax",
+) -> FloatArray:
+    """Rescale each criterion to ``[0, 1]``, oriented so that 1 is most priority.
+
+    Parameters
+    ----------
+    matrix
+        Decision matrix ``(n_alternatives, n_criteria)``; must be finite
+        (fill missing values first).
+    benefit
+        One flag per criterion: ``True`` when more means more priority.
+        Default: all ``True``.
+    method
+        ``"minmax"``: ``(x - min) / (max - min)``; ``"vector"``: ``x / ||x||``
+        (Hwang & Yoon's TOPSIS normalisation), then for cost criteria
+        ``1 - x/||x||`` rescaled to keep ``[0, 1]``; ``"rank"``: average
+        rank scaled to ``[0, 1]`` (robust to outliers).
+
+    Returns
+    -------
+    numpy.ndarray
+        Oriented normalised matrix in ``[0, 1]``.  A constant column gives 0
+        everywhere (it does not separate alternatives).
+    """
+    x = _as_matrix(matrix)
+    b = _as_benefit(benefit, x.shape[1])
+    if not np.all(np.isfinite(x)):
+        msg = "the decision matrix contains NaN or infinite values; fill missing values first"
+        raise ScoringError(msg)
+    out = np.zeros_like(x)
+    if x.shape[0] == 0:
+        return out
+    lo = x.min(axis=0)
+    hi = x.max(axis=0)
+    span = hi - lo
+    varies = span > 0
+    if method == "minmax":
+        scaled = np.divide(x - lo, span, out=np.zeros_like(x), where=varies)
+        out = np.where(b, scaled, np.where(varies, 1.0 - scaled, 0.0))
+    elif method == "vector":
+        norm = np.sqrt((x * x).sum(axis=0))
+        v = np.divide(x, norm, out=np.zeros_like(x), where=norm > 0)
+        vhi = v.max(axis=0)
+        vlo = v.min(axis=0)
+        # keep ratio information for benefit criteria (x / ||x|| scaled so the best is 1);
+        # cost criteria are mirrored so that the smallest value is 1
+        ben = np.divide(v, vhi, out=np.zeros_like(x), where=vhi > 0)
+        cost = np.divide(vhi - v, vhi - vlo, out=np.zeros_like(x), where=(vhi - vlo) > 0)
+        out = np.where(b, np.where(varies, ben, 0.0), cost)
+    elif method == "rank":
+        from scipy.stats import rankdata
+
+        ranks = rankdata(x, axis=0, method="average")
+        n = x.shape[0]
+        scaled = (ranks - 1.0) / (n - 1.0) if n > 1 else np.zeros_like(x)
+        scaled = np.where(varies, scaled, 0.0)
+        out = np.where(b, scaled, np.where(varies, 1.0 - scaled, 0.0))
+    else:
+        msg = f"unknown normalisation {method!r}; use 'minmax', 'vector' or 'rank'"
+        raise ScoringError(msg)
+    return np.clip(out, 0.0, 1.0)
+
+
+def weighted_sum(normalized: npt.ArrayLike, weights: npt.ArrayLike) -> FloatArray:
+    """Return the weighted sum of a normalised matrix (weights rescaled to sum 1).
+
+    Parameters
+    ----------
+    normalized
+        Oriented normalised matrix ``(n, m)`` in ``[0, 1]``.
+    weights
+        ``m`` non-negative weights (at least one positive).
+
+    Returns
+    -------
+    numpy.ndarray
+        Scores in ``[0, 1]``.
+    """
+    x = _as_matrix(normalized, "normalized")
+    w = _as_weights(weights, x.shape[1])
+    return np.asarray(x @ w, dtype=np.float64)
+
+
+def weighted_product(normalized: npt.ArrayLike, weights: npt.ArrayLike) -> FloatArray:
+    """Return the weighted product ``prod(x_j ** w_j)`` of a normalised matrix.
+
+    Values are first lifted to ``[PRODUCT_FLOOR, 1]`` (``0.01 + 0.99 x``) so
+    that one zero does not annihilate a score, then rescaled so that the
+    result also lies in ``[0, 1]``.
+
+    Parameters
+    ----------
+    normalized
+        Oriented normalised matrix ``(n, m)`` in ``[0, 1]``.
+    weights
+        ``m`` non-negative weights (at least one positive).
+
+    Returns
+    -------
+    numpy.ndarray
+        Scores in ``[0, 1]``.
+    """
+    x = _as_matrix(normalized, "normalized")
+    w = _as_weights(weights, x.shape[1])
+    logs = np.log(PRODUCT_FLOOR + (1.0 - PRODUCT_FLOOR) * np.clip(x, 0.0, 1.0))
+    floor = np.log(PRODUCT_FLOOR)
+    return np.asarray((logs @ w - floor) / -floor, dtype=np.float64)
+
+
+def topsis(
+    matrix: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    benefit: npt.ArrayLike | None = None,
+) -> FloatArray:
+    """Return TOPSIS closeness coefficients (Hwang & Yoon, 1981).
+
+    The raw matrix is vector-normalised (``x / ||x||`` per column), weighted,
+    and each alternative's Euclidean distances ``d+`` to the ideal and ``d-``
+    to the anti-ideal give the closeness ``d- / (d+ + d-)``.
+
+    Parameters
+    ----------
+    matrix
+        Raw decision matrix ``(n, m)``, finite.
+    weights
+        ``m`` non-negative weights (rescaled to sum 1).
+    benefit
+        One flag per criterion, ``True`` for benefit (larger is better).
+
+    Returns
+    -------
+    numpy.ndarray
+        Closeness in ``[0, 1]``; 1 = the ideal.  When every alternative is
+        identical (``d+ = d- = 0``) the closeness is 0 for all.
+    """
+    x = _as_matrix(matrix)
+    w = _as_weights(weights, x.shape[1])
+    b = _as_benefit(benefit, x.shape[1])
+    if not np.all(np.isfinite(x)):
+        msg = "the decision matrix contains NaN or infinite values; fill missing values first"
+        raise ScoringError(msg)
+    norm = np.sqrt((x * x).sum(axis=0))
+    v = np.divide(x, norm, out=np.zeros_like(x), where=norm > 0) * w
+    best = np.where(b, v.max(axis=0, initial=0.0), v.min(axis=0, initial=0.0))
+    worst = np.where(b, v.min(axis=0, initial=0.0), v.max(axis=0, initial=0.0))
+    d_best = np.sqrt(((v - best) ** 2).sum(axis=1))
+    d_worst = np.sqrt(((v - worst) ** 2).sum(axis=1))
+    total = d_best + d_worst
+    return np.divide(d_worst, total, out=np.zeros_like(total), where=total > 0)
+
+
+def _check_pairwise(a: FloatArray) -> None:
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        msg = f"a pairwise comparison matrix must be square, got shape {a.shape}"
+        raise ScoringError(msg)
+    if not np.all(np.isfinite(a)) or np.any(a <= 0):
+        msg = "pairwise comparisons must be positive numbers (use 1/3, not -3 or 0)"
+        raise ScoringError(msg)
+    bad = np.argwhere(~np.isclose(a * a.T, 1.0, rtol=0.02, atol=0.0))
+    if bad.size:
+        i, j = (int(v) for v in bad[0])
+        msg = (
+            f"the pairwise matrix is not reciprocal: a[{i}][{j}] = {a[i, j]:g} but "
+            f"a[{j}][{i}] = {a[j, i]:g} (should be {1 / a[i, j]:.4g}); write a[j][i] = 1/a[i][j]"
+        )
+        raise ScoringError(msg)
+
+
+def combine_judgements(matrices: npt.ArrayLike) -> FloatArray:
+    """Combine several experts' pairwise matrices by the element-wise geometric mean.
+
+    The geometric mean of reciprocal matrices is reciprocal (Aczél & Saaty,
+    1983), so the result is again a valid pairwise comparison matrix.
+
+    Parameters
+    ----------
+    matrices
+        Array ``(n_experts, m, m)`` or a single ``(m, m)`` matrix.
+
+    Returns
+    -------
+    numpy.ndarray
+        The combined ``(m, m)`` matrix.
+    """
+    arr = np.asarray(matrices, dtype=np.float64)
+    if arr.ndim == 2:
+        arr = arr[None]
+    if arr.ndim != 3 or arr.shape[0] == 0:
+        msg = f"expected one or more square matrices, got shape {arr.shape}"
+        raise ScoringError(msg)
+    for k in range(arr.shape[0]):
+        try:
+            _check_pairwise(arr[k])
+        except ScoringError as exc:
+            msg = f"expert matrix {k + 1}: {exc}"
+            raise ScoringError(msg) from exc
+    return np.asarray(np.exp(np.log(arr).mean(axis=0)), dtype=np.float64)
+
+
+def ahp_details(
+    matrix: npt.ArrayLike, *, random_index: str = "saaty1980"
+) -> dict[str, float | FloatArray]:
+    """Return the AHP priority vector with ``lambda_max``, CI, RI and CR.
+
+    Parameters
+    ----------
+    matrix
+        One ``(m, m)`` pairwise comparison matrix, or a stack
+        ``(n_experts, m, m)`` combined first by :func:`combine_judgements`.
+    random_index
+        Random-index table: ``"saaty1980"`` (n <= 10) or ``"saaty2005"``
+        (n <= 15).
+
+    Returns
+    -------
+    dict
+        ``weights`` (principal right eigenvector, sum 1), ``lambda_max``,
+        ``ci`` = (lambda_max - m)/(m - 1), ``ri`` and ``cr`` = CI/RI (0 for
+        m <= 2).
+    """
+    a = combine_judgements(matrix)
+    m = a.shape[0]
+    table = RANDOM_INDEX.get(random_index)
+    if table is None:
+        msg = f"unknown random index table {random_index!r}; use one of {sorted(RANDOM_INDEX)}"
+        raise ScoringError(msg)
+    if m > len(table):
+        msg = (
+            f"the {random_index} random index covers at most {len(table)} criteria, got {m}; "
+            "use random_index 'saaty2005' (up to 15) or split the criteria into groups"
+        )
+        raise ScoringError(msg)
+    # principal eigenvector by power iteration (positive matrix: Perron-Frobenius);
+    # converges fast and is deterministic, unlike the sign of numpy.linalg.eig vectors
+    w = np.full(m, 1.0 / m)
+    for _ in range(1000):
+        nxt = a @ w
+        nxt /= nxt.sum()
+        if np.max(np.abs(nxt - w)) < 1e-15:
+            w = nxt
+            break
+        w = nxt
+    lam = float((a @ w).sum())  # since sum(w) = 1, sum(A w) = lambda_max
+    ci = (lam - m) / (m - 1) if m > 2 else 0.0
+    ri = table[m - 1]
+    cr = ci / ri if ri > 0 else 0.0
+    return {"weights": w, "lambda_max": lam, "ci": max(ci, 0.0), "ri": ri, "cr": max(cr, 0.0)}
+
+
+def ahp_weights(
+    matrix: npt.ArrayLike, *, random_index: str = "saaty1980"
+) -> tuple[FloatArray, float]:
+    """Return AHP weights and the consistency ratio of a pairwise comparison matrix.
+
+    Parameters
+    ----------
+    matrix
+        ``(m, m)`` positive reciprocal matrix where ``a[i][j]`` says how much
+        more important criterion ``i`` is than ``j`` on Saaty's 1-9 scale; or a
+        stack ``(n_experts, m, m)`` combined by the geometric mean.
+    random_index
+        Random-index table, see :func:`ahp_details`.
+
+    Returns
+    -------
+    weights : numpy.ndarray
+        Principal eigenvector normalised to sum 1.
+    consistency_ratio : float
+        Saaty's CR; above 0.10 the judgements are usually revised.
+
+    Examples
+    --------
+    >>> w, cr = ahp_weights([[1, 3], [1 / 3, 1]])
+    >>> [round(float(v), 2) for v in w], cr
+    ([0.75, 0.25], 0.0)
+    """
+    details = ahp_details(matrix, random_index=random_index)
+    weights = np.asarray(details["weights"], dtype=np.float64)
+    return weights, float(details["cr"])
+
+
+def rank_with_ties(
+    scores: npt.ArrayLike,
+    *tie_breakers: npt.ArrayLike,
+    ids: npt.ArrayLike | None = None,
+) -> npt.NDArray[np.int64]:
+    """Rank scores (1 = highest) with ties broken deterministically.
+
+    Order: score descending, then each tie-breaker descending in the order
+    given, then ``ids`` ascending (as text), then input position.  Every
+    rank is distinct (1..n), so a ranking never depends on sort stability.
+    NaN scores are ranked last.
+
+    Parameters
+    ----------
+    scores
+        Scores, larger is better.
+    *tie_breakers
+        Arrays of the same length, larger wins a tie (e.g. households).
+    ids
+        Identifiers compared as text when everything else is equal.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer ranks 1..n.
+    """
+    s = np.asarray(scores, dtype=np.float64).reshape(-1)
+    n = s.shape[0]
+    keys: list[npt.NDArray[np.generic]] = [np.arange(n)]
+    if ids is not None:
+        id_arr = np.asarray(ids).astype(str)
+        _, id_codes = np.unique(id_arr, return_inverse=True)
+        keys.append(id_codes)
+    for tb in reversed(tie_breakers):
+        t = np.nan_to_num(np.asarray(tb, dtype=np.float64).reshape(-1), nan=-np.inf)
+        keys.append(-t)
+    keys.append(-np.nan_to_num(s, nan=-np.inf))
+    order = np.lexsort(keys)
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = np.arange(1, n + 1)
+    return ranks
+
+
+def classify_scores(
+    scores: npt.ArrayLike,
+    *,
+    scheme: Literal["natural_breaks", "quantiles", "equal_interval", "quotas"] = "natural_breaks",
+    k: int = 5,
+    ranks: npt.ArrayLike | None = None,
+    quotas: Sequence[float] | None = None,
+) -> npt.NDArray[np.int64]:
+    """Cut scores into priority classes ``1..k`` (1 = highest priority).
+
+    Parameters
+    ----------
+    scores
+        Scores of the eligible alternatives (finite).
+    scheme
+        ``"natural_breaks"`` (Fisher-Jenks, via mapclassify), ``"quantiles"``,
+        ``"equal_interval"`` or ``"quotas"`` (shares of the ranking per class,
+        best first; needs ``ranks`` and ``quotas``).
+    k
+        Number of classes wanted.
+    ranks
+        Ranks 1..n (for ``quotas``).
+    quotas
+        Share of alternatives in class 1, 2, ... (sum 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        Class per alternative.  With fewer distinct scores than ``k`` the
+        number of classes shrinks to the number of distinct scores (equal
+        scores always share a class); class 1 is always the top group.
+    """
+    s = np.asarray(scores, dtype=np.float64).reshape(-1)
+    n = s.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if scheme == "quotas":
+        if ranks is None or quotas is None:
+            msg = "the 'quotas' class scheme needs ranks and quotas"
+            raise ScoringError(msg)
+        r = np.asarray(ranks, dtype=np.float64).reshape(-1)
+        bounds = np.cumsum(np.asarray(quotas, dtype=np.float64)) * n
+        cls = np.searchsorted(bounds, r - 0.5, side="right") + 1
+        return np.minimum(cls, len(quotas)).astype(np.int64)
+    distinct = np.unique(s)
+    k_eff = int(min(k, distinct.shape[0]))
+    if k_eff <= 1:
+        return np.ones(n, dtype=np.int64)
+    if k_eff == distinct.shape[0]:
+        # each distinct score is its own class
+        bins = np.searchsorted(distinct, s)
+    else:
+        upper = _class_upper_bounds(s, distinct, k_eff, scheme)
+        bins = np.searchsorted(upper, s, side="left")
+        bins = np.minimum(bins, k_eff - 1)
+        # renumber to consecutive classes in case a bin ended up empty
+        used = np.unique(bins)
+        bins = np.searchsorted(used, bins)
+        k_eff = used.shape[0]
+    return (k_eff - bins).astype(np.int64)
+
+
+def _class_upper_bounds(s: FloatArray, distinct: FloatArray, k: int, scheme: str) -> FloatArray:
+    import warnings
+
+    import mapclassify
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if scheme == "natural_breaks":
+            # Fisher-Jenks is exact and deterministic but O(k n^2): fit it on at most
+            # 2000 evenly spaced order statistics for large inputs (deterministic too)
+            sample = np.sort(s)
+            if sample.shape[0] > 2000:
+                idx = np.linspace(0, sample.shape[0] - 1, 2000).round().astype(int)
+                sample = sample[idx]
+            bounds = np.asarray(mapclassify.FisherJenks(sample, k=k).bins, dtype=np.float64)
+        elif scheme == "quantiles":
+            bounds = np.asarray(mapclassify.Quantiles(s, k=k).bins, dtype=np.float64)
+        elif scheme == "equal_interval":
+            bounds = np.asarray(mapclassify.EqualInterval(s, k=k).bins, dtype=np.float64)
+        else:
+            msg = f"unknown class scheme {scheme!r}"
+            raise ScoringError(msg)
+    bounds = np.unique(bounds)
+    bounds[-1] = max(bounds[-1], distinct[-1])
+    return bounds

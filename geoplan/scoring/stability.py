@@ -1,0 +1,357 @@
+"""Rank stability: Monte Carlo weight perturbation and one-at-a-time weight sweeps.
+
+Both work on a *prepared* track: the oriented, normalised matrix ``N``
+``(n, m)`` of the ranked alternatives, the base weights and the aggregation
+method.  Scores for many weight vectors at once are matrix products, so a
+chunk of ``c`` draws costs one ``(c, m) @ (m, n)`` product and ``c`` sorts.
+
+Memory stays bounded whatever the number of draws: per chunk only the
+``(c, n)`` scores and ranks are held, and each alternative's rank
+distribution is accumulated in a histogram.  With ``n <= EXACT_LIMIT`` every
+rank has its own bin (exact percentiles); above it the first 32 ranks keep
+their own bins and the rest share geometrically growing bins (each at most a
+few percent wide), and the reported interval is widened outward to the bin
+edges, so it always contains the exact one.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from geoplan.errors import ScoringError
+from geoplan.scoring.methods import PRODUCT_FLOOR
+
+__all__ = ["EXACT_LIMIT", "MonteCarloResult", "monte_carlo_ranks", "score_many", "weight_sweep"]
+
+FloatArray = npt.NDArray[np.float64]
+Method = Literal["weighted_sum", "weighted_product", "topsis"]
+
+#: Largest number of alternatives for which rank percentiles are exact.
+EXACT_LIMIT = 2048
+_BINS = 256
+_EXACT_HEAD = 32
+
+
+@dataclass
+class _Kernel:
+    """Precomputed terms so that scores for a batch of weights are matrix products."""
+
+    method: Method
+    a: FloatArray  # (n, m): N, log-terms, or squared distances to the ideal
+    b: FloatArray | None = None  # (n, m): squared distances to the anti-ideal (TOPSIS)
+
+    @classmethod
+    def build(cls, normalized: FloatArray, method: Method) -> _Kernel:
+        n = np.asarray(normalized, dtype=np.float64)
+        if method == "weighted_sum":
+            return cls(method, np.ascontiguousarray(n))
+        if method == "weighted_product":
+            floor = np.log(PRODUCT_FLOOR)
+            logs = np.log(PRODUCT_FLOOR + (1.0 - PRODUCT_FLOOR) * np.clip(n, 0.0, 1.0))
+            return cls(method, np.ascontiguousarray((logs - floor) / -floor))
+        if method == "topsis":
+            norm = np.sqrt((n * n).sum(axis=0))
+            v = np.divide(n, norm, out=np.zeros_like(n), where=norm > 0)
+            best = v.max(axis=0, initial=0.0)
+            worst = v.min(axis=0, initial=0.0)
+            return cls(
+                method,
+                np.ascontiguousarray((v - best) ** 2),
+                np.ascontiguousarray((v - worst) ** 2),
+            )
+        msg = f"unknown aggregation method {method!r}"
+        raise ScoringError(msg)
+
+    def scores(self, weights: FloatArray) -> FloatArray:
+        """Return scores ``(c, n)`` for weight rows ``(c, m)`` (rows need not sum to 1)."""
+        w = np.asarray(weights, dtype=np.float64)
+        w = w / w.sum(axis=1, keepdims=True)
+        if self.method in ("weighted_sum", "weighted_product"):
+            return np.asarray(w @ self.a.T)
+        assert self.b is not None
+        w2 = w * w
+        d_best = np.sqrt(np.maximum(w2 @ self.a.T, 0.0))
+        d_worst = np.sqrt(np.maximum(w2 @ self.b.T, 0.0))
+        total = d_best + d_worst
+        return np.divide(d_worst, total, out=np.zeros_like(total), where=total > 0)
+
+
+def score_many(
+    normalized: npt.ArrayLike, weights: npt.ArrayLike, *, method: Method = "weighted_sum"
+) -> FloatArray:
+    """Return scores ``(c, n)`` of ``n`` alternatives under ``c`` weight vectors.
+
+    Parameters
+    ----------
+    normalized
+        Oriented normalised matrix ``(n, m)`` in ``[0, 1]``.
+    weights
+        Weight rows ``(c, m)`` (each rescaled to sum 1).
+    method
+        ``"weighted_sum"``, ``"weighted_product"`` (monotone transform of the
+        log-product, same ranking) or ``"topsis"`` (closeness on the
+        vector-normalised ``normalized``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Scores, one row per weight vector.
+    """
+    w = np.atleast_2d(np.asarray(weights, dtype=np.float64))
+    return _Kernel.build(np.asarray(normalized, dtype=np.float64), method).scores(w)
+
+
+def _ranks_of(scores: FloatArray) -> npt.NDArray[np.int32]:
+    """Return ranks (1 = best) per row; ties keep row order (rows come in base order)."""
+    c, n = scores.shape
+    order = np.argsort(-scores, axis=1, kind="stable")
+    ranks = np.empty((c, n), dtype=np.int32)
+    np.put_along_axis(
+        ranks, order, np.broadcast_to(np.arange(1, n + 1, dtype=np.int32), (c, n)), axis=1
+    )
+    return ranks
+
+
+def _bin_edges(n: int) -> npt.NDArray[np.int64]:
+    """Lower rank of every histogram bin (first bin starts at 1), plus n + 1 at the end."""
+    if n <= EXACT_LIMIT:
+        return np.arange(1, n + 2, dtype=np.int64)
+    head = np.arange(1, _EXACT_HEAD + 1, dtype=np.int64)
+    tail = np.unique(
+        np.round(np.geomspace(_EXACT_HEAD + 1, n + 1, _BINS - _EXACT_HEAD)).astype(np.int64)
+    )
+    edges = np.unique(np.concatenate([head, tail, [n + 1]]))
+    return edges
+
+
+@dataclass
+class MonteCarloResult:
+    """Rank distribution of each alternative under random weights.
+
+    Attributes
+    ----------
+    rank_p05, rank_p50, rank_p95
+        5th, 50th and 95th percentile of each alternative's rank.
+    p_top
+        Share of draws in which the alternative is in the top ``top_n``.
+    draws, top_n, concentration
+        The settings used.
+    exact
+        ``True`` when percentiles are exact (``n <= EXACT_LIMIT``).
+    seconds
+        Wall time of the analysis.
+    """
+
+    rank_p05: npt.NDArray[np.int64]
+    rank_p50: npt.NDArray[np.int64]
+    rank_p95: npt.NDArray[np.int64]
+    p_top: FloatArray
+    draws: int
+    top_n: int
+    concentration: float
+    exact: bool
+    seconds: float
+    peak_chunk_bytes: int = field(default=0)
+
+
+def _dirichlet_draws(
+    base: FloatArray, draws: int, concentration: float, rng: np.random.Generator
+) -> FloatArray:
+    """Draw weight vectors around ``base``; zero weights stay zero."""
+    active = base > 0
+    out = np.zeros((draws, base.shape[0]))
+    if active.sum() == 1:
+        out[:, active] = 1.0
+        return out
+    alpha = np.maximum(concentration * base[active] / base[active].sum(), 1e-3)
+    out[:, active] = rng.dirichlet(alpha, size=draws)
+    return out
+
+
+def monte_carlo_ranks(
+    normalized: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    *,
+    draws: int = 1000,
+    concentration: float = 50.0,
+    top_n: int = 20,
+    random_state: int = 7,
+    chunk_size: int = 64,
+    method: Method = "weighted_sum",
+) -> MonteCarloResult:
+    """Perturb the weights (Dirichlet around the base) and summarise each rank's spread.
+
+    Parameters
+    ----------
+    normalized
+        Oriented normalised matrix ``(n, m)`` in ``[0, 1]``, rows in the
+        *base ranking order* when ties matter: tied scores in a draw keep the
+        row order.
+    weights
+        Base weights ``m`` (non-negative, at least one positive).
+    draws
+        Number of weight vectors.
+    concentration
+        Dirichlet concentration: draws are ``Dirichlet(concentration * w)``;
+        the larger, the closer to the base weights (the mean is the base).
+    top_n
+        ``p_top`` is the share of draws with rank ``<= top_n``.
+    random_state
+        Seed (the result is deterministic).
+    chunk_size
+        Draws processed together; memory is ``O(chunk_size * n)`` plus the
+        rank histograms ``O(n * min(n, 256))``.
+    method
+        Aggregation, see :func:`score_many`.
+
+    Returns
+    -------
+    MonteCarloResult
+        Rank percentiles and top-N probabilities.
+    """
+    start = time.perf_counter()
+    x = np.asarray(normalized, dtype=np.float64)
+    if x.ndim != 2:
+        msg = f"normalized must be 2-D (alternatives x criteria), got shape {x.shape}"
+        raise ScoringError(msg)
+    n, m = x.shape
+    base = np.asarray(weights, dtype=np.float64).reshape(-1)
+    if base.shape[0] != m or np.any(base < 0) or base.sum() <= 0:
+        msg = f"weights must be {m} non-negative numbers with a positive sum"
+        raise ScoringError(msg)
+    if draws < 1 or n == 0:
+        ranks = np.arange(1, n + 1, dtype=np.int64)
+        return MonteCarloResult(
+            ranks,
+            ranks,
+            ranks,
+            (ranks <= top_n).astype(float),
+            0,
+            top_n,
+            concentration,
+            True,
+            time.perf_counter() - start,
+        )
+    kernel = _Kernel.build(x, method)
+    rng = np.random.default_rng(random_state)
+    w_all = _dirichlet_draws(base / base.sum(), draws, concentration, rng)
+
+    edges = _bin_edges(n)
+    n_bins = edges.shape[0] - 1
+    exact = n <= EXACT_LIMIT
+    # rank -> bin lookup table (index 0 unused)
+    lut = np.zeros(n + 2, dtype=np.int32)
+    lut[edges[:-1]] = 1
+    lut = (np.cumsum(lut) - 1).astype(np.int32)
+    counts = np.zeros((n, n_bins), dtype=np.uint32)
+    top = np.zeros(n, dtype=np.int64)
+    block = max(1, min(n, (1 << 21) // n_bins))
+    peak = 0
+    for lo in range(0, draws, chunk_size):
+        w = w_all[lo : lo + chunk_size]
+        ranks = _ranks_of(kernel.scores(w))  # (c, n)
+        peak = max(peak, ranks.nbytes * 4)
+        top += (ranks <= top_n).sum(axis=0)
+        bins = lut[ranks]  # (c, n)
+        c = bins.shape[0]
+        for v0 in range(0, n, block):
+            v1 = min(n, v0 + block)
+            local = bins[:, v0:v1] + (np.arange(v1 - v0, dtype=np.int64) * n_bins)[None, :]
+            counts[v0:v1] += (
+                np.bincount(local.ravel(), minlength=(v1 - v0) * n_bins)
+                .reshape(v1 - v0, n_bins)
+                .astype(np.uint32)
+            )
+        del ranks, bins, c
+    cum = np.cumsum(counts, axis=1)
+
+    def quantile(q: float, *, upper: bool) -> npt.NDArray[np.int64]:
+        target = np.ceil(q * draws - 1e-9)
+        target = max(target, 1)
+        b = (cum < target).sum(axis=1)  # first bin reaching the target
+        if upper:
+            return (edges[b + 1] - 1).astype(np.int64)
+        return edges[b].astype(np.int64)
+
+    p05 = quantile(0.05, upper=False)
+    p50 = quantile(0.50, upper=False)
+    p95 = quantile(0.95, upper=True)
+    return MonteCarloResult(
+        rank_p05=p05,
+        rank_p50=p50,
+        rank_p95=p95,
+        p_top=top / draws,
+        draws=draws,
+        top_n=top_n,
+        concentration=concentration,
+        exact=exact,
+        seconds=time.perf_counter() - start,
+        peak_chunk_bytes=peak,
+    )
+
+
+def sweep_weights(base: npt.ArrayLike, index: int, grid: npt.ArrayLike) -> FloatArray:
+    """Return weight rows where criterion ``index`` takes each grid value.
+
+    The other weights keep their proportions and share ``1 - value`` (equally
+    when they are all zero).
+    """
+    w = np.asarray(base, dtype=np.float64)
+    w = w / w.sum()
+    g = np.asarray(grid, dtype=np.float64)
+    rest = w.copy()
+    rest[index] = 0.0
+    if rest.sum() > 0:
+        rest = rest / rest.sum()
+    else:
+        rest = np.ones_like(w)
+        rest[index] = 0.0
+        rest /= max(rest.sum(), 1.0)
+    out = (1.0 - g)[:, None] * rest[None, :]
+    out[:, index] = g
+    return out
+
+
+def weight_sweep(
+    normalized: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    *,
+    steps: int = 41,
+    method: Method = "weighted_sum",
+) -> tuple[FloatArray, npt.NDArray[np.int32]]:
+    """One-at-a-time weight sweeps: ranks when one weight moves over ``0..1``.
+
+    Parameters
+    ----------
+    normalized
+        Oriented normalised matrix ``(n, m)``, rows in base ranking order.
+    weights
+        Base weights ``m``.
+    steps
+        Grid points from 0 to 1.
+    method
+        Aggregation, see :func:`score_many`.
+
+    Returns
+    -------
+    grid : numpy.ndarray
+        The ``steps`` weight values.
+    ranks : numpy.ndarray
+        ``(m, steps, n)`` rank of every alternative when criterion ``j`` has
+        weight ``grid[k]``.
+    """
+    x = np.asarray(normalized, dtype=np.float64)
+    n, m = x.shape
+    grid = np.linspace(0.0, 1.0, steps)
+    kernel = _Kernel.build(x, method)
+    out = np.empty((m, steps, n), dtype=np.int32)
+    base = np.asarray(weights, dtype=np.float64)
+    for j in range(m):
+        rows = sweep_weights(base, j, grid)
+        out[j] = _ranks_of(kernel.scores(rows))
+    return grid, out
