@@ -1,1 +1,25 @@
-"""geoplan.io."""
+"""Load stage: read, repair, validate and reproject the input layers.
+
+Public entry points: :func:`read_layer`, :func:`read_raster`,
+:func:`load_layers` (-> :class:`Layers`) and :func:`check_paths`
+(-> :class:`ValidationReport`). CRS spellings live in :mod:`geoplan.io.crs`,
+Vietnamese text utilities in :mod:`geoplan.io.text`.
+"""
+
+from geoplan.io.crs import resolve_crs
+from geoplan.io.load import Layers, Raster, check_paths, load_layers, read_layer, read_raster
+from geoplan.io.report import LayerSummary, ValidationReport
+from geoplan.io.text import normalize_name
+
+__all__ = [
+    "LayerSummary",
+    "Layers",
+    "Raster",
+    "ValidationReport",
+    "check_paths",
+    "load_layers",
+    "normalize_name",
+    "read_layer",
+    "read_raster",
+    "resolve_crs",
+]

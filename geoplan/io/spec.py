@@ -8,7 +8,28 @@ from pydantic import Field
 
 from geoplan._base import ScenarioModel
 
-__all__ = ["LayerSpec", "LayersSpec"]
+__all__ = ["JoinSpec", "LayerSpec", "LayersSpec"]
+
+
+class JoinSpec(ScenarioModel):
+    """An attribute table (CSV or XLSX) joined onto a layer by a code."""
+
+    path: Path = Field(description="CSV or XLSX file, relative to the scenario file.")
+    sheet: str | None = Field(default=None, description="Sheet name of an XLSX (first sheet if omitted).")
+    on: str | None = Field(
+        default=None,
+        description=(
+            "Canonical key field to join on ('commune_code' or 'village_id'); defaults to the "
+            "layer's key."
+        ),
+    )
+    encoding: str | None = Field(
+        default=None, description="Text encoding of a CSV (utf-8, cp1258, tcvn3, vni); detected if omitted."
+    )
+    fields: dict[str, str] = Field(
+        default_factory=dict,
+        description="Canonical field name -> column of this table, for columns not recognised automatically.",
+    )
 
 
 class LayerSpec(ScenarioModel):
@@ -32,6 +53,25 @@ class LayerSpec(ScenarioModel):
     fields: dict[str, str] = Field(
         default_factory=dict,
         description="Canonical field name -> source column name, for columns not recognised automatically.",
+    )
+    x: str | None = Field(
+        default=None,
+        description="CSV/XLSX point layers: column of longitude or easting (detected if omitted).",
+    )
+    y: str | None = Field(
+        default=None,
+        description="CSV/XLSX point layers: column of latitude or northing (detected if omitted).",
+    )
+    join: list[JoinSpec] = Field(
+        default_factory=list,
+        description="Attribute tables (CSV/XLSX) joined onto this layer by commune or village code.",
+    )
+    assign_commune_spatially: bool = Field(
+        default=False,
+        description=(
+            "Villages only: replace each village's commune_code by the commune its point lies in "
+            "(when it lies in one); otherwise mismatches are only reported."
+        ),
     )
 
 
