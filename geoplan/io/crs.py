@@ -261,14 +261,21 @@ def identify_vn2000(crs: pyproj.CRS) -> tuple[pyproj.CRS | None, str | None]:
         return None, None
     candidate: int | None = None
     if math.isclose(k, 0.9999, abs_tol=1e-9):
-        candidate = TM3_EPSG.get(round(lon0 * 4) / 4) if math.isclose(lon0 * 4, round(lon0 * 4)) else None
+        candidate = (
+            TM3_EPSG.get(round(lon0 * 4) / 4) if math.isclose(lon0 * 4, round(lon0 * 4)) else None
+        )
     elif math.isclose(k, 0.9996, abs_tol=1e-9):
         candidate = {105.0: 3405, 111.0: 3406}.get(lon0)
     if candidate is None:
         return None, None
     if says_vn2000:
         return pyproj.CRS.from_epsg(candidate), None
-    known = datum and datum not in {"unknown", "dunknown", "notspecified", "notspecifiedbasedonwgs84ellipsoid"}
+    known = datum and datum not in {
+        "unknown",
+        "dunknown",
+        "notspecified",
+        "notspecifiedbasedonwgs84ellipsoid",
+    }
     is_wgs84 = "wgs84" in datum or "worldgeodeticsystem1984" in datum
     if math.isclose(k, 0.9996, abs_tol=1e-9) and known:
         return None, None  # a real UTM on a named datum (e.g. WGS 84 / UTM 48N)
@@ -311,7 +318,9 @@ def guess_crs(bounds: tuple[float, float, float, float]) -> str:
         if minx >= 330_000 and maxx <= 670_000:
             center = ""
             if 1_500_000 <= cy <= 1_700_000:
-                center = " ('vn2000-tm3:kontum' = EPSG:9216 for Kon Tum data, EPSG:5898 for Quang Ngai)"
+                center = (
+                    " ('vn2000-tm3:kontum' = EPSG:9216 for Kon Tum data, EPSG:5898 for Quang Ngai)"
+                )
             return (
                 "the coordinates are metres with eastings near 500,000: probably VN-2000 TM-3 "
                 f"of the province{center}, or VN-2000 UTM ('vn2000-utm:48' = EPSG:3405, "

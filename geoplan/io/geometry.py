@@ -85,12 +85,25 @@ def repair_geometry(
         what = "stops the run" if empty_is_error else "the feature is left out"
         for row in rows[:100]:
             issues.append(
-                Issue(sev, f"null or empty geometry ({what}); give the feature a location",
-                      file=file, layer=layer_name, row=_row(row), code="empty-geometry")
+                Issue(
+                    sev,
+                    f"null or empty geometry ({what}); give the feature a location",
+                    file=file,
+                    layer=layer_name,
+                    row=_row(row),
+                    code="empty-geometry",
+                )
             )
         if len(rows) > 100:
-            issues.append(Issue(sev, f"... and {len(rows) - 100} more rows with empty geometry",
-                                file=file, layer=layer_name, code="empty-geometry"))
+            issues.append(
+                Issue(
+                    sev,
+                    f"... and {len(rows) - 100} more rows with empty geometry",
+                    file=file,
+                    layer=layer_name,
+                    code="empty-geometry",
+                )
+            )
         if not empty_is_error:
             drop |= missing
             summary.count_repair("dropped-empty-geometry", int(missing.sum()))
@@ -124,15 +137,26 @@ def repair_geometry(
                     summary.count_repair("multipoint-centroid", int(several.sum()))
                     for row in idx[several][:100]:
                         issues.append(
-                            Issue("warning", "multi-point with several points: its centroid is used",
-                                  file=file, layer=layer_name, row=_row(row), code="multipoint")
+                            Issue(
+                                "warning",
+                                "multi-point with several points: its centroid is used",
+                                file=file,
+                                layer=layer_name,
+                                row=_row(row),
+                                code="multipoint",
+                            )
                         )
         if wrong.any():
             for row, t in zip(idx[wrong][:100], types[wrong][:100], strict=False):
                 issues.append(
-                    Issue("error", f"geometry is {_TYPE_NAMES.get(int(t), t)} but this layer needs "
-                          f"{family}s", file=file, layer=layer_name, row=_row(row),
-                          code="wrong-geometry-type")
+                    Issue(
+                        "error",
+                        f"geometry is {_TYPE_NAMES.get(int(t), t)} but this layer needs {family}s",
+                        file=file,
+                        layer=layer_name,
+                        row=_row(row),
+                        code="wrong-geometry-type",
+                    )
                 )
         if family == "polygon":
             poly = ok & np.isin(types, list(_POLY))
@@ -147,14 +171,21 @@ def repair_geometry(
                 summary.count_repair("invalid-geometry-repaired", int(invalid.sum()))
                 reasons = shapely.is_valid_reason(gdf.geometry.to_numpy()[invalid])
                 now_empty = shapely.is_empty(fixed)
-                for row, why, gone in zip(idx[invalid][:100], reasons[:100], now_empty[:100],
-                                          strict=False):
+                for row, why, gone in zip(
+                    idx[invalid][:100], reasons[:100], now_empty[:100], strict=False
+                ):
                     msg = f"invalid polygon ({why}) repaired, keeping its polygonal parts"
                     if gone:
                         msg = f"invalid polygon ({why}) has no area left after repair; left out"
                     issues.append(
-                        Issue("repair" if not gone else "warning", msg, file=file,
-                              layer=layer_name, row=_row(row), code="invalid-geometry")
+                        Issue(
+                            "repair" if not gone else "warning",
+                            msg,
+                            file=file,
+                            layer=layer_name,
+                            row=_row(row),
+                            code="invalid-geometry",
+                        )
                     )
                 if now_empty.any():
                     gone_mask = np.zeros(len(geoms), dtype=bool)

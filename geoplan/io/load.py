@@ -107,7 +107,9 @@ class Layers:
 # single layers
 
 
-def _resolve_crs_arg(crs: str | pyproj.CRS | None, file: str, layer: str | None) -> pyproj.CRS | None:
+def _resolve_crs_arg(
+    crs: str | pyproj.CRS | None, file: str, layer: str | None
+) -> pyproj.CRS | None:
     if crs is None:
         return None
     try:
@@ -141,8 +143,16 @@ def _read_one(
     summary = LayerSummary(name=label, file=str(p), layer=raw.layer)
     report.layers.append(summary)
     issues: list[Issue] = []
-    gdf = prepare_layer(raw, file=str(p), name=label, kind=kind, fields=fields, crs=target,
-                        summary=summary, issues=issues)
+    gdf = prepare_layer(
+        raw,
+        file=str(p),
+        name=label,
+        kind=kind,
+        fields=fields,
+        crs=target,
+        summary=summary,
+        issues=issues,
+    )
     report.extend(issues)
     return gdf
 
@@ -195,8 +205,16 @@ def read_layer(
         If validation finds errors; ``.issues`` lists all of them.
     """
     report = ValidationReport()
-    gdf = _read_one(path, name=None, layer=layer, crs=crs, encoding=encoding, fields=fields,
-                    kind=kind, report=report)
+    gdf = _read_one(
+        path,
+        name=None,
+        layer=layer,
+        crs=crs,
+        encoding=encoding,
+        fields=fields,
+        kind=kind,
+        report=report,
+    )
     if report.errors:
         raise LayerValidationError(report.issues, header=f"{path}: {len(report.errors)} problem(s)")
     return gdf.reset_index(drop=True)
@@ -251,8 +269,13 @@ def read_raster(path: str | Path, *, crs: str | pyproj.CRS | None = None) -> Ras
     if not np.isfinite(data).any():
         msg = f"{p}: every cell is nodata; check the file and its nodata value"
         raise LayerError(msg)
-    return Raster(array=data, transform=transform, crs=out_crs, path=p,
-                  nodata=None if nodata is None else float(nodata))
+    return Raster(
+        array=data,
+        transform=transform,
+        crs=out_crs,
+        path=p,
+        nodata=None if nodata is None else float(nodata),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -262,6 +285,7 @@ def read_raster(path: str | Path, *, crs: str | pyproj.CRS | None = None) -> Ras
 def _join_tables(
     gdf: gpd.GeoDataFrame,
     kind: str,
+    *,
     joins: list[JoinSpec],
     base: Path,
     summary: LayerSummary,
@@ -273,8 +297,15 @@ def _join_tables(
         p = js.path if js.path.is_absolute() else (base / js.path)
         key = js.on or kdef.key
         if key is None or kdef.get(key) is None:
-            report.add(Issue("error", f"cannot join a table onto {kind}: no key field "
-                             f"'{key}'", file=str(p), layer=kind, code="bad-join"))
+            report.add(
+                Issue(
+                    "error",
+                    f"cannot join a table onto {kind}: no key field '{key}'",
+                    file=str(p),
+                    layer=kind,
+                    code="bad-join",
+                )
+            )
             continue
         try:
             table, enc, issues = read_table(p, sheet=js.sheet, encoding=js.encoding)
@@ -282,44 +313,96 @@ def _join_tables(
             report.add(Issue("error", str(exc), file=str(p), layer=kind, code="unreadable"))
             continue
         report.extend(issues)
-        tsum = LayerSummary(name=f"{kind} table", file=str(p), layer=js.sheet, features=len(table),
-                            encoding=enc)
+        tsum = LayerSummary(
+            name=f"{kind} table", file=str(p), layer=js.sheet, features=len(table), encoding=enc
+        )
         report.layers.append(tsum)
         issues2: list[Issue] = []
-        tgdf = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries([None] * len(table), index=table.index))
+        tgdf = gpd.GeoDataFrame(
+            table, geometry=gpd.GeoSeries([None] * len(table), index=table.index)
+        )
         tgdf = _fix_text(tgdf, tsum, issues2, js.sheet or kind)
-        tgdf = _apply_fields(tgdf, kdef, js.fields, tsum, issues2, js.sheet or kind, require=False)
+        tgdf = _apply_fields(
+            tgdf,
+            kdef,
+            mapping=js.fields,
+            summary=tsum,
+            issues=issues2,
+            layer=js.sheet or kind,
+            require=False,
+        )
         report.extend(issues2)
         tsum.kept = len(tgdf)
         if key not in tgdf:
-            report.add(Issue("error", f"the table has no '{key}' column to join on; map it with "
-                             f"`fields: {{{key}: <column>}}`", file=str(p), layer=js.sheet,
-                             field=key, code="bad-join"))
+            report.add(
+                Issue(
+                    "error",
+                    f"the table has no '{key}' column to join on; map it with "
+                    f"`fields: {{{key}: <column>}}`",
+                    file=str(p),
+                    layer=js.sheet,
+                    field=key,
+                    code="bad-join",
+                )
+            )
             continue
         tdf = pd.DataFrame(tgdf.drop(columns=tgdf.geometry.name))
         dup = tdf[key].notna() & tdf[key].duplicated(keep="first")
-        report.extend(row_issues(tdf.index[dup.to_numpy()], severity="error",
-                                 message=f"duplicate {key} in the joined table",
-                                 file=str(p), layer=js.sheet, field=key, code="duplicate-code"))
+        report.extend(
+            row_issues(
+                tdf.index[dup.to_numpy()],
+                severity="error",
+                message=f"duplicate {key} in the joined table",
+                file=str(p),
+                layer=js.sheet,
+                field=key,
+                code="duplicate-code",
+            )
+        )
         tdf = tdf.loc[~dup.to_numpy() & tdf[key].notna().to_numpy()]
         unmatched = ~tdf[key].isin(out[key])
-        report.extend(row_issues(tdf.index[unmatched.to_numpy()], severity="warning",
-                                 message=f"{key} not found in the {kind} layer; row not joined",
-                                 file=str(p), layer=js.sheet, field=key, code="join-unmatched"))
+        report.extend(
+            row_issues(
+                tdf.index[unmatched.to_numpy()],
+                severity="warning",
+                message=f"{key} not found in the {kind} layer; row not joined",
+                file=str(p),
+                layer=js.sheet,
+                field=key,
+                code="join-unmatched",
+            )
+        )
         missing = ~out[key].isin(tdf[key])
         if missing.any():
-            report.add(Issue("warning", f"{int(missing.sum())} feature(s) have no row in the "
-                             f"joined table {p.name}", file=summary.file, layer=kind, field=key,
-                             code="join-missing"))
+            report.add(
+                Issue(
+                    "warning",
+                    f"{int(missing.sum())} feature(s) have no row in the joined table {p.name}",
+                    file=summary.file,
+                    layer=kind,
+                    field=key,
+                    code="join-missing",
+                )
+            )
         cols = [c for c in tdf.columns if c != key]
         overlap = [c for c in cols if c in out.columns]
         if overlap:
-            report.add(Issue("warning", f"columns {', '.join(map(str, overlap))} come from the "
-                             f"joined table {p.name} and replace the layer's", file=str(p),
-                             layer=kind, code="join-overrides"))
-        merged = out.drop(columns=overlap).reset_index().merge(
-            tdf, on=key, how="left", validate="many_to_one"
-        ).set_index(out.index.name or "index")
+            report.add(
+                Issue(
+                    "warning",
+                    f"columns {', '.join(map(str, overlap))} come from the "
+                    f"joined table {p.name} and replace the layer's",
+                    file=str(p),
+                    layer=kind,
+                    code="join-overrides",
+                )
+            )
+        merged = (
+            out.drop(columns=overlap)
+            .reset_index()
+            .merge(tdf, on=key, how="left", validate="many_to_one")
+            .set_index(out.index.name or "index")
+        )
         merged.index.name = out.index.name
         out = gpd.GeoDataFrame(merged, geometry=out.geometry.name, crs=out.crs)
         summary.count_repair("joined-table", 1)
@@ -335,7 +418,7 @@ def _villages_in_communes(
     report: ValidationReport,
 ) -> gpd.GeoDataFrame:
     file = summary.file
-    labels = villages["village_id"] if "village_id" in villages else None
+    labels = villages.get("village_id", None)
     src_field = summary.fields.get("commune_code", "commune_code")
     pts = villages.geometry.to_numpy()
     vi, ci = communes.sindex.query(pts, predicate="intersects")
@@ -346,10 +429,18 @@ def _villages_in_communes(
     stated = villages["commune_code"]
     known = stated.isin(communes["commune_code"])
     outside = spatial.isna()
-    report.extend(row_issues(
-        villages.index[outside.to_numpy()], severity="warning",
-        message="village point lies outside every commune polygon", file=file, layer="villages",
-        field=None, code="outside-communes", labels=labels))
+    report.extend(
+        row_issues(
+            villages.index[outside.to_numpy()],
+            severity="warning",
+            message="village point lies outside every commune polygon",
+            file=file,
+            layer="villages",
+            field=None,
+            code="outside-communes",
+            labels=labels,
+        )
+    )
     mismatch = ~outside & known & (spatial != stated)
     out = villages
     if assign:
@@ -359,30 +450,60 @@ def _villages_in_communes(
             out["commune_code_source"] = stated
             out.loc[fix, "commune_code"] = spatial[fix]
             summary.count_repair("commune-assigned-spatially", int(fix.sum()))
-            report.extend(row_issues(
-                villages.index[fix.to_numpy()], severity="repair",
-                message="commune_code replaced by the commune the point lies in",
-                file=file, layer="villages", field=src_field, code="commune-assigned",
-                labels=labels))
+            report.extend(
+                row_issues(
+                    villages.index[fix.to_numpy()],
+                    severity="repair",
+                    message="commune_code replaced by the commune the point lies in",
+                    file=file,
+                    layer="villages",
+                    field=src_field,
+                    code="commune-assigned",
+                    labels=labels,
+                )
+            )
         known = out["commune_code"].isin(communes["commune_code"])
     else:
         rows = list(villages.index[mismatch.to_numpy()])
         for r in rows[:100]:
             who = f"[village_id {labels.at[r]}] " if labels is not None else ""
-            report.add(Issue(
-                "warning", f"{who}village point lies in commune {spatial.at[r]} but its "
-                f"commune_code is {stated.at[r]}; fix the code or set "
-                "`assign_commune_spatially: true`", file=file, layer="villages", row=int(r),
-                field=src_field, code="village-outside-commune"))
+            report.add(
+                Issue(
+                    "warning",
+                    f"{who}village point lies in commune {spatial.at[r]} but its "
+                    f"commune_code is {stated.at[r]}; fix the code or set "
+                    "`assign_commune_spatially: true`",
+                    file=file,
+                    layer="villages",
+                    row=int(r),
+                    field=src_field,
+                    code="village-outside-commune",
+                )
+            )
         if len(rows) > 100:
-            report.add(Issue("warning", f"... and {len(rows) - 100} more villages outside their "
-                             "stated commune", file=file, layer="villages", field=src_field,
-                             code="village-outside-commune"))
+            report.add(
+                Issue(
+                    "warning",
+                    f"... and {len(rows) - 100} more villages outside their stated commune",
+                    file=file,
+                    layer="villages",
+                    field=src_field,
+                    code="village-outside-commune",
+                )
+            )
     unknown = out["commune_code"].notna() & ~known
-    report.extend(row_issues(
-        out.index[unknown.to_numpy()], severity="error",
-        message="commune_code does not exist in the communes layer", file=file,
-        layer="villages", field=src_field, code="unknown-commune", labels=labels))
+    report.extend(
+        row_issues(
+            out.index[unknown.to_numpy()],
+            severity="error",
+            message="commune_code does not exist in the communes layer",
+            file=file,
+            layer="villages",
+            field=src_field,
+            code="unknown-commune",
+            labels=labels,
+        )
+    )
     return out
 
 
@@ -403,12 +524,20 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
     try:
         target = resolve_crs(scenario.crs)
     except ScenarioError as exc:
-        report.add(Issue("error", f"scenario crs: {exc}", file=str(scenario.source), code="bad-crs"))
+        report.add(
+            Issue("error", f"scenario crs: {exc}", file=str(scenario.source), code="bad-crs")
+        )
         return None, report
     if not is_metric(target):
-        report.add(Issue("error", f"the scenario CRS {scenario.crs} is not projected in metres; "
-                         "use e.g. 'EPSG:3405' or 'vn2000-tm3:kontum'", file=str(scenario.source),
-                         code="bad-crs"))
+        report.add(
+            Issue(
+                "error",
+                f"the scenario CRS {scenario.crs} is not projected in metres; "
+                "use e.g. 'EPSG:3405' or 'vn2000-tm3:kontum'",
+                file=str(scenario.source),
+                code="bad-crs",
+            )
+        )
         return None, report
     specs = scenario.layer_specs()
     frames: dict[str, gpd.GeoDataFrame | None] = {}
@@ -421,19 +550,35 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
                 report.add(Issue("error", str(exc), file=str(spec.path), layer=name, code="raster"))
                 continue
             rasters[name] = r
-            report.layers.append(LayerSummary(
-                name=name, file=str(spec.path), features=int(np.isfinite(r.array).sum()),
-                kept=int(np.isfinite(r.array).sum()), source_crs=crs_label(r.crs),
-                crs=crs_label(r.crs), geometry_type=f"raster {r.shape[1]}x{r.shape[0]}"))
+            report.layers.append(
+                LayerSummary(
+                    name=name,
+                    file=str(spec.path),
+                    features=int(np.isfinite(r.array).sum()),
+                    kept=int(np.isfinite(r.array).sum()),
+                    source_crs=crs_label(r.crs),
+                    crs=crs_label(r.crs),
+                    geometry_type=f"raster {r.shape[1]}x{r.shape[0]}",
+                )
+            )
             continue
         frames[name] = _load_vector(name, spec, base, target, report)
     communes, villages = frames.get("communes"), frames.get("villages")
-    if communes is not None and villages is not None and "commune_code" in communes and "commune_code" in villages:
+    if (
+        communes is not None
+        and villages is not None
+        and "commune_code" in communes
+        and "commune_code" in villages
+    ):
         vsum = report.summary("villages")
         assert vsum is not None
         frames["villages"] = _villages_in_communes(
-            villages, communes, assign=specs["villages"].assign_commune_spatially,
-            summary=vsum, report=report)
+            villages,
+            communes,
+            assign=specs["villages"].assign_commune_spatially,
+            summary=vsum,
+            report=report,
+        )
     if communes is not None and "district_code" in communes:
         if frames.get("districts") is None:
             frames["districts"] = _dissolve(communes, "district_code")
@@ -442,11 +587,17 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
             assert districts is not None
             if "district_code" in districts:
                 miss = ~communes["district_code"].isin(districts["district_code"])
-                report.extend(row_issues(
-                    communes.index[miss.to_numpy()], severity="warning",
-                    message="district_code not found in the districts layer",
-                    file=str(specs["communes"].path), layer="communes", field="district_code",
-                    code="unknown-district"))
+                report.extend(
+                    row_issues(
+                        communes.index[miss.to_numpy()],
+                        severity="warning",
+                        message="district_code not found in the districts layer",
+                        file=str(specs["communes"].path),
+                        layer="communes",
+                        field="district_code",
+                        code="unknown-district",
+                    )
+                )
         if frames.get("province") is None:
             frames["province"] = _dissolve(communes, None)
     _check_raster_extent(rasters, frames, target, report)
@@ -454,11 +605,19 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
         return None, report
     out = {k: (v.reset_index(drop=True) if v is not None else None) for k, v in frames.items()}
     layers = Layers(
-        communes=out["communes"], villages=out["villages"], districts=out["districts"],
-        province=out["province"], landslide_zones=out.get("landslide_zones"),
-        landslide_inventory=out.get("landslide_inventory"), forest=out.get("forest"),
-        border=out.get("border"), roads=out.get("roads"), rivers=out.get("rivers"),
-        dem=rasters.get("dem"), rainfall=rasters.get("rainfall"), report=report,
+        communes=out["communes"],
+        villages=out["villages"],
+        districts=out["districts"],
+        province=out["province"],
+        landslide_zones=out.get("landslide_zones"),
+        landslide_inventory=out.get("landslide_inventory"),
+        forest=out.get("forest"),
+        border=out.get("border"),
+        roads=out.get("roads"),
+        rivers=out.get("rivers"),
+        dem=rasters.get("dem"),
+        rainfall=rasters.get("rainfall"),
+        report=report,
     )  # type: ignore[arg-type]
     return layers, report
 
@@ -467,16 +626,27 @@ def _load_vector(
     name: str, spec: LayerSpec, base: Path, target: pyproj.CRS, report: ValidationReport
 ) -> gpd.GeoDataFrame | None:
     try:
-        gdf = _read_one(spec.path, name=name, layer=spec.layer, crs=spec.crs,
-                        encoding=spec.encoding, fields=dict(spec.fields), kind=name, x=spec.x,
-                        y=spec.y, report=report)
+        gdf = _read_one(
+            spec.path,
+            name=name,
+            layer=spec.layer,
+            crs=spec.crs,
+            encoding=spec.encoding,
+            fields=dict(spec.fields),
+            kind=name,
+            x=spec.x,
+            y=spec.y,
+            report=report,
+        )
     except LayerError as exc:
         report.add(Issue("error", str(exc), file=str(spec.path), layer=name, code="unreadable"))
         return None
     summary = report.summary(name)
     assert summary is not None
     if spec.join:
-        gdf = _join_tables(gdf, name, list(spec.join), base, summary, report)
+        gdf = _join_tables(
+            gdf, name, joins=list(spec.join), base=base, summary=summary, report=report
+        )
     if gdf.crs is not None and len(gdf):
         if not gdf.crs.equals(target):
             gdf = gdf.to_crs(target)
@@ -497,18 +667,41 @@ def _check_raster_extent(
         if r is None:
             continue
         try:
-            minx, miny, maxx, maxy = rasterio.warp.transform_bounds(target, r.crs, *villages.total_bounds)
+            minx, miny, maxx, maxy = rasterio.warp.transform_bounds(
+                target, r.crs, *villages.total_bounds
+            )
         except Exception:
-            report.add(Issue("warning", "cannot compare the raster extent with the villages",
-                             file=str(r.path), layer=name, code="raster-extent"))
+            report.add(
+                Issue(
+                    "warning",
+                    "cannot compare the raster extent with the villages",
+                    file=str(r.path),
+                    layer=name,
+                    code="raster-extent",
+                )
+            )
             continue
         rx0, ry0, rx1, ry1 = r.bounds
         if maxx < rx0 or minx > rx1 or maxy < ry0 or miny > ry1:
-            report.add(Issue("error", "the raster does not overlap the villages; check its CRS",
-                             file=str(r.path), layer=name, code="raster-extent"))
+            report.add(
+                Issue(
+                    "error",
+                    "the raster does not overlap the villages; check its CRS",
+                    file=str(r.path),
+                    layer=name,
+                    code="raster-extent",
+                )
+            )
         elif minx < rx0 or maxx > rx1 or miny < ry0 or maxy > ry1:
-            report.add(Issue("warning", "the raster does not cover every village",
-                             file=str(r.path), layer=name, code="raster-extent"))
+            report.add(
+                Issue(
+                    "warning",
+                    "the raster does not cover every village",
+                    file=str(r.path),
+                    layer=name,
+                    code="raster-extent",
+                )
+            )
 
 
 def load_layers(scenario: Scenario) -> Layers:
@@ -541,7 +734,9 @@ def load_layers(scenario: Scenario) -> Layers:
 # check
 
 
-def check_paths(paths: list[str | Path] | tuple[str | Path, ...], *, strict: bool = False) -> ValidationReport:
+def check_paths(
+    paths: list[str | Path] | tuple[str | Path, ...], *, strict: bool = False
+) -> ValidationReport:
     """Check scenarios and bare layer files; never raises for bad input.
 
     A ``.yaml``/``.yml`` path is loaded as a scenario and all its layers are
@@ -583,9 +778,17 @@ def check_paths(paths: list[str | Path] | tuple[str | Path, ...], *, strict: boo
                     report.add(Issue("error", str(exc), file=str(p), code="raster"))
                     continue
                 n = int(np.isfinite(r.array).sum())
-                report.layers.append(LayerSummary(
-                    name=p.stem, file=str(p), features=n, kept=n, source_crs=crs_label(r.crs),
-                    crs=crs_label(r.crs), geometry_type=f"raster {r.shape[1]}x{r.shape[0]}"))
+                report.layers.append(
+                    LayerSummary(
+                        name=p.stem,
+                        file=str(p),
+                        features=n,
+                        kept=n,
+                        source_crs=crs_label(r.crs),
+                        crs=crs_label(r.crs),
+                        geometry_type=f"raster {r.shape[1]}x{r.shape[0]}",
+                    )
+                )
             else:
                 _check_file(p, report)
         except GeoplanError as exc:
@@ -602,8 +805,17 @@ def _check_file(p: Path, report: ValidationReport) -> None:
     except LayerError as exc:
         report.add(Issue("error", str(exc), file=str(p), code="unreadable"))
         return
-    single = p.suffix.lower() in {".shp", ".csv", ".txt", ".tsv", ".parquet", ".geoparquet",
-                                  ".geojson", ".json", ".fgb"}
+    single = p.suffix.lower() in {
+        ".shp",
+        ".csv",
+        ".txt",
+        ".tsv",
+        ".parquet",
+        ".geoparquet",
+        ".geojson",
+        ".json",
+        ".fgb",
+    }
     for name in names:
         layer = None if single else name
         try:
@@ -615,7 +827,14 @@ def _check_file(p: Path, report: ValidationReport) -> None:
         summary = LayerSummary(name=kind or (name or p.stem), file=str(p), layer=raw.layer)
         report.layers.append(summary)
         issues: list[Issue] = []
-        prepare_layer(raw, file=str(p), name=layer or summary.name, kind=kind, fields=None,
-                      crs=None, summary=summary, issues=issues)
+        prepare_layer(
+            raw,
+            file=str(p),
+            name=layer or summary.name,
+            kind=kind,
+            fields=None,
+            crs=None,
+            summary=summary,
+            issues=issues,
+        )
         report.extend(issues)
-

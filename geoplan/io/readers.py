@@ -165,7 +165,13 @@ def _cpg_encoding(path: Path) -> str | None:
 
 
 def _decode_columns(
-    df: pd.DataFrame, encoding: str | None, raw: RawLayer, file: str, layer: str | None, why: str
+    df: pd.DataFrame,
+    encoding: str | None,
+    raw: RawLayer,
+    *,
+    file: str,
+    layer: str | None,
+    why: str,
 ) -> pd.DataFrame:
     """Decode text columns read as Latin-1 into Unicode (detecting when needed)."""
     cols = _text_columns(df)
@@ -181,16 +187,25 @@ def _decode_columns(
         enc, bad = detect_encoding(samples)
         if samples:
             raw.issues.append(
-                Issue("repair", f"{why}: text encoding detected as {enc} and converted to Unicode",
-                      file=file, layer=layer, code="encoding-detected")
+                Issue(
+                    "repair",
+                    f"{why}: text encoding detected as {enc} and converted to Unicode",
+                    file=file,
+                    layer=layer,
+                    code="encoding-detected",
+                )
             )
             raw.repairs["encoding-detected"] = 1
             if bad:
                 raw.issues.append(
-                    Issue("warning",
-                          f"the text encoding is uncertain (best guess {enc}); check the names "
-                          "and state `encoding:` (utf-8, cp1258, tcvn3 or vni) in the scenario",
-                          file=file, layer=layer, code="encoding-uncertain")
+                    Issue(
+                        "warning",
+                        f"the text encoding is uncertain (best guess {enc}); check the names "
+                        "and state `encoding:` (utf-8, cp1258, tcvn3 or vni) in the scenario",
+                        file=file,
+                        layer=layer,
+                        code="encoding-uncertain",
+                    )
                 )
     else:
         enc = canonical_encoding(encoding)
@@ -210,7 +225,9 @@ def _decode_columns(
     return out
 
 
-def _read_ogr(path: Path, layer: str | None, encoding: str | None, raw: RawLayer) -> gpd.GeoDataFrame:
+def _read_ogr(
+    path: Path, layer: str | None, encoding: str | None, raw: RawLayer
+) -> gpd.GeoDataFrame:
     suffix = path.suffix.lower()
     legacy_read = False
     why = ""
@@ -241,12 +258,12 @@ def _read_ogr(path: Path, layer: str | None, encoding: str | None, raw: RawLayer
         msg = f"{path}{f', layer {layer!r}' if layer else ''}: cannot read the layer ({exc})"
         raise LayerError(msg) from exc
     if legacy_read:
-        return _decode_columns(df, encoding, raw, str(path), layer, why)
+        return _decode_columns(df, encoding, raw, file=str(path), layer=layer, why=why)
     if encoding is not None:
         enc = canonical_encoding(encoding)
         if enc != "utf-8":
             # Text stored as Unicode but typed in a legacy font (e.g. TCVN3 in a GPKG).
-            df = _decode_columns(df, enc, raw, str(path), layer, "stated encoding")
+            df = _decode_columns(df, enc, raw, file=str(path), layer=layer, why="stated encoding")
             return df
     raw.encoding = "utf-8"
     return df
@@ -299,7 +316,7 @@ def read_table(
         for c in df.columns:
             if pd.api.types.is_object_dtype(df[c].dtype):
                 s = df[c]
-                is_str = s.map(type) == str
+                is_str = s.map(lambda v: isinstance(v, str))
                 if is_str.any():
                     df[c] = s.where(~is_str, s[is_str].astype(str).str.normalize("NFC"))
         enc = "utf-8"
@@ -308,7 +325,7 @@ def read_table(
             if enc in LEGACY_ENCODINGS:
                 for c in df.columns:
                     s = df[c]
-                    mask = s.map(type) == str
+                    mask = s.map(lambda v: isinstance(v, str))
                     if mask.any():
                         df.loc[mask, c] = s[mask].map(LEGACY_ENCODINGS[enc])
         return df, enc, issues
@@ -321,14 +338,22 @@ def read_table(
         enc, bad = detect_encoding(lines)
         if enc != "utf-8":
             issues.append(
-                Issue("repair", f"text encoding detected as {enc} and converted to Unicode",
-                      file=str(p), code="encoding-detected")
+                Issue(
+                    "repair",
+                    f"text encoding detected as {enc} and converted to Unicode",
+                    file=str(p),
+                    code="encoding-detected",
+                )
             )
         if bad:
             issues.append(
-                Issue("warning", f"the text encoding is uncertain (best guess {enc}); state "
-                      "`encoding:` (utf-8, cp1258, tcvn3 or vni)", file=str(p),
-                      code="encoding-uncertain")
+                Issue(
+                    "warning",
+                    f"the text encoding is uncertain (best guess {enc}); state "
+                    "`encoding:` (utf-8, cp1258, tcvn3 or vni)",
+                    file=str(p),
+                    code="encoding-uncertain",
+                )
             )
     if enc == "utf-8":
         text = unicodedata.normalize("NFC", data.decode("utf-8-sig", errors="replace"))
@@ -337,7 +362,11 @@ def read_table(
     sep = "\t" if p.suffix.lower() == ".tsv" else _sniff_sep(text)
     try:
         df = pd.read_csv(
-            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""],
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
         )
     except Exception as exc:
         msg = f"{p}: cannot read the CSV ({exc}); check the separator and quoting"
@@ -385,25 +414,43 @@ def _points_from_table(
     for col, bad in ((xcol, xbad), (ycol, ybad)):
         for row in df.index[bad.to_numpy()][:100]:
             raw.issues.append(
-                Issue("error", f"coordinate {df.at[row, col]!r} is not a number", file=file,
-                      layer=layer, row=int(row), field=col, code="bad-coordinate")
+                Issue(
+                    "error",
+                    f"coordinate {df.at[row, col]!r} is not a number",
+                    file=file,
+                    layer=layer,
+                    row=int(row),
+                    field=col,
+                    code="bad-coordinate",
+                )
             )
     fx, fy = xs.dropna(), ys.dropna()
     if len(fx) and len(fy):
         if degrees and fx.between(6, 24).all() and fy.between(100, 112).all():
             xs, ys = ys, xs
             raw.issues.append(
-                Issue("warning", f"columns '{xcol}' and '{ycol}' hold latitude and longitude the "
-                      "other way round; swapped", file=file, layer=layer, code="xy-swapped")
+                Issue(
+                    "warning",
+                    f"columns '{xcol}' and '{ycol}' hold latitude and longitude the "
+                    "other way round; swapped",
+                    file=file,
+                    layer=layer,
+                    code="xy-swapped",
+                )
             )
             raw.repairs["xy-swapped"] = 1
         elif not degrees and fx.median() > 800_000 and fy.median() < 900_000:
             # Vietnamese survey convention: X is the northing, Y the easting.
             xs, ys = ys, xs
             raw.issues.append(
-                Issue("warning", f"column '{xcol}' holds northings and '{ycol}' eastings (the "
-                      "Vietnamese survey X/Y convention); swapped to easting/northing",
-                      file=file, layer=layer, code="xy-swapped")
+                Issue(
+                    "warning",
+                    f"column '{xcol}' holds northings and '{ycol}' eastings (the "
+                    "Vietnamese survey X/Y convention); swapped to easting/northing",
+                    file=file,
+                    layer=layer,
+                    code="xy-swapped",
+                )
             )
             raw.repairs["xy-swapped"] = 1
     geom = shapely.points(xs.to_numpy(), ys.to_numpy())
@@ -413,9 +460,14 @@ def _points_from_table(
     if out_crs is None and degrees:
         out_crs = pyproj.CRS.from_epsg(4326)
         raw.issues.append(
-            Issue("warning", f"no CRS given for the longitude/latitude columns '{xcol}'/'{ycol}'; "
-                  "assumed WGS 84 (EPSG:4326). Set `crs: vn2000` if they are VN-2000",
-                  file=file, layer=layer, code="assumed-crs")
+            Issue(
+                "warning",
+                f"no CRS given for the longitude/latitude columns '{xcol}'/'{ycol}'; "
+                "assumed WGS 84 (EPSG:4326). Set `crs: vn2000` if they are VN-2000",
+                file=file,
+                layer=layer,
+                code="assumed-crs",
+            )
         )
     data = df.drop(columns=[xcol, ycol])
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geom, index=df.index), crs=out_crs)
@@ -463,7 +515,10 @@ def read_vector(
     """
     p = Path(path)
     if not p.exists():
-        msg = f"{p}: file not found; check the path (relative paths are read from the scenario's folder)"
+        msg = (
+            f"{p}: file not found; check the path (relative paths are read from the "
+            "scenario's folder)"
+        )
         raise LayerError(msg)
     suffix = p.suffix.lower()
     raw = RawLayer(frame=gpd.GeoDataFrame())

@@ -208,9 +208,9 @@ class ValidationReport:
             mine = [
                 (n, i)
                 for n, i in enumerate(self.issues)
-                if n not in seen and i.file == s.file and (i.layer == s.layer or i.layer == s.name)
+                if n not in seen and i.file == s.file and i.layer in (s.layer, s.name)
             ]
-            for n, i in mine[:max_per_layer]:
+            for _, i in mine[:max_per_layer]:
                 lines.append(f"  {i.severity}: {_short(i)}")
             if len(mine) > max_per_layer:
                 lines.append(f"  ... {len(mine) - max_per_layer} more (see --json)")

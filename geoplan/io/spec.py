@@ -15,7 +15,9 @@ class JoinSpec(ScenarioModel):
     """An attribute table (CSV or XLSX) joined onto a layer by a code."""
 
     path: Path = Field(description="CSV or XLSX file, relative to the scenario file.")
-    sheet: str | None = Field(default=None, description="Sheet name of an XLSX (first sheet if omitted).")
+    sheet: str | None = Field(
+        default=None, description="Sheet name of an XLSX (first sheet if omitted)."
+    )
     on: str | None = Field(
         default=None,
         description=(
@@ -24,11 +26,15 @@ class JoinSpec(ScenarioModel):
         ),
     )
     encoding: str | None = Field(
-        default=None, description="Text encoding of a CSV (utf-8, cp1258, tcvn3, vni); detected if omitted."
+        default=None,
+        description="Text encoding of a CSV (utf-8, cp1258, tcvn3, vni); detected if omitted.",
     )
     fields: dict[str, str] = Field(
         default_factory=dict,
-        description="Canonical field name -> column of this table, for columns not recognised automatically.",
+        description=(
+            "Canonical field name -> column of this table, for columns not recognised "
+            "automatically."
+        ),
     )
 
 
@@ -48,11 +54,17 @@ class LayerSpec(ScenarioModel):
     )
     encoding: str | None = Field(
         default=None,
-        description="Text encoding of the attributes (e.g. 'cp1258', 'tcvn3', 'vni'); detected if omitted.",
+        description=(
+            "Text encoding of the attributes (e.g. 'cp1258', 'tcvn3', 'vni'); detected if "
+            "omitted."
+        ),
     )
     fields: dict[str, str] = Field(
         default_factory=dict,
-        description="Canonical field name -> source column name, for columns not recognised automatically.",
+        description=(
+            "Canonical field name -> source column name, for columns not recognised "
+            "automatically."
+        ),
     )
     x: str | None = Field(
         default=None,
@@ -64,7 +76,9 @@ class LayerSpec(ScenarioModel):
     )
     join: list[JoinSpec] = Field(
         default_factory=list,
-        description="Attribute tables (CSV/XLSX) joined onto this layer by commune or village code.",
+        description=(
+            "Attribute tables (CSV/XLSX) joined onto this layer by commune or village code."
+        ),
     )
     assign_commune_spatially: bool = Field(
         default=False,
@@ -95,7 +109,8 @@ class LayersSpec(ScenarioModel):
     dem: LayerSpec | None = Field(default=None, description="Elevation raster in metres.")
     rainfall: LayerSpec | None = Field(default=None, description="Optional rainfall raster.")
     forest: LayerSpec | None = Field(
-        default=None, description="Forest polygons, field 'forest_type' special_use/protective/production."
+        default=None,
+        description="Forest polygons, field 'forest_type' special_use/protective/production.",
     )
     border: LayerSpec | None = Field(default=None, description="National border line(s).")
     roads: LayerSpec | None = Field(default=None, description="Road lines, field 'road_class'.")

@@ -15,6 +15,7 @@ The tables below were written from the published character charts.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -92,7 +93,7 @@ _TCVN3_ENCODE = {ch: bytes([b]) for b, ch in _TCVN3_CHARS.items()}
 
 
 def decode_tcvn3(data: bytes | str) -> str:
-    """Decode TCVN3 (ABC) bytes to NFC Unicode.
+    r"""Decode TCVN3 (ABC) bytes to NFC Unicode.
 
     Parameters
     ----------
@@ -394,9 +395,7 @@ def detect_encoding(samples: list[bytes]) -> tuple[str, int]:
         pass
     else:
         return "utf-8", sum(badness(t) for t in decoded)
-    scores = {
-        name: sum(badness(fn(s)) for s in non_ascii) for name, fn in LEGACY_ENCODINGS.items()
-    }
+    scores = {name: sum(badness(fn(s)) for s in non_ascii) for name, fn in LEGACY_ENCODINGS.items()}
     best = min(scores, key=lambda k: scores[k])
     return best, scores[best]
 
@@ -423,7 +422,9 @@ def _to_bytes(text: str) -> bytes | None:
 # Mojibake
 
 # Lead characters of UTF-8 Vietnamese read as Windows-1252/Latin-1 (Ã Ä Å Æ á» áº ...)
-_MOJIBAKE_UTF8 = re.compile(r"[ÃÄÅÆ][\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc\u2010-\u203a\u20ac\u2122]|á[º»]|Ä‘|Ä\u0090")
+_MOJIBAKE_UTF8 = re.compile(
+    r"[ÃÄÅÆ][\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc\u2010-\u203a\u20ac\u2122]|á[º»]|Ä‘|Ä\u0090"
+)
 _SUSPECT = re.compile(r"[\x80-\xbf\xc0-\xff\u0152-\u02dc\u2013-\u2122]")
 
 
@@ -490,9 +491,7 @@ _PREFIXES = re.compile(
 )
 
 
-def normalize_name(
-    text: object, *, compact: bool = True, drop_prefix: bool = False
-) -> str:
+def normalize_name(text: object, *, compact: bool = True, drop_prefix: bool = False) -> str:
     """Return a key for matching names regardless of accents, case and spacing.
 
     Đ (U+0110), Ð (U+00D0) and Ɖ all become ``d``; marks are removed, so
@@ -521,7 +520,7 @@ def normalize_name(
     >>> normalize_name("Ðăk Hà") == normalize_name("Dak Ha")
     True
     """
-    if text is None or (isinstance(text, float) and text != text):
+    if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
     s = unicodedata.normalize("NFKD", str(text).translate(_D_VARIANTS))
     s = "".join(c for c in s if not unicodedata.combining(c)).lower()

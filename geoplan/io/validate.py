@@ -78,12 +78,30 @@ def row_issues(
         msg = message
         if labels is not None and row in labels.index:
             msg = f"[{labels.name} {labels.at[row]!s}] {message}"
-        out.append(Issue(severity, msg, file=file, layer=layer, row=_row(row), field=field,  # type: ignore[arg-type]
-                         code=code))
+        out.append(
+            Issue(
+                severity,
+                msg,
+                file=file,
+                layer=layer,
+                row=_row(row),
+                field=field,  # type: ignore[arg-type]
+                code=code,
+            )
+        )
     if len(rows) > MAX_ROWS_LISTED:
         rest = ", ".join(str(r) for r in rows[MAX_ROWS_LISTED : MAX_ROWS_LISTED + 20])
-        out.append(Issue(severity, f"... and {len(rows) - MAX_ROWS_LISTED} more rows ({rest}, ...)"  # type: ignore[arg-type]
-                         f": {message}", file=file, layer=layer, field=field, code=code))
+        out.append(
+            Issue(
+                severity,
+                f"... and {len(rows) - MAX_ROWS_LISTED} more rows ({rest}, ...)"  # type: ignore[arg-type]
+                f": {message}",
+                file=file,
+                layer=layer,
+                field=field,
+                code=code,
+            )
+        )
     return out
 
 
@@ -97,7 +115,9 @@ def _row(value: object) -> int | str:
 # text
 
 
-def _fix_text(gdf: pd.DataFrame, summary: LayerSummary, issues: list[Issue], layer: str | None) -> pd.DataFrame:
+def _fix_text(
+    gdf: pd.DataFrame, summary: LayerSummary, issues: list[Issue], layer: str | None
+) -> pd.DataFrame:
     out = gdf.copy()
     geom = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) else None
     for col in gdf.columns:
@@ -106,7 +126,11 @@ def _fix_text(gdf: pd.DataFrame, summary: LayerSummary, issues: list[Issue], lay
         s = gdf[col]
         if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
             continue
-        is_str = s.map(type) == str if pd.api.types.is_object_dtype(s.dtype) else s.notna()
+        is_str = (
+            s.map(lambda v: isinstance(v, str))
+            if pd.api.types.is_object_dtype(s.dtype)
+            else s.notna()
+        )
         if not is_str.any():
             continue
         txt = s[is_str].astype(str)
@@ -125,25 +149,44 @@ def _fix_text(gdf: pd.DataFrame, summary: LayerSummary, issues: list[Issue], lay
                 nfc.loc[fixed.index[repaired]] = fixed[repaired]
                 summary.count_repair("mojibake-repaired", int(repaired.sum()))
                 ex = fixed[repaired].iloc[0]
-                issues.append(Issue(
-                    "repair",
-                    f"{int(repaired.sum())} value(s) were mis-decoded text (mojibake) and were "
-                    f"repaired, e.g. {nfc_orig(s, fixed.index[repaired][0])!r} -> {ex!r}",
-                    file=summary.file, layer=layer, field=str(col), code="mojibake-repaired"))
+                issues.append(
+                    Issue(
+                        "repair",
+                        f"{int(repaired.sum())} value(s) were mis-decoded text (mojibake) and were "
+                        f"repaired, e.g. {nfc_orig(s, fixed.index[repaired][0])!r} -> {ex!r}",
+                        file=summary.file,
+                        layer=layer,
+                        field=str(col),
+                        code="mojibake-repaired",
+                    )
+                )
             left = nfc[suspect][~repaired]
             strong = left.str.contains(_STRONG_MOJIBAKE)
-            issues.extend(row_issues(
-                left.index[strong.to_numpy()], severity="error",
-                message="text is mojibake (UTF-8 read with the wrong encoding) and cannot be "
-                        "repaired; re-export the file as UTF-8 or state `encoding:`",
-                file=summary.file, layer=layer, field=str(col), code="mojibake"))
+            issues.extend(
+                row_issues(
+                    left.index[strong.to_numpy()],
+                    severity="error",
+                    message="text is mojibake (UTF-8 read with the wrong encoding) and cannot be "
+                    "repaired; re-export the file as UTF-8 or state `encoding:`",
+                    file=summary.file,
+                    layer=layer,
+                    field=str(col),
+                    code="mojibake",
+                )
+            )
             weak = left[~strong]
             if len(weak):
-                issues.append(Issue(
-                    "warning",
-                    f"{len(weak)} value(s) contain characters unusual in Vietnamese text, e.g. "
-                    f"{weak.iloc[0]!r} (row {_row(weak.index[0])}); check the encoding",
-                    file=summary.file, layer=layer, field=str(col), code="unusual-characters"))
+                issues.append(
+                    Issue(
+                        "warning",
+                        f"{len(weak)} value(s) contain characters unusual in Vietnamese text, e.g. "
+                        f"{weak.iloc[0]!r} (row {_row(weak.index[0])}); check the encoding",
+                        file=summary.file,
+                        layer=layer,
+                        field=str(col),
+                        code="unusual-characters",
+                    )
+                )
         new = s.astype(object).copy()
         new.loc[nfc.index] = nfc.to_numpy()
         out[col] = new
@@ -162,6 +205,7 @@ def nfc_orig(s: pd.Series, row: object) -> str:
 def _fix_crs(
     gdf: gpd.GeoDataFrame,
     crs: pyproj.CRS | None,
+    *,
     summary: LayerSummary,
     issues: list[Issue],
     layer: str | None,
@@ -173,29 +217,49 @@ def _fix_crs(
         return gdf
     if crs is not None:
         if source is not None and not source.equals(crs):
-            issues.append(Issue(
-                "warning", f"the file says {crs_label(source)} but the scenario states "
-                f"{crs_label(crs)}; using {crs_label(crs)}", file=summary.file, layer=layer,
-                code="crs-overridden"))
+            issues.append(
+                Issue(
+                    "warning",
+                    f"the file says {crs_label(source)} but the scenario states "
+                    f"{crs_label(crs)}; using {crs_label(crs)}",
+                    file=summary.file,
+                    layer=layer,
+                    code="crs-overridden",
+                )
+            )
         gdf = gdf.set_crs(crs, allow_override=True)
     elif source is None:
         bounds = tuple(float(b) for b in gdf.total_bounds)
-        issues.append(Issue(
-            "error", f"the layer has no CRS; {guess_crs(bounds)}. State it with `crs:` in the "
-            "scenario (or crs= in read_layer)", file=summary.file, layer=layer, code="no-crs"))
+        issues.append(
+            Issue(
+                "error",
+                f"the layer has no CRS; {guess_crs(bounds)}. State it with `crs:` in the "
+                "scenario (or crs= in read_layer)",
+                file=summary.file,
+                layer=layer,
+                code="no-crs",
+            )
+        )
         return gdf
     else:
         official, warning = identify_vn2000(source)
         if official is not None:
             gdf = gdf.set_crs(official, allow_override=True)
             summary.count_repair("crs-identified", 1)
-            issues.append(Issue(
-                "repair", f"the CRS '{source.name}' is VN-2000 without its EPSG definition; "
-                f"using {crs_label(official)} so the datum shift is applied",
-                file=summary.file, layer=layer, code="crs-identified"))
+            issues.append(
+                Issue(
+                    "repair",
+                    f"the CRS '{source.name}' is VN-2000 without its EPSG definition; "
+                    f"using {crs_label(official)} so the datum shift is applied",
+                    file=summary.file,
+                    layer=layer,
+                    code="crs-identified",
+                )
+            )
         elif warning:
-            issues.append(Issue("warning", warning, file=summary.file, layer=layer,
-                                code="crs-datum-unknown"))
+            issues.append(
+                Issue("warning", warning, file=summary.file, layer=layer, code="crs-datum-unknown")
+            )
     summary.crs = crs_label(gdf.crs)
     return gdf
 
@@ -222,27 +286,44 @@ def _coerce_field(
         return s.where(s.isna(), s.astype(str).str.strip())
     if fd.type == "bool":
         out, bad = coerce_bool(values)
-        issues.extend(row_issues(
-            values.index[bad.to_numpy()], severity="error",
-            message=f"'{fd.name}' must be yes/no (x, có, không, 1, 0...)", code="bad-value", **kw))
+        issues.extend(
+            row_issues(
+                values.index[bad.to_numpy()],
+                severity="error",
+                message=f"'{fd.name}' must be yes/no (x, có, không, 1, 0...)",
+                code="bad-value",
+                **kw,
+            )
+        )
         return out
     if fd.type == "enum":
         out, bad = coerce_enum(values, fd.vocab)
         allowed = "/".join(fd.vocab)
         if bad.any():
             examples = ", ".join(repr(v) for v in pd.unique(values[bad].astype(str))[:5])
-            issues.extend(row_issues(
-                values.index[bad.to_numpy()], severity="error",
-                message=f"'{fd.name}' value not recognised ({examples}); allowed: {allowed}",
-                code="bad-value", **kw))
+            issues.extend(
+                row_issues(
+                    values.index[bad.to_numpy()],
+                    severity="error",
+                    message=f"'{fd.name}' value not recognised ({examples}); allowed: {allowed}",
+                    code="bad-value",
+                    **kw,
+                )
+            )
         if fd.as_int:
             return pd.to_numeric(out, errors="coerce").astype("Int64")
         return out
     if fd.type == "date":
         out, bad = coerce_date(values)
-        issues.extend(row_issues(values.index[bad.to_numpy()], severity="warning",
-                                 message=f"'{fd.name}' is not a date; left empty",
-                                 code="bad-value", **kw))
+        issues.extend(
+            row_issues(
+                values.index[bad.to_numpy()],
+                severity="warning",
+                message=f"'{fd.name}' is not a date; left empty",
+                code="bad-value",
+                **kw,
+            )
+        )
         return out
     # numbers
     num, bad = coerce_number(values)
@@ -250,15 +331,28 @@ def _coerce_field(
         txt = values.astype(str)
         if txt.str.contains(r"\d,\d", regex=True).any():
             summary.count_repair("decimal-comma", int(txt.str.contains(r"\d,\d").sum()))
-    issues.extend(row_issues(values.index[bad.to_numpy()], severity="error",
-                             message=f"'{fd.name}' must be a number", code="bad-value", **kw))
+    issues.extend(
+        row_issues(
+            values.index[bad.to_numpy()],
+            severity="error",
+            message=f"'{fd.name}' must be a number",
+            code="bad-value",
+            **kw,
+        )
+    )
     if fd.type == "rate":
         finite = num.dropna()
         if len(finite) and finite.max() > 1 and finite.max() <= 100 and finite.min() >= 0:
             num = num / 100.0
             summary.count_repair("percent-to-fraction", int(num.notna().sum()))
-            issues.append(Issue("repair", f"'{fd.name}' is given in percent (0-100); converted "
-                                "to a fraction 0-1", code="percent-rate", **kw))
+            issues.append(
+                Issue(
+                    "repair",
+                    f"'{fd.name}' is given in percent (0-100); converted to a fraction 0-1",
+                    code="percent-rate",
+                    **kw,
+                )
+            )
     lo, hi = fd.lo, fd.hi
     if lo is not None or hi is not None:
         out_of = pd.Series(False, index=num.index)
@@ -268,15 +362,26 @@ def _coerce_field(
             out_of |= num > hi
         if out_of.any():
             rng = f"{lo if lo is not None else '-inf'}..{hi if hi is not None else 'inf'}"
-            issues.extend(row_issues(
-                num.index[out_of.to_numpy()], severity="error",
-                message=f"'{fd.name}' is outside the possible range {rng}", code="out-of-range",
-                **kw))
+            issues.extend(
+                row_issues(
+                    num.index[out_of.to_numpy()],
+                    severity="error",
+                    message=f"'{fd.name}' is outside the possible range {rng}",
+                    code="out-of-range",
+                    **kw,
+                )
+            )
     if fd.type == "int":
         frac = num.notna() & (num != np.round(num))
-        issues.extend(row_issues(num.index[frac.to_numpy()], severity="error",
-                                 message=f"'{fd.name}' must be a whole number",
-                                 code="not-integer", **kw))
+        issues.extend(
+            row_issues(
+                num.index[frac.to_numpy()],
+                severity="error",
+                message=f"'{fd.name}' must be a whole number",
+                code="not-integer",
+                **kw,
+            )
+        )
         if num.notna().all() and not frac.any():
             return num.astype("int64")
     return num
@@ -285,11 +390,11 @@ def _coerce_field(
 def _apply_fields(
     gdf: gpd.GeoDataFrame,
     kind: KindDef,
+    *,
     mapping: dict[str, str] | None,
     summary: LayerSummary,
     issues: list[Issue],
     layer: str | None,
-    *,
     require: bool = True,
 ) -> gpd.GeoDataFrame:
     geom = gdf.geometry.name
@@ -297,10 +402,17 @@ def _apply_fields(
     matched, missing_map = match_columns(cols, kind, mapping)
     for canon in missing_map:
         src = (mapping or {})[canon]
-        issues.append(Issue(
-            "error", f"the scenario maps '{canon}' to column '{src}', which does not exist; "
-            f"columns are: {', '.join(map(str, cols))}", file=summary.file, layer=layer,
-            field=src, code="missing-column"))
+        issues.append(
+            Issue(
+                "error",
+                f"the scenario maps '{canon}' to column '{src}', which does not exist; "
+                f"columns are: {', '.join(map(str, cols))}",
+                file=summary.file,
+                layer=layer,
+                field=src,
+                code="missing-column",
+            )
+        )
     summary.fields = {k: str(v) for k, v in matched.items()}
     out = gdf.copy()
     # rename: sources to canonical; move aside any non-matched column with a canonical name
@@ -316,25 +428,46 @@ def _apply_fields(
         if fd.name not in matched:
             if fd.required and require and fd.name not in missing_map:
                 aliases = ", ".join(fd.aliases[:6])
-                issues.append(Issue(
-                    "error", f"required field '{fd.name}' not found (looked for {fd.name}, "
-                    f"{aliases}); map your column in the scenario: `fields: {{{fd.name}: "
-                    "<column>}}`", file=summary.file, layer=layer, field=fd.name,
-                    code="missing-field"))
+                issues.append(
+                    Issue(
+                        "error",
+                        f"required field '{fd.name}' not found (looked for {fd.name}, "
+                        f"{aliases}); map your column in the scenario: `fields: {{{fd.name}: "
+                        "<column>}}`",
+                        file=summary.file,
+                        layer=layer,
+                        field=fd.name,
+                        code="missing-field",
+                    )
+                )
             elif fd.default is not None:
                 out[fd.name] = fd.default
             continue
         src = matched[fd.name]
         before = out[fd.name]
         src_blank = before.isna() | (before.astype(str).str.strip() == "")
-        out[fd.name] = _coerce_field(out[fd.name], fd, file=summary.file, layer=layer, src=src,
-                                     summary=summary, issues=issues)
+        out[fd.name] = _coerce_field(
+            out[fd.name],
+            fd,
+            file=summary.file,
+            layer=layer,
+            src=src,
+            summary=summary,
+            issues=issues,
+        )
         if fd.required:
             blank = src_blank
-            issues.extend(row_issues(
-                out.index[blank.to_numpy()], severity="error",
-                message=f"required field '{fd.name}' is empty", file=summary.file, layer=layer,
-                field=src, code="missing-value"))
+            issues.extend(
+                row_issues(
+                    out.index[blank.to_numpy()],
+                    severity="error",
+                    message=f"required field '{fd.name}' is empty",
+                    file=summary.file,
+                    layer=layer,
+                    field=src,
+                    code="missing-value",
+                )
+            )
         elif fd.default is not None:
             out[fd.name] = out[fd.name].where(out[fd.name].notna(), fd.default)
     return out
@@ -344,26 +477,43 @@ def _apply_fields(
 # duplicates and kind-specific checks
 
 
-def _duplicates(gdf: gpd.GeoDataFrame, summary: LayerSummary, issues: list[Issue], layer: str | None) -> gpd.GeoDataFrame:
+def _duplicates(
+    gdf: gpd.GeoDataFrame, summary: LayerSummary, issues: list[Issue], layer: str | None
+) -> gpd.GeoDataFrame:
     if gdf.empty:
         return gdf
     geom = gdf.geometry
-    key = pd.DataFrame({c: gdf[c].astype(str) for c in gdf.columns if c != geom.name}, index=gdf.index)
+    key = pd.DataFrame(
+        {c: gdf[c].astype(str) for c in gdf.columns if c != geom.name}, index=gdf.index
+    )
     key["__wkb__"] = geom.to_wkb()
     dup = key.duplicated(keep="first")
     if dup.any():
-        issues.extend(row_issues(
-            gdf.index[dup.to_numpy()], severity="warning",
-            message="exact duplicate of an earlier feature (same geometry and attributes); "
-                    "left out", file=summary.file, layer=layer, field=None,
-            code="duplicate-feature"))
+        issues.extend(
+            row_issues(
+                gdf.index[dup.to_numpy()],
+                severity="warning",
+                message="exact duplicate of an earlier feature (same geometry and attributes); "
+                "left out",
+                file=summary.file,
+                layer=layer,
+                field=None,
+                code="duplicate-feature",
+            )
+        )
         summary.count_repair("duplicate-feature-dropped", int(dup.sum()))
         return gdf.loc[~dup.to_numpy()]
     return gdf
 
 
 def _duplicate_codes(
-    gdf: pd.DataFrame, col: str, summary: LayerSummary, issues: list[Issue], layer: str | None, src: str
+    gdf: pd.DataFrame,
+    col: str,
+    *,
+    summary: LayerSummary,
+    issues: list[Issue],
+    layer: str | None,
+    src: str,
 ) -> None:
     if col not in gdf:
         return
@@ -373,63 +523,128 @@ def _duplicate_codes(
         first_row = s[dup].reset_index().groupby(col).first().iloc[:, 0]
         labels = s[dup]
         for row in list(gdf.index[dup.to_numpy()])[:MAX_ROWS_LISTED]:
-            issues.append(Issue(
-                "error", f"duplicate {col} '{labels.at[row]}' (also at row "
-                f"{_row(first_row.get(labels.at[row]))}); codes must be unique",
-                file=summary.file, layer=layer, row=_row(row), field=src, code="duplicate-code"))
+            issues.append(
+                Issue(
+                    "error",
+                    f"duplicate {col} '{labels.at[row]}' (also at row "
+                    f"{_row(first_row.get(labels.at[row]))}); codes must be unique",
+                    file=summary.file,
+                    layer=layer,
+                    row=_row(row),
+                    field=src,
+                    code="duplicate-code",
+                )
+            )
         if dup.sum() > MAX_ROWS_LISTED:
-            issues.append(Issue("error", f"... and {int(dup.sum()) - MAX_ROWS_LISTED} more "
-                                f"rows with duplicate {col}", file=summary.file, layer=layer,
-                                field=src, code="duplicate-code"))
+            issues.append(
+                Issue(
+                    "error",
+                    f"... and {int(dup.sum()) - MAX_ROWS_LISTED} more rows with duplicate {col}",
+                    file=summary.file,
+                    layer=layer,
+                    field=src,
+                    code="duplicate-code",
+                )
+            )
 
 
-def _check_villages(gdf: pd.DataFrame, summary: LayerSummary, issues: list[Issue], layer: str | None) -> None:
+def _check_villages(
+    gdf: pd.DataFrame, summary: LayerSummary, issues: list[Issue], layer: str | None
+) -> None:
     f = summary.fields
     labels = gdf["village_id"].rename("village_id") if "village_id" in gdf else None
-    hh = gdf["households"] if "households" in gdf else None
+    hh = gdf.get("households", None)
     if hh is None:
         return
-    for col in ("poor_households", "near_poor_households", "em_households",
-                "hygienic_water_households", "em_hh_no_residential_land",
-                "em_hh_no_production_land"):
+    for col in (
+        "poor_households",
+        "near_poor_households",
+        "em_households",
+        "hygienic_water_households",
+        "em_hh_no_residential_land",
+        "em_hh_no_production_land",
+    ):
         if col in gdf:
             over = gdf[col] > hh
-            issues.extend(row_issues(
-                gdf.index[over.fillna(False).to_numpy()], severity="error",
-                message=f"'{col}' is larger than 'households'; check both values",
-                file=summary.file, layer=layer, field=f.get(col, col), code="impossible-value",
-                labels=labels))
+            issues.extend(
+                row_issues(
+                    gdf.index[over.fillna(False).to_numpy()],
+                    severity="error",
+                    message=f"'{col}' is larger than 'households'; check both values",
+                    file=summary.file,
+                    layer=layer,
+                    field=f.get(col, col),
+                    code="impossible-value",
+                    labels=labels,
+                )
+            )
     if "poor_households" in gdf and "near_poor_households" in gdf:
         both = (gdf["poor_households"] + gdf["near_poor_households"]) > hh
         both &= ~(gdf["poor_households"] > hh) & ~(gdf["near_poor_households"] > hh)
-        issues.extend(row_issues(
-            gdf.index[both.fillna(False).to_numpy()], severity="error",
-            message="poor plus near-poor households exceed 'households' (the groups do not "
-                    "overlap)", file=summary.file, layer=layer,
-            field=f.get("near_poor_households"), code="impossible-value", labels=labels))
+        issues.extend(
+            row_issues(
+                gdf.index[both.fillna(False).to_numpy()],
+                severity="error",
+                message="poor plus near-poor households exceed 'households' (the groups do not "
+                "overlap)",
+                file=summary.file,
+                layer=layer,
+                field=f.get("near_poor_households"),
+                code="impossible-value",
+                labels=labels,
+            )
+        )
     if "population" in gdf:
         few = gdf["population"] < hh
-        issues.extend(row_issues(
-            gdf.index[few.fillna(False).to_numpy()], severity="warning",
-            message="'population' is smaller than 'households'; check the columns",
-            file=summary.file, layer=layer, field=f.get("population"), code="suspicious-value",
-            labels=labels))
+        issues.extend(
+            row_issues(
+                gdf.index[few.fillna(False).to_numpy()],
+                severity="warning",
+                message="'population' is smaller than 'households'; check the columns",
+                file=summary.file,
+                layer=layer,
+                field=f.get("population"),
+                code="suspicious-value",
+                labels=labels,
+            )
+        )
     zero = hh == 0
-    issues.extend(row_issues(
-        gdf.index[zero.fillna(False).to_numpy()], severity="warning",
-        message="village has 0 households", file=summary.file, layer=layer,
-        field=f.get("households"), code="suspicious-value", labels=labels))
+    issues.extend(
+        row_issues(
+            gdf.index[zero.fillna(False).to_numpy()],
+            severity="warning",
+            message="village has 0 households",
+            file=summary.file,
+            layer=layer,
+            field=f.get("households"),
+            code="suspicious-value",
+            labels=labels,
+        )
+    )
 
 
-def _check_communes(gdf: pd.DataFrame, summary: LayerSummary, issues: list[Issue], layer: str | None) -> None:
+def _check_communes(
+    gdf: pd.DataFrame, summary: LayerSummary, issues: list[Issue], layer: str | None
+) -> None:
     years = [c for c in gdf.columns if re.fullmatch(r"ntm_criteria_20\d\d", str(c))]
     if "ntm_criteria_met" in gdf and "ntm_status" in gdf:
-        bad = (gdf["ntm_status"] != "none") & gdf["ntm_status"].notna() & (gdf["ntm_criteria_met"] < 19)
-        issues.extend(row_issues(
-            gdf.index[bad.fillna(False).to_numpy()], severity="warning",
-            message="'ntm_status' says the NTM standard is met but fewer than 19 criteria are met",
-            file=summary.file, layer=layer, field=summary.fields.get("ntm_status"),
-            code="suspicious-value"))
+        bad = (
+            (gdf["ntm_status"] != "none")
+            & gdf["ntm_status"].notna()
+            & (gdf["ntm_criteria_met"] < 19)
+        )
+        issues.extend(
+            row_issues(
+                gdf.index[bad.fillna(False).to_numpy()],
+                severity="warning",
+                message="'ntm_status' says the NTM standard is met but fewer than 19 criteria "
+                "are met",
+                file=summary.file,
+                layer=layer,
+                field=summary.fields.get("ntm_status"),
+                code="suspicious-value",
+            )
+        )
     del years
 
 
@@ -469,9 +684,13 @@ def guess_kind(gdf: gpd.GeoDataFrame, layer_name: str | None = None) -> str | No
                 return kind
     types = set(gdf.geom_type.dropna().unique()) if len(gdf) else set()
     family = (
-        "point" if types <= {"Point", "MultiPoint"} and types else
-        "line" if types <= {"LineString", "MultiLineString"} and types else
-        "polygon" if types <= {"Polygon", "MultiPolygon"} and types else None
+        "point"
+        if types <= {"Point", "MultiPoint"} and types
+        else "line"
+        if types <= {"LineString", "MultiLineString"} and types
+        else "polygon"
+        if types <= {"Polygon", "MultiPolygon"} and types
+        else None
     )
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     best, best_score = None, 0
@@ -533,21 +752,43 @@ def prepare_layer(
         summary.count_repair(k, v)
     issues.extend(raw.issues)
     gdf = _fix_text(gdf, summary, issues, layer)
-    gdf = _fix_crs(gdf, crs, summary, issues, layer, raw.has_geometry)
+    gdf = _fix_crs(
+        gdf, crs, summary=summary, issues=issues, layer=layer, has_geometry=raw.has_geometry
+    )
     kdef = KINDS.get(kind) if kind else None
     if raw.has_geometry:
         gdf = repair_geometry(
-            gdf, family=kdef.geometry if kdef else "any", summary=summary, issues=issues,
-            empty_is_error=kind in ("villages", "communes"), layer_name=layer)
+            gdf,
+            family=kdef.geometry if kdef else "any",
+            summary=summary,
+            issues=issues,
+            empty_is_error=kind in ("villages", "communes"),
+            layer_name=layer,
+        )
     elif kdef is not None and kind is not None:
-        issues.append(Issue("error", f"no geometry: the {kind} layer needs "
-                            f"{kdef.geometry}s (a table needs coordinate columns such as "
-                            "lon/lat or x/y)", file=file, layer=layer, code="no-geometry"))
+        issues.append(
+            Issue(
+                "error",
+                f"no geometry: the {kind} layer needs "
+                f"{kdef.geometry}s (a table needs coordinate columns such as "
+                "lon/lat or x/y)",
+                file=file,
+                layer=layer,
+                code="no-geometry",
+            )
+        )
     if kdef is not None:
-        gdf = _apply_fields(gdf, kdef, fields, summary, issues, layer)
+        gdf = _apply_fields(gdf, kdef, mapping=fields, summary=summary, issues=issues, layer=layer)
     gdf = _duplicates(gdf, summary, issues, layer)
     if kdef is not None and kdef.key:
-        _duplicate_codes(gdf, kdef.key, summary, issues, layer, summary.fields.get(kdef.key, kdef.key))
+        _duplicate_codes(
+            gdf,
+            kdef.key,
+            summary=summary,
+            issues=issues,
+            layer=layer,
+            src=summary.fields.get(kdef.key, kdef.key),
+        )
     if kind == "villages":
         _check_villages(gdf, summary, issues, layer)
     elif kind == "communes":
