@@ -7,7 +7,15 @@ Vietnamese text utilities in :mod:`geoplan.io.text`.
 """
 
 from geoplan.io.crs import resolve_crs
-from geoplan.io.load import Layers, Raster, check_paths, load_layers, read_layer, read_raster
+from geoplan.io.load import (
+    Layers,
+    Raster,
+    check_layer,
+    check_paths,
+    load_layers,
+    read_layer,
+    read_raster,
+)
 from geoplan.io.report import LayerSummary, ValidationReport
 from geoplan.io.text import normalize_name
 
@@ -16,6 +24,7 @@ __all__ = [
     "Layers",
     "Raster",
     "ValidationReport",
+    "check_layer",
     "check_paths",
     "load_layers",
     "normalize_name",

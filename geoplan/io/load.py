@@ -26,7 +26,15 @@ from geoplan.io.validate import _apply_fields, _fix_text, guess_kind, prepare_la
 if TYPE_CHECKING:
     from geoplan.scenario import Scenario
 
-__all__ = ["Layers", "Raster", "check_paths", "load_layers", "read_layer", "read_raster"]
+__all__ = [
+    "Layers",
+    "Raster",
+    "check_layer",
+    "check_paths",
+    "load_layers",
+    "read_layer",
+    "read_raster",
+]
 
 _VECTOR_LAYERS = (
     "communes", "villages", "districts", "province", "landslide_zones", "landslide_inventory",
@@ -218,6 +226,49 @@ def read_layer(
     if report.errors:
         raise LayerValidationError(report.issues, header=f"{path}: {len(report.errors)} problem(s)")
     return gdf.reset_index(drop=True)
+
+
+def check_layer(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    crs: str | pyproj.CRS | None = None,
+    encoding: str | None = None,
+    fields: dict[str, str] | None = None,
+    kind: str | None = None,
+    x: str | None = None,
+    y: str | None = None,
+) -> tuple[gpd.GeoDataFrame, ValidationReport]:
+    """Read and validate one layer without raising on validation errors.
+
+    Same parameters as :func:`read_layer` (plus ``x``/``y`` coordinate
+    columns for tables).
+
+    Returns
+    -------
+    tuple of (geopandas.GeoDataFrame, ValidationReport)
+        The frame (index = 0-based source row; rows with errors are kept) and
+        the full report with errors, warnings and repairs.
+
+    Raises
+    ------
+    LayerError
+        If the file is missing or cannot be read.
+    """
+    report = ValidationReport()
+    gdf = _read_one(
+        path,
+        name=None,
+        layer=layer,
+        crs=crs,
+        encoding=encoding,
+        fields=fields,
+        kind=kind,
+        x=x,
+        y=y,
+        report=report,
+    )
+    return gdf, report
 
 
 def read_raster(path: str | Path, *, crs: str | pyproj.CRS | None = None) -> Raster:

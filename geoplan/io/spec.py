@@ -55,15 +55,13 @@ class LayerSpec(ScenarioModel):
     encoding: str | None = Field(
         default=None,
         description=(
-            "Text encoding of the attributes (e.g. 'cp1258', 'tcvn3', 'vni'); detected if "
-            "omitted."
+            "Text encoding of the attributes (e.g. 'cp1258', 'tcvn3', 'vni'); detected if omitted."
         ),
     )
     fields: dict[str, str] = Field(
         default_factory=dict,
         description=(
-            "Canonical field name -> source column name, for columns not recognised "
-            "automatically."
+            "Canonical field name -> source column name, for columns not recognised automatically."
         ),
     )
     x: str | None = Field(

@@ -31,6 +31,7 @@ __all__ = [
     "decode_tcvn3",
     "decode_vni",
     "detect_encoding",
+    "encode_cp1258",
     "encode_tcvn3",
     "encode_vni",
     "is_mojibake",
@@ -276,6 +277,38 @@ def decode_cp1258(data: bytes | str) -> str:
     if raw is None:
         return str(data)
     return unicodedata.normalize("NFC", raw.decode("cp1258", errors="replace"))
+
+
+def encode_cp1258(text: str) -> bytes:
+    """Encode text as Windows-1258, writing tone marks as combining bytes.
+
+    Python's ``cp1258`` codec only encodes characters the code page holds
+    precomposed; Vietnamese letters with a tone mark are written as the base
+    letter (with its circumflex, breve or horn) followed by the combining
+    tone mark, as Windows does.
+
+    Parameters
+    ----------
+    text
+        Vietnamese text.
+
+    Returns
+    -------
+    bytes
+        The Windows-1258 bytes.
+    """
+    out = bytearray()
+    for ch in unicodedata.normalize("NFC", text):
+        try:
+            out += ch.encode("cp1258")
+            continue
+        except UnicodeEncodeError:
+            pass
+        nfd = unicodedata.normalize("NFD", ch)
+        base = unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES))
+        tones = "".join(c for c in nfd if c in _TONES)
+        out += base.encode("cp1258") + tones.encode("cp1258")
+    return bytes(out)
 
 
 def _decode_utf8(data: bytes) -> str:
