@@ -1,1 +1,12 @@
-"""geoplan.render."""
+"""Render stage: offline folium maps, dashboard, report, tables and static maps.
+
+Only this stage writes outputs.  :func:`write_outputs` writes the whole output
+contract of ``docs/ARCHITECTURE.md`` atomically; the map builders in
+:mod:`geoplan.render.maps` can also be used on their own.
+"""
+
+from __future__ import annotations
+
+from geoplan.render.outputs import write_outputs
+
+__all__ = ["write_outputs"]

@@ -1,0 +1,224 @@
+"""What every map and report needs from a PlanResult, read once and defensively.
+
+The render stage codes against the documented attributes of
+:class:`geoplan.pipeline.PlanResult` with duck typing: any optional part that is
+missing (no model, no plan, no DEM, no forest...) is ``None`` here and its layer
+or section is left out.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geoplan.render._geo import coverage_simplify, simplify
+from geoplan.render.i18n import TRACKS, Lang, tr
+from geoplan.render.raster import ImageOverlayData, hillshade_overlay
+
+__all__ = ["RenderContext", "criterion_labels", "prepare", "track_criteria"]
+
+
+def _gdf(obj: Any) -> gpd.GeoDataFrame | None:
+    if isinstance(obj, gpd.GeoDataFrame) and not obj.empty and obj.geometry.notna().any():
+        return obj
+    return None
+
+
+def _first(*frames: Any) -> gpd.GeoDataFrame | None:
+    for frame in frames:
+        found = _gdf(frame)
+        if found is not None:
+            return found
+    return None
+
+
+def _get(obj: Any, *names: str) -> Any:
+    for name in names:
+        if obj is None:
+            return None
+        obj = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+    return obj
+
+
+@dataclass
+class RenderContext:
+    """Inputs of the render stage, prepared once per ``write_outputs`` call."""
+
+    result: Any
+    lang: Lang
+    title: str
+    synthetic: bool
+    villages: gpd.GeoDataFrame
+    communes: gpd.GeoDataFrame
+    communes_web: gpd.GeoDataFrame
+    districts_web: gpd.GeoDataFrame | None
+    province_web: gpd.GeoDataFrame | None
+    tracks: list[str]
+    hillshade: ImageOverlayData | None
+    high_level: int = 4
+    border_belt_m: float = 5000.0
+    layers: dict[str, gpd.GeoDataFrame | None] = field(default_factory=dict)
+
+    def track_title(self, track: str) -> str:
+        """Return the track's title in the context language."""
+        spec = _get(self.result, "scenario", "scoring", "tracks")
+        spec = spec.get(track) if isinstance(spec, dict) else None
+        custom = getattr(spec, "title_vi" if self.lang == "vi" else "title_en", "") if spec else ""
+        return custom or tr(f"track_{track}", self.lang)
+
+
+def _admin_outlines(
+    communes: gpd.GeoDataFrame, given: gpd.GeoDataFrame | None, key: str | None
+) -> gpd.GeoDataFrame | None:
+    """Dissolve simplified communes (so edges coincide), else fall back to the given layer."""
+    try:
+        if key is not None and key in communes:
+            cols = [c for c in ("district_code", "district_name") if c in communes]
+            out = communes[[*cols, "geometry"]].dissolve(by=key, as_index=False)
+        else:
+            out = gpd.GeoDataFrame(geometry=[communes.union_all()], crs=communes.crs)
+        return out
+    except Exception:  # pragma: no cover - degenerate geometry: show the input layer instead
+        return given
+
+
+def _merge_scores(villages: gpd.GeoDataFrame, scored: Any) -> gpd.GeoDataFrame:
+    """Use the scoring frame when it is a full village table; else join its columns on ``village_id``."""
+    if isinstance(scored, gpd.GeoDataFrame) and "geometry" in scored and len(scored):
+        return scored
+    if isinstance(scored, pd.DataFrame) and "village_id" in scored and "village_id" in villages:
+        extra = [c for c in scored.columns if c not in villages.columns or c == "village_id"]
+        return villages.merge(scored[extra], on="village_id", how="left")
+    return villages
+
+
+def track_criteria(result: Any, track: str, frame: pd.DataFrame) -> list[str]:
+    """Return the criterion ids of a track, in scenario order, that have contribution columns."""
+    prefix = f"{track}_contrib_"
+    present = [c[len(prefix) :] for c in frame.columns if c.startswith(prefix)]
+    spec = _get(result, "scenario", "scoring", "tracks")
+    spec = spec.get(track) if isinstance(spec, dict) else None
+    order = [c.id for c in getattr(spec, "criteria", [])] if spec else []
+    ordered = [c for c in order if c in present]
+    return ordered + sorted(c for c in present if c not in ordered)
+
+
+def criterion_labels(lang: Lang) -> dict[str, str]:
+    """Return criterion id -> label from the scoring catalogue (empty when unavailable)."""
+    try:
+        from geoplan.scoring import criteria_catalogue
+    except ImportError:
+        return {}
+    try:
+        return {
+            c.id: (c.label_vi if lang == "vi" else c.label_en) or c.id for c in criteria_catalogue()
+        }
+    except Exception:  # pragma: no cover - a broken catalogue must not stop the maps
+        return {}
+
+
+def prepare(result: Any, lang: Lang, *, tolerance_m: float = 40.0) -> RenderContext:
+    """Read what the maps need from ``result`` and simplify the shared boundaries once.
+
+    Parameters
+    ----------
+    result
+        A :class:`geoplan.pipeline.PlanResult` or any object with the same attributes.
+    lang
+        Output language.
+    tolerance_m
+        Douglas–Peucker tolerance for commune boundaries; shared edges stay
+        shared (``shapely.coverage_simplify``), district and province outlines are
+        dissolved from the simplified communes so every outline coincides.
+    """
+    scenario = getattr(result, "scenario", None)
+    layers = getattr(result, "layers", None)
+    indicators = getattr(result, "indicators", None)
+    scoring = getattr(result, "scoring", None)
+
+    villages = _first(_get(indicators, "villages"), _get(layers, "villages"))
+    if villages is None:
+        villages = gpd.GeoDataFrame({"village_id": []}, geometry=[], crs="EPSG:4326")
+    villages = _merge_scores(villages, _get(scoring, "villages"))
+    communes = _first(
+        _get(scoring, "communes"), _get(indicators, "communes"), _get(layers, "communes")
+    )
+    if communes is None:
+        communes = gpd.GeoDataFrame({"commune_code": []}, geometry=[], crs=villages.crs)
+
+    communes_web = coverage_simplify(communes, tolerance_m) if len(communes) else communes
+    districts_web = (
+        _admin_outlines(communes_web, _gdf(_get(layers, "districts")), "district_code")
+        if len(communes_web)
+        else None
+    )
+    province_web = (
+        _admin_outlines(communes_web, _gdf(_get(layers, "province")), None)
+        if len(communes_web)
+        else None
+    )
+
+    tracks_spec = _get(scenario, "scoring", "tracks")
+    tracks = [t for t in TRACKS if f"{t}_score" in villages.columns]
+    if isinstance(tracks_spec, dict):
+        tracks = [t for t in TRACKS if t in tracks_spec or f"{t}_score" in villages.columns]
+
+    dem = _get(layers, "dem")
+    hill = None
+    pre = _get(indicators, "hillshade")
+    if dem is not None:
+        hill = hillshade_overlay(dem)
+    elif pre is not None:
+        hill = _hillshade_from_indicators(pre)
+
+    belt = _get(scenario, "indicators", "border_belt_m")
+    high = _get(scenario, "indicators", "high_landslide_level")
+    other: dict[str, gpd.GeoDataFrame | None] = {}
+    for name in ("landslide_zones", "forest", "border", "roads", "rivers"):
+        other[name] = _gdf(_get(layers, name))
+    if other["forest"] is not None:
+        other["forest"] = simplify(other["forest"], tolerance_m)
+    title = (
+        (_get(scenario, "title") or _get(scenario, "name") or "geoplan") if scenario else "geoplan"
+    )
+    return RenderContext(
+        result=result,
+        lang=lang,
+        title=str(title),
+        synthetic=bool(_get(scenario, "synthetic")),
+        villages=villages,
+        communes=communes,
+        communes_web=communes_web,
+        districts_web=districts_web,
+        province_web=province_web,
+        tracks=tracks,
+        hillshade=hill,
+        high_level=int(high) if isinstance(high, (int, float)) and math.isfinite(high) else 4,
+        border_belt_m=float(belt) if isinstance(belt, (int, float)) else 5000.0,
+        layers=other,
+    )
+
+
+def _hillshade_from_indicators(pre: Any) -> ImageOverlayData | None:
+    """Use ``Indicators.hillshade`` (uint8 array + EPSG:4326 bounds) when there is no DEM."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    array = _get(pre, "array")
+    bounds = _get(pre, "bounds")
+    if array is None or bounds is None:
+        return None
+    west, south, east, north = (float(b) for b in bounds)
+    grey = np.asarray(array, dtype="uint8")
+    la = np.stack([np.full_like(grey, 40), (255 - grey) // 2], axis=-1)
+    buf = io.BytesIO()
+    Image.fromarray(la, mode="LA").save(buf, format="PNG", optimize=True)
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return ImageOverlayData(url, [[south, west], [north, east]])

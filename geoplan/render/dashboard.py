@@ -1,0 +1,330 @@
+"""Leaders' dashboard: district and commune summaries, targets T1–T19, charts.
+
+Everything here is server-rendered HTML (tables and inline SVG charts, no chart
+library) in which every text from data goes through :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from html import escape
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geoplan.render.context import RenderContext
+from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
+
+__all__ = ["bar_chart", "district_table", "side_panel", "targets_frame", "targets_table"]
+
+
+def bar_chart(
+    labels: Sequence[str],
+    values: Sequence[float],
+    fmt: Callable[[float], str],
+    *,
+    colour: str = "#3b6ea8",
+    title: str = "",
+    width: int = 420,
+) -> str:
+    """Return a horizontal bar chart as inline SVG (labels escaped).
+
+    Parameters
+    ----------
+    labels, values
+        One bar each; non-finite values draw no bar and print "–".
+    fmt
+        Formats a value for the label at the end of its bar.
+    colour
+        Bar fill.
+    title
+        Accessible title of the chart.
+    width
+        Width in pixels; the height follows from the number of bars.
+    """
+    row, label_w, value_w = 18, 130, 70
+    height = row * len(labels) + 6
+    finite = [v for v in values if v is not None and np.isfinite(v)]
+    vmax = max(finite) if finite and max(finite) > 0 else 1.0
+    bar_w = width - label_w - value_w
+    parts = [
+        f'<svg class="gp-chart" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
+        f' xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+    ]
+    for i, (lab, val) in enumerate(zip(labels, values, strict=True)):
+        y = 3 + i * row
+        ok = val is not None and np.isfinite(val)
+        w = bar_w * (val / vmax) if ok and val > 0 else 0
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end" font-size="11">{escape(str(lab))}</text>'
+            f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row - 5}" fill="{escape(colour)}"/>'
+            f'<text x="{label_w + w + 4:.1f}" y="{y + 12}" font-size="11">{escape(fmt(val) if ok else "–")}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _sum(frame: pd.DataFrame, col: str) -> float:
+    return float(pd.to_numeric(frame[col], errors="coerce").sum()) if col in frame else float("nan")
+
+
+def district_frame(ctx: RenderContext) -> pd.DataFrame:
+    """Districts: communes, villages, households, poverty, NTM communes, exposed households."""
+    v, c = ctx.villages, ctx.communes
+    if v.empty or "district_code" not in v:
+        return pd.DataFrame()
+    rows = []
+    for code, grp in v.groupby(v["district_code"].astype(str), sort=True):
+        hh = _sum(grp, "households")
+        com = c[c["district_code"].astype(str) == code] if "district_code" in c else c.iloc[0:0]
+        ntm = int((com["ntm_status"].astype(str) != "none").sum()) if "ntm_status" in com else None
+        rows.append(
+            {
+                "district_code": code,
+                "district_name": str(grp["district_name"].iloc[0])
+                if "district_name" in grp
+                else code,
+                "communes": int(grp["commune_code"].nunique())
+                if "commune_code" in grp
+                else len(com),
+                "villages": len(grp),
+                "households": hh,
+                "poverty_rate": _sum(grp, "poor_households") / hh if hh > 0 else float("nan"),
+                "ntm_communes": ntm,
+                "hh_exposed_high": _sum(grp, "hh_exposed_high"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def district_table(frame: pd.DataFrame, lang: Lang) -> str:
+    """Render :func:`district_frame` as an escaped HTML table with a total row."""
+    if frame.empty:
+        return ""
+    head = [
+        "district",
+        "communes_n",
+        "villages_n",
+        "households",
+        "poverty_rate",
+        "ntm_communes",
+        "hh_exposed_high",
+    ]
+    out = [
+        "<table class='gp-table'><thead><tr>",
+        *(f"<th>{escape(tr(h, lang))}</th>" for h in head),
+    ]
+    out.append("</tr></thead><tbody>")
+    for r in frame.itertuples():
+        out.append(
+            f"<tr><td>{escape(str(r.district_name))}</td><td class='n'>{fmt_num(r.communes, lang)}</td>"
+            f"<td class='n'>{fmt_num(r.villages, lang)}</td><td class='n'>{fmt_num(r.households, lang)}</td>"
+            f"<td class='n'>{fmt_pct(r.poverty_rate, lang)}</td><td class='n'>{fmt_num(r.ntm_communes, lang)}</td>"
+            f"<td class='n'>{fmt_num(r.hh_exposed_high, lang)}</td></tr>"
+        )
+    hh = frame["households"].sum()
+    poor = (frame["poverty_rate"] * frame["households"]).sum()
+    out.append(
+        f"<tr><th>{escape(tr('total', lang))}</th><th class='n'>{fmt_num(frame['communes'].sum(), lang)}</th>"
+        f"<th class='n'>{fmt_num(frame['villages'].sum(), lang)}</th><th class='n'>{fmt_num(hh, lang)}</th>"
+        f"<th class='n'>{fmt_pct(poor / hh if hh else float('nan'), lang)}</th>"
+        f"<th class='n'>{fmt_num(pd.to_numeric(frame['ntm_communes'], errors='coerce').sum(), lang)}</th>"
+        f"<th class='n'>{fmt_num(frame['hh_exposed_high'].sum(), lang)}</th></tr></tbody></table>"
+    )
+    return "".join(out)
+
+
+def commune_table(ctx: RenderContext) -> str:
+    """All communes with status, criteria, poverty and exposure (escaped HTML)."""
+    c = ctx.communes
+    lang = ctx.lang
+    if c.empty:
+        return ""
+    cols = [
+        ("commune_name", "commune", "text"),
+        ("district_name", "district", "text"),
+        ("ntm_status", "ntm_status", "status"),
+        ("ntm_criteria_met", "ntm_criteria", "int"),
+        ("_poverty", "poverty_rate", "pct"),
+        ("villages", "villages_n", "int"),
+        ("hh_exposed_high", "hh_exposed_high", "int"),
+    ]
+    frame = c.copy()
+    years = sorted((x for x in frame.columns if str(x).startswith("poverty_rate_")), reverse=True)
+    frame["_poverty"] = frame[years[0]] if years else np.nan
+    sort = [k for k in ("district_name", "commune_name") if k in frame]
+    frame = frame.sort_values(sort) if sort else frame
+    present = [x for x in cols if x[0] in frame]
+    out = [
+        "<table class='gp-table'><thead><tr>",
+        *(f"<th>{escape(tr(x[1], lang))}</th>" for x in present),
+    ]
+    out.append("</tr></thead><tbody>")
+    for _, r in frame.iterrows():
+        cells = []
+        for col, _, kind in present:
+            v = r[col]
+            if kind == "text":
+                cells.append(f"<td>{escape(str(v))}</td>")
+            elif kind == "status":
+                cells.append(f"<td>{escape(tr(f'ntm_{v}', lang))}</td>")
+            elif kind == "pct":
+                cells.append(f"<td class='n'>{fmt_pct(v, lang)}</td>")
+            else:
+                cells.append(f"<td class='n'>{fmt_num(v, lang)}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def targets_frame(ctx: RenderContext) -> pd.DataFrame:
+    """The plan's targets table, or the few targets computable from communes when there is no plan."""
+    targets = getattr(getattr(ctx.result, "plan", None), "targets", None)
+    if isinstance(targets, pd.DataFrame) and not targets.empty:
+        return targets
+    c = ctx.communes
+    rows: list[dict[str, Any]] = []
+    if "ntm_status" in c and len(c):
+        status = c["ntm_status"].astype(str)
+        for tid, label, ok, target in (
+            ("T1", "≥ 60 NTM communes", status.isin(["standard", "advanced", "model"]), 60),
+            ("T2", "≥ 20 advanced NTM communes", status.isin(["advanced", "model"]), 20),
+            ("T3", "≥ 6 model NTM communes", status.eq("model"), 6),
+        ):
+            value = int(ok.sum())
+            rows.append(
+                {
+                    "id": tid,
+                    "label": label,
+                    "value": value,
+                    "target": target,
+                    "status": "met" if value >= target else "not_met",
+                }
+            )
+    if "ntm_criteria_met" in c and len(c):
+        share = float((pd.to_numeric(c["ntm_criteria_met"], errors="coerce") >= 15).mean())
+        rows.append(
+            {
+                "id": "T5",
+                "label": "100% communes ≥ 15 criteria",
+                "value": share,
+                "target": 1.0,
+                "status": "met" if share >= 1 else "not_met",
+            }
+        )
+    if "has_cooperative" in c and len(c):
+        share = float(c["has_cooperative"].fillna(False).astype(bool).mean())
+        rows.append(
+            {
+                "id": "T7",
+                "label": "100% communes with a cooperative",
+                "value": share,
+                "target": 1.0,
+                "status": "met" if share >= 1 else "not_met",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _fmt_target_value(value: Any, target: Any, lang: Lang) -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return escape(str(value)) if value is not None and value == value else "–"
+    try:
+        t = float(target)
+    except (TypeError, ValueError):
+        t = float("nan")
+    if np.isfinite(v) and abs(v) <= 1 and (not np.isfinite(t) or abs(t) <= 1):
+        return fmt_pct(v, lang)
+    return fmt_num(v, lang, 0 if not np.isfinite(v) or float(v).is_integer() else 1)
+
+
+_STATUS_CLASS = {"met": "ok", "on_track": "ok", "not_met": "bad", "off_track": "bad"}
+
+
+def targets_table(frame: pd.DataFrame, lang: Lang) -> str:
+    """Targets as an escaped HTML table with a coloured status column."""
+    if frame.empty:
+        return f"<p>{escape(tr('status_no_data', lang))}</p>"
+    out = [
+        "<table class='gp-table gp-targets'><thead><tr><th>#</th>",
+        f"<th>{escape(tr('target', lang))}</th><th>{escape(tr('value', lang))}</th>",
+        f"<th>{escape(tr('target', lang))}</th><th>{escape(tr('status', lang))}</th></tr></thead><tbody>",
+    ]
+    label_col = "label_vi" if lang == "vi" and "label_vi" in frame else "label"
+    for _, r in frame.iterrows():
+        status = str(r.get("status", "") or "")
+        text = tr(f"status_{status}", lang) if status else "–"
+        if text == f"status_{status}":
+            text = status
+        cls = _STATUS_CLASS.get(status, "na")
+        out.append(
+            f"<tr><td>{escape(str(r.get('id', '')))}</td><td>{escape(str(r.get(label_col, '') or ''))}</td>"
+            f"<td class='n'>{_fmt_target_value(r.get('value'), r.get('target'), lang)}</td>"
+            f"<td class='n'>{_fmt_target_value(r.get('target'), r.get('target'), lang)}</td>"
+            f"<td class='st {cls}'>{escape(text)}</td></tr>"
+        )
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def side_panel(ctx: RenderContext) -> str:
+    """The dashboard's side column: targets, district summary, charts, commune table."""
+    lang = ctx.lang
+    districts = district_frame(ctx)
+    parts = [f"<h2>{escape(tr('dashboard_title', lang))}</h2>"]
+    if ctx.synthetic:
+        parts.append(f"<p class='gp-synthetic'>{escape(tr('synthetic', lang))}</p>")
+    parts.append(f"<h3>{escape(tr('targets', lang))}</h3>{targets_table(targets_frame(ctx), lang)}")
+    if not districts.empty:
+        parts.append(
+            f"<h3>{escape(tr('district_summary', lang))}</h3>{district_table(districts, lang)}"
+        )
+        names = districts["district_name"].tolist()
+        parts.append(f"<h4>{escape(tr('chart_poverty', lang))}</h4>")
+        parts.append(
+            bar_chart(
+                names,
+                districts["poverty_rate"].tolist(),
+                lambda x: fmt_pct(x, lang),
+                colour="#e34a33",
+                title=tr("chart_poverty", lang),
+            )
+        )
+        if districts["hh_exposed_high"].notna().any():
+            parts.append(f"<h4>{escape(tr('chart_exposed', lang))}</h4>")
+            parts.append(
+                bar_chart(
+                    names,
+                    districts["hh_exposed_high"].tolist(),
+                    lambda x: fmt_num(x, lang),
+                    colour="#800026",
+                    title=tr("chart_exposed", lang),
+                )
+            )
+    c = ctx.communes
+    if "ntm_criteria_met" in c and len(c):
+        counts = (
+            pd.to_numeric(c["ntm_criteria_met"], errors="coerce")
+            .dropna()
+            .astype(int)
+            .value_counts()
+        )
+        keys = (
+            list(range(int(counts.index.min()), int(counts.index.max()) + 1)) if len(counts) else []
+        )
+        parts.append(f"<h4>{escape(tr('chart_ntm', lang))}</h4>")
+        parts.append(
+            bar_chart(
+                [str(k) for k in keys],
+                [float(counts.get(k, 0)) for k in keys],
+                lambda x: fmt_num(x, lang),
+                colour="#41ab5d",
+                title=tr("chart_ntm", lang),
+            )
+        )
+    parts.append(f"<h3>{escape(tr('commune_summary', lang))}</h3>{commune_table(ctx)}")
+    parts.append(f"<p class='gp-foot'>{escape(tr('generated_by', lang))}</p>")
+    return "".join(parts)

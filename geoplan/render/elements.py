@@ -1,0 +1,111 @@
+"""folium elements that call geoplan's map runtime (``assets/geoplan/geoplan.js``).
+
+Each element renders one line of JavaScript whose arguments are produced by
+:func:`geoplan.render.offline.safe_json`, so data never reaches the page
+unescaped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from branca.element import MacroElement
+from folium.map import Layer
+from folium.template import Template
+
+from geoplan.render.offline import safe_json
+
+__all__ = ["BlankLayer", "Call", "DataLayer", "ImageLayer", "TileLayer"]
+
+
+class Call(MacroElement):
+    """Call ``GP.<function>(<json args>)`` once; the map is ``GP.map`` after :func:`init`."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.code }}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, function: str, *args: Any, raw_first: str | None = None) -> None:
+        super().__init__()
+        self._name = "GPCall"
+        parts = [raw_first] if raw_first else []
+        parts += [safe_json(a) for a in args]
+        self.function = function
+        self.args = parts
+
+    def render(self, **kwargs: Any) -> None:
+        """Render with the parent map's variable name available."""
+        args = [a.replace("__MAP__", self._parent.get_name()) for a in self.args]
+        self.code = f"GP.{self.function}({', '.join(args)});"
+        super().render(**kwargs)
+
+
+class _GPLayer(Layer):
+    """A Leaflet layer created by a ``GP.*Layer`` factory."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = {{ this.factory }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self, lid: str, name: str, factory: str, *, overlay: bool = True, show: bool = True
+    ) -> None:
+        super().__init__(name=name, overlay=overlay, control=True, show=show)
+        self._name = "GPLayer"
+        self.lid = lid
+        self.factory = factory
+
+
+class DataLayer(_GPLayer):
+    """GeoJSON features with a style, popup, tooltip and search spec (see ``GP.dataLayer``)."""
+
+    def __init__(
+        self, lid: str, name: str, data: dict[str, Any], spec: dict[str, Any], *, show: bool = True
+    ) -> None:
+        factory = f"GP.dataLayer({safe_json(lid)}, {safe_json(data)}, {safe_json(spec)})"
+        super().__init__(lid, name, factory, show=show)
+
+
+class ImageLayer(_GPLayer):
+    """An image overlay (PNG data URI) between two corners."""
+
+    def __init__(
+        self,
+        lid: str,
+        name: str,
+        url: str,
+        bounds: list[list[float]],
+        *,
+        opacity: float = 1.0,
+        pane: str = "gpRaster",
+        show: bool = True,
+    ) -> None:
+        opts = {"opacity": opacity, "pane": pane}
+        factory = f"GP.imageLayer({safe_json(lid)}, {safe_json(url)}, {safe_json(bounds)}, {safe_json(opts)})"
+        super().__init__(lid, name, factory, show=show)
+
+
+class BlankLayer(_GPLayer):
+    """An empty base layer: the offline default background."""
+
+    def __init__(self, lid: str, name: str, *, show: bool = True) -> None:
+        super().__init__(lid, name, f"GP.blankLayer({safe_json(lid)})", overlay=False, show=show)
+
+
+class TileLayer(_GPLayer):
+    """An online tile base layer that fails quietly when offline."""
+
+    def __init__(
+        self, lid: str, name: str, url: str, attribution: str, *, show: bool = False
+    ) -> None:
+        opts = {"attribution": attribution}
+        factory = f"GP.tileLayer({safe_json(lid)}, {safe_json(url)}, {safe_json(opts)})"
+        super().__init__(lid, name, factory, overlay=False, show=show)

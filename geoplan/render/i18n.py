@@ -1,0 +1,218 @@
+"""Labels in Vietnamese (default) and English, and locale-aware number formatting."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+__all__ = ["TRACKS", "Lang", "fmt_num", "fmt_pct", "label", "strings", "tr"]
+
+Lang = Literal["vi", "en"]
+
+TRACKS = ("resettlement", "infrastructure", "investment")
+
+_STRINGS: dict[str, tuple[str, str]] = {
+    # key: (vi, en)
+    "legend": ("Chú giải", "Legend"),
+    "layers_legend": ("Lớp bản đồ và chú giải", "Layers and legend"),
+    "search_placeholder": ("Tìm thôn, xã, huyện…", "Find a village, commune, district…"),
+    "search_none": ("Không tìm thấy", "No match"),
+    "kind_village": ("Thôn", "Village"),
+    "kind_commune": ("Xã", "Commune"),
+    "kind_district": ("Huyện", "District"),
+    "fullscreen": ("Toàn màn hình", "Full screen"),
+    "yes": ("Có", "Yes"),
+    "no": ("Không", "No"),
+    "minutes": ("phút", "min"),
+    "synthetic": (
+        "Dữ liệu minh hoạ tổng hợp – không phải số liệu thật",
+        "Synthetic demo data – not real figures",
+    ),
+    "province": ("Ranh giới tỉnh", "Province boundary"),
+    "districts": ("Ranh giới huyện", "District boundaries"),
+    "communes_outline": ("Ranh giới xã", "Commune boundaries"),
+    "hillshade": ("Địa hình (bóng đổ từ DEM)", "Terrain (hillshade from the DEM)"),
+    "hill_lit": ("sườn đón sáng", "lit slope"),
+    "hill_shadow": ("sườn khuất", "shaded slope"),
+    "base_offline": ("Nền ngoại tuyến", "Offline base"),
+    "base_osm": ("OpenStreetMap (cần mạng)", "OpenStreetMap (needs network)"),
+    "base_sat": ("Ảnh vệ tinh Esri (cần mạng)", "Esri satellite (needs network)"),
+    "villages": ("Thôn, làng", "Villages"),
+    "communes": ("Xã", "Communes"),
+    "village": ("Thôn", "Village"),
+    "commune": ("Xã", "Commune"),
+    "district": ("Huyện", "District"),
+    "score": ("Điểm ưu tiên", "Priority score"),
+    "class": ("Cấp ưu tiên", "Priority class"),
+    "rank": ("Thứ hạng", "Rank"),
+    "rank_interval": ("Khoảng thứ hạng (5–95%)", "Rank interval (5–95%)"),
+    "p_top": ("Xác suất trong nhóm đầu", "Probability of top group"),
+    "contributions": ("Đóng góp vào điểm", "Contributions to the score"),
+    "reason": ("Lý do", "Reason"),
+    "households": ("Số hộ", "Households"),
+    "population": ("Dân số", "Population"),
+    "poverty_rate": ("Tỷ lệ hộ nghèo", "Poverty rate"),
+    "em_share": ("Tỷ lệ hộ DTTS", "Ethnic-minority share"),
+    "not_eligible": ("Không thuộc diện xét", "Not eligible"),
+    "class_1": ("1 – Rất cao", "1 – Very high"),
+    "class_2": ("2 – Cao", "2 – High"),
+    "class_3": ("3 – Trung bình", "3 – Medium"),
+    "class_4": ("4 – Thấp", "4 – Low"),
+    "class_5": ("5 – Rất thấp", "5 – Very low"),
+    "commune_score": ("Điểm ưu tiên cấp xã", "Commune priority score"),
+    "track_resettlement": (
+        "Bố trí, sắp xếp ổn định dân cư",
+        "Resettlement and population stabilisation",
+    ),
+    "track_infrastructure": ("Hạ tầng thiết yếu tại chỗ", "Essential in-place infrastructure"),
+    "track_investment": ("Đầu tư phát triển sản xuất", "Production investment"),
+    "priority_map": ("Bản đồ ưu tiên", "Priority map"),
+    "hazard_title": ("Bản đồ rà soát nguy cơ sạt lở", "Landslide hazard review map"),
+    "dashboard_title": ("Tổng quan thực hiện các CTMTQG", "National Target Programmes overview"),
+    "landslide_zones": ("Vùng nguy cơ sạt lở", "Landslide hazard zones"),
+    "level": ("Cấp", "Level"),
+    "level_1": ("Rất thấp", "Very low"),
+    "level_2": ("Thấp", "Low"),
+    "level_3": ("Trung bình", "Medium"),
+    "level_4": ("Cao", "High"),
+    "level_5": ("Rất cao", "Very high"),
+    "forest": ("Rừng theo loại", "Forest by type"),
+    "forest_special_use": ("Rừng đặc dụng", "Special-use forest"),
+    "forest_protective": ("Rừng phòng hộ", "Protective forest"),
+    "forest_production": ("Rừng sản xuất", "Production forest"),
+    "border": ("Đường biên giới", "National border"),
+    "border_belt": ("Vành đai biên giới", "Border belt"),
+    "susceptibility": ("Xác suất sạt lở (mô hình)", "Landslide susceptibility (model)"),
+    "susc_low": ("thấp", "low"),
+    "susc_high": ("cao", "high"),
+    "exposure": ("Thôn theo mức phơi nhiễm", "Villages by exposure"),
+    "exp_3": ("Nằm trong vùng nguy cơ cao", "Inside a high-hazard zone"),
+    "exp_2": ("Một phần diện tích trong vùng cao", "Part of the area in a high zone"),
+    "exp_1": ("Cách vùng cao dưới 1 km", "Within 1 km of a high zone"),
+    "exp_0": ("Không phơi nhiễm", "Not exposed"),
+    "hh_exposed_by_level": ("Số hộ phơi nhiễm theo cấp", "Households exposed by level"),
+    "hh_exposed_high": ("Hộ trong vùng cao", "Households in high zones"),
+    "distances": ("Khoảng cách", "Distances"),
+    "dist_high": ("Đến vùng sạt lở cao", "To a high landslide zone"),
+    "dist_border": ("Đến biên giới", "To the border"),
+    "dist_suf": ("Đến rừng đặc dụng", "To special-use forest"),
+    "dist_river": ("Đến sông suối", "To a river"),
+    "dist_road": ("Đến đường", "To a road"),
+    "travel_commune": ("Thời gian đến trung tâm xã", "Travel to the commune centre"),
+    "flags": ("Lý do cần rà soát", "Why it is flagged"),
+    "flag_in_high": (
+        "Điểm dân cư nằm trong vùng sạt lở cấp {level}",
+        "Settlement inside a level-{level} landslide zone",
+    ),
+    "flag_share_high": (
+        "{share} diện tích thôn trong vùng sạt lở cao",
+        "{share} of the village area in high landslide zones",
+    ),
+    "flag_near_high": ("Cách vùng sạt lở cao {dist}", "{dist} from a high landslide zone"),
+    "flag_susc": ("Mô hình cho xác suất sạt lở {p}", "Modelled landslide probability {p}"),
+    "flag_suf": ("Trong rừng đặc dụng {name}", "Inside special-use forest {name}"),
+    "flag_prf": ("Trong rừng phòng hộ {name}", "Inside protective forest {name}"),
+    "flag_border": (
+        "Trong vành đai biên giới ({dist} đến biên giới)",
+        "In the border belt ({dist} to the border)",
+    ),
+    "exposed_table": (
+        "Hộ phơi nhiễm sạt lở theo xã",
+        "Households exposed to landslides by commune",
+    ),
+    "villages_exposed": ("Thôn phơi nhiễm", "Villages exposed"),
+    "total": ("Tổng", "Total"),
+    "ntm_status": ("Nông thôn mới", "New rural status"),
+    "ntm_none": ("Chưa đạt", "Not yet"),
+    "ntm_standard": ("Đạt chuẩn", "Standard"),
+    "ntm_advanced": ("Nâng cao", "Advanced"),
+    "ntm_model": ("Kiểu mẫu", "Model"),
+    "ntm_criteria": ("Số tiêu chí NTM đạt", "NTM criteria met"),
+    "poverty_map": ("Tỷ lệ hộ nghèo theo xã", "Poverty rate by commune"),
+    "targets": ("Mục tiêu Nghị quyết (T1–T19)", "Resolution targets (T1–T19)"),
+    "target": ("Mục tiêu", "Target"),
+    "value": ("Hiện trạng", "Current"),
+    "status": ("Tình trạng", "Status"),
+    "district_summary": ("Tổng hợp theo huyện", "Summary by district"),
+    "commune_summary": ("Tổng hợp theo xã", "Summary by commune"),
+    "villages_n": ("Số thôn", "Villages"),
+    "communes_n": ("Số xã", "Communes"),
+    "ntm_communes": ("Xã đạt NTM", "NTM communes"),
+    "region": ("Khu vực", "Region"),
+    "is_atk": ("Xã ATK", "Safe-zone (ATK) commune"),
+    "is_especially_difficult": ("Đặc biệt khó khăn", "Especially difficult"),
+    "has_cooperative": ("Có hợp tác xã", "Has a cooperative"),
+    "chart_poverty": ("Tỷ lệ hộ nghèo theo huyện", "Poverty rate by district"),
+    "chart_ntm": ("Số xã theo số tiêu chí NTM đạt", "Communes by NTM criteria met"),
+    "chart_exposed": (
+        "Hộ trong vùng sạt lở cao theo huyện",
+        "Households in high landslide zones by district",
+    ),
+    "status_met": ("Đạt", "Met"),
+    "status_not_met": ("Chưa đạt", "Not met"),
+    "status_on_track": ("Đúng tiến độ", "On track"),
+    "status_off_track": ("Chậm tiến độ", "Off track"),
+    "status_no_data": ("Thiếu dữ liệu", "No data"),
+    "report_title": ("Báo cáo xếp hạng ưu tiên", "Priority ranking report"),
+    "generated_by": ("Tạo bởi geoplan", "Made with geoplan"),
+    "sites": ("Điểm tái định cư đề xuất", "Proposed resettlement sites"),
+}
+
+
+def tr(key: str, lang: Lang) -> str:
+    """Return the label ``key`` in ``lang`` (the key itself when unknown)."""
+    pair = _STRINGS.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "vi" else pair[1]
+
+
+def strings(lang: Lang) -> dict[str, str]:
+    """Return every label in ``lang`` (the map runtime's dictionary)."""
+    return {key: tr(key, lang) for key in _STRINGS}
+
+
+def label(key: str, lang: Lang, **values: str) -> str:
+    """Return a label with ``{placeholders}`` filled in."""
+    return tr(key, lang).format(**values)
+
+
+def _finite(x: object) -> bool:
+    try:
+        return math.isfinite(float(x))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_num(x: object, lang: Lang, digits: int = 0) -> str:
+    """Format a number: ``1.234,5`` in Vietnamese, ``1,234.5`` in English.
+
+    Parameters
+    ----------
+    x
+        The value; anything that is not a finite number gives ``"–"``.
+    lang
+        ``"vi"`` or ``"en"``.
+    digits
+        Decimal places.
+
+    Examples
+    --------
+    >>> fmt_num(1234.5, "vi", 1)
+    '1.234,5'
+    >>> fmt_num(1234.5, "en", 1)
+    '1,234.5'
+    """
+    if not _finite(x):
+        return "–"
+    text = f"{float(x):,.{digits}f}"  # type: ignore[arg-type]
+    if lang == "vi":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def fmt_pct(x: object, lang: Lang, digits: int = 1) -> str:
+    """Format a fraction 0–1 as a percentage (``12,5 %`` in Vietnamese)."""
+    if not _finite(x):
+        return "–"
+    return f"{fmt_num(100 * float(x), lang, digits)} %"  # type: ignore[arg-type]

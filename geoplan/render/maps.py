@@ -1,0 +1,1076 @@
+"""The interactive maps: one small function per layer type, assembled into folium maps.
+
+Every map is self-contained (see :mod:`geoplan.render.offline`), has a layer
+control, a legend section for every layer, a scale bar, a WGS 84 / VN-2000
+coordinate readout, a fullscreen button, an accent-insensitive search by village,
+commune or district name, and popups built by the runtime from escaped data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geoplan.render._geo import bounds_latlon, clean_value, feature_collection, simplify, to_wgs84
+from geoplan.render.context import RenderContext, criterion_labels, track_criteria
+from geoplan.render.elements import BlankLayer, Call, DataLayer, ImageLayer, TileLayer
+from geoplan.render.i18n import fmt_num, fmt_pct, label, strings, tr
+from geoplan.render.offline import deterministic_ids, make_offline
+from geoplan.render.raster import colour_overlay
+
+__all__ = [
+    "CLASS_COLOURS",
+    "dashboard_map",
+    "hazard_map",
+    "priority_map",
+    "save_map",
+]
+
+CLASS_COLOURS = {0: "#9e9e9e", 1: "#a50f15", 2: "#de2d26", 3: "#fb6a4a", 4: "#fcae91", 5: "#fee5d9"}
+LEVEL_COLOURS = {1: "#ffffb2", 2: "#fed976", 3: "#fd8d3c", 4: "#e31a1c", 5: "#800026"}
+FOREST_COLOURS = {"special_use": "#1b5e20", "protective": "#4caf50", "production": "#b9e0a5"}
+EXPOSURE_COLOURS = {3: "#67000d", 2: "#e6550d", 1: "#fdd049", 0: "#41ab5d"}
+NTM_COLOURS = {"none": "#e0e0e0", "standard": "#a1d99b", "advanced": "#41ab5d", "model": "#00441b"}
+POVERTY_BREAKS = [
+    (0.10, "#fef0d9"),
+    (0.25, "#fdcc8a"),
+    (0.40, "#fc8d59"),
+    (0.55, "#e34a33"),
+    (2.0, "#b30000"),
+]
+SUSC_COLOURS = ["#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026"]
+CONTRIB_COLOURS = [
+    "#3b6ea8",
+    "#5b9bd5",
+    "#70ad47",
+    "#ffc000",
+    "#ed7d31",
+    "#a5a5a5",
+    "#7e57c2",
+    "#26a69a",
+]
+SECTION = dict[str, Any]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _num(value: Any) -> float | None:
+    v = clean_value(value)
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _text(value: Any) -> str:
+    v = clean_value(value)
+    return "" if v is None else str(v)
+
+
+def _int(value: Any, default: int = 0) -> int:
+    v = _num(value)
+    return int(v) if v is not None else default
+
+
+def _class_items(lang: str) -> dict[str, list[str]]:
+    items = {str(k): [CLASS_COLOURS[k], tr(f"class_{k}", lang)] for k in range(1, 6)}
+    items["0"] = [CLASS_COLOURS[0], tr("not_eligible", lang)]
+    return items
+
+
+def _class_legend(title: str, layer: str, lang: str, shape: str = "circle") -> SECTION:
+    items = [
+        {"color": CLASS_COLOURS[k], "label": tr(f"class_{k}", lang), "shape": shape}
+        for k in range(1, 6)
+    ]
+    items.append({"color": CLASS_COLOURS[0], "label": tr("not_eligible", lang), "shape": shape})
+    return {"layer": layer, "title": title, "items": items}
+
+
+def _poverty_colour(rate: float | None) -> str:
+    if rate is None:
+        return "#cccccc"
+    for upper, colour in POVERTY_BREAKS:
+        if rate < upper:
+            return colour
+    return POVERTY_BREAKS[-1][1]
+
+
+def _poverty_legend(layer: str, lang: str, shape: str) -> SECTION:
+    lows = [0.0] + [u for u, _ in POVERTY_BREAKS[:-1]]
+    items = []
+    for i, (upper, colour) in enumerate(POVERTY_BREAKS):
+        lo = fmt_num(100 * lows[i], lang)
+        text = f"{lo}–{fmt_num(100 * upper, lang)} %" if upper <= 1 else f"≥ {lo} %"
+        items.append({"color": colour, "label": text, "shape": shape})
+    return {"layer": layer, "title": tr("poverty_rate", lang), "items": items}
+
+
+# --------------------------------------------------------------------------- base map
+
+
+def base_map(ctx: RenderContext, subtitle: str, *, width: str = "100%") -> folium.Map:
+    """Create the map with offline assets, runtime, base layers and hillshade.
+
+    Parameters
+    ----------
+    ctx
+        Prepared render inputs.
+    subtitle
+        The map's own title line under the scenario title.
+    width
+        CSS width of the map element (the dashboard keeps room for its side panel).
+    """
+    bounds = (
+        bounds_latlon(ctx.communes_web) if len(ctx.communes_web) else [[14.0, 107.3], [15.5, 108.6]]
+    )
+    centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    m = folium.Map(
+        location=centre,
+        zoom_start=9,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+        width=width,
+        zoom_snap=0.25,
+    )
+    make_offline(m)
+    m.get_root().html.add_child(folium.Element(f'<div hidden id="gp-lang">{ctx.lang}</div>'))
+    Call("init", {"lang": ctx.lang, "strings": strings(ctx.lang)}, raw_first="__MAP__").add_to(m)
+    BlankLayer("base_offline", tr("base_offline", ctx.lang), show=True).add_to(m)
+    TileLayer(
+        "base_osm",
+        tr("base_osm", ctx.lang),
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "© OpenStreetMap contributors",
+    ).add_to(m)
+    TileLayer(
+        "base_sat",
+        tr("base_sat", ctx.lang),
+        "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
+        "Imagery © Esri",
+    ).add_to(m)
+    m._gp_bounds = bounds  # type: ignore[attr-defined]
+    m._gp_legend = []  # type: ignore[attr-defined]
+    m._gp_subtitle = subtitle  # type: ignore[attr-defined]
+    if ctx.hillshade is not None:
+        ImageLayer(
+            "hillshade",
+            tr("hillshade", ctx.lang),
+            ctx.hillshade.url,
+            ctx.hillshade.bounds,
+            pane="gpHillshade",
+        ).add_to(m)
+        _legend(m).append(
+            {
+                "layer": "hillshade",
+                "title": tr("hillshade", ctx.lang),
+                "gradient": ["#ffffff", "#8a8a8a", "#303030"],
+                "ends": [tr("hill_lit", ctx.lang), tr("hill_shadow", ctx.lang)],
+            }
+        )
+    return m
+
+
+def _legend(m: folium.Map) -> list[SECTION]:
+    return m._gp_legend  # type: ignore[attr-defined, no-any-return]
+
+
+def finish_map(m: folium.Map, ctx: RenderContext) -> folium.Map:
+    """Add the controls (title, search, fullscreen, coordinates, legend, layers) and fit the view."""
+    Call(
+        "title",
+        {
+            "title": ctx.title,
+            "subtitle": m._gp_subtitle,  # type: ignore[attr-defined]
+            "synthetic": tr("synthetic", ctx.lang) if ctx.synthetic else "",
+        },
+    ).add_to(m)
+    folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    Call("search").add_to(m)
+    Call("fullscreen").add_to(m)
+    Call("coords").add_to(m)
+    Call("legend", list(reversed(_legend(m)))).add_to(m)
+    Call("finish", m._gp_bounds).add_to(m)  # type: ignore[attr-defined]
+    return m
+
+
+def save_map(m: folium.Map, path: Path) -> Path:
+    """Render ``m`` to a self-contained HTML file with deterministic element ids."""
+    html = m.get_root().render()
+    html = html.replace("<html>", f'<html lang="{_lang_of(html)}">', 1)
+    path.write_text(deterministic_ids(html), encoding="utf-8")
+    return path
+
+
+def _lang_of(html: str) -> str:
+    return "en" if '<div hidden id="gp-lang">en</div>' in html else "vi"
+
+
+# --------------------------------------------------------------------------- admin layers
+
+
+def add_outlines(m: folium.Map, ctx: RenderContext) -> None:
+    """Commune, district and province outlines (not clickable; districts are searchable)."""
+    lang = ctx.lang
+    if len(ctx.communes_web):
+        data = feature_collection(ctx.communes_web, lambda r: {})
+        spec = {
+            "style": {
+                "type": "polygon",
+                "stroke": "#6d6d6d",
+                "weight": 0.6,
+                "noFill": True,
+                "interactive": False,
+            }
+        }
+        DataLayer("communes_outline", tr("communes_outline", lang), data, spec).add_to(m)
+        _legend(m).append(
+            {
+                "layer": "communes_outline",
+                "title": tr("communes_outline", lang),
+                "items": [{"color": "#6d6d6d", "label": tr("commune", lang), "shape": "line"}],
+            }
+        )
+    if ctx.districts_web is not None and len(ctx.districts_web):
+        summary = _district_summary(ctx)
+
+        def props(row: pd.Series) -> dict[str, Any]:
+            code = _text(row.get("district_code"))
+            s = summary.get(code, {})
+            return {"n": _text(row.get("district_name")) or code, **s}
+
+        data = feature_collection(ctx.districts_web, props)
+        spec = {
+            "style": {
+                "type": "polygon",
+                "stroke": "#37474f",
+                "weight": 1.8,
+                "noFill": True,
+                "interactive": False,
+            },
+            "popup": {
+                "title": "n",
+                "rows": [
+                    [tr("communes_n", lang), "nc", "int"],
+                    [tr("villages_n", lang), "nv", "int"],
+                    [tr("households", lang), "hh", "int"],
+                    [tr("poverty_rate", lang), "pov", "pct"],
+                ],
+            },
+            "search": {"label": "n", "kind": "district"},
+        }
+        DataLayer("districts", tr("districts", lang), data, spec).add_to(m)
+        _legend(m).append(
+            {
+                "layer": "districts",
+                "title": tr("districts", lang),
+                "items": [{"color": "#37474f", "label": tr("district", lang), "shape": "line"}],
+            }
+        )
+    if ctx.province_web is not None and len(ctx.province_web):
+        data = feature_collection(ctx.province_web, lambda r: {})
+        spec = {
+            "style": {
+                "type": "polygon",
+                "stroke": "#111111",
+                "weight": 3,
+                "noFill": True,
+                "interactive": False,
+            }
+        }
+        DataLayer("province", tr("province", lang), data, spec).add_to(m)
+        _legend(m).append(
+            {
+                "layer": "province",
+                "title": tr("province", lang),
+                "items": [{"color": "#111111", "label": tr("province", lang), "shape": "line"}],
+            }
+        )
+
+
+def _district_summary(ctx: RenderContext) -> dict[str, dict[str, Any]]:
+    v = ctx.villages
+    if "district_code" not in v:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for code, grp in v.groupby(v["district_code"].astype(str), sort=True):
+        hh = pd.to_numeric(grp.get("households"), errors="coerce") if "households" in grp else None
+        poor = (
+            pd.to_numeric(grp.get("poor_households"), errors="coerce")
+            if "poor_households" in grp
+            else None
+        )
+        total = float(hh.sum()) if hh is not None else float("nan")
+        out[str(code)] = {
+            "nc": int(grp["commune_code"].nunique()) if "commune_code" in grp else None,
+            "nv": len(grp),
+            "hh": clean_value(total),
+            "pov": clean_value(float(poor.sum()) / total)
+            if poor is not None and total > 0
+            else None,
+        }
+    return out
+
+
+# --------------------------------------------------------------------------- priority layers
+
+
+def _village_base_props(row: pd.Series) -> dict[str, Any]:
+    return {
+        "id": _text(row.get("village_id")),
+        "n": _text(row.get("village_name")) or _text(row.get("village_id")),
+        "c": _text(row.get("commune_name")),
+        "d": _text(row.get("district_name")),
+        "hh": clean_value(row.get("households")),
+    }
+
+
+def _score_props(row: pd.Series, track: str, criteria: list[str], lang: str) -> dict[str, Any]:
+    eligible = row.get(f"{track}_eligible")
+    klass = _int(row.get(f"{track}_class"))
+    if eligible is not None and not pd.isna(eligible) and not bool(eligible):
+        klass = 0
+    p05, p95 = _num(row.get(f"{track}_rank_p05")), _num(row.get(f"{track}_rank_p95"))
+    reason = row.get(f"{track}_reason_vi") if lang == "vi" else row.get(f"{track}_reason")
+    if lang == "vi" and (reason is None or (isinstance(reason, float) and math.isnan(reason))):
+        reason = row.get(f"{track}_reason")
+    return {
+        "k": klass,
+        "s": clean_value(row.get(f"{track}_score"), 3),
+        "r": clean_value(row.get(f"{track}_rank")),
+        "ri": [p05, p95] if p05 is not None and p95 is not None else None,
+        "pt": clean_value(row.get(f"{track}_p_top"), 3),
+        "why": _text(reason),
+        "cb": [clean_value(row.get(f"{track}_contrib_{c}"), 3) for c in criteria]
+        if criteria
+        else None,
+    }
+
+
+def _score_popup(
+    ctx: RenderContext, track: str, criteria: list[str], extra_rows: list[list[Any]]
+) -> SECTION:
+    lang = ctx.lang
+    labels = criterion_labels(lang)
+    return {
+        "title": "n",
+        "subtitle": ["c", "d"],
+        "badge": {"key": "k", "items": _class_items(lang)},
+        "rows": [
+            [tr("score", lang), "s", "dec3"],
+            [tr("rank", lang), "r", "int", True],
+            [tr("rank_interval", lang), "ri", "range", True],
+            [tr("p_top", lang), "pt", "pct", True],
+            *extra_rows,
+        ],
+        "bars": {
+            "key": "cb",
+            "title": tr("contributions", lang),
+            "labels": [labels.get(c, c.replace("_", " ")) for c in criteria],
+            "colors": CONTRIB_COLOURS,
+        },
+        "text": {"key": "why", "title": tr("reason", lang)},
+    }
+
+
+def add_track_villages(m: folium.Map, ctx: RenderContext, track: str) -> None:
+    """Villages coloured by priority class, sized by households, with the score popup."""
+    lang = ctx.lang
+    v = ctx.villages
+    if v.empty:
+        return
+    criteria = track_criteria(ctx.result, track, v)
+    v = v.sort_values(f"{track}_score", na_position="first") if f"{track}_score" in v else v
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        p = _village_base_props(row)
+        p.update(_score_props(row, track, criteria, lang))
+        p["pov"] = clean_value(row.get("poverty_rate"), 3)
+        return p
+
+    data = feature_collection(_points(v), props)
+    spec = {
+        "style": {
+            "type": "point",
+            "by": "k",
+            "colors": {str(k): c for k, c in CLASS_COLOURS.items()},
+            "radiusBy": "hh",
+            "rscale": 0.45,
+            "rmin": 3.5,
+            "rmax": 10,
+        },
+        "popup": _score_popup(
+            ctx,
+            track,
+            criteria,
+            [[tr("households", lang), "hh", "int"], [tr("poverty_rate", lang), "pov", "pct"]],
+        ),
+        "tooltip": "n",
+        "search": {"label": "n", "sub": ["c", "d"], "kind": "village"},
+    }
+    name = f"{tr('villages', lang)}: {tr('class', lang).lower()}"
+    DataLayer("villages", name, data, spec).add_to(m)
+    _legend(m).append(_class_legend(name, "villages", lang))
+
+
+def add_track_communes(
+    m: folium.Map, ctx: RenderContext, track: str, *, show: bool = False
+) -> None:
+    """Communes coloured by their own priority class for the track (when scored)."""
+    lang = ctx.lang
+    c = ctx.communes_web
+    has_score = f"{track}_score" in c
+    criteria = track_criteria(ctx.result, track, c) if has_score else []
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        p = {
+            "n": _text(row.get("commune_name")) or _text(row.get("commune_code")),
+            "d": _text(row.get("district_name")),
+            "hh": clean_value(row.get("households")),
+            "nv": clean_value(row.get("villages")),
+        }
+        if has_score:
+            p.update(_score_props(row, track, criteria, lang))
+        return p
+
+    data = feature_collection(c, props)
+    extra = [
+        [tr("villages_n", lang), "nv", "int", True],
+        [tr("households", lang), "hh", "int", True],
+    ]
+    popup = (
+        _score_popup(ctx, track, criteria, extra)
+        if has_score
+        else {"title": "n", "subtitle": ["d"], "rows": extra}
+    )
+    popup["subtitle"] = ["d"]
+    spec = {
+        "style": {
+            "type": "polygon",
+            "by": "k",
+            "colors": {str(k): col for k, col in CLASS_COLOURS.items()},
+            "fill": "#cfd8dc",
+            "stroke": "#555555",
+            "weight": 0.7,
+            "fillOpacity": 0.45,
+        },
+        "popup": popup,
+        "search": {"label": "n", "sub": ["d"], "kind": "commune"},
+    }
+    name = tr("commune_score", lang) if has_score else tr("communes", lang)
+    DataLayer("communes", name, data, spec, show=show).add_to(m)
+    if has_score:
+        _legend(m).append(_class_legend(name, "communes", lang, shape="square"))
+    else:
+        _legend(m).append(
+            {
+                "layer": "communes",
+                "title": name,
+                "items": [{"color": "#cfd8dc", "label": tr("commune", lang)}],
+            }
+        )
+
+
+def _points(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Villages as points (representative points of polygons)."""
+    if len(gdf) and not (gdf.geom_type == "Point").all():
+        gdf = gdf.copy()
+        gdf.geometry = gdf.geometry.representative_point()
+    return gdf
+
+
+def priority_map(ctx: RenderContext, track: str) -> folium.Map:
+    """Build ``priority_<track>.html``: villages by class, communes by class, outlines, hillshade."""
+    subtitle = f"{tr('priority_map', ctx.lang)}: {ctx.track_title(track)}"
+    m = base_map(ctx, subtitle)
+    add_track_communes(m, ctx, track, show=False)
+    add_outlines(m, ctx)
+    add_track_villages(m, ctx, track)
+    return finish_map(m, ctx)
+
+
+# --------------------------------------------------------------------------- hazard layers
+
+
+def add_landslide_zones(m: folium.Map, ctx: RenderContext) -> None:
+    """Official landslide zones, dissolved per level and simplified."""
+    zones = ctx.layers.get("landslide_zones")
+    if zones is None or "level" not in zones:
+        return
+    lang = ctx.lang
+    z = zones[["level", "geometry"]].copy()
+    z["level"] = pd.to_numeric(z["level"], errors="coerce")
+    z = z.dropna(subset=["level"])
+    z["level"] = z["level"].astype(int)
+    z = z.dissolve(by="level", as_index=False)
+    z = simplify(z, 40.0)
+    data = feature_collection(
+        z, lambda r: {"lv": int(r["level"]), "n": tr(f"level_{int(r['level'])}", lang)}
+    )
+    spec = {
+        "style": {
+            "type": "polygon",
+            "by": "lv",
+            "colors": {str(k): c for k, c in LEVEL_COLOURS.items()},
+            "stroke": "#7a3b00",
+            "weight": 0.3,
+            "fillOpacity": 0.45,
+        },
+        "popup": {"title": "n", "rows": [[tr("level", lang), "lv", "int"]]},
+    }
+    name = tr("landslide_zones", lang)
+    DataLayer("landslide_zones", name, data, spec).add_to(m)
+    items = [
+        {"color": LEVEL_COLOURS[k], "label": f"{k} – {tr(f'level_{k}', lang)}", "opacity": 0.6}
+        for k in range(1, 6)
+    ]
+    _legend(m).append({"layer": "landslide_zones", "title": name, "items": items})
+
+
+def add_forest(m: folium.Map, ctx: RenderContext, *, show: bool = True) -> None:
+    """Forest polygons coloured by type, popups with the forest's name."""
+    forest = ctx.layers.get("forest")
+    if forest is None or "forest_type" not in forest:
+        return
+    lang = ctx.lang
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        kind = _text(row.get("forest_type"))
+        return {
+            "t": kind,
+            "n": _text(row.get("name")) or tr(f"forest_{kind}", lang),
+            "tl": tr(f"forest_{kind}", lang),
+        }
+
+    data = feature_collection(forest, props)
+    spec = {
+        "style": {
+            "type": "polygon",
+            "by": "t",
+            "colors": FOREST_COLOURS,
+            "stroke": "#1b5e20",
+            "weight": 0.4,
+            "fillOpacity": 0.35,
+        },
+        "popup": {"title": "n", "subtitle": ["tl"]},
+    }
+    name = tr("forest", lang)
+    DataLayer("forest", name, data, spec, show=show).add_to(m)
+    items = [
+        {"color": c, "label": tr(f"forest_{k}", lang), "opacity": 0.5}
+        for k, c in FOREST_COLOURS.items()
+    ]
+    _legend(m).append({"layer": "forest", "title": name, "items": items})
+
+
+def add_border(m: folium.Map, ctx: RenderContext) -> None:
+    """The border line and the belt of ``border_belt_m`` along it."""
+    border = ctx.layers.get("border")
+    if border is None:
+        return
+    lang = ctx.lang
+    belt_geom = border.geometry.buffer(ctx.border_belt_m).union_all()
+    if len(ctx.communes):
+        belt_geom = belt_geom.intersection(ctx.communes.union_all())
+    belt = simplify(gpd.GeoDataFrame(geometry=[belt_geom], crs=border.crs), 50.0)
+    km = fmt_num(ctx.border_belt_m / 1000, lang, 1 if ctx.border_belt_m % 1000 else 0)
+    data = feature_collection(belt, lambda r: {"n": f"{tr('border_belt', lang)} ({km} km)"})
+    spec = {
+        "style": {
+            "type": "polygon",
+            "fill": "#7b1fa2",
+            "stroke": "#7b1fa2",
+            "weight": 0.8,
+            "fillOpacity": 0.12,
+            "dash": "4 3",
+            "interactive": False,
+        },
+    }
+    name = f"{tr('border_belt', lang)} ({km} km)"
+    DataLayer("border_belt", name, data, spec).add_to(m)
+    _legend(m).append(
+        {
+            "layer": "border_belt",
+            "title": name,
+            "items": [{"color": "#7b1fa2", "label": name, "opacity": 0.3}],
+        }
+    )
+    line = simplify(border, 30.0)
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        return {"n": _text(row.get("country"))}
+
+    data = feature_collection(line, props)
+    spec = {
+        "style": {"type": "line", "color": "#4a148c", "weight": 3, "dash": "10 4 2 4"},
+        "tooltip": "n",
+    }
+    DataLayer("border", tr("border", lang), data, spec).add_to(m)
+    _legend(m).append(
+        {
+            "layer": "border",
+            "title": tr("border", lang),
+            "items": [
+                {"color": "#4a148c", "label": tr("border", lang), "shape": "line", "dash": True}
+            ],
+        }
+    )
+
+
+def add_susceptibility(m: folium.Map, ctx: RenderContext) -> None:
+    """The modelled probability raster as a toggleable image overlay (off at opening)."""
+    susc = getattr(getattr(ctx.result, "indicators", None), "susceptibility", None)
+    if susc is None:
+        return
+    prob = getattr(susc, "probability", None)
+    dem = getattr(getattr(ctx.result, "layers", None), "dem", None)
+    fallback = getattr(susc, "crs", None) or getattr(dem, "crs", None)
+    if (
+        prob is not None
+        and getattr(prob, "transform", None) is None
+        and getattr(susc, "transform", None) is not None
+    ):
+        prob = _Raster(prob, susc.transform, fallback)
+    overlay = colour_overlay(prob, SUSC_COLOURS, fallback_crs=fallback)
+    if overlay is None:
+        return
+    lang = ctx.lang
+    name = tr("susceptibility", lang)
+    ImageLayer(
+        "susceptibility", name, overlay.url, overlay.bounds, opacity=0.75, show=False
+    ).add_to(m)
+    _legend(m).append(
+        {
+            "layer": "susceptibility",
+            "title": name,
+            "gradient": SUSC_COLOURS,
+            "ends": [f"0 ({tr('susc_low', lang)})", f"1 ({tr('susc_high', lang)})"],
+        }
+    )
+
+
+class _Raster:
+    def __init__(self, array: Any, transform: Any, crs: Any) -> None:
+        self.array, self.transform, self.crs = array, transform, crs
+
+
+def exposure_class(row: pd.Series, high_level: int) -> int:
+    """Return 3 inside a high zone, 2 partly in one, 1 within 1 km of one, else 0."""
+    if _int(row.get("landslide_level")) >= high_level:
+        return 3
+    hh_high = _num(row.get("hh_exposed_high")) or 0.0
+    share = _num(row.get("landslide_share_high")) or 0.0
+    if hh_high > 0 or share > 0:
+        return 2
+    dist = _num(row.get("dist_high_landslide_m"))
+    if dist is not None and dist <= 1000:
+        return 1
+    return 0
+
+
+def hazard_flags(row: pd.Series, ctx: RenderContext) -> list[str]:
+    """Plain-language reasons a village is flagged for review (in the context language)."""
+    lang = ctx.lang
+    flags: list[str] = []
+    level = _int(row.get("landslide_level"))
+    if level >= ctx.high_level:
+        flags.append(label("flag_in_high", lang, level=str(level)))
+    share = _num(row.get("landslide_share_high")) or 0.0
+    if share > 0:
+        flags.append(label("flag_share_high", lang, share=fmt_pct(share, lang, 0)))
+    dist = _num(row.get("dist_high_landslide_m"))
+    if level < ctx.high_level and dist is not None and 0 < dist <= 1000:
+        flags.append(label("flag_near_high", lang, dist=f"{fmt_num(dist, lang)} m"))
+    p = _num(row.get("susceptibility"))
+    if p is not None and p >= 0.6:
+        flags.append(label("flag_susc", lang, p=fmt_num(p, lang, 2)))
+    name = _text(row.get("forest_name"))
+    if bool(clean_value(row.get("in_special_use_forest"))):
+        flags.append(label("flag_suf", lang, name=name).strip())
+    elif bool(clean_value(row.get("in_protective_forest"))):
+        flags.append(label("flag_prf", lang, name=name).strip())
+    if bool(clean_value(row.get("in_border_belt"))):
+        d = _num(row.get("dist_border_m"))
+        flags.append(label("flag_border", lang, dist=f"{fmt_num((d or 0) / 1000, lang, 1)} km"))
+    return flags
+
+
+def add_exposed_villages(m: folium.Map, ctx: RenderContext) -> None:
+    """Villages coloured by landslide exposure with households per level, distances and reasons."""
+    v = ctx.villages
+    if v.empty:
+        return
+    lang = ctx.lang
+    has_track = "resettlement_score" in v
+    criteria = track_criteria(ctx.result, "resettlement", v) if has_track else []
+    v = v.assign(_exp=[exposure_class(r, ctx.high_level) for _, r in v.iterrows()]).sort_values(
+        "_exp"
+    )
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        p = _village_base_props(row)
+        p["k"] = int(row["_exp"])
+        p["lvl"] = [clean_value(row.get(f"hh_exposed_{i}"), 1) for i in range(1, 6)]
+        if all(x is None for x in p["lvl"]):
+            p["lvl"] = None
+        for key, col in (
+            ("hx", "hh_exposed_high"),
+            ("dh", "dist_high_landslide_m"),
+            ("db", "dist_border_m"),
+            ("df", "dist_special_use_forest_m"),
+            ("dr", "dist_river_m"),
+            ("dd", "dist_road_m"),
+            ("sp", "susceptibility"),
+        ):
+            p[key] = clean_value(row.get(col), 3)
+        p["fl"] = hazard_flags(row, ctx)
+        if has_track:
+            sp = _score_props(row, "resettlement", criteria, lang)
+            p["rk"] = sp["k"]
+            p["rs"] = sp["s"]
+            p["why"] = sp["why"]
+        return p
+
+    data = feature_collection(_points(v), props)
+    rows = [
+        [tr("households", lang), "hh", "int"],
+        [tr("hh_exposed_high", lang), "hx", "dec1", True],
+        [tr("susceptibility", lang), "sp", "dec2", True],
+        [tr("dist_high", lang), "dh", "m", True],
+        [tr("dist_border", lang), "db", "m", True],
+        [tr("dist_suf", lang), "df", "m", True],
+        [tr("dist_river", lang), "dr", "m", True],
+        [tr("dist_road", lang), "dd", "m", True],
+    ]
+    if has_track:
+        rows += [
+            [f"{tr('score', lang)} ({tr('track_resettlement', lang)})", "rs", "dec3", True],
+            [tr("class", lang), "rk", "int", True],
+        ]
+    exp_items = {str(k): [c, tr(f"exp_{k}", lang)] for k, c in EXPOSURE_COLOURS.items()}
+    spec = {
+        "style": {
+            "type": "point",
+            "by": "k",
+            "colors": {str(k): c for k, c in EXPOSURE_COLOURS.items()},
+            "radiusBy": "hh",
+            "rscale": 0.45,
+            "rmin": 3.5,
+            "rmax": 10,
+        },
+        "popup": {
+            "title": "n",
+            "subtitle": ["c", "d"],
+            "badge": {"key": "k", "items": exp_items},
+            "rows": rows,
+            "levels": {
+                "key": "lvl",
+                "title": tr("hh_exposed_by_level", lang),
+                "labels": [f"{tr('level', lang)} {i}" for i in range(1, 6)],
+                "colors": [LEVEL_COLOURS[i] for i in range(1, 6)],
+            },
+            "list": {"key": "fl", "title": tr("flags", lang)},
+            "text": {"key": "why", "title": tr("reason", lang)},
+        },
+        "tooltip": "n",
+        "search": {"label": "n", "sub": ["c", "d"], "kind": "village"},
+    }
+    name = tr("exposure", lang)
+    DataLayer("villages", name, data, spec).add_to(m)
+    items = [
+        {"color": EXPOSURE_COLOURS[k], "label": tr(f"exp_{k}", lang), "shape": "circle"}
+        for k in (3, 2, 1, 0)
+    ]
+    _legend(m).append({"layer": "villages", "title": name, "items": items})
+
+
+def exposed_by_commune(ctx: RenderContext) -> pd.DataFrame:
+    """Households exposed per landslide level, summed by commune (most exposed first)."""
+    v = ctx.villages
+    cols = [f"hh_exposed_{i}" for i in range(1, 6)]
+    if v.empty or "commune_code" not in v or not any(c in v for c in [*cols, "hh_exposed_high"]):
+        return pd.DataFrame()
+    frame = pd.DataFrame(
+        {
+            "commune_code": v["commune_code"].astype(str),
+            "commune_name": v.get("commune_name", v["commune_code"]).astype(str),
+            "district_name": v.get("district_name", pd.Series("", index=v.index)).astype(str),
+        }
+    )
+    for c in [*cols, "hh_exposed_high"]:
+        frame[c] = pd.to_numeric(v[c], errors="coerce") if c in v else np.nan
+    frame["villages_exposed"] = (frame["hh_exposed_high"].fillna(0) > 0).astype(int)
+    out = frame.groupby(
+        ["commune_code", "commune_name", "district_name"], as_index=False, sort=True
+    ).sum(min_count=1)
+    out = out.sort_values(
+        ["hh_exposed_high", "commune_code"], ascending=[False, True], na_position="last"
+    )
+    return out[out["hh_exposed_high"].fillna(0) > 0].reset_index(drop=True)
+
+
+def exposed_table_html(table: pd.DataFrame, lang: str, *, limit: int | None = None) -> str:
+    """Render :func:`exposed_by_commune` as an escaped HTML table."""
+    from html import escape
+
+    if table.empty:
+        return f"<p>{escape(tr('exp_0', lang))}</p>"
+    head = [
+        tr("commune", lang),
+        tr("district", lang),
+        tr("villages_exposed", lang),
+        tr("hh_exposed_high", lang),
+    ]
+    head += [f"{tr('level', lang)} {i}" for i in range(1, 6)]
+    rows = table if limit is None else table.head(limit)
+    parts = [
+        "<table class='gp-table'><thead><tr>",
+        *(f"<th>{escape(h)}</th>" for h in head),
+        "</tr></thead><tbody>",
+    ]
+    for _, r in rows.iterrows():
+        cells = [
+            f"<td>{escape(str(r['commune_name']))}</td>",
+            f"<td>{escape(str(r['district_name']))}</td>",
+        ]
+        cells.append(f"<td class='n'>{fmt_num(r['villages_exposed'], lang)}</td>")
+        cells.append(f"<td class='n'><b>{fmt_num(r['hh_exposed_high'], lang)}</b></td>")
+        cells += [f"<td class='n'>{fmt_num(r[f'hh_exposed_{i}'], lang)}</td>" for i in range(1, 6)]
+        parts.append("<tr>" + "".join(cells) + "</tr>")
+    total = table[
+        [f"hh_exposed_{i}" for i in range(1, 6)] + ["hh_exposed_high", "villages_exposed"]
+    ].sum()
+    parts.append(
+        f"<tr><th>{escape(tr('total', lang))}</th><th></th><th class='n'>{fmt_num(total['villages_exposed'], lang)}</th>"
+        f"<th class='n'>{fmt_num(total['hh_exposed_high'], lang)}</th>"
+        + "".join(
+            f"<th class='n'>{fmt_num(total[f'hh_exposed_{i}'], lang)}</th>" for i in range(1, 6)
+        )
+        + "</tr>"
+    )
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def add_sites(m: folium.Map, ctx: RenderContext) -> None:
+    """Proposed resettlement sites from the plan, when there are any."""
+    sites = getattr(getattr(ctx.result, "plan", None), "sites", None)
+    if not isinstance(sites, gpd.GeoDataFrame) or sites.empty:
+        return
+    lang = ctx.lang
+    cols = [c for c in sites.columns if c != "geometry"][:10]
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        p: dict[str, Any] = {f"a{i}": clean_value(row.get(c), 2) for i, c in enumerate(cols)}
+        p["n"] = _text(row.get("name")) or _text(row.get("site_id")) or tr("sites", lang)
+        return p
+
+    data = feature_collection(_points(sites), props)
+    spec = {
+        "style": {
+            "type": "point",
+            "fill": "#0d47a1",
+            "stroke": "#ffffff",
+            "weight": 1.5,
+            "radius": 6,
+        },
+        "popup": {"title": "n", "rows": [[c, f"a{i}", "text"] for i, c in enumerate(cols)]},
+        "tooltip": "n",
+    }
+    name = tr("sites", lang)
+    DataLayer("sites", name, data, spec).add_to(m)
+    _legend(m).append(
+        {
+            "layer": "sites",
+            "title": name,
+            "items": [{"color": "#0d47a1", "label": name, "shape": "circle"}],
+        }
+    )
+
+
+def hazard_map(ctx: RenderContext) -> folium.Map:
+    """Build ``hazard_overlay.html`` for the resettlement team's hazard review."""
+    lang = ctx.lang
+    m = base_map(ctx, tr("hazard_title", lang))
+    add_susceptibility(m, ctx)
+    add_forest(m, ctx)
+    add_landslide_zones(m, ctx)
+    add_border(m, ctx)
+    add_outlines(m, ctx)
+    add_sites(m, ctx)
+    add_exposed_villages(m, ctx)
+    table = exposed_by_commune(ctx)
+    Call(
+        "panel",
+        {
+            "title": tr("exposed_table", lang),
+            "html": exposed_table_html(table, lang),
+            "position": "bottomleft",
+        },
+    ).add_to(m)
+    return finish_map(m, ctx)
+
+
+# --------------------------------------------------------------------------- dashboard layers
+
+
+def add_ntm_communes(m: folium.Map, ctx: RenderContext) -> None:
+    """Communes by new-rural (NTM) status with their criteria and poverty in the popup."""
+    c = ctx.communes_web
+    if c.empty:
+        return
+    lang = ctx.lang
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        status = _text(row.get("ntm_status")) or "none"
+        return {
+            "n": _text(row.get("commune_name")) or _text(row.get("commune_code")),
+            "d": _text(row.get("district_name")),
+            "st": status,
+            "stl": tr(f"ntm_{status}", lang),
+            "cr": clean_value(row.get("ntm_criteria_met")),
+            "pov": clean_value(_latest_poverty(row), 3),
+            "hh": clean_value(row.get("households")),
+            "nv": clean_value(row.get("villages")),
+            "rg": _text(row.get("region")),
+            "atk": clean_value(row.get("is_atk")),
+            "edc": clean_value(row.get("is_especially_difficult")),
+            "coop": clean_value(row.get("has_cooperative")),
+            "hx": clean_value(row.get("hh_exposed_high"), 1),
+        }
+
+    data = feature_collection(c, props)
+    popup = {
+        "title": "n",
+        "subtitle": ["d"],
+        "badge": {
+            "key": "st",
+            "items": {k: [col, tr(f"ntm_{k}", lang)] for k, col in NTM_COLOURS.items()},
+        },
+        "rows": [
+            [tr("ntm_criteria", lang), "cr", "int", True],
+            [tr("poverty_rate", lang), "pov", "pct", True],
+            [tr("villages_n", lang), "nv", "int", True],
+            [tr("households", lang), "hh", "int", True],
+            [tr("region", lang), "rg", "text", True],
+            [tr("is_atk", lang), "atk", "bool", True],
+            [tr("is_especially_difficult", lang), "edc", "bool", True],
+            [tr("has_cooperative", lang), "coop", "bool", True],
+            [tr("hh_exposed_high", lang), "hx", "dec1", True],
+        ],
+    }
+    spec = {
+        "style": {
+            "type": "polygon",
+            "by": "st",
+            "colors": NTM_COLOURS,
+            "stroke": "#555555",
+            "weight": 0.7,
+            "fillOpacity": 0.6,
+        },
+        "popup": popup,
+        "search": {"label": "n", "sub": ["d"], "kind": "commune"},
+    }
+    name = tr("ntm_status", lang)
+    DataLayer("communes", name, data, spec).add_to(m)
+    items = [{"color": col, "label": tr(f"ntm_{k}", lang)} for k, col in NTM_COLOURS.items()]
+    _legend(m).append({"layer": "communes", "title": name, "items": items})
+
+    pov = {"type": "polygon", "by": "pc", "stroke": "#555555", "weight": 0.7, "fillOpacity": 0.7}
+    colours = {}
+    features = []
+    for f in data["features"]:
+        colour = _poverty_colour(f["properties"]["pov"])
+        colours[colour] = colour
+        features.append({**f, "properties": {**f["properties"], "pc": colour}})
+    pov["colors"] = colours
+    spec2 = {"style": pov, "popup": popup}
+    DataLayer(
+        "poverty",
+        tr("poverty_map", lang),
+        {"type": "FeatureCollection", "features": features},
+        spec2,
+        show=False,
+    ).add_to(m)
+    _legend(m).append(
+        _poverty_legend("poverty", lang, "square") | {"title": tr("poverty_map", lang)}
+    )
+
+
+def _latest_poverty(row: pd.Series) -> Any:
+    years = sorted((c for c in row.index if str(c).startswith("poverty_rate_")), reverse=True)
+    for col in ["poverty_rate", *years]:
+        value = _num(row.get(col))
+        if value is not None:
+            return value
+    return None
+
+
+def add_dashboard_villages(m: folium.Map, ctx: RenderContext) -> None:
+    """Villages coloured by poverty rate, with their class in every track."""
+    v = ctx.villages
+    if v.empty:
+        return
+    lang = ctx.lang
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        p = _village_base_props(row)
+        rate = _num(row.get("poverty_rate"))
+        p["pov"] = clean_value(rate, 3)
+        p["pc"] = _poverty_colour(rate)
+        p["em"] = clean_value(row.get("em_share"), 3)
+        for t in ctx.tracks:
+            p[f"k_{t}"] = _int(row.get(f"{t}_class")) or None
+        return p
+
+    data = feature_collection(_points(v), props)
+    rows = [
+        [tr("households", lang), "hh", "int"],
+        [tr("poverty_rate", lang), "pov", "pct", True],
+        [tr("em_share", lang), "em", "pct", True],
+    ] + [[f"{tr('class', lang)}: {ctx.track_title(t)}", f"k_{t}", "int", True] for t in ctx.tracks]
+    spec = {
+        "style": {
+            "type": "point",
+            "by": "pc",
+            "colors": {c: c for _, c in POVERTY_BREAKS},
+            "radius": 4,
+            "radiusBy": "hh",
+            "rscale": 0.35,
+            "rmin": 2.5,
+            "rmax": 8,
+        },
+        "popup": {"title": "n", "subtitle": ["c", "d"], "rows": rows},
+        "tooltip": "n",
+        "search": {"label": "n", "sub": ["c", "d"], "kind": "village"},
+    }
+    name = f"{tr('villages', lang)}: {tr('poverty_rate', lang).lower()}"
+    DataLayer("villages", name, data, spec).add_to(m)
+    _legend(m).append(_poverty_legend("villages", lang, "circle") | {"title": name})
+
+
+def dashboard_map(ctx: RenderContext, side_html: Callable[[RenderContext], str]) -> folium.Map:
+    """Build ``dashboard.html``: commune status map beside summaries, targets and charts."""
+    lang = ctx.lang
+    m = base_map(ctx, tr("dashboard_title", lang), width="58%")
+    add_ntm_communes(m, ctx)
+    add_outlines(m, ctx)
+    add_dashboard_villages(m, ctx)
+    aside = f'<aside class="gp-side" id="gp-side">{side_html(ctx)}</aside>'
+    m.get_root().html.add_child(folium.Element(aside))
+    return finish_map(m, ctx)
+
+
+__all__ += [
+    "exposed_by_commune",
+    "exposed_table_html",
+    "exposure_class",
+    "hazard_flags",
+    "to_wgs84",
+]

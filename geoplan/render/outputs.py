@@ -1,0 +1,178 @@
+"""``write_outputs``: the whole output contract, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from geoplan.errors import GeoplanError
+from geoplan.render.context import RenderContext, prepare
+from geoplan.render.dashboard import side_panel
+from geoplan.render.i18n import Lang
+from geoplan.render.maps import dashboard_map, hazard_map, priority_map, save_map
+from geoplan.render.report import _jsonable, model_card, report_html
+from geoplan.render.static import hazard_png, priority_png
+from geoplan.render.tables import write_csv, write_gpkg, write_xlsx
+
+__all__ = ["write_outputs"]
+
+Progress = Callable[[str], None]
+
+
+def _lang(result: Any, lang: str | None) -> Lang:
+    chosen = (
+        lang
+        or getattr(getattr(getattr(result, "scenario", None), "outputs", None), "lang", None)
+        or "vi"
+    )
+    if chosen not in ("vi", "en"):
+        msg = f"--lang {chosen!r} is not supported: use 'vi' (default) or 'en'"
+        raise GeoplanError(msg)
+    return chosen  # type: ignore[return-value]
+
+
+def _run_info(result: Any) -> dict[str, Any]:
+    info = getattr(result, "run_info", None)
+    if callable(info):
+        info = info()
+    if info is None and callable(getattr(result, "run_record", None)):
+        info = result.run_record()
+    if info is None:
+        info = {
+            "timings_s": getattr(result, "timings", {}),
+            "inputs": getattr(result, "inputs", {}),
+            "versions": getattr(result, "versions", {}),
+        }
+    return _jsonable(info)  # type: ignore[no-any-return]
+
+
+def _write_json(path: Path, data: Any) -> Path:
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _write_all(
+    ctx: RenderContext, folder: Path, top_n: int, progress: Progress | None
+) -> list[str]:
+    def step(msg: str) -> None:
+        if progress is not None:
+            progress(msg)
+
+    names: list[str] = []
+    pngs: list[Path] = []
+    for track in ctx.tracks:
+        step(f"priority_{track}.html")
+        save_map(priority_map(ctx, track), folder / f"priority_{track}.html")
+        names.append(f"priority_{track}.html")
+        pngs.append(priority_png(ctx, track, folder / f"priority_{track}.png"))
+        names.append(f"priority_{track}.png")
+    step("hazard_overlay.html")
+    save_map(hazard_map(ctx), folder / "hazard_overlay.html")
+    pngs.append(hazard_png(ctx, folder / "hazard_overlay.png"))
+    names += ["hazard_overlay.html", "hazard_overlay.png"]
+    step("dashboard.html")
+    save_map(dashboard_map(ctx, side_panel), folder / "dashboard.html")
+    names.append("dashboard.html")
+    step("rankings.gpkg, rankings.csv, rankings.xlsx")
+    write_gpkg(ctx, folder / "rankings.gpkg")
+    write_csv(ctx, folder / "rankings.csv")
+    write_xlsx(ctx, folder / "rankings.xlsx")
+    names += ["rankings.gpkg", "rankings.csv", "rankings.xlsx"]
+    step("report.html")
+    (folder / "report.html").write_text(report_html(ctx, pngs, top_n=top_n), encoding="utf-8")
+    names.append("report.html")
+    card = model_card(ctx.result)
+    if card is not None:
+        _write_json(folder / "landslide_model.json", card)
+        names.append("landslide_model.json")
+    _write_json(folder / "run.json", _run_info(ctx.result))
+    names.append("run.json")
+    return names
+
+
+def _move_into_place(tmp: Path, out_dir: Path, names: list[str]) -> None:
+    """Swap the finished folder in; merge file by file into a folder that holds other files."""
+    if not out_dir.exists():
+        tmp.rename(out_dir)
+        return
+    existing = list(out_dir.iterdir())
+    if not existing or (out_dir / "run.json").exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        out_dir.rename(old)
+        try:
+            tmp.rename(out_dir)
+        except OSError:
+            old.rename(out_dir)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+        return
+    # a folder with someone else's files: replace only ours, each atomically
+    for name in names:
+        os.replace(tmp / name, out_dir / name)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_outputs(
+    result: Any,
+    out_dir: str | Path,
+    *,
+    lang: str | None = None,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Write the output contract for one run.
+
+    Writes ``priority_<track>.html`` (one per track), ``hazard_overlay.html``,
+    ``dashboard.html``, ``report.html``, ``rankings.gpkg`` (layers ``villages`` and
+    ``communes`` with QGIS styles in ``layer_styles``), ``rankings.csv``,
+    ``rankings.xlsx``, PNG maps, ``landslide_model.json`` when the model ran and
+    ``run.json``.  Everything is written into a temporary sibling folder first and
+    moved into place only when complete, so a failure never leaves partial outputs.
+
+    Parameters
+    ----------
+    result
+        A :class:`geoplan.pipeline.PlanResult` (or any object with the same
+        attributes: ``scenario``, ``layers``, ``indicators``, ``scoring``, ``plan``,
+        ``timings``, ``inputs``, ``versions`` and ``run_info``).  Missing optional
+        parts (no model, no plan, no DEM...) leave out their layers and sections.
+    out_dir
+        The output folder; created if needed.  An existing geoplan output folder
+        is replaced as a whole; in a folder with other files only geoplan's files
+        are replaced.
+    lang
+        ``"vi"`` or ``"en"``; defaults to the scenario's ``outputs.lang``.
+    progress
+        Called with the name of each file group as it is written.
+
+    Returns
+    -------
+    list of Path
+        The files written, in their final place.
+
+    Raises
+    ------
+    GeoplanError
+        If ``lang`` is not supported.
+    """
+    out_dir = Path(out_dir)
+    chosen = _lang(result, lang)
+    outputs = getattr(getattr(result, "scenario", None), "outputs", None)
+    top_n = int(getattr(outputs, "top_n", 20) or 20)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        ctx = prepare(result, chosen)
+        names = _write_all(ctx, tmp, top_n, progress)
+        _move_into_place(tmp, out_dir, names)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return [out_dir / name for name in names]

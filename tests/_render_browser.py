@@ -1,0 +1,92 @@
+"""Headless Chromium (Debian's package) driven by Selenium, with the network blocked.
+
+Used by the browser tests and by ``benchmarks/bench_maps.py``.  Selenium Manager is
+never asked to download anything: the driver and the browser are given by path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+BLOCKED = ["http://*", "https://*", "ws://*", "wss://*", "ftp://*"]
+
+
+@contextmanager
+def chromium(width: int = 1400, height: int = 900):
+    """Yield a Selenium driver for headless Chromium with every network request blocked."""
+    os.environ.setdefault("SE_OFFLINE", "true")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="gp-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--window-size={width},{height}",
+        f"--user-data-dir={profile}",
+    ):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    try:
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": BLOCKED})
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def open_map(driver: Any, path: Path, timeout: float = 20.0) -> float:
+    """Open a map file and wait until the runtime says it is drawn; return the time in ms."""
+    driver.get_log("performance")  # drop events of earlier pages
+    driver.get_log("browser")
+    driver.get(Path(path).resolve().as_uri())
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        ready = driver.execute_script("return window.geoplanReady || null")
+        if ready:
+            return float(ready)
+        time.sleep(0.05)
+    raise TimeoutError(f"{path} did not become ready in {timeout} s")
+
+
+def network_events(driver: Any) -> dict[str, list[str]]:
+    """Requests sent to anything but file:/data:/blob:, and every failed request."""
+    sent, failed = [], []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        method, params = msg.get("method"), msg.get("params", {})
+        if method == "Network.requestWillBeSent":
+            url = params["request"]["url"]
+            if not url.startswith(("file:", "data:", "blob:")):
+                sent.append(url)
+        elif method == "Network.loadingFailed":
+            failed.append(
+                f"{params.get('errorText')} {params.get('blockedReason', '')} {params.get('requestId')}"
+            )
+    return {"sent": sent, "failed": failed}
+
+
+def console_errors(driver: Any) -> list[str]:
+    """Console messages of level SEVERE (errors, uncaught exceptions, failed loads)."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
