@@ -286,8 +286,10 @@ def topsis(
         raise ScoringError(msg)
     norm = np.sqrt((x * x).sum(axis=0))
     v = np.divide(x, norm, out=np.zeros_like(x), where=norm > 0) * w
-    best = np.where(b, v.max(axis=0, initial=0.0), v.min(axis=0, initial=0.0))
-    worst = np.where(b, v.min(axis=0, initial=0.0), v.max(axis=0, initial=0.0))
+    if x.shape[0] == 0:
+        return np.zeros(0)
+    best = np.where(b, v.max(axis=0), v.min(axis=0))
+    worst = np.where(b, v.min(axis=0), v.max(axis=0))
     d_best = np.sqrt(((v - best) ** 2).sum(axis=1))
     d_worst = np.sqrt(((v - worst) ** 2).sum(axis=1))
     total = d_best + d_worst

@@ -57,8 +57,8 @@ class _Kernel:
         if method == "topsis":
             norm = np.sqrt((n * n).sum(axis=0))
             v = np.divide(n, norm, out=np.zeros_like(n), where=norm > 0)
-            best = v.max(axis=0, initial=0.0)
-            worst = v.min(axis=0, initial=0.0)
+            best = v.max(axis=0) if v.shape[0] else np.zeros(v.shape[1])
+            worst = v.min(axis=0) if v.shape[0] else np.zeros(v.shape[1])
             return cls(
                 method,
                 np.ascontiguousarray((v - best) ** 2),
