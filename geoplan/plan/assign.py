@@ -1,13 +1,13 @@
 """Assign at-risk villages to resettlement sites.
 
-A generalised assignment problem: every village moves whole to one site, the
-households sent to a site never exceed its capacity, and the total
-household-weighted cost (straight-line distance plus a penalty for leaving
-the own commune or district) is minimised.  The primary goal is to place as
-many villages as possible: an unplaced village costs more than every
-placement together.  Solved exactly with HiGHS (``scipy.optimize.milp``) on
-the ``nearest_sites`` cheapest candidate sites of each village; a greedy
-assignment in priority order is reported beside it.
+A generalised assignment problem: every village moves whole to one site and
+the households sent to a site never exceed its capacity.  Goals, in order:
+place as many villages as possible, then as many households as possible,
+then minimise the household-weighted cost (straight-line distance plus a
+penalty for leaving the own commune or district).  Solved exactly with HiGHS
+(``scipy.optimize.milp``, one solve per goal level) on the ``nearest_sites``
+cheapest candidate sites of each village; a greedy assignment in priority
+order is reported beside it.
 """
 
 from __future__ import annotations
@@ -346,38 +346,41 @@ def _solve_exact(
     vpos = np.searchsorted(villages, pair_v)
     nvv = len(villages)
     cost_km = hh[pair_v] * pair_c / 1000.0
-    # unplaced penalty: larger than every placement together, so placing one
-    # more village always wins over any saving in distance
-    big = 1.0 + float(cost_km.sum())
-    c = np.concatenate([cost_km, np.full(nvv, big)])
+    n = npair + nvv
     # each village: sum_s x + u = 1
     r1 = np.concatenate([vpos, np.arange(nvv)])
     c1 = np.concatenate([np.arange(npair), npair + np.arange(nvv)])
-    a1 = coo_array((np.ones(len(r1)), (r1, c1)), shape=(nvv, npair + nvv)).tocsr()
+    a1 = coo_array((np.ones(len(r1)), (r1, c1)), shape=(nvv, n)).tocsr()
     # each site: sum_v hh x <= cap
-    a2 = coo_array(
-        (hh[pair_v].astype(float), (pair_s, np.arange(npair))), shape=(ns, npair + nvv)
-    ).tocsr()
-    cons = [
-        LinearConstraint(a1, 1.0, 1.0),
-        LinearConstraint(a2, -np.inf, cap.astype(float)),
-    ]
-    res = milp(
-        c,
-        constraints=cons,
-        integrality=np.ones(npair + nvv),
-        bounds=Bounds(0, 1),
-        options={"time_limit": time_limit, "mip_rel_gap": 1e-6},
+    a2 = coo_array((hh[pair_v].astype(float), (pair_s, np.arange(npair))), shape=(ns, n)).tocsr()
+    cons = [LinearConstraint(a1, 1.0, 1.0), LinearConstraint(a2, -np.inf, cap.astype(float))]
+    opts = {"time_limit": time_limit / 2.0, "mip_rel_gap": 1e-9}
+
+    # stage 1: place as many villages as possible, then as many households
+    # (the household term of all villages together is worth less than one village)
+    hh_v = hh[villages].astype(float)
+    weight = 1.0 + hh_v / (hh_v.sum() + 1.0)
+    c_place = np.concatenate([np.zeros(npair), weight])
+    first = milp(
+        c_place, constraints=cons, integrality=np.ones(n), bounds=Bounds(0, 1), options=opts
     )
-    if res.x is None:
+    if first.x is None:
         msg = (
-            f"resettlement assignment: HiGHS found no solution ({res.message}); "
+            f"resettlement assignment: HiGHS found no solution ({first.message}); "
             "raise plan.assignment.time_limit_s"
         )
         raise AllocationError(msg)
-    status = "optimal" if res.status == 0 else "time_limit"
-    gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
-    return res.x[:npair] > 0.5, status, gap
+    # stage 2: keep that much placed, minimise household-km (plus penalties)
+    lost = float(weight @ np.round(first.x[npair:]))
+    keep = LinearConstraint(coo_array(c_place[None, :]).tocsr(), -np.inf, lost + 1e-7)
+    c = np.concatenate([cost_km, np.zeros(nvv)])
+    res = milp(
+        c, constraints=[*cons, keep], integrality=np.ones(n), bounds=Bounds(0, 1), options=opts
+    )
+    best = res if res.x is not None else first
+    status = "optimal" if first.status == 0 and res.status == 0 else "time_limit"
+    gap = float(getattr(best, "mip_gap", 0.0) or 0.0)
+    return best.x[:npair] > 0.5, status, gap
 
 
 def _solve_greedy(
