@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -297,6 +298,16 @@ def _build(cands: pd.DataFrame, config: AllocationConfig) -> _Model:
 def _solve(model: _Model, config: AllocationConfig, rows: np.ndarray | None = None) -> Any:
     a, b = (model.a_ub, model.b_ub) if rows is None else (model.a_ub[rows], model.b_ub[rows])
     nv = len(model.var_cand)
+    if len(model.c) == 0:
+        # nothing can be funded: feasible unless a minimum share asks for money
+        ok = bool(np.all(b >= -1e-9))
+        return SimpleNamespace(
+            status=0 if ok else 2,
+            x=np.zeros(0) if ok else None,
+            mip_gap=0.0,
+            mip_dual_bound=0.0,
+            message="no variable",
+        )
     integrality = np.concatenate([np.ones(nv), np.zeros(model.n_carry)])
     upper = np.concatenate([np.ones(nv), np.full(model.n_carry, np.inf)])
     return milp(
@@ -455,7 +466,7 @@ def allocate_budget(
         obj_milp = obj_greedy
 
     lp_prices = np.full(len(model.b_ub), np.nan)
-    if duals and nv:
+    if duals and len(model.c):
         lp = linprog(
             model.c,
             A_ub=model.a_ub,
@@ -630,7 +641,11 @@ def _binding(
         )
     xfull = np.concatenate([x.astype(float), np.zeros(model.n_carry)])
     for r in model.share_rows:
-        lhs = float(model.a_ub[[r]] @ xfull)
-        if prices[r] > 1e-9 or abs(lhs - model.b_ub[r]) <= 1e-6 * max(1.0, abs(model.b_ub[r])):
-            out.append(f"{model.row_names[r]}: met exactly, it costs benefit elsewhere")
+        lhs = float(np.asarray(model.a_ub[[r]] @ xfull).ravel()[0])
+        price = prices[r] if np.isfinite(prices[r]) else 0.0
+        if price > 1e-9 or abs(lhs - model.b_ub[r]) <= 1e-6 * max(1.0, abs(model.b_ub[r])):
+            out.append(
+                f"{model.row_names[r]}: binding (LP shadow price {price:.4g}); "
+                "the floor moves money away from higher benefits elsewhere"
+            )
     return out
