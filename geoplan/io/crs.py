@@ -176,7 +176,7 @@ def crs_label(crs: pyproj.CRS | None) -> str | None:
     """
     if crs is None:
         return None
-    auth = crs.to_authority(min_confidence=95)
+    auth = crs.to_authority(min_confidence=100)
     if auth:
         return f"{auth[0]}:{auth[1]}"
     return crs.name or "custom CRS"
@@ -244,7 +244,7 @@ def identify_vn2000(crs: pyproj.CRS) -> tuple[pyproj.CRS | None, str | None]:
         shift); ``(None, warning)`` when the datum is unknown but the numbers
         look like VN-2000; ``(None, None)`` otherwise.
     """
-    epsg = crs.to_epsg(min_confidence=90)
+    epsg = crs.to_epsg(min_confidence=100)
     if epsg in (4756, 3405, 3406, 5896, 5897, 5898, 5899) or (epsg and 9205 <= epsg <= 9218):
         return None, None
     datum = normalize_name(_datum_name(crs))

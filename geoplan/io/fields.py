@@ -576,13 +576,15 @@ def coerce_code(values: pd.Series, *, pad: int = 0) -> pd.Series:
     return s.astype(object)
 
 
-def coerce_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def coerce_number(values: pd.Series, *, integer: bool = False) -> tuple[pd.Series, pd.Series]:
     """Convert numbers given as numbers or text (decimal comma, thousands dots).
 
     Parameters
     ----------
     values
         Source values.
+    integer
+        The field is a count: ``"1.234"`` and ``"1,234"`` are read as 1234.
 
     Returns
     -------
@@ -604,6 +606,9 @@ def coerce_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     txt = txt.where(~(both & ~last_comma), txt.str.replace(",", "", regex=False))
     # 1.234.567 -> thousands; 1,5 -> decimal comma
     thousands = txt.str.fullmatch(r"-?\d{1,3}(\.\d{3}){2,}")
+    if integer:
+        thousands |= txt.str.fullmatch(r"-?\d{1,3}([.,]\d{3})+")
+        txt = txt.where(~thousands, txt.str.replace(",", "", regex=False))
     txt = txt.where(~thousands, txt.str.replace(".", "", regex=False))
     txt = txt.str.replace(",", ".", regex=False)
     out = pd.to_numeric(txt.where(s.notna(), np.nan), errors="coerce").astype("float64")

@@ -526,6 +526,9 @@ def read_vector(
         sheet = layer if suffix in {".xlsx", ".xlsm"} else None
         df, enc, issues = read_table(p, sheet=sheet, encoding=encoding)
         raw.issues.extend(issues)
+        for issue in issues:
+            if issue.severity == "repair":
+                raw.repairs[issue.code] = raw.repairs.get(issue.code, 0) + 1
         raw.encoding = enc
         raw.layer = sheet
         raw.frame = _points_from_table(df, file=str(p), layer=sheet, x=x, y=y, crs=crs, raw=raw)

@@ -326,7 +326,7 @@ def _coerce_field(
         )
         return out
     # numbers
-    num, bad = coerce_number(values)
+    num, bad = coerce_number(values, integer=fd.type == "int")
     if not pd.api.types.is_numeric_dtype(values.dtype) and (bad.sum() < values.notna().sum()):
         txt = values.astype(str)
         if txt.str.contains(r"\d,\d", regex=True).any():
