@@ -432,6 +432,13 @@ class CrosswalkConfig(ScenarioModel):
         default="area_share",
         description="Column with the share of the 2022 commune in the 2025 one (optional).",
     )
+    members_field: str = Field(
+        default="members",
+        description=(
+            "Column of the 'communes_2025' layer listing its 2022 commune codes (comma-separated); "
+            "when present it is used instead of the area overlap."
+        ),
+    )
     min_share: float = Field(
         default=0.01,
         ge=0,

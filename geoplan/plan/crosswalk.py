@@ -21,6 +21,7 @@ from geoplan.plan.config import CrosswalkConfig
 
 __all__ = [
     "CROSSWALK_COLUMNS",
+    "crosswalk_from_members",
     "crosswalk_from_overlay",
     "crosswalk_from_table",
     "make_crosswalk",
@@ -188,7 +189,45 @@ def make_crosswalk(
     if communes_2025 is None:
         msg = "plan.crosswalk.method is 'overlay' but no 'communes_2025' layer is given"
         raise AllocationError(msg)
+    if config.members_field in communes_2025.columns:
+        return crosswalk_from_members(communes_2025, config)
     return crosswalk_from_overlay(communes, communes_2025, config)
+
+
+def crosswalk_from_members(communes_2025: pd.DataFrame, config: CrosswalkConfig) -> pd.DataFrame:
+    """Build the crosswalk from a 2025 layer that lists its 2022 member communes.
+
+    Parameters
+    ----------
+    communes_2025
+        Rows with the 2025 code (``config.code_2025_field`` or
+        ``commune_code``), name, and ``config.members_field``: comma-separated
+        2022 codes.
+    config
+        The scenario's ``plan.crosswalk`` section.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``CROSSWALK_COLUMNS``; a 2022 commune listed by ``k`` new communes
+        gives ``1/k`` to each.
+    """
+    new = pd.DataFrame(communes_2025)
+    code_col = config.code_2025_field if config.code_2025_field in new.columns else "commune_code"
+    name_col = config.name_2025_field if config.name_2025_field in new.columns else "commune_name"
+    rows = []
+    for _, r in new.iterrows():
+        for member in str(r[config.members_field]).split(","):
+            if member.strip():
+                rows.append(
+                    {
+                        "commune_code": member.strip(),
+                        "commune_code_2025": str(r[code_col]),
+                        "commune_name_2025": str(r[name_col]) if name_col in new.columns else "",
+                        "area_share": 1.0,
+                    }
+                )
+    return _normalise(pd.DataFrame(rows, columns=CROSSWALK_COLUMNS))
 
 
 def to_2025(
