@@ -114,7 +114,7 @@ def test_shares_and_statuses():
 
 def test_poverty_pace_province_and_poor_districts():
     prov, _ = run()
-    # household-weighted: 2021 (30 + 50 + 40 + 10) / 500 = 26%; 2024 (18 + 35 + 16 + 4) / 500 = 14.6%
+    # household-weighted: 2021 (30+50+40+10)/500 = 26%; 2024 (18+35+16+4)/500 = 14.6%
     assert prov.loc["T18", "value"] == pytest.approx((26.0 - 14.6) / 3)
     assert prov.loc["T18", "status"] == "achieved"
     # poor district A: 2021 40%, 2024 26.5%: 4.5 points a year < 6
