@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
-from rasterio.transform import from_origin
+from affine import Affine
 from shapely.geometry import LineString, Point, box
 
 CRS = "EPSG:3405"
@@ -227,7 +227,7 @@ def make_result(
         elev = 800 + 400 * np.sin(xs / 3000) * np.cos(ys / 2500) + 2 * xs / 100
         layers.dem = SimpleNamespace(
             array=elev.astype("float32"),
-            transform=from_origin(x0 - 500, y0 + 21000, res, res),
+            transform=Affine(res, 0, x0 - 500, 0, -res, y0 + 21000),
             crs=CRS,
             path=None,
         )
@@ -283,7 +283,7 @@ def make_result(
                 "features": ["slope"],
             },
             probability=SimpleNamespace(
-                array=prob, transform=from_origin(x0, y0 + 20000, res, res), crs=CRS
+                array=prob, transform=Affine(res, 0, x0, 0, -res, y0 + 20000), crs=CRS
             ),
             zones=None,
             disagreement=None,

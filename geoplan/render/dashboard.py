@@ -274,7 +274,10 @@ def side_panel(ctx: RenderContext) -> str:
     """The dashboard's side column: targets, district summary, charts, commune table."""
     lang = ctx.lang
     districts = district_frame(ctx)
-    parts = [f"<h2>{escape(tr('dashboard_title', lang))}</h2>"]
+    parts = [
+        f"<h2>{escape(tr('dashboard_title', lang))}</h2>",
+        f"<p class='gp-side-sub'>{escape(ctx.title)}</p>",
+    ]
     if ctx.synthetic:
         parts.append(f"<p class='gp-synthetic'>{escape(tr('synthetic', lang))}</p>")
     parts.append(f"<h3>{escape(tr('targets', lang))}</h3>{targets_table(targets_frame(ctx), lang)}")

@@ -120,6 +120,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Hộ phơi nhiễm sạt lở theo xã",
         "Households exposed to landslides by commune",
     ),
+    "exposed_communes": ("Xã theo số hộ trong vùng sạt lở cao", "Communes by households in high zones"),
     "villages_exposed": ("Thôn phơi nhiễm", "Villages exposed"),
     "total": ("Tổng", "Total"),
     "ntm_status": ("Nông thôn mới", "New rural status"),

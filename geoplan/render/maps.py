@@ -181,16 +181,17 @@ def _legend(m: folium.Map) -> list[SECTION]:
     return m._gp_legend  # type: ignore[attr-defined, no-any-return]
 
 
-def finish_map(m: folium.Map, ctx: RenderContext) -> folium.Map:
+def finish_map(m: folium.Map, ctx: RenderContext, *, title: bool = True) -> folium.Map:
     """Add the controls (title, search, fullscreen, coordinates, legend, layers) and fit the view."""
-    Call(
-        "title",
-        {
-            "title": ctx.title,
-            "subtitle": m._gp_subtitle,  # type: ignore[attr-defined]
-            "synthetic": tr("synthetic", ctx.lang) if ctx.synthetic else "",
-        },
-    ).add_to(m)
+    if title:
+        Call(
+            "title",
+            {
+                "title": ctx.title,
+                "subtitle": m._gp_subtitle,  # type: ignore[attr-defined]
+                "synthetic": tr("synthetic", ctx.lang) if ctx.synthetic else "",
+            },
+        ).add_to(m)
     folium.LayerControl(position="topright", collapsed=False).add_to(m)
     Call("search").add_to(m)
     Call("fullscreen").add_to(m)
@@ -894,18 +895,71 @@ def add_sites(m: folium.Map, ctx: RenderContext) -> None:
     )
 
 
+EXPOSED_BREAKS = [(1, "#f7f7f7"), (50, "#fdd0a2"), (200, "#fd8d3c"), (500, "#d94801"), (float("inf"), "#7f2704")]
+
+
+def add_exposed_communes(m: folium.Map, ctx: RenderContext, table: pd.DataFrame) -> None:
+    """Communes coloured by households in high landslide zones (off at opening; searchable)."""
+    c = ctx.communes_web
+    if c.empty or "commune_code" not in c:
+        return
+    lang = ctx.lang
+    by_code = {str(r["commune_code"]): r for _, r in table.iterrows()} if not table.empty else {}
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        t = by_code.get(str(row.get("commune_code")))
+        hx = _num(t["hh_exposed_high"]) if t is not None else 0.0
+        colour = next(col for upper, col in EXPOSED_BREAKS if (hx or 0) < upper)
+        return {
+            "n": _text(row.get("commune_name")) or _text(row.get("commune_code")),
+            "d": _text(row.get("district_name")),
+            "pc": colour,
+            "hx": clean_value(hx, 1),
+            "vx": clean_value(t["villages_exposed"]) if t is not None else 0,
+            "lvl": [clean_value(t[f"hh_exposed_{i}"], 1) for i in range(1, 6)] if t is not None else None,
+        }
+
+    data = feature_collection(c, props)
+    spec = {
+        "style": {"type": "polygon", "by": "pc", "colors": {col: col for _, col in EXPOSED_BREAKS},
+                  "stroke": "#555555", "weight": 0.7, "fillOpacity": 0.6},
+        "popup": {
+            "title": "n",
+            "subtitle": ["d"],
+            "rows": [[tr("hh_exposed_high", lang), "hx", "dec1"], [tr("villages_exposed", lang), "vx", "int"]],
+            "levels": {
+                "key": "lvl",
+                "title": tr("hh_exposed_by_level", lang),
+                "labels": [f"{tr('level', lang)} {i}" for i in range(1, 6)],
+                "colors": [LEVEL_COLOURS[i] for i in range(1, 6)],
+            },
+        },
+        "search": {"label": "n", "sub": ["d"], "kind": "commune"},
+    }
+    name = tr("exposed_communes", lang)
+    DataLayer("communes", name, data, spec, show=False).add_to(m)
+    lows = [0, *[u for u, _ in EXPOSED_BREAKS[:-1]]]
+    items = []
+    for lo, (upper, colour) in zip(lows, EXPOSED_BREAKS, strict=True):
+        text = "0" if upper == 1 else (f"≥ {fmt_num(lo, lang)}" if upper == float("inf")
+                                       else f"{fmt_num(lo, lang)}–{fmt_num(upper, lang)}")
+        items.append({"color": colour, "label": text})
+    _legend(m).append({"layer": "communes", "title": name, "items": items})
+
+
 def hazard_map(ctx: RenderContext) -> folium.Map:
     """Build ``hazard_overlay.html`` for the resettlement team's hazard review."""
     lang = ctx.lang
     m = base_map(ctx, tr("hazard_title", lang))
+    table = exposed_by_commune(ctx)
     add_susceptibility(m, ctx)
+    add_exposed_communes(m, ctx, table)
     add_forest(m, ctx)
     add_landslide_zones(m, ctx)
     add_border(m, ctx)
     add_outlines(m, ctx)
     add_sites(m, ctx)
     add_exposed_villages(m, ctx)
-    table = exposed_by_commune(ctx)
     Call(
         "panel",
         {
@@ -1064,7 +1118,7 @@ def dashboard_map(ctx: RenderContext, side_html: Callable[[RenderContext], str])
     add_dashboard_villages(m, ctx)
     aside = f'<aside class="gp-side" id="gp-side">{side_html(ctx)}</aside>'
     m.get_root().html.add_child(folium.Element(aside))
-    return finish_map(m, ctx)
+    return finish_map(m, ctx, title=False)
 
 
 __all__ += [

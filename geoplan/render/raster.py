@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,13 +58,16 @@ def _to_mercator(
 ) -> tuple[np.ndarray, list[list[float]]]:
     height, width = array.shape
     left, bottom, right, top = array_bounds(height, width, transform)
-    dst_transform, dst_w, dst_h = calculate_default_transform(
-        crs, WEB_MERCATOR, width, height, left, bottom, right, top
-    )
+    with warnings.catch_warnings():
+        # rasterio <= 1.4 multiplies Affine objects with `*`, which affine 2.4+ flags
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        dst_transform, dst_w, dst_h = calculate_default_transform(
+            crs, WEB_MERCATOR, width, height, left, bottom, right, top
+        )
     scale = max(dst_w, dst_h) / max_px
     if scale > 1:
         dst_w, dst_h = max(1, round(dst_w / scale)), max(1, round(dst_h / scale))
-        dst_transform = dst_transform * Affine.scale(scale, scale)
+        dst_transform = dst_transform @ Affine.scale(scale, scale)
     dst = np.full((dst_h, dst_w), np.nan, dtype="float64")
     reproject(
         array,

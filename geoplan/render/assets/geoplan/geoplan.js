@@ -73,6 +73,14 @@
 
   // ---------------------------------------------------------------- popups
 
+  /** Black or white text, whichever reads better on a #rrggbb background. */
+  function textOn(hex) {
+    var m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex || '');
+    if (!m) { return '#fff'; }
+    var y = 0.299 * parseInt(m[1], 16) + 0.587 * parseInt(m[2], 16) + 0.114 * parseInt(m[3], 16);
+    return y > 150 ? '#222' : '#fff';
+  }
+
   function bars(values, labels, colors) {
     var html = '<div class="gp-bars">';
     for (var i = 0; i < labels.length; i++) {
@@ -98,7 +106,8 @@
     if (spec.badge && p[spec.badge.key] !== undefined) {
       var b = spec.badge.items[String(p[spec.badge.key])];
       if (b) {
-        html += '<div class="gp-badge" style="background:' + GP.esc(b[0]) + '">' + GP.esc(b[1]) + '</div>';
+        html += '<div class="gp-badge" style="background:' + GP.esc(b[0]) + ';color:' + textOn(b[0]) + '">' +
+          GP.esc(b[1]) + '</div>';
       }
     }
     if (spec.rows && spec.rows.length) {
@@ -132,8 +141,8 @@
       html += '</ul>';
     }
     if (spec.text && p[spec.text.key]) {
-      html += '<div class="gp-pop-h">' + GP.esc(spec.text.title) + '</div><p class="gp-pop-reason">' +
-        GP.esc(p[spec.text.key]) + '</p>';
+      html += '<div class="gp-pop-h">' + GP.esc(spec.text.title) + '</div><div class="gp-pop-reason">' +
+        GP.esc(p[spec.text.key]) + '</div>';
     }
     return html + '</div>';
   };
@@ -178,7 +187,9 @@
       onEachFeature: function (f, lyr) {
         var p = f.properties;
         if (spec.popup) {
-          lyr.bindPopup(function () { return GP.popupHtml(p, spec.popup); }, { maxWidth: 340, minWidth: 240 });
+          lyr.bindPopup(function () { return GP.popupHtml(p, spec.popup); }, {
+            maxWidth: 340, minWidth: 240, autoPanPaddingTopLeft: [20, 100], autoPanPaddingBottomRight: [20, 20]
+          });
         }
         if (spec.tooltip && p[spec.tooltip]) {
           lyr.bindTooltip(GP.esc(p[spec.tooltip]), { sticky: true, direction: 'top' });
@@ -362,7 +373,12 @@
           name.textContent = h.label;
           var sub = L.DomUtil.create('span', 'gp-hit-sub', li);
           sub.textContent = (GP.t['kind_' + h.kind] || '') + (h.sub ? ' · ' + h.sub : '');
-          li.addEventListener('click', function () { choose(h); });
+          li.addEventListener('click', function (e) {
+            // the list is emptied on choosing: stop the click here, or the map would see a
+            // click from a detached element and close the popup just opened
+            L.DomEvent.stop(e);
+            choose(h);
+          });
         });
       }
       input.addEventListener('input', run);
