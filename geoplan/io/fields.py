@@ -527,7 +527,29 @@ def match_columns(
                 out[f.name] = col
                 used.add(col)
                 break
+    _match_truncated(columns, kind, out, used)
     return out, missing
+
+
+def _match_truncated(
+    columns: list[str], kind: KindDef, out: dict[str, str], used: set[str]
+) -> None:
+    """Match DBF names cut to 10 characters (``commune_co``) when the cut is unambiguous."""
+    for c in columns:
+        if c in used or len(c) != 10:
+            continue
+        low = c.lower()
+        hits = [
+            f.name
+            for f in kind.fields
+            if f.name not in out
+            and any(n.lower().startswith(low) for n in (f.name, *f.aliases) if len(n) > 10)
+        ]
+        owners = {h for h in hits}
+        clash = any(f.name.lower().startswith(low) for f in kind.fields if f.name in out)
+        if len(owners) == 1 and not clash:
+            out[hits[0]] = c
+            used.add(c)
 
 
 # --------------------------------------------------------------------------------------

@@ -83,8 +83,7 @@ class RawLayer:
 
 
 def _ogr_path(path: Path) -> str:
-    if path.suffix.lower() == ".kmz":
-        return f"/vsizip/{path}"
+    # KMZ (zipped KML) is opened directly by GDAL's LIBKML driver
     return str(path)
 
 

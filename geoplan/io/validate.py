@@ -433,7 +433,7 @@ def _apply_fields(
                         "error",
                         f"required field '{fd.name}' not found (looked for {fd.name}, "
                         f"{aliases}); map your column in the scenario: `fields: {{{fd.name}: "
-                        "<column>}}`",
+                        "<column>}`",
                         file=summary.file,
                         layer=layer,
                         field=fd.name,
