@@ -6,6 +6,7 @@ Everything here is deterministic: random numbers always come from a
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import cache
 
@@ -138,8 +139,8 @@ def admin_grid() -> Grid:
         float(y1),
         ADMIN_CELL,
         ADMIN_CELL,
-        int(round((x1 - x0) / ADMIN_CELL)),
-        int(round((y1 - y0) / ADMIN_CELL)),
+        int(np.rint((x1 - x0) / ADMIN_CELL)),
+        int(np.rint((y1 - y0) / ADMIN_CELL)),
     )
 
 
@@ -249,7 +250,7 @@ def densify(coords: np.ndarray, step: float) -> np.ndarray:
     """
     pts = np.asarray(coords, dtype=float)
     out = [pts[:1]]
-    for a, b in zip(pts[:-1], pts[1:], strict=True):
+    for a, b in itertools.pairwise(pts):
         n = max(1, int(np.ceil(np.hypot(*(b - a)) / step)))
         t = np.arange(1, n + 1)[:, None] / n
         out.append(a + (b - a) * t)

@@ -33,8 +33,17 @@ DEFAULT_SEED = 2022
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "layers" / "kontum-demo"
 GPKG_NAME = "kontum.gpkg"
 LAYER_ORDER = (
-    "province", "districts", "communes", "communes_2025", "villages", "landslide_zones",
-    "landslide_inventory", "forest", "border", "roads", "rivers",
+    "province",
+    "districts",
+    "communes",
+    "communes_2025",
+    "villages",
+    "landslide_zones",
+    "landslide_inventory",
+    "forest",
+    "border",
+    "roads",
+    "rivers",
 )
 #: Fraction of villages left without any road within 2 km.
 NO_ROAD_SHARE = 0.08
@@ -46,12 +55,17 @@ def _index_grid(gdf: gpd.GeoDataFrame, grid, shape) -> np.ndarray:
     """Rasterise polygon row indices on the DEM grid (-1 outside)."""
     geo = gdf.to_crs(CRS_GEO)
     return features.rasterize(
-        [(g, i) for i, g in enumerate(geo.geometry)], out_shape=shape, transform=grid.transform,
-        fill=-1, dtype="int32",
+        [(g, i) for i, g in enumerate(geo.geometry)],
+        out_shape=shape,
+        transform=grid.transform,
+        fill=-1,
+        dtype="int32",
     )
 
 
-def generate(out_dir: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED, *, verbose: bool = False) -> dict[str, Path]:
+def generate(
+    out_dir: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED, *, verbose: bool = False
+) -> dict[str, Path]:
     """Generate every demo file into ``out_dir``.
 
     Parameters
@@ -86,14 +100,18 @@ def generate(out_dir: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED, *, verbose: 
     districts = admin.districts.reset_index(drop=True)
     commune_grid = _index_grid(communes, grid, grid.shape)
     district_grid = _index_grid(districts, grid, grid.shape)
-    ftype, forest = build_forest(seed, terrain, mask, district_grid, list(districts["district_name"]))
+    ftype, forest = build_forest(
+        seed, terrain, mask, district_grid, list(districts["district_name"])
+    )
     tick("forest")
 
     # commune centres and the border gate in lon/lat
     clon, clat = to_geo().transform(admin.centres[:, 0], admin.centres[:, 1])
     centres_geo = {
         f"{d}/{n}": (float(x), float(y))
-        for d, n, x, y in zip(communes["district_code"], communes["commune_name"], clon, clat, strict=True)
+        for d, n, x, y in zip(
+            communes["district_code"], communes["commune_name"], clon, clat, strict=True
+        )
     }
     laos = admin.border[admin.border["country"] == "Laos"].geometry.iloc[0]
     gx, gy = to_local().transform(*BORDER_GATE_LONLAT)
@@ -124,7 +142,7 @@ def generate(out_dir: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED, *, verbose: 
     remote = ndist[rr, cc] * router.grid.cell_x * 107_000.0
     rix = profile["r"].to_numpy()[placed["commune_index"].to_numpy()]
     score = np.where(table["is_centre"].to_numpy() | (remote < 2500.0), -1.0, remote * (0.3 + rix))
-    n_none = int(round(NO_ROAD_SHARE * len(table)))
+    n_none = int(np.rint(NO_ROAD_SHARE * len(table)))
     no_road = np.zeros(len(table), dtype=bool)
     no_road[np.argsort(-score, kind="stable")[:n_none]] = True
     no_road &= score > 0
@@ -132,7 +150,9 @@ def generate(out_dir: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED, *, verbose: 
     hh = table["households"].to_numpy()
     big = ~no_road & (hh >= np.quantile(hh, 0.6))
     small = ~no_road & ~big
-    router.connect(vpts[big], [f"Đường xã {cname[c]}" for c in table["commune_code"][big]], "commune")
+    router.connect(
+        vpts[big], [f"Đường xã {cname[c]}" for c in table["commune_code"][big]], "commune"
+    )
     router.connect(vpts[small], [""] * int(small.sum()), "track")
     roads = router.frame()
     roads["name"] = roads["name"].replace("", None)
@@ -149,21 +169,42 @@ def generate(out_dir: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED, *, verbose: 
     )
     villages = villages_frame(table)
     order = [
-        "village_id", "village_name", "commune_code", "households", "population",
-        "poor_households", "near_poor_households", "em_households", "main_ethnic_group",
-        "is_especially_difficult", "hygienic_water_households", "has_communal_house",
-        "communal_house_repaired", "has_grid_power", "all_season_road",
-        "em_hh_no_residential_land", "em_hh_no_production_land", "geometry",
+        "village_id",
+        "village_name",
+        "commune_code",
+        "households",
+        "population",
+        "poor_households",
+        "near_poor_households",
+        "em_households",
+        "main_ethnic_group",
+        "is_especially_difficult",
+        "hygienic_water_households",
+        "has_communal_house",
+        "communal_house_repaired",
+        "has_grid_power",
+        "all_season_road",
+        "em_hh_no_residential_land",
+        "em_hh_no_production_land",
+        "geometry",
     ]
     villages = villages[order]
 
     final = finish_communes(seed, profile, table, communes["commune_code"])
-    cfields = communes[["commune_code", "commune_name", "commune_type", "district_code",
-                        "district_name"]].copy()
+    cfields = communes[
+        ["commune_code", "commune_name", "commune_type", "district_code", "district_name"]
+    ].copy()
     cols = (
-        ["ntm_criteria_met"] + [f"ntm_criteria_{y}" for y in YEARS]
-        + ["ntm_status", "ntm_year", "region", "is_atk", "is_especially_difficult",
-           "was_especially_difficult_2021"]
+        ["ntm_criteria_met"]
+        + [f"ntm_criteria_{y}" for y in YEARS]
+        + [
+            "ntm_status",
+            "ntm_year",
+            "region",
+            "is_atk",
+            "is_especially_difficult",
+            "was_especially_difficult_2021",
+        ]
     )
     for col in cols:
         cfields[col] = final[col].to_numpy()
@@ -179,7 +220,9 @@ def generate(out_dir: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED, *, verbose: 
     dist_out = districts[["district_code", "district_name", "district_type"]].copy()
     dist_out["is_poor_district"] = dist_out["district_code"].isin(POOR_DISTRICTS)
     dist_out["ntm_status"] = dist_out["district_code"].map(DISTRICT_NTM).fillna("none")
-    districts_out = gpd.GeoDataFrame(dist_out, geometry=districts.geometry.to_numpy(), crs=CRS_LOCAL)
+    districts_out = gpd.GeoDataFrame(
+        dist_out, geometry=districts.geometry.to_numpy(), crs=CRS_LOCAL
+    )
     merged = merge_communes(seed, communes)
     tick("statistics")
 
@@ -201,7 +244,9 @@ def generate(out_dir: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED, *, verbose: 
     dem = np.where(near, terrain.dem, -32768)
     dem_path = write_raster(out_dir / "dem.tif", dem, grid, nodata=-32768, dtype="int16")
     truth = np.where(mask, np.round(np.nan_to_num(hazard.truth) * 250.0), 255)
-    truth_path = write_raster(out_dir / "landslide_truth.tif", truth, grid, nodata=255, dtype="uint8")
+    truth_path = write_raster(
+        out_dir / "landslide_truth.tif", truth, grid, nodata=255, dtype="uint8"
+    )
     meta = dict(hazard.meta)
     meta["seed"] = seed
     json_path = write_json(out_dir / "landslide_truth.json", meta)

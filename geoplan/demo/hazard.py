@@ -70,8 +70,7 @@ class Hazard:
 def province_mask(grid: Grid, province_geo: shapely.Geometry) -> np.ndarray:
     """Rasterise the province (lon/lat) on a grid; return a boolean mask."""
     return (
-        features.rasterize([(province_geo, 1)], out_shape=grid.shape, transform=grid.transform)
-        == 1
+        features.rasterize([(province_geo, 1)], out_shape=grid.shape, transform=grid.transform) == 1
     )
 
 
@@ -142,8 +141,14 @@ def build_forest(
 
     # polygonise on a 3x coarser grid to keep the layer small
     step = 3
-    coarse = Grid(grid.x0, grid.y0, grid.cell_x * step, grid.cell_y * step,
-                  grid.width // step, grid.height // step)
+    coarse = Grid(
+        grid.x0,
+        grid.y0,
+        grid.cell_x * step,
+        grid.cell_y * step,
+        grid.width // step,
+        grid.height // step,
+    )
     sl = (slice(1, coarse.height * step, step), slice(1, coarse.width * step, step))
     code = np.where(
         ftype[sl] == SPECIAL,
@@ -239,8 +244,14 @@ def build_hazard(
     level = np.digitize(smooth, ZONE_THRESHOLDS) + 1
     level = np.where(mask, level, 0)
     step = 3
-    coarse = Grid(grid.x0, grid.y0, grid.cell_x * step, grid.cell_y * step,
-                  grid.width // step, grid.height // step)
+    coarse = Grid(
+        grid.x0,
+        grid.y0,
+        grid.cell_x * step,
+        grid.cell_y * step,
+        grid.width // step,
+        grid.height // step,
+    )
     blk = level[: coarse.height * step, : coarse.width * step]
     blk = blk.reshape(coarse.height, step, coarse.width, step)
     # the highest level that covers at least 3 of the 9 cells of each block
@@ -272,8 +283,9 @@ def build_hazard(
     lat = grid.y0 - (r + rng.uniform(0.1, 0.9, n_events)) * grid.cell_y
     years = rng.integers(2009, 2025, n_events)
     # most landslides come with the rainy season (July-November)
-    months = np.where(rng.random(n_events) < 0.85, rng.integers(7, 12, n_events),
-                      rng.integers(1, 13, n_events))
+    months = np.where(
+        rng.random(n_events) < 0.85, rng.integers(7, 12, n_events), rng.integers(1, 13, n_events)
+    )
     days = rng.integers(1, 29, n_events)
     dates = [f"{y:04d}-{m:02d}-{d:02d}" for y, m, d in zip(years, months, days, strict=True)]
     inv = gpd.GeoDataFrame(

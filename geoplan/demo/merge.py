@@ -11,8 +11,16 @@ from geoplan.demo.common import CRS_LOCAL, rng_for
 
 #: New communes per old district (about 40 in total).
 NEW_PER_DISTRICT = {
-    "608": 6, "610": 5, "611": 3, "612": 3, "613": 4,
-    "614": 3, "615": 4, "616": 5, "617": 4, "618": 1,
+    "608": 6,
+    "610": 5,
+    "611": 3,
+    "612": 3,
+    "613": 4,
+    "614": 3,
+    "615": 4,
+    "616": 5,
+    "617": 4,
+    "618": 1,
 }
 
 
@@ -49,7 +57,10 @@ def merge_communes(seed: int, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         cent = np.array([[g.centroid.x, g.centroid.y] for g in geoms])
         seeds = [int(rng.integers(n))]
         while len(seeds) < k:
-            d = np.min(np.hypot(cent[:, None, 0] - cent[seeds, 0], cent[:, None, 1] - cent[seeds, 1]), axis=1)
+            d = np.min(
+                np.hypot(cent[:, None, 0] - cent[seeds, 0], cent[:, None, 1] - cent[seeds, 1]),
+                axis=1,
+            )
             seeds.append(int(np.argmax(d)))
         group = np.full(n, -1)
         for g, s in enumerate(seeds):

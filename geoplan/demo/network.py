@@ -7,6 +7,7 @@ roads are in EPSG:4326, as from an OSM export.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -22,8 +23,19 @@ from geoplan.demo.terrain import Terrain
 #: Named roads: (name, class, waypoints). A waypoint is (lon, lat) or a commune
 #: reference "district_code/commune name" (its centre).
 NAMED_ROADS: list[tuple[str, str, list[tuple[float, float] | str]]] = [
-    ("QL14", "national", [(108.035, 14.12), "608/Trường Chinh", "615/Đắk Hà",
-                          "612/Đắk Tô", "611/Plei Kần", "610/Đắk Glei", (107.80, 15.44)]),
+    (
+        "QL14",
+        "national",
+        [
+            (108.035, 14.12),
+            "608/Trường Chinh",
+            "615/Đắk Hà",
+            "612/Đắk Tô",
+            "611/Plei Kần",
+            "610/Đắk Glei",
+            (107.80, 15.44),
+        ],
+    ),
     ("QL24", "national", ["608/Quyết Thắng", "614/Đắk Rve", "613/Măng Đen", (108.57, 14.66)]),
     ("QL40", "national", ["611/Plei Kần", "BOY"]),
     ("QL40B", "national", ["612/Đắk Tô", "617/Đắk Hà", (108.16, 15.07)]),
@@ -57,8 +69,12 @@ class Router:
         r, c = self.grid.index(lon, lat)
         return int(r), int(c)
 
-    def path_to_line(self, path: list[tuple[int, int]], start: tuple[float, float] | None,
-                     end: tuple[float, float] | None) -> np.ndarray:
+    def path_to_line(
+        self,
+        path: list[tuple[int, int]],
+        start: tuple[float, float] | None,
+        end: tuple[float, float] | None,
+    ) -> np.ndarray:
         """Convert a cell path to smoothed lon/lat vertices."""
         rc = np.array(path, dtype=float)
         lon = self.grid.x0 + (rc[:, 1] + 0.5) * self.grid.cell_x
@@ -92,8 +108,9 @@ class Router:
         )
         self.network |= burned == 1
 
-    def connect(self, points: np.ndarray, names: list[str], road_class: str,
-                *, min_dist_cells: float = 1.5) -> list[bool]:
+    def connect(
+        self, points: np.ndarray, names: list[str], road_class: str, *, min_dist_cells: float = 1.5
+    ) -> list[bool]:
         """Join each point to the current network by its least-cost path.
 
         Parameters
@@ -170,8 +187,9 @@ def make_router(terrain: Terrain, mask: np.ndarray) -> Router:
     return Router(coarse, cost, np.zeros((h, w), dtype=bool))
 
 
-def build_main_roads(router: Router, centres_geo: dict[str, tuple[float, float]],
-                     gate: tuple[float, float]) -> None:
+def build_main_roads(
+    router: Router, centres_geo: dict[str, tuple[float, float]], gate: tuple[float, float]
+) -> None:
     """Route the national and provincial roads, then the district roads.
 
     Parameters
@@ -184,9 +202,11 @@ def build_main_roads(router: Router, centres_geo: dict[str, tuple[float, float]]
         The Bờ Y border gate (lon, lat) on the Laos border.
     """
     for name, road_class, waypoints in NAMED_ROADS:
-        pts = [gate if wp == "BOY" else centres_geo[wp] if isinstance(wp, str) else wp
-               for wp in waypoints]
-        parts = [router.route(a, b) for a, b in zip(pts[:-1], pts[1:], strict=True)]
+        pts = [
+            gate if wp == "BOY" else centres_geo[wp] if isinstance(wp, str) else wp
+            for wp in waypoints
+        ]
+        parts = [router.route(a, b) for a, b in itertools.pairwise(pts)]
         coords = np.vstack([parts[0]] + [p[1:] for p in parts[1:]])
         router.add(name, road_class, coords)
     keys = sorted(centres_geo)
@@ -212,7 +232,9 @@ def distance_to_roads(terrain: Terrain, roads: gpd.GeoDataFrame) -> FloatArray:
     """
     g = terrain.grid
     burned = features.rasterize(
-        [(geom, 1) for geom in roads.geometry], out_shape=g.shape, transform=g.transform,
+        [(geom, 1) for geom in roads.geometry],
+        out_shape=g.shape,
+        transform=g.transform,
         all_touched=True,
     )
     return ndimage.distance_transform_edt(

@@ -127,14 +127,24 @@ def commune_profile(
             first = int(rng.integers(2015, 2022))
         ntm_year[i] = first
     # a few earlier NTM communes have gone on to the advanced / model standard
-    early = np.flatnonzero(rural & (ntm_year <= 2020))
-    for k, i in enumerate(early[np.argsort(ntm_year[early], kind="stable")]):
-        status[i] = "model" if k == 0 else "advanced" if k < 4 else "standard"
+    # the four least remote rural NTM communes met the standard before 2021 and
+    # have gone on to the advanced (three) and model (one) standards
+    done = np.flatnonzero(rural & (series[2024] == 19))
+    for k, i in enumerate(done[np.argsort(r[done], kind="stable")][:4]):
+        for year in YEARS:
+            series[year][i] = 19
+        ntm_year[i] = 2016 + k
+        status[i] = "model" if k == 0 else "advanced"
+    for year in YEARS:
+        out[f"ntm_criteria_{year}"] = series[year]
+    out["ntm_criteria_met"] = series[2024]
     out["ntm_status"] = status
     out["ntm_year"] = pd.array(np.where(np.isnan(ntm_year), pd.NA, ntm_year), dtype="Int64")
 
     region = np.where(r > 0.55, "III", np.where(r > 0.12, "II", "I"))
-    region = np.where(ward, "I", np.where(ctype == "thi_tran", np.where(r > 0.3, "II", "I"), region))
+    region = np.where(
+        ward, "I", np.where(ctype == "thi_tran", np.where(r > 0.3, "II", "I"), region)
+    )
     out["region"] = region
     out["is_especially_difficult"] = region == "III"
     was = (region == "III") | ((r > 0.42) & (rng.random(n) < 0.7))

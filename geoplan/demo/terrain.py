@@ -22,8 +22,8 @@ from geoplan.demo.common import (
     DEM_CELL,
     FloatArray,
     Grid,
-    densify,
     dem_grid,
+    densify,
     fractal_noise,
     midpoint_wiggle,
     rng_for,
@@ -39,22 +39,46 @@ RIVERS: list[tuple[str, str, int, list[tuple[float, float]]]] = [
         "Sê San",
         "",
         1,
-        [(107.835, 14.30), (107.74, 14.255), (107.64, 14.19), (107.55, 14.12), (107.46, 14.05),
-         (107.40, 14.00), (107.33, 13.97)],
+        [
+            (107.835, 14.30),
+            (107.74, 14.255),
+            (107.64, 14.19),
+            (107.55, 14.12),
+            (107.46, 14.05),
+            (107.40, 14.00),
+            (107.33, 13.97),
+        ],
     ),
     (
         "Pô Kô",
         "Sê San",
         1,
-        [(107.70, 15.33), (107.73, 15.20), (107.745, 15.08), (107.76, 14.95), (107.79, 14.82),
-         (107.835, 14.69), (107.865, 14.56), (107.855, 14.42), (107.835, 14.30)],
+        [
+            (107.70, 15.33),
+            (107.73, 15.20),
+            (107.745, 15.08),
+            (107.76, 14.95),
+            (107.79, 14.82),
+            (107.835, 14.69),
+            (107.865, 14.56),
+            (107.855, 14.42),
+            (107.835, 14.30),
+        ],
     ),
     (
         "Đăk Bla",
         "Sê San",
         1,
-        [(108.47, 14.79), (108.37, 14.70), (108.27, 14.58), (108.17, 14.47), (108.07, 14.38),
-         (107.99, 14.335), (107.91, 14.315), (107.835, 14.30)],
+        [
+            (108.47, 14.79),
+            (108.37, 14.70),
+            (108.27, 14.58),
+            (108.17, 14.47),
+            (108.07, 14.38),
+            (107.99, 14.335),
+            (107.91, 14.315),
+            (107.835, 14.30),
+        ],
     ),
     (
         "Đăk Psi",
@@ -113,9 +137,42 @@ RIVERS: list[tuple[str, str, int, list[tuple[float, float]]]] = [
 ]
 
 STREAM_SYLLABLES = (
-    "Ba", "Rơ", "Kơ", "Tơ", "Pơ", "Mơ", "Hơ", "Ri", "Long", "Xia", "Pêng", "Klor", "Wơk",
-    "Krông", "Re", "Tre", "Kôi", "Mế", "Lây", "Năng", "Choong", "Ang", "Mang", "Ruồng", "Sao",
-    "Lung", "Blô", "Ôn", "Hniêng", "Rơ Wa", "Tơ Lung", "Pét", "Rông", "Xiêr", "Nhoong", "Trâp",
+    "Ba",
+    "Rơ",
+    "Kơ",
+    "Tơ",
+    "Pơ",
+    "Mơ",
+    "Hơ",
+    "Ri",
+    "Long",
+    "Xia",
+    "Pêng",
+    "Klor",
+    "Wơk",
+    "Krông",
+    "Re",
+    "Tre",
+    "Kôi",
+    "Mế",
+    "Lây",
+    "Năng",
+    "Choong",
+    "Ang",
+    "Mang",
+    "Ruồng",
+    "Sao",
+    "Lung",
+    "Blô",
+    "Ôn",
+    "Hniêng",
+    "Rơ Wa",
+    "Tơ Lung",
+    "Pét",
+    "Rông",
+    "Xiêr",
+    "Nhoong",
+    "Trâp",
 )
 
 
@@ -142,8 +199,11 @@ def _km_coords(grid: Grid) -> tuple[FloatArray, FloatArray, FloatArray, FloatArr
     return lon, lat, kx, ky
 
 
-def _gauss(kx: FloatArray, ky: FloatArray, lon: float, lat: float, sx: float, sy: float | None = None) -> FloatArray:
-    """Return a Gaussian bump (peak 1) centred at lon/lat with sigmas in km."""
+def _gauss(
+    kx: FloatArray, ky: FloatArray, centre: tuple[float, float], sx: float, sy: float | None = None
+) -> FloatArray:
+    """Return a Gaussian bump (peak 1) centred at (lon, lat) with sigmas in km."""
+    lon, lat = centre
     cx = (lon - 107.95) * M_PER_DEG * np.cos(np.radians(14.65)) / 1000.0
     cy = (lat - 14.65) * M_PER_DEG / 1000.0
     sy = sx if sy is None else sy
@@ -152,19 +212,19 @@ def _gauss(kx: FloatArray, ky: FloatArray, lon: float, lat: float, sx: float, sy
 
 def _base_surface(grid: Grid, rng: np.random.Generator) -> FloatArray:
     """Return the pre-carving elevation surface (metres)."""
-    lon, lat, kx, ky = _km_coords(grid)
+    _lon, lat, kx, ky = _km_coords(grid)
     base = 560.0 + 0.0 * kx
     north = 1.0 / (1.0 + np.exp(-(lat - 14.80) / 0.07))
     base += 520.0 * north
-    base += 1350.0 * _gauss(kx, ky, 107.98, 15.08, 9.0, 12.0)  # Ngọc Linh
-    base += 350.0 * _gauss(kx, ky, 107.98, 15.08, 25.0)
-    base += 480.0 * _gauss(kx, ky, 108.30, 14.68, 22.0, 18.0)  # Kon Plông / Măng Đen
-    base += 260.0 * _gauss(kx, ky, 108.45, 14.80, 10.0)
-    base += 800.0 * _gauss(kx, ky, 107.68, 14.47, 6.0, 8.0)  # Chư Mom Ray
-    base += 300.0 * _gauss(kx, ky, 107.52, 14.95, 10.0, 25.0)  # Laos border ridge
-    base -= 330.0 * _gauss(kx, ky, 107.50, 14.08, 28.0, 22.0)  # Sê San lowlands
-    base -= 120.0 * _gauss(kx, ky, 107.80, 14.28, 14.0)
-    plateau = _gauss(kx, ky, 107.97, 14.43, 16.0, 14.0)
+    base += 1350.0 * _gauss(kx, ky, (107.98, 15.08), 9.0, 12.0)  # Ngọc Linh
+    base += 350.0 * _gauss(kx, ky, (107.98, 15.08), 25.0)
+    base += 480.0 * _gauss(kx, ky, (108.30, 14.68), 22.0, 18.0)  # Kon Plông / Măng Đen
+    base += 260.0 * _gauss(kx, ky, (108.45, 14.80), 10.0)
+    base += 800.0 * _gauss(kx, ky, (107.68, 14.47), 6.0, 8.0)  # Chư Mom Ray
+    base += 300.0 * _gauss(kx, ky, (107.52, 14.95), 10.0, 25.0)  # Laos border ridge
+    base -= 330.0 * _gauss(kx, ky, (107.50, 14.08), 28.0, 22.0)  # Sê San lowlands
+    base -= 120.0 * _gauss(kx, ky, (107.80, 14.28), 14.0)
+    plateau = _gauss(kx, ky, (107.97, 14.43), 16.0, 14.0)
     base = base * (1 - 0.85 * plateau) + 530.0 * 0.85 * plateau
 
     shape_ = grid.shape
@@ -219,7 +279,9 @@ def _rivers(rng: np.random.Generator, grid: Grid, z: FloatArray) -> list[dict]:
     return out
 
 
-def _carve(grid: Grid, z0: FloatArray, rivers: list[dict], dx: FloatArray, dy: float) -> tuple[FloatArray, FloatArray]:
+def _carve(
+    grid: Grid, z0: FloatArray, rivers: list[dict], dx: FloatArray, dy: float
+) -> tuple[FloatArray, FloatArray]:
     """Carve river valleys; return the new DEM and the distance to rivers (m)."""
     zs = ndimage.gaussian_filter(z0, 12.0)
     bed = np.full(grid.shape, np.inf)
@@ -254,7 +316,9 @@ def _carve(grid: Grid, z0: FloatArray, rivers: list[dict], dx: FloatArray, dy: f
     return z, dist
 
 
-def derivatives(z: FloatArray, dx: FloatArray, dy: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+def derivatives(
+    z: FloatArray, dx: FloatArray, dy: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Return slope (degrees), curvature (1/100 m, convex positive) and relief (m).
 
     Parameters
@@ -312,9 +376,7 @@ def build_terrain(seed: int) -> Terrain:
     slope, curv, relief = derivatives(z, dx, dy)
     rv = gpd.GeoDataFrame(
         {"name": [r["name"] for r in rivers]},
-        geometry=[
-            shapely.LineString(np.round(r["coords"], 6)) for r in rivers
-        ],
+        geometry=[shapely.LineString(np.round(r["coords"], 6)) for r in rivers],
         crs=CRS_GEO,
     )
     return Terrain(grid, z, slope, curv, relief, dist, dx, dy, rv)

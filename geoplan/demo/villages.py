@@ -34,13 +34,79 @@ ETHNIC_MIX: dict[str, list[tuple[str, float]]] = {
 HOME_COMMUNE = {"Brâu": ("611", "Bờ Y"), "Rơ Măm": ("616", "Mô Rai")}
 
 SYLLABLES = (
-    "Klor", "Rơ Wai", "Wơk", "Tơ Nghia", "Rờ Bàng", "Sar", "Hơ Drai", "Chring", "Thăng", "Láy",
-    "Rế", "Nhầy", "Mế", "Le", "Pêng", "Xia", "Pó", "Lấp", "Ri", "Kơ Nâng", "Brông", "Jri",
-    "Hnil", "Krêl", "Pa Sing", "Rơ Long", "Tơ Kan", "Ma Hía", "Năng", "Ang", "Kôi", "Blô",
-    "Môn", "Pét", "Chôn", "Lốc", "Dơn", "Hơ Lang", "Rang", "Mốt", "Kram", "Lung", "Tăng",
-    "Mang", "Nớt", "Trâp", "Mơ Ham", "Tà Kơ", "Pơ Tó", "Giấp", "Choong", "Kẹ", "Pleng", "Mơng",
-    "Jar", "Yang", "Tum", "Hra", "Rơ Ông", "Tu Rằng", "Kon Jri", "Ba Tu", "Xô Luông", "Ngọc Tô",
-    "Đăk Rang", "Tê Pheo", "Long Láy", "Kạch", "Lâng", "Sút", "Ơng", "Bri", "Ta Ngơn",
+    "Klor",
+    "Rơ Wai",
+    "Wơk",
+    "Tơ Nghia",
+    "Rờ Bàng",
+    "Sar",
+    "Hơ Drai",
+    "Chring",
+    "Thăng",
+    "Láy",
+    "Rế",
+    "Nhầy",
+    "Mế",
+    "Le",
+    "Pêng",
+    "Xia",
+    "Pó",
+    "Lấp",
+    "Ri",
+    "Kơ Nâng",
+    "Brông",
+    "Jri",
+    "Hnil",
+    "Krêl",
+    "Pa Sing",
+    "Rơ Long",
+    "Tơ Kan",
+    "Ma Hía",
+    "Năng",
+    "Ang",
+    "Kôi",
+    "Blô",
+    "Môn",
+    "Pét",
+    "Chôn",
+    "Lốc",
+    "Dơn",
+    "Hơ Lang",
+    "Rang",
+    "Mốt",
+    "Kram",
+    "Lung",
+    "Tăng",
+    "Mang",
+    "Nớt",
+    "Trâp",
+    "Mơ Ham",
+    "Tà Kơ",
+    "Pơ Tó",
+    "Giấp",
+    "Choong",
+    "Kẹ",
+    "Pleng",
+    "Mơng",
+    "Jar",
+    "Yang",
+    "Tum",
+    "Hra",
+    "Rơ Ông",
+    "Tu Rằng",
+    "Kon Jri",
+    "Ba Tu",
+    "Xô Luông",
+    "Ngọc Tô",
+    "Đăk Rang",
+    "Tê Pheo",
+    "Long Láy",
+    "Kạch",
+    "Lâng",
+    "Sút",
+    "Ơng",
+    "Bri",
+    "Ta Ngơn",
 )
 PREFIX = {
     "Ba Na": ("Kon", "Plei", "Làng Kon", "Kon Rơ"),
@@ -51,9 +117,26 @@ PREFIX = {
     "Rơ Măm": ("Làng",),
 }
 KINH_NAMES = (
-    "Tân Lập", "Tân Hòa", "Thanh Trung", "Hòa Bình", "Quyết Thắng", "Đoàn Kết", "Bình Minh",
-    "Thống Nhất", "Tân Phú", "Phú Thịnh", "Thạnh Mỹ", "Hà Mòn", "Kiên Cường", "Tân An",
-    "Thuận An", "Trung Thành", "Hợp Tác", "Tân Bình", "Vinh Quang", "Đồng Tâm",
+    "Tân Lập",
+    "Tân Hòa",
+    "Thanh Trung",
+    "Hòa Bình",
+    "Quyết Thắng",
+    "Đoàn Kết",
+    "Bình Minh",
+    "Thống Nhất",
+    "Tân Phú",
+    "Phú Thịnh",
+    "Thạnh Mỹ",
+    "Hà Mòn",
+    "Kiên Cường",
+    "Tân An",
+    "Thuận An",
+    "Trung Thành",
+    "Hợp Tác",
+    "Tân Bình",
+    "Vinh Quang",
+    "Đồng Tâm",
 )
 
 
@@ -160,7 +243,9 @@ def place_villages(
                 continue
             pts.append((x, y))
         for k, (x, y) in enumerate(pts):
-            rows.append({"commune_index": i, "x": round(x, 1), "y": round(y, 1), "is_centre": k == 0})
+            rows.append(
+                {"commune_index": i, "x": round(x, 1), "y": round(y, 1), "is_centre": k == 0}
+            )
     return pd.DataFrame(rows)
 
 
@@ -198,7 +283,8 @@ def village_attributes(
         near = float(profile["near24_target"].iloc[i])
         used: set[str] = set()
         mix = [
-            (g, w) for g, w in ETHNIC_MIX[dcode]
+            (g, w)
+            for g, w in ETHNIC_MIX[dcode]
             if g not in HOME_COMMUNE or HOME_COMMUNE[g] == (dcode, crow["commune_name"])
         ]
         if (dcode, crow["commune_name"]) in HOME_COMMUNE.values():
@@ -234,20 +320,24 @@ def village_attributes(
             else:
                 hh = int(rng.lognormal(np.log(95), 0.45))
             hh = max(hh, 18)
-            pop = int(round(hh * rng.uniform(3.7, 4.9)))
+            pop = int(np.rint(hh * rng.uniform(3.7, 4.9)))
             vpov = np.clip(pov * (0.5 if kinh else 1.15) * rng.lognormal(0, 0.35), 0, 0.9)
             vnear = np.clip(near * rng.lognormal(0, 0.3), 0, 0.5)
-            poor = int(round(hh * vpov))
-            near_poor = min(int(round(hh * vnear)), hh - poor)
+            poor = int(np.rint(hh * vpov))
+            near_poor = min(int(np.rint(hh * vnear)), hh - poor)
             em_share = rng.uniform(0.0, 0.12) if group == "Kinh" else rng.uniform(0.85, 1.0)
-            em = int(round(hh * em_share))
-            ed = ctype != "phuong" and rng.random() < 0.05 + 0.75 * r**1.2 + (0.1 if not kinh else 0)
-            water = np.clip(0.97 - 0.5 * r * rng.uniform(0.5, 1.5) - (0.08 if not kinh else 0), 0.2, 1.0)
+            em = int(np.rint(hh * em_share))
+            ed = ctype != "phuong" and rng.random() < 0.05 + 0.75 * r**1.2 + (
+                0.1 if not kinh else 0
+            )
+            water = np.clip(
+                0.97 - 0.5 * r * rng.uniform(0.5, 1.5) - (0.08 if not kinh else 0), 0.2, 1.0
+            )
             has_house = (not kinh and rng.random() < 0.85) or (kinh and rng.random() < 0.04)
             repaired = has_house and rng.random() < 0.6 - 0.35 * r
             power = ctype == "phuong" or rng.random() < 0.995 - 0.22 * r**2
-            no_res = int(round(em * rng.uniform(0, 0.06) * r))
-            no_prod = int(round(em * rng.uniform(0, 0.3) * r))
+            no_res = int(np.rint(em * rng.uniform(0, 0.06) * r))
+            no_prod = int(np.rint(em * rng.uniform(0, 0.3) * r))
             rows.append(
                 {
                     "village_id": f"{code}-{k:03d}",
@@ -260,7 +350,7 @@ def village_attributes(
                     "em_households": em,
                     "main_ethnic_group": group,
                     "is_especially_difficult": bool(ed),
-                    "hygienic_water_households": int(round(hh * water)),
+                    "hygienic_water_households": int(np.rint(hh * water)),
                     "has_communal_house": bool(has_house),
                     "communal_house_repaired": bool(repaired),
                     "has_grid_power": bool(power),

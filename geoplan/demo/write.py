@@ -102,6 +102,7 @@ def write_raster(
 
 def write_json(path: Path, data: dict[str, Any]) -> Path:
     """Write JSON with sorted keys and a trailing newline."""
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return path
