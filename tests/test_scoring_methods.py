@@ -198,3 +198,27 @@ def test_classes_degenerate_and_normal():
         np.linspace(1, 0, 10), scheme="quotas", ranks=ranks, quotas=[0.1, 0.2, 0.2, 0.2, 0.3]
     )
     assert quota.tolist() == [1, 2, 2, 3, 3, 4, 4, 5, 5, 5]
+
+
+def test_fisher_jenks_matches_mapclassify_optimum():
+    """Our vectorised Fisher-Jenks reaches the same optimum as mapclassify.FisherJenks."""
+    import warnings
+
+    import mapclassify
+
+    from geoplan.scoring.methods import fisher_jenks_bounds
+
+    def within_ssd(x, bounds):
+        cls = np.searchsorted(bounds, x)
+        return sum(((x[cls == c] - x[cls == c].mean()) ** 2).sum() for c in np.unique(cls))
+
+    rng = np.random.default_rng(1)
+    for _ in range(10):
+        x = np.round(rng.gamma(2, size=int(rng.integers(10, 80))), 2)
+        k = int(rng.integers(2, 6))
+        ours = fisher_jenks_bounds(x, k)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Numba not installed" notice
+            theirs = np.asarray(mapclassify.FisherJenks(x, k=k).bins)
+        assert within_ssd(x, ours) == pytest.approx(within_ssd(x, theirs), abs=1e-9)
+        assert ours[-1] == x.max() and np.all(np.diff(ours) > 0)

@@ -36,8 +36,8 @@ def make_indicators(n: int = 60, n_communes: int = 6, seed: int = 0) -> SimpleNa
     level = rng.integers(0, 6, n)
     share5 = np.where(level == 5, rng.uniform(0.1, 0.8, n), 0.0)
     share_high = np.clip(share5 + np.where(level >= 4, rng.uniform(0, 0.5, n), 0.0), 0, 1)
-    ntm = np.array([10, 12, 15, 17, 19, 14] * 10)[:n_communes]
-    region = np.array(["III", "II", "I", "III", "I", "II"] * 10)[:n_communes]
+    ntm = np.resize([10, 12, 15, 17, 19, 14], n_communes)
+    region = np.resize(["III", "II", "I", "III", "I", "II"], n_communes)
     v = pd.DataFrame(
         {
             "village_id": [f"V{i:03d}" for i in range(n)],
@@ -81,7 +81,7 @@ def make_indicators(n: int = 60, n_communes: int = 6, seed: int = 0) -> SimpleNa
             "commune_is_border": np.isin(k, [0, 3]),
             "commune_is_especially_difficult": np.isin(k, [0, 3]),
             "commune_has_cooperative": np.isin(k, [2, 4]),
-            "commune_poverty_rate": np.array([0.3, 0.2, 0.1, 0.25, 0.05, 0.15] * 10)[k],
+            "commune_poverty_rate": np.resize([0.3, 0.2, 0.1, 0.25, 0.05, 0.15], n_communes)[k],
         }
     )
     v["forest_name"] = np.where(v["in_special_use_forest"], "Khu bảo tồn thiên nhiên Ngọc Linh", "")
@@ -98,7 +98,7 @@ def make_indicators(n: int = 60, n_communes: int = 6, seed: int = 0) -> SimpleNa
             "commune_name": [f"Xã {j}" for j in range(n_communes)],
             "district_code": ["601" if j < 3 else "602" for j in range(n_communes)],
             "ntm_criteria_met": ntm,
-            "ntm_status": np.array(["none", "none", "none", "standard", "model", "none"] * 10)[
+            "ntm_status": np.resize(["none", "none", "none", "standard", "model", "none"], 10**4)[
                 :n_communes
             ],
             "region": region,
@@ -447,3 +447,31 @@ def test_catalogue_and_rules_are_documented():
         assert unicodedata.is_normalized("NFC", c.label_vi)
         assert all(x.startswith(("P-", "T")) for x in c.cites)
     assert {r.id for r in eligibility_rules()} >= {"landslide_exposed", "in_protection_forest"}
+
+
+@pytest.mark.parametrize(
+    "name", ["kontum-2025", "hazard-first", "border-security", "poverty-first"]
+)
+def test_shipped_scenarios_score_all_three_tracks(name):
+    from pathlib import Path
+
+    from geoplan import load_scenario
+
+    path = Path(__file__).resolve().parents[1] / "scenarios" / f"{name}.yaml"
+    scenario = load_scenario(path)
+    scoring = scenario.scoring.model_copy(
+        update={"stability": scenario.scoring.stability.model_copy(update={"draws": 50})}
+    )
+    res = score_tracks(make_indicators(), scenario.model_copy(update={"scoring": scoring}))
+    for t in TRACKS:
+        ranked = res.villages[res.villages[f"{t}_eligible"]]
+        assert len(ranked) > 0, t
+        assert ranked[f"{t}_reason"].str.startswith("Ranked").all()
+        for c in res.tracks[t]["criteria"]:
+            assert c["cites"], (t, c["id"])
+    if name == "hazard-first":
+        assert res.tracks["resettlement"]["weights_from"] == "ahp"
+        assert res.tracks["resettlement"]["consistency_ratio"] < 0.10
+    if name == "poverty-first":
+        both = res.villages["resettlement_class"] == 1
+        assert res.villages.loc[both, "infrastructure_eligible"].all()

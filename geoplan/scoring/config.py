@@ -83,7 +83,7 @@ class AHPSpec(ScenarioModel):
     criteria: list[str] = Field(description="Criterion ids in the order of the matrix rows.")
     matrices: list[list[list[float]]] = Field(
         description="One square matrix per expert: a[i][j] = how much more important i is "
-        "than j (Saaty 1-9 scale)."
+        'than j (Saaty 1-9 scale; fractions may be written "1/3").'
     )
     max_cr: float = Field(
         default=0.10, ge=0, description="Largest consistency ratio accepted (Saaty: 0.10)."
@@ -94,6 +94,29 @@ class AHPSpec(ScenarioModel):
     random_index: Literal["saaty1980", "saaty2005"] = Field(
         default="saaty1980", description="Random-index table used for the consistency ratio."
     )
+
+    @field_validator("matrices", mode="before")
+    @classmethod
+    def _fractions(cls, value: object) -> object:
+        """Accept Saaty-scale fractions written as text, e.g. ``"1/3"``."""
+
+        def parse(v: object) -> object:
+            if isinstance(v, str) and "/" in v:
+                num, _, den = v.partition("/")
+                try:
+                    return float(num) / float(den)
+                except (ValueError, ZeroDivisionError):
+                    return v
+            return v
+
+        if isinstance(value, list):
+            return [
+                [[parse(v) for v in row] if isinstance(row, list) else row for row in m]
+                if isinstance(m, list)
+                else m
+                for m in value
+            ]
+        return value
 
 
 class EligibilitySpec(ScenarioModel):

@@ -32,6 +32,7 @@ __all__ = [
     "ahp_weights",
     "classify_scores",
     "combine_judgements",
+    "fisher_jenks_bounds",
     "normalize",
     "rank_with_ties",
     "topsis",
@@ -484,7 +485,8 @@ def classify_scores(
     scores
         Scores of the eligible alternatives (finite).
     scheme
-        ``"natural_breaks"`` (Fisher-Jenks, via mapclassify), ``"quantiles"``,
+        ``"natural_breaks"`` (exact Fisher-Jenks, :func:`fisher_jenks_bounds`),
+        ``"quantiles"``,
         ``"equal_interval"`` or ``"quotas"`` (shares of the ranking per class,
         best first; needs ``ranks`` and ``quotas``).
     k
@@ -531,28 +533,73 @@ def classify_scores(
     return (k_eff - bins).astype(np.int64)
 
 
+def fisher_jenks_bounds(values: npt.ArrayLike, k: int) -> FloatArray:
+    """Return the upper bounds of Fisher's optimal (Jenks natural breaks) ``k`` classes.
+
+    Exact dynamic programme over the sorted values (Fisher, 1958): it
+    minimises the within-class sum of squared deviations, the same optimum as
+    ``mapclassify.FisherJenks``, vectorised with numpy (``O(k n^2)`` work,
+    ``O(n^2)`` memory; callers pass at most a few thousand values).
+
+    Parameters
+    ----------
+    values
+        Values to classify (any order).
+    k
+        Number of classes, ``2 <= k <= number of distinct values``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``k`` increasing upper bounds; the last is the maximum.
+    """
+    x = np.sort(np.asarray(values, dtype=np.float64).reshape(-1))
+    n = x.shape[0]
+    s1 = np.concatenate([[0.0], np.cumsum(x)])
+    s2 = np.concatenate([[0.0], np.cumsum(x * x)])
+    i = np.arange(n)[:, None]  # class starts at i
+    j = np.arange(n)[None, :]  # class ends at j (inclusive)
+    count = (j - i + 1).astype(np.float64)
+    valid = j >= i
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ssd = s2[j + 1] - s2[i] - (s1[j + 1] - s1[i]) ** 2 / count
+    ssd = np.where(valid, np.maximum(ssd, 0.0), np.inf)
+    cost = ssd[0].copy()  # one class covering x[0..j]
+    back = np.zeros((k, n), dtype=np.int64)
+    for c in range(1, k):
+        # last class starts at i >= c and ends at j; the first c classes cover x[0..i-1]
+        prev = np.concatenate([[np.inf], cost[:-1]])  # prev[i] = cost of x[0..i-1]
+        total = prev[:, None] + ssd
+        total[:c, :] = np.inf
+        best = np.argmin(total, axis=0)
+        cost = total[best, np.arange(n)]
+        back[c] = best
+    bounds = np.empty(k)
+    end = n - 1
+    for c in range(k - 1, -1, -1):
+        bounds[c] = x[end]
+        start = back[c, end] if c > 0 else 0
+        end = start - 1
+    return bounds
+
+
 def _class_upper_bounds(s: FloatArray, distinct: FloatArray, k: int, scheme: str) -> FloatArray:
-    import warnings
-
-    import mapclassify
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if scheme == "natural_breaks":
-            # Fisher-Jenks is exact and deterministic but O(k n^2): fit it on at most
-            # 2000 evenly spaced order statistics for large inputs (deterministic too)
-            sample = np.sort(s)
-            if sample.shape[0] > 2000:
-                idx = np.linspace(0, sample.shape[0] - 1, 2000).round().astype(int)
-                sample = sample[idx]
-            bounds = np.asarray(mapclassify.FisherJenks(sample, k=k).bins, dtype=np.float64)
-        elif scheme == "quantiles":
-            bounds = np.asarray(mapclassify.Quantiles(s, k=k).bins, dtype=np.float64)
-        elif scheme == "equal_interval":
-            bounds = np.asarray(mapclassify.EqualInterval(s, k=k).bins, dtype=np.float64)
-        else:
-            msg = f"unknown class scheme {scheme!r}"
-            raise ScoringError(msg)
+    if scheme == "natural_breaks":
+        # exact and deterministic; on at most 2000 evenly spaced order statistics for
+        # large inputs (deterministic too)
+        sample = np.sort(s)
+        if sample.shape[0] > 2000:
+            idx = np.linspace(0, sample.shape[0] - 1, 2000).round().astype(int)
+            sample = sample[idx]
+        bounds = fisher_jenks_bounds(sample, k)
+    elif scheme == "quantiles":
+        bounds = np.quantile(s, np.arange(1, k + 1) / k)
+    elif scheme == "equal_interval":
+        lo, hi = float(s.min()), float(s.max())
+        bounds = lo + (hi - lo) * np.arange(1, k + 1) / k
+    else:
+        msg = f"unknown class scheme {scheme!r}"
+        raise ScoringError(msg)
     bounds = np.unique(bounds)
     bounds[-1] = max(bounds[-1], distinct[-1])
     return bounds

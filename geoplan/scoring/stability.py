@@ -44,6 +44,12 @@ class _Kernel:
     method: Method
     a: FloatArray  # (n, m): N, log-terms, or squared distances to the ideal
     b: FloatArray | None = None  # (n, m): squared distances to the anti-ideal (TOPSIS)
+    at: FloatArray = field(init=False, repr=False)  # contiguous transpose of a, (m, n)
+    bt: FloatArray | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.at = np.ascontiguousarray(self.a.T)
+        self.bt = None if self.b is None else np.ascontiguousarray(self.b.T)
 
     @classmethod
     def build(cls, normalized: FloatArray, method: Method) -> _Kernel:
@@ -72,11 +78,11 @@ class _Kernel:
         w = np.asarray(weights, dtype=np.float64)
         w = w / w.sum(axis=1, keepdims=True)
         if self.method in ("weighted_sum", "weighted_product"):
-            return np.asarray(w @ self.a.T)
-        assert self.b is not None
+            return np.asarray(w @ self.at)
+        assert self.bt is not None
         w2 = w * w
-        d_best = np.sqrt(np.maximum(w2 @ self.a.T, 0.0))
-        d_worst = np.sqrt(np.maximum(w2 @ self.b.T, 0.0))
+        d_best = np.sqrt(np.maximum(w2 @ self.at, 0.0))
+        d_worst = np.sqrt(np.maximum(w2 @ self.bt, 0.0))
         total = d_best + d_worst
         return np.divide(d_worst, total, out=np.zeros_like(total), where=total > 0)
 
