@@ -536,8 +536,8 @@ def _centres(labels: np.ndarray, grid: Grid, div: pd.DataFrame) -> np.ndarray:
                 out[i] = (gx[r, c], gy[r, c])
                 continue
         depth = ndimage.distance_transform_edt(mask)
-        r, c = np.unravel_index(int(np.argmax(depth)), mask.shape)
-        out[i] = (gx[r, c], gy[r, c])
+        rr, cc = np.unravel_index(int(np.argmax(depth)), mask.shape)
+        out[i] = (gx[rr, cc], gy[rr, cc])
     return out
 
 

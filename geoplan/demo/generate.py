@@ -20,7 +20,7 @@ from scipy import ndimage
 from shapely.ops import nearest_points
 
 from geoplan.demo.admin import CITY_CENTRE, POOR_DISTRICTS, build_admin
-from geoplan.demo.common import CRS_GEO, CRS_LOCAL, to_geo, to_local
+from geoplan.demo.common import CRS_GEO, CRS_LOCAL, Grid, to_geo, to_local
 from geoplan.demo.hazard import build_forest, build_hazard, province_mask
 from geoplan.demo.merge import merge_communes
 from geoplan.demo.network import build_main_roads, distance_to_roads, make_router
@@ -51,7 +51,7 @@ ALL_SEASON_ROAD_M = 2000.0
 BORDER_GATE_LONLAT = (107.56, 14.72)
 
 
-def _index_grid(gdf: gpd.GeoDataFrame, grid, shape) -> np.ndarray:
+def _index_grid(gdf: gpd.GeoDataFrame, grid: Grid, shape: tuple[int, int]) -> np.ndarray:
     """Rasterise polygon row indices on the DEM grid (-1 outside)."""
     geo = gdf.to_crs(CRS_GEO)
     return features.rasterize(

@@ -70,7 +70,7 @@ def merge_communes(seed: int, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             best = None
             for g in np.argsort(total, kind="stable"):
                 cand = sorted(
-                    {j for i in np.flatnonzero(group == g) for j in nbrs[i] if group[j] < 0}
+                    {j for i in np.flatnonzero(group == g) for j in nbrs[int(i)] if group[j] < 0}
                 )
                 if cand:
                     best = (int(g), cand[int(rng.integers(len(cand)))])

@@ -210,9 +210,9 @@ def build_main_roads(
         coords = np.vstack([parts[0]] + [p[1:] for p in parts[1:]])
         router.add(name, road_class, coords)
     keys = sorted(centres_geo)
-    pts = np.array([centres_geo[k] for k in keys])
+    centre_pts = np.array([centres_geo[k] for k in keys])
     names = [f"ĐH {k.split('/')[1]}" for k in keys]
-    router.connect(pts, names, "district")
+    router.connect(centre_pts, names, "district")
 
 
 def distance_to_roads(terrain: Terrain, roads: gpd.GeoDataFrame) -> FloatArray:

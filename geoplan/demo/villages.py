@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -156,7 +157,17 @@ def _village_counts(admin: Admin, rng: np.random.Generator) -> np.ndarray:
     return np.clip(n, 4, 16)
 
 
-def _unique_name(make, used: set[str]) -> str:
+def _constant(text: str) -> Callable[[], str]:
+    """Return a name maker that always gives ``text``."""
+    return lambda: text
+
+
+def _drawn(rng: np.random.Generator, prefixes: tuple[str, ...]) -> Callable[[], str]:
+    """Return a name maker drawing a prefix and a syllable group."""
+    return lambda: f"{rng.choice(prefixes)} {rng.choice(SYLLABLES)}"
+
+
+def _unique_name(make: Callable[[], str], used: set[str]) -> str:
     """Draw names from ``make`` until one is not in ``used``."""
     for _ in range(200):
         name = unicodedata.normalize("NFC", make())
@@ -241,10 +252,15 @@ def place_villages(
                 continue
             if not geom.contains(shapely.Point(x, y)):
                 continue
-            pts.append((x, y))
-        for k, (x, y) in enumerate(pts):
+            pts.append((float(x), float(y)))
+        for k, (vx, vy) in enumerate(pts):
             rows.append(
-                {"commune_index": i, "x": round(x, 1), "y": round(y, 1), "is_centre": k == 0}
+                {
+                    "commune_index": i,
+                    "x": float(np.round(vx, 1)),
+                    "y": float(np.round(vy, 1)),
+                    "is_centre": k == 0,
+                }
             )
     return pd.DataFrame(rows)
 
@@ -305,14 +321,12 @@ def village_attributes(
             elif kinh:
                 if rng.random() < 0.7:
                     kinh_no += 1
-                    name = _unique_name(lambda n=kinh_no: f"Thôn {n}", used)
+                    name = _unique_name(_constant(f"Thôn {kinh_no}"), used)
                 else:
                     name = _unique_name(lambda: f"Thôn {rng.choice(KINH_NAMES)}", used)
             else:
                 pre = PREFIX[group]
-                name = _unique_name(
-                    lambda pre=pre: f"{rng.choice(pre)} {rng.choice(SYLLABLES)}", used
-                )
+                name = _unique_name(_drawn(rng, pre), used)
             if ctype == "phuong":
                 hh = int(rng.lognormal(np.log(260), 0.35))
             elif kinh:
