@@ -25,14 +25,14 @@ Every canonical field has a type:
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from geoplan.io.text import normalize_name, normalize_names
+from geoplan.io.text import normalize_name
 
 __all__ = ["KINDS", "FieldDef", "KindDef", "match_columns"]
 
@@ -556,14 +556,31 @@ def _match_truncated(
 # Coercion: each function returns (values, bad_mask, note) where bad_mask marks
 # non-empty values that could not be converted.
 
-_BLANK = re.compile(r"^\s*$")
+
+def coerce_text(values: pd.Series) -> pd.Series:
+    """Return stripped text (pandas ``str`` dtype), NaN for blanks.
+
+    Parameters
+    ----------
+    values
+        Source values.
+
+    Returns
+    -------
+    pandas.Series
+        Text Series.
+    """
+    if pd.api.types.is_float_dtype(values.dtype):
+        values = coerce_code(values)
+    s = values.astype("str").str.strip()
+    return s.mask(s == "")
 
 
-def _as_text(values: pd.Series) -> pd.Series:
-    """Return an object Series of stripped strings, NaN for blanks."""
-    s = values.astype(object)
-    out = s.where(s.isna(), s.astype(str).str.strip())
-    return out.where(out != "", np.nan)
+def _per_unique(values: pd.Series, fn: Callable[[str], object]) -> tuple[np.ndarray, np.ndarray]:
+    """Apply ``fn`` once per distinct non-blank value; return (results, is_blank)."""
+    codes, uniques = pd.factorize(coerce_text(values))
+    mapped = np.array([fn(str(u)) for u in uniques] + [None], dtype=object)
+    return mapped[codes], codes < 0
 
 
 def coerce_code(values: pd.Series, *, pad: int = 0) -> pd.Series:
@@ -579,23 +596,25 @@ def coerce_code(values: pd.Series, *, pad: int = 0) -> pd.Series:
     Returns
     -------
     pandas.Series
-        Object Series of strings (NaN where blank).
+        Text Series (pandas ``str`` dtype, NaN where blank).
     """
     if pd.api.types.is_float_dtype(values.dtype):
         finite = values.notna()
         whole = finite & (values == np.floor(values.fillna(0)))
         txt = values.astype(object).where(~finite, values.astype(str))
         txt = txt.where(~whole, values.where(whole, 0).astype("int64").astype(str))
-        s = txt.where(finite, np.nan)
-    elif pd.api.types.is_integer_dtype(values.dtype):
-        s = values.astype(str).astype(object)
+        s = txt.where(finite, np.nan).astype("str")
+    elif pd.api.types.is_integer_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        s = values.astype("str")
     else:
-        s = _as_text(values)
-        s = s.where(s.isna(), s.astype(str).str.replace(r"^(\d+)\.0+$", r"\1", regex=True))
+        s = values.astype("str").str.strip()
+        s = s.mask(s == "")
+        s = s.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
     if pad:
-        numeric = s.notna() & s.astype(str).str.fullmatch(r"\d+")
-        s = s.where(~numeric, s.astype(str).str.zfill(pad))
-    return s.astype(object)
+        numeric = s.str.fullmatch(r"\d+").fillna(False).astype(bool)
+        if numeric.any():
+            s = s.where(~numeric, s.str.zfill(pad))
+    return s
 
 
 def coerce_number(values: pd.Series, *, integer: bool = False) -> tuple[pd.Series, pd.Series]:
@@ -619,27 +638,32 @@ def coerce_number(values: pd.Series, *, integer: bool = False) -> tuple[pd.Serie
     if pd.api.types.is_numeric_dtype(values.dtype):
         out = values.astype("float64")
         return out, pd.Series(False, index=values.index)
-    s = _as_text(values)
-    txt = s.astype(str).str.replace(r"[\s\u00a0'%]", "", regex=True)
-    both = txt.str.contains(".", regex=False) & txt.str.contains(",", regex=False)
-    last_comma = txt.str.rfind(",") > txt.str.rfind(".")
-    # 1.234,5 -> 1234.5 ; 1,234.5 -> 1234.5
-    txt = txt.where(~(both & last_comma), txt.str.replace(".", "", regex=False))
-    txt = txt.where(~(both & ~last_comma), txt.str.replace(",", "", regex=False))
-    # 1.234.567 -> thousands; 1,5 -> decimal comma
-    thousands = txt.str.fullmatch(r"-?\d{1,3}(\.\d{3}){2,}")
-    if integer:
-        thousands |= txt.str.fullmatch(r"-?\d{1,3}([.,]\d{3})+")
-        txt = txt.where(~thousands, txt.str.replace(",", "", regex=False))
-    txt = txt.where(~thousands, txt.str.replace(".", "", regex=False))
-    txt = txt.str.replace(",", ".", regex=False)
-    out = pd.to_numeric(txt.where(s.notna(), np.nan), errors="coerce").astype("float64")
+    s = coerce_text(values)
+    txt = s.str.replace(r"[\s\u00a0'%]", "", regex=True)
+    has_dot = txt.str.contains(".", regex=False).fillna(False).astype(bool)
+    has_comma = txt.str.contains(",", regex=False).fillna(False).astype(bool)
+    if has_comma.any():
+        both = has_dot & has_comma
+        last_comma = txt.str.rfind(",") > txt.str.rfind(".")
+        # 1.234,5 -> 1234.5 ; 1,234.5 -> 1234.5
+        txt = txt.where(~(both & last_comma), txt.str.replace(".", "", regex=False))
+        txt = txt.where(~(both & ~last_comma), txt.str.replace(",", "", regex=False))
+    if has_dot.any() or has_comma.any():
+        # 1.234.567 -> thousands; 1,5 -> decimal comma
+        thousands = txt.str.fullmatch(r"-?\d{1,3}(\.\d{3}){2,}").fillna(False).astype(bool)
+        if integer:
+            more = txt.str.fullmatch(r"-?\d{1,3}([.,]\d{3})+").fillna(False).astype(bool)
+            thousands |= more
+            txt = txt.where(~thousands, txt.str.replace(",", "", regex=False))
+        txt = txt.where(~thousands, txt.str.replace(".", "", regex=False))
+        txt = txt.str.replace(",", ".", regex=False)
+    out = pd.to_numeric(txt, errors="coerce").astype("float64")
     bad = s.notna() & out.isna()
     return out, bad
 
 
-_TRUE = {"x", "co", "yes", "y", "true", "t", "1", "dung", "v", "ok", "dat", "1.0", "-1"}
-_FALSE = {"khong", "no", "n", "false", "f", "0", "0.0", "sai", "chua", "k", "-"}
+_TRUE = {"x", "co", "yes", "y", "true", "t", "1", "dung", "v", "ok", "dat", "10"}
+_FALSE = {"khong", "no", "n", "false", "f", "0", "00", "sai", "chua", "k", ""}
 
 
 def coerce_bool(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -660,11 +684,19 @@ def coerce_bool(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_numeric_dtype(values.dtype):
         v = values.astype("float64")
         return (v.fillna(0) != 0), pd.Series(False, index=values.index)
-    s = _as_text(values)
-    keys = normalize_names(s.fillna(""), compact=True)
-    true = keys.isin(_TRUE)
-    false = keys.isin(_FALSE) | s.isna()
-    return true, ~(true | false)
+
+    def state(text: str) -> object:
+        key = normalize_name(text)  # "1.0" -> "10", "-1" -> "1", "-" -> ""
+        if key in _TRUE:
+            return True
+        if key in _FALSE:
+            return False
+        return None
+
+    mapped, blank = _per_unique(values, state)
+    true = np.equal(mapped, True)
+    bad = ~blank & np.equal(mapped, None)
+    return pd.Series(true, index=values.index), pd.Series(bad, index=values.index)
 
 
 def coerce_enum(
@@ -689,16 +721,12 @@ def coerce_enum(
     for canon, spellings in vocab.items():
         for sp in (canon, *spellings):
             table[normalize_name(sp, compact=True)] = canon
-    raw = values
-    if pd.api.types.is_float_dtype(raw.dtype):
-        raw = coerce_code(raw)
-    s = _as_text(raw)
-    keys = normalize_names(s.fillna(""), compact=True)
-    out = keys.map(table)
-    bad = s.notna() & out.isna()
-    if "" not in table:
-        out = out.where(s.notna(), np.nan)
-    return out.astype(object), bad
+    mapped, blank = _per_unique(values, lambda t: table.get(normalize_name(t)))
+    bad = ~blank & np.equal(mapped, None)
+    if "" in table:
+        mapped = np.where(blank, table[""], mapped)
+    out = pd.Series(mapped, index=values.index, dtype=object)
+    return out.where(out.notna(), np.nan).astype("str"), pd.Series(bad, index=values.index)
 
 
 def coerce_date(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -716,6 +744,6 @@ def coerce_date(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return values, pd.Series(False, index=values.index)
-    s = _as_text(values)
+    s = coerce_text(values)
     out = pd.to_datetime(s, errors="coerce", dayfirst=True, format="mixed")
     return out, s.notna() & out.isna()

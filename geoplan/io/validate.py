@@ -13,7 +13,10 @@ from collections.abc import Iterable
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyproj
+import shapely
 
 from geoplan.errors import Issue
 from geoplan.io.crs import crs_label, guess_crs, identify_vn2000
@@ -26,6 +29,7 @@ from geoplan.io.fields import (
     coerce_date,
     coerce_enum,
     coerce_number,
+    coerce_text,
     match_columns,
 )
 from geoplan.io.geometry import repair_geometry
@@ -38,8 +42,15 @@ __all__ = ["MAX_ROWS_LISTED", "guess_kind", "prepare_layer", "row_issues"]
 #: At most this many rows are listed one by one per problem; the rest are counted.
 MAX_ROWS_LISTED = 100
 
-_OK_CHARS = "".join(sorted(VIET_LETTERS | {"\u00a0", "–", "—", "’", "‘", "“", "”", "°", "…"}))
-_NOT_VIET = re.compile(f"[^\\x09\\x0a\\x0d\\x20-\\x7e{re.escape(_OK_CHARS)}]")
+_OK_CHARS = "".join(
+    sorted(
+        c
+        for c in VIET_LETTERS | {"\u00a0", "–", "—", "’", "‘", "“", "”", "°", "…"}
+        if ord(c) > 0x7E
+    )
+)
+# any character that is neither printable ASCII nor used in Vietnamese (valid in re and RE2)
+_NOT_VIET_PATTERN = f"[^\\x09\\x0a\\x0d\\x20-\\x7e{_OK_CHARS}]"
 _STRONG_MOJIBAKE = re.compile(r"[ÃÄÅÆ][\x80-\xbf\u0152-\u02dc\u2013-\u2122]|á[º»]")
 
 
@@ -115,82 +126,120 @@ def _row(value: object) -> int | str:
 # text
 
 
+def _as_arrow(txt: pd.Series) -> pa.Array:
+    """Return the strings of ``txt`` (no missing values) as a pyarrow array."""
+    try:
+        return pa.array(txt.array, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return pa.array(txt.astype(object).tolist(), type=pa.string())
+
+
 def _fix_text(
     gdf: pd.DataFrame, summary: LayerSummary, issues: list[Issue], layer: str | None
 ) -> pd.DataFrame:
+    """NFC-normalise text columns and find mojibake (vectorised with pyarrow)."""
     out = gdf.copy()
     geom = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) else None
     for col in gdf.columns:
         if col == geom:
             continue
         s = gdf[col]
-        if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
+        if pd.api.types.is_object_dtype(s.dtype):
+            is_str = s.map(lambda v: isinstance(v, str))
+        elif pd.api.types.is_string_dtype(s.dtype):
+            is_str = s.notna()
+        else:
             continue
-        is_str = (
-            s.map(lambda v: isinstance(v, str))
-            if pd.api.types.is_object_dtype(s.dtype)
-            else s.notna()
-        )
         if not is_str.any():
             continue
-        txt = s[is_str].astype(str)
-        nfc = txt.str.normalize("NFC")
-        changed = int((nfc != txt).sum())
+        txt = s[is_str]
+        arr = _as_arrow(txt)
+        if pc.all(pc.string_is_ascii(arr)).as_py():
+            continue  # plain ASCII: nothing to normalise or repair
+        nfc_arr = pc.utf8_normalize(arr, form="NFC")
+        changed = pc.sum(pc.not_equal(arr, nfc_arr)).as_py() or 0
+        suspect_arr = pc.match_substring_regex(nfc_arr, pattern=_NOT_VIET_PATTERN)
+        n_suspect = pc.sum(suspect_arr).as_py() or 0
+        if not changed and not n_suspect:
+            continue
+        nfc = pd.Series(nfc_arr.to_pylist(), index=txt.index, dtype=object)
         if changed:
-            summary.count_repair("text-nfc", changed)
-        suspect = nfc.str.contains(_NOT_VIET)
-        if suspect.any():
-            table: dict[str, str | None] = {}
-            for v in pd.unique(nfc[suspect]):
-                table[v] = repair_mojibake(v) if is_mojibake(v) else None
-            fixed = nfc[suspect].map(table)
-            repaired = fixed.notna()
-            if repaired.any():
-                nfc.loc[fixed.index[repaired]] = fixed[repaired]
-                summary.count_repair("mojibake-repaired", int(repaired.sum()))
-                ex = fixed[repaired].iloc[0]
-                issues.append(
-                    Issue(
-                        "repair",
-                        f"{int(repaired.sum())} value(s) were mis-decoded text (mojibake) and were "
-                        f"repaired, e.g. {nfc_orig(s, fixed.index[repaired][0])!r} -> {ex!r}",
-                        file=summary.file,
-                        layer=layer,
-                        field=str(col),
-                        code="mojibake-repaired",
-                    )
-                )
-            left = nfc[suspect][~repaired]
-            strong = left.str.contains(_STRONG_MOJIBAKE)
-            issues.extend(
-                row_issues(
-                    left.index[strong.to_numpy()],
-                    severity="error",
-                    message="text is mojibake (UTF-8 read with the wrong encoding) and cannot be "
-                    "repaired; re-export the file as UTF-8 or state `encoding:`",
-                    file=summary.file,
-                    layer=layer,
-                    field=str(col),
-                    code="mojibake",
-                )
+            summary.count_repair("text-nfc", int(changed))
+        if n_suspect:
+            suspect = pd.Series(suspect_arr.to_numpy(zero_copy_only=False), index=txt.index)
+            _scan_mojibake(
+                nfc,
+                suspect,
+                original=s,
+                summary=summary,
+                issues=issues,
+                layer=layer,
+                col=str(col),
             )
-            weak = left[~strong]
-            if len(weak):
-                issues.append(
-                    Issue(
-                        "warning",
-                        f"{len(weak)} value(s) contain characters unusual in Vietnamese text, e.g. "
-                        f"{weak.iloc[0]!r} (row {_row(weak.index[0])}); check the encoding",
-                        file=summary.file,
-                        layer=layer,
-                        field=str(col),
-                        code="unusual-characters",
-                    )
-                )
         new = s.astype(object).copy()
         new.loc[nfc.index] = nfc.to_numpy()
         out[col] = new
     return out
+
+
+def _scan_mojibake(
+    nfc: pd.Series,
+    suspect: pd.Series,
+    *,
+    original: pd.Series,
+    summary: LayerSummary,
+    issues: list[Issue],
+    layer: str | None,
+    col: str,
+) -> None:
+    """Repair or report values with characters foreign to Vietnamese (edits ``nfc``)."""
+    table: dict[str, str | None] = {}
+    for v in pd.unique(nfc[suspect]):
+        table[v] = repair_mojibake(v) if is_mojibake(v) else None
+    fixed = nfc[suspect].map(table)
+    repaired = fixed.notna()
+    if repaired.any():
+        nfc.loc[fixed.index[repaired]] = fixed[repaired]
+        summary.count_repair("mojibake-repaired", int(repaired.sum()))
+        first = fixed.index[repaired][0]
+        issues.append(
+            Issue(
+                "repair",
+                f"{int(repaired.sum())} value(s) were mis-decoded text (mojibake) and were "
+                f"repaired, e.g. {nfc_orig(original, first)!r} -> {fixed[first]!r}",
+                file=summary.file,
+                layer=layer,
+                field=col,
+                code="mojibake-repaired",
+            )
+        )
+    left = nfc[suspect][~repaired]
+    strong = left.str.contains(_STRONG_MOJIBAKE)
+    issues.extend(
+        row_issues(
+            left.index[strong.to_numpy(dtype=bool)],
+            severity="error",
+            message="text is mojibake (UTF-8 read with the wrong encoding) and cannot be "
+            "repaired; re-export the file as UTF-8 or state `encoding:`",
+            file=summary.file,
+            layer=layer,
+            field=col,
+            code="mojibake",
+        )
+    )
+    weak = left[~strong.to_numpy(dtype=bool)]
+    if len(weak):
+        issues.append(
+            Issue(
+                "warning",
+                f"{len(weak)} value(s) contain characters unusual in Vietnamese text, e.g. "
+                f"{weak.iloc[0]!r} (row {_row(weak.index[0])}); check the encoding",
+                file=summary.file,
+                layer=layer,
+                field=col,
+                code="unusual-characters",
+            )
+        )
 
 
 def nfc_orig(s: pd.Series, row: object) -> str:
@@ -282,8 +331,7 @@ def _coerce_field(
     if fd.type == "code":
         return coerce_code(values, pad=fd.pad)
     if fd.type == "text":
-        s = values.astype(object)
-        return s.where(s.isna(), s.astype(str).str.strip())
+        return coerce_text(values)
     if fd.type == "bool":
         out, bad = coerce_bool(values)
         issues.extend(
@@ -477,17 +525,36 @@ def _apply_fields(
 # duplicates and kind-specific checks
 
 
+def _duplicate_rows(gdf: gpd.GeoDataFrame) -> pd.Series:
+    """Mark rows equal (geometry and attributes) to an earlier row.
+
+    Geometries are compared first (vectorised); only rows whose geometry
+    repeats have their attributes compared.
+    """
+    geom = gdf.geometry
+    arr = geom.to_numpy()
+    types = shapely.get_type_id(arr)
+    if (types == 0).all():
+        # points: compare coordinates (much faster than WKB)
+        xy = shapely.get_coordinates(arr)
+        same_geom = pd.DataFrame(xy).duplicated(keep=False).to_numpy()
+    else:
+        same_geom = pd.Series(shapely.to_wkb(arr)).duplicated(keep=False).to_numpy()
+    dup = pd.Series(False, index=gdf.index)
+    if same_geom.any():
+        cand = gdf[same_geom]
+        key = pd.DataFrame(cand.drop(columns=geom.name)).astype(str)
+        key["__wkb__"] = shapely.to_wkb(cand.geometry.to_numpy())
+        dup.loc[cand.index] = key.duplicated(keep="first").to_numpy()
+    return dup
+
+
 def _duplicates(
     gdf: gpd.GeoDataFrame, summary: LayerSummary, issues: list[Issue], layer: str | None
 ) -> gpd.GeoDataFrame:
     if gdf.empty:
         return gdf
-    geom = gdf.geometry
-    key = pd.DataFrame(
-        {c: gdf[c].astype(str) for c in gdf.columns if c != geom.name}, index=gdf.index
-    )
-    key["__wkb__"] = geom.to_wkb()
-    dup = key.duplicated(keep="first")
+    dup = _duplicate_rows(gdf)
     if dup.any():
         issues.extend(
             row_issues(
