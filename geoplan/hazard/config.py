@@ -67,6 +67,14 @@ class SusceptibilityConfig(ScenarioModel):
             "vectorising."
         ),
     )
+    disagreement_classes: Literal["matched", "model"] = Field(
+        default="matched",
+        description=(
+            "Model levels compared with the official zones: 'matched' re-cuts the probability "
+            "so each level covers the same share of land as in the official map (compares "
+            "rankings); 'model' uses the model's own levels."
+        ),
+    )
     n_jobs: int | None = Field(
         default=-1, description="Parallel jobs for fitting and prediction (-1: all cores)."
     )

@@ -23,6 +23,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from geoplan.errors import ModelError
 from geoplan.hazard.factors import FactorStack, build_factor_stack
@@ -87,12 +88,12 @@ class SusceptibilityResult:
 _DEFAULTS: dict[str, dict[str, Any]] = {
     "logistic": {"C": 1.0, "max_iter": 2000},
     "random_forest": {
-        "n_estimators": 200,
-        "min_samples_leaf": 3,
+        "n_estimators": 60,
+        "min_samples_leaf": 5,
         "max_features": "sqrt",
-        "max_depth": 14,
+        "max_depth": 8,
     },
-    "gradient_boosting": {"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 15},
+    "gradient_boosting": {"max_iter": 100, "learning_rate": 0.1, "max_leaf_nodes": 8},
 }
 
 
@@ -211,10 +212,34 @@ def classify(probability: np.ndarray, breaks: tuple[float, ...] | np.ndarray) ->
     return levels
 
 
-def _class_breaks(sample: np.ndarray, method: str) -> np.ndarray:
+def _class_breaks(
+    sample: np.ndarray, method: str, jenks_sample: int = 3000
+) -> tuple[np.ndarray, str]:
+    """Return the four cut points and the method used.
+
+    Quantile cuts that coincide (a probability shared by over a fifth of the
+    area, e.g. 0 for a random forest on stable plains) cannot make five
+    classes; natural breaks over the distinct values are used instead.
+    """
     if method == "quantiles":
-        return np.quantile(sample, [0.2, 0.4, 0.6, 0.8])
-    return jenks_breaks(sample, 5)
+        cuts = np.quantile(sample, [0.2, 0.4, 0.6, 0.8])
+        if np.unique(cuts).size == cuts.size:
+            return cuts, "quantiles"
+    sub = sample[:jenks_sample] if sample.size > jenks_sample else sample
+    return jenks_breaks(sub, 5), "natural_breaks"
+
+
+def _matched_breaks(probability: np.ndarray, official: np.ndarray) -> np.ndarray:
+    """Cut points giving the model's levels the official map's class proportions.
+
+    Comparing a quantile classification with an official one drawn on absolute
+    thresholds would flag differences of scheme rather than of ranking; with
+    matched proportions the disagreement shows where the two maps order the
+    land differently.
+    """
+    counts = np.array([(official == lv).sum() for lv in LEVELS], dtype=float)
+    cumulative = np.cumsum(counts)[:-1] / counts.sum()
+    return np.quantile(probability.astype(np.float64), cumulative)
 
 
 def _cell_xy(transform: Any, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -251,12 +276,22 @@ def _mean(values: list[float | None]) -> float | None:
 
 
 def _vectorise(
-    codes: np.ndarray, transform: Any, crs: Any, target_crs: Any, min_pixels: int
+    codes: np.ndarray,
+    transform: Any,
+    crs: Any,
+    target_crs: Any,
+    min_pixels: int,
+    *,
+    keep_outside: bool = True,
 ) -> gpd.GeoDataFrame:
     """Polygons of equal non-zero codes, small patches sieved into their neighbours."""
     raster = codes.astype(np.int32)
     if min_pixels > 1:
-        raster = features.sieve(raster, size=min_pixels, mask=raster > 0)
+        # Small patches merge into their largest neighbour; with ``keep_outside`` the
+        # outside (0) neither absorbs nor feeds them, so the study area keeps its shape.
+        raster = features.sieve(
+            raster, size=min_pixels, mask=(raster > 0) if keep_outside else None
+        )
     shapes = list(features.shapes(raster, mask=raster > 0, transform=transform, connectivity=4))
     geoms = [shapely.geometry.shape(g) for g, _ in shapes]
     values = np.array([int(v) for _, v in shapes], dtype=np.int32)
@@ -389,8 +424,9 @@ def fit_susceptibility(
     inv = inventory[~(inventory.geometry.isna() | inventory.geometry.is_empty)]
     inv_grid = inv.geometry.to_crs(to_pyproj(stack.crs))
     inv_pts = shapely.point_on_surface(inv_grid.to_numpy())
-    inv_t = ~stack.transform
-    cols_f, rows_f = inv_t * (shapely.get_x(inv_pts), shapely.get_y(inv_pts))
+    tf = stack.transform
+    cols_f = (shapely.get_x(inv_pts) - tf.c) / tf.a
+    rows_f = (shapely.get_y(inv_pts) - tf.f) / tf.e
     rows_p = np.floor(rows_f).astype(np.int64)
     cols_p = np.floor(cols_f).astype(np.int64)
     inside = (rows_p >= 0) & (rows_p < height) & (cols_p >= 0) & (cols_p < width)
@@ -408,27 +444,35 @@ def fit_susceptibility(
     # Absences: random cells in the area, away from every recorded landslide.
     n_abs = round(cfg.absence_ratio * n_pres)
     candidates = np.flatnonzero(stack.mask.ravel())
-    candidates = candidates[~np.isin(candidates, cells_p)]
-    draw = rng.choice(candidates, size=min(candidates.size, max(4 * n_abs, 1000)), replace=False)
+    candidates = rng.permutation(candidates[~np.isin(candidates, cells_p)])
     to_metric = pyproj.Transformer.from_crs(
         to_pyproj(stack.crs), to_pyproj(target_crs), always_xy=True
     )
-    dx, dy = _cell_xy(stack.transform, draw // width, draw % width)
-    mx, my = to_metric.transform(dx, dy)
     inv_metric = inv.geometry.to_crs(to_pyproj(target_crs)).to_numpy()
-    if cfg.absence_buffer_m > 0:
-        tree = shapely.STRtree(inv_metric)
-        near, _ = tree.query(
-            shapely.points(mx, my), predicate="dwithin", distance=cfg.absence_buffer_m
-        )
-        far = np.ones(draw.size, dtype=bool)
-        far[near] = False
-        draw = draw[far]
-    cells_a = draw[:n_abs]
+    tree = shapely.STRtree(inv_metric)
+    found: list[np.ndarray] = []
+    n_found = 0
+    chunk = max(4 * n_abs, 1000)
+    for first in range(0, candidates.size, chunk):
+        draw = candidates[first : first + chunk]
+        if cfg.absence_buffer_m > 0:
+            mx, my = to_metric.transform(*_cell_xy(stack.transform, draw // width, draw % width))
+            near, _ = tree.query(
+                shapely.points(mx, my), predicate="dwithin", distance=cfg.absence_buffer_m
+            )
+            far = np.ones(draw.size, dtype=bool)
+            far[near] = False
+            draw = draw[far]
+        found.append(draw[: n_abs - n_found])
+        n_found += found[-1].size
+        if n_found >= n_abs:
+            break
+    cells_a = np.concatenate(found) if found else np.array([], dtype=np.int64)
     if cells_a.size < n_pres:
         msg = (
-            f"only {cells_a.size} absence cells lie farther than {cfg.absence_buffer_m} m from "
-            "a recorded landslide; lower susceptibility.absence_buffer_m"
+            f"only {cells_a.size} cells of the study area lie farther than "
+            f"{cfg.absence_buffer_m} m from a recorded landslide, fewer than the {n_pres} "
+            "landslides; lower susceptibility.absence_buffer_m"
         )
         raise ModelError(msg)
 
@@ -442,53 +486,55 @@ def fit_susceptibility(
     sx, sy = to_metric.transform(*_cell_xy(stack.transform, rows_s, cols_s))
     timings["sampling"] = time.perf_counter() - start - sum(timings.values())
 
-    # Validation: spatial blocks versus random folds.
-    estimator = make_estimator(
-        cfg.model, params=dict(cfg.params), random_state=cfg.random_state, n_jobs=cfg.n_jobs
-    )
-    groups = spatial_blocks(np.asarray(sx), np.asarray(sy), cfg.block_size_m)
-    n_blocks = int(np.unique(groups).size)
-    n_folds = min(cfg.folds, n_blocks)
-    if n_folds < 2:
-        msg = (
-            f"susceptibility.block_size_m = {cfg.block_size_m} leaves {n_blocks} block(s) with "
-            "samples; use smaller blocks for spatial cross-validation"
+    # OpenMP estimators (gradient boosting) get as many threads as n_jobs allows.
+    threads = cfg.n_jobs if cfg.n_jobs is not None and cfg.n_jobs > 0 else None
+    with threadpool_limits(limits=threads, user_api="openmp"):
+        # Validation: spatial blocks versus random folds.
+        estimator = make_estimator(
+            cfg.model, params=dict(cfg.params), random_state=cfg.random_state, n_jobs=cfg.n_jobs
         )
-        raise ModelError(msg)
-    spatial_splits = list(GroupKFold(n_splits=n_folds).split(x, y, groups))
-    random_splits = list(
-        StratifiedKFold(n_splits=cfg.folds, shuffle=True, random_state=cfg.random_state).split(x, y)
-    )
-    spatial_aucs = _cross_validate(estimator, x, y, spatial_splits)
-    random_aucs = _cross_validate(estimator, x, y, random_splits)
-    timings["cross_validation"] = time.perf_counter() - start - sum(timings.values())
+        groups = spatial_blocks(np.asarray(sx), np.asarray(sy), cfg.block_size_m)
+        n_blocks = int(np.unique(groups).size)
+        n_folds = min(cfg.folds, n_blocks)
+        if n_folds < 2:
+            msg = (
+                f"susceptibility.block_size_m = {cfg.block_size_m} leaves {n_blocks} block(s) with "
+                "samples; use smaller blocks for spatial cross-validation"
+            )
+            raise ModelError(msg)
+        spatial_splits = list(GroupKFold(n_splits=n_folds).split(x, y, groups))
+        random_splits = list(
+            StratifiedKFold(n_splits=cfg.folds, shuffle=True, random_state=cfg.random_state).split(
+                x, y
+            )
+        )
+        spatial_aucs = _cross_validate(estimator, x, y, spatial_splits)
+        random_aucs = _cross_validate(estimator, x, y, random_splits)
+        timings["cross_validation"] = time.perf_counter() - start - sum(timings.values())
 
-    model = clone(estimator).fit(x, y)
-    perm = permutation_importance(
-        model, x, y, scoring="roc_auc", n_repeats=3, random_state=cfg.random_state
-    )
-    importances = {
-        n: round(float(v), 6) for n, v in zip(stack.names, perm.importances_mean, strict=True)
-    }
-    timings["fit"] = time.perf_counter() - start - sum(timings.values())
+        model = clone(estimator).fit(x, y)
+        perm = permutation_importance(
+            model, x, y, scoring="roc_auc", n_repeats=3, random_state=cfg.random_state
+        )
+        importances = {
+            n: round(float(v), 6) for n, v in zip(stack.names, perm.importances_mean, strict=True)
+        }
+        timings["fit"] = time.perf_counter() - start - sum(timings.values())
 
-    # Prediction in row windows.
-    probability = np.full(stack.shape, np.nan, dtype=np.float32)
-    for r0, r1, block in stack.windows(cfg.window_rows):
-        sel = stack.mask[r0:r1]
-        if not sel.any():
-            continue
-        values = block[:, sel].T
-        values = np.where(np.isnan(values), medians, values)
-        probability[r0:r1][sel] = model.predict_proba(values)[:, 1].astype(np.float32)
-    timings["prediction"] = time.perf_counter() - start - sum(timings.values())
+        # Prediction in row windows.
+        probability = np.full(stack.shape, np.nan, dtype=np.float32)
+        for r0, r1, block in stack.windows(cfg.window_rows):
+            sel = stack.mask[r0:r1]
+            if not sel.any():
+                continue
+            values = block[:, sel].T
+            values = np.where(np.isnan(values), medians, values)
+            probability[r0:r1][sel] = model.predict_proba(values)[:, 1].astype(np.float32)
+        timings["prediction"] = time.perf_counter() - start - sum(timings.values())
 
     valid = np.flatnonzero(stack.mask.ravel())
-    sample = probability.ravel()[
-        rng.choice(valid, size=min(valid.size, 3000 if cfg.classes == "natural_breaks" else 200000),
-                   replace=False)
-    ]  # fmt: skip
-    breaks = np.asarray(_class_breaks(sample, cfg.classes), dtype=float)
+    sample = probability.ravel()[rng.choice(valid, size=min(valid.size, 200000), replace=False)]
+    breaks, classes_used = _class_breaks(sample, cfg.classes)
     levels = classify(probability, breaks)
     areas_row = cell_area_m2(stack.transform, stack.crs, height)
     class_area = {
@@ -502,14 +548,21 @@ def fit_susceptibility(
     official = getattr(layers, "landslide_zones", None)
     disagreement = _empty_disagreement(to_pyproj(target_crs))
     disagreement_km2 = None
+    matched_breaks = None
     if official is not None and len(official):
         off = _official_levels(official, stack.transform, stack.crs, stack.shape)
         both = (off > 0) & (levels > 0)
-        differ = both & (np.abs(off.astype(np.int16) - levels.astype(np.int16)) >= 2)
+        compare = levels
+        if cfg.disagreement_classes == "matched" and both.any():
+            matched_breaks = _matched_breaks(probability[both], off[both])
+            compare = classify(probability, matched_breaks)
+        differ = both & (np.abs(off.astype(np.int16) - compare.astype(np.int16)) >= 2)
         disagreement_km2 = round(float((differ * areas_row[:, None]).sum() / 1e6), 3)
         if differ.any():
-            codes = np.where(differ, off.astype(np.int32) * 10 + levels, 0)
-            frame = _vectorise(codes, stack.transform, stack.crs, target_crs, 1)
+            codes = np.where(differ, off.astype(np.int32) * 10 + compare, 0)
+            frame = _vectorise(
+                codes, stack.transform, stack.crs, target_crs, min_pixels, keep_outside=False
+            )
             disagreement = gpd.GeoDataFrame(
                 {"official_level": frame["code"] // 10, "model_level": frame["code"] % 10},
                 geometry=frame.geometry, crs=frame.crs,
@@ -549,6 +602,7 @@ def fit_susceptibility(
         "native_importances": _native_importances(model, stack.names),
         "presences": int(n_pres),
         "absences": int(cells_a.size),
+        "absence_ratio": cfg.absence_ratio,
         "absence_buffer_m": cfg.absence_buffer_m,
         "block_size_m": cfg.block_size_m,
         "blocks": n_blocks,
@@ -563,6 +617,7 @@ def fit_susceptibility(
             else None
         ),
         "classes": cfg.classes,
+        "classes_used": classes_used,
         "class_breaks": [round(float(b), 6) for b in breaks],
         "class_areas_km2": class_area,
         "grid": {
@@ -572,6 +627,10 @@ def fit_susceptibility(
             "cells_modelled": int(valid.size),
         },
         "disagreement_km2": disagreement_km2,
+        "disagreement_classes": cfg.disagreement_classes,
+        "disagreement_breaks": (
+            [round(float(b), 6) for b in matched_breaks] if matched_breaks is not None else None
+        ),
         "truth_auc": truth_auc,
         "truth_auc_method": (
             "ROC-AUC of the modelled probability with each cell weighted as a landslide by the "

@@ -49,6 +49,23 @@ class IndicatorConfig(ScenarioModel):
             "off-road speed is also reduced on slopes by Tobler's hiking function."
         ),
     )
+    centre_road_max_m: float = Field(
+        default=500.0,
+        ge=0,
+        description=(
+            "Commune and district centres are the village with most households among those "
+            "within this distance of a road (among all villages when none is)."
+        ),
+    )
+    max_walk_slope_deg: float = Field(
+        default=20.0,
+        gt=0,
+        le=90,
+        description=(
+            "Off-road walking follows paths that zig-zag up steep ground: slopes above this "
+            "are walked at this gradient in Tobler's hiking function."
+        ),
+    )
     border_commune_tolerance_m: float = Field(
         default=1000.0,
         ge=0,

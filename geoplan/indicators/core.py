@@ -256,13 +256,21 @@ def _centres(
     village_key: pd.Series,
     points: np.ndarray,
     households: pd.Series,
+    on_road: np.ndarray,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Centre per polygon: its village with most households, else its representative point."""
+    """Centre per polygon and the villages that travel to it.
+
+    The centre is the village with most households among those on a road
+    (``on_road``), else among all its villages (ties: first in input order);
+    a polygon without villages gets its representative point.
+    """
     order = pd.DataFrame(
-        {"key": village_key.to_numpy(), "hh": households.fillna(-1).to_numpy(),
-         "pos": np.arange(len(village_key))}
+        {"key": village_key.to_numpy(), "road": np.asarray(on_road, dtype=bool),
+         "hh": households.fillna(-1).to_numpy(), "pos": np.arange(len(village_key))}
     )  # fmt: skip
-    order = order.sort_values(["key", "hh", "pos"], ascending=[True, False, True], kind="stable")
+    order = order.sort_values(
+        ["key", "road", "hh", "pos"], ascending=[True, False, False, True], kind="stable"
+    )
     best = order.drop_duplicates("key").set_index("key")["pos"]
     members = order.groupby("key", sort=False)["pos"].apply(np.asarray)
     origins = np.empty(len(polygons), dtype=object)
@@ -406,9 +414,16 @@ def compute_indicators(layers: Any, scenario: Any) -> Indicators:
         forest=forest,
         landcover_speed_factor=config.landcover_speed_factor,
         slope=dem_rasters["slope"] if dem_rasters is not None else None,
+        max_walk_slope_deg=config.max_walk_slope_deg,
     )
+    on_road = (out["dist_road_m"] <= config.centre_road_max_m).to_numpy()
     origins, groups = _centres(
-        communes, "commune_code", village_key=codes, points=points, households=households
+        communes,
+        "commune_code",
+        village_key=codes,
+        points=points,
+        households=households,
+        on_road=on_road,
     )
     out["travel_min_commune_centre"] = travel_minutes(surface, origins, groups, points)
     districts = _districts(layers, communes)
@@ -418,6 +433,7 @@ def compute_indicators(layers: Any, scenario: Any) -> Indicators:
         village_key=out["district_code"].astype(str),
         points=points,
         households=households,
+        on_road=on_road,
     )
     out["travel_min_district_centre"] = travel_minutes(surface, origins, groups, points)
 

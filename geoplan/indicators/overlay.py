@@ -81,8 +81,11 @@ def disjoint_classes(
     frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
     geoms = frame.geometry.to_numpy()
     tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="overlaps")
-    if not (left != right).any():
+    overlapping = False
+    for predicate in ("overlaps", "contains"):  # "contains" also catches duplicates
+        left, right = tree.query(geoms, predicate=predicate)
+        overlapping = overlapping or bool((left != right).any())
+    if not overlapping:
         return frame.reset_index(drop=True)
     parts: list[tuple[object, object]] = []
     taken = None

@@ -84,6 +84,7 @@ def friction_surface(
     forest: gpd.GeoDataFrame | None = None,
     landcover_speed_factor: Mapping[str, float] | None = None,
     slope: RasterLike | None = None,
+    max_walk_slope_deg: float = 90.0,
 ) -> FrictionSurface:
     """Build the friction grid covering ``bounds``.
 
@@ -105,6 +106,9 @@ def friction_surface(
         Off-road speed multiplier per forest type.
     slope
         Slope raster in degrees (any CRS); averaged onto the grid.
+    max_walk_slope_deg
+        Footpaths zig-zag up steep ground, so slopes above this are walked at
+        this gradient.
 
     Returns
     -------
@@ -132,7 +136,7 @@ def friction_surface(
             dst_nodata=np.nan,
             resampling=Resampling.average,
         )
-        factor = tobler_factor(np.nan_to_num(grid_slope, nan=0.0))
+        factor = tobler_factor(np.minimum(np.nan_to_num(grid_slope, nan=0.0), max_walk_slope_deg))
         offroad *= factor
     if forest is not None and len(forest) and landcover_speed_factor:
         shapes = [
@@ -170,6 +174,8 @@ def travel_minutes(
     origins: np.ndarray,
     groups: Sequence[np.ndarray],
     targets: np.ndarray,
+    *,
+    margin_cells: int = 20,
 ) -> np.ndarray:
     """Minutes from each target to its group's origin over the friction surface.
 
@@ -183,6 +189,9 @@ def travel_minutes(
         For each origin, the integer positions in ``targets`` that travel to it.
     targets
         Shapely points (the villages).
+    margin_cells
+        Least margin (cells) around the bounding box of an origin and its
+        targets within which paths are searched.
 
     Returns
     -------
@@ -197,16 +206,27 @@ def travel_minutes(
     ty = shapely.get_y(targets)
     t_rows, t_cols, t_in = surface.cells(tx, ty)
     o_rows, o_cols, o_in = surface.cells(shapely.get_x(origins), shapely.get_y(origins))
-    mcp = MCP_Geometric(surface.minutes, fully_connected=True)
+    height, width = surface.minutes.shape
     for g, group in enumerate(groups):
         members = np.asarray(group, dtype=int)
         members = members[t_in[members]]
         if not o_in[g] or members.size == 0:
             continue
-        ends = np.unique(np.column_stack([t_rows[members], t_cols[members]]), axis=0)
+        rows = np.append(t_rows[members], o_rows[g])
+        cols = np.append(t_cols[members], o_cols[g])
+        # Search a window around the origin and its targets, with a margin of half the
+        # window's size (at least `margin_cells`) for detours along faster roads.
+        span = max(int(np.ptp(rows)), int(np.ptp(cols)))
+        pad = max(margin_cells, span // 2)
+        r0, r1 = max(0, int(rows.min()) - pad), min(height, int(rows.max()) + pad + 1)
+        c0, c1 = max(0, int(cols.min()) - pad), min(width, int(cols.max()) + pad + 1)
+        mcp = MCP_Geometric(surface.minutes[r0:r1, c0:c1], fully_connected=True)
+        ends = np.unique(np.column_stack([t_rows[members] - r0, t_cols[members] - c0]), axis=0)
         cumulative, _ = mcp.find_costs(
-            [(int(o_rows[g]), int(o_cols[g]))], [tuple(e) for e in ends], find_all_ends=True
+            [(int(o_rows[g]) - r0, int(o_cols[g]) - c0)],
+            [tuple(e) for e in ends],
+            find_all_ends=True,
         )
-        out[members] = cumulative[t_rows[members], t_cols[members]]
+        out[members] = cumulative[t_rows[members] - r0, t_cols[members] - c0]
     out[~np.isfinite(out)] = np.nan
     return out

@@ -1,0 +1,304 @@
+"""Landslide susceptibility model on a synthetic world whose true probability is known."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from affine import Affine
+from scipy import ndimage
+
+import geoplan.io
+from geoplan.errors import ModelError
+from geoplan.hazard import SusceptibilityResult, fit_susceptibility
+from geoplan.hazard.config import SusceptibilityConfig
+from geoplan.hazard.grid import GridRaster
+from geoplan.hazard.model import classify, jenks_breaks, spatial_blocks
+from geoplan.hazard.terrain import flow_accumulation, slope_degrees, wetness_index
+from geoplan.indicators.config import IndicatorConfig
+
+CRS = "EPSG:32648"
+X0, Y0 = 500_000.0, 1_500_000.0
+RES = 30.0
+SIZE = 300  # 9 km x 9 km
+
+
+def _truth(z: np.ndarray, transform: Affine) -> np.ndarray:
+    slope = slope_degrees(z, transform, CRS)
+    # Landslides concentrate on the steepest fifth of the land.
+    return 1.0 / (1.0 + np.exp(-(slope - np.quantile(slope, 0.8)) / 1.5))
+
+
+@pytest.fixture(scope="module")
+def world() -> SimpleNamespace:
+    rng = np.random.default_rng(7)
+    transform = Affine(RES, 0, X0, 0, -RES, Y0 + SIZE * RES)
+    z = ndimage.gaussian_filter(rng.normal(size=(SIZE, SIZE)), 6)
+    z = 300 + 1200 * (z - z.min()) / (z.max() - z.min())
+    z[:, :60] = 300 + 0.01 * np.arange(60)[None, :] * RES  # a gentle plain in the west
+    truth = _truth(z, transform)
+    cells = rng.choice(truth.size, size=250, replace=False, p=(truth / truth.sum()).ravel())
+    rows, cols = cells // SIZE, cells % SIZE
+    inventory = gpd.GeoDataFrame(
+        {"event_date": ["2023-08-01"] * cells.size},
+        geometry=shapely.points(X0 + (cols + 0.5) * RES, Y0 + SIZE * RES - (rows + 0.5) * RES),
+        crs=CRS,
+    )
+    area = shapely.box(X0 + 150, Y0 + 150, X0 + SIZE * RES - 150, Y0 + SIZE * RES - 150)
+    communes = gpd.GeoDataFrame({"commune_code": ["1"]}, geometry=[area], crs=CRS)
+    return SimpleNamespace(
+        dem=GridRaster(z, transform, CRS),
+        truth=truth,
+        layers=SimpleNamespace(
+            communes=communes,
+            villages=None,
+            districts=None,
+            province=None,
+            landslide_zones=gpd.GeoDataFrame(
+                {"level": [5, 1]},
+                # Official "very high" on the plain, "very low" on the steepest land.
+                geometry=[shapely.box(X0, Y0, X0 + 1500, Y0 + SIZE * RES), area],
+                crs=CRS,
+            ),
+            landslide_inventory=inventory,
+            forest=gpd.GeoDataFrame(
+                {"forest_type": ["protective"], "name": ["P"]},
+                geometry=[shapely.box(X0 + 4000, Y0, X0 + 9000, Y0 + 4000)],
+                crs=CRS,
+            ),
+            border=None,
+            roads=gpd.GeoDataFrame(
+                {"road_class": ["district"]},
+                geometry=[shapely.LineString([(X0, Y0 + 4500), (X0 + 9000, Y0 + 4500)])],
+                crs=CRS,
+            ),
+            rivers=gpd.GeoDataFrame(
+                {"name": ["r"]},
+                geometry=[shapely.LineString([(X0 + 4500, Y0), (X0 + 4500, Y0 + 9000)])],
+                crs=CRS,
+            ),
+            dem=GridRaster(z, transform, CRS),
+            rainfall=None,
+            report=None,
+        ),
+    )
+
+
+def scenario(**kw: object) -> SimpleNamespace:
+    settings: dict[str, object] = {
+        "block_size_m": 2000.0,
+        "params": {"n_estimators": 60},
+        "n_jobs": 1,
+        "min_zone_area_m2": 9000.0,
+        "absence_buffer_m": 150.0,
+    }
+    settings.update(kw)
+    return SimpleNamespace(
+        crs=CRS,
+        source=None,
+        indicators=IndicatorConfig(),
+        susceptibility=SusceptibilityConfig(**settings),
+    )
+
+
+@pytest.fixture(scope="module")
+def fitted(world: SimpleNamespace) -> SusceptibilityResult:
+    result = fit_susceptibility(world.layers, scenario())
+    assert result is not None
+    return result
+
+
+def test_model_card_has_the_promised_fields_and_is_json(fitted: SusceptibilityResult) -> None:
+    card = fitted.model_card
+    for key in (
+        "factors", "importances", "spatial_cv_auc", "spatial_cv_fold_aucs", "random_cv_auc",
+        "random_cv_fold_aucs", "class_areas_km2", "class_breaks", "parameters", "random_state",
+        "presences", "absences", "block_size_m", "truth_auc", "model",
+    ):  # fmt: skip
+        assert key in card, key
+    json.dumps(card, allow_nan=False)
+    assert card["random_state"] == 42
+    assert card["parameters"]["n_estimators"] == 60
+    assert len(card["spatial_cv_fold_aucs"]) == card["folds"] == 5
+    assert card["presences"] <= 250
+    assert card["absences"] == round(3 * card["presences"])
+    assert set(card["importances"]) == set(card["factors"])
+    assert "slope" in card["factors"]
+    assert {"forest_protective", "dist_river", "dist_road", "twi"} <= set(card["factors"])
+    assert "rainfall" not in card["factors"]  # no rainfall layer
+    assert card["truth_auc"] is None  # no truth raster named
+
+
+def test_spatial_cv_recovers_the_known_slope_signal(fitted: SusceptibilityResult) -> None:
+    card = fitted.model_card
+    assert card["spatial_cv_auc"] > 0.8
+    assert card["random_cv_auc"] > 0.8
+    assert all(a is None or 0.0 <= a <= 1.0 for a in card["spatial_cv_fold_aucs"])
+    # Slope (or relief, its neighbourhood twin) is the top factor.
+    top = max(card["importances"], key=card["importances"].get)
+    assert top in {"slope", "relief"}
+
+
+def test_probability_levels_and_zones(world: SimpleNamespace, fitted: SusceptibilityResult) -> None:
+    p = fitted.probability.array
+    assert p.dtype == np.float32
+    assert p.shape == world.dem.array.shape
+    assert fitted.probability.transform == world.dem.transform
+    assert np.isnan(p[0, 0])  # outside the study area (150 m inset)
+    inside = ~np.isnan(p)
+    assert inside.sum() > 0.9 * p.size
+    assert ((p[inside] >= 0) & (p[inside] <= 1)).all()
+    levels = fitted.levels.array
+    assert set(np.unique(levels[inside])) == {1, 2, 3, 4, 5}
+    assert (levels[~inside] == 0).all()
+    # Quantile classes: five near-equal areas summing to the modelled area.
+    areas = fitted.model_card["class_areas_km2"]
+    total = inside.sum() * RES * RES / 1e6
+    assert sum(areas.values()) == pytest.approx(total, rel=1e-6)
+    assert min(areas.values()) > 0.15 * total
+    assert fitted.zones.crs == CRS
+    assert set(fitted.zones["level"]) <= {1, 2, 3, 4, 5}
+    assert len(fitted.zones) > 5
+    # Where the model says very high, the true probability is far above where it says very low.
+    truth = world.truth
+    assert truth[levels == 5].mean() > 3 * truth[levels == 1].mean()
+
+
+def test_disagreement_marks_official_levels_two_classes_off(fitted: SusceptibilityResult) -> None:
+    dis = fitted.disagreement
+    assert {"official_level", "model_level"} <= set(dis.columns)
+    assert len(dis) > 0
+    assert dis.crs == CRS
+    assert ((dis["official_level"] - dis["model_level"]).abs() >= 2).all()
+    # The plain is officially level 5 but modelled low.
+    plain = dis[dis["official_level"] == 5]
+    assert len(plain) > 0
+    assert plain["model_level"].max() <= 3
+    assert fitted.model_card["disagreement_km2"] > 0
+
+
+def test_same_seed_same_result(world: SimpleNamespace, fitted: SusceptibilityResult) -> None:
+    again = fit_susceptibility(world.layers, scenario())
+    assert again is not None
+    np.testing.assert_array_equal(again.probability.array, fitted.probability.array)
+    strip = {k: v for k, v in fitted.model_card.items() if k != "timings_s"}
+    assert {k: v for k, v in again.model_card.items() if k != "timings_s"} == strip
+
+
+def test_prediction_windows_do_not_change_the_result(
+    world: SimpleNamespace, fitted: SusceptibilityResult
+) -> None:
+    small = fit_susceptibility(world.layers, scenario(window_rows=16))
+    assert small is not None
+    np.testing.assert_allclose(small.probability.array, fitted.probability.array, atol=1e-6)
+
+
+def test_truth_auc_read_through_geoplan_io(
+    world: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    truth = GridRaster(np.round(world.truth * 250).astype(np.uint8), world.dem.transform, CRS)
+    seen: list[Path] = []
+
+    def read_raster(path: Path, **_: object) -> GridRaster:
+        seen.append(Path(path))
+        return truth
+
+    monkeypatch.setattr(geoplan.io, "read_raster", read_raster, raising=False)
+    sc = scenario(truth=Path("truth.tif"))
+    sc.source = tmp_path / "scenario.yaml"
+    result = fit_susceptibility(world.layers, sc)
+    assert result is not None
+    assert seen == [tmp_path / "truth.tif"]  # relative to the scenario file
+    assert result.model_card["truth_auc"] > 0.8
+    assert "weighted" in result.model_card["truth_auc_method"]
+
+
+@pytest.mark.parametrize("model", ["logistic", "gradient_boosting"])
+def test_other_estimators(world: SimpleNamespace, model: str) -> None:
+    result = fit_susceptibility(
+        world.layers,
+        scenario(
+            model=model,
+            params={"max_iter": 60} if model == "gradient_boosting" else {},
+            classes="natural_breaks",
+        ),
+        factors=["slope", "relief", "twi", "dist_river"],
+    )
+    assert result is not None
+    card = result.model_card
+    assert card["factors"] == ["slope", "relief", "twi", "dist_river"]
+    assert card["model"] == model
+    assert card["classes"] == "natural_breaks"
+    assert card["spatial_cv_auc"] > 0.75
+    assert card["native_importances"] is None or set(card["native_importances"]) == set(
+        card["factors"]
+    )
+
+
+def test_disabled_or_missing_inputs_give_none(world: SimpleNamespace) -> None:
+    assert fit_susceptibility(world.layers, scenario(enabled=False)) is None
+    no_inventory = SimpleNamespace(**{**vars(world.layers), "landslide_inventory": None})
+    assert fit_susceptibility(no_inventory, scenario()) is None
+    no_dem = SimpleNamespace(**{**vars(world.layers), "dem": None})
+    assert fit_susceptibility(no_dem, scenario()) is None
+
+
+def test_bad_factor_requests_raise(world: SimpleNamespace) -> None:
+    with pytest.raises(ModelError, match="unknown factor"):
+        fit_susceptibility(world.layers, scenario(), factors=["slope", "geology"])
+    with pytest.raises(ModelError, match="rainfall"):
+        fit_susceptibility(world.layers, scenario(), factors=["slope", "rainfall"])
+    with pytest.raises(ModelError, match="n_trees"):
+        fit_susceptibility(world.layers, scenario(params={"n_trees": 3}))
+
+
+def test_too_few_landslides_raise(world: SimpleNamespace) -> None:
+    few = SimpleNamespace(
+        **{**vars(world.layers), "landslide_inventory": world.layers.landslide_inventory.iloc[:3]}
+    )
+    with pytest.raises(ModelError, match="at least 10"):
+        fit_susceptibility(few, scenario())
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+def test_jenks_breaks_split_clear_clusters() -> None:
+    values = np.concatenate([np.full(10, v) + np.linspace(0, 0.1, 10) for v in (0, 1, 2, 5, 9)])
+    cuts = jenks_breaks(values, 5)
+    assert len(cuts) == 4
+    assert (cuts > [0.1, 1.1, 2.1, 5.1]).all()
+    assert (cuts < [1.0, 2.0, 5.0, 9.0]).all()
+    np.testing.assert_array_equal(
+        classify(np.array([0.05, 1.05, 2.05, 5.05, 9.05, np.nan]), cuts), [1, 2, 3, 4, 5, 0]
+    )
+
+
+def test_spatial_blocks_group_points_by_square() -> None:
+    ids = spatial_blocks(
+        np.array([10.0, 990.0, 1010.0, 10.0]), np.array([5.0, 5.0, 5.0, 1500.0]), 1000
+    )
+    assert ids[0] == ids[1]
+    assert len({ids[0], ids[2], ids[3]}) == 3
+
+
+def test_flow_accumulation_on_a_south_facing_plane() -> None:
+    rows = np.arange(6)[:, None]
+    z = np.broadcast_to((10.0 - rows) * 5.0, (6, 4)).copy()  # falls to the south
+    acc = flow_accumulation(z, Affine(10, 0, 0, 0, -10, 60), CRS)
+    # Every cell drains straight south: row r collects r + 1 cells of 100 m2.
+    np.testing.assert_allclose(acc, np.broadcast_to((rows + 1) * 100.0, (6, 4)))
+    twi = wetness_index(z, Affine(10, 0, 0, 0, -10, 60), CRS)
+    assert (np.diff(twi, axis=0) > 0).all()  # wetter downslope
+
+
+def test_flow_accumulation_skips_nodata() -> None:
+    z = np.array([[3.0, 3.0], [np.nan, 2.0], [1.0, 1.0]])
+    acc = flow_accumulation(z, Affine(1, 0, 0, 0, -1, 3), CRS)
+    assert np.isnan(acc[1, 0])
+    assert acc[2].sum() == pytest.approx(5.0)  # the five valid cells end in the bottom row
