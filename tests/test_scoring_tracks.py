@@ -279,7 +279,8 @@ def test_commune_rollups_and_ranking(result):
     rank = c.set_index("commune_code")["commune_ntm_rank"]
     assert rank["23000"] < rank["23004"]
     assert c["commune_ntm_reason_vi"].str.startswith("Xếp thứ").all()
-    assert "communes" in result.tracks
+    assert set(result.tracks) == set(TRACKS)
+    assert sum(c["weight"] for c in result.commune_ranking["criteria"]) == pytest.approx(1.0)
 
 
 def test_ties_broken_by_households_then_id():

@@ -80,6 +80,9 @@ class ScoringResult:
         weight, village_id, rank (for the base top-N villages).
     issues
         Filled missing values, constant criteria and other findings.
+    commune_ranking
+        Description of the commune ranking (criteria, weights, citations),
+        empty when disabled.
     """
 
     villages: pd.DataFrame
@@ -88,6 +91,7 @@ class ScoringResult:
     stability: dict[str, Any]
     sweeps: pd.DataFrame
     issues: list[Issue] = field(default_factory=list)
+    commune_ranking: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -783,8 +787,6 @@ def score_tracks(indicators: Any, scenario: Any) -> ScoringResult:
     communes_mid = _add_columns(communes, commune_cols) if commune_cols else communes.copy()
     ntm_cols, ntm_info = _rank_communes(communes_mid, cfg.communes, ctx, issues)
     out_communes = _add_columns(communes_mid, ntm_cols) if ntm_cols else communes_mid
-    if ntm_info:
-        tracks_info["communes"] = ntm_info
     sweep_frame = (
         pd.concat(sweeps, ignore_index=True)
         if sweeps
@@ -799,6 +801,7 @@ def score_tracks(indicators: Any, scenario: Any) -> ScoringResult:
         stability=stability,
         sweeps=sweep_frame,
         issues=issues,
+        commune_ranking=ntm_info,
     )
 
 
