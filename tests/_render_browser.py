@@ -82,7 +82,8 @@ def network_events(driver: Any) -> dict[str, list[str]]:
                 sent.append(url)
         elif method == "Network.loadingFailed":
             failed.append(
-                f"{params.get('errorText')} {params.get('blockedReason', '')} {params.get('requestId')}"
+                f"{params.get('errorText')} {params.get('blockedReason', '')}"
+                f" {params.get('requestId')}"
             )
     return {"sent": sent, "failed": failed}
 

@@ -13,8 +13,8 @@ from types import SimpleNamespace
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 from affine import Affine
+from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
 CRS = "EPSG:3405"

@@ -27,10 +27,20 @@ MAPS = [
     "dashboard",
 ]
 EXPECTED_LAYERS = {
-    "priority_resettlement": ["Thôn, làng: cấp ưu tiên", "Điểm ưu tiên cấp xã", "Ranh giới huyện",
-                              "Địa hình (bóng đổ từ DEM)"],
-    "hazard_overlay": ["Thôn theo mức phơi nhiễm", "Vùng nguy cơ sạt lở", "Rừng theo loại",
-                       "Vành đai biên giới (5 km)", "Đường biên giới", "Xác suất sạt lở (mô hình)"],
+    "priority_resettlement": [
+        "Thôn, làng: cấp ưu tiên",
+        "Điểm ưu tiên cấp xã",
+        "Ranh giới huyện",
+        "Địa hình (bóng đổ từ DEM)",
+    ],
+    "hazard_overlay": [
+        "Thôn theo mức phơi nhiễm",
+        "Vùng nguy cơ sạt lở",
+        "Rừng theo loại",
+        "Vành đai biên giới (5 km)",
+        "Đường biên giới",
+        "Xác suất sạt lở (mô hình)",
+    ],
     "dashboard": ["Nông thôn mới", "Tỷ lệ hộ nghèo theo xã", "Thôn, làng: tỷ lệ hộ nghèo"],
 }
 EXPECTED_LAYERS["priority_infrastructure"] = EXPECTED_LAYERS["priority_resettlement"]
@@ -117,10 +127,17 @@ def test_layers_legends_and_controls(opened):
         ".map(l => l.textContent)"
     )
     assert undecorated == []
-    items = driver.find_elements(By.CSS_SELECTOR, ".gp-leg-inline[data-layer='villages'] .gp-leg-item")
+    items = driver.find_elements(
+        By.CSS_SELECTOR, ".gp-leg-inline[data-layer='villages'] .gp-leg-item"
+    )
     assert len(items) >= 4
-    for selector in (".leaflet-control-scale", ".gp-coords", ".gp-fullscreen a", ".gp-search-input",
-                     ".leaflet-control-layers"):
+    for selector in (
+        ".leaflet-control-scale",
+        ".gp-coords",
+        ".gp-fullscreen a",
+        ".gp-search-input",
+        ".leaflet-control-layers",
+    ):
         assert driver.find_elements(By.CSS_SELECTOR, selector), selector
     coords = driver.find_element(By.CSS_SELECTOR, ".gp-coords").text
     assert "WGS 84" in coords and "VN-2000" in coords
@@ -133,11 +150,14 @@ def test_layers_legends_and_controls(opened):
 def test_popup_opens_on_click(opened):
     driver, _ = opened
     name = driver.execute_script(
-        "var l = GP.layers.villages.getLayers()[10]; GP.map.setView(l.getLatLng(), 12, {animate: false});"
+        "var l = GP.layers.villages.getLayers()[10]; GP.map.setView(l.getLatLng(), 12,"
+        " {animate: false});"
         "return l.feature.properties.n"
     )
     time.sleep(0.2)
-    ActionChains(driver).move_to_element(driver.find_element(By.CSS_SELECTOR, ".folium-map")).click().perform()
+    ActionChains(driver).move_to_element(
+        driver.find_element(By.CSS_SELECTOR, ".folium-map")
+    ).click().perform()
     time.sleep(0.3)
     popup = driver.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
     assert popup.find_element(By.CSS_SELECTOR, ".gp-pop-title").text == name
@@ -148,7 +168,8 @@ def test_popup_opens_on_click(opened):
 def test_priority_popup_has_score_class_interval_bars_and_reason(opened):
     driver, _ = opened
     driver.execute_script(
-        "var l = GP.layers.villages.getLayers().find(x => x.feature.properties.k === 1); l.openPopup(); GP.map.setView(l.getLatLng(), 12, {animate: false});"
+        "var l = GP.layers.villages.getLayers().find(x => x.feature.properties.k === 1);"
+        " l.openPopup(); GP.map.setView(l.getLatLng(), 12, {animate: false});"
     )
     text = driver.find_element(By.CSS_SELECTOR, ".leaflet-popup-content").get_attribute("innerText")
     for label in ("Điểm ưu tiên", "Khoảng thứ hạng", "Đóng góp vào điểm", "Lý do", "1 – Rất cao"):
@@ -165,7 +186,10 @@ def test_search_ignores_accents(opened):
     assert "Măng Cành" in hits
     _search(driver, "dak glei")
     _choose_first_hit(driver)
-    assert driver.find_element(By.CSS_SELECTOR, ".leaflet-popup-content .gp-pop-title").text == "Đắk Glei"
+    assert (
+        driver.find_element(By.CSS_SELECTOR, ".leaflet-popup-content .gp-pop-title").text
+        == "Đắk Glei"
+    )
 
 
 @pytest.mark.parametrize("opened", MAPS, indirect=True)
@@ -187,10 +211,16 @@ def test_script_named_villages_show_as_text(opened):
 def test_hazard_popup_and_exposure_table(opened):
     driver, _ = opened
     driver.execute_script(
-        "var l = GP.layers.villages.getLayers().find(x => x.feature.properties.k === 3); l.openPopup(); GP.map.setView(l.getLatLng(), 12, {animate: false});"
+        "var l = GP.layers.villages.getLayers().find(x => x.feature.properties.k === 3);"
+        " l.openPopup(); GP.map.setView(l.getLatLng(), 12, {animate: false});"
     )
     text = driver.find_element(By.CSS_SELECTOR, ".leaflet-popup-content").get_attribute("innerText")
-    for label in ("Số hộ phơi nhiễm theo cấp", "Đến biên giới", "Lý do cần rà soát", "Nằm trong vùng nguy cơ cao"):
+    for label in (
+        "Số hộ phơi nhiễm theo cấp",
+        "Đến biên giới",
+        "Lý do cần rà soát",
+        "Nằm trong vùng nguy cơ cao",
+    ):
         assert label in text
     driver.find_element(By.CSS_SELECTOR, ".gp-panel-head").click()
     rows = driver.find_elements(By.CSS_SELECTOR, ".gp-panel-body table tbody tr")

@@ -138,10 +138,11 @@ def feature_collection(
     features = []
     cols = None if callable(properties) else list(properties)
     for _, row in wgs.iterrows():
-        if cols is None:
-            props = properties(row)  # type: ignore[operator]
-        else:
-            props = {c: clean_value(row.get(c)) for c in cols}
+        props = (
+            properties(row)  # type: ignore[operator]
+            if cols is None
+            else {c: clean_value(row.get(c)) for c in cols}
+        )
         features.append(
             {
                 "type": "Feature",

@@ -87,7 +87,7 @@ def _admin_outlines(
 
 
 def _merge_scores(villages: gpd.GeoDataFrame, scored: Any) -> gpd.GeoDataFrame:
-    """Use the scoring frame when it is a full village table; else join its columns on ``village_id``."""
+    """Return the scored villages: the scoring frame, or its columns joined on ``village_id``."""
     if isinstance(scored, gpd.GeoDataFrame) and "geometry" in scored and len(scored):
         return scored
     if isinstance(scored, pd.DataFrame) and "village_id" in scored and "village_id" in villages:

@@ -49,7 +49,8 @@ def bar_chart(
     vmax = max(finite) if finite and max(finite) > 0 else 1.0
     bar_w = width - label_w - value_w
     parts = [
-        f'<svg class="gp-chart" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
+        f'<svg class="gp-chart" role="img" width="{width}" height="{height}" viewBox="0 0 {width}'
+        f' {height}"'
         f' xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
     ]
     for i, (lab, val) in enumerate(zip(labels, values, strict=True)):
@@ -57,9 +58,12 @@ def bar_chart(
         ok = val is not None and np.isfinite(val)
         w = bar_w * (val / vmax) if ok and val > 0 else 0
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end" font-size="11">{escape(str(lab))}</text>'
-            f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row - 5}" fill="{escape(colour)}"/>'
-            f'<text x="{label_w + w + 4:.1f}" y="{y + 12}" font-size="11">{escape(fmt(val) if ok else "–")}</text>'
+            f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end"'
+            f' font-size="11">{escape(str(lab))}</text>'
+            f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row - 5}"'
+            f' fill="{escape(colour)}"/>'
+            f'<text x="{label_w + w + 4:.1f}" y="{y + 12}"'
+            f' font-size="11">{escape(fmt(val) if ok else "–")}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -118,18 +122,24 @@ def district_table(frame: pd.DataFrame, lang: Lang) -> str:
     out.append("</tr></thead><tbody>")
     for r in frame.itertuples():
         out.append(
-            f"<tr><td>{escape(str(r.district_name))}</td><td class='n'>{fmt_num(r.communes, lang)}</td>"
-            f"<td class='n'>{fmt_num(r.villages, lang)}</td><td class='n'>{fmt_num(r.households, lang)}</td>"
-            f"<td class='n'>{fmt_pct(r.poverty_rate, lang)}</td><td class='n'>{fmt_num(r.ntm_communes, lang)}</td>"
+            f"<tr><td>{escape(str(r.district_name))}</td><td class='n'>{fmt_num(r.communes, lang)}"
+            "</td>"
+            f"<td class='n'>{fmt_num(r.villages, lang)}</td><td"
+            f" class='n'>{fmt_num(r.households, lang)}</td>"
+            f"<td class='n'>{fmt_pct(r.poverty_rate, lang)}</td><td"
+            f" class='n'>{fmt_num(r.ntm_communes, lang)}</td>"
             f"<td class='n'>{fmt_num(r.hh_exposed_high, lang)}</td></tr>"
         )
     hh = frame["households"].sum()
+    ntm_total = pd.to_numeric(frame["ntm_communes"], errors="coerce").sum()
     poor = (frame["poverty_rate"] * frame["households"]).sum()
     out.append(
-        f"<tr><th>{escape(tr('total', lang))}</th><th class='n'>{fmt_num(frame['communes'].sum(), lang)}</th>"
-        f"<th class='n'>{fmt_num(frame['villages'].sum(), lang)}</th><th class='n'>{fmt_num(hh, lang)}</th>"
+        f"<tr><th>{escape(tr('total', lang))}</th><th"
+        f" class='n'>{fmt_num(frame['communes'].sum(), lang)}</th>"
+        f"<th class='n'>{fmt_num(frame['villages'].sum(), lang)}</th><th"
+        f" class='n'>{fmt_num(hh, lang)}</th>"
         f"<th class='n'>{fmt_pct(poor / hh if hh else float('nan'), lang)}</th>"
-        f"<th class='n'>{fmt_num(pd.to_numeric(frame['ntm_communes'], errors='coerce').sum(), lang)}</th>"
+        f"<th class='n'>{fmt_num(ntm_total, lang)}</th>"
         f"<th class='n'>{fmt_num(frame['hh_exposed_high'].sum(), lang)}</th></tr></tbody></table>"
     )
     return "".join(out)
@@ -179,7 +189,7 @@ def commune_table(ctx: RenderContext) -> str:
 
 
 def targets_frame(ctx: RenderContext) -> pd.DataFrame:
-    """The plan's targets table, or the few targets computable from communes when there is no plan."""
+    """Return the plan's targets, or the few computable from communes when there is no plan."""
     targets = getattr(getattr(ctx.result, "plan", None), "targets", None)
     if isinstance(targets, pd.DataFrame) and not targets.empty:
         return targets
@@ -231,7 +241,7 @@ def _fmt_target_value(value: Any, target: Any, lang: Lang) -> str:
     try:
         v = float(value)
     except (TypeError, ValueError):
-        return escape(str(value)) if value is not None and value == value else "–"
+        return escape(str(value)) if value is not None and not pd.isna(value) else "–"
     try:
         t = float(target)
     except (TypeError, ValueError):
@@ -251,7 +261,8 @@ def targets_table(frame: pd.DataFrame, lang: Lang) -> str:
     out = [
         "<table class='gp-table gp-targets'><thead><tr><th>#</th>",
         f"<th>{escape(tr('target', lang))}</th><th>{escape(tr('value', lang))}</th>",
-        f"<th>{escape(tr('target', lang))}</th><th>{escape(tr('status', lang))}</th></tr></thead><tbody>",
+        f"<th>{escape(tr('target', lang))}</th><th>{escape(tr('status', lang))}</th></tr></thead>"
+        "<tbody>",
     ]
     label_col = "label_vi" if lang == "vi" and "label_vi" in frame else "label"
     for _, r in frame.iterrows():
@@ -261,7 +272,8 @@ def targets_table(frame: pd.DataFrame, lang: Lang) -> str:
             text = status
         cls = _STATUS_CLASS.get(status, "na")
         out.append(
-            f"<tr><td>{escape(str(r.get('id', '')))}</td><td>{escape(str(r.get(label_col, '') or ''))}</td>"
+            f"<tr><td>{escape(str(r.get('id', '')))}</td>"
+            f"<td>{escape(str(r.get(label_col, '') or ''))}</td>"
             f"<td class='n'>{_fmt_target_value(r.get('value'), r.get('target'), lang)}</td>"
             f"<td class='n'>{_fmt_target_value(r.get('target'), r.get('target'), lang)}</td>"
             f"<td class='st {cls}'>{escape(text)}</td></tr>"
@@ -271,7 +283,7 @@ def targets_table(frame: pd.DataFrame, lang: Lang) -> str:
 
 
 def side_panel(ctx: RenderContext) -> str:
-    """The dashboard's side column: targets, district summary, charts, commune table."""
+    """Return the dashboard's side column: targets, district summary, charts, commune table."""
     lang = ctx.lang
     districts = district_frame(ctx)
     parts = [

@@ -37,11 +37,12 @@ class Call(MacroElement):
         self.function = function
         self.args = parts
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> Any:
         """Render with the parent map's variable name available."""
-        args = [a.replace("__MAP__", self._parent.get_name()) for a in self.args]
+        parent = self._parent.get_name() if self._parent is not None else "GP.map"
+        args = [a.replace("__MAP__", parent) for a in self.args]
         self.code = f"GP.{self.function}({', '.join(args)});"
-        super().render(**kwargs)
+        return super().render(**kwargs)
 
 
 class _GPLayer(Layer):
@@ -89,7 +90,8 @@ class ImageLayer(_GPLayer):
         show: bool = True,
     ) -> None:
         opts = {"opacity": opacity, "pane": pane}
-        factory = f"GP.imageLayer({safe_json(lid)}, {safe_json(url)}, {safe_json(bounds)}, {safe_json(opts)})"
+        args = ", ".join(safe_json(a) for a in (lid, url, bounds, opts))
+        factory = f"GP.imageLayer({args})"
         super().__init__(lid, name, factory, show=show)
 
 

@@ -120,7 +120,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Hộ phơi nhiễm sạt lở theo xã",
         "Households exposed to landslides by commune",
     ),
-    "exposed_communes": ("Xã theo số hộ trong vùng sạt lở cao", "Communes by households in high zones"),
+    "exposed_communes": (
+        "Xã theo số hộ trong vùng sạt lở cao",
+        "Communes by households in high zones",
+    ),
     "villages_exposed": ("Thôn phơi nhiễm", "Villages exposed"),
     "total": ("Tổng", "Total"),
     "ntm_status": ("Nông thôn mới", "New rural status"),
@@ -168,9 +171,24 @@ def tr(key: str, lang: Lang) -> str:
     return pair[0] if lang == "vi" else pair[1]
 
 
+_RUNTIME_KEYS = (
+    "legend",
+    "layers_legend",
+    "search_placeholder",
+    "search_none",
+    "kind_village",
+    "kind_commune",
+    "kind_district",
+    "fullscreen",
+    "yes",
+    "no",
+    "minutes",
+)
+
+
 def strings(lang: Lang) -> dict[str, str]:
-    """Return every label in ``lang`` (the map runtime's dictionary)."""
-    return {key: tr(key, lang) for key in _STRINGS}
+    """Return the labels the map runtime (``geoplan.js``) needs, in ``lang``."""
+    return {key: tr(key, lang) for key in _RUNTIME_KEYS}
 
 
 def label(key: str, lang: Lang, **values: str) -> str:

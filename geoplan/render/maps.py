@@ -11,17 +11,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from branca.element import Figure
 
 from geoplan.render._geo import bounds_latlon, clean_value, feature_collection, simplify, to_wgs84
 from geoplan.render.context import RenderContext, criterion_labels, track_criteria
 from geoplan.render.elements import BlankLayer, Call, DataLayer, ImageLayer, TileLayer
-from geoplan.render.i18n import fmt_num, fmt_pct, label, strings, tr
+from geoplan.render.i18n import Lang, fmt_num, fmt_pct, label, strings, tr
 from geoplan.render.offline import deterministic_ids, make_offline
 from geoplan.render.raster import colour_overlay
 
@@ -77,13 +78,13 @@ def _int(value: Any, default: int = 0) -> int:
     return int(v) if v is not None else default
 
 
-def _class_items(lang: str) -> dict[str, list[str]]:
+def _class_items(lang: Lang) -> dict[str, list[str]]:
     items = {str(k): [CLASS_COLOURS[k], tr(f"class_{k}", lang)] for k in range(1, 6)}
     items["0"] = [CLASS_COLOURS[0], tr("not_eligible", lang)]
     return items
 
 
-def _class_legend(title: str, layer: str, lang: str, shape: str = "circle") -> SECTION:
+def _class_legend(title: str, layer: str, lang: Lang, shape: str = "circle") -> SECTION:
     items = [
         {"color": CLASS_COLOURS[k], "label": tr(f"class_{k}", lang), "shape": shape}
         for k in range(1, 6)
@@ -101,7 +102,7 @@ def _poverty_colour(rate: float | None) -> str:
     return POVERTY_BREAKS[-1][1]
 
 
-def _poverty_legend(layer: str, lang: str, shape: str) -> SECTION:
+def _poverty_legend(layer: str, lang: Lang, shape: str) -> SECTION:
     lows = [0.0] + [u for u, _ in POVERTY_BREAKS[:-1]]
     items = []
     for i, (upper, colour) in enumerate(POVERTY_BREAKS):
@@ -140,7 +141,7 @@ def base_map(ctx: RenderContext, subtitle: str, *, width: str = "100%") -> foliu
         zoom_snap=0.25,
     )
     make_offline(m)
-    m.get_root().html.add_child(folium.Element(f'<div hidden id="gp-lang">{ctx.lang}</div>'))
+    _figure(m).html.add_child(folium.Element(f'<div hidden id="gp-lang">{ctx.lang}</div>'))
     Call("init", {"lang": ctx.lang, "strings": strings(ctx.lang)}, raw_first="__MAP__").add_to(m)
     BlankLayer("base_offline", tr("base_offline", ctx.lang), show=True).add_to(m)
     TileLayer(
@@ -177,12 +178,16 @@ def base_map(ctx: RenderContext, subtitle: str, *, width: str = "100%") -> foliu
     return m
 
 
+def _figure(m: folium.Map) -> Figure:
+    return cast(Figure, m.get_root())
+
+
 def _legend(m: folium.Map) -> list[SECTION]:
-    return m._gp_legend  # type: ignore[attr-defined, no-any-return]
+    return m._gp_legend  # type: ignore[attr-defined]
 
 
 def finish_map(m: folium.Map, ctx: RenderContext, *, title: bool = True) -> folium.Map:
-    """Add the controls (title, search, fullscreen, coordinates, legend, layers) and fit the view."""
+    """Add title, search, fullscreen, coordinates, legend and layer control; fit the view."""
     if title:
         Call(
             "title",
@@ -332,7 +337,7 @@ def _village_base_props(row: pd.Series) -> dict[str, Any]:
     }
 
 
-def _score_props(row: pd.Series, track: str, criteria: list[str], lang: str) -> dict[str, Any]:
+def _score_props(row: pd.Series, track: str, criteria: list[str], lang: Lang) -> dict[str, Any]:
     eligible = row.get(f"{track}_eligible")
     klass = _int(row.get(f"{track}_class"))
     if eligible is not None and not pd.isna(eligible) and not bool(eligible):
@@ -487,7 +492,7 @@ def _points(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def priority_map(ctx: RenderContext, track: str) -> folium.Map:
-    """Build ``priority_<track>.html``: villages by class, communes by class, outlines, hillshade."""
+    """Build ``priority_<track>.html``: villages and communes by class, outlines, hillshade."""
     subtitle = f"{tr('priority_map', ctx.lang)}: {ctx.track_title(track)}"
     m = base_map(ctx, subtitle)
     add_track_communes(m, ctx, track, show=False)
@@ -571,7 +576,7 @@ def add_forest(m: folium.Map, ctx: RenderContext, *, show: bool = True) -> None:
 
 
 def add_border(m: folium.Map, ctx: RenderContext) -> None:
-    """The border line and the belt of ``border_belt_m`` along it."""
+    """Add the border line and the belt of ``border_belt_m`` along it."""
     border = ctx.layers.get("border")
     if border is None:
         return
@@ -582,7 +587,7 @@ def add_border(m: folium.Map, ctx: RenderContext) -> None:
     belt = simplify(gpd.GeoDataFrame(geometry=[belt_geom], crs=border.crs), 50.0)
     km = fmt_num(ctx.border_belt_m / 1000, lang, 1 if ctx.border_belt_m % 1000 else 0)
     data = feature_collection(belt, lambda r: {"n": f"{tr('border_belt', lang)} ({km} km)"})
-    spec = {
+    spec: SECTION = {
         "style": {
             "type": "polygon",
             "fill": "#7b1fa2",
@@ -625,7 +630,7 @@ def add_border(m: folium.Map, ctx: RenderContext) -> None:
 
 
 def add_susceptibility(m: folium.Map, ctx: RenderContext) -> None:
-    """The modelled probability raster as a toggleable image overlay (off at opening)."""
+    """Add the modelled probability raster as a toggleable image overlay (off at opening)."""
     susc = getattr(getattr(ctx.result, "indicators", None), "susceptibility", None)
     if susc is None:
         return
@@ -816,7 +821,7 @@ def exposed_by_commune(ctx: RenderContext) -> pd.DataFrame:
     return out[out["hh_exposed_high"].fillna(0) > 0].reset_index(drop=True)
 
 
-def exposed_table_html(table: pd.DataFrame, lang: str, *, limit: int | None = None) -> str:
+def exposed_table_html(table: pd.DataFrame, lang: Lang, *, limit: int | None = None) -> str:
     """Render :func:`exposed_by_commune` as an escaped HTML table."""
     from html import escape
 
@@ -848,7 +853,8 @@ def exposed_table_html(table: pd.DataFrame, lang: str, *, limit: int | None = No
         [f"hh_exposed_{i}" for i in range(1, 6)] + ["hh_exposed_high", "villages_exposed"]
     ].sum()
     parts.append(
-        f"<tr><th>{escape(tr('total', lang))}</th><th></th><th class='n'>{fmt_num(total['villages_exposed'], lang)}</th>"
+        f"<tr><th>{escape(tr('total', lang))}</th><th></th><th"
+        f" class='n'>{fmt_num(total['villages_exposed'], lang)}</th>"
         f"<th class='n'>{fmt_num(total['hh_exposed_high'], lang)}</th>"
         + "".join(
             f"<th class='n'>{fmt_num(total[f'hh_exposed_{i}'], lang)}</th>" for i in range(1, 6)
@@ -895,7 +901,13 @@ def add_sites(m: folium.Map, ctx: RenderContext) -> None:
     )
 
 
-EXPOSED_BREAKS = [(1, "#f7f7f7"), (50, "#fdd0a2"), (200, "#fd8d3c"), (500, "#d94801"), (float("inf"), "#7f2704")]
+EXPOSED_BREAKS = [
+    (1, "#f7f7f7"),
+    (50, "#fdd0a2"),
+    (200, "#fd8d3c"),
+    (500, "#d94801"),
+    (float("inf"), "#7f2704"),
+]
 
 
 def add_exposed_communes(m: folium.Map, ctx: RenderContext, table: pd.DataFrame) -> None:
@@ -916,17 +928,28 @@ def add_exposed_communes(m: folium.Map, ctx: RenderContext, table: pd.DataFrame)
             "pc": colour,
             "hx": clean_value(hx, 1),
             "vx": clean_value(t["villages_exposed"]) if t is not None else 0,
-            "lvl": [clean_value(t[f"hh_exposed_{i}"], 1) for i in range(1, 6)] if t is not None else None,
+            "lvl": [clean_value(t[f"hh_exposed_{i}"], 1) for i in range(1, 6)]
+            if t is not None
+            else None,
         }
 
     data = feature_collection(c, props)
     spec = {
-        "style": {"type": "polygon", "by": "pc", "colors": {col: col for _, col in EXPOSED_BREAKS},
-                  "stroke": "#555555", "weight": 0.7, "fillOpacity": 0.6},
+        "style": {
+            "type": "polygon",
+            "by": "pc",
+            "colors": {col: col for _, col in EXPOSED_BREAKS},
+            "stroke": "#555555",
+            "weight": 0.7,
+            "fillOpacity": 0.6,
+        },
         "popup": {
             "title": "n",
             "subtitle": ["d"],
-            "rows": [[tr("hh_exposed_high", lang), "hx", "dec1"], [tr("villages_exposed", lang), "vx", "int"]],
+            "rows": [
+                [tr("hh_exposed_high", lang), "hx", "dec1"],
+                [tr("villages_exposed", lang), "vx", "int"],
+            ],
             "levels": {
                 "key": "lvl",
                 "title": tr("hh_exposed_by_level", lang),
@@ -941,8 +964,15 @@ def add_exposed_communes(m: folium.Map, ctx: RenderContext, table: pd.DataFrame)
     lows = [0, *[u for u, _ in EXPOSED_BREAKS[:-1]]]
     items = []
     for lo, (upper, colour) in zip(lows, EXPOSED_BREAKS, strict=True):
-        text = "0" if upper == 1 else (f"≥ {fmt_num(lo, lang)}" if upper == float("inf")
-                                       else f"{fmt_num(lo, lang)}–{fmt_num(upper, lang)}")
+        text = (
+            "0"
+            if upper == 1
+            else (
+                f"≥ {fmt_num(lo, lang)}"
+                if upper == float("inf")
+                else f"{fmt_num(lo, lang)}–{fmt_num(upper, lang)}"
+            )
+        )
         items.append({"color": colour, "label": text})
     _legend(m).append({"layer": "communes", "title": name, "items": items})
 
@@ -1117,7 +1147,7 @@ def dashboard_map(ctx: RenderContext, side_html: Callable[[RenderContext], str])
     add_outlines(m, ctx)
     add_dashboard_villages(m, ctx)
     aside = f'<aside class="gp-side" id="gp-side">{side_html(ctx)}</aside>'
-    m.get_root().html.add_child(folium.Element(aside))
+    _figure(m).html.add_child(folium.Element(aside))
     return finish_map(m, ctx, title=False)
 
 

@@ -14,10 +14,10 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import folium
-from branca.element import Element
+from branca.element import Element, Figure
 
 __all__ = ["asset_bytes", "asset_text", "deterministic_ids", "make_offline", "safe_json"]
 
@@ -82,7 +82,9 @@ def make_offline(m: folium.Map) -> folium.Map:
     """
     m.default_js = []
     m.default_css = []
-    m.get_root().header.add_child(Element(_head_html()), name="geoplan_offline_assets")
+    cast(Figure, m.get_root()).header.add_child(
+        Element(_head_html()), name="geoplan_offline_assets"
+    )
     return m
 
 
@@ -90,7 +92,7 @@ _UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", 
 
 
 def safe_json(value: Any) -> str:
-    """Serialise to JSON that is safe inside an HTML ``<script>`` element.
+    r"""Serialise to JSON that is safe inside an HTML ``<script>`` element.
 
     ``<``, ``>`` and ``&`` become ``\\u003c``-style escapes, so a string such as
     ``</script><img src=x onerror=alert(1)>`` cannot close the script element;
@@ -100,7 +102,7 @@ def safe_json(value: Any) -> str:
     return re.sub("[<>&\u2028\u2029]", lambda m: _UNSAFE[m.group(0)], text)
 
 
-_ID = re.compile(r"(?<=_)[0-9a-f]{32}\b")
+_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-zA-Z])")
 
 
 def deterministic_ids(html: str) -> str:

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from geoplan.errors import GeoplanError
 from geoplan.render.context import RenderContext, prepare
@@ -48,7 +48,7 @@ def _run_info(result: Any) -> dict[str, Any]:
             "inputs": getattr(result, "inputs", {}),
             "versions": getattr(result, "versions", {}),
         }
-    return _jsonable(info)  # type: ignore[no-any-return]
+    return cast(dict[str, Any], _jsonable(info))
 
 
 def _write_json(path: Path, data: Any) -> Path:

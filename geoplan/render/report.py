@@ -1,5 +1,7 @@
-"""``report.html``: scenario, data checks, weights and citations, top villages, stability,
-model card and targets, in one self-contained page (every data text escaped).
+"""The planners' report, ``report.html``.
+
+Scenario, data checks, weights and citations, top villages, stability, model card
+and targets, in one self-contained page (every data text escaped).
 """
 
 from __future__ import annotations
@@ -19,18 +21,24 @@ from geoplan.render.i18n import fmt_num, fmt_pct, tr
 __all__ = ["report_html"]
 
 _CSS = """
-body { font: 14px/1.45 "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", Arial, sans-serif; margin: 0; color: #222; }
+body { font: 14px/1.45 "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", Arial, sans-serif;
+  margin: 0; color: #222; }
 main { max-width: 1050px; margin: 0 auto; padding: 16px 24px 48px; }
-h1 { font-size: 24px; margin-bottom: 2px; } h2 { font-size: 19px; border-bottom: 2px solid #3b6ea8;
-padding-bottom: 3px; margin-top: 30px; } h3 { font-size: 16px; margin: 18px 0 6px; }
+h1 { font-size: 24px; margin-bottom: 2px; }
+h2 { font-size: 19px; border-bottom: 2px solid #3b6ea8; padding-bottom: 3px; margin-top: 30px; }
+h3 { font-size: 16px; margin: 18px 0 6px; }
 table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13px; }
 th, td { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.gp-synthetic { display: inline-block; background: #b3261e; color: #fff; font-weight: 700; padding: 3px 10px;
-border-radius: 3px; } .warn { color: #8a5300; } .error { color: #b3261e; } .muted { color: #666; }
-.gp-targets td.ok { color: #1b7e2f; font-weight: 600; } .gp-targets td.bad { color: #b3261e; font-weight: 600; }
+th { background: #f3f3f3; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.gp-synthetic { display: inline-block; background: #b3261e; color: #fff; font-weight: 700;
+  padding: 3px 10px; border-radius: 3px; }
+.warning { color: #8a5300; } .error { color: #b3261e; } .muted { color: #666; }
+.gp-targets td.ok { color: #1b7e2f; font-weight: 600; }
+.gp-targets td.bad { color: #b3261e; font-weight: 600; }
 img.map { max-width: 48%; border: 1px solid #ccc; margin: 4px; }
-nav a { margin-right: 12px; } pre { background: #f6f6f6; padding: 8px; overflow: auto; font-size: 12px; }
+nav a { margin-right: 12px; }
+pre { background: #f6f6f6; padding: 8px; overflow: auto; font-size: 12px; }
 """
 
 _T = {
@@ -131,7 +139,8 @@ def _scenario_section(ctx: RenderContext) -> str:
         for k, v in timings.items()
     )
     return (
-        f"<h2 id='scenario'>{escape(_t('scenario', ctx.lang))}</h2><p>{escape(desc)}</p>{_kv_table(pairs)}"
+        f"<h2 id='scenario'>{escape(_t('scenario', ctx.lang))}</h2><p>{escape(desc)}"
+        f"</p>{_kv_table(pairs)}"
         + (f"<table><tr><th>file</th><th>sha256</th></tr>{rows}</table>" if rows else "")
         + (f"<h3>{escape(_t('timings', ctx.lang))}</h3><table>{trow}</table>" if trow else "")
     )
@@ -162,13 +171,15 @@ def _data_section(ctx: RenderContext) -> str:
     if dem is not None:
         shape = getattr(getattr(dem, "array", None), "shape", ("?", "?"))
         rows.append(
-            f"<tr><td>dem</td><td class='n'>{escape(' × '.join(str(s) for s in shape[-2:]))}</td></tr>"
+            f"<tr><td>dem</td><td class='n'>{escape(' × '.join(str(s) for s in shape[-2:]))}</td>"
+            "</tr>"
         )
     issues = list(getattr(getattr(layers, "report", None), "issues", []) or [])
     issues += list(getattr(getattr(ctx.result, "scoring", None), "issues", []) or [])
     out = [
         f"<h2 id='data'>{escape(_t('data', lang))}</h2>",
-        f"<table><tr><th>{escape(_t('layer', lang))}</th><th>{escape(_t('rows', lang))}</th></tr>{''.join(rows)}"
+        f"<table><tr><th>{escape(_t('layer', lang))}</th><th>{escape(_t('rows', lang))}</th>"
+        f"</tr>{''.join(rows)}"
         "</table>",
         f"<h3>{escape(_t('issues', lang))}</h3>",
     ]
@@ -176,7 +187,8 @@ def _data_section(ctx: RenderContext) -> str:
         out.append(f"<p>{escape(_t('no_issues', lang))}</p>")
     else:
         out.append(
-            f"<table><tr><th>{escape(_t('severity', lang))}</th><th>{escape(_t('where', lang))}</th>"
+            f"<table><tr><th>{escape(_t('severity', lang))}</th><th>{escape(_t('where', lang))}"
+            "</th>"
             f"<th>{escape(_t('message', lang))}</th></tr>"
         )
         for issue in issues[:500]:
@@ -232,8 +244,10 @@ def _weights_section(ctx: RenderContext) -> str:
             for c in crit:
                 cid = str(getattr(c, "id", ""))
                 out.append(
-                    f"<tr><td>{escape(labels.get(cid, cid))}</td><td><code>{escape(cid)}</code></td>"
-                    f"<td class='n'>{fmt_pct(float(getattr(c, 'weight', 0) or 0) / total, lang)}</td>"
+                    f"<tr><td>{escape(labels.get(cid, cid))}</td><td><code>{escape(cid)}</code>"
+                    "</td>"
+                    f"<td class='n'>{fmt_pct(float(getattr(c, 'weight', 0) or 0) / total, lang)}"
+                    "</td>"
                     f"<td>{escape(', '.join(getattr(c, 'cites', []) or []))}</td></tr>"
                 )
             out.append("</table>")
@@ -255,14 +269,16 @@ def _top_section(ctx: RenderContext, top_n: int) -> str:
             else len(ranked)
         )
         out.append(
-            f"<h3>{escape(ctx.track_title(track))}</h3><p class='muted'>{escape(_t('eligible', lang))}: "
+            f"<h3>{escape(ctx.track_title(track))}</h3><p"
+            f" class='muted'>{escape(_t('eligible', lang))}: "
             f"{fmt_num(eligible, lang)} / {fmt_num(len(v), lang)}</p>"
         )
         out.append(
             f"<table><tr><th>{escape(tr('rank', lang))}</th><th>{escape(tr('village', lang))}</th>"
             f"<th>{escape(tr('commune', lang))}</th><th>{escape(tr('district', lang))}</th>"
             f"<th>{escape(tr('score', lang))}</th><th>{escape(tr('class', lang))}</th>"
-            f"<th>{escape(tr('rank_interval', lang))}</th><th>{escape(tr('reason', lang))}</th></tr>"
+            f"<th>{escape(tr('rank_interval', lang))}</th><th>{escape(tr('reason', lang))}</th>"
+            "</tr>"
         )
         reason_col = (
             f"{track}_reason_vi"
@@ -277,9 +293,11 @@ def _top_section(ctx: RenderContext, top_n: int) -> str:
             out.append(
                 f"<tr><td class='n'>{fmt_num(r[f'{track}_rank'], lang)}</td>"
                 f"<td>{escape(str(r.get('village_name', r.get('village_id', ''))))}</td>"
-                f"<td>{escape(str(r.get('commune_name', '')))}</td><td>{escape(str(r.get('district_name', '')))}</td>"
+                f"<td>{escape(str(r.get('commune_name', '')))}</td>"
+                f"<td>{escape(str(r.get('district_name', '')))}</td>"
                 f"<td class='n'>{fmt_num(r.get(f'{track}_score'), lang, 3)}</td>"
-                f"<td class='n'>{fmt_num(r.get(f'{track}_class'), lang)}</td><td class='n'>{interval}</td>"
+                f"<td class='n'>{fmt_num(r.get(f'{track}_class'), lang)}</td><td"
+                f" class='n'>{interval}</td>"
                 f"<td>{escape(str(r.get(reason_col, '') or ''))}</td></tr>"
             )
         out.append("</table>")
@@ -313,7 +331,8 @@ def _stability_section(ctx: RenderContext) -> str:
         out.append(stab.to_html(index=False, escape=True, border=0, na_rep="–"))
     else:
         out.append(
-            f"<pre>{escape(json.dumps(_jsonable(stab), ensure_ascii=False, indent=2, default=str))}</pre>"
+            f"<pre>{escape(json.dumps(_jsonable(stab), ensure_ascii=False, indent=2, default=str))}"
+            "</pre>"
         )
     return "".join(out)
 
@@ -364,7 +383,8 @@ def report_html(ctx: RenderContext, pngs: list[Path], *, top_n: int = 20) -> str
     )
     parts = [
         f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>"
-        f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{escape(title)}</title>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{escape(title)}</title>"
         f"<style>{_CSS}</style></head><body><main>",
         f"<h1>{escape(title)}</h1>",
         f"<p class='gp-synthetic'>{escape(tr('synthetic', lang))}</p>" if ctx.synthetic else "",
@@ -382,7 +402,8 @@ def report_html(ctx: RenderContext, pngs: list[Path], *, top_n: int = 20) -> str
         _top_section(ctx, top_n),
         _stability_section(ctx),
         _model_section(ctx),
-        f"<h2 id='targets'>{escape(tr('targets', lang))}</h2>{targets_table(targets_frame(ctx), lang)}",
+        f"<h2 id='targets'>{escape(tr('targets', lang))}"
+        f"</h2>{targets_table(targets_frame(ctx), lang)}",
         f"<h2 id='maps'>{escape(_t('maps', lang))}</h2>{imgs}" if imgs else "",
         f"<p class='muted'>{escape(tr('generated_by', lang))}</p></main></body></html>",
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -184,8 +185,10 @@ def qml_categorized(attribute: str, geometry: str, labels: dict[int, str]) -> st
             f'<Option name="{k}" type="QString" value="{v}"/>' for k, v in opts.items()
         )
         syms.append(
-            f'<symbol type="{kind}" name="{i}" alpha="{1 if kind == "marker" else 0.75}" clip_to_extent="1" '
-            f'force_rhr="0"><layer class="{cls}" enabled="1" pass="0" locked="0"><Option type="Map">{options}'
+            f'<symbol type="{kind}" name="{i}" alpha="{1 if kind == "marker" else 0.75}"'
+            ' clip_to_extent="1" '
+            f'force_rhr="0"><layer class="{cls}" enabled="1" pass="0" locked="0"><Option'
+            f' type="Map">{options}'
             "</Option></layer></symbol>"
         )
     return (
@@ -240,17 +243,20 @@ def write_gpkg(ctx: RenderContext, path: Path) -> Path:
             "CREATE TABLE IF NOT EXISTS layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, "
             "f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name TEXT(256), "
             "f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT, "
-            "useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), update_time DATETIME)"
+            "useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), update_time"
+            " DATETIME)"
         )
         for table, _, style, qml, sld, default, desc in styles:
             con.execute(
-                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name,"
+                " f_geometry_column, "
                 "styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, update_time) "
                 "VALUES ('', '', ?, ?, ?, ?, ?, ?, ?, '', NULL, ?)",
                 (table, geom_cols.get(table, "geom"), style, qml, sld, default, desc, _FIXED_DATE),
             )
         con.execute(
-            "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
+            "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description,"
+            " last_change) "
             "VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS styles', ?)",
             (_FIXED_DATE,),
         )
@@ -272,13 +278,13 @@ def _with_lonlat(ctx: RenderContext) -> pd.DataFrame:
 
 
 def write_csv(ctx: RenderContext, path: Path) -> Path:
-    """Write the village table (canonical column names, WGS 84 lon/lat, UTF-8 with BOM for Excel)."""
+    """Write the village table: canonical names, WGS 84 lon/lat, UTF-8 with BOM (for Excel)."""
     _with_lonlat(ctx).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     return path
 
 
 def write_xlsx(ctx: RenderContext, path: Path) -> Path:
-    """Write villages and communes with Vietnamese headers, plus a sheet mapping headers to columns."""
+    """Write villages and communes with Vietnamese headers and a sheet mapping headers to names."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -336,6 +342,11 @@ def _normalise_zip(path: Path) -> None:
         items = [(info.filename, src.read(info.filename)) for info in src.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for name, data in items:
+            if name == "docProps/core.xml":
+                # openpyxl stamps the save time; a fixed date keeps the file reproducible
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data
+                )
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(info, data)

@@ -1,0 +1,217 @@
+"""write_outputs on a small synthetic PlanResult: contract, offline, escaping, tables."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from _render_fixtures import SCRIPT_NAME, XSS_NAME, make_result
+
+from geoplan.render import write_outputs
+from geoplan.render.i18n import fmt_num, fmt_pct
+from geoplan.render.offline import deterministic_ids, safe_json
+
+MAPS = [
+    "priority_resettlement.html",
+    "priority_infrastructure.html",
+    "priority_investment.html",
+    "hazard_overlay.html",
+    "dashboard.html",
+]
+CONTRACT = [
+    *MAPS,
+    "report.html",
+    "rankings.gpkg",
+    "rankings.csv",
+    "rankings.xlsx",
+    "landslide_model.json",
+    "run.json",
+]
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("render-out") / "maps"
+    steps: list[str] = []
+    files = write_outputs(make_result(), folder, progress=steps.append)
+    assert steps, "progress was never called"
+    assert all(f.exists() for f in files)
+    return folder
+
+
+def test_contract_files_are_written(out):
+    names = {p.name for p in out.iterdir()}
+    for name in CONTRACT:
+        assert name in names
+    assert any(n.endswith(".png") for n in names)
+    # no temporary folder is left beside the output
+    assert [p.name for p in out.parent.iterdir()] == ["maps"]
+
+
+@pytest.mark.parametrize("name", MAPS)
+def test_maps_reference_nothing_remote(out, name):
+    html = (out / name).read_text(encoding="utf-8")
+    assert "cdn.jsdelivr" not in html and "bootstrap" not in html.lower()
+    srcs = re.findall(r"""<(?:script|link|img)[^>]+(?:src|href)=["']([^"']+)""", html)
+    assert srcs == []
+    assert "sourceMappingURL" not in html
+    # only the optional online base layers name a remote URL, as templates in JavaScript
+    remote = set(re.findall(r"https?://[^\s\"'<>)]+", html))
+    allowed = (
+        "tile.openstreetmap.org",
+        "server.arcgisonline.com",
+        "leafletjs.com",
+        "www.w3.org",
+        "bugs.chromium.org",
+        "bugzilla.mozilla.org",
+        "openstreetmap.org/copyright",
+    )
+    assert all(any(a in url for a in allowed) for url in remote), remote
+    assert len(html.encode()) < 5_000_000
+
+
+@pytest.mark.parametrize("name", [*MAPS, "report.html"])
+def test_data_text_is_escaped(out, name):
+    html = (out / name).read_text(encoding="utf-8")
+    assert XSS_NAME not in html
+    assert SCRIPT_NAME not in html
+    assert "<b>Phòng hộ</b>" not in html
+
+
+def test_synthetic_marking_and_language(out):
+    for name in [*MAPS, "report.html"]:
+        html = (out / name).read_text(encoding="utf-8")
+        assert "Dữ liệu minh hoạ tổng hợp" in html, name
+        assert '<html lang="vi">' in html or "<html lang='vi'>" in html, name
+
+
+def test_english_and_no_synthetic_banner(tmp_path):
+    files = write_outputs(make_result(synthetic=False), tmp_path / "en", lang="en")
+    html = (tmp_path / "en" / "priority_resettlement.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in html
+    assert "Priority score" in html and "Very high" in html and "Cấp ưu tiên" not in html
+    assert "Synthetic demo data" not in html
+    assert len(files) >= 12
+
+
+def test_maps_are_deterministic(tmp_path):
+    a = write_outputs(make_result(), tmp_path / "a")
+    b = write_outputs(make_result(), tmp_path / "b")
+    for pa, pb in zip(a, b, strict=True):
+        if pa.name == "rankings.gpkg":
+            continue  # SQLite pages may differ; its content is compared below
+        assert pa.read_bytes() == pb.read_bytes(), pa.name
+    ga = gpd.read_file(tmp_path / "a" / "rankings.gpkg", layer="villages")
+    gb = gpd.read_file(tmp_path / "b" / "rankings.gpkg", layer="villages")
+    pd.testing.assert_frame_equal(ga, gb)
+
+
+def test_optional_parts_missing(tmp_path):
+    result = make_result(plan=False, model=False, dem=False, extras=False)
+    files = write_outputs(result, tmp_path / "bare")
+    names = {f.name for f in files}
+    assert "landslide_model.json" not in names
+    assert {"hazard_overlay.html", "dashboard.html", "report.html"} <= names
+    hazard = (tmp_path / "bare" / "hazard_overlay.html").read_text(encoding="utf-8")
+    assert '"hillshade"' not in hazard and '"susceptibility"' not in hazard
+    dash = (tmp_path / "bare" / "dashboard.html").read_text(encoding="utf-8")
+    assert "T1" in dash  # targets computed from communes without a plan
+
+
+def test_failure_leaves_previous_outputs(tmp_path, monkeypatch):
+    folder = tmp_path / "maps"
+    write_outputs(make_result(), folder)
+    before = sorted(p.name for p in folder.iterdir())
+
+    import geoplan.render.outputs as outputs
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(outputs, "write_xlsx", boom)
+    with pytest.raises(RuntimeError):
+        write_outputs(make_result(), folder)
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["maps"]
+
+
+def test_gpkg_layers_and_qgis_styles(out):
+    path = out / "rankings.gpkg"
+    villages = gpd.read_file(path, layer="villages")
+    communes = gpd.read_file(path, layer="communes")
+    assert len(villages) == 30 and len(communes) == 6
+    for col in (
+        "resettlement_score",
+        "resettlement_rank",
+        "resettlement_class",
+        "resettlement_eligible",
+        "resettlement_reason",
+    ):
+        assert col in villages
+    assert XSS_NAME in set(villages["village_name"])
+    con = sqlite3.connect(path)
+    rows = con.execute(
+        "SELECT f_table_name, styleName, useAsDefault, styleQML FROM layer_styles"
+    ).fetchall()
+    con.close()
+    defaults = {r[0] for r in rows if r[2]}
+    assert defaults == {"villages", "communes"}
+    qml = next(r[3] for r in rows if r[1] == "villages_resettlement")
+    assert 'attr="resettlement_class"' in qml and "categorizedSymbol" in qml
+    assert qml.count("<category ") == 6
+
+
+def test_csv_and_xlsx(out):
+    frame = pd.read_csv(out / "rankings.csv", dtype={"commune_code": str})
+    assert len(frame) == 30 and {"lon", "lat", "investment_score"} <= set(frame.columns)
+    assert frame["commune_code"].iloc[0] == "23281"
+    from openpyxl import load_workbook
+
+    wb = load_workbook(out / "rankings.xlsx", read_only=True)
+    assert wb.sheetnames == ["Thôn", "Xã", "Chú thích"]
+    header = [c.value for c in next(wb["Thôn"].iter_rows(max_row=1))]
+    assert "Tên thôn" in header and "Điểm – tái định cư" in header
+    assert XSS_NAME in [r[1] for r in wb["Thôn"].iter_rows(min_row=2, values_only=True)]
+    wb.close()
+
+
+def test_report_sections(out):
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for text in (
+        "P-POOR",
+        "spatial_cv_auc",
+        "T13",
+        "3 villages had no households",
+        "Mục tiêu Nghị quyết",
+    ):
+        assert text in html
+    assert "data:image/png;base64," in html
+
+
+def test_model_card_and_run_json(out):
+    card = json.loads((out / "landslide_model.json").read_text(encoding="utf-8"))
+    assert card["spatial_cv_auc"] == 0.81
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["scenario"]["name"] == "fixture"
+
+
+def test_safe_json_cannot_close_a_script():
+    text = safe_json({"n": "</script><script>alert(1)</script>", "a": "&"})
+    assert "</script>" not in text and "<" not in text and "&" not in text
+    assert json.loads(text)["n"] == "</script><script>alert(1)</script>"
+
+
+def test_deterministic_ids():
+    html = "var map_" + "a" * 32 + " = 1; map_" + "a" * 32 + "; layer_" + "b" * 32
+    assert deterministic_ids(html) == "var map_0001 = 1; map_0001; layer_0002"
+
+
+def test_vietnamese_number_format():
+    assert fmt_num(1234567.891, "vi", 2) == "1.234.567,89"
+    assert fmt_num(1234567.891, "en", 1) == "1,234,567.9"
+    assert fmt_pct(0.125, "vi") == "12,5 %"
+    assert fmt_num(float("nan"), "vi") == "–"
