@@ -209,15 +209,15 @@ def _tmerc_params(crs: pyproj.CRS) -> dict[str, float] | None:
     for p in op.params:
         name = p.name.lower()
         if "longitude of natural origin" in name:
-            out["lon_0"] = p.value
+            out["lon_0"] = float(p.value)
         elif "scale factor" in name:
-            out["k"] = p.value
+            out["k"] = float(p.value)
         elif "false easting" in name:
-            out["x_0"] = p.value
+            out["x_0"] = float(p.value)
         elif "false northing" in name:
-            out["y_0"] = p.value
+            out["y_0"] = float(p.value)
         elif "latitude of natural origin" in name:
-            out["lat_0"] = p.value
+            out["lat_0"] = float(p.value)
     return out
 
 

@@ -576,10 +576,12 @@ def coerce_text(values: pd.Series) -> pd.Series:
     return s.mask(s == "")
 
 
-def _per_unique(values: pd.Series, fn: Callable[[str], object]) -> tuple[np.ndarray, np.ndarray]:
+def _per_unique(
+    values: pd.Series, fn: Callable[[str], object], *, blank: object = None, dtype: str = "O"
+) -> tuple[np.ndarray, np.ndarray]:
     """Apply ``fn`` once per distinct non-blank value; return (results, is_blank)."""
     codes, uniques = pd.factorize(coerce_text(values))
-    mapped = np.array([fn(str(u)) for u in uniques] + [None], dtype=object)
+    mapped = np.array([fn(str(u)) for u in uniques] + [blank], dtype=dtype)
     return mapped[codes], codes < 0
 
 
@@ -685,17 +687,17 @@ def coerce_bool(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         v = values.astype("float64")
         return (v.fillna(0) != 0), pd.Series(False, index=values.index)
 
-    def state(text: str) -> object:
+    def state(text: str) -> int:
         key = normalize_name(text)  # "1.0" -> "10", "-1" -> "1", "-" -> ""
         if key in _TRUE:
-            return True
+            return 1
         if key in _FALSE:
-            return False
-        return None
+            return 0
+        return -1
 
-    mapped, blank = _per_unique(values, state)
-    true = np.equal(mapped, True)
-    bad = ~blank & np.equal(mapped, None)
+    mapped, _ = _per_unique(values, state, blank=0, dtype="int8")
+    true = mapped == 1
+    bad = mapped == -1
     return pd.Series(true, index=values.index), pd.Series(bad, index=values.index)
 
 
@@ -722,7 +724,7 @@ def coerce_enum(
         for sp in (canon, *spellings):
             table[normalize_name(sp, compact=True)] = canon
     mapped, blank = _per_unique(values, lambda t: table.get(normalize_name(t)))
-    bad = ~blank & np.equal(mapped, None)
+    bad = ~blank & pd.isna(mapped)
     if "" in table:
         mapped = np.where(blank, table[""], mapped)
     out = pd.Series(mapped, index=values.index, dtype=object)

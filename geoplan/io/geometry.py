@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -81,7 +83,7 @@ def repair_geometry(
 
     if missing.any():
         rows = idx[missing]
-        sev = "error" if empty_is_error else "warning"
+        sev: Literal["error", "warning"] = "error" if empty_is_error else "warning"
         what = "stops the run" if empty_is_error else "the feature is left out"
         for row in rows[:100]:
             issues.append(

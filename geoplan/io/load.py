@@ -669,7 +669,7 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
         dem=rasters.get("dem"),
         rainfall=rasters.get("rainfall"),
         report=report,
-    )  # type: ignore[arg-type]
+    )
     return layers, report
 
 

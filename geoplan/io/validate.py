@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -39,6 +40,8 @@ from geoplan.io.text import VIET_LETTERS, is_mojibake, repair_mojibake
 
 __all__ = ["MAX_ROWS_LISTED", "guess_kind", "prepare_layer", "row_issues"]
 
+Severity = Literal["error", "warning", "repair"]
+
 #: At most this many rows are listed one by one per problem; the rest are counted.
 MAX_ROWS_LISTED = 100
 
@@ -57,7 +60,7 @@ _STRONG_MOJIBAKE = re.compile(r"[ÃÄÅÆ][\x80-\xbf\u0152-\u02dc\u2013-\u2122]|
 def row_issues(
     rows: Iterable[object],
     *,
-    severity: str,
+    severity: Severity,
     message: str,
     file: str,
     layer: str | None,
@@ -96,7 +99,7 @@ def row_issues(
                 file=file,
                 layer=layer,
                 row=_row(row),
-                field=field,  # type: ignore[arg-type]
+                field=field,
                 code=code,
             )
         )
@@ -105,8 +108,7 @@ def row_issues(
         out.append(
             Issue(
                 severity,
-                f"... and {len(rows) - MAX_ROWS_LISTED} more rows ({rest}, ...)"  # type: ignore[arg-type]
-                f": {message}",
+                f"... and {len(rows) - MAX_ROWS_LISTED} more rows ({rest}, ...): {message}",
                 file=file,
                 layer=layer,
                 field=field,
@@ -278,7 +280,8 @@ def _fix_crs(
             )
         gdf = gdf.set_crs(crs, allow_override=True)
     elif source is None:
-        bounds = tuple(float(b) for b in gdf.total_bounds)
+        b0, b1, b2, b3 = (float(b) for b in gdf.total_bounds)
+        bounds = (b0, b1, b2, b3)
         issues.append(
             Issue(
                 "error",
@@ -327,7 +330,7 @@ def _coerce_field(
     summary: LayerSummary,
     issues: list[Issue],
 ) -> pd.Series:
-    kw = {"file": file, "layer": layer, "field": src}
+    kw: dict[str, Any] = {"file": file, "layer": layer, "field": src}
     if fd.type == "code":
         return coerce_code(values, pad=fd.pad)
     if fd.type == "text":
@@ -761,11 +764,11 @@ def guess_kind(gdf: gpd.GeoDataFrame, layer_name: str | None = None) -> str | No
     )
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     best, best_score = None, 0
-    for name, kind in KINDS.items():
-        if family and kind.geometry != family:
+    for name, kdef in KINDS.items():
+        if family and kdef.geometry != family:
             continue
-        matched, _ = match_columns(cols, kind)
-        required = [f.name for f in kind.fields if f.required]
+        matched, _ = match_columns(cols, kdef)
+        required = [f.name for f in kdef.fields if f.required]
         if any(r not in matched for r in required):
             continue
         score = len(matched) + 2 * len(required)
