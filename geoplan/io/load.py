@@ -361,7 +361,7 @@ def _join_tables(
         try:
             table, enc, issues = read_table(p, sheet=js.sheet, encoding=js.encoding)
         except LayerError as exc:
-            report.add(Issue("error", str(exc), file=str(p), layer=kind, code="unreadable"))
+            report.add(Issue("error", _msg(exc, p), file=str(p), layer=kind, code="unreadable"))
             continue
         report.extend(issues)
         tsum = LayerSummary(
@@ -598,7 +598,15 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
             try:
                 r = read_raster(spec.path, crs=spec.crs)
             except LayerError as exc:
-                report.add(Issue("error", str(exc), file=str(spec.path), layer=name, code="raster"))
+                report.add(
+                    Issue(
+                        "error",
+                        _msg(exc, spec.path),
+                        file=str(spec.path),
+                        layer=name,
+                        code="raster",
+                    )
+                )
                 continue
             rasters[name] = r
             report.layers.append(
@@ -690,7 +698,9 @@ def _load_vector(
             report=report,
         )
     except LayerError as exc:
-        report.add(Issue("error", str(exc), file=str(spec.path), layer=name, code="unreadable"))
+        report.add(
+            Issue("error", _msg(exc, spec.path), file=str(spec.path), layer=name, code="unreadable")
+        )
         return None
     summary = report.summary(name)
     assert summary is not None
@@ -818,7 +828,7 @@ def check_paths(
                 try:
                     scenario = load_scenario(p)
                 except ScenarioError as exc:
-                    report.add(Issue("error", str(exc), file=str(p), code="scenario"))
+                    report.add(Issue("error", _msg(exc, p), file=str(p), code="scenario"))
                     continue
                 _, sub = _load(scenario)
                 report.merge(sub)
@@ -826,7 +836,7 @@ def check_paths(
                 try:
                     r = read_raster(p)
                 except LayerError as exc:
-                    report.add(Issue("error", str(exc), file=str(p), code="raster"))
+                    report.add(Issue("error", _msg(exc, p), file=str(p), code="raster"))
                     continue
                 n = int(np.isfinite(r.array).sum())
                 report.layers.append(
@@ -843,8 +853,25 @@ def check_paths(
             else:
                 _check_file(p, report)
         except GeoplanError as exc:
-            report.add(Issue("error", str(exc), file=str(p), code="unreadable"))
+            report.add(Issue("error", _msg(exc, p), file=str(p), code="unreadable"))
+        except Exception as exc:  # `geoplan check` reports, never crashes
+            report.add(
+                Issue(
+                    "error",
+                    f"unexpected {type(exc).__name__} while checking: {exc} (please report this "
+                    "as a geoplan bug with the file)",
+                    file=str(p),
+                    code="internal-error",
+                )
+            )
     return report
+
+
+def _msg(exc: Exception, path: Path | str) -> str:
+    """Return the message of ``exc`` without a leading ``<path>: `` (the issue names the file)."""
+    text = str(exc)
+    prefix = f"{path}: "
+    return text[len(prefix) :] if text.startswith(prefix) else text
 
 
 def _check_file(p: Path, report: ValidationReport) -> None:
@@ -854,7 +881,7 @@ def _check_file(p: Path, report: ValidationReport) -> None:
     try:
         names: list[str | None] = list(list_layers(p))
     except LayerError as exc:
-        report.add(Issue("error", str(exc), file=str(p), code="unreadable"))
+        report.add(Issue("error", _msg(exc, p), file=str(p), code="unreadable"))
         return
     single = p.suffix.lower() in {
         ".shp",
@@ -872,7 +899,7 @@ def _check_file(p: Path, report: ValidationReport) -> None:
         try:
             raw = read_vector(p, layer=layer)
         except LayerError as exc:
-            report.add(Issue("error", str(exc), file=str(p), layer=layer, code="unreadable"))
+            report.add(Issue("error", _msg(exc, p), file=str(p), layer=layer, code="unreadable"))
             continue
         kind = guess_kind(raw.frame, name if not single else p.stem)
         summary = LayerSummary(name=kind or (name or p.stem), file=str(p), layer=raw.layer)
