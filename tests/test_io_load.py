@@ -195,6 +195,32 @@ def test_join_tables_csv_and_xlsx(tmp_path: Path, gpkg: Path):
     assert {"join-unmatched", "join-missing"} <= codes
 
 
+def test_join_by_name_ignores_accents_case_and_d_variants(tmp_path: Path, gpkg: Path):
+    pd.DataFrame(
+        {
+            "Tên xã": ["XÃ \u00d0ẮK HÀ", "ngoc hoi", "Kon Plong", "Sa Thay"],
+            "Khu vực": ["III", "II", "I", "III"],
+        }
+    ).to_csv(tmp_path / "kv.csv", index=False)
+    sc = load_scenario(
+        _scenario(
+            tmp_path,
+            {
+                "communes": {
+                    "path": gpkg.name,
+                    "layer": "xa",
+                    "join": [{"path": "kv.csv", "on": "commune_name"}],
+                },
+                "villages": {"path": gpkg.name, "layer": "thon"},
+            },
+        )
+    )
+    layers = load_layers(sc)
+    assert list(layers.communes["region"]) == ["III", "II", "I", "III"]
+    assert layers.communes["commune_name"].iloc[0] == "Đắk Hà"  # the layer's spelling is kept
+    assert not [i for i in layers.report.warnings if i.code.startswith("join-")]
+
+
 def test_check_paths_scenario_and_bare_files(tmp_path: Path, gpkg: Path):
     sc = _scenario(
         tmp_path,

@@ -21,6 +21,7 @@ from geoplan.io.fields import KINDS
 from geoplan.io.readers import RASTER_SUFFIXES, list_layers, read_table, read_vector
 from geoplan.io.report import LayerSummary, ValidationReport
 from geoplan.io.spec import JoinSpec, LayerSpec
+from geoplan.io.text import normalize_names
 from geoplan.io.validate import _apply_fields, _fix_text, guess_kind, prepare_layer, row_issues
 
 if TYPE_CHECKING:
@@ -398,7 +399,18 @@ def _join_tables(
             )
             continue
         tdf = pd.DataFrame(tgdf.drop(columns=tgdf.geometry.name))
-        dup = tdf[key].notna() & tdf[key].duplicated(keep="first")
+        fdef = kdef.get(key)
+        by_name = fdef is not None and fdef.type == "text"
+
+        def join_key(values: pd.Series, by_name: bool = by_name) -> pd.Series:
+            # names match ignoring accents, case, spacing and a leading "xã"/"thôn"...
+            if not by_name:
+                return values
+            keys = normalize_names(values, drop_prefix=True)
+            return keys.mask(values.isna())
+
+        tdf["__key__"] = join_key(tdf[key])
+        dup = tdf["__key__"].notna() & tdf["__key__"].duplicated(keep="first")
         report.extend(
             row_issues(
                 tdf.index[dup.to_numpy()],
@@ -410,8 +422,9 @@ def _join_tables(
                 code="duplicate-code",
             )
         )
-        tdf = tdf.loc[~dup.to_numpy() & tdf[key].notna().to_numpy()]
-        unmatched = ~tdf[key].isin(out[key])
+        tdf = tdf.loc[~dup.to_numpy() & tdf["__key__"].notna().to_numpy()]
+        layer_key = join_key(out[key])
+        unmatched = ~tdf["__key__"].isin(layer_key)
         report.extend(
             row_issues(
                 tdf.index[unmatched.to_numpy()],
@@ -423,7 +436,7 @@ def _join_tables(
                 code="join-unmatched",
             )
         )
-        missing = ~out[key].isin(tdf[key])
+        missing = ~layer_key.isin(tdf["__key__"])
         if missing.any():
             report.add(
                 Issue(
@@ -435,7 +448,8 @@ def _join_tables(
                     code="join-missing",
                 )
             )
-        cols = [c for c in tdf.columns if c != key]
+        tdf = tdf.drop(columns=[key])
+        cols = [c for c in tdf.columns if c != "__key__"]
         overlap = [c for c in cols if c in out.columns]
         if overlap:
             report.add(
@@ -450,8 +464,10 @@ def _join_tables(
             )
         merged = (
             out.drop(columns=overlap)
+            .assign(__key__=layer_key)
             .reset_index()
-            .merge(tdf, on=key, how="left", validate="many_to_one")
+            .merge(tdf, on="__key__", how="left", validate="many_to_one")
+            .drop(columns="__key__")
             .set_index(out.index.name or "index")
         )
         merged.index.name = out.index.name

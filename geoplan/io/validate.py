@@ -491,7 +491,7 @@ def _apply_fields(
                         code="missing-field",
                     )
                 )
-            elif fd.default is not None:
+            elif fd.default is not None and require:  # tables joined later add no defaults
                 out[fd.name] = fd.default
             continue
         src = matched[fd.name]
