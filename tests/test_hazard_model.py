@@ -9,12 +9,12 @@ from types import SimpleNamespace
 import geopandas as gpd
 import numpy as np
 import pytest
+import rasterio
 import shapely
 from affine import Affine
 from scipy import ndimage
 
-import geoplan.io
-from geoplan.errors import ModelError
+from geoplan.errors import LayerError, ModelError
 from geoplan.hazard import SusceptibilityResult, fit_susceptibility
 from geoplan.hazard.config import SusceptibilityConfig
 from geoplan.hazard.grid import GridRaster
@@ -198,24 +198,30 @@ def test_prediction_windows_do_not_change_the_result(
     np.testing.assert_allclose(small.probability.array, fitted.probability.array, atol=1e-6)
 
 
-def test_truth_auc_read_through_geoplan_io(
-    world: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    truth = GridRaster(np.round(world.truth * 250).astype(np.uint8), world.dem.transform, CRS)
-    seen: list[Path] = []
-
-    def read_raster(path: Path, **_: object) -> GridRaster:
-        seen.append(Path(path))
-        return truth
-
-    monkeypatch.setattr(geoplan.io, "read_raster", read_raster, raising=False)
+def test_truth_auc_read_through_geoplan_io(world: SimpleNamespace, tmp_path: Path) -> None:
+    # The truth raster as the demo writes it: uint8 = round(p * 250), 255 = nodata.
+    values = np.round(world.truth * 250).astype(np.uint8)
+    values[:5, :5] = 255
+    with rasterio.open(
+        tmp_path / "truth.tif", "w", driver="GTiff", width=SIZE, height=SIZE, count=1,
+        dtype="uint8", crs=CRS, transform=world.dem.transform, nodata=255,
+    ) as dst:  # fmt: skip
+        dst.write(values, 1)
     sc = scenario(truth=Path("truth.tif"))
-    sc.source = tmp_path / "scenario.yaml"
+    sc.source = tmp_path / "scenario.yaml"  # the truth path is relative to the scenario file
     result = fit_susceptibility(world.layers, sc)
     assert result is not None
-    assert seen == [tmp_path / "truth.tif"]  # relative to the scenario file
-    assert result.model_card["truth_auc"] > 0.8
-    assert "weighted" in result.model_card["truth_auc_method"]
+    card = result.model_card
+    assert card["truth_auc"] > 0.8
+    assert "weighted" in card["truth_auc_method"]
+    # A weighted AUC is a proper AUC: never above 1.
+    assert card["truth_auc"] < 1.0
+
+
+def test_missing_truth_file_is_reported(world: SimpleNamespace, tmp_path: Path) -> None:
+    sc = scenario(truth=tmp_path / "nope.tif")
+    with pytest.raises(LayerError, match=r"nope\.tif"):
+        fit_susceptibility(world.layers, sc)
 
 
 @pytest.mark.parametrize("model", ["logistic", "gradient_boosting"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from dataclasses import dataclass
@@ -293,12 +294,30 @@ def _vectorise(
             raster, size=min_pixels, mask=(raster > 0) if keep_outside else None
         )
     shapes = list(features.shapes(raster, mask=raster > 0, transform=transform, connectivity=4))
-    geoms = [shapely.geometry.shape(g) for g, _ in shapes]
     values = np.array([int(v) for _, v in shapes], dtype=np.int32)
-    frame = gpd.GeoDataFrame({"code": values}, geometry=geoms, crs=to_pyproj(crs))
+    frame = gpd.GeoDataFrame(
+        {"code": values}, geometry=_polygons([g for g, _ in shapes]), crs=to_pyproj(crs)
+    )
     if target_crs is not None:
         frame = frame.to_crs(target_crs)
     return frame
+
+
+def _polygons(geojson: list[dict[str, Any]]) -> np.ndarray:
+    """Build shapely polygons from GeoJSON-like polygons in one vectorised call."""
+    if not geojson:
+        return np.array([], dtype=object)
+    rings = [ring for g in geojson for ring in g["coordinates"]]
+    ring_sizes = np.fromiter((len(r) for r in rings), dtype=np.int64, count=len(rings))
+    ring_counts = np.fromiter(
+        (len(g["coordinates"]) for g in geojson), dtype=np.int64, count=len(geojson)
+    )
+    coords = np.array(list(itertools.chain.from_iterable(rings)), dtype=np.float64)
+    offsets = (
+        np.concatenate([[0], np.cumsum(ring_sizes)]),
+        np.concatenate([[0], np.cumsum(ring_counts)]),
+    )
+    return shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets)
 
 
 def _empty_disagreement(crs: Any) -> gpd.GeoDataFrame:
@@ -571,7 +590,7 @@ def fit_susceptibility(
 
     truth_auc = None
     if cfg.truth is not None:
-        truth = _read_truth(_truth_path(scenario, cfg.truth), stack, cfg.truth_scale)
+        truth = _read_truth(_truth_path(scenario, Path(cfg.truth)), stack, cfg.truth_scale)
         pick = rng.choice(valid, size=min(valid.size, 200000), replace=False)
         t = np.clip(truth.ravel()[pick].astype(np.float64), 0.0, 1.0)
         p = probability.ravel()[pick].astype(np.float64)

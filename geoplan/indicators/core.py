@@ -463,7 +463,7 @@ def compute_indicators(layers: Any, scenario: Any) -> Indicators:
     pov = pov[~pov.index.duplicated()]
     out["commune_poverty_rate"] = codes.map(pov).to_numpy()
 
-    _hazard_flags(out, config)
+    _hazard_flags(out, config, result)
 
     frame = villages.drop(columns=[c for c in out.columns if c in villages.columns])
     frame = pd.concat([frame, out], axis=1)
@@ -530,42 +530,39 @@ def _districts(layers: Any, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return dissolved
 
 
-def _hazard_flags(out: pd.DataFrame, config: IndicatorConfig) -> None:
-    """Add ``hazard_flag`` and ``hazard_reason``: why the hazard review map flags a village."""
+def _hazard_flags(
+    out: pd.DataFrame, config: IndicatorConfig, result: SusceptibilityResult | None
+) -> None:
+    """Add ``hazard_flag`` and ``hazard_reason``: why the hazard review map flags a village.
+
+    A village is flagged when its point is in a high zone, when at least
+    ``hazard_flag_share`` of its area is high, when a high zone is within
+    ``hazard_flag_distance_m``, or when the model puts it in a high level.
+    """
     high = config.high_landslide_level
-    reasons: list[pd.Series] = []
-    level = out["landslide_level"]
-    reasons.append(
-        pd.Series(
-            np.where(level >= high, "inside a level-" + level.fillna(0).astype(int).astype(str)
-                     + " landslide zone", ""),
-            index=out.index,
+
+    def say(mask: np.ndarray, template: str, *values: np.ndarray) -> list[str]:
+        return [
+            template.format(*(v[i] for v in values)) if mask[i] else "" for i in range(len(mask))
+        ]
+
+    level = out["landslide_level"].fillna(0).to_numpy(dtype=float)
+    share = out["landslide_share_high"].to_numpy(dtype=float)
+    dist = out["dist_high_landslide_m"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        parts = [
+            say(level >= high, "inside a level-{:.0f} landslide zone", level),
+            say(share >= config.hazard_flag_share, "{:.0%} of its area in levels "
+                f"{high}-5", share),
+            say((dist <= config.hazard_flag_distance_m) & (dist > 0),
+                "{:.0f} m from a high landslide zone", dist),
+        ]  # fmt: skip
+    if result is not None:
+        p = out["susceptibility"].to_numpy(dtype=float)
+        modelled = result.level_of(p)
+        parts.append(
+            say(modelled >= high, "modelled susceptibility level {} (p = {:.2f})", modelled, p)
         )
-    )  # fmt: skip
-    share = out["landslide_share_high"]
-    reasons.append(
-        pd.Series(
-            np.where(
-                share >= config.hazard_flag_share,
-                (100 * share.fillna(0)).round().astype(int).astype(str)
-                + f"% of its area in levels ≥{high}",
-                "",
-            ),
-            index=out.index,
-        )
-    )
-    dist = out["dist_high_landslide_m"]
-    near = (dist <= config.hazard_flag_distance_m) & (dist > 0)
-    reasons.append(
-        pd.Series(
-            np.where(
-                near,
-                dist.fillna(0).round().astype(int).astype(str) + " m from a high landslide zone",
-                "",
-            ),
-            index=out.index,
-        )
-    )
-    text = pd.concat(reasons, axis=1).apply(lambda row: "; ".join(r for r in row if r), axis=1)
-    out["hazard_flag"] = (text != "").to_numpy()
-    out["hazard_reason"] = text.to_numpy() if len(out) else np.array([], dtype=object)
+    text = ["; ".join(r for r in row if r) for row in zip(*parts, strict=True)]
+    out["hazard_reason"] = np.array(text, dtype=object)
+    out["hazard_flag"] = out["hazard_reason"] != ""

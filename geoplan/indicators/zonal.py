@@ -7,18 +7,62 @@ the fraction of it that the polygon covers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from exactextract import exact_extract
+from exactextract._exactextract import Feature
+from exactextract.feature import FeatureSource
 from exactextract.raster import NumPyRasterSource
 
 from geoplan.hazard.grid import RasterLike, grid_bounds, to_pyproj
 
 __all__ = ["zonal_stats"]
+
+
+class _WkbFeature(Feature):
+    """One polygon handed to exactextract as WKB, carrying its row position."""
+
+    def __init__(self, wkb: bytes, row: int) -> None:
+        Feature.__init__(self)
+        self._wkb = wkb
+        self._row = row
+
+    def geometry(self) -> bytes:
+        return self._wkb
+
+    def set_geometry_format(self) -> str:
+        return "wkb"
+
+    def get(self, name: str) -> int:
+        return self._row
+
+    def fields(self) -> list[str]:
+        return ["_row"]
+
+
+class _WkbSource(FeatureSource):
+    """Polygons as WKB: cheaper for exactextract than GeoJSON text per feature."""
+
+    def __init__(self, geoms: np.ndarray, rows: np.ndarray, srs_wkt: str) -> None:
+        super().__init__()
+        self._wkb = shapely.to_wkb(geoms)
+        self._rows = rows
+        self._srs_wkt = srs_wkt
+
+    def count(self) -> int:
+        return len(self._wkb)
+
+    def __iter__(self) -> Iterator[_WkbFeature]:
+        for wkb, row in zip(self._wkb, self._rows, strict=True):
+            yield _WkbFeature(wkb, int(row))
+
+    def srs_wkt(self) -> str:
+        return self._srs_wkt
 
 
 def zonal_stats(
@@ -61,12 +105,10 @@ def zonal_stats(
     ok = ~(geoms.isna() | geoms.is_empty)
     if not ok.any():
         return result
-    frame = gpd.GeoDataFrame(
-        {"_row": np.flatnonzero(ok.to_numpy())}, geometry=geoms[ok].to_numpy(), crs=crs
-    )
+    source = _WkbSource(geoms[ok].to_numpy(), np.flatnonzero(ok.to_numpy()), wkt)
     table = exact_extract(
         sources if len(sources) > 1 else sources[0],
-        frame,
+        source,
         list(ops),
         include_cols=["_row"],
         output="pandas",
