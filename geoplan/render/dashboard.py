@@ -237,7 +237,7 @@ def targets_frame(ctx: RenderContext) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _fmt_target_value(value: Any, target: Any, lang: Lang) -> str:
+def _fmt_target_value(value: Any, target: Any, lang: Lang, unit: Any = None) -> str:
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -246,12 +246,24 @@ def _fmt_target_value(value: Any, target: Any, lang: Lang) -> str:
         t = float(target)
     except (TypeError, ValueError):
         t = float("nan")
-    if np.isfinite(v) and abs(v) <= 1 and (not np.isfinite(t) or abs(t) <= 1):
+    if unit in ("share", "fraction") or (
+        unit in (None, "")
+        and np.isfinite(v)
+        and abs(v) <= 1
+        and (not np.isfinite(t) or abs(t) <= 1)
+    ):
         return fmt_pct(v, lang)
     return fmt_num(v, lang, 0 if not np.isfinite(v) or float(v).is_integer() else 1)
 
 
-_STATUS_CLASS = {"met": "ok", "on_track": "ok", "not_met": "bad", "off_track": "bad"}
+_STATUS_CLASS = {
+    "met": "ok",
+    "achieved": "ok",
+    "on_track": "ok",
+    "not_met": "bad",
+    "off_track": "bad",
+    "behind": "bad",
+}
 
 
 def targets_table(frame: pd.DataFrame, lang: Lang) -> str:
@@ -264,18 +276,19 @@ def targets_table(frame: pd.DataFrame, lang: Lang) -> str:
         f"<th>{escape(tr('target', lang))}</th><th>{escape(tr('status', lang))}</th></tr></thead>"
         "<tbody>",
     ]
-    label_col = "label_vi" if lang == "vi" and "label_vi" in frame else "label"
+    label_col = next((c for c in (f"label_{lang}", "label", "label_vi") if c in frame), "id")
     for _, r in frame.iterrows():
         status = str(r.get("status", "") or "")
         text = tr(f"status_{status}", lang) if status else "–"
         if text == f"status_{status}":
             text = status
         cls = _STATUS_CLASS.get(status, "na")
+        unit = r.get("unit")
         out.append(
             f"<tr><td>{escape(str(r.get('id', '')))}</td>"
             f"<td>{escape(str(r.get(label_col, '') or ''))}</td>"
-            f"<td class='n'>{_fmt_target_value(r.get('value'), r.get('target'), lang)}</td>"
-            f"<td class='n'>{_fmt_target_value(r.get('target'), r.get('target'), lang)}</td>"
+            f"<td class='n'>{_fmt_target_value(r.get('value'), r.get('target'), lang, unit)}</td>"
+            f"<td class='n'>{_fmt_target_value(r.get('target'), r.get('target'), lang, unit)}</td>"
             f"<td class='st {cls}'>{escape(text)}</td></tr>"
         )
     out.append("</tbody></table>")

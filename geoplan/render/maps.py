@@ -426,11 +426,14 @@ def add_track_villages(m: folium.Map, ctx: RenderContext, track: str) -> None:
 
 
 def add_track_communes(
-    m: folium.Map, ctx: RenderContext, track: str, *, show: bool = False
+    m: folium.Map, ctx: RenderContext, track: str, *, show: bool = False, name: str | None = None
 ) -> None:
     """Communes coloured by their own priority class for the track (when scored)."""
     lang = ctx.lang
     c = ctx.communes_web
+    if f"{track}_score" not in c and f"commune_{track}_priority1" in c:
+        add_commune_rollup(m, ctx, track, show=show)
+        return
     has_score = f"{track}_score" in c
     criteria = track_criteria(ctx.result, track, c) if has_score else []
 
@@ -469,18 +472,72 @@ def add_track_communes(
         "popup": popup,
         "search": {"label": "n", "sub": ["d"], "kind": "commune"},
     }
-    name = tr("commune_score", lang) if has_score else tr("communes", lang)
-    DataLayer("communes", name, data, spec, show=show).add_to(m)
+    lid = "communes" if track in ctx.tracks or not has_score else f"communes_{track}"
+    name = name or (tr("commune_score", lang) if has_score else tr("communes", lang))
+    DataLayer(lid, name, data, spec, show=show).add_to(m)
     if has_score:
-        _legend(m).append(_class_legend(name, "communes", lang, shape="square"))
+        _legend(m).append(_class_legend(name, lid, lang, shape="square"))
     else:
         _legend(m).append(
             {
-                "layer": "communes",
+                "layer": lid,
                 "title": name,
                 "items": [{"color": "#cfd8dc", "label": tr("commune", lang)}],
             }
         )
+
+
+ROLLUP_COLOURS = {"0": "#f0f0f0", "1": "#fcae91", "2": "#fb6a4a", "3": "#cb181d"}
+
+
+def add_commune_rollup(
+    m: folium.Map, ctx: RenderContext, track: str, *, show: bool = False
+) -> None:
+    """Communes coloured by their number of priority-1 villages in the track."""
+    lang = ctx.lang
+    p = f"commune_{track}_"
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        n1 = _int(row.get(f"{p}priority1"))
+        return {
+            "n": _text(row.get("commune_name")) or _text(row.get("commune_code")),
+            "d": _text(row.get("district_name")),
+            "k": "0" if n1 <= 0 else "1" if n1 == 1 else "2" if n1 <= 3 else "3",
+            "el": clean_value(row.get(f"{p}eligible")),
+            "p1": n1,
+            "h1": clean_value(row.get(f"{p}priority1_households")),
+            "ms": clean_value(row.get(f"{p}mean_score"), 3),
+            "br": clean_value(row.get(f"{p}best_rank")),
+        }
+
+    data = feature_collection(ctx.communes_web, props)
+    spec = {
+        "style": {
+            "type": "polygon",
+            "by": "k",
+            "colors": ROLLUP_COLOURS,
+            "stroke": "#555555",
+            "weight": 0.7,
+            "fillOpacity": 0.5,
+        },
+        "popup": {
+            "title": "n",
+            "subtitle": ["d"],
+            "rows": [
+                [tr("eligible_villages", lang), "el", "int", True],
+                [tr("priority1_villages", lang), "p1", "int"],
+                [tr("priority1_households", lang), "h1", "int", True],
+                [tr("mean_score", lang), "ms", "dec3", True],
+                [tr("best_rank", lang), "br", "int", True],
+            ],
+        },
+        "search": {"label": "n", "sub": ["d"], "kind": "commune"},
+    }
+    name = tr("priority1_by_commune", lang)
+    DataLayer("communes", name, data, spec, show=show).add_to(m)
+    labels = {"0": "0", "1": "1", "2": "2–3", "3": "≥ 4"}
+    items = [{"color": ROLLUP_COLOURS[k], "label": v} for k, v in labels.items()]
+    _legend(m).append({"layer": "communes", "title": name, "items": items})
 
 
 def _points(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -870,6 +927,11 @@ def add_sites(m: folium.Map, ctx: RenderContext) -> None:
     sites = getattr(getattr(ctx.result, "plan", None), "sites", None)
     if not isinstance(sites, gpd.GeoDataFrame) or sites.empty:
         return
+    if "used_hh" in sites:
+        # the plan lists every candidate; the map shows the ones it fills
+        sites = sites[pd.to_numeric(sites["used_hh"], errors="coerce").fillna(0) > 0]
+        if sites.empty:
+            return
     lang = ctx.lang
     cols = [c for c in sites.columns if c != "geometry"][:10]
 
@@ -977,6 +1039,42 @@ def add_exposed_communes(m: folium.Map, ctx: RenderContext, table: pd.DataFrame)
     _legend(m).append({"layer": "communes", "title": name, "items": items})
 
 
+def add_moves(m: folium.Map, ctx: RenderContext) -> None:
+    """Proposed moves (village to site) from the plan, as lines."""
+    moves = getattr(getattr(ctx.result, "plan", None), "moves", None)
+    if not isinstance(moves, gpd.GeoDataFrame) or moves.empty:
+        return
+    lang = ctx.lang
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        return {
+            "n": _text(row.get("village_name")) or _text(row.get("village_id")),
+            "st": _text(row.get("site_id")),
+            "hh": clean_value(row.get("households")),
+            "dm": clean_value(row.get("distance_m"), 0),
+        }
+
+    data = feature_collection(moves, props)
+    spec = {
+        "style": {"type": "line", "color": "#0d47a1", "weight": 2, "dash": "6 4"},
+        "popup": {
+            "title": "n",
+            "subtitle": ["st"],
+            "rows": [[tr("households", lang), "hh", "int"], [tr("distance", lang), "dm", "m"]],
+        },
+        "tooltip": "n",
+    }
+    name = tr("moves", lang)
+    DataLayer("moves", name, data, spec).add_to(m)
+    _legend(m).append(
+        {
+            "layer": "moves",
+            "title": name,
+            "items": [{"color": "#0d47a1", "label": name, "shape": "line", "dash": True}],
+        }
+    )
+
+
 def hazard_map(ctx: RenderContext) -> folium.Map:
     """Build ``hazard_overlay.html`` for the resettlement team's hazard review."""
     lang = ctx.lang
@@ -988,6 +1086,7 @@ def hazard_map(ctx: RenderContext) -> folium.Map:
     add_landslide_zones(m, ctx)
     add_border(m, ctx)
     add_outlines(m, ctx)
+    add_moves(m, ctx)
     add_sites(m, ctx)
     add_exposed_villages(m, ctx)
     Call(
@@ -1144,6 +1243,8 @@ def dashboard_map(ctx: RenderContext, side_html: Callable[[RenderContext], str])
     lang = ctx.lang
     m = base_map(ctx, tr("dashboard_title", lang), width="58%")
     add_ntm_communes(m, ctx)
+    if "commune_ntm_score" in ctx.communes_web:
+        add_track_communes(m, ctx, "commune_ntm", show=False, name=tr("ntm_priority", lang))
     add_outlines(m, ctx)
     add_dashboard_villages(m, ctx)
     aside = f'<aside class="gp-side" id="gp-side">{side_html(ctx)}</aside>'

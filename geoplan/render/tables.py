@@ -341,12 +341,12 @@ def _normalise_zip(path: Path) -> None:
     with zipfile.ZipFile(path) as src:
         items = [(info.filename, src.read(info.filename)) for info in src.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name, data in items:
+        for name, raw in items:
+            content = raw
             if name == "docProps/core.xml":
                 # openpyxl stamps the save time; a fixed date keeps the file reproducible
-                data = re.sub(
-                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data
-                )
+                stamp = rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*"
+                content = re.sub(stamp, rb"\g<1>2000-01-01T00:00:00Z", raw)
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(info, data)
+            dst.writestr(info, content)

@@ -131,7 +131,7 @@
       p[spec.levels.key].forEach(function (v) { html += '<td>' + GP.num(v, 0) + '</td>'; });
       html += '</tr></table>';
     }
-    if (spec.bars && Array.isArray(p[spec.bars.key])) {
+    if (spec.bars && Array.isArray(p[spec.bars.key]) && p[spec.bars.key].some(isNum)) {
       html += '<div class="gp-pop-h">' + GP.esc(spec.bars.title) + '</div>' +
         bars(p[spec.bars.key], spec.bars.labels, spec.bars.colors);
     }
