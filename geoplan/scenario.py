@@ -30,7 +30,10 @@ class Scenario(ScenarioModel):
     """A complete, validated geoplan scenario."""
 
     name: str = Field(description="Short name; the default output folder is maps/<name>/.")
-    title: str = Field(default="", description="Title shown on maps and reports.")
+    title: str = Field(default="", description="Title shown on maps and reports (Vietnamese).")
+    title_en: str = Field(
+        default="", description="English title, used with `--lang en` (falls back to `title`)."
+    )
     description: str = Field(default="", description="What this scenario is for.")
     synthetic: bool = Field(
         default=False, description="Marks synthetic demo data; maps then say so on their face."

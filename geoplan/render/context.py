@@ -182,9 +182,10 @@ def prepare(result: Any, lang: Lang, *, tolerance_m: float = 40.0) -> RenderCont
         other[name] = _gdf(_get(layers, name))
     if other["forest"] is not None:
         other["forest"] = simplify(other["forest"], tolerance_m)
-    title = (
-        (_get(scenario, "title") or _get(scenario, "name") or "geoplan") if scenario else "geoplan"
-    )
+    title = "geoplan"
+    if scenario:
+        english = _get(scenario, "title_en") if lang == "en" else None
+        title = english or _get(scenario, "title") or _get(scenario, "name") or "geoplan"
     return RenderContext(
         result=result,
         lang=lang,
