@@ -141,7 +141,7 @@ def test_at_risk_selection_uses_class_and_order():
     nv=st.integers(1, 8),
     ns=st.integers(1, 4),
 )
-def test_capacities_are_never_exceeded_and_exact_is_at_least_greedy(data, nv, ns):
+def test_capacities_are_never_exceeded_and_exact_beats_greedy(data, nv, ns):
     xs_v = data.draw(st.lists(st.integers(0, 30), min_size=nv, max_size=nv))
     hh = data.draw(st.lists(st.integers(1, 60), min_size=nv, max_size=nv))
     xs_s = data.draw(st.lists(st.integers(0, 30), min_size=ns, max_size=ns))
@@ -156,9 +156,8 @@ def test_capacities_are_never_exceeded_and_exact_is_at_least_greedy(data, nv, ns
     # every village is either moved or explained, never both
     assert set(out.moves["village_id"]).isdisjoint(out.unplaced["village_id"])
     assert len(out.moves) + len(out.unplaced) == nv
+    # goals in order: households placed, then household-km
     m, g = out.summary["milp"], out.summary["greedy"]
-    assert m["villages_placed"] >= g["villages_placed"]
-    if m["villages_placed"] == g["villages_placed"]:
-        assert m["households_placed"] >= g["households_placed"]
-        if m["households_placed"] == g["households_placed"]:
-            assert m["objective_household_km"] <= g["objective_household_km"] + 1e-6
+    assert m["households_placed"] >= g["households_placed"]
+    if m["households_placed"] == g["households_placed"]:
+        assert m["objective_household_km"] <= g["objective_household_km"] + 1e-6

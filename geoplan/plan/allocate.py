@@ -295,7 +295,13 @@ def _build(cands: pd.DataFrame, config: AllocationConfig) -> _Model:
     )
 
 
-def _solve(model: _Model, config: AllocationConfig, rows: np.ndarray | None = None) -> Any:
+def _solve(
+    model: _Model,
+    config: AllocationConfig,
+    rows: np.ndarray | None = None,
+    *,
+    time_limit: float | None = None,
+) -> Any:
     a, b = (model.a_ub, model.b_ub) if rows is None else (model.a_ub[rows], model.b_ub[rows])
     nv = len(model.var_cand)
     if len(model.c) == 0:
@@ -315,7 +321,10 @@ def _solve(model: _Model, config: AllocationConfig, rows: np.ndarray | None = No
         constraints=[LinearConstraint(a, -np.inf, b)],
         integrality=integrality,
         bounds=Bounds(np.zeros(len(model.c)), upper),
-        options={"time_limit": config.time_limit_s, "mip_rel_gap": config.mip_rel_gap},
+        options={
+            "time_limit": config.time_limit_s if time_limit is None else time_limit,
+            "mip_rel_gap": config.mip_rel_gap,
+        },
     )
 
 
@@ -344,21 +353,35 @@ def _diagnose_infeasible(model: _Model, config: AllocationConfig) -> AllocationE
     return AllocationError(msg)
 
 
-def _greedy(cands: pd.DataFrame, model: _Model, config: AllocationConfig) -> np.ndarray:
-    """Fund candidates by descending score, each in the first year and option with room."""
+def _greedy(
+    cands: pd.DataFrame,
+    model: _Model,
+    config: AllocationConfig,
+    *,
+    order: np.ndarray | None = None,
+    fixed: np.ndarray | None = None,
+) -> np.ndarray:
+    """Fund candidates in ``order``, each in the first year and option with room.
+
+    The default order is greedy-by-score (score, then benefit, descending);
+    ``fixed`` variables are funded first (the LP-rounding heuristic passes
+    the variables at 1 in the relaxation and orders the rest by
+    benefit / cost).
+    """
     budget = model.budget.copy()
     cum_budget = np.cumsum(budget, axis=1)
     spend = np.zeros_like(budget)
     chosen = np.zeros(len(model.var_cand), bool)
     starts = np.searchsorted(model.var_cand, np.arange(len(cands)))
     ends = np.searchsorted(model.var_cand, np.arange(len(cands)), side="right")
-    order = np.lexsort(
-        (
-            cands["intervention_id"].to_numpy(),
-            -cands["benefit"].to_numpy(),
-            -cands["score"].to_numpy(),
+    if order is None:
+        order = np.lexsort(
+            (
+                cands["intervention_id"].to_numpy(),
+                -cands["benefit"].to_numpy(),
+                -cands["score"].to_numpy(),
+            )
         )
-    )
     cost = cands["cost"].to_numpy(dtype=float)
     village = cands["village_id"].astype(str).to_numpy()
     is_reloc = (
@@ -369,7 +392,20 @@ def _greedy(cands: pd.DataFrame, model: _Model, config: AllocationConfig) -> np.
     )
     relocated: set[str] = set()
     upgraded: set[str] = set()
+    done = np.zeros(len(cands), bool)
+    if fixed is not None and fixed.any():
+        chosen |= fixed
+        np.add.at(
+            spend.T,
+            model.var_year[fixed],
+            cost[model.var_cand[fixed], None] * model.coef[model.var_opt[fixed]],
+        )
+        done[model.var_cand[fixed]] = True
+        relocated |= set(village[model.var_cand[fixed]][is_reloc[model.var_cand[fixed]]])
+        upgraded |= set(village[model.var_cand[fixed]][is_inplace[model.var_cand[fixed]]])
     for i in order:
+        if done[i]:
+            continue
         if (is_inplace[i] and village[i] in relocated) or (is_reloc[i] and village[i] in upgraded):
             continue
         for v in range(starts[i], ends[i]):
@@ -440,50 +476,63 @@ def allocate_budget(
     nv = len(model.var_cand)
 
     start = time.perf_counter()
-    res = _solve(model, config)
-    solve_s = time.perf_counter() - start
-    if res.status == 2:
+    # 1. LP relaxation: an upper bound, shadow prices, and a rounding heuristic
+    lp_x, lp_bound, lp_prices, reduced = _relaxation(model)
+    if lp_x is None:
         raise _diagnose_infeasible(model, config)
-    if res.x is None:
-        msg = (
-            f"budget allocation: HiGHS found no feasible plan within {config.time_limit_s:g} s "
-            f"({res.message}); raise plan.allocation.time_limit_s"
-        )
-        raise AllocationError(msg)
-    x = res.x[:nv] > 0.5
-    carry = res.x[nv:]
-    status = "optimal" if res.status == 0 else "time_limit"
-    mip_gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
     g = _greedy(cands, model, config)
+    plans: dict[str, np.ndarray] = {"greedy": g}
+    fixed = lp_x[:nv] > 1.0 - 1e-6
+    ratio = cands["benefit"].to_numpy(dtype=float) / cands["cost"].to_numpy(dtype=float)
+    plans["lp_rounding"] = _greedy(
+        cands, model, config, order=np.argsort(-ratio, kind="stable"), fixed=fixed
+    )
+    feasible = {k: v for k, v in plans.items() if _shares_met(model, v)}
+    values = {k: float(-model.c[:nv][v].sum()) for k, v in feasible.items()}
+    best = max(values, key=lambda k: values[k]) if values else None
+    bound = lp_bound
+    status = "optimal"
+    if nv and (best is None or _gap(values[best], bound) > config.mip_rel_gap):
+        fix = _restricted(model, config, lp_x, reduced)
+        if fix.x is not None:
+            plans["lp_and_fix"] = fix.x[:nv] > 0.5
+            values["lp_and_fix"] = float(-model.c[:nv][plans["lp_and_fix"]].sum())
+            if best is None or values["lp_and_fix"] > values[best]:
+                best = "lp_and_fix"
 
-    obj_milp = float(-model.c[:nv][x].sum())
+    # 2. the MILP, unless a heuristic plan is already proven within the gap by the LP bound
+    if best is None or _gap(values[best], bound) > config.mip_rel_gap:
+        left = config.time_limit_s - (time.perf_counter() - start)
+        res = _solve(model, config, time_limit=max(left, 1.0))
+        if res.status == 2:
+            raise _diagnose_infeasible(model, config)
+        if res.x is not None:
+            plans["milp"] = res.x[:nv] > 0.5
+            values["milp"] = float(-model.c[:nv][plans["milp"]].sum())
+            if best is None or values["milp"] >= values[best] - 1e-9:
+                best = "milp"
+        dual = getattr(res, "mip_dual_bound", None)
+        if dual is not None and np.isfinite(dual):
+            bound = min(bound, -float(dual))
+        if best is None:
+            msg = (
+                f"budget allocation: HiGHS found no feasible plan within {config.time_limit_s:g} s "
+                f"({res.message}); raise plan.allocation.time_limit_s"
+            )
+            raise AllocationError(msg)
+        status = "optimal" if res.status == 0 else "time_limit"
+    solve_s = time.perf_counter() - start
+    x = plans[best]
+    obj = values[best]
     obj_greedy = float(-model.c[:nv][g].sum())
     share_ok_greedy = _shares_met(model, g)
-    method = "milp"
-    if obj_greedy > obj_milp + 1e-9 and share_ok_greedy:
-        # the MILP stopped early on an incumbent worse than greedy: keep the better plan
-        x, method = g.copy(), "greedy"
-        obj_milp = obj_greedy
+    gap = _gap(obj, bound)
+    if gap <= config.mip_rel_gap + 1e-12:
+        status = "optimal"
+    if not duals:
+        lp_prices = np.full(len(model.b_ub), np.nan)
 
-    lp_prices = np.full(len(model.b_ub), np.nan)
-    if duals and len(model.c):
-        lp = linprog(
-            model.c,
-            A_ub=model.a_ub,
-            b_ub=model.b_ub,
-            bounds=list(
-                zip(
-                    np.zeros(len(model.c)),
-                    np.concatenate([np.ones(nv), np.full(model.n_carry, np.inf)]),
-                    strict=True,
-                )
-            ),
-            method="highs",
-        )
-        if lp.status == 0:
-            lp_prices = -np.asarray(lp.ineqlin.marginals)
-
-    allocation = _allocation_frame(cands, model, config, x, g=g, method=method)
+    allocation = _allocation_frame(cands, model, config, x, g=g, method=best)
     budget_use = _budget_frame(model, config, x, g=g, prices=lp_prices, cands=cands)
     binding = _binding(model, config, budget_use, x, lp_prices)
     benefit = cands["benefit"].to_numpy(dtype=float)
@@ -491,13 +540,12 @@ def allocate_budget(
     funded_m[model.var_cand[x]] = True
     funded_g = np.zeros(len(cands), bool)
     funded_g[model.var_cand[g]] = True
-    bound = -float(getattr(res, "mip_dual_bound", np.nan) or np.nan)
     summary: dict[str, Any] = {
-        "method": method,
+        "method": best,
         "status": status,
-        "mip_gap": mip_gap,
-        "dual_bound": bound,
-        "objective": round(obj_milp, 6),
+        "mip_gap": round(gap, 6),
+        "dual_bound": round(bound, 6),
+        "objective": round(obj, 6),
         "benefit": round(float(benefit[funded_m].sum()), 6),
         "cost": round(float(cands["cost"].to_numpy()[funded_m].sum()), 3),
         "funded": int(funded_m.sum()),
@@ -506,7 +554,7 @@ def allocate_budget(
         "greedy_cost": round(float(cands["cost"].to_numpy()[funded_g].sum()), 3),
         "greedy_funded": int(funded_g.sum()),
         "greedy_meets_min_shares": share_ok_greedy,
-        "gain_over_greedy_pct": round(100.0 * (obj_milp - obj_greedy) / obj_greedy, 3)
+        "gain_over_greedy_pct": round(100.0 * (obj - obj_greedy) / obj_greedy, 3)
         if obj_greedy > 0
         else None,
         "candidates": len(cands),
@@ -518,12 +566,75 @@ def allocate_budget(
         "years": years,
         "currency": config.currency,
         "carry_over": config.carry_over,
-        "carried_to_end": float(carry.reshape(len(model.lines), -1)[:, -1].sum())
-        if model.n_carry
-        else 0.0,
+        "unspent": round(float(model.budget.sum() - budget_use["spend"].sum()), 3),
         "binding": binding,
     }
     return AllocationResult(allocation, budget_use, summary)
+
+
+def _gap(value: float, bound: float) -> float:
+    """Relative gap of a plan's value to an upper bound (0 when both are 0)."""
+    if bound <= 0:
+        return 0.0
+    return max(bound - value, 0.0) / bound
+
+
+def _relaxation(model: _Model) -> tuple[np.ndarray | None, float, np.ndarray, np.ndarray]:
+    """Solve the LP relaxation.
+
+    Returns its solution (``None`` when infeasible), bound, the shadow price
+    of every row and the absolute reduced cost of every column.
+    """
+    prices = np.full(len(model.b_ub), np.nan)
+    if len(model.c) == 0:
+        ok = bool(np.all(model.b_ub >= -1e-9))
+        return (np.zeros(0) if ok else None), 0.0, prices, np.zeros(0)
+    nv = len(model.var_cand)
+    upper = np.concatenate([np.ones(nv), np.full(model.n_carry, np.inf)])
+    lp = linprog(
+        model.c,
+        A_ub=model.a_ub,
+        b_ub=model.b_ub,
+        bounds=np.column_stack([np.zeros(len(model.c)), upper]),
+        method="highs",
+    )
+    if lp.status == 2:
+        return None, 0.0, prices, np.zeros(0)
+    if lp.status != 0:
+        msg = f"budget allocation: the LP relaxation failed ({lp.message})"
+        raise AllocationError(msg)
+    prices = -np.asarray(lp.ineqlin.marginals)
+    reduced = np.abs(np.asarray(lp.lower.marginals) + np.asarray(lp.upper.marginals))
+    return np.asarray(lp.x), -float(lp.fun), prices, reduced
+
+
+def _restricted(
+    model: _Model, config: AllocationConfig, lp_x: np.ndarray, reduced: np.ndarray
+) -> Any:
+    """Solve the MILP with most variables fixed at their LP value (an LP-and-fix heuristic).
+
+    Free: the fractional variables and the ``free`` variables of smallest
+    reduced cost (the ones the LP was nearly indifferent about).
+    """
+    nv = len(model.var_cand)
+    x = lp_x[:nv]
+    free = (x > 1e-6) & (x < 1.0 - 1e-6)
+    k = min(nv, max(1000, nv // 4))
+    free[np.argsort(reduced[:nv], kind="stable")[:k]] = True
+    # free every year and option of a candidate once one of its variables is free
+    cand_free = np.zeros(int(model.var_cand.max()) + 1, bool)
+    cand_free[model.var_cand[free]] = True
+    free = cand_free[model.var_cand]
+    lower = np.concatenate([np.where(free, 0.0, np.round(x)), np.zeros(model.n_carry)])
+    upper = np.concatenate([np.where(free, 1.0, np.round(x)), np.full(model.n_carry, np.inf)])
+    integrality = np.concatenate([np.ones(nv), np.zeros(model.n_carry)])
+    return milp(
+        model.c,
+        constraints=[LinearConstraint(model.a_ub, -np.inf, model.b_ub)],
+        integrality=integrality,
+        bounds=Bounds(lower, upper),
+        options={"time_limit": config.time_limit_s / 4.0, "mip_rel_gap": config.mip_rel_gap / 2.0},
+    )
 
 
 def _shares_met(model: _Model, sel: np.ndarray) -> bool:

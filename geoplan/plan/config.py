@@ -349,7 +349,7 @@ class AllocationConfig(ScenarioModel):
     )
     time_limit_s: float = Field(default=30.0, gt=0, description="HiGHS time limit.")
     mip_rel_gap: float = Field(
-        default=0.001, gt=0, lt=1, description="Relative optimality gap to stop at."
+        default=0.005, gt=0, lt=1, description="Relative optimality gap to stop at (0.005 = 0.5%)."
     )
 
     @field_validator("years")
