@@ -37,7 +37,7 @@ class SitesConfig(ScenarioModel):
 
     grid_m: float = Field(default=250.0, gt=0, description="Cell size of the suitability grid (m).")
     max_slope_deg: float = Field(
-        default=15.0,
+        default=20.0,
         gt=0,
         le=90,
         description="Steepest mean cell slope allowed for a site (degrees).",
@@ -62,7 +62,7 @@ class SitesConfig(ScenarioModel):
         description="forest_type values a site must lie outside of.",
     )
     max_road_distance_m: float | None = Field(
-        default=3000.0,
+        default=5000.0,
         gt=0,
         description="Farthest a site cell may be from any road (None: no limit).",
     )
@@ -102,7 +102,7 @@ class AssignmentConfig(ScenarioModel):
         description="Village column with the households that move (the whole village).",
     )
     max_distance_m: float = Field(
-        default=20000.0,
+        default=25000.0,
         gt=0,
         description="Farthest straight-line distance from a village to its site.",
     )
@@ -126,7 +126,7 @@ class AssignmentConfig(ScenarioModel):
         description="Candidate sites kept per village (the nearest ones) in the MILP.",
     )
     time_limit_s: float = Field(
-        default=20.0, gt=0, description="HiGHS time limit for the assignment."
+        default=5.0, gt=0, description="HiGHS time limit for the assignment (all stages)."
     )
 
 
