@@ -308,3 +308,68 @@ def test_flow_accumulation_skips_nodata() -> None:
     acc = flow_accumulation(z, Affine(1, 0, 0, 0, -1, 3), CRS)
     assert np.isnan(acc[1, 0])
     assert acc[2].sum() == pytest.approx(5.0)  # the five valid cells end in the bottom row
+
+
+# ---------------------------------------------------------------- with the indicators
+
+
+def test_compute_indicators_puts_the_model_on_villages(world: SimpleNamespace) -> None:
+    from geoplan.indicators import compute_indicators
+
+    truth = world.truth
+    steep = np.unravel_index(np.argmax(ndimage.uniform_filter(truth, 25)), truth.shape)
+    flat = (SIZE // 2, 20)  # on the plain
+    xy = [(X0 + (c + 0.5) * RES, Y0 + SIZE * RES - (r + 0.5) * RES) for r, c in (steep, flat)]
+    villages = gpd.GeoDataFrame(
+        {"village_id": ["steep", "flat"], "commune_code": ["1", "1"], "households": [50, 50]},
+        geometry=shapely.points(xy),
+        crs=CRS,
+    )
+    layers = SimpleNamespace(**{**vars(world.layers), "villages": villages})
+    out = compute_indicators(layers, scenario())
+    assert out.susceptibility is not None
+    v = out.villages.set_index("village_id")
+    assert v.loc["steep", "susceptibility"] > 2 * v.loc["flat", "susceptibility"]
+    assert 0 <= v.loc["flat", "susceptibility"] <= 1
+    assert "modelled susceptibility level" in v.loc["steep", "hazard_reason"]
+    assert "modelled" not in v.loc["flat", "hazard_reason"]
+
+
+def test_model_on_a_dem_in_degrees() -> None:
+    rng = np.random.default_rng(3)
+    transform = Affine(1 / 1200, 0, 107.9, 0, -1 / 1200, 14.6)  # 3 arc-seconds, ~90 m
+    n = 160
+    z = ndimage.gaussian_filter(rng.normal(size=(n, n)), 4)
+    z = 400 + 1500 * (z - z.min()) / (z.max() - z.min())
+    slope = slope_degrees(z, transform, "EPSG:4326")
+    truth = 1.0 / (1.0 + np.exp(-(slope - np.quantile(slope, 0.8)) / 1.5))
+    cells = rng.choice(truth.size, size=150, replace=False, p=(truth / truth.sum()).ravel())
+    lon = 107.9 + (cells % n + 0.5) / 1200
+    lat = 14.6 - (cells // n + 0.5) / 1200
+    inventory = gpd.GeoDataFrame(geometry=shapely.points(lon, lat), crs="EPSG:4326").to_crs(CRS)
+    area = gpd.GeoDataFrame(
+        {"commune_code": ["1"]},
+        geometry=[shapely.box(107.9, 14.6 - n / 1200, 107.9 + n / 1200, 14.6)],
+        crs="EPSG:4326",
+    ).to_crs(CRS)
+    river = gpd.GeoDataFrame(
+        {"name": ["r"]},
+        geometry=[shapely.LineString([(107.95, 14.45), (107.95, 14.6)])],
+        crs="EPSG:4326",
+    ).to_crs(CRS)
+    layers = SimpleNamespace(
+        communes=area, villages=None, districts=None, province=None, landslide_zones=None,
+        landslide_inventory=inventory, forest=None, border=None, roads=None, rivers=river,
+        dem=GridRaster(z, transform, "EPSG:4326"), rainfall=None, report=None,
+    )  # fmt: skip
+    result = fit_susceptibility(layers, scenario(absence_buffer_m=200.0, block_size_m=3000.0))
+    assert result is not None
+    card = result.model_card
+    assert card["factors"][-1] == "dist_river"
+    assert card["spatial_cv_auc"] > 0.75
+    assert result.probability.array.shape == (n, n)
+    assert result.zones.crs == CRS
+    # Class areas are in km2 from per-row metric cell sizes: about 14.4 km x 14.7 km in all.
+    total = sum(card["class_areas_km2"].values())
+    assert 150 < total < 230
+    assert len(result.disagreement) == 0  # no official zones

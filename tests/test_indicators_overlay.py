@@ -305,3 +305,19 @@ def test_hazard_flag_threshold_from_scenario() -> None:
     # Village a is 50 % high: flagged through its level at the centre, not the share.
     assert "% of its area" not in v.loc["a", "hazard_reason"]
     assert isinstance(strict.villages["hazard_reason"], pd.Series)
+
+
+def test_minimal_columns_do_not_crash() -> None:
+    layers = make_layers()
+    layers.communes = layers.communes[["commune_code", "geometry"]]
+    layers.villages = layers.villages[["village_id", "commune_code", "geometry"]]
+    out = compute_indicators(layers, make_scenario())
+    v = out.villages
+    assert len(v) == 4
+    assert v["poverty_rate"].isna().all()
+    assert v["hh_exposed_high"].isna().all()  # no households: exposure unknown
+    assert v["landslide_share_high"].notna().all()
+    assert v["commune_name"].isna().all()
+    assert out.communes["villages"].tolist() == [3, 1]
+    assert out.communes["households"].isna().all()
+    assert len(out.districts) == 0

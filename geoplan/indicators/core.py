@@ -479,7 +479,12 @@ def compute_indicators(layers: Any, scenario: Any) -> Indicators:
     )
     commune_out = _rollup(roll, "_commune", communes, "commune_code")
     district_out = _rollup(roll, "_district", districts, "district_code")
-    district_border = communes.groupby(communes["district_code"].astype(str))["is_border"].any()
+    district_of = (
+        communes["district_code"].astype(str)
+        if "district_code" in communes
+        else pd.Series("", index=communes.index)
+    )
+    district_border = communes["is_border"].groupby(district_of).any()
     district_out["is_border"] = (
         district_out["district_code"].astype(str).map(district_border).fillna(False).astype(bool)
     )
@@ -524,6 +529,10 @@ def _districts(layers: Any, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         districts = districts.copy()
         districts["district_code"] = districts["district_code"].astype(str)
         return districts
+    if "district_code" not in communes:
+        return gpd.GeoDataFrame(
+            {"district_code": pd.Series(dtype=str)}, geometry=[], crs=communes.crs
+        )
     keep = [c for c in ("district_code", "district_name") if c in communes]
     dissolved = communes[[*keep, "geometry"]].dissolve(by="district_code", as_index=False)
     dissolved["district_code"] = dissolved["district_code"].astype(str)
