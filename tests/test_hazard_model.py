@@ -373,3 +373,53 @@ def test_model_on_a_dem_in_degrees() -> None:
     total = sum(card["class_areas_km2"].values())
     assert 150 < total < 230
     assert len(result.disagreement) == 0  # no official zones
+
+
+def test_random_folds_flatter_a_model_on_clustered_landslides(world: SimpleNamespace) -> None:
+    # Landslides in six tight clusters unrelated to terrain; a vertical river and a horizontal
+    # road make (dist_river, dist_road) a stand-in for location.  Random folds put members of
+    # every cluster on both sides and reward memorising places; spatial blocks do not.
+    rng = np.random.default_rng(5)
+    centres = rng.uniform(1500, SIZE * RES - 1500, size=(6, 2))
+    pts = np.concatenate([c + rng.normal(0, 150, size=(40, 2)) for c in centres])
+    inventory = gpd.GeoDataFrame(geometry=shapely.points(pts + np.array([X0, Y0])), crs=CRS)
+    road = gpd.GeoDataFrame(
+        {"road_class": ["district"]},
+        geometry=[shapely.LineString([(X0, Y0 + 100), (X0 + SIZE * RES, Y0 + 100)])],
+        crs=CRS,
+    )
+    river = gpd.GeoDataFrame(
+        {"name": ["r"]},
+        geometry=[shapely.LineString([(X0 + 100, Y0), (X0 + 100, Y0 + SIZE * RES)])],
+        crs=CRS,
+    )
+    layers = SimpleNamespace(
+        **{**vars(world.layers), "landslide_inventory": inventory, "roads": road, "rivers": river}
+    )
+    result = fit_susceptibility(
+        layers, scenario(block_size_m=2500.0), factors=["slope", "dist_river", "dist_road"]
+    )
+    assert result is not None
+    card = result.model_card
+    assert card["random_cv_auc"] > 0.85
+    assert card["random_cv_auc"] - card["spatial_cv_auc"] > 0.1
+    assert card["cv_optimism"] == pytest.approx(
+        card["random_cv_auc"] - card["spatial_cv_auc"], abs=1e-4
+    )
+
+
+def test_rainfall_factor_on_its_own_grid(world: SimpleNamespace) -> None:
+    # A coarse rainfall raster in degrees (the DEM is in UTM), wetter to the east.
+    rain = GridRaster(
+        np.tile(np.linspace(1800, 2600, 20), (20, 1)),
+        Affine(0.005, 0, 104.99, 0, -0.005, 13.66),
+        "EPSG:4326",
+    )
+    covered = gpd.GeoSeries([shapely.box(*rain.bounds)], crs="EPSG:4326").to_crs(CRS)
+    assert covered.contains(world.layers.communes.geometry.iloc[0]).all()
+    layers = SimpleNamespace(**{**vars(world.layers), "rainfall": rain})
+    result = fit_susceptibility(layers, scenario(), factors=["slope", "rainfall"])
+    assert result is not None
+    card = result.model_card
+    assert card["factors"] == ["slope", "rainfall"]
+    assert 1800 < card["factor_fill_values"]["rainfall"] < 2600
