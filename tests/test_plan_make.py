@@ -243,3 +243,18 @@ def test_a_2021_2025_three_programme_plan_block_runs():
 def test_unknown_plan_keys_are_rejected():
     with pytest.raises(ValueError, match="extra"):
         PlanConfig.model_validate({"allocation": {"budget": []}})
+
+
+def test_without_a_resettlement_track_nothing_moves_but_the_rest_runs():
+    communes, villages, districts, layers = world()
+    villages = villages.drop(columns=["resettlement_eligible", "resettlement_class"])
+    out = make_plan(
+        SimpleNamespace(villages=villages, communes=communes, districts=districts),
+        SimpleNamespace(villages=villages, communes=communes),
+        SimpleNamespace(plan=PlanConfig()),
+        layers=layers,
+    )
+    assert out.moves.empty and out.unplaced.empty
+    assert "no resettlement track" in out.summary["notes"][0]
+    assert out.allocation["funded"].any()
+    assert "resettlement" in out.summary["interventions_skipped"]

@@ -152,8 +152,9 @@ def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = Non
     Raises
     ------
     AllocationError
-        If the resettlement track is missing or minimum budget shares cannot
-        be met (the message names the constraint).
+        If minimum budget shares cannot be met (the message names the
+        constraint).  Without a scored resettlement track no village is
+        moved and ``summary["notes"]`` says so.
     """
     cfg: PlanConfig = scenario.plan
     timings: dict[str, float] = {}
@@ -172,7 +173,12 @@ def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = Non
     timings["sites"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    at_risk = at_risk_villages(villages, cfg.assignment)
+    notes: list[str] = []
+    if "resettlement_eligible" in villages.columns and "resettlement_class" in villages.columns:
+        at_risk = at_risk_villages(villages, cfg.assignment)
+    else:
+        at_risk = villages.iloc[0:0]
+        notes.append("no resettlement track scored: no village is assigned to a site")
     assignment: Assignment = assign_villages(at_risk, sites, cfg.assignment)
     timings["assignment"] = time.perf_counter() - start
 
@@ -230,6 +236,7 @@ def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = Non
         "assignment": assignment.summary,
         "allocation": {k: v for k, v in alloc.summary.items() if k != "binding"},
         "interventions_skipped": skipped_kinds,
+        "notes": notes,
         "targets": targets["status"].value_counts().sort_index().to_dict() if len(targets) else {},
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
     }
