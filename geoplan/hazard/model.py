@@ -388,6 +388,174 @@ def _native_importances(estimator: Any, names: list[str]) -> dict[str, float] | 
     return {n: round(float(v), 6) for n, v in zip(names, vals, strict=True)}
 
 
+class _Clock:
+    """Record the seconds spent in each named stage."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = now - self.last
+        self.last = now
+
+
+def _presence_cells(
+    inventory: gpd.GeoDataFrame, stack: FactorStack, *, min_count: int
+) -> np.ndarray:
+    """Flat indices of the DEM cells holding a recorded landslide (inside the study area)."""
+    height, width = stack.shape
+    points = shapely.point_on_surface(inventory.geometry.to_crs(to_pyproj(stack.crs)).to_numpy())
+    tf = stack.transform
+    rows = np.floor((shapely.get_y(points) - tf.f) / tf.e).astype(np.int64)
+    cols = np.floor((shapely.get_x(points) - tf.c) / tf.a).astype(np.int64)
+    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+    rows, cols = rows[inside], cols[inside]
+    ok = stack.mask[rows, cols]
+    cells = np.unique(rows[ok] * width + cols[ok])
+    if cells.size < min_count:
+        msg = (
+            f"landslide_inventory: only {cells.size} landslide(s) fall on valid DEM cells inside "
+            f"the study area; at least {min_count} are needed for the cross-validation folds"
+        )
+        raise ModelError(msg)
+    return cells
+
+
+def _absence_cells(
+    stack: FactorStack,
+    presences: np.ndarray,
+    inventory_metric: np.ndarray,
+    to_metric: pyproj.Transformer,
+    *,
+    count: int,
+    buffer_m: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Random study-area cells farther than ``buffer_m`` from every recorded landslide."""
+    width = stack.shape[1]
+    candidates = np.flatnonzero(stack.mask.ravel())
+    candidates = rng.permutation(candidates[~np.isin(candidates, presences)])
+    tree = shapely.STRtree(inventory_metric)
+    found: list[np.ndarray] = []
+    n_found = 0
+    chunk = max(4 * count, 1000)
+    for first in range(0, candidates.size, chunk):
+        draw = candidates[first : first + chunk]
+        if buffer_m > 0:
+            mx, my = to_metric.transform(*_cell_xy(stack.transform, draw // width, draw % width))
+            near, _ = tree.query(shapely.points(mx, my), predicate="dwithin", distance=buffer_m)
+            far = np.ones(draw.size, dtype=bool)
+            far[near] = False
+            draw = draw[far]
+        found.append(draw[: count - n_found])
+        n_found += found[-1].size
+        if n_found >= count:
+            break
+    cells = np.concatenate(found) if found else np.array([], dtype=np.int64)
+    if cells.size < presences.size:
+        msg = (
+            f"only {cells.size} cells of the study area lie farther than {buffer_m} m from a "
+            f"recorded landslide, fewer than the {presences.size} landslides; lower "
+            "susceptibility.absence_buffer_m"
+        )
+        raise ModelError(msg)
+    return cells
+
+
+def _validate(
+    estimator: ClassifierMixin,
+    x: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    *,
+    folds: int,
+    seed: int,
+) -> dict[str, list[float | None]]:
+    """ROC-AUC per fold of spatial-block and of random stratified cross-validation."""
+    n_blocks = int(np.unique(groups).size)
+    n_folds = min(folds, n_blocks)
+    if n_folds < 2:
+        msg = (
+            f"susceptibility.block_size_m leaves {n_blocks} block(s) with samples; use smaller "
+            "blocks for spatial cross-validation"
+        )
+        raise ModelError(msg)
+    spatial = list(GroupKFold(n_splits=n_folds).split(x, y, groups))
+    random = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(x, y))
+    return {
+        "spatial": _cross_validate(estimator, x, y, spatial),
+        "random": _cross_validate(estimator, x, y, random),
+    }
+
+
+def _predict(stack: FactorStack, model: Any, fill: np.ndarray, window_rows: int) -> np.ndarray:
+    """Probability of every study-area cell, predicted one row window at a time."""
+    probability = np.full(stack.shape, np.nan, dtype=np.float32)
+    for r0, r1, block in stack.windows(window_rows):
+        sel = stack.mask[r0:r1]
+        if not sel.any():
+            continue
+        values = block[:, sel].T
+        values = np.where(np.isnan(values), fill, values)
+        probability[r0:r1][sel] = model.predict_proba(values)[:, 1].astype(np.float32)
+    return probability
+
+
+def _disagreement(
+    official: gpd.GeoDataFrame | None,
+    stack: FactorStack,
+    probability: np.ndarray,
+    levels: np.ndarray,
+    *,
+    classes: str,
+    target_crs: Any,
+    min_pixels: int,
+    cell_areas: np.ndarray,
+) -> tuple[gpd.GeoDataFrame, float | None, np.ndarray | None]:
+    """Polygons where official and model levels differ by two or more, area, matched cuts."""
+    empty = _empty_disagreement(to_pyproj(target_crs))
+    if official is None or len(official) == 0:
+        return empty, None, None
+    off = _official_levels(official, stack.transform, stack.crs, stack.shape)
+    both = (off > 0) & (levels > 0)
+    compare = levels
+    matched = None
+    if classes == "matched" and both.any():
+        matched = _matched_breaks(probability[both], off[both])
+        compare = classify(probability, matched)
+    differ = both & (np.abs(off.astype(np.int16) - compare.astype(np.int16)) >= 2)
+    area_km2 = round(float((differ * cell_areas[:, None]).sum() / 1e6), 3)
+    if not differ.any():
+        return empty, area_km2, matched
+    codes = np.where(differ, off.astype(np.int32) * 10 + compare, 0)
+    frame = _vectorise(
+        codes, stack.transform, stack.crs, target_crs, min_pixels, keep_outside=False
+    )
+    result = gpd.GeoDataFrame(
+        {"official_level": frame["code"] // 10, "model_level": frame["code"] % 10},
+        geometry=frame.geometry, crs=frame.crs,
+    )  # fmt: skip
+    return result, area_km2, matched
+
+
+def _weighted_truth_auc(truth: np.ndarray, probability: np.ndarray) -> float | None:
+    """Return the expected ROC-AUC against landslides drawn from the truth.
+
+    Each cell is a positive with weight ``t`` and a negative with weight ``1 - t``.
+    """
+    t = np.clip(np.asarray(truth, dtype=np.float64), 0.0, 1.0)
+    p = np.asarray(probability, dtype=np.float64)
+    good = ~(np.isnan(t) | np.isnan(p))
+    t, p = t[good], p[good]
+    return _auc(
+        np.concatenate([np.ones(t.size), np.zeros(t.size)]),
+        np.concatenate([p, p]),
+        np.concatenate([t, 1.0 - t]),
+    )
+
+
 def fit_susceptibility(
     layers: Any, scenario: Any, *, factors: list[str] | None = None
 ) -> SusceptibilityResult | None:
@@ -426,7 +594,7 @@ def fit_susceptibility(
     if not cfg.enabled or dem is None or inventory is None or len(inventory) == 0:
         return None
     timings: dict[str, float] = {}
-    start = time.perf_counter()
+    clock = _Clock(timings)
     target_crs = getattr(scenario, "crs", None) or inventory.crs
     area = getattr(layers, "province", None)
     if area is None or len(area) == 0:
@@ -435,66 +603,19 @@ def fit_susceptibility(
         dem, layers, area=area, factors=factors if factors is not None else cfg.factors,
         relief_radius_m=cfg.relief_radius_m,
     )  # fmt: skip
-    timings["factors"] = time.perf_counter() - start
+    clock.lap("factors")
     height, width = stack.shape
     rng = np.random.default_rng(cfg.random_state)
-
-    # Presences: inventory cells inside the study area, one sample per cell.
     inv = inventory[~(inventory.geometry.isna() | inventory.geometry.is_empty)]
-    inv_grid = inv.geometry.to_crs(to_pyproj(stack.crs))
-    inv_pts = shapely.point_on_surface(inv_grid.to_numpy())
-    tf = stack.transform
-    cols_f = (shapely.get_x(inv_pts) - tf.c) / tf.a
-    rows_f = (shapely.get_y(inv_pts) - tf.f) / tf.e
-    rows_p = np.floor(rows_f).astype(np.int64)
-    cols_p = np.floor(cols_f).astype(np.int64)
-    inside = (rows_p >= 0) & (rows_p < height) & (cols_p >= 0) & (cols_p < width)
-    rows_p, cols_p = rows_p[inside], cols_p[inside]
-    ok = stack.mask[rows_p, cols_p]
-    cells_p = np.unique(rows_p[ok] * width + cols_p[ok])
-    n_pres = cells_p.size
-    if n_pres < 2 * cfg.folds:
-        msg = (
-            f"landslide_inventory: only {n_pres} landslide(s) fall on valid DEM cells inside the "
-            f"study area; at least {2 * cfg.folds} are needed for {cfg.folds}-fold validation"
-        )
-        raise ModelError(msg)
-
-    # Absences: random cells in the area, away from every recorded landslide.
-    n_abs = round(cfg.absence_ratio * n_pres)
-    candidates = np.flatnonzero(stack.mask.ravel())
-    candidates = rng.permutation(candidates[~np.isin(candidates, cells_p)])
     to_metric = pyproj.Transformer.from_crs(
         to_pyproj(stack.crs), to_pyproj(target_crs), always_xy=True
     )
-    inv_metric = inv.geometry.to_crs(to_pyproj(target_crs)).to_numpy()
-    tree = shapely.STRtree(inv_metric)
-    found: list[np.ndarray] = []
-    n_found = 0
-    chunk = max(4 * n_abs, 1000)
-    for first in range(0, candidates.size, chunk):
-        draw = candidates[first : first + chunk]
-        if cfg.absence_buffer_m > 0:
-            mx, my = to_metric.transform(*_cell_xy(stack.transform, draw // width, draw % width))
-            near, _ = tree.query(
-                shapely.points(mx, my), predicate="dwithin", distance=cfg.absence_buffer_m
-            )
-            far = np.ones(draw.size, dtype=bool)
-            far[near] = False
-            draw = draw[far]
-        found.append(draw[: n_abs - n_found])
-        n_found += found[-1].size
-        if n_found >= n_abs:
-            break
-    cells_a = np.concatenate(found) if found else np.array([], dtype=np.int64)
-    if cells_a.size < n_pres:
-        msg = (
-            f"only {cells_a.size} cells of the study area lie farther than "
-            f"{cfg.absence_buffer_m} m from a recorded landslide, fewer than the {n_pres} "
-            "landslides; lower susceptibility.absence_buffer_m"
-        )
-        raise ModelError(msg)
-
+    cells_p = _presence_cells(inv, stack, min_count=2 * cfg.folds)
+    cells_a = _absence_cells(
+        stack, cells_p, inv.geometry.to_crs(to_pyproj(target_crs)).to_numpy(), to_metric,
+        count=round(cfg.absence_ratio * cells_p.size), buffer_m=cfg.absence_buffer_m, rng=rng,
+    )  # fmt: skip
+    n_pres = cells_p.size
     cells = np.concatenate([cells_p, cells_a])
     y = np.concatenate([np.ones(n_pres, dtype=np.int8), np.zeros(cells_a.size, dtype=np.int8)])
     rows_s, cols_s = cells // width, cells % width
@@ -503,53 +624,24 @@ def fit_susceptibility(
     medians = np.where(np.isnan(medians), 0.0, medians).astype(np.float32)
     x = np.where(np.isnan(x), medians, x)
     sx, sy = to_metric.transform(*_cell_xy(stack.transform, rows_s, cols_s))
-    timings["sampling"] = time.perf_counter() - start - sum(timings.values())
+    groups = spatial_blocks(np.asarray(sx), np.asarray(sy), cfg.block_size_m)
+    clock.lap("sampling")
 
     # OpenMP estimators (gradient boosting) get as many threads as n_jobs allows.
     threads = cfg.n_jobs if cfg.n_jobs is not None and cfg.n_jobs > 0 else None
     with threadpool_limits(limits=threads, user_api="openmp"):
-        # Validation: spatial blocks versus random folds.
         estimator = make_estimator(
             cfg.model, params=dict(cfg.params), random_state=cfg.random_state, n_jobs=cfg.n_jobs
         )
-        groups = spatial_blocks(np.asarray(sx), np.asarray(sy), cfg.block_size_m)
-        n_blocks = int(np.unique(groups).size)
-        n_folds = min(cfg.folds, n_blocks)
-        if n_folds < 2:
-            msg = (
-                f"susceptibility.block_size_m = {cfg.block_size_m} leaves {n_blocks} block(s) with "
-                "samples; use smaller blocks for spatial cross-validation"
-            )
-            raise ModelError(msg)
-        spatial_splits = list(GroupKFold(n_splits=n_folds).split(x, y, groups))
-        random_splits = list(
-            StratifiedKFold(n_splits=cfg.folds, shuffle=True, random_state=cfg.random_state).split(
-                x, y
-            )
-        )
-        spatial_aucs = _cross_validate(estimator, x, y, spatial_splits)
-        random_aucs = _cross_validate(estimator, x, y, random_splits)
-        timings["cross_validation"] = time.perf_counter() - start - sum(timings.values())
-
+        validation = _validate(estimator, x, y, groups, folds=cfg.folds, seed=cfg.random_state)
+        clock.lap("cross_validation")
         model = clone(estimator).fit(x, y)
         perm = permutation_importance(
             model, x, y, scoring="roc_auc", n_repeats=3, random_state=cfg.random_state
         )
-        importances = {
-            n: round(float(v), 6) for n, v in zip(stack.names, perm.importances_mean, strict=True)
-        }
-        timings["fit"] = time.perf_counter() - start - sum(timings.values())
-
-        # Prediction in row windows.
-        probability = np.full(stack.shape, np.nan, dtype=np.float32)
-        for r0, r1, block in stack.windows(cfg.window_rows):
-            sel = stack.mask[r0:r1]
-            if not sel.any():
-                continue
-            values = block[:, sel].T
-            values = np.where(np.isnan(values), medians, values)
-            probability[r0:r1][sel] = model.predict_proba(values)[:, 1].astype(np.float32)
-        timings["prediction"] = time.perf_counter() - start - sum(timings.values())
+        clock.lap("fit")
+        probability = _predict(stack, model, medians, cfg.window_rows)
+        clock.lap("prediction")
 
     valid = np.flatnonzero(stack.mask.ravel())
     sample = probability.ravel()[rng.choice(valid, size=min(valid.size, 200000), replace=False)]
@@ -560,51 +652,26 @@ def fit_susceptibility(
         str(lv): round(float(((levels == lv) * areas_row[:, None]).sum() / 1e6), 3) for lv in LEVELS
     }
     min_pixels = round(cfg.min_zone_area_m2 / float(np.mean(areas_row)))
-    zone_frame = _vectorise(levels, stack.transform, stack.crs, target_crs, min_pixels)
-    zones = zone_frame.rename(columns={"code": "level"})
+    zones = _vectorise(levels, stack.transform, stack.crs, target_crs, min_pixels)
+    zones = zones.rename(columns={"code": "level"})
     zones["level"] = zones["level"].astype(int)
-
     official = getattr(layers, "landslide_zones", None)
-    disagreement = _empty_disagreement(to_pyproj(target_crs))
-    disagreement_km2 = None
-    matched_breaks = None
-    if official is not None and len(official):
-        off = _official_levels(official, stack.transform, stack.crs, stack.shape)
-        both = (off > 0) & (levels > 0)
-        compare = levels
-        if cfg.disagreement_classes == "matched" and both.any():
-            matched_breaks = _matched_breaks(probability[both], off[both])
-            compare = classify(probability, matched_breaks)
-        differ = both & (np.abs(off.astype(np.int16) - compare.astype(np.int16)) >= 2)
-        disagreement_km2 = round(float((differ * areas_row[:, None]).sum() / 1e6), 3)
-        if differ.any():
-            codes = np.where(differ, off.astype(np.int32) * 10 + compare, 0)
-            frame = _vectorise(
-                codes, stack.transform, stack.crs, target_crs, min_pixels, keep_outside=False
-            )
-            disagreement = gpd.GeoDataFrame(
-                {"official_level": frame["code"] // 10, "model_level": frame["code"] % 10},
-                geometry=frame.geometry, crs=frame.crs,
-            )  # fmt: skip
-    timings["zones"] = time.perf_counter() - start - sum(timings.values())
+    disagreement, disagreement_km2, matched_breaks = _disagreement(
+        official, stack, probability, levels,
+        classes=cfg.disagreement_classes, target_crs=target_crs, min_pixels=min_pixels,
+        cell_areas=areas_row,
+    )  # fmt: skip
+    clock.lap("zones")
 
     truth_auc = None
     if cfg.truth is not None:
         truth = _read_truth(_truth_path(scenario, Path(cfg.truth)), stack, cfg.truth_scale)
         pick = rng.choice(valid, size=min(valid.size, 200000), replace=False)
-        t = np.clip(truth.ravel()[pick].astype(np.float64), 0.0, 1.0)
-        p = probability.ravel()[pick].astype(np.float64)
-        good = ~(np.isnan(t) | np.isnan(p))
-        t, p = t[good], p[good]
-        # Expected AUC if landslides were drawn from the truth: each cell is a
-        # positive with weight t and a negative with weight 1 - t.
-        truth_auc = _auc(
-            np.concatenate([np.ones(t.size), np.zeros(t.size)]),
-            np.concatenate([p, p]),
-            np.concatenate([t, 1.0 - t]),
-        )
-        timings["truth"] = time.perf_counter() - start - sum(timings.values())
+        truth_auc = _weighted_truth_auc(truth.ravel()[pick], probability.ravel()[pick])
+        clock.lap("truth")
 
+    spatial_auc = _mean(validation["spatial"])
+    random_auc = _mean(validation["random"])
     card: dict[str, Any] = {
         "model": cfg.model,
         "estimator": type(
@@ -616,7 +683,9 @@ def fit_susceptibility(
         "factor_fill_values": {
             n: round(float(m), 6) for n, m in zip(stack.names, medians, strict=True)
         },
-        "importances": importances,
+        "importances": {
+            n: round(float(v), 6) for n, v in zip(stack.names, perm.importances_mean, strict=True)
+        },
         "importance_method": "permutation (mean ROC-AUC decrease over 3 repeats, training sample)",
         "native_importances": _native_importances(model, stack.names),
         "presences": int(n_pres),
@@ -624,15 +693,15 @@ def fit_susceptibility(
         "absence_ratio": cfg.absence_ratio,
         "absence_buffer_m": cfg.absence_buffer_m,
         "block_size_m": cfg.block_size_m,
-        "blocks": n_blocks,
-        "folds": n_folds,
-        "spatial_cv_auc": _mean(spatial_aucs),
-        "spatial_cv_fold_aucs": spatial_aucs,
-        "random_cv_auc": _mean(random_aucs),
-        "random_cv_fold_aucs": random_aucs,
+        "blocks": int(np.unique(groups).size),
+        "folds": len(validation["spatial"]),
+        "spatial_cv_auc": spatial_auc,
+        "spatial_cv_fold_aucs": validation["spatial"],
+        "random_cv_auc": random_auc,
+        "random_cv_fold_aucs": validation["random"],
         "cv_optimism": (
-            round(_mean(random_aucs) - _mean(spatial_aucs), 4)  # type: ignore[operator]
-            if _mean(random_aucs) is not None and _mean(spatial_aucs) is not None
+            round(random_auc - spatial_auc, 4)
+            if random_auc is not None and spatial_auc is not None
             else None
         ),
         "classes": cfg.classes,
