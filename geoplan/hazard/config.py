@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -81,14 +80,11 @@ class SusceptibilityConfig(ScenarioModel):
     window_rows: int = Field(
         default=256, ge=8, description="Raster rows per prediction window (bounds memory use)."
     )
-    truth: Path | None = Field(
-        default=None,
-        description=(
-            "Optional raster of the true landslide probability (synthetic data only; uint8 values "
-            "are read as p*250); the model card then reports truth_auc. Relative to the scenario "
-            "file."
-        ),
-    )
     truth_scale: float = Field(
-        default=250.0, gt=0, description="Divide the truth raster by this to get a probability."
+        default=250.0,
+        gt=0,
+        description=(
+            "Divide the 'landslide_truth' layer (synthetic data only) by this to get a "
+            "probability; the demo stores p*250 as uint8."
+        ),
     )

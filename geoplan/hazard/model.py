@@ -6,7 +6,6 @@ import itertools
 import logging
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -341,15 +340,8 @@ def _official_levels(
     return features.rasterize(shapes, out_shape=shape, transform=transform, fill=0, dtype="uint8")
 
 
-def _read_truth(path: Path, stack: FactorStack, scale: float) -> np.ndarray:
-    """Truth probability on the DEM grid, read through ``geoplan.io`` (the only file reader)."""
-    from geoplan import io as gio
-
-    reader = getattr(gio, "read_raster", None)
-    if reader is None:
-        msg = "geoplan.io.read_raster is not available; cannot read the truth raster"
-        raise ModelError(msg)
-    truth = reader(path)
+def _truth_on_grid(truth: Any, stack: FactorStack, scale: float) -> np.ndarray:
+    """Return the truth probability (a loaded raster layer) on the DEM grid."""
     values = np.asarray(truth.array, dtype=np.float32) / np.float32(scale)
     same = (
         values.shape == stack.shape
@@ -366,14 +358,6 @@ def _read_truth(path: Path, stack: FactorStack, scale: float) -> np.ndarray:
         resampling=Resampling.bilinear,
     )  # fmt: skip
     return grid
-
-
-def _truth_path(scenario: Any, truth: Path) -> Path:
-    if truth.is_absolute():
-        return truth
-    source = getattr(scenario, "source", None)
-    base = Path(source).parent if source else Path.cwd()
-    return (base / truth).resolve()
 
 
 def _native_importances(estimator: Any, names: list[str]) -> dict[str, float] | None:
@@ -664,8 +648,9 @@ def fit_susceptibility(
     clock.lap("zones")
 
     truth_auc = None
-    if cfg.truth is not None:
-        truth = _read_truth(_truth_path(scenario, Path(cfg.truth)), stack, cfg.truth_scale)
+    truth_layer = getattr(layers, "landslide_truth", None)
+    if truth_layer is not None:
+        truth = _truth_on_grid(truth_layer, stack, cfg.truth_scale)
         pick = rng.choice(valid, size=min(valid.size, 200000), replace=False)
         truth_auc = _weighted_truth_auc(truth.ravel()[pick], probability.ravel()[pick])
         clock.lap("truth")

@@ -458,13 +458,22 @@ _ROADS = KindDef(
     ),
 )
 _RIVERS = KindDef("rivers", "line", (_f("name", "text", "ten", "ten_song", "ten_suoi"),))
+_COMMUNES_2025 = KindDef(
+    "communes_2025",
+    "polygon",
+    (
+        _f("commune_code", "code", "ma_xa", "maxa", "ma_dvhc", "code", "ma", required=True),
+        _f("commune_name", "text", "ten_xa", "tenxa", "ten", "name", "ten_dvhc"),
+        _f("members", "text", "xa_cu", "ma_xa_cu", "thanh_phan", "sap_nhap_tu"),
+    ),
+)
 
 #: The canonical vector layer kinds by name.
 KINDS: dict[str, KindDef] = {
     k.name: k
     for k in (
         _COMMUNES, _DISTRICTS, _PROVINCE, _VILLAGES, _LANDSLIDE_ZONES, _LANDSLIDE_INVENTORY,
-        _FOREST_KIND, _BORDER, _ROADS, _RIVERS,
+        _FOREST_KIND, _BORDER, _ROADS, _RIVERS, _COMMUNES_2025,
     )
 }  # fmt: skip
 

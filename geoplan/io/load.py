@@ -41,7 +41,7 @@ _VECTOR_LAYERS = (
     "communes", "villages", "districts", "province", "landslide_zones", "landslide_inventory",
     "forest", "border", "roads", "rivers",
 )  # fmt: skip
-_RASTER_LAYERS = ("dem", "rainfall")
+_RASTER_LAYERS = ("dem", "rainfall", "landslide_truth")
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,10 @@ class Layers:
     border: gpd.GeoDataFrame | None = None
     roads: gpd.GeoDataFrame | None = None
     rivers: gpd.GeoDataFrame | None = None
+    communes_2025: gpd.GeoDataFrame | None = None
     dem: Raster | None = None
     rainfall: Raster | None = None
+    landslide_truth: Raster | None = None
     report: ValidationReport = field(default_factory=ValidationReport)
 
 
@@ -690,8 +692,10 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
         border=out.get("border"),
         roads=out.get("roads"),
         rivers=out.get("rivers"),
+        communes_2025=out.get("communes_2025"),
         dem=rasters.get("dem"),
         rainfall=rasters.get("rainfall"),
+        landslide_truth=rasters.get("landslide_truth"),
         report=report,
     )
     return layers, report

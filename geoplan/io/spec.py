@@ -106,6 +106,13 @@ class LayersSpec(ScenarioModel):
     )
     dem: LayerSpec | None = Field(default=None, description="Elevation raster in metres.")
     rainfall: LayerSpec | None = Field(default=None, description="Optional rainfall raster.")
+    landslide_truth: LayerSpec | None = Field(
+        default=None,
+        description=(
+            "Synthetic data only: the raster of the true landslide probability the inventory was "
+            "drawn from; the model card then reports the model's AUC against it (truth_auc)."
+        ),
+    )
     forest: LayerSpec | None = Field(
         default=None,
         description="Forest polygons, field 'forest_type' special_use/protective/production.",
@@ -113,3 +120,11 @@ class LayersSpec(ScenarioModel):
     border: LayerSpec | None = Field(default=None, description="National border line(s).")
     roads: LayerSpec | None = Field(default=None, description="Road lines, field 'road_class'.")
     rivers: LayerSpec | None = Field(default=None, description="River lines.")
+    communes_2025: LayerSpec | None = Field(
+        default=None,
+        description=(
+            "The merged communes in force since 1 July 2025, for reporting in either structure; "
+            "a 'members' column (comma-separated 2022 codes) is used when present, else the "
+            "area overlap with the 2022 communes."
+        ),
+    )

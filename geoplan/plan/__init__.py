@@ -214,10 +214,13 @@ def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = Non
     timings["targets"] = time.perf_counter() - start
 
     start = time.perf_counter()
+    # A user crosswalk table arrives joined onto the communes (`join:` by commune code),
+    # so it shows up as a 2025-code column there.
+    has_table = cfg.crosswalk.code_2025_field in communes.columns
     crosswalk = make_crosswalk(
         communes,
         cfg.crosswalk,
-        table=getattr(layers, "crosswalk", None),
+        table=pd.DataFrame(communes.drop(columns="geometry")) if has_table else None,
         communes_2025=getattr(layers, "communes_2025", None),
     )
     communes_2025 = None

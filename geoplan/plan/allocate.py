@@ -31,10 +31,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog
 from scipy.sparse import coo_array, csr_array, vstack
 
 from geoplan.errors import AllocationError
+from geoplan.plan._solver import solve_milp
 from geoplan.plan.config import AllocationConfig, FundingOption
 
 __all__ = ["AllocationResult", "allocate_budget", "budget_table"]
@@ -316,7 +317,7 @@ def _solve(
         )
     integrality = np.concatenate([np.ones(nv), np.zeros(model.n_carry)])
     upper = np.concatenate([np.ones(nv), np.full(model.n_carry, np.inf)])
-    return milp(
+    return solve_milp(
         model.c,
         constraints=[LinearConstraint(a, -np.inf, b)],
         integrality=integrality,
@@ -628,7 +629,7 @@ def _restricted(
     lower = np.concatenate([np.where(free, 0.0, np.round(x)), np.zeros(model.n_carry)])
     upper = np.concatenate([np.where(free, 1.0, np.round(x)), np.full(model.n_carry, np.inf)])
     integrality = np.concatenate([np.ones(nv), np.zeros(model.n_carry)])
-    return milp(
+    return solve_milp(
         model.c,
         constraints=[LinearConstraint(model.a_ub, -np.inf, model.b_ub)],
         integrality=integrality,

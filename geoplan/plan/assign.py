@@ -20,11 +20,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
 from geoplan.errors import AllocationError
+from geoplan.plan._solver import solve_milp
 from geoplan.plan.config import AssignmentConfig
 
 __all__ = ["Assignment", "assign_villages", "at_risk_villages"]
@@ -399,7 +400,7 @@ def _solve_component(
     # a relative gap below half a household over the total proves optimality
     c_place = np.concatenate([np.zeros(npair), hh[villages].astype(float)])
     opts = {"time_limit": time_limit / 2.0, "mip_rel_gap": min(1e-4, 0.5 / max(total, 1.0))}
-    first = milp(
+    first = solve_milp(
         c_place, constraints=cons, integrality=integrality, bounds=Bounds(0, 1), options=opts
     )
     if first.x is None:
@@ -413,7 +414,7 @@ def _solve_component(
     keep = LinearConstraint(coo_array(c_place[None, :]).tocsr(), -np.inf, lost + 0.5)
     c = np.concatenate([hh_pair * pair_c / 1000.0, np.zeros(nvv)])
     opts["mip_rel_gap"] = 1e-6
-    res = milp(
+    res = solve_milp(
         c, constraints=[*cons, keep], integrality=integrality, bounds=Bounds(0, 1), options=opts
     )
     best = res if res.x is not None else first

@@ -415,12 +415,13 @@ class CrosswalkConfig(ScenarioModel):
     method: Literal["auto", "table", "overlay", "none"] = Field(
         default="auto",
         description=(
-            "table: the 'crosswalk' layer; overlay: area overlap with 'communes_2025'; "
-            "auto: whichever is given."
+            "table: a 2025-code column on the communes (join a CSV/XLSX table keyed by "
+            "commune code with `join:`); overlay: the 'communes_2025' layer (its 'members' "
+            "column, else the area overlap); auto: whichever is given."
         ),
     )
     code_2022_field: str = Field(
-        default="commune_code", description="Crosswalk table column with the 2022 code."
+        default="commune_code", description="Column with the 2022 commune code."
     )
     code_2025_field: str = Field(
         default="commune_code_2025", description="Column with the 2025 code."
