@@ -19,7 +19,14 @@ from geoplan.render._geo import coverage_simplify, simplify
 from geoplan.render.i18n import TRACKS, Lang, tr
 from geoplan.render.raster import ImageOverlayData, hillshade_overlay
 
-__all__ = ["RenderContext", "criterion_labels", "prepare", "track_criteria"]
+__all__ = [
+    "RenderContext",
+    "criterion_labels",
+    "plan_frame",
+    "plan_summary",
+    "prepare",
+    "track_criteria",
+]
 
 
 def _gdf(obj: Any) -> gpd.GeoDataFrame | None:
@@ -84,6 +91,28 @@ def _admin_outlines(
         return out
     except Exception:  # pragma: no cover - degenerate geometry: show the input layer instead
         return given
+
+
+def plan_frame(result: Any, name: str) -> pd.DataFrame | None:
+    """Return the plan's frame ``name`` (``sites``, ``moves``...) or ``None`` when absent or empty.
+
+    Parameters
+    ----------
+    result
+        A :class:`geoplan.pipeline.PlanResult` (or look-alike); ``result.plan`` may be ``None``.
+    name
+        Attribute of :class:`geoplan.plan.PlanOutcome`.
+    """
+    frame = _get(result, "plan", name)
+    if isinstance(frame, pd.DataFrame) and not frame.empty:
+        return frame
+    return None
+
+
+def plan_summary(result: Any, name: str) -> dict[str, Any]:
+    """Return the plan's summary dict ``name`` (e.g. ``allocation_summary``), ``{}`` when absent."""
+    found = _get(result, "plan", name)
+    return found if isinstance(found, dict) else {}
 
 
 def _merge_scores(villages: gpd.GeoDataFrame, scored: Any) -> gpd.GeoDataFrame:

@@ -20,10 +20,11 @@ import pandas as pd
 from branca.element import Figure
 
 from geoplan.render._geo import bounds_latlon, clean_value, feature_collection, simplify, to_wgs84
-from geoplan.render.context import RenderContext, criterion_labels, track_criteria
+from geoplan.render.context import RenderContext, criterion_labels, plan_frame, track_criteria
 from geoplan.render.elements import BlankLayer, Call, DataLayer, ImageLayer, TileLayer
 from geoplan.render.i18n import Lang, fmt_num, fmt_pct, label, strings, tr
 from geoplan.render.offline import deterministic_ids, make_offline
+from geoplan.render.plan_files import code_names, split_sites
 from geoplan.render.raster import colour_overlay
 
 __all__ = [
@@ -548,12 +549,24 @@ def _points(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf
 
 
+def add_plan_layers(m: folium.Map, ctx: RenderContext) -> None:
+    """Unused candidate sites (off), the sites that receive villages, and the moves."""
+    add_candidate_sites(m, ctx)
+    add_sites(m, ctx)
+    add_moves(m, ctx)
+
+
 def priority_map(ctx: RenderContext, track: str) -> folium.Map:
-    """Build ``priority_<track>.html``: villages and communes by class, outlines, hillshade."""
+    """Build ``priority_<track>.html``: villages and communes by class, outlines, hillshade.
+
+    The resettlement map also shows the plan's sites and moves.
+    """
     subtitle = f"{tr('priority_map', ctx.lang)}: {ctx.track_title(track)}"
     m = base_map(ctx, subtitle)
     add_track_communes(m, ctx, track, show=False)
     add_outlines(m, ctx)
+    if track == "resettlement":
+        add_plan_layers(m, ctx)
     add_track_villages(m, ctx, track)
     return finish_map(m, ctx)
 
@@ -922,45 +935,136 @@ def exposed_table_html(table: pd.DataFrame, lang: Lang, *, limit: int | None = N
     return "".join(parts)
 
 
+SITE_COLOURS = {"full": "#08306b", "half": "#2171b5", "low": "#6baed6", "unused": "#c6dbef"}
+
+
+def site_use_class(used: float | None, capacity: float | None) -> str:
+    """Return ``full``, ``half`` (≥ 50 % used), ``low`` or ``unused`` for a site."""
+    if not used or used <= 0:
+        return "unused"
+    if not capacity or used >= capacity:
+        return "full"
+    return "half" if used / capacity >= 0.5 else "low"
+
+
+def _site_legend(layer: str, title: str, keys: tuple[str, ...], lang: Lang) -> SECTION:
+    items = [{"color": SITE_COLOURS[k], "label": tr(f"site_{k}", lang)} for k in keys]
+    return {"layer": layer, "title": title, "items": items}
+
+
+def _site_popup(lang: Lang) -> SECTION:
+    return {
+        "title": "n",
+        "subtitle": ["c", "d"],
+        "badge": {
+            "key": "k",
+            "items": {k: [c, tr(f"site_{k}", lang)] for k, c in SITE_COLOURS.items()},
+        },
+        "rows": [
+            [tr("capacity_hh", lang), "cap", "int"],
+            [tr("used_hh", lang), "used", "int"],
+            [tr("free_hh", lang), "free", "int"],
+            [tr("use_share", lang), "us", "pct", True],
+            [tr("area_ha", lang), "ha", "dec1", True],
+            [tr("slope_mean", lang), "sl", "dec1", True],
+            [tr("road_dist", lang), "rd", "m", True],
+            [tr("suitability", lang), "su", "dec2", True],
+        ],
+        "list": {"key": "in", "title": tr("moving_in", lang)},
+    }
+
+
+def _moving_in(ctx: RenderContext) -> dict[str, list[str]]:
+    """Site id -> "village (households)" of the villages the plan moves there."""
+    moves = plan_frame(ctx.result, "moves")
+    if moves is None or "site_id" not in moves:
+        return {}
+    out: dict[str, list[str]] = {}
+    for _, row in moves.iterrows():
+        name = _text(row.get("village_name")) or _text(row.get("village_id"))
+        hh = _num(row.get("households"))
+        text = f"{name} ({fmt_num(hh, ctx.lang)} {tr('households', ctx.lang).lower()})"
+        out.setdefault(_text(row.get("site_id")), []).append(text if hh is not None else name)
+    return out
+
+
+def _site_props(row: pd.Series, moving_in: dict[str, list[str]]) -> dict[str, Any]:
+    used, cap = _num(row.get("used_hh")), _num(row.get("capacity_hh"))
+    sid = _text(row.get("site_id"))
+    return {
+        "n": sid or _text(row.get("name")),
+        "c": _text(row.get("commune_name")),
+        "d": _text(row.get("district_name")),
+        "k": site_use_class(used, cap),
+        "cap": clean_value(cap),
+        "used": clean_value(used),
+        "free": clean_value(row.get("free_hh")),
+        "us": clean_value(used / cap, 3) if used is not None and cap else None,
+        "ha": clean_value(row.get("area_ha"), 1),
+        "sl": clean_value(row.get("slope_mean_deg"), 1),
+        "rd": clean_value(row.get("road_dist_mean_m"), 0),
+        "su": clean_value(row.get("suitability"), 2),
+        "in": moving_in.get(sid) or None,
+    }
+
+
 def add_sites(m: folium.Map, ctx: RenderContext) -> None:
-    """Proposed resettlement sites from the plan, when there are any."""
-    sites = getattr(getattr(ctx.result, "plan", None), "sites", None)
-    if not isinstance(sites, gpd.GeoDataFrame) or sites.empty:
+    """Resettlement sites that receive villages, polygons coloured by how full they are."""
+    sites = plan_frame(ctx.result, "sites")
+    if not isinstance(sites, gpd.GeoDataFrame):
         return
-    if "used_hh" in sites:
-        # the plan lists every candidate; the map shows the ones it fills
-        sites = sites[pd.to_numeric(sites["used_hh"], errors="coerce").fillna(0) > 0]
-        if sites.empty:
-            return
+    used, _ = split_sites(sites)
+    if used.empty:
+        return
     lang = ctx.lang
-    cols = [c for c in sites.columns if c != "geometry"][:10]
-
-    def props(row: pd.Series) -> dict[str, Any]:
-        p: dict[str, Any] = {f"a{i}": clean_value(row.get(c), 2) for i, c in enumerate(cols)}
-        p["n"] = _text(row.get("name")) or _text(row.get("site_id")) or tr("sites", lang)
-        return p
-
-    data = feature_collection(_points(sites), props)
+    moving_in = _moving_in(ctx)
+    data = feature_collection(used, lambda r: _site_props(r, moving_in))
     spec = {
         "style": {
-            "type": "point",
-            "fill": "#0d47a1",
-            "stroke": "#ffffff",
-            "weight": 1.5,
-            "radius": 6,
+            "type": "polygon",
+            "by": "k",
+            "colors": SITE_COLOURS,
+            "stroke": "#08306b",
+            "weight": 2,
+            "fillOpacity": 0.75,
         },
-        "popup": {"title": "n", "rows": [[c, f"a{i}", "text"] for i, c in enumerate(cols)]},
+        "popup": _site_popup(lang),
         "tooltip": "n",
     }
     name = tr("sites", lang)
     DataLayer("sites", name, data, spec).add_to(m)
-    _legend(m).append(
-        {
-            "layer": "sites",
-            "title": name,
-            "items": [{"color": "#0d47a1", "label": name, "shape": "circle"}],
-        }
-    )
+    _legend(m).append(_site_legend("sites", name, ("full", "half", "low"), lang))
+
+
+def add_candidate_sites(m: folium.Map, ctx: RenderContext) -> None:
+    """Suitable sites the plan leaves empty (off at opening; a light outline each)."""
+    sites = plan_frame(ctx.result, "sites")
+    if not isinstance(sites, gpd.GeoDataFrame):
+        return
+    _, unused = split_sites(sites)
+    if unused.empty:
+        return
+    lang = ctx.lang
+    keep = ("n", "c", "k", "cap", "used", "free", "sl", "rd", "su")
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        full = _site_props(row, {})
+        return {k: full[k] for k in keep}
+
+    data = feature_collection(unused, props, precision=4)
+    spec = {
+        "style": {
+            "type": "polygon",
+            "fill": SITE_COLOURS["unused"],
+            "stroke": "#4a90c2",
+            "weight": 0.6,
+            "fillOpacity": 0.5,
+        },
+        "popup": _site_popup(lang),
+    }
+    name = tr("candidate_sites", lang)
+    DataLayer("candidate_sites", name, data, spec, show=False).add_to(m)
+    _legend(m).append(_site_legend("candidate_sites", name, ("unused",), lang))
 
 
 EXPOSED_BREAKS = [
@@ -1039,40 +1143,61 @@ def add_exposed_communes(m: folium.Map, ctx: RenderContext, table: pd.DataFrame)
     _legend(m).append({"layer": "communes", "title": name, "items": items})
 
 
+MOVE_COLOURS = {"same": "#0d47a1", "other": "#6a1b9a"}
+
+
 def add_moves(m: folium.Map, ctx: RenderContext) -> None:
-    """Proposed moves (village to site) from the plan, as lines."""
-    moves = getattr(getattr(ctx.result, "plan", None), "moves", None)
-    if not isinstance(moves, gpd.GeoDataFrame) or moves.empty:
+    """Proposed moves (village to site) from the plan, as dashed lines."""
+    moves = plan_frame(ctx.result, "moves")
+    if not isinstance(moves, gpd.GeoDataFrame):
         return
     lang = ctx.lang
+    names = code_names(ctx.communes, "commune_code", "commune_name")
 
     def props(row: pd.Series) -> dict[str, Any]:
+        same = clean_value(row.get("same_commune"))
+        dest = _text(row.get("site_commune_code"))
         return {
             "n": _text(row.get("village_name")) or _text(row.get("village_id")),
-            "st": _text(row.get("site_id")),
+            "c": names.get(_text(row.get("commune_code")), _text(row.get("commune_code"))),
+            "st": f"→ {tr('site', lang)} {_text(row.get('site_id'))}",
+            "k": "other" if same is False else "same",
+            "dc": names.get(dest, dest),
             "hh": clean_value(row.get("households")),
             "dm": clean_value(row.get("distance_m"), 0),
+            "sc": same,
+            "pr": clean_value(row.get("priority_rank")),
         }
 
     data = feature_collection(moves, props)
     spec = {
-        "style": {"type": "line", "color": "#0d47a1", "weight": 2, "dash": "6 4"},
+        "style": {
+            "type": "line",
+            "by": "k",
+            "colors": MOVE_COLOURS,
+            "weight": 2.5,
+            "dash": "6 4",
+        },
         "popup": {
             "title": "n",
-            "subtitle": ["st"],
-            "rows": [[tr("households", lang), "hh", "int"], [tr("distance", lang), "dm", "m"]],
+            "subtitle": ["c", "st"],
+            "rows": [
+                [tr("households", lang), "hh", "int"],
+                [tr("distance", lang), "dm", "m"],
+                [tr("same_commune", lang), "sc", "bool", True],
+                [tr("destination", lang), "dc", "text", True],
+                [tr("rank", lang), "pr", "int", True],
+            ],
         },
         "tooltip": "n",
     }
     name = tr("moves", lang)
     DataLayer("moves", name, data, spec).add_to(m)
-    _legend(m).append(
-        {
-            "layer": "moves",
-            "title": name,
-            "items": [{"color": "#0d47a1", "label": name, "shape": "line", "dash": True}],
-        }
-    )
+    items = [
+        {"color": MOVE_COLOURS[k], "label": tr(f"move_{k}", lang), "shape": "line", "dash": True}
+        for k in ("same", "other")
+    ]
+    _legend(m).append({"layer": "moves", "title": name, "items": items})
 
 
 def hazard_map(ctx: RenderContext) -> folium.Map:
@@ -1086,8 +1211,7 @@ def hazard_map(ctx: RenderContext) -> folium.Map:
     add_landslide_zones(m, ctx)
     add_border(m, ctx)
     add_outlines(m, ctx)
-    add_moves(m, ctx)
-    add_sites(m, ctx)
+    add_plan_layers(m, ctx)
     add_exposed_villages(m, ctx)
     Call(
         "panel",

@@ -15,6 +15,7 @@ from geoplan.render.context import RenderContext, prepare
 from geoplan.render.dashboard import side_panel
 from geoplan.render.i18n import Lang
 from geoplan.render.maps import dashboard_map, hazard_map, priority_map, save_map
+from geoplan.render.plan_files import write_plan_files
 from geoplan.render.report import _jsonable, model_card, report_html
 from geoplan.render.static import hazard_png, priority_png
 from geoplan.render.tables import write_csv, write_gpkg, write_xlsx
@@ -86,6 +87,9 @@ def _write_all(
     write_csv(ctx, folder / "rankings.csv")
     write_xlsx(ctx, folder / "rankings.xlsx")
     names += ["rankings.gpkg", "rankings.csv", "rankings.xlsx"]
+    if getattr(ctx.result, "plan", None) is not None:
+        step("resettlement_sites.gpkg, resettlement_moves.csv, allocation.csv, targets.csv")
+        names += write_plan_files(ctx, folder)
     step("report.html")
     (folder / "report.html").write_text(report_html(ctx, pngs, top_n=top_n), encoding="utf-8")
     names.append("report.html")
@@ -133,8 +137,11 @@ def write_outputs(
     ``dashboard.html``, ``report.html``, ``rankings.gpkg`` (layers ``villages`` and
     ``communes`` with QGIS styles in ``layer_styles``), ``rankings.csv``,
     ``rankings.xlsx``, PNG maps, ``landslide_model.json`` when the model ran and
-    ``run.json``.  Everything is written into a temporary sibling folder first and
-    moved into place only when complete, so a failure never leaves partial outputs.
+    ``run.json``; with a plan also ``resettlement_sites.gpkg``,
+    ``resettlement_moves.csv``, ``resettlement_unplaced.csv``, ``allocation.csv``,
+    ``targets.csv`` and ``targets_by_district.csv`` (each when its frame exists).
+    Everything is written into a temporary sibling folder first and moved into
+    place only when complete, so a failure never leaves partial outputs.
 
     Parameters
     ----------

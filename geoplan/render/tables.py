@@ -16,7 +16,16 @@ import pandas as pd
 from geoplan.render.context import RenderContext
 from geoplan.render.i18n import TRACKS, tr
 
-__all__ = ["qml_categorized", "table_ready", "vi_header", "write_csv", "write_gpkg", "write_xlsx"]
+__all__ = [
+    "qml_categorized",
+    "table_ready",
+    "vi_header",
+    "write_csv",
+    "write_frame_csv",
+    "write_gpkg",
+    "write_layer",
+    "write_xlsx",
+]
 
 _FIXED_DATE = "2000-01-01T00:00:00.000Z"
 _CLASS_COLOURS = {
@@ -201,7 +210,8 @@ def qml_categorized(attribute: str, geometry: str, labels: dict[int, str]) -> st
     )
 
 
-def _write_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+def write_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    """Add one layer to a GeoPackage, in the frame's CRS, with fixed GDAL dates (reproducible)."""
     import pyogrio
 
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_DATE})
@@ -222,7 +232,7 @@ def write_gpkg(ctx: RenderContext, path: Path) -> Path:
     for name, frame in layers.items():
         if frame.empty:
             continue
-        _write_layer(frame, path, name)
+        write_layer(frame, path, name)
         geometry = "point" if (frame.geom_type == "Point").all() else "polygon"
         tracks = [t for t in ctx.tracks if f"{t}_class" in frame]
         for i, track in enumerate(tracks):
@@ -277,10 +287,20 @@ def _with_lonlat(ctx: RenderContext) -> pd.DataFrame:
     return table_ready(frame)
 
 
+def write_frame_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a table as CSV the way every geoplan CSV is written.
+
+    UTF-8 with a byte-order mark (Excel then shows Vietnamese diacritics), LF line
+    ends, no index, geometry dropped, mixed columns made writable.
+    """
+    plain = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+    table_ready(plain).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return path
+
+
 def write_csv(ctx: RenderContext, path: Path) -> Path:
     """Write the village table: canonical names, WGS 84 lon/lat, UTF-8 with BOM (for Excel)."""
-    _with_lonlat(ctx).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
-    return path
+    return write_frame_csv(_with_lonlat(ctx), path)
 
 
 def write_xlsx(ctx: RenderContext, path: Path) -> Path:

@@ -1,0 +1,249 @@
+"""Planning outputs as files: resettlement sites and moves, allocation, targets.
+
+Written beside the contract files of ``DESIGN.md`` (see ``docs/maps.md``) when the
+run has a plan: ``resettlement_sites.gpkg`` (layers ``sites``, ``candidate_sites``,
+``moves``, in the scenario CRS like ``rankings.gpkg``), ``resettlement_moves.csv``,
+``resettlement_unplaced.csv``, ``allocation.csv``, ``targets.csv`` and
+``targets_by_district.csv`` (UTF-8 with BOM like ``rankings.csv``).  Each file is
+written only when its frame is present, so a run without a plan writes none.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geoplan.render.context import RenderContext, plan_frame
+from geoplan.render.tables import write_frame_csv, write_layer
+
+__all__ = [
+    "allocation_table",
+    "code_names",
+    "moves_table",
+    "split_sites",
+    "targets_by_district_table",
+    "write_plan_files",
+]
+
+PLAN_FILES = (
+    "resettlement_sites.gpkg",
+    "resettlement_moves.csv",
+    "resettlement_unplaced.csv",
+    "allocation.csv",
+    "targets.csv",
+    "targets_by_district.csv",
+)
+
+
+def split_sites(sites: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Split candidate sites into those that receive villages and the unused ones.
+
+    Parameters
+    ----------
+    sites
+        ``PlanOutcome.sites``; without ``used_hh`` every site counts as used.
+
+    Returns
+    -------
+    tuple of GeoDataFrame
+        ``(used, unused)``, each in input order.
+    """
+    if "used_hh" not in sites:
+        return sites, sites.iloc[0:0]
+    used = pd.to_numeric(sites["used_hh"], errors="coerce").fillna(0) > 0
+    return sites[used], sites[~used]
+
+
+def _endpoints_wgs84(lines: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Longitude/latitude (WGS 84) of the first (village) and last (site) point of each line."""
+    wgs = lines.geometry.to_crs("EPSG:4326") if lines.crs is not None else lines.geometry
+    rows = []
+    for geom in wgs:
+        coords = list(geom.coords) if geom is not None and not geom.is_empty else []
+        if len(coords) < 2:
+            rows.append((None, None, None, None))
+            continue
+        (x0, y0), (x1, y1) = coords[0][:2], coords[-1][:2]
+        rows.append((round(x0, 6), round(y0, 6), round(x1, 6), round(y1, 6)))
+    return pd.DataFrame(
+        rows, columns=["village_lon", "village_lat", "site_lon", "site_lat"], index=lines.index
+    )
+
+
+def code_names(frame: pd.DataFrame | None, code: str, name: str) -> dict[str, str]:
+    """Return code -> name (as text) from two columns of ``frame`` (``{}`` when missing)."""
+    if frame is None or code not in frame or name not in frame:
+        return {}
+    pairs = frame[[code, name]].dropna().astype(str).drop_duplicates(code)
+    return dict(zip(pairs[code], pairs[name], strict=True))
+
+
+def _insert_name(frame: pd.DataFrame, names: dict[str, str], code: str, name: str) -> pd.DataFrame:
+    """Insert ``name`` right after ``code`` (looked up in ``names``) unless already there."""
+    if code not in frame or name in frame:
+        return frame
+    out = frame.copy()
+    out.insert(out.columns.get_loc(code) + 1, name, out[code].astype(str).map(names))
+    return out
+
+
+def moves_table(moves: gpd.GeoDataFrame, ctx: RenderContext) -> pd.DataFrame:
+    """Return the moves as a table: plan columns, commune names and WGS 84 end points.
+
+    Parameters
+    ----------
+    moves
+        ``PlanOutcome.moves`` (lines village → site).
+    ctx
+        Render inputs (commune names come from the communes).
+
+    Returns
+    -------
+    DataFrame
+        One row per move, no geometry, in the plan's order.
+    """
+    out = pd.DataFrame(moves.drop(columns="geometry", errors="ignore"))
+    names = code_names(ctx.communes, "commune_code", "commune_name")
+    out = _insert_name(out, names, "commune_code", "commune_name")
+    out = _insert_name(out, names, "site_commune_code", "site_commune_name")
+    if isinstance(moves, gpd.GeoDataFrame) and "geometry" in moves:
+        out = pd.concat([out, _endpoints_wgs84(moves)], axis=1)
+    return out
+
+
+def allocation_table(allocation: pd.DataFrame) -> pd.DataFrame:
+    """Candidate interventions, funded first (by year, programme, benefit), then the rest.
+
+    Parameters
+    ----------
+    allocation
+        ``PlanOutcome.allocation``.
+
+    Returns
+    -------
+    DataFrame
+        The same rows and columns, re-ordered; the index is reset.
+    """
+    frame = allocation.copy()
+    funded = (
+        frame["funded"].fillna(False).astype(bool)
+        if "funded" in frame
+        else pd.Series(False, index=frame.index)
+    )
+    keys = pd.DataFrame(
+        {
+            "_unfunded": ~funded,
+            "_year": pd.to_numeric(frame.get("year"), errors="coerce") if "year" in frame else 0,
+            "_programme": frame["programme"].astype(str) if "programme" in frame else "",
+            "_benefit": -pd.to_numeric(frame["benefit"], errors="coerce").fillna(0)
+            if "benefit" in frame
+            else 0,
+            "_id": frame["intervention_id"].astype(str) if "intervention_id" in frame else "",
+        },
+        index=frame.index,
+    )
+    order = keys.sort_values(list(keys.columns), kind="mergesort", na_position="last").index
+    return frame.loc[order].reset_index(drop=True)
+
+
+def targets_by_district_table(frame: pd.DataFrame, ctx: RenderContext) -> pd.DataFrame:
+    """Return the targets per district with the district's name beside its code."""
+    names = code_names(ctx.communes, "district_code", "district_name")
+    return _insert_name(frame, names, "district_code", "district_name")
+
+
+def write_sites_gpkg(ctx: RenderContext, path: Path) -> Path | None:
+    """Write ``resettlement_sites.gpkg`` with layers ``sites``, ``candidate_sites``, ``moves``.
+
+    ``sites`` are those receiving villages, ``candidate_sites`` the unused ones.
+    Layers keep the scenario CRS, as ``rankings.gpkg`` does.  Returns ``None``
+    (and writes nothing) when the plan has neither sites nor moves.
+    """
+    sites = plan_frame(ctx.result, "sites")
+    moves = plan_frame(ctx.result, "moves")
+    layers: list[tuple[str, Any]] = []
+    if isinstance(sites, gpd.GeoDataFrame):
+        used, unused = split_sites(sites)
+        layers += [("sites", used), ("candidate_sites", unused)]
+    if isinstance(moves, gpd.GeoDataFrame):
+        layers.append(("moves", moves))
+    layers = [(name, frame) for name, frame in layers if len(frame)]
+    if not layers:
+        return None
+    for name, frame in layers:
+        write_layer(frame, path, name)
+    return path
+
+
+def write_moves_csv(ctx: RenderContext, path: Path) -> Path | None:
+    """Write ``resettlement_moves.csv`` (one row per village moved), or nothing without moves."""
+    moves = plan_frame(ctx.result, "moves")
+    if not isinstance(moves, gpd.GeoDataFrame):
+        return None
+    return write_frame_csv(moves_table(moves, ctx), path)
+
+
+def write_unplaced_csv(ctx: RenderContext, path: Path) -> Path | None:
+    """Write ``resettlement_unplaced.csv`` (at-risk villages left out, with reasons)."""
+    unplaced = plan_frame(ctx.result, "unplaced")
+    if unplaced is None:
+        return None
+    names = code_names(ctx.communes, "commune_code", "commune_name")
+    return write_frame_csv(_insert_name(unplaced, names, "commune_code", "commune_name"), path)
+
+
+def write_allocation_csv(ctx: RenderContext, path: Path) -> Path | None:
+    """Write ``allocation.csv``: every candidate intervention, funded rows first."""
+    allocation = plan_frame(ctx.result, "allocation")
+    if allocation is None:
+        return None
+    return write_frame_csv(allocation_table(allocation), path)
+
+
+def write_targets_csv(ctx: RenderContext, path: Path) -> Path | None:
+    """Write ``targets.csv``: T1–T19 for the province with trend, projection and status."""
+    targets = plan_frame(ctx.result, "targets")
+    if targets is None:
+        return None
+    return write_frame_csv(targets, path)
+
+
+def write_targets_by_district_csv(ctx: RenderContext, path: Path) -> Path | None:
+    """Write ``targets_by_district.csv``: the targets per district (with its name)."""
+    frame = plan_frame(ctx.result, "targets_by_district")
+    if frame is None:
+        return None
+    return write_frame_csv(targets_by_district_table(frame, ctx), path)
+
+
+def write_plan_files(ctx: RenderContext, folder: Path) -> list[str]:
+    """Write every planning file the plan supports into ``folder``.
+
+    Parameters
+    ----------
+    ctx
+        Render inputs; ``ctx.result.plan`` may be ``None`` (nothing is written).
+    folder
+        The (temporary) output folder.
+
+    Returns
+    -------
+    list of str
+        Names of the files written, in :data:`PLAN_FILES` order.
+    """
+    writers = {
+        "resettlement_sites.gpkg": write_sites_gpkg,
+        "resettlement_moves.csv": write_moves_csv,
+        "resettlement_unplaced.csv": write_unplaced_csv,
+        "allocation.csv": write_allocation_csv,
+        "targets.csv": write_targets_csv,
+        "targets_by_district.csv": write_targets_by_district_csv,
+    }
+    written = []
+    for name in PLAN_FILES:
+        if writers[name](ctx, folder / name) is not None:
+            written.append(name)
+    return written
