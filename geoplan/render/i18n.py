@@ -191,6 +191,106 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "move_same": ("Di dời trong xã", "Move within the commune"),
     "move_other": ("Di dời sang xã khác", "Move to another commune"),
     "site": ("Điểm TĐC", "Site"),
+    # report: resettlement
+    "resettlement": ("Tái định cư", "Resettlement"),
+    "resettlement_intro": (
+        "Thôn có nguy cơ được bố trí nguyên thôn về điểm tái định cư phù hợp; phương án tối ưu"
+        " (MILP) bố trí nhiều hộ nhất rồi giảm tổng quãng đường, so với phương án tham lam"
+        " theo thứ tự ưu tiên.",
+        "At-risk villages move whole to a suitable site; the exact plan (MILP) places the most"
+        " households, then the least household-km, compared with a greedy plan in priority"
+        " order.",
+    ),
+    "villages_at_risk": ("Số thôn có nguy cơ", "Villages at risk"),
+    "villages_placed": ("Số thôn được bố trí", "Villages placed"),
+    "villages_unplaced": ("Số thôn chưa bố trí được", "Villages not placed"),
+    "households_at_risk": ("Số hộ có nguy cơ", "Households at risk"),
+    "households_moved": ("Số hộ di dời", "Households moved"),
+    "households_unplaced": ("Số hộ chưa bố trí được", "Households not placed"),
+    "distance_total": ("Tổng quãng đường di dời (theo thôn)", "Total distance (per village)"),
+    "distance_mean": ("Quãng đường trung bình mỗi thôn", "Mean distance per village"),
+    "distance_hh_mean": ("Quãng đường trung bình mỗi hộ", "Mean distance per household"),
+    "moves_same_commune": ("Số thôn di dời trong xã", "Moves within the commune"),
+    "milp_vs_greedy": (
+        "Phương án tối ưu (MILP) so với phương án tham lam",
+        "Exact plan (MILP) compared with greedy",
+    ),
+    "indicator": ("Chỉ tiêu", "Measure"),
+    "method_milp": ("Tối ưu (MILP)", "Exact (MILP)"),
+    "method_greedy": ("Tham lam", "Greedy"),
+    "cmp_villages": ("Thôn được bố trí", "Villages placed"),
+    "cmp_households": ("Hộ được bố trí", "Households placed"),
+    "cmp_household_km": ("Hộ × km", "Household-km"),
+    "cmp_mean_hh_km": ("Quãng đường trung bình mỗi hộ (km)", "Mean distance per household (km)"),
+    "cmp_same_commune": ("Di dời trong xã", "Moves within the commune"),
+    "solver_status": ("Trạng thái bộ giải", "Solver status"),
+    "unplaced": ("Thôn chưa bố trí được và lý do", "Villages not placed and why"),
+    "all_placed": ("Mọi thôn có nguy cơ đều được bố trí.", "Every at-risk village is placed."),
+    "first_n": (
+        "{n} trên {total} dòng đầu (đầy đủ trong tệp CSV).",
+        "First {n} of {total} rows (all in the CSV).",
+    ),
+    "reason_no_households": ("Thôn không có số hộ", "The village has no households"),
+    "reason_no_sites": ("Không có quỹ đất phù hợp", "No suitable site"),
+    "reason_out_of_reach": (
+        "Không có điểm phù hợp trong phạm vi cho phép",
+        "No suitable site within reach",
+    ),
+    "reason_too_large": (
+        "Thôn lớn hơn sức chứa của mọi điểm trong phạm vi",
+        "Larger than every reachable site",
+    ),
+    "reason_sites_full": (
+        "Các điểm trong phạm vi đã được bố trí cho thôn khác",
+        "Reachable sites are taken by other villages",
+    ),
+    # report: allocation
+    "allocation": ("Phân bổ vốn", "Budget allocation"),
+    "allocation_intro": (
+        "Mỗi nhu cầu được cấp vốn tối đa một lần (không trùng lặp); phương án tối ưu tối đa"
+        " hoá lợi ích có chiết khấu theo năm trong giới hạn vốn từng chương trình, nguồn và"
+        " năm, so với cách chọn tham lam theo điểm.",
+        "Each need is funded at most once (no double funding); the optimum maximises the"
+        " benefit, discounted by year, within each programme's, source's and year's budget,"
+        " compared with a greedy choice by score.",
+    ),
+    "objective": ("Lợi ích có chiết khấu (mục tiêu)", "Discounted benefit (objective)"),
+    "benefit": ("Lợi ích", "Benefit"),
+    "cost": ("Kinh phí", "Cost"),
+    "funded_n": ("Số hạng mục được cấp vốn", "Interventions funded"),
+    "greedy_funded_n": ("Số hạng mục (tham lam)", "Funded (greedy)"),
+    "optimum": ("Tối ưu", "Optimum"),
+    "greedy_by_score": ("Tham lam theo điểm", "Greedy by score"),
+    "gain_over_greedy": ("Lợi ích tăng so với tham lam", "Gain over greedy"),
+    "mip_gap": ("Sai số tối ưu (MIP gap)", "MIP gap"),
+    "alloc_method": ("Phương pháp (trạng thái)", "Method (status)"),
+    "total_budget": ("Tổng vốn", "Total budget"),
+    "unspent": ("Vốn chưa sử dụng", "Unspent"),
+    "budget_use": (
+        "Sử dụng vốn theo chương trình, nguồn và năm",
+        "Budget use by programme, source and year",
+    ),
+    "programme": ("Chương trình", "Programme"),
+    "source": ("Nguồn vốn", "Source"),
+    "year": ("Năm", "Year"),
+    "budget": ("Kế hoạch vốn", "Budget"),
+    "spend": ("Chi – tối ưu", "Spend, optimum"),
+    "spend_greedy": ("Chi – tham lam", "Spend, greedy"),
+    "binding": ("Ràng buộc chặt", "Binding"),
+    "binding_constraints": ("Các ràng buộc chặt", "Binding constraints"),
+    "binding_budget": (
+        "Vốn {line}: đã dùng {spend} / {budget} {currency}; thêm 1 {currency} tăng lợi ích {price}",
+        "Budget {line}: {spend} of {budget} {currency} used; one more adds {price} benefit",
+    ),
+    "no_binding": ("Không có ràng buộc nào chặt.", "No constraint is binding."),
+    "by_kind": ("Theo loại hạng mục", "By kind of intervention"),
+    "intervention": ("Hạng mục", "Intervention"),
+    "candidates": ("Số nhu cầu", "Candidates"),
+    "beneficiaries": ("Số hộ hưởng lợi", "Beneficiaries"),
+    "top_funded": ("Các hạng mục được cấp vốn có lợi ích lớn nhất", "Top funded interventions"),
+    "nothing_funded": ("Không hạng mục nào được cấp vốn.", "Nothing is funded."),
+    "where": ("Địa điểm", "Where"),
+    "funding": ("Chương trình (nguồn)", "Programme (source)"),
 }
 
 

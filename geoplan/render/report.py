@@ -17,6 +17,7 @@ import pandas as pd
 from geoplan.render.context import RenderContext, criterion_labels, track_criteria
 from geoplan.render.dashboard import district_frame, district_table, targets_frame, targets_table
 from geoplan.render.i18n import fmt_num, fmt_pct, tr
+from geoplan.render.plan_report import allocation_section, resettlement_section
 
 __all__ = ["report_html"]
 
@@ -374,12 +375,20 @@ def report_html(ctx: RenderContext, pngs: list[Path], *, top_n: int = 20) -> str
         for p in pngs
         if p.exists()
     )
+    resettlement = resettlement_section(ctx)
+    allocation = allocation_section(ctx, top_n=top_n)
     nav = (
         "".join(
             f"<a href='#{k}'>{escape(_t(k, lang))}</a>"
             for k in ("scenario", "data", "weights", "top", "stability", "model")
         )
         + f"<a href='#targets'>{escape(tr('targets', lang))}</a>"
+        + (
+            f"<a href='#resettlement'>{escape(tr('resettlement', lang))}</a>"
+            if resettlement
+            else ""
+        )
+        + (f"<a href='#allocation'>{escape(tr('allocation', lang))}</a>" if allocation else "")
     )
     parts = [
         f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>"
@@ -404,6 +413,8 @@ def report_html(ctx: RenderContext, pngs: list[Path], *, top_n: int = 20) -> str
         _model_section(ctx),
         f"<h2 id='targets'>{escape(tr('targets', lang))}"
         f"</h2>{targets_table(targets_frame(ctx), lang)}",
+        resettlement,
+        allocation,
         f"<h2 id='maps'>{escape(_t('maps', lang))}</h2>{imgs}" if imgs else "",
         f"<p class='muted'>{escape(tr('generated_by', lang))}</p></main></body></html>",
     ]
