@@ -16,7 +16,16 @@ import pandas as pd
 from geoplan.render.context import RenderContext
 from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
 
-__all__ = ["bar_chart", "district_table", "side_panel", "targets_frame", "targets_table"]
+__all__ = [
+    "bar_chart",
+    "district_table",
+    "side_panel",
+    "sparkline",
+    "target_progress",
+    "targets_chart",
+    "targets_frame",
+    "targets_table",
+]
 
 
 def bar_chart(
@@ -295,6 +304,125 @@ def targets_table(frame: pd.DataFrame, lang: Lang) -> str:
     return "".join(out)
 
 
+STATUS_COLOURS = {"ok": "#1b7e2f", "bad": "#b3261e", "na": "#9e9e9e"}
+
+
+def _float(value: Any) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+    return out
+
+
+def _yearly(row: pd.Series) -> list[tuple[int, float]]:
+    """``(year, value)`` from the ``value_<year>`` columns that hold a number, in year order."""
+    out = []
+    for col in row.index:
+        name = str(col)
+        if name.startswith("value_") and name[6:].isdigit():
+            v = _float(row[col])
+            if np.isfinite(v):
+                out.append((int(name[6:]), v))
+    return sorted(out)
+
+
+def target_progress(row: pd.Series) -> float:
+    """Share of the way to the target (0–1, NaN when it cannot be said).
+
+    Higher-is-better targets (``direction`` ``min``): value / target.
+    Lower-is-better ones (``max``, e.g. T17 "no especially difficult communes
+    left"): the fall from the earliest known value (baseline or first yearly
+    value) over the fall needed.
+    """
+    value, target = _float(row.get("value")), _float(row.get("target"))
+    if not (np.isfinite(value) and np.isfinite(target)):
+        return float("nan")
+    if str(row.get("direction", "min")) == "max":
+        series = _yearly(row)
+        start = _float(row.get("baseline"))
+        if not np.isfinite(start) and series:
+            start = series[0][1]
+        if value <= target:
+            return 1.0
+        if not np.isfinite(start) or start <= target:
+            return float("nan")
+        return float(min(1.0, max(0.0, (start - value) / (start - target))))
+    if target <= 0:
+        return 1.0 if value >= target else float("nan")
+    return float(min(1.0, max(0.0, value / target)))
+
+
+def sparkline(points: Sequence[tuple[int, float]], *, colour: str, width: int = 70) -> str:
+    """Return a small inline-SVG line of yearly values ("" for fewer than two points).
+
+    The line is scaled to its own range; the title lists every year and value.
+    """
+    if len(points) < 2:
+        return ""
+    height, pad = 18, 2.5
+    values = [v for _, v in points]
+    lo, hi = min(values), max(values)
+    span = hi - lo or 1.0
+    step = (width - 2 * pad) / (len(points) - 1)
+    xy = [
+        (pad + i * step, height - pad - (v - lo) / span * (height - 2 * pad))
+        for i, v in enumerate(values)
+    ]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    title = ", ".join(f"{year}: {v:.3g}" for year, v in points)
+    return (
+        f'<svg class="gp-spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
+        f' xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+        f'<polyline points="{line}" fill="none" stroke="{escape(colour)}" stroke-width="1.5"/>'
+        f'<circle cx="{xy[-1][0]:.1f}" cy="{xy[-1][1]:.1f}" r="2.2" fill="{escape(colour)}"/></svg>'
+    )
+
+
+def targets_chart(frame: pd.DataFrame, lang: Lang) -> str:
+    """Return one bar per target: the way to the target done, coloured by status.
+
+    Each row shows the id, a bar (value vs target, see :func:`target_progress`),
+    "value / target" and, where the data have years, a sparkline of the yearly
+    values.  Plain HTML and inline SVG; every text is escaped.
+    """
+    if frame.empty or "id" not in frame:
+        return ""
+    label_col = next((c for c in (f"label_{lang}", "label", "label_vi") if c in frame), "id")
+    rows = []
+    for _, r in frame.iterrows():
+        status = str(r.get("status", "") or "")
+        cls = _STATUS_CLASS.get(status, "na")
+        colour = STATUS_COLOURS[cls]
+        share = target_progress(r)
+        unit = r.get("unit")
+        text = tr(f"status_{status}", lang) if status else "–"
+        bar = (
+            f'<span class="gp-tbar" style="width:{100 * share:.0f}%;background:{colour}"></span>'
+            if np.isfinite(share)
+            else ""
+        )
+        value = _fmt_target_value(r.get("value"), r.get("target"), lang, unit)
+        goal = _fmt_target_value(r.get("target"), r.get("target"), lang, unit)
+        tip = f"{r.get(label_col, '') or ''} – {text}"
+        rows.append(
+            f'<div class="gp-trow" title="{escape(str(tip))}">'
+            f'<span class="gp-tid">{escape(str(r.get("id", "")))}</span>'
+            f'<span class="gp-ttrack">{bar}</span>'
+            f'<span class="gp-tval {cls}">{value} / {goal}</span>'
+            f'<span class="gp-tspark">{sparkline(_yearly(r), colour=colour)}</span></div>'
+        )
+    legend = "".join(
+        f'<span><i style="background:{STATUS_COLOURS[c]}"></i>{escape(tr(k, lang))}</span>'
+        for c, k in (
+            ("ok", "status_achieved_or_on_track"),
+            ("bad", "status_behind"),
+            ("na", "status_no_data"),
+        )
+    )
+    return f'<div class="gp-tchart">{"".join(rows)}<div class="gp-tlegend">{legend}</div></div>'
+
+
 def side_panel(ctx: RenderContext) -> str:
     """Return the dashboard's side column: targets, district summary, charts, commune table."""
     lang = ctx.lang
@@ -305,7 +433,11 @@ def side_panel(ctx: RenderContext) -> str:
     ]
     if ctx.synthetic:
         parts.append(f"<p class='gp-synthetic'>{escape(tr('synthetic', lang))}</p>")
-    parts.append(f"<h3>{escape(tr('targets', lang))}</h3>{targets_table(targets_frame(ctx), lang)}")
+    targets = targets_frame(ctx)
+    parts.append(f"<h3>{escape(tr('targets', lang))}</h3>{targets_table(targets, lang)}")
+    chart = targets_chart(targets, lang)
+    if chart:
+        parts.append(f"<h4>{escape(tr('chart_targets', lang))}</h4>{chart}")
     if not districts.empty:
         parts.append(
             f"<h3>{escape(tr('district_summary', lang))}</h3>{district_table(districts, lang)}"

@@ -1310,6 +1310,84 @@ def add_ntm_communes(m: folium.Map, ctx: RenderContext) -> None:
     )
 
 
+T5_CRITERIA = 15  # T5: every commune meets at least 15 of the 19 NTM criteria
+GAP_COLOURS = {"0": "#1a9850", "1": "#fee08b", "2": "#fc8d59", "3": "#d73027"}
+
+
+def criteria_gap_class(gap: float | None) -> str:
+    """Return ``"0"`` (target met), ``"1"`` (1–2 short), ``"2"`` (3–5) or ``"3"`` (≥ 6)."""
+    if gap is None or gap <= 0:
+        return "0"
+    return "1" if gap <= 2 else "2" if gap <= 5 else "3"
+
+
+def add_target_gap_communes(m: folium.Map, ctx: RenderContext) -> None:
+    """Communes by their gap to T5 (criteria short of 15), off at opening.
+
+    T5 is the one resolution target measured on every commune in the canonical
+    data (``ntm_criteria_met``); the popup adds the yearly criteria counts.
+    """
+    c = ctx.communes_web
+    if c.empty or "ntm_criteria_met" not in c:
+        return
+    lang = ctx.lang
+    years = sorted(
+        str(col)[len("ntm_criteria_") :]
+        for col in c.columns
+        if str(col).startswith("ntm_criteria_") and str(col)[len("ntm_criteria_") :].isdigit()
+    )
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        met = _num(row.get("ntm_criteria_met"))
+        gap = max(0.0, T5_CRITERIA - met) if met is not None else None
+        return {
+            "n": _text(row.get("commune_name")) or _text(row.get("commune_code")),
+            "d": _text(row.get("district_name")),
+            "g": criteria_gap_class(gap) if gap is not None else None,
+            "cr": clean_value(met),
+            "gap": clean_value(gap),
+            "yr": [clean_value(row.get(f"ntm_criteria_{y}")) for y in years] or None,
+        }
+
+    data = feature_collection(c, props)
+    labels = {
+        "0": tr("gap_met", lang),
+        "1": label("gap_n", lang, n="1–2"),
+        "2": label("gap_n", lang, n="3–5"),
+        "3": label("gap_n", lang, n="≥ 6"),
+    }
+    spec = {
+        "style": {
+            "type": "polygon",
+            "by": "g",
+            "colors": GAP_COLOURS,
+            "fill": "#cccccc",
+            "stroke": "#555555",
+            "weight": 0.7,
+            "fillOpacity": 0.65,
+        },
+        "popup": {
+            "title": "n",
+            "subtitle": ["d"],
+            "badge": {"key": "g", "items": {k: [GAP_COLOURS[k], v] for k, v in labels.items()}},
+            "rows": [
+                [tr("ntm_criteria", lang), "cr", "int"],
+                [tr("gap_t5", lang), "gap", "int"],
+            ],
+            "levels": {
+                "key": "yr",
+                "title": tr("ntm_criteria_by_year", lang),
+                "labels": years,
+                "colors": ["#41ab5d"] * len(years),
+            },
+        },
+    }
+    name = tr("gap_layer", lang)
+    DataLayer("target_gap", name, data, spec, show=False).add_to(m)
+    items = [{"color": GAP_COLOURS[k], "label": v} for k, v in labels.items()]
+    _legend(m).append({"layer": "target_gap", "title": name, "items": items})
+
+
 def _latest_poverty(row: pd.Series) -> Any:
     years = sorted((c for c in row.index if str(c).startswith("poverty_rate_")), reverse=True)
     for col in ["poverty_rate", *years]:
@@ -1367,6 +1445,7 @@ def dashboard_map(ctx: RenderContext, side_html: Callable[[RenderContext], str])
     lang = ctx.lang
     m = base_map(ctx, tr("dashboard_title", lang), width="58%")
     add_ntm_communes(m, ctx)
+    add_target_gap_communes(m, ctx)
     if "commune_ntm_score" in ctx.communes_web:
         add_track_communes(m, ctx, "commune_ntm", show=False, name=tr("ntm_priority", lang))
     add_outlines(m, ctx)
