@@ -738,3 +738,12 @@ def test_raster_all_nodata_is_refused(tmp_path: Path):
         dst.write(np.full((1, 2, 2), -9999, dtype="float32"))
     with pytest.raises(LayerError, match="nodata"):
         read_raster(path)
+
+
+def test_duplicate_codes_point_at_each_other(tmp_path: Path):
+    path, kwargs = b_duplicate_commune_code(tmp_path)
+    _, report = check_layer(path, layer="communes", **kwargs)
+    messages = {i.row: i.message for i in report.issues if i.code == "duplicate-code"}
+    assert set(messages) == {1, 2}
+    assert "also at row 2" in messages[1]
+    assert "also at row 1" in messages[2]

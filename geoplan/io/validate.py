@@ -590,14 +590,16 @@ def _duplicate_codes(
     s = gdf[col]
     dup = s.notna() & s.duplicated(keep=False)
     if dup.any():
-        first_row = s[dup].reset_index().groupby(col).first().iloc[:, 0]
         labels = s[dup]
+        rows_by_code = labels.groupby(labels, sort=False).groups
         for row in list(gdf.index[dup.to_numpy()])[:MAX_ROWS_LISTED]:
+            others = [_row(r) for r in rows_by_code[labels.at[row]] if r != row]
+            shown = ", ".join(str(r) for r in others[:5]) + (", ..." if len(others) > 5 else "")
             issues.append(
                 Issue(
                     "error",
-                    f"duplicate {col} '{labels.at[row]}' (also at row "
-                    f"{_row(first_row.get(labels.at[row]))}); codes must be unique",
+                    f"duplicate {col} '{labels.at[row]}' (also at row {shown}); "
+                    "codes must be unique",
                     file=summary.file,
                     layer=layer,
                     row=_row(row),
