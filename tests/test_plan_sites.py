@@ -7,10 +7,12 @@ from types import SimpleNamespace
 
 import geopandas as gpd
 import numpy as np
+import pyproj
 import pytest
 from affine import Affine
 from shapely.geometry import LineString, box
 
+from geoplan.hazard.terrain import slope_degrees
 from geoplan.plan.config import SitesConfig
 from geoplan.plan.sites import _slope_native, find_sites
 
@@ -110,14 +112,32 @@ def test_site_never_crosses_a_commune_boundary():
 
 
 def test_slope_of_a_geographic_dem_uses_metres():
-    # a plane rising 100 m per 0.001 degree of latitude: 111.32 m -> atan(100 / 111.32)
+    # a plane rising 100 m per 0.001 degree of latitude: ~110.6 m on the ellipsoid at 14.5 N
     rows = np.arange(20, dtype=float)[:, None]
     arr = np.repeat(-rows * 100.0, 20, axis=1)
     dem = SimpleNamespace(
         array=arr, transform=Affine(0.001, 0, 107.5, 0, -0.001, 14.5), crs="EPSG:4326"
     )
     slope = _slope_native(dem)
-    assert np.allclose(slope, math.degrees(math.atan(100 / 111.32)), atol=1e-6)
+    geod = pyproj.Geod(ellps="WGS84")
+    lat = 14.5 - (rows[:, 0] + 0.5) * 0.001
+    north = np.array([geod.inv(107.5, y - 0.0005, 107.5, y + 0.0005)[2] for y in lat])
+    expected = np.degrees(np.arctan(100 / north))[:, None]
+    assert np.allclose(slope, np.broadcast_to(expected, slope.shape), atol=1e-4)
+    assert 41.5 < slope.mean() < 42.5  # not the slope of 100 m per 0.001 degree taken as metres
+
+
+def test_plan_slope_is_the_hazard_slope_in_a_metric_and_a_degree_crs():
+    rows, cols = np.mgrid[0:30, 0:40]
+    z = 0.2 * (30 - rows) * 30.0 + 0.05 * cols * 30.0
+    metric = SimpleNamespace(array=z, transform=Affine(30, 0, X0, 0, -30, Y0), crs=CRS)
+    expected = math.degrees(math.atan(math.hypot(0.2, 0.05)))
+    assert np.allclose(_slope_native(metric), expected, atol=1e-4)
+    assert np.array_equal(_slope_native(metric), slope_degrees(z, metric.transform, CRS))
+    degree = SimpleNamespace(
+        array=z[None], transform=Affine(0.001, 0, 107.5, 0, -0.001, 14.5), crs="EPSG:4326"
+    )
+    assert np.array_equal(_slope_native(degree), slope_degrees(z, degree.transform, "EPSG:4326"))
 
 
 def test_steep_cells_are_excluded_with_a_dem_in_degrees():
@@ -137,3 +157,36 @@ def test_steep_cells_are_excluded_with_a_dem_in_degrees():
     assert sites.geometry.iloc[0].intersection(west).area / west.area > 0.85
     assert sites.geometry.iloc[0].difference(west.buffer(300)).is_empty
     assert grid.excluded["slope"] > 50
+
+
+def test_same_terrain_in_metres_and_degrees_gives_the_same_site_slopes():
+    c = communes((X0, Y0, X0 + 4000, Y0 + 2000))
+
+    def height(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        # flat west half; the east half rises 0.3 m per metre eastwards (16.7 degrees)
+        return np.where(x > X0 + 2000, (x - X0 - 2000) * 0.3, 0.0) + 0.0 * y
+
+    cell = 25.0
+    xs = X0 - 500 + (np.arange(200) + 0.5) * cell
+    ys = Y0 + 2500 - (np.arange(120) + 0.5) * cell
+    gx, gy = np.meshgrid(xs, ys)
+    metric = SimpleNamespace(
+        array=height(gx, gy), transform=Affine(cell, 0, X0 - 500, 0, -cell, Y0 + 2500), crs=CRS
+    )
+    geo = c.to_crs("EPSG:4326").total_bounds
+    res = 0.0002
+    minx, maxy = geo[0] - 0.005, geo[3] + 0.005
+    w, h = int((geo[2] + 0.005 - minx) / res), int((maxy - geo[1] + 0.005) / res)
+    lon, lat = np.meshgrid(minx + (np.arange(w) + 0.5) * res, maxy - (np.arange(h) + 0.5) * res)
+    px, py = pyproj.Transformer.from_crs("EPSG:4326", CRS, always_xy=True).transform(lon, lat)
+    degree = SimpleNamespace(
+        array=height(px, py), transform=Affine(res, 0, minx, 0, -res, maxy), crs="EPSG:4326"
+    )
+    cfg = config(block_m=100_000.0, max_slope_deg=10.0)
+    _, g_metric = find_sites(c, cfg, layers=SimpleNamespace(dem=metric))
+    _, g_degree = find_sites(c, cfg, layers=SimpleNamespace(dem=degree))
+    east = (slice(1, 7), slice(10, 15))  # 250 m cells well inside the tilted half
+    expected = math.degrees(math.atan(0.3))
+    assert np.allclose(g_metric.slope_deg[east], expected, atol=0.05)
+    assert np.allclose(g_degree.slope_deg[east], expected, atol=0.3)
+    assert g_metric.excluded["slope"] == g_degree.excluded["slope"] == 8 * 8

@@ -22,11 +22,11 @@ from rasterio import features
 from rasterio.warp import Resampling, reproject
 from scipy import ndimage
 
+from geoplan.hazard.terrain import slope_degrees
 from geoplan.plan.config import SitesConfig
 
 __all__ = ["SiteGrid", "find_sites", "suitability_grid"]
 
-_M_PER_DEGREE = 111_320.0
 SITE_COLUMNS = [
     "site_id",
     "commune_code",
@@ -85,35 +85,12 @@ def _grid_for(
     return Affine(cell, 0.0, x0, 0.0, -cell, y1), (height, width)
 
 
-def _is_geographic(crs: Any) -> bool:
-    try:
-        from pyproj import CRS
-
-        return bool(CRS.from_user_input(crs).is_geographic)
-    except Exception:
-        return False
-
-
 def _slope_native(raster: Any) -> np.ndarray:
-    """Return the slope (degrees) of a DEM on its own grid, metres per degree handled."""
+    """Return the slope (degrees) of a DEM on its own grid, by :func:`slope_degrees`."""
     arr = np.asarray(raster.array, dtype="float64")
     if arr.ndim == 3:
         arr = arr[0]
-    tr: Affine = raster.transform
-    dx = abs(tr.a)
-    dy = abs(tr.e)
-    if _is_geographic(raster.crs):
-        rows = np.arange(arr.shape[0]) + 0.5
-        lat = tr.f + tr.e * rows
-        dx_m = dx * _M_PER_DEGREE * np.cos(np.radians(lat))[:, None]
-        dy_m = dy * _M_PER_DEGREE
-    else:
-        dx_m = np.full((arr.shape[0], 1), dx)
-        dy_m = dy
-    if min(arr.shape) < 2:
-        return np.full(arr.shape, np.nan)
-    gy, gx = np.gradient(arr)
-    return np.degrees(np.arctan(np.hypot(gx / dx_m, gy / dy_m)))
+    return slope_degrees(arr, raster.transform, raster.crs)
 
 
 def _to_grid(
