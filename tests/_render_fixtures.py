@@ -60,6 +60,277 @@ def origin() -> tuple[float, float]:
     return t.transform(107.7, 14.6)
 
 
+def _box_site(x: float, y: float, side: float = 1000.0):
+    return box(x, y, x + side, y + side)
+
+
+def make_plan(villages: gpd.GeoDataFrame, x0: float, y0: float):
+    """A small PlanOutcome: three sites (one unused), three moves, two unplaced villages.
+
+    The ``<img onerror>`` village (V002) moves to S2 in another commune, the
+    ``</script>`` village (V008) to S2 as well; an unplaced reason and an
+    intervention label carry HTML too.
+    """
+    from geoplan.plan import PlanOutcome
+
+    hh = dict(zip(villages["village_id"], villages["households"].astype(int), strict=True))
+    pts = dict(zip(villages["village_id"], villages.geometry, strict=True))
+    names = dict(zip(villages["village_id"], villages["village_name"], strict=True))
+    communes = dict(zip(villages["village_id"], villages["commune_code"], strict=True))
+    districts = dict(zip(villages["village_id"], villages["district_code"], strict=True))
+    site_rows = [
+        ("S1", "23281", "Đắk Glei", "601", "Đắk Glei", _box_site(x0 + 6000, y0 + 6000), 600),
+        ("S2", "23284", "Đắk Pék", "601", "Đắk Glei", _box_site(x0 + 16000, y0 + 6000), 500),
+        ("S3", "23530", "Đắk Long", "606", "Kon Plông", _box_site(x0 + 6000, y0 + 16000), 80),
+    ]
+    assigned = {"S1": ["V000"], "S2": ["V002", "V008"], "S3": []}
+    sites = gpd.GeoDataFrame(
+        [
+            {
+                "site_id": sid,
+                "commune_code": cc,
+                "commune_name": cn,
+                "district_code": dc,
+                "district_name": dn,
+                "area_ha": 100.0,
+                "capacity_hh": cap,
+                "used_hh": sum(hh[v] for v in assigned[sid]),
+                "free_hh": cap - sum(hh[v] for v in assigned[sid]),
+                "slope_mean_deg": 8.5,
+                "road_dist_mean_m": 420.0,
+                "suitability": 0.71,
+                "use": "residential+production",
+                "geometry": geom,
+            }
+            for sid, cc, cn, dc, dn, geom, cap in site_rows
+        ],
+        crs=CRS,
+    )
+    site_geom = dict(zip(sites["site_id"], sites.geometry, strict=True))
+    site_commune = dict(zip(sites["site_id"], sites["commune_code"], strict=True))
+
+    def moves_for(pairs: list[tuple[str, str]], method: str) -> gpd.GeoDataFrame:
+        rows = []
+        for rank, (vid, sid) in enumerate(pairs, start=1):
+            end = site_geom[sid].representative_point()
+            line = LineString([pts[vid], end])
+            rows.append(
+                {
+                    "village_id": vid,
+                    "village_name": names[vid],
+                    "commune_code": communes[vid],
+                    "district_code": districts[vid],
+                    "site_id": sid,
+                    "site_commune_code": site_commune[sid],
+                    "households": hh[vid],
+                    "distance_m": round(line.length, 1),
+                    "cost_m": round(line.length, 1),
+                    "same_commune": communes[vid] == site_commune[sid],
+                    "same_district": True,
+                    "priority_rank": rank,
+                    "method": method,
+                    "geometry": line,
+                }
+            )
+        return gpd.GeoDataFrame(rows, crs=CRS)
+
+    moves = moves_for([("V000", "S1"), ("V002", "S2"), ("V008", "S2")], "milp")
+    greedy = moves_for([("V000", "S1"), ("V008", "S2")], "greedy")
+    unplaced = pd.DataFrame(
+        [
+            {
+                "village_id": "V001",
+                "village_name": names["V001"],
+                "commune_code": "23281",
+                "households": hh["V001"],
+                "reason_code": "sites_full",
+                "reason": "every reachable site is taken by villages that are closer",
+            },
+            {
+                "village_id": "V005",
+                "village_name": names["V005"],
+                "commune_code": "23284",
+                "households": hh["V005"],
+                "reason_code": "too_large",
+                "reason": "<b>larger</b> than every reachable site",
+            },
+        ]
+    )
+    allocation = pd.DataFrame(
+        [
+            # id, kind, label, village, commune, cost, benefit, funded, year, source
+            (
+                "road:V000",
+                "road",
+                "Đường <i>4 mùa</i>",
+                "V000",
+                6000.0,
+                80.0,
+                True,
+                2026,
+                "central+provincial",
+            ),
+            (
+                "water:V002",
+                "water",
+                "Nước sạch",
+                "V002",
+                1000.0,
+                60.0,
+                True,
+                2027,
+                "central+integrated",
+            ),
+            (
+                "grid:V008",
+                "grid",
+                "Điện lưới",
+                "V008",
+                2500.0,
+                40.0,
+                True,
+                2026,
+                "central+provincial",
+            ),
+            ("grid:V010", "grid", "Điện lưới", "V010", 2500.0, 10.0, False, None, None),
+            ("road:V011", "road", "Đường <i>4 mùa</i>", "V011", 6000.0, 5.0, False, None, None),
+        ],
+        columns=[
+            "intervention_id",
+            "kind",
+            "label_vi",
+            "village_id",
+            "cost",
+            "benefit",
+            "funded",
+            "year",
+            "source",
+        ],
+    )
+    allocation["label_en"] = allocation["kind"].map(
+        {"road": "All-season road", "water": "Hygienic water", "grid": "Grid power"}
+    )
+    allocation["level"] = "village"
+    allocation["village_name"] = allocation["village_id"].map(names)
+    allocation["commune_code"] = allocation["village_id"].map(communes)
+    allocation["district_code"] = allocation["village_id"].map(districts)
+    allocation["beneficiaries"] = allocation["village_id"].map(hh)
+    allocation["programme"] = np.where(allocation["funded"], "NTP-2026", None)
+    allocation["year"] = allocation["year"].astype("Int64")
+    allocation["greedy_funded"] = [True, False, True, True, False]
+    allocation = allocation[allocation.columns.sort_values()].sort_values("benefit")
+    budget_use = pd.DataFrame(
+        {
+            "programme": ["NTP-2026"] * 4,
+            "source": ["central", "central", "provincial", "provincial"],
+            "year": [2026, 2027, 2026, 2027],
+            "budget": [10000.0, 10000.0, 2000.0, 2000.0],
+            "spend": [6800.0, 700.0, 1700.0, 0.0],
+            "spend_greedy": [8800.0, 0.0, 1700.0, 0.0],
+            "slack": [3200.0, 9300.0, 300.0, 2000.0],
+            "shadow_price": [0.0, 0.0, 0.02, 0.0],
+            "binding": [False, False, True, False],
+        }
+    )
+    funded = allocation[allocation["funded"]]
+    allocation_summary = {
+        "method": "milp",
+        "status": "optimal",
+        "mip_gap": 0.001,
+        "objective": 175.0,
+        "benefit": float(funded["benefit"].sum()),
+        "cost": float(funded["cost"].sum()),
+        "funded": len(funded),
+        "greedy_objective": 125.0,
+        "greedy_benefit": 130.0,
+        "greedy_cost": 11000.0,
+        "greedy_funded": 3,
+        "gain_over_greedy_pct": 40.0,
+        "total_budget": 24000.0,
+        "unspent": 24000.0 - float(funded["cost"].sum()),
+        "currency": "million VND",
+        "binding": [
+            "budget NTP-2026/provincial 2026: 1,700 of 2,000 million VND used; one more million"
+            " VND adds 0.02 benefit"
+        ],
+    }
+
+    def target(tid, label_en, unit, value, goal, status, direction="min", years=None):
+        row = {
+            "id": tid,
+            "label_vi": f"Mục tiêu {tid}",
+            "label_en": label_en,
+            "programme": "NRD",
+            "unit": unit,
+            "baseline": None,
+            "value": value,
+            "as_of": 2024,
+            "target": goal,
+            "horizon": 2025,
+            "direction": direction,
+            "status": status,
+        }
+        for year, v in (years or {}).items():
+            row[f"value_{year}"] = v
+        return row
+
+    targets = pd.DataFrame(
+        [
+            target(
+                "T1",
+                "Communes meeting the NTM standard",
+                "count",
+                4,
+                60,
+                "behind",
+                years={2021: 2, 2022: 3, 2023: 3, 2024: 4},
+            ),
+            target(
+                "T5",
+                "Communes with 15+ criteria",
+                "share",
+                0.5,
+                1.0,
+                "behind",
+                years={2021: 0.17, 2022: 0.33, 2023: 0.33, 2024: 0.5},
+            ),
+            target("T7", "Communes with a cooperative", "share", 0.67, 1.0, "behind"),
+            target("T13", "EM households with hygienic water", "share", 0.93, 0.9, "achieved"),
+            target("T15", "Free migrants <stabilised>", "share", None, 1.0, "not_computable"),
+            target(
+                "T17",
+                "No especially difficult communes",
+                "count",
+                3,
+                0,
+                "behind",
+                direction="max",
+                years={2021: 6, 2024: 3},
+            ),
+        ]
+    )
+    by_district = pd.concat(
+        [targets.assign(district_code=code) for code in ("601", "606")], ignore_index=True
+    )
+    return PlanOutcome(
+        sites=sites,
+        moves=moves,
+        greedy_moves=greedy,
+        unplaced=unplaced,
+        assignment_summary={
+            "villages_at_risk": 5,
+            "households_at_risk": int(sum(hh[v] for v in ("V000", "V002", "V008", "V001", "V005"))),
+            "milp": {"status": "optimal"},
+        },
+        allocation=allocation,
+        budget_use=budget_use,
+        allocation_summary=allocation_summary,
+        targets=targets,
+        targets_by_district=by_district,
+        summary={"households_moved": int(moves["households"].sum())},
+    )
+
+
 def make_result(
     *,
     plan: bool = True,
@@ -309,60 +580,7 @@ def make_result(
         },
         stability={"draws": 200, "resettlement": {"top_n_stable_share": 0.8}},
     )
-    plan_outcome = None
-    if plan:
-        targets = pd.DataFrame(
-            [
-                {
-                    "id": "T1",
-                    "label": "≥ 60 communes meet the NTM standard",
-                    "value": 4,
-                    "target": 60,
-                    "status": "not_met",
-                },
-                {
-                    "id": "T5",
-                    "label": "100% communes meet ≥ 15 criteria",
-                    "value": 0.5,
-                    "target": 1.0,
-                    "status": "not_met",
-                },
-                {
-                    "id": "T7",
-                    "label": "100% communes have a cooperative",
-                    "value": 0.67,
-                    "target": 1.0,
-                    "status": "not_met",
-                },
-                {
-                    "id": "T13",
-                    "label": "> 90% EM households use hygienic water",
-                    "value": 0.93,
-                    "target": 0.9,
-                    "status": "met",
-                },
-                {
-                    "id": "T18",
-                    "label": "Poverty falls 3–4 points a year",
-                    "value": None,
-                    "target": 0.03,
-                    "status": "no_data",
-                },
-            ]
-        )
-        sites = gpd.GeoDataFrame(
-            {"site_id": ["S1"], "name": ["Khu TĐC Đắk Ung"], "capacity_hh": [120]},
-            geometry=[Point(x0 + 4000, y0 + 15000)],
-            crs=CRS,
-        )
-        plan_outcome = SimpleNamespace(
-            sites=sites,
-            moves=None,
-            allocation=pd.DataFrame(),
-            targets=targets,
-            crosswalk=None,
-            summary={"households_moved": 120},
-        )
+    plan_outcome = make_plan(villages, x0, y0) if plan else None
 
     track_specs = {
         t: SimpleNamespace(

@@ -43,8 +43,13 @@ EXPECTED_LAYERS = {
     ],
     "dashboard": ["Nông thôn mới", "Tỷ lệ hộ nghèo theo xã", "Thôn, làng: tỷ lệ hộ nghèo"],
 }
-EXPECTED_LAYERS["priority_infrastructure"] = EXPECTED_LAYERS["priority_resettlement"]
-EXPECTED_LAYERS["priority_investment"] = EXPECTED_LAYERS["priority_resettlement"]
+EXPECTED_LAYERS["priority_infrastructure"] = list(EXPECTED_LAYERS["priority_resettlement"])
+EXPECTED_LAYERS["priority_investment"] = list(EXPECTED_LAYERS["priority_resettlement"])
+# the plan's layers: on the resettlement and hazard maps only
+PLAN_LAYERS = ["Điểm tái định cư đề xuất", "Di dời đề xuất", "Quỹ đất tái định cư còn trống"]
+EXPECTED_LAYERS["priority_resettlement"] += PLAN_LAYERS
+EXPECTED_LAYERS["hazard_overlay"] += PLAN_LAYERS
+EXPECTED_LAYERS["dashboard"].append("Khoảng cách đến mục tiêu T5")
 
 
 @pytest.fixture(scope="module")
@@ -230,6 +235,45 @@ def test_hazard_popup_and_exposure_table(opened):
     assert driver.execute_script(
         "var i = GP.layers.susceptibility.getElement(); return i.complete && i.naturalWidth > 0"
     )
+
+
+@pytest.mark.parametrize("opened", ["priority_resettlement"], indirect=True)
+def test_resettlement_sites_and_moves(opened):
+    driver, _ = opened
+    assert driver.execute_script("return GP.layers.sites.getLayers().length") == 2
+    assert driver.execute_script("return GP.layers.moves.getLayers().length") == 3
+    # the unused candidates are off at opening and can be switched on
+    assert not driver.execute_script("return GP.map.hasLayer(GP.layers.candidate_sites)")
+    legend = driver.find_element(
+        By.CSS_SELECTOR, ".gp-leg-inline[data-layer='sites']"
+    ).get_attribute("innerText")
+    assert "Đã sử dụng" in legend
+    driver.execute_script(
+        "var l = GP.layers.sites.getLayers().find(x => x.feature.properties.n === 'S2');"
+        " GP.map.fitBounds(l.getBounds(), {animate: false});"
+        " l.openPopup(l.getBounds().getCenter());"
+    )
+    popup = driver.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
+    text = popup.get_attribute("innerText")
+    for label in ("Sức chứa (hộ)", "Còn trống (hộ)", "Các thôn chuyển đến", "Độ dốc trung bình"):
+        assert label in text
+    # the script-named villages moving in are listed as text
+    items = [li.text for li in popup.find_elements(By.CSS_SELECTOR, ".gp-pop-list li")]
+    assert any(item.startswith(XSS_NAME) for item in items)
+    assert any(item.startswith(SCRIPT_NAME) for item in items)
+    assert popup.find_elements(By.CSS_SELECTOR, ".gp-pop-list li *") == []
+    driver.execute_script(
+        "GP.map.closePopup(); var l = GP.layers.moves.getLayers()[1];"
+        " GP.map.fitBounds(l.getBounds(), {animate: false});"
+        " l.openPopup(l.getBounds().getCenter());"
+    )
+    time.sleep(0.4)  # the site's popup fades out
+    popups = driver.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content")
+    text = popups[-1].get_attribute("innerText")
+    assert XSS_NAME in text and "Khoảng cách" in text and "Di dời sang xã khác" not in text
+    assert "Trong cùng xã" in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "priority_resettlement_sites.png"))
 
 
 @pytest.mark.parametrize("opened", ["priority_resettlement"], indirect=True)

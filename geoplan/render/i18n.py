@@ -205,6 +205,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "move_same": ("Di dời trong xã", "Move within the commune"),
     "move_other": ("Di dời sang xã khác", "Move to another commune"),
     "site": ("Điểm TĐC", "Site"),
+    "hh_unit": ("hộ", "households"),
     # report: resettlement
     "resettlement": ("Tái định cư", "Resettlement"),
     "resettlement_intro": (

@@ -983,7 +983,7 @@ def _moving_in(ctx: RenderContext) -> dict[str, list[str]]:
     for _, row in moves.iterrows():
         name = _text(row.get("village_name")) or _text(row.get("village_id"))
         hh = _num(row.get("households"))
-        text = f"{name} ({fmt_num(hh, ctx.lang)} {tr('households', ctx.lang).lower()})"
+        text = f"{name} ({fmt_num(hh, ctx.lang)} {tr('hh_unit', ctx.lang)})"
         out.setdefault(_text(row.get("site_id")), []).append(text if hh is not None else name)
     return out
 
