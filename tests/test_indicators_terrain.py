@@ -10,9 +10,10 @@ import pyproj
 import pytest
 import shapely
 from affine import Affine
+from rasterio.enums import Resampling
 
 from geoplan.hazard.config import SusceptibilityConfig
-from geoplan.hazard.grid import GridRaster, cell_size_m
+from geoplan.hazard.grid import GridRaster, cell_size_m, warp_to_grid
 from geoplan.hazard.terrain import slope_degrees
 from geoplan.indicators import compute_indicators
 from geoplan.indicators.config import IndicatorConfig
@@ -68,6 +69,24 @@ def test_cell_size_in_degrees_matches_geodesic_distances() -> None:
     metric_dx, metric_dy = cell_size_m(Affine(30, 0, 0, 0, -25, 0), CRS, 3)
     assert metric_dx.tolist() == [30.0] * 3
     assert metric_dy.tolist() == [25.0] * 3
+
+
+def test_warp_to_grid_averages_blocks_and_leaves_uncovered_cells_nan() -> None:
+    values = np.arange(16, dtype=np.float64).reshape(4, 4)
+    values[0, 0] = np.nan
+    source = GridRaster(values, Affine(10, 0, X0, 0, -10, Y0), CRS)
+    target = Affine(20, 0, X0, 0, -20, Y0)
+    out = warp_to_grid(source, target, CRS, (3, 2), resampling=Resampling.average)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out[0], [np.mean([1, 4, 5]), np.mean([2, 3, 6, 7])])
+    np.testing.assert_allclose(out[1], [np.mean([8, 9, 12, 13]), np.mean([10, 11, 14, 15])])
+    assert np.isnan(out[2]).all()  # below the source grid
+    doubled = warp_to_grid(
+        source, target, CRS, (2, 2), resampling=Resampling.average, values=2 * values,
+        dtype=np.float64,
+    )  # fmt: skip
+    assert doubled.dtype == np.float64
+    np.testing.assert_allclose(doubled, 2 * out[:2])
 
 
 def test_slope_of_inclined_plane_in_metric_crs() -> None:

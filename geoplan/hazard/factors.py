@@ -14,12 +14,12 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-from rasterio import features, warp
+from rasterio import features
 from rasterio.enums import Resampling
 from scipy import ndimage
 
 from geoplan.errors import ModelError
-from geoplan.hazard.grid import RasterLike, cell_size_m, row_windows, to_pyproj
+from geoplan.hazard.grid import RasterLike, cell_size_m, row_windows, to_pyproj, warp_to_grid
 from geoplan.hazard.terrain import (
     TERRAIN_FACTORS,
     relief_window_px,
@@ -227,20 +227,9 @@ def build_factor_stack(
             else np.zeros(shape, dtype=np.uint8)
         )  # fmt: skip
     if "rainfall" in chosen:
-        rain = layers.rainfall
-        grid = np.full(shape, np.nan, dtype=np.float32)
-        warp.reproject(
-            np.asarray(rain.array, dtype=np.float32),
-            grid,
-            src_transform=rain.transform,
-            src_crs=to_pyproj(rain.crs).to_wkt(),
-            src_nodata=np.nan,
-            dst_transform=dem.transform,
-            dst_crs=to_pyproj(dem.crs).to_wkt(),
-            dst_nodata=np.nan,
-            resampling=Resampling.bilinear,
+        global_layers["rainfall"] = warp_to_grid(
+            layers.rainfall, dem.transform, dem.crs, shape, resampling=Resampling.bilinear
         )
-        global_layers["rainfall"] = grid
     mask = rasterize_mask(area, dem.transform, dem.crs, shape) & ~np.isnan(values)
     return FactorStack(
         dem=values,

@@ -17,6 +17,8 @@ from typing import Any, Protocol
 import numpy as np
 import pyproj
 from affine import Affine
+from rasterio import warp
+from rasterio.enums import Resampling
 
 from geoplan.errors import IndicatorError
 
@@ -29,6 +31,7 @@ __all__ = [
     "is_geographic",
     "row_windows",
     "to_pyproj",
+    "warp_to_grid",
 ]
 
 
@@ -167,3 +170,49 @@ def row_windows(height: int, rows: int) -> Iterator[tuple[int, int]]:
     step = max(1, int(rows))
     for start in range(0, height, step):
         yield start, min(height, start + step)
+
+
+def warp_to_grid(
+    source: RasterLike,
+    transform: Affine,
+    crs: Any,
+    shape: tuple[int, int],
+    *,
+    resampling: Resampling,
+    values: np.ndarray | None = None,
+    dtype: Any = np.float32,
+) -> np.ndarray:
+    """Return a raster's values resampled onto another grid, ``NaN`` for nodata.
+
+    Parameters
+    ----------
+    source
+        The source raster (its ``transform`` and ``crs``; ``NaN`` nodata).
+    transform, crs, shape
+        The target grid: affine transform, CRS, rows and columns.
+    resampling
+        Rasterio resampling method (``average`` to aggregate onto a coarser
+        grid, ``bilinear`` for a smooth field).
+    values
+        Cell values on the source grid to use instead of ``source.array``.
+    dtype
+        Data type of the computation and the result.
+
+    Returns
+    -------
+    numpy.ndarray
+        Values of shape ``shape``; ``NaN`` where no source cell contributes.
+    """
+    grid = np.full(shape, np.nan, dtype=dtype)
+    warp.reproject(
+        np.asarray(source.array if values is None else values, dtype=dtype),
+        grid,
+        src_transform=source.transform,
+        src_crs=to_pyproj(source.crs).to_wkt(),
+        src_nodata=np.nan,
+        dst_transform=transform,
+        dst_crs=to_pyproj(crs).to_wkt(),
+        dst_nodata=np.nan,
+        resampling=resampling,
+    )
+    return grid

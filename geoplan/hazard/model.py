@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
-from rasterio import features, warp
+from rasterio import features
 from rasterio.enums import Resampling
 from sklearn.base import ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 
 from geoplan.errors import ModelError
 from geoplan.hazard.factors import FactorStack, build_factor_stack
-from geoplan.hazard.grid import GridRaster, RasterLike, cell_area_m2, to_pyproj
+from geoplan.hazard.grid import GridRaster, RasterLike, cell_area_m2, to_pyproj, warp_to_grid
 
 __all__ = [
     "SusceptibilityResult",
@@ -350,14 +350,10 @@ def _truth_on_grid(truth: Any, stack: FactorStack, scale: float) -> np.ndarray:
     )
     if same:
         return values
-    grid = np.full(stack.shape, np.nan, dtype=np.float32)
-    warp.reproject(
-        values, grid,
-        src_transform=truth.transform, src_crs=to_pyproj(truth.crs).to_wkt(), src_nodata=np.nan,
-        dst_transform=stack.transform, dst_crs=to_pyproj(stack.crs).to_wkt(), dst_nodata=np.nan,
-        resampling=Resampling.bilinear,
+    return warp_to_grid(
+        truth, stack.transform, stack.crs, stack.shape,
+        resampling=Resampling.bilinear, values=values,
     )  # fmt: skip
-    return grid
 
 
 def _native_importances(estimator: Any, names: list[str]) -> dict[str, float] | None:

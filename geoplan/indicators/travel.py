@@ -20,11 +20,11 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from affine import Affine
-from rasterio import features, warp
+from rasterio import features
 from rasterio.enums import Resampling
 from skimage.graph import MCP_Geometric
 
-from geoplan.hazard.grid import RasterLike, to_pyproj
+from geoplan.hazard.grid import RasterLike, warp_to_grid
 
 __all__ = ["FrictionSurface", "friction_surface", "tobler_factor", "travel_minutes"]
 
@@ -124,18 +124,7 @@ def friction_surface(
     shape = (height, width)
     offroad = np.full(shape, float(speeds_kmh.get("offroad", 3.0)))
     if slope is not None:
-        grid_slope = np.full(shape, np.nan, dtype=np.float32)
-        warp.reproject(
-            np.asarray(slope.array, dtype=np.float32),
-            grid_slope,
-            src_transform=slope.transform,
-            src_crs=to_pyproj(slope.crs).to_wkt(),
-            src_nodata=np.nan,
-            dst_transform=transform,
-            dst_crs=to_pyproj(crs).to_wkt(),
-            dst_nodata=np.nan,
-            resampling=Resampling.average,
-        )
+        grid_slope = warp_to_grid(slope, transform, crs, shape, resampling=Resampling.average)
         factor = tobler_factor(np.minimum(np.nan_to_num(grid_slope, nan=0.0), max_walk_slope_deg))
         offroad *= factor
     if forest is not None and len(forest) and landcover_speed_factor:

@@ -19,9 +19,10 @@ import pandas as pd
 import shapely
 from affine import Affine
 from rasterio import features
-from rasterio.warp import Resampling, reproject
+from rasterio.enums import Resampling
 from scipy import ndimage
 
+from geoplan.hazard.grid import warp_to_grid
 from geoplan.hazard.terrain import slope_degrees
 from geoplan.plan.config import SitesConfig
 
@@ -93,24 +94,6 @@ def _slope_native(raster: Any) -> np.ndarray:
     return slope_degrees(arr, raster.transform, raster.crs)
 
 
-def _to_grid(
-    values: np.ndarray, raster: Any, transform: Affine, shape: tuple[int, int], crs: Any
-) -> np.ndarray:
-    out = np.full(shape, np.nan, dtype="float64")
-    reproject(
-        source=np.asarray(values, dtype="float64"),
-        destination=out,
-        src_transform=raster.transform,
-        src_crs=raster.crs,
-        src_nodata=np.nan,
-        dst_transform=transform,
-        dst_crs=crs,
-        dst_nodata=np.nan,
-        resampling=Resampling.average,
-    )
-    return out
-
-
 def _burn(
     geoms: Any, transform: Affine, shape: tuple[int, int], *, all_touched: bool
 ) -> np.ndarray:
@@ -178,7 +161,10 @@ def suitability_grid(
     dem = getattr(layers, "dem", None) if layers is not None else None
     slope = np.full(shape, np.nan)
     if dem is not None:
-        slope = _to_grid(_slope_native(dem), dem, transform, shape, crs)
+        slope = warp_to_grid(
+            dem, transform, crs, shape,
+            resampling=Resampling.average, values=_slope_native(dem), dtype=np.float64,
+        )  # fmt: skip
         apply("slope", ~(slope <= config.max_slope_deg))
     else:
         skipped["slope"] = "no DEM layer"
@@ -210,13 +196,10 @@ def suitability_grid(
 
     if config.max_susceptibility is not None:
         if susceptibility is not None:
-            prob = _to_grid(
-                np.asarray(susceptibility.array, dtype="float64"),
-                susceptibility,
-                transform,
-                shape,
-                crs,
-            )
+            prob = warp_to_grid(
+                susceptibility, transform, crs, shape,
+                resampling=Resampling.average, dtype=np.float64,
+            )  # fmt: skip
             apply("susceptibility", prob > config.max_susceptibility)
         else:
             skipped["susceptibility"] = "no susceptibility raster"
