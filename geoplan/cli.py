@@ -240,22 +240,21 @@ def compare(
     scenario_a: Path, scenario_b: Path, csv_path: Path | None, quiet: bool, debug: bool
 ) -> None:
     """List the villages whose priority class changes between two scenarios."""
-    from geoplan.pipeline import run
+    from geoplan.pipeline import PlanResult, run
     from geoplan.scoring import compare_scores
 
     console = _Console(quiet=quiet)
-    results = []
+    results: dict[Path, PlanResult] = {}
     for path in (scenario_a, scenario_b):
+        key = path.resolve()
+        if key in results:
+            continue
         scenario = load_scenario(path)
+        without_plan = scenario.plan.model_copy(update={"enabled": False})
         console.step(f"running {path}")
-        results.append(
-            run(
-                scenario.model_copy(
-                    update={"plan": scenario.plan.model_copy(update={"enabled": False})}
-                )
-            )
-        )
-    changes = compare_scores(results[0].scoring, results[1].scoring)
+        results[key] = run(scenario.model_copy(update={"plan": without_plan}))
+    result_a, result_b = results[scenario_a.resolve()], results[scenario_b.resolve()]
+    changes = compare_scores(result_a.scoring, result_b.scoring)
     if csv_path is not None:
         changes.to_csv(csv_path, index=False)
     if changes.empty:

@@ -225,3 +225,27 @@ def test_demo_run_json_records_inputs_and_counts(demo_cli_out):
     assert any(path.endswith("kontum.gpkg") for path in info["inputs"])
     assert all(len(digest) == 64 for digest in info["inputs"].values())
     assert set(info["timings_s"]) >= {"load and validate layers", "scoring"}
+
+
+def test_compare_lists_class_changes(runner, tmp_path):
+    csv = tmp_path / "changes.csv"
+    hazard_first = DEMO_SCENARIO.with_name("hazard-first.yaml")
+    result = runner.invoke(
+        cli, ["compare", str(DEMO_SCENARIO), str(hazard_first), "--csv", str(csv), "-q"]
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    import pandas as pd
+
+    changes = pd.read_csv(csv, dtype={"village_id": str})
+    assert len(changes) > 0
+    assert f"{len(changes)} class change(s)" in result.output
+    assert set(changes["track"]) <= {"resettlement", "infrastructure", "investment"}
+    assert (changes["class_a"] != changes["class_b"]).all()
+    assert set(changes["change"]) <= {"up", "down", "now ranked", "no longer ranked"}
+    # Up means a better (smaller, non-zero) class in scenario B.
+    up = changes[changes["change"] == "up"]
+    assert ((up["class_b"] < up["class_a"]) & (up["class_b"] > 0)).all()
+    # A scenario compared with itself changes nothing.
+    same = runner.invoke(cli, ["compare", str(DEMO_SCENARIO), str(DEMO_SCENARIO), "-q"])
+    assert same.exit_code == 0
+    assert "No village changes class" in same.output

@@ -857,10 +857,10 @@ def compare_scores(a: ScoringResult, b: ScoringResult) -> pd.DataFrame:
                     else "",
                     "class_a": ka_d,
                     "class_b": kb_d,
-                    "rank_a": va.loc[idx, f"{t}_rank"].to_numpy(),
-                    "rank_b": vb.loc[idx, f"{t}_rank"].to_numpy(),
-                    "score_a": va.loc[idx, f"{t}_score"].to_numpy(dtype=np.float64),
-                    "score_b": vb.loc[idx, f"{t}_score"].to_numpy(dtype=np.float64),
+                    "rank_a": va.loc[idx, f"{t}_rank"].astype("Int64").array,
+                    "rank_b": vb.loc[idx, f"{t}_rank"].astype("Int64").array,
+                    "score_a": va.loc[idx, f"{t}_score"].to_numpy(dtype=np.float64).round(4),
+                    "score_b": vb.loc[idx, f"{t}_score"].to_numpy(dtype=np.float64).round(4),
                     "change": change,
                 }
             )
