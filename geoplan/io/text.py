@@ -132,16 +132,27 @@ def encode_tcvn3(text: str) -> bytes:
     bytes
         The TCVN3 bytes (ASCII unchanged).
     """
+    return _encode_by_table(text, _TCVN3_ENCODE, "TCVN3", lower_fallback=True)
+
+
+def _encode_by_table(
+    text: str, table: dict[str, bytes], name: str, *, lower_fallback: bool
+) -> bytes:
+    """Encode NFC text with a character -> bytes table (ASCII unchanged).
+
+    With ``lower_fallback`` a character missing from the table takes the code
+    of its lower-case form.  A character without a code raises ValueError.
+    """
     out = bytearray()
     for ch in unicodedata.normalize("NFC", text):
         if ord(ch) < 0x80:
             out += ch.encode("ascii")
-        elif ch in _TCVN3_ENCODE:
-            out += _TCVN3_ENCODE[ch]
-        elif ch.lower() in _TCVN3_ENCODE:
-            out += _TCVN3_ENCODE[ch.lower()]
+        elif ch in table:
+            out += table[ch]
+        elif lower_fallback and ch.lower() in table:
+            out += table[ch.lower()]
         else:
-            msg = f"character {ch!r} has no TCVN3 code"
+            msg = f"character {ch!r} has no {name} code"
             raise ValueError(msg)
     return bytes(out)
 
@@ -244,16 +255,7 @@ def encode_vni(text: str) -> bytes:
     bytes
         The VNI bytes (ASCII unchanged).
     """
-    out = bytearray()
-    for ch in unicodedata.normalize("NFC", text):
-        if ord(ch) < 0x80:
-            out += ch.encode("ascii")
-        elif ch in _VNI_ENCODE:
-            out += _VNI_ENCODE[ch]
-        else:
-            msg = f"character {ch!r} has no VNI code"
-            raise ValueError(msg)
-    return bytes(out)
+    return _encode_by_table(text, _VNI_ENCODE, "VNI", lower_fallback=False)
 
 
 # --------------------------------------------------------------------------------------
