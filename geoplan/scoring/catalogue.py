@@ -16,7 +16,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -911,12 +911,7 @@ def get_criterion(criterion_id: str) -> Criterion:
     KeyError
         If there is none (the message lists the known ids).
     """
-    for c in _CATALOGUE:
-        if c.id == criterion_id:
-            return c
-    known = ", ".join(c.id for c in _CATALOGUE)
-    msg = f"unknown criterion {criterion_id!r}; known criteria: {known}"
-    raise KeyError(msg)
+    return _by_id(_CATALOGUE, criterion_id, "criterion", "criteria")
 
 
 # --- eligibility rules --------------------------------------------------------------------------
@@ -1049,14 +1044,22 @@ def get_rule(rule_id: str) -> EligibilityRule:
     KeyError
         If there is none (the message lists the known ids).
     """
-    for r in _RULES:
-        if r.id == rule_id:
-            return r
-    known = ", ".join(r.id for r in _RULES)
-    msg = f"unknown eligibility rule {rule_id!r}; known rules: {known}"
-    raise KeyError(msg)
+    return _by_id(_RULES, rule_id, "eligibility rule", "rules")
 
 
 def known_ids(items: Sequence[Criterion] | Sequence[EligibilityRule]) -> list[str]:
     """Return the ids of catalogue items (helper for error messages)."""
     return [i.id for i in items]
+
+
+_Item = TypeVar("_Item", Criterion, EligibilityRule)
+
+
+def _by_id(items: Sequence[_Item], item_id: str, what: str, known_what: str) -> _Item:
+    """Return the item with this id, else a KeyError listing the known ids."""
+    for item in items:
+        if item.id == item_id:
+            return item
+    known = ", ".join(known_ids(items))
+    msg = f"unknown {what} {item_id!r}; known {known_what}: {known}"
+    raise KeyError(msg)
