@@ -200,6 +200,33 @@ def _fill_missing(
     return out
 
 
+def _ranked_reasons(
+    ranked: _Ranked, title_en: str, title_vi: str, *, forest: npt.NDArray[Any] | None = None
+) -> tuple[list[str], list[str]]:
+    """Return the English and Vietnamese reasons of the ranked rows, in eligible order.
+
+    ``forest`` holds the forest name of every row of the frame (for forest criteria).
+    """
+    n_ranked = len(ranked.scores)
+    reasons_en: list[str] = []
+    reasons_vi: list[str] = []
+    for k, i in enumerate(np.flatnonzero(ranked.eligible)):
+        contribs = [
+            (c, float(ranked.raw[i, j]), float(ranked.contrib[k, j]))
+            for j, c in enumerate(ranked.criteria)
+        ]
+        common: dict[str, Any] = {
+            "rank": int(ranked.ranks[k]),
+            "n_ranked": n_ranked,
+            "klass": int(ranked.classes[k]),
+            "contributions": contribs,
+            "forest": "" if forest is None else forest[i],
+        }
+        reasons_en.append(ranked_reason(track_title=title_en, lang="en", **common))
+        reasons_vi.append(ranked_reason(track_title=title_vi, lang="vi", **common))
+    return reasons_en, reasons_vi
+
+
 def _rank_frame(
     frame: pd.DataFrame,
     *,
@@ -511,20 +538,9 @@ def _score_track(
     )
     reason_en = [""] * n
     reason_vi = [""] * n
+    ranked_en, ranked_vi = _ranked_reasons(ranked, title_en, title_vi, forest=forest)
     for k, i in enumerate(elig_idx):
-        contribs = [
-            (c, float(ranked.raw[i, j]), float(ranked.contrib[k, j]))
-            for j, c in enumerate(ranked.criteria)
-        ]
-        common = {
-            "rank": int(ranked.ranks[k]),
-            "n_ranked": n_e,
-            "klass": int(ranked.classes[k]),
-            "contributions": contribs,
-            "forest": forest[i],
-        }
-        en = ranked_reason(track_title=title_en, lang="en", **common)
-        vi = ranked_reason(track_title=title_vi, lang="vi", **common)
+        en, vi = ranked_en[k], ranked_vi[k]
         if what_en[i]:
             en, vi = f"{en} {what_en[i]}", nfc(f"{vi} {what_vi[i]}")
         if nodup_en and excluded is not None and excluded_class is not None and excluded[i]:
@@ -678,20 +694,7 @@ def _rank_communes(
     )
     en_title = "the commune-based NTM programme"
     vi_title = "chương trình xây dựng nông thôn mới cấp xã"
-    reasons_en, reasons_vi = [], []
-    for k in range(n):
-        contribs = [
-            (c, float(ranked.raw[k, j]), float(ranked.contrib[k, j]))
-            for j, c in enumerate(ranked.criteria)
-        ]
-        common = {
-            "rank": int(ranked.ranks[k]),
-            "n_ranked": n,
-            "klass": int(ranked.classes[k]),
-            "contributions": contribs,
-        }
-        reasons_en.append(ranked_reason(track_title=en_title, lang="en", **common))  # type: ignore[arg-type]
-        reasons_vi.append(ranked_reason(track_title=vi_title, lang="vi", **common))  # type: ignore[arg-type]
+    reasons_en, reasons_vi = _ranked_reasons(ranked, en_title, vi_title)
     cols: dict[str, Any] = {
         "commune_ntm_score": ranked.scores,
         "commune_ntm_rank": ranked.ranks,
