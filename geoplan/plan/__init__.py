@@ -20,7 +20,12 @@ from geoplan.plan.config import PlanConfig
 from geoplan.plan.crosswalk import make_crosswalk, to_2025
 from geoplan.plan.interventions import build_candidates
 from geoplan.plan.sites import find_sites
-from geoplan.plan.targets import TARGETS, evaluate_targets
+from geoplan.plan.targets import (
+    TARGETS,
+    evaluate_targets,
+    targets_by_commune,
+    targets_by_commune_2025,
+)
 
 __all__ = [
     "TARGETS",
@@ -34,6 +39,8 @@ __all__ = [
     "find_sites",
     "make_crosswalk",
     "make_plan",
+    "targets_by_commune",
+    "targets_by_commune_2025",
     "to_2025",
 ]
 
@@ -81,6 +88,15 @@ class PlanOutcome:
         T1-T19 for the province (see :func:`evaluate_targets`).
     targets_by_district
         The same per district.
+    targets_by_commune
+        The commune-level targets (T4-T7, T9-T18) per 2022 commune: ``id``,
+        ``commune_code``, ``commune_name``, ``district_code``,
+        ``district_name`` and the columns of ``targets`` (see
+        :func:`geoplan.plan.targets.targets_by_commune`).
+    targets_by_commune_2025
+        The same per merged 2025 commune (``commune_code_2025``,
+        ``commune_name_2025``, ``communes_2022``), members weighted by
+        ``area_share``; ``None`` without a crosswalk.
     crosswalk
         2022 ``commune_code`` → ``commune_code_2025`` with ``area_share``,
         or ``None``.
@@ -101,6 +117,8 @@ class PlanOutcome:
     allocation_summary: dict[str, Any]
     targets: pd.DataFrame
     targets_by_district: pd.DataFrame
+    targets_by_commune: pd.DataFrame = field(default_factory=pd.DataFrame)
+    targets_by_commune_2025: pd.DataFrame | None = None
     crosswalk: pd.DataFrame | None = None
     communes_2025: pd.DataFrame | None = None
     summary: dict[str, Any] = field(default_factory=dict)
@@ -115,14 +133,11 @@ def _susceptibility_raster(indicators: Any) -> Any:
     return None
 
 
-def _by_district(frame: pd.DataFrame, column: str) -> dict[str, float]:
-    if frame.empty or "district_code" not in frame.columns:
+def _by_key(frame: pd.DataFrame, column: str, key: str = "district_code") -> dict[str, float]:
+    if frame.empty or key not in frame.columns:
         return {}
     values = pd.to_numeric(frame[column], errors="coerce").fillna(0)
-    return {
-        str(k): float(v)
-        for k, v in values.groupby(frame["district_code"].astype(str)).sum().items()
-    }
+    return {str(k): float(v) for k, v in values.groupby(frame[key].astype(str)).sum().items()}
 
 
 def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = None) -> PlanOutcome:
@@ -197,10 +212,12 @@ def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = Non
     timings["allocation"] = time.perf_counter() - start
 
     start = time.perf_counter()
+    risk_c: dict[str, float] = {}
+    placed_c: dict[str, float] = {}
     if cfg.targets.enabled:
         hh_col = cfg.assignment.households_field
-        risk = _by_district(at_risk, hh_col) if hh_col in at_risk.columns else {}
-        placed = _by_district(pd.DataFrame(assignment.moves), "households")
+        risk = _by_key(at_risk, hh_col) if hh_col in at_risk.columns else {}
+        placed = _by_key(pd.DataFrame(assignment.moves), "households")
         targets, targets_d = evaluate_targets(
             communes,
             villages,
@@ -209,8 +226,18 @@ def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = Non
             at_risk_households=risk,
             placed_households=placed,
         )
+        risk_c = _by_key(at_risk, hh_col, "commune_code") if hh_col in at_risk.columns else {}
+        placed_c = _by_key(pd.DataFrame(assignment.moves), "households", "commune_code")
+        targets_c = targets_by_commune(
+            communes,
+            villages,
+            districts,
+            config=cfg.targets,
+            at_risk_households=risk_c,
+            placed_households=placed_c,
+        )
     else:
-        targets, targets_d = pd.DataFrame(), pd.DataFrame()
+        targets, targets_d, targets_c = pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
     timings["targets"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -223,9 +250,19 @@ def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = Non
         table=pd.DataFrame(communes.drop(columns="geometry")) if has_table else None,
         communes_2025=getattr(layers, "communes_2025", None),
     )
-    communes_2025 = None
+    communes_2025 = targets_2025 = None
     if crosswalk is not None:
         communes_2025 = _communes_2025(communes, alloc.allocation, crosswalk)
+        if cfg.targets.enabled:
+            targets_2025 = targets_by_commune_2025(
+                communes,
+                villages,
+                districts,
+                crosswalk,
+                config=cfg.targets,
+                at_risk_households=risk_c,
+                placed_households=placed_c,
+            )
     timings["crosswalk"] = time.perf_counter() - start
 
     summary = {
@@ -254,6 +291,8 @@ def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = Non
         allocation_summary=alloc.summary,
         targets=targets,
         targets_by_district=targets_d,
+        targets_by_commune=targets_c,
+        targets_by_commune_2025=targets_2025,
         crosswalk=crosswalk,
         communes_2025=communes_2025,
         summary=summary,

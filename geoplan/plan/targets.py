@@ -22,7 +22,15 @@ import pandas as pd
 
 from geoplan.plan.config import TargetsConfig
 
-__all__ = ["TARGETS", "TargetData", "TargetDef", "TargetValue", "evaluate_targets"]
+__all__ = [
+    "TARGETS",
+    "TargetData",
+    "TargetDef",
+    "TargetValue",
+    "evaluate_targets",
+    "targets_by_commune",
+    "targets_by_commune_2025",
+]
 
 NTM_MET = ("standard", "advanced", "model")
 DEFAULT_AS_OF = 2024
@@ -30,7 +38,14 @@ DEFAULT_AS_OF = 2024
 
 @dataclass
 class TargetData:
-    """The frames a target is computed from (one district or the province).
+    """The frames a target is computed from: one unit of aggregation.
+
+    A unit is the province, a district, a 2022 commune or a merged 2025
+    commune.  It holds the 2022 communes that make it up (and their villages
+    and districts), each with a weight: 1 for a whole commune, its
+    ``area_share`` for a commune split between 2025 communes.  Every compute
+    function sums ``weight × value`` over communes or villages, so counts are
+    split by share and shares are ratios of weighted sums.
 
     Attributes
     ----------
@@ -39,6 +54,9 @@ class TargetData:
     at_risk_households, placed_households
         Households of the villages that must move and of those the plan
         places (T11); ``None`` when no assignment ran.
+    commune_weight, village_weight
+        Weight of each row of ``communes`` / ``villages`` (same index);
+        ``None`` means 1 for every row.
     """
 
     communes: pd.DataFrame
@@ -46,6 +64,8 @@ class TargetData:
     districts: pd.DataFrame
     at_risk_households: float | None = None
     placed_households: float | None = None
+    commune_weight: pd.Series | None = None
+    village_weight: pd.Series | None = None
 
 
 @dataclass
@@ -62,12 +82,19 @@ class TargetValue:
         Trend per year when the series cannot give it (else ``None``).
     note
         Caveat shown beside the value (proxy used, planned not achieved...).
+    numerator, denominator
+        For a share: the weighted sums it is the ratio of (e.g. EM households
+        with hygienic water, EM households); for a count: the count and NaN;
+        NaN for a yearly pace.  Summing them over units that partition the
+        province gives the province's.
     """
 
     value: float
     series: dict[int, float] = field(default_factory=dict)
     slope: float | None = None
     note: str = ""
+    numerator: float = float("nan")
+    denominator: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -94,6 +121,11 @@ class TargetDef:
         Whether the same target applies to each district.
     compute
         ``TargetData -> TargetValue``.
+    per_commune
+        Whether the same target applies to each commune (2022 and merged
+        2025); ``False`` for targets that count communes or districts
+        against a provincial number (T1-T3, T8) or concern poor districts
+        (T19).
     """
 
     id: str
@@ -109,6 +141,7 @@ class TargetDef:
     fields: tuple[str, ...]
     per_district: bool
     compute: Callable[[TargetData], TargetValue]
+    per_commune: bool = True
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -139,6 +172,37 @@ def _share(num: float, den: float) -> float:
     return float(num) / float(den) if den > 0 else float("nan")
 
 
+def _cw(d: TargetData) -> pd.Series:
+    """Weight of each commune row (1 unless the unit holds part of a commune)."""
+    if d.commune_weight is None:
+        return pd.Series(1.0, index=d.communes.index)
+    return d.commune_weight.astype(float)
+
+
+def _vw(d: TargetData) -> pd.Series:
+    """Weight of each village row (its commune's weight)."""
+    if d.village_weight is None:
+        return pd.Series(1.0, index=d.villages.index)
+    return d.village_weight.astype(float)
+
+
+def _wsum(values: pd.Series, weight: pd.Series) -> float:
+    """``Σ weight × value`` (booleans count 1), NaN values left out."""
+    x = values.to_numpy(dtype=float, na_value=np.nan)
+    w = weight.to_numpy(dtype=float, na_value=np.nan)
+    ok = ~np.isnan(x)
+    return float((x[ok] * w[ok]).sum())
+
+
+def _ratio(
+    num: float, den: float, *, series: dict[int, float] | None = None, note: str = "", empty: str
+) -> TargetValue:
+    """Return a share's value from weighted sums (``empty``: the note when ``den`` is 0)."""
+    if not den > 0:
+        return TargetValue(float("nan"), series or {}, note=empty)
+    return TargetValue(num / den, series or {}, note=note, numerator=num, denominator=den)
+
+
 def _criteria_by_year(c: pd.DataFrame) -> dict[int, pd.Series]:
     out = {y: _num(c, f"ntm_criteria_{y}") for y in _years(c, "ntm_criteria")}
     if "ntm_criteria_met" in c.columns:
@@ -153,162 +217,197 @@ def _criteria_by_year(c: pd.DataFrame) -> dict[int, pd.Series]:
 
 def _ntm_count(levels: tuple[str, ...], with_years: bool) -> Callable[[TargetData], TargetValue]:
     def compute(d: TargetData) -> TargetValue:
+        w = _cw(d)
         status = d.communes["ntm_status"].astype(str).str.lower()
-        value = float(status.isin(levels).sum())
+        value = _wsum(status.isin(levels), w)
         series: dict[int, float] = {}
         if with_years and "ntm_year" in d.communes.columns:
             year = _num(d.communes, "ntm_year")
             for y in range(2021, _as_of(d) + 1):
-                series[y] = float(((year <= y) & status.isin(levels)).sum())
-        return TargetValue(value, series)
+                series[y] = _wsum((year <= y) & status.isin(levels), w)
+        return TargetValue(value, series, numerator=value)
 
     return compute
 
 
 def _t4(d: TargetData) -> TargetValue:
-    c, v = d.communes, d.villages
-    ntm = c[c["ntm_status"].astype(str).str.lower().isin(NTM_MET)]["commune_code"].astype(str)
-    model = v[_bool(v, "is_ntm_model_village")]["commune_code"].astype(str)
-    return TargetValue(_share(ntm.isin(set(model)).sum(), len(ntm)))
+    c, v, w = d.communes, d.villages, _cw(d)
+    ntm = c["ntm_status"].astype(str).str.lower().isin(NTM_MET)
+    model = set(v[_bool(v, "is_ntm_model_village")]["commune_code"].astype(str))
+    with_model = ntm & c["commune_code"].astype(str).isin(model)
+    return _ratio(_wsum(with_model, w), _wsum(ntm, w), empty="no commune meets the NTM standard")
 
 
 def _t5(d: TargetData) -> TargetValue:
-    series = {
-        y: float((s >= 15).mean()) for y, s in _criteria_by_year(d.communes).items() if len(s)
-    }
-    return TargetValue(series[max(series)] if series else float("nan"), series)
+    w = _cw(d)
+    den = float(w.sum())
+    if not den > 0:
+        return TargetValue(float("nan"), note="no commune")
+    met = {y: _wsum(s >= 15, w) for y, s in _criteria_by_year(d.communes).items()}
+    if not met:
+        return TargetValue(float("nan"), note="no criteria counts")
+    series = {y: m / den for y, m in met.items()}
+    return _ratio(met[max(met)], den, series=series, empty="no commune")
 
 
 def _t6(d: TargetData) -> TargetValue:
+    w = _cw(d)
     by_year = _criteria_by_year(d.communes)
     years = sorted(by_year)
+    den = float(w.sum())
     series: dict[int, float] = {}
     for a, b in pairwise(years):
         gained = (by_year[b] - by_year[a] >= 1) | (by_year[b] >= 19)
-        series[b] = float(gained.mean())
+        series[b] = _share(_wsum(gained, w), den)
     if len(years) < 2:
         return TargetValue(float("nan"), series, note="needs criteria counts for two years or more")
     first, last = by_year[years[0]], by_year[years[-1]]
     pace = (last - first) / (years[-1] - years[0])
-    return TargetValue(float(((pace >= 1) | (last >= 19)).mean()), series, note="share of communes")
+    ok = pace.notna()
+    mean_pace = _share(_wsum(pace, w), float(w[ok].sum()))
+    return _ratio(
+        _wsum((pace >= 1) | (last >= 19), w),
+        den,
+        series=series,
+        note=f"share of communes; mean gain {mean_pace:.2f} criteria a year",
+        empty="no commune",
+    )
 
 
 def _t7(d: TargetData) -> TargetValue:
-    return TargetValue(float(_bool(d.communes, "has_cooperative").mean()))
+    w = _cw(d)
+    return _ratio(
+        _wsum(_bool(d.communes, "has_cooperative"), w), float(w.sum()), empty="no commune"
+    )
 
 
 def _t8(d: TargetData) -> TargetValue:
     status = d.districts["ntm_status"].astype(str).str.lower()
-    return TargetValue(float(status.isin(("standard", "completed")).sum()))
+    value = float(status.isin(("standard", "completed")).sum())
+    return TargetValue(value, numerator=value)
 
 
 def _t9(d: TargetData) -> TargetValue:
-    v = d.villages
+    v, w = d.villages, _vw(d)
     lacking = np.maximum(
         _num(v, "em_hh_no_residential_land").fillna(0),
         _num(v, "em_hh_no_production_land").fillna(0),
     )
-    em = _num(v, "em_households").fillna(0).sum()
-    return TargetValue(
-        1.0 - _share(lacking.sum(), em),
+    em = _wsum(_num(v, "em_households").fillna(0), w)
+    res = _ratio(
+        em - _wsum(lacking, w),
+        em,
         note="households lacking either kind of land counted once (upper bound)",
+        empty="no ethnic-minority households",
     )
+    if em > 0:  # computed as 1 - lacking share, as documented
+        res.value = 1.0 - _wsum(lacking, w) / em
+    return res
 
 
 def _t10(d: TargetData) -> TargetValue:
     c = d.communes
-    em = _num(c, "em_households").fillna(0).sum() if "em_households" in c.columns else 0.0
+    em = _wsum(_num(c, "em_households").fillna(0), _cw(d)) if "em_households" in c.columns else 0.0
     if em <= 0 and "em_households" in d.villages.columns:
-        em = _num(d.villages, "em_households").fillna(0).sum()
-    return TargetValue(_share(_num(c, "em_households_in_coop").fillna(0).sum(), em))
+        em = _wsum(_num(d.villages, "em_households").fillna(0), _vw(d))
+    coop = _wsum(_num(c, "em_households_in_coop").fillna(0), _cw(d))
+    return _ratio(coop, em, empty="no ethnic-minority households")
 
 
 def _t11(d: TargetData) -> TargetValue:
     if d.at_risk_households is None or d.placed_households is None:
         return TargetValue(float("nan"), note="no resettlement assignment ran")
     if d.at_risk_households <= 0:
-        return TargetValue(1.0, note="no village at risk")
-    return TargetValue(
-        d.placed_households / d.at_risk_households,
+        return TargetValue(1.0, note="no village at risk", numerator=0.0, denominator=0.0)
+    return _ratio(
+        d.placed_households,
+        d.at_risk_households,
         note="households at risk that the plan places at a site (planned, not yet moved)",
+        empty="no village at risk",
     )
 
 
 def _t12(d: TargetData) -> TargetValue:
-    v = d.villages
+    v, w = d.villages, _vw(d)
     has = _bool(v, "has_communal_house")
-    return TargetValue(_share((has & _bool(v, "communal_house_repaired")).sum(), has.sum()))
+    return _ratio(
+        _wsum(has & _bool(v, "communal_house_repaired"), w),
+        _wsum(has, w),
+        empty="no village with a communal house",
+    )
 
 
 def _water(d: TargetData) -> TargetValue:
-    v = d.villages
+    v, w = d.villages, _vw(d)
     hh = _num(v, "households")
     rate = (_num(v, "hygienic_water_households") / hh.where(hh > 0)).clip(0, 1)
     em = _num(v, "em_households").fillna(0)
     ok = rate.notna()
-    return TargetValue(
-        _share((rate[ok] * em[ok]).sum(), em[ok].sum()),
+    return _ratio(
+        _wsum(rate[ok] * em[ok], w[ok]),
+        _wsum(em[ok], w[ok]),
         note="village water rate applied to its ethnic-minority households (proxy)",
+        empty="no ethnic-minority households in villages with a household count",
     )
 
 
 def _t14(d: TargetData) -> TargetValue:
-    c = d.communes
+    c, w = d.communes, _cw(d)
     was = _bool(c, "was_especially_difficult_2021")
     left = was & ~_bool(c, "is_especially_difficult")
-    value = _share(left.sum(), was.sum())
-    return TargetValue(value, {2021: 0.0, _as_of(d): value} if was.any() else {})
+    res = _ratio(
+        _wsum(left, w),
+        _wsum(was, w),
+        empty="no commune was especially difficult in 2021: the target does not apply",
+    )
+    if np.isfinite(res.value):
+        res.series = {2021: 0.0, _as_of(d): res.value}
+    return res
 
 
 def _t15(d: TargetData) -> TargetValue:
-    v = d.villages
-    return TargetValue(
-        _share(
-            _num(v, "free_migrant_hh_stabilised").fillna(0).sum(),
-            _num(v, "free_migrant_households").fillna(0).sum(),
-        )
+    v, w = d.villages, _vw(d)
+    return _ratio(
+        _wsum(_num(v, "free_migrant_hh_stabilised").fillna(0), w),
+        _wsum(_num(v, "free_migrant_households").fillna(0), w),
+        empty="no free-migrant households",
     )
 
 
 def _t17(d: TargetData) -> TargetValue:
-    c, v = d.communes, d.villages
-    now_c = float(_bool(c, "is_especially_difficult").sum())
-    was_c = float(_bool(c, "was_especially_difficult_2021").sum())
-    now_v = float(_bool(v, "is_especially_difficult").sum())
+    c, v, cw = d.communes, d.villages, _cw(d)
+    now_c = _wsum(_bool(c, "is_especially_difficult"), cw)
+    was_c = _wsum(_bool(c, "was_especially_difficult_2021"), cw)
+    now_v = _wsum(_bool(v, "is_especially_difficult"), _vw(d))
     years = max(_as_of(d) - 2021, 1)
     return TargetValue(
         now_c + now_v,
         {},
         slope=(now_c - was_c) / years,
-        note=f"{now_c:.0f} communes + {now_v:.0f} villages; trend from the communes since 2021",
+        note=f"{now_c:g} communes + {now_v:g} villages; trend from the communes since 2021",
+        numerator=now_c + now_v,
     )
 
 
 def _poverty(poor_only: bool) -> Callable[[TargetData], TargetValue]:
     def compute(d: TargetData) -> TargetValue:
-        c = d.communes
+        c, cw = d.communes, _cw(d)
         if poor_only:
             poor = d.districts[_bool(d.districts, "is_poor_district")]["district_code"].astype(str)
-            c = c[c["district_code"].astype(str).isin(set(poor))]
+            keep = c["district_code"].astype(str).isin(set(poor))
+            c, cw = c[keep], cw[keep]
             if not len(c):
                 return TargetValue(float("nan"), note="no poor district")
         years = _years(c, "poverty_rate")
-        w = (
-            _num(c, "households").fillna(0)
-            if "households" in c.columns
-            else pd.Series(1.0, index=c.index)
-        )
+        # poor households / households, both summed (rates are never averaged unweighted)
+        w = cw * _num(c, "households").fillna(0) if "households" in c.columns else cw
         if w.sum() <= 0:
-            w = pd.Series(1.0, index=c.index)
+            w = cw
         rate = {}
         for y in years:
             r = _num(c, f"poverty_rate_{y}")
             ok = r.notna()
-            rate[y] = (
-                100.0 * float((r[ok] * w[ok]).sum() / w[ok].sum())
-                if w[ok].sum() > 0
-                else float("nan")
-            )
+            rate[y] = 100.0 * _share(_wsum(r[ok], w[ok]), float(w[ok].sum()))
         series = {b: rate[a] - rate[b] for a, b in pairwise(years)}
         if len(years) < 2:
             return TargetValue(
@@ -352,6 +451,7 @@ TARGETS: tuple[TargetDef, ...] = (
         (f"{_C}.ntm_status",),
         False,
         _ntm_count(NTM_MET, True),
+        per_commune=False,
     ),
     TargetDef(
         "T2",
@@ -367,6 +467,7 @@ TARGETS: tuple[TargetDef, ...] = (
         (f"{_C}.ntm_status",),
         False,
         _ntm_count(("advanced", "model"), False),
+        per_commune=False,
     ),
     TargetDef(
         "T3",
@@ -382,6 +483,7 @@ TARGETS: tuple[TargetDef, ...] = (
         (f"{_C}.ntm_status",),
         False,
         _ntm_count(("model",), False),
+        per_commune=False,
     ),
     TargetDef(
         "T4",
@@ -457,6 +559,7 @@ TARGETS: tuple[TargetDef, ...] = (
         (f"{_D}.ntm_status",),
         False,
         _t8,
+        per_commune=False,
     ),
     TargetDef(
         "T9",
@@ -630,6 +733,7 @@ TARGETS: tuple[TargetDef, ...] = (
         (f"{_C}.poverty_rate_YYYY", f"{_D}.is_poor_district"),
         True,
         _poverty(True),
+        per_commune=False,
     ),
 )
 
@@ -676,6 +780,8 @@ def _evaluate_one(t: TargetDef, data: TargetData, as_of: int, n_units: float) ->
     missing = _missing(t, data)
     row: dict[str, Any] = {
         "value": np.nan,
+        "numerator": np.nan,
+        "denominator": np.nan,
         "baseline": np.nan,
         "baseline_year": pd.NA,
         "trend_per_year": np.nan,
@@ -707,6 +813,8 @@ def _evaluate_one(t: TargetDef, data: TargetData, as_of: int, n_units: float) ->
         projection = float(np.clip(projection, 0.0, upper))
     row.update(
         value=float(res.value),
+        numerator=float(res.numerator),
+        denominator=float(res.denominator),
         baseline=float(series[min(series)]) if series else np.nan,
         baseline_year=min(series) if series else pd.NA,
         trend_per_year=np.nan if slope is None else float(slope),
@@ -731,6 +839,130 @@ def _resolve(config: TargetsConfig | None) -> list[TargetDef]:
     return out
 
 
+# ----------------------------------------------------------------------------- units
+
+
+@dataclass
+class _Unit:
+    """One unit of aggregation: its key columns and member 2022 communes with weights."""
+
+    keys: dict[str, Any]
+    members: pd.Series | None  # 2022 commune_code -> weight; None = the whole province
+    at_risk: float | None = None
+    placed: float | None = None
+
+
+class _Frames:
+    """The three input frames with their codes as text, selected by unit."""
+
+    def __init__(
+        self, communes: pd.DataFrame, villages: pd.DataFrame, districts: pd.DataFrame
+    ) -> None:
+        self.communes = pd.DataFrame(communes).drop(columns="geometry", errors="ignore")
+        self.villages = pd.DataFrame(villages).drop(columns="geometry", errors="ignore")
+        self.districts = pd.DataFrame(districts).drop(columns="geometry", errors="ignore")
+        self.c_code = self.communes["commune_code"].astype(str)
+        self.v_code = (
+            self.villages["commune_code"].astype(str)
+            if "commune_code" in self.villages.columns
+            else pd.Series("", index=self.villages.index, dtype=str)
+        )
+        self.c_district = (
+            self.communes["district_code"].astype(str)
+            if "district_code" in self.communes.columns
+            else pd.Series("", index=self.communes.index, dtype=str)
+        )
+        self.d_code = (
+            self.districts["district_code"].astype(str)
+            if "district_code" in self.districts.columns
+            else pd.Series("", index=self.districts.index, dtype=str)
+        )
+
+    def data(self, unit: _Unit) -> TargetData:
+        """Return the unit's communes, villages and districts with their weights."""
+        if unit.members is None:
+            return TargetData(
+                self.communes, self.villages, self.districts, unit.at_risk, unit.placed
+            )
+        weights = unit.members.astype(float)
+        c_in = self.c_code.isin(weights.index)
+        v_in = self.v_code.isin(weights.index)
+        d_in = self.d_code.isin(set(self.c_district[c_in]))
+        return TargetData(
+            self.communes[c_in],
+            self.villages[v_in],
+            self.districts[d_in],
+            unit.at_risk,
+            unit.placed,
+            commune_weight=self.c_code[c_in].map(weights),
+            village_weight=self.v_code[v_in].map(weights),
+        )
+
+
+def _weighted_total(mapping: Mapping[str, float] | None, members: pd.Series) -> float | None:
+    if mapping is None:
+        return None
+    return float(sum(w * mapping.get(str(code), 0.0) for code, w in members.items()))
+
+
+def _unit_rows(
+    defs: list[TargetDef], data: TargetData, unit: _Unit, *, level: str
+) -> list[dict[str, Any]]:
+    """Evaluate the targets that apply at ``level`` for one unit (one row each)."""
+    as_of = _as_of(data) if len(data.communes) else DEFAULT_AS_OF
+    n_communes = float(_cw(data).sum())
+    rows = []
+    for t in defs:
+        if level in ("commune", "commune_2025") and not t.per_commune:
+            continue
+        n_units = {
+            "T8": float(len(data.districts)),
+            "T17": n_communes + float(_vw(data).sum()),
+        }.get(t.id, n_communes)
+        r = _evaluate_one(t, data, as_of, n_units)
+        has_target = level != "district" or t.per_district
+        target = t.target if has_target else np.nan
+        status = r["status"] if has_target or r["status"] == "not_computable" else "no_target"
+        gap = (target - r["value"]) if t.direction == "min" else (r["value"] - target)
+        series = r.pop("series")
+        rows.append(
+            {
+                "id": t.id,
+                **unit.keys,
+                "label_vi": t.label_vi,
+                "label_en": t.label_en,
+                "programme": t.programme,
+                "indicator": t.indicator,
+                "unit": t.unit,
+                "baseline": r["baseline"],
+                "baseline_year": r["baseline_year"],
+                "value": r["value"],
+                "numerator": r["numerator"],
+                "denominator": r["denominator"],
+                "as_of": as_of,
+                "target": target,
+                "horizon": t.horizon,
+                "direction": t.direction,
+                "trend_per_year": r["trend_per_year"],
+                "projection": r["projection"],
+                "status": status,
+                "gap": gap,
+                "missing": r["missing"],
+                "note": r["note"],
+                **{f"value_{y}": v for y, v in series.items()},
+            }
+        )
+    return rows
+
+
+def _evaluate_units(
+    frames: _Frames, units: list[_Unit], *, level: str, config: TargetsConfig | None
+) -> pd.DataFrame:
+    defs = _resolve(config)
+    rows = [r for unit in units for r in _unit_rows(defs, frames.data(unit), unit, level=level)]
+    return _order_columns(pd.DataFrame(rows))
+
+
 def evaluate_targets(
     communes: pd.DataFrame,
     villages: pd.DataFrame,
@@ -745,8 +977,8 @@ def evaluate_targets(
     Parameters
     ----------
     communes, villages, districts
-        Frames with the canonical fields; communes and villages carry
-        ``district_code``.
+        Frames with the canonical fields; communes carry ``district_code``
+        and villages ``commune_code``.
     config
         The scenario's ``plan.targets`` section (overrides, disabled targets).
     at_risk_households, placed_households
@@ -757,83 +989,176 @@ def evaluate_targets(
     -------
     province : pandas.DataFrame
         One row per target: ``id``, labels, ``programme``, ``indicator``,
-        ``unit``, ``baseline``, ``baseline_year``, ``value``, ``as_of``,
-        ``target``, ``horizon``, ``trend_per_year``, ``projection``,
-        ``status``, ``gap`` (target - value, signed so that > 0 means short),
-        ``missing``, ``note`` and ``value_<year>`` columns.
+        ``unit``, ``baseline``, ``baseline_year``, ``value``, ``numerator``,
+        ``denominator``, ``as_of``, ``target``, ``horizon``, ``direction``,
+        ``trend_per_year``, ``projection``, ``status``, ``gap`` (target -
+        value, signed so that > 0 means short), ``missing``, ``note`` and
+        ``value_<year>`` columns.
     by_district : pandas.DataFrame
         The same per ``district_code`` (``target`` is NaN and ``status``
         ``no_target`` where the target is provincial only, e.g. T1).
     """
-    defs = _resolve(config)
+    frames = _Frames(communes, villages, districts)
 
-    def data_for(code: str | None) -> TargetData:
-        c, v, d = communes, villages, districts
-        if code is not None:
-            c = c[c["district_code"].astype(str) == code]
-            v = (
-                v[v["district_code"].astype(str) == code]
-                if "district_code" in v.columns
-                else v.iloc[0:0]
+    def total(mapping: Mapping[str, float] | None, keys: list[str]) -> float | None:
+        if mapping is None or placed_households is None or at_risk_households is None:
+            return None
+        return float(sum(mapping.get(k, 0.0) for k in keys))
+
+    everything = list(at_risk_households) if at_risk_households is not None else []
+    province = _evaluate_units(
+        frames,
+        [
+            _Unit(
+                {},
+                None,
+                total(at_risk_households, everything),
+                total(placed_households, everything),
             )
-            d = d[d["district_code"].astype(str) == code]
-        risk = placed = None
-        if at_risk_households is not None and placed_households is not None:
-            keys = [code] if code is not None else list(at_risk_households)
-            risk = float(sum(at_risk_households.get(k, 0.0) for k in keys))
-            placed = float(sum(placed_households.get(k, 0.0) for k in keys))
-        return TargetData(pd.DataFrame(c), pd.DataFrame(v), pd.DataFrame(d), risk, placed)
-
-    def table(code: str | None) -> list[dict[str, Any]]:
-        data = data_for(code)
-        as_of = _as_of(data) if len(data.communes) else DEFAULT_AS_OF
-        rows = []
-        for t in defs:
-            n_units = {
-                "T8": len(data.districts),
-                "T17": len(data.communes) + len(data.villages),
-            }.get(t.id, len(data.communes))
-            r = _evaluate_one(t, data, as_of, float(n_units))
-            has_target = code is None or t.per_district
-            target = t.target if has_target else np.nan
-            status = r["status"] if has_target or r["status"] == "not_computable" else "no_target"
-            gap = (target - r["value"]) if t.direction == "min" else (r["value"] - target)
-            series = r.pop("series")
-            rows.append(
-                {
-                    "id": t.id,
-                    "district_code": code or "",
-                    "label_vi": t.label_vi,
-                    "label_en": t.label_en,
-                    "programme": t.programme,
-                    "indicator": t.indicator,
-                    "unit": t.unit,
-                    "baseline": r["baseline"],
-                    "baseline_year": r["baseline_year"],
-                    "value": r["value"],
-                    "as_of": as_of,
-                    "target": target,
-                    "horizon": t.horizon,
-                    "direction": t.direction,
-                    "trend_per_year": r["trend_per_year"],
-                    "projection": r["projection"],
-                    "status": status,
-                    "gap": gap,
-                    "missing": r["missing"],
-                    "note": r["note"],
-                    **{f"value_{y}": v for y, v in series.items()},
-                }
-            )
-        return rows
-
-    province = pd.DataFrame(table(None)).drop(columns="district_code")
-    codes = (
-        sorted(set(communes["district_code"].astype(str)))
-        if "district_code" in communes.columns
-        else []
+        ],
+        level="province",
+        config=config,
     )
-    by_district = pd.DataFrame([r for code in codes for r in table(code)])
-    return _order_columns(province), _order_columns(by_district)
+    units = []
+    for code in sorted(set(frames.c_district)) if "district_code" in frames.communes else []:
+        members = pd.Series(1.0, index=sorted(set(frames.c_code[frames.c_district == code])))
+        units.append(
+            _Unit(
+                {"district_code": code},
+                members,
+                total(at_risk_households, [code]),
+                total(placed_households, [code]),
+            )
+        )
+    by_district = _evaluate_units(frames, units, level="district", config=config)
+    return province, by_district
+
+
+def targets_by_commune(
+    communes: pd.DataFrame,
+    villages: pd.DataFrame,
+    districts: pd.DataFrame,
+    *,
+    config: TargetsConfig | None = None,
+    at_risk_households: Mapping[str, float] | None = None,
+    placed_households: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Evaluate the commune-level targets for each 2022 commune.
+
+    The same registry and computation as :func:`evaluate_targets`, with the
+    commune as the unit.  Targets that count communes or districts against a
+    provincial number (T1-T3, T8) or concern poor districts (T19) are left
+    out (``TargetDef.per_commune``).  A commune-level share such as T5 or T7
+    is 0 or 1 for one commune.
+
+    Parameters
+    ----------
+    communes, villages, districts
+        As for :func:`evaluate_targets`.
+    config
+        The scenario's ``plan.targets`` section.
+    at_risk_households, placed_households
+        2022 commune code -> households of at-risk villages and of those
+        placed by the resettlement plan (T11); ``None`` when no assignment
+        ran.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per commune × target, communes sorted by code: ``id``,
+        ``commune_code``, ``commune_name``, ``district_code``,
+        ``district_name``, then the columns of :func:`evaluate_targets`.
+    """
+    frames = _Frames(communes, villages, districts)
+    c = frames.communes
+    names = c["commune_name"].astype(str) if "commune_name" in c else pd.Series("", index=c.index)
+    dnames = (
+        c["district_name"].astype(str) if "district_name" in c else pd.Series("", index=c.index)
+    )
+    units = []
+    for i in sorted(c.index, key=lambda j: frames.c_code[j]):
+        code = frames.c_code[i]
+        members = pd.Series({code: 1.0})
+        units.append(
+            _Unit(
+                {
+                    "commune_code": code,
+                    "commune_name": names[i],
+                    "district_code": frames.c_district[i],
+                    "district_name": dnames[i],
+                },
+                members,
+                _weighted_total(at_risk_households, members),
+                _weighted_total(placed_households, members),
+            )
+        )
+    return _evaluate_units(frames, units, level="commune", config=config)
+
+
+def targets_by_commune_2025(
+    communes: pd.DataFrame,
+    villages: pd.DataFrame,
+    districts: pd.DataFrame,
+    crosswalk: pd.DataFrame,
+    *,
+    config: TargetsConfig | None = None,
+    at_risk_households: Mapping[str, float] | None = None,
+    placed_households: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Evaluate the commune-level targets for each merged 2025 commune.
+
+    Each 2025 commune is the unit made of its 2022 member communes, each
+    weighted by its ``area_share`` in the crosswalk (1 for a whole commune).
+    Counts (households, villages, communes) are summed with those weights;
+    shares are the ratio of the summed numerators and denominators (never a
+    mean of rates); a commune-level yes/no (T5, T6, T7, T14) becomes the
+    weighted share of member communes, so a target of 100% means "all
+    members".
+
+    Parameters
+    ----------
+    communes, villages, districts
+        As for :func:`evaluate_targets`.
+    crosswalk
+        From :func:`geoplan.plan.crosswalk.make_crosswalk`: ``commune_code``,
+        ``commune_code_2025``, ``commune_name_2025``, ``area_share``.
+    config
+        The scenario's ``plan.targets`` section.
+    at_risk_households, placed_households
+        2022 commune code -> households (T11), split by ``area_share``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per 2025 commune × target, sorted by code: ``id``,
+        ``commune_code_2025``, ``commune_name_2025``, ``communes_2022``
+        (member codes, comma-separated), then the columns of
+        :func:`evaluate_targets`.
+    """
+    frames = _Frames(communes, villages, districts)
+    cw = pd.DataFrame(crosswalk).assign(
+        commune_code=lambda f: f["commune_code"].astype(str),
+        commune_code_2025=lambda f: f["commune_code_2025"].astype(str),
+    )
+    cw = cw[cw["commune_code"].isin(set(frames.c_code))]
+    units = []
+    for code, group in cw.groupby("commune_code_2025", sort=True):
+        share = pd.to_numeric(group["area_share"], errors="coerce").fillna(1.0)
+        members = pd.Series(share.to_numpy(), index=group["commune_code"].to_numpy())
+        members = members.groupby(level=0).sum()
+        units.append(
+            _Unit(
+                {
+                    "commune_code_2025": str(code),
+                    "commune_name_2025": str(group["commune_name_2025"].iloc[0]),
+                    "communes_2022": ",".join(sorted(members.index)),
+                },
+                members,
+                _weighted_total(at_risk_households, members),
+                _weighted_total(placed_households, members),
+            )
+        )
+    return _evaluate_units(frames, units, level="commune_2025", config=config)
 
 
 def _order_columns(frame: pd.DataFrame) -> pd.DataFrame:
