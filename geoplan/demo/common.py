@@ -92,6 +92,17 @@ class Grid:
         """Return the affine transform of the grid."""
         return Affine(self.cell_x, 0.0, self.x0, 0.0, -self.cell_y, self.y0)
 
+    def coarsened(self, step: int) -> Grid:
+        """Return the grid of ``step`` x ``step`` blocks (partial blocks at the edges dropped)."""
+        return Grid(
+            self.x0,
+            self.y0,
+            self.cell_x * step,
+            self.cell_y * step,
+            self.width // step,
+            self.height // step,
+        )
+
     def centres(self) -> tuple[FloatArray, FloatArray]:
         """Return 2-D arrays of the x and y coordinates of the cell centres."""
         xs = self.x0 + (np.arange(self.width) + 0.5) * self.cell_x

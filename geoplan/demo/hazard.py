@@ -141,14 +141,7 @@ def build_forest(
 
     # polygonise on a 3x coarser grid to keep the layer small
     step = 3
-    coarse = Grid(
-        grid.x0,
-        grid.y0,
-        grid.cell_x * step,
-        grid.cell_y * step,
-        grid.width // step,
-        grid.height // step,
-    )
+    coarse = grid.coarsened(step)
     sl = (slice(1, coarse.height * step, step), slice(1, coarse.width * step, step))
     code = np.where(
         ftype[sl] == SPECIAL,
@@ -244,14 +237,7 @@ def build_hazard(
     level = np.digitize(smooth, ZONE_THRESHOLDS) + 1
     level = np.where(mask, level, 0)
     step = 3
-    coarse = Grid(
-        grid.x0,
-        grid.y0,
-        grid.cell_x * step,
-        grid.cell_y * step,
-        grid.width // step,
-        grid.height // step,
-    )
+    coarse = grid.coarsened(step)
     blk = level[: coarse.height * step, : coarse.width * step]
     blk = blk.reshape(coarse.height, step, coarse.width, step)
     # the highest level that covers at least 3 of the 9 cells of each block

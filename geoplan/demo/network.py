@@ -176,8 +176,8 @@ def make_router(terrain: Terrain, mask: np.ndarray) -> Router:
         An empty network.
     """
     g = terrain.grid
-    h, w = g.height // STEP, g.width // STEP
-    coarse = Grid(g.x0, g.y0, g.cell_x * STEP, g.cell_y * STEP, w, h)
+    coarse = g.coarsened(STEP)
+    h, w = coarse.height, coarse.width
     sl = (slice(0, h * STEP), slice(0, w * STEP))
     slope = terrain.slope[sl].reshape(h, STEP, w, STEP).mean(axis=(1, 3))
     river = (terrain.dist_river[sl] < 60.0).reshape(h, STEP, w, STEP).any(axis=(1, 3))
