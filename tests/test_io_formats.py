@@ -19,7 +19,7 @@ from _paths import DEMO_LAYERS
 from rasterio.transform import from_origin
 
 from geoplan.io import read_layer, read_raster
-from geoplan.io.readers import list_layers
+from geoplan.io.readers import list_layers, read_vector
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
@@ -95,6 +95,19 @@ def test_csv_lon_lat_and_xlsx_xy(tmp_path: Path):
     xlsx = tmp_path / "thon.xlsx"
     df.assign(x=g.geometry.x, y=g.geometry.y).to_excel(xlsx, index=False, sheet_name="thon")
     _check(read_layer(xlsx, layer="thon", kind="villages", crs="vn2000-tm3:kontum"))
+
+
+def test_csv_lon_lat_given_the_other_way_round_is_swapped_with_a_warning(tmp_path: Path):
+    g = villages()
+    wgs = g.to_crs(4326)
+    df = pd.DataFrame(g.drop(columns="geometry"))
+    csv = tmp_path / "thon.csv"
+    df.assign(lon=wgs.geometry.y, lat=wgs.geometry.x).to_csv(csv, index=False)
+    _check(read_layer(csv, kind="villages", crs="EPSG:4326"))
+    raw = read_vector(csv, kind="villages", crs=pyproj.CRS("EPSG:4326"))
+    swapped = [i for i in raw.issues if i.code == "xy-swapped"]
+    assert len(swapped) == 1 and "latitude and longitude" in swapped[0].message
+    assert swapped[0].severity == "warning" and raw.repairs["xy-swapped"] == 1
 
 
 def test_csv_semicolon_decimal_comma_cp1258(tmp_path: Path):

@@ -424,34 +424,23 @@ def _points_from_table(
                 )
             )
     fx, fy = xs.dropna(), ys.dropna()
+    swapped = None
     if len(fx) and len(fy):
         if degrees and fx.between(6, 24).all() and fy.between(100, 112).all():
-            xs, ys = ys, xs
-            raw.issues.append(
-                Issue(
-                    "warning",
-                    f"columns '{xcol}' and '{ycol}' hold latitude and longitude the "
-                    "other way round; swapped",
-                    file=file,
-                    layer=layer,
-                    code="xy-swapped",
-                )
+            swapped = (
+                f"columns '{xcol}' and '{ycol}' hold latitude and longitude the "
+                "other way round; swapped"
             )
-            raw.repairs["xy-swapped"] = 1
         elif not degrees and fx.median() > 800_000 and fy.median() < 900_000:
             # Vietnamese survey convention: X is the northing, Y the easting.
-            xs, ys = ys, xs
-            raw.issues.append(
-                Issue(
-                    "warning",
-                    f"column '{xcol}' holds northings and '{ycol}' eastings (the "
-                    "Vietnamese survey X/Y convention); swapped to easting/northing",
-                    file=file,
-                    layer=layer,
-                    code="xy-swapped",
-                )
+            swapped = (
+                f"column '{xcol}' holds northings and '{ycol}' eastings (the "
+                "Vietnamese survey X/Y convention); swapped to easting/northing"
             )
-            raw.repairs["xy-swapped"] = 1
+    if swapped is not None:
+        xs, ys = ys, xs
+        raw.issues.append(Issue("warning", swapped, file=file, layer=layer, code="xy-swapped"))
+        raw.repairs["xy-swapped"] = 1
     geom = shapely.points(xs.to_numpy(), ys.to_numpy())
     missing = xs.isna() | ys.isna()
     geom[missing.to_numpy()] = None
