@@ -215,16 +215,8 @@ def read_layer(
     LayerValidationError
         If validation finds errors; ``.issues`` lists all of them.
     """
-    report = ValidationReport()
-    gdf = _read_one(
-        path,
-        name=None,
-        layer=layer,
-        crs=crs,
-        encoding=encoding,
-        fields=fields,
-        kind=kind,
-        report=report,
+    gdf, report = check_layer(
+        path, layer=layer, crs=crs, encoding=encoding, fields=fields, kind=kind
     )
     if report.errors:
         raise LayerValidationError(report.issues, header=f"{path}: {len(report.errors)} problem(s)")
