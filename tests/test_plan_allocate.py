@@ -197,7 +197,12 @@ def test_min_share_forces_spending_in_a_district_and_infeasible_share_is_named()
         "b": True,
         "a": False,
     }
-    assert not res.summary["greedy_meets_min_shares"]
+    # The greedy baseline meets the floors first, so it is a plan the scenario allows.
+    assert res.summary["greedy_meets_min_shares"]
+    assert res.allocation.set_index("intervention_id")["greedy_funded"].to_dict() == {
+        "b": True,
+        "a": False,
+    }
     assert any("minimum share district 2" in b for b in res.summary["binding"])
     too_much = MinShare(level="district", code="3", share=0.5)
     with pytest.raises(AllocationError, match="minimum share district 3"):
@@ -257,3 +262,43 @@ def test_budgets_and_nodup_are_never_violated(data, n, carry):
         relocated = set(f.loc[f["relocation"], "village_id"])
         assert not (set(f.loc[f["in_place"], "village_id"]) & relocated)
     assert res.summary["objective"] >= res.summary["greedy_objective"] - 1e-6
+
+
+def test_kind_floor_funds_resettlement_that_cheaper_needs_would_crowd_out():
+    # Worked by hand: budget 10. Relocating V1 costs 9 for benefit 4; water in V2 and V3
+    # costs 2 each for benefit 3 each. Relocation plus a water does not fit (11 > 10), so
+    # the unconstrained optimum is both waters (benefit 6). A floor of 50% of the budget for
+    # relocation (T11) forces the relocation (9 >= 5) and leaves 1, too little for water.
+    c = cands(
+        [
+            ("r1", "relocate", "V1", "1", 9, 0.9, 4),
+            ("w2", "water", "V2", "1", 2, 0.5, 3),
+            ("w3", "water", "V3", "1", 2, 0.4, 3),
+        ]
+    )
+    budgets = [BudgetLine(programme="A", source="central", amount=10)]
+    kinds = {"relocate": spec("A"), "water": spec("A")}
+    free = allocate_budget(c, config(budgets, kinds))
+    funded = free.allocation.set_index("intervention_id")["funded"].to_dict()
+    assert funded == {"r1": False, "w2": True, "w3": True}
+    assert free.summary["benefit"] == pytest.approx(6.0)
+    floor = MinShare(level="kind", code="relocate", share=0.5, cites=["T11"])
+    held = allocate_budget(c, config(budgets, kinds, min_shares=[floor]))
+    funded = held.allocation.set_index("intervention_id")["funded"].to_dict()
+    assert funded == {"r1": True, "w2": False, "w3": False}
+    assert held.summary["benefit"] == pytest.approx(4.0)
+    assert held.summary["greedy_meets_min_shares"]
+    assert held.summary["benefit"] >= held.summary["greedy_benefit"] - 1e-9
+
+
+def test_kind_floors_are_checked_per_level():
+    c = cands([("a", "road", "V1", "1", 5, 0.9, 9), ("b", "road", "V2", "2", 5, 0.1, 1)])
+    budgets = [BudgetLine(programme="P", source="central", amount=10)]
+    floors = [
+        MinShare(level="district", code="1", share=0.5),
+        MinShare(level="district", code="2", share=0.5),
+        MinShare(level="kind", code="road", share=1.0),
+    ]
+    # 50% + 50% for districts and 100% for roads overlap; that is allowed.
+    res = allocate_budget(c, config(budgets, {"road": spec("P")}, min_shares=floors))
+    assert res.allocation["funded"].all()

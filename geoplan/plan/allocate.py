@@ -40,6 +40,9 @@ from geoplan.plan.config import AllocationConfig, FundingOption
 
 __all__ = ["AllocationResult", "allocate_budget", "budget_table"]
 
+# Candidate column that a minimum share's `level` selects on.
+_SHARE_COLUMN = {"district": "district_code", "commune": "commune_code", "kind": "kind"}
+
 
 @dataclass
 class AllocationResult:
@@ -259,7 +262,7 @@ def _build(cands: pd.DataFrame, config: AllocationConfig) -> _Model:
     total_budget = float(budget.sum())
     var_cost = np.concatenate([cost[var_cand], np.zeros(n_carry)])
     for ms in config.min_shares:
-        col = "district_code" if ms.level == "district" else "commune_code"
+        col = _SHARE_COLUMN[ms.level]
         in_area = np.concatenate(
             [cands[col].astype(str).to_numpy()[var_cand] == ms.code, np.zeros(n_carry, bool)]
         )
@@ -404,11 +407,10 @@ def _greedy(
         done[model.var_cand[fixed]] = True
         relocated |= set(village[model.var_cand[fixed]][is_reloc[model.var_cand[fixed]]])
         upgraded |= set(village[model.var_cand[fixed]][is_inplace[model.var_cand[fixed]]])
-    for i in order:
-        if done[i]:
-            continue
+
+    def fund(i: int) -> bool:
         if (is_inplace[i] and village[i] in relocated) or (is_reloc[i] and village[i] in upgraded):
-            continue
+            return False
         for v in range(starts[i], ends[i]):
             o, t = model.var_opt[v], model.var_year[v]
             need = cost[i] * model.coef[o]
@@ -419,11 +421,30 @@ def _greedy(
             if np.all(need <= room + 1e-9):
                 spend[:, t] += need
                 chosen[v] = True
+                done[i] = True
                 if is_reloc[i]:
                     relocated.add(village[i])
                 if is_inplace[i]:
                     upgraded.add(village[i])
+                return True
+        return False
+
+    # Floors on the budget are met first, each by its own candidates in the same order,
+    # so that the baseline is a plan the scenario allows; then everything else in order.
+    total_budget = float(budget.sum())
+    for ms in config.min_shares:
+        if ms.basis != "budget":
+            continue
+        in_group = cands[_SHARE_COLUMN[ms.level]].astype(str).to_numpy() == ms.code
+        got = float(cost[done & in_group].sum())
+        for i in order:
+            if got >= ms.share * total_budget - 1e-9:
                 break
+            if in_group[i] and not done[i] and fund(i):
+                got += cost[i]
+    for i in order:
+        if not done[i]:
+            fund(i)
     return chosen
 
 
@@ -463,12 +484,16 @@ def allocate_budget(
     if unknown_kinds:
         msg = f"candidate kinds {unknown_kinds} are not in plan.allocation.interventions"
         raise AllocationError(msg)
-    if config.min_shares:
-        total = sum(ms.share for ms in config.min_shares if ms.basis == "budget")
+    # Floors of one level share the same budget; floors of different levels overlap
+    # (a district's money may also be resettlement money), so each level is checked alone.
+    for level in _SHARE_COLUMN:
+        total = sum(
+            ms.share for ms in config.min_shares if ms.basis == "budget" and ms.level == level
+        )
         if total > 1 + 1e-9:
             msg = (
-                f"minimum shares of the budget add up to {total:.1%} > 100%; "
-                "lower them in plan.allocation.min_shares"
+                f"minimum shares of the budget for level '{level}' add up to {total:.1%} > "
+                "100%; lower them in plan.allocation.min_shares"
             )
             raise AllocationError(msg)
     start = time.perf_counter()

@@ -217,10 +217,18 @@ class BudgetLine(ScenarioModel):
 
 
 class MinShare(ScenarioModel):
-    """A floor on what one district or commune receives."""
+    """A floor on what one district, one commune or one kind of intervention receives."""
 
-    level: Literal["district", "commune"] = Field(description="Administrative level.")
-    code: str = Field(description="district_code or commune_code.")
+    level: Literal["district", "commune", "kind"] = Field(
+        description=(
+            "What the floor applies to: an administrative unit, or a kind of intervention "
+            "(e.g. 'resettlement', to honour T11 when cheaper needs would otherwise win)."
+        )
+    )
+    code: str = Field(description="district_code, commune_code or the intervention kind.")
+    cites: list[str] = Field(
+        default_factory=list, description="Resolution ids (P-..., T...) this floor implements."
+    )
     share: float = Field(gt=0, le=1, description="Minimum share.")
     basis: Literal["budget", "spend"] = Field(
         default="budget",
