@@ -85,12 +85,17 @@ def test_kml_and_kmz(tmp_path: Path):
     _check(read_layer(kmz, kind="villages"), tol=0.05)
 
 
+def _lon_lat_csv(path: Path, *, swapped: bool = False) -> Path:
+    wgs = villages().to_crs(4326)
+    lon, lat = (wgs.geometry.y, wgs.geometry.x) if swapped else (wgs.geometry.x, wgs.geometry.y)
+    pd.DataFrame(wgs.drop(columns="geometry")).assign(lon=lon, lat=lat).to_csv(path, index=False)
+    return path
+
+
 def test_csv_lon_lat_and_xlsx_xy(tmp_path: Path):
     g = villages()
-    wgs = g.to_crs(4326)
     df = pd.DataFrame(g.drop(columns="geometry"))
-    csv = tmp_path / "thon.csv"
-    df.assign(lon=wgs.geometry.x, lat=wgs.geometry.y).to_csv(csv, index=False)
+    csv = _lon_lat_csv(tmp_path / "thon.csv")
     _check(read_layer(csv, kind="villages", crs="EPSG:4326"))
     xlsx = tmp_path / "thon.xlsx"
     df.assign(x=g.geometry.x, y=g.geometry.y).to_excel(xlsx, index=False, sheet_name="thon")
@@ -98,11 +103,7 @@ def test_csv_lon_lat_and_xlsx_xy(tmp_path: Path):
 
 
 def test_csv_lon_lat_given_the_other_way_round_is_swapped_with_a_warning(tmp_path: Path):
-    g = villages()
-    wgs = g.to_crs(4326)
-    df = pd.DataFrame(g.drop(columns="geometry"))
-    csv = tmp_path / "thon.csv"
-    df.assign(lon=wgs.geometry.y, lat=wgs.geometry.x).to_csv(csv, index=False)
+    csv = _lon_lat_csv(tmp_path / "thon.csv", swapped=True)
     _check(read_layer(csv, kind="villages", crs="EPSG:4326"))
     raw = read_vector(csv, kind="villages", crs=pyproj.CRS("EPSG:4326"))
     swapped = [i for i in raw.issues if i.code == "xy-swapped"]
