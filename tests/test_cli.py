@@ -249,3 +249,18 @@ def test_compare_lists_class_changes(runner, tmp_path):
     same = runner.invoke(cli, ["compare", str(DEMO_SCENARIO), str(DEMO_SCENARIO), "-q"])
     assert same.exit_code == 0
     assert "No village changes class" in same.output
+
+
+def test_debug_shows_the_exception(runner, tmp_path):
+    from geoplan.errors import ScenarioError
+
+    result = runner.invoke(cli, ["run", str(tmp_path / "nope.yaml"), "--debug"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, ScenarioError)
+
+
+def test_quiet_check_prints_nothing_and_keeps_the_exit_code(runner, tmp_path):
+    communes, villages = _tiny_layers(tmp_path / "data")
+    result = runner.invoke(cli, ["check", str(communes), str(villages), "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
