@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any, Literal
 
@@ -148,8 +149,13 @@ class TargetDef:
 
 
 def _years(frame: pd.DataFrame, prefix: str) -> list[int]:
+    return list(_years_of(tuple(str(c) for c in frame.columns), prefix))
+
+
+@lru_cache(maxsize=256)
+def _years_of(columns: tuple[str, ...], prefix: str) -> tuple[int, ...]:
     pat = re.compile(rf"^{prefix}_(\d{{4}})$")
-    return sorted(int(m.group(1)) for c in frame.columns if (m := pat.match(str(c))))
+    return tuple(sorted(int(m.group(1)) for c in columns if (m := pat.match(c))))
 
 
 def _num(frame: pd.DataFrame, col: str) -> pd.Series:
@@ -877,6 +883,15 @@ class _Frames:
             if "district_code" in self.districts.columns
             else pd.Series("", index=self.districts.index, dtype=str)
         )
+        # one pass over the (wide) frames: each commune's rows, picked up by units
+        self._c_parts = dict(iter(self.communes.groupby(self.c_code, sort=False)))
+        self._v_parts = dict(iter(self.villages.groupby(self.v_code, sort=False)))
+
+    def _rows(self, parts: dict[Any, pd.DataFrame], codes: list[str], like: pd.DataFrame) -> Any:
+        found = [parts[k] for k in codes if k in parts]
+        if not found:
+            return like.iloc[0:0]
+        return found[0] if len(found) == 1 else pd.concat(found)
 
     def data(self, unit: _Unit) -> TargetData:
         """Return the unit's communes, villages and districts with their weights."""
@@ -885,17 +900,18 @@ class _Frames:
                 self.communes, self.villages, self.districts, unit.at_risk, unit.placed
             )
         weights = unit.members.astype(float)
-        c_in = self.c_code.isin(weights.index)
-        v_in = self.v_code.isin(weights.index)
-        d_in = self.d_code.isin(set(self.c_district[c_in]))
+        codes = sorted(str(k) for k in weights.index)
+        communes = self._rows(self._c_parts, codes, self.communes)
+        villages = self._rows(self._v_parts, codes, self.villages)
+        d_in = self.d_code.isin(set(self.c_district[communes.index]))
         return TargetData(
-            self.communes[c_in],
-            self.villages[v_in],
+            communes,
+            villages,
             self.districts[d_in],
             unit.at_risk,
             unit.placed,
-            commune_weight=self.c_code[c_in].map(weights),
-            village_weight=self.v_code[v_in].map(weights),
+            commune_weight=self.c_code[communes.index].map(weights),
+            village_weight=self.v_code[villages.index].map(weights),
         )
 
 
