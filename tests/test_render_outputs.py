@@ -205,6 +205,32 @@ def test_safe_json_cannot_close_a_script():
     assert json.loads(text)["n"] == "</script><script>alert(1)</script>"
 
 
+def test_safe_json_cannot_open_a_jinja_block():
+    # branca renders each script through Jinja again: "{{", "{%" and "{#" must not survive
+    value = {"n": "{{ 7*7 }} {% if 1 %} {# c #} {{{", "o": {"p": {}}}
+    text = safe_json(value)
+    assert not re.search(r"\{[{%#]", text)
+    assert json.loads(text) == value
+
+
+def test_jinja_syntax_in_names_stays_text(tmp_path):
+    result = make_result(plan=False, model=False)
+    village, commune = "{{ 7*7 }} {% if true %}x{% endif %}", "{{ 6*7 }}"
+    for frame in (result.indicators.villages, result.scoring.villages):
+        frame.loc[0, "village_name"] = village
+    for frame in (result.indicators.communes, result.scoring.communes):
+        frame.loc[0, "commune_name"] = commune
+    write_outputs(result, tmp_path / "maps")
+    for name in ("priority_resettlement.html", "hazard_overlay.html", "dashboard.html"):
+        html = (tmp_path / "maps" / name).read_text(encoding="utf-8")
+        start = html.index('GP.dataLayer("villages", ') + len('GP.dataLayer("villages", ')
+        data, _ = json.JSONDecoder().raw_decode(html[start:])
+        names = {f["properties"]["n"] for f in data["features"]}
+        assert village in names, name
+    aside = (tmp_path / "maps" / "dashboard.html").read_text(encoding="utf-8")
+    assert "&#123;&#123; 6*7 }}" in aside and "{{ 6*7 }}" not in aside
+
+
 def test_deterministic_ids():
     html = "var map_" + "a" * 32 + " = 1; map_" + "a" * 32 + "; layer_" + "b" * 32
     assert deterministic_ids(html) == "var map_0001 = 1; map_0001; layer_0002"

@@ -23,7 +23,7 @@ from geoplan.render._geo import bounds_latlon, clean_value, feature_collection, 
 from geoplan.render.context import RenderContext, criterion_labels, plan_frame, track_criteria
 from geoplan.render.elements import BlankLayer, Call, DataLayer, ImageLayer, TileLayer
 from geoplan.render.i18n import Lang, fmt_num, fmt_pct, label, strings, tr
-from geoplan.render.offline import deterministic_ids, make_offline
+from geoplan.render.offline import deterministic_ids, jinja_safe_html, make_offline
 from geoplan.render.plan_files import code_names, split_sites
 from geoplan.render.raster import colour_overlay
 
@@ -1450,7 +1450,7 @@ def dashboard_map(ctx: RenderContext, side_html: Callable[[RenderContext], str])
         add_track_communes(m, ctx, "commune_ntm", show=False, name=tr("ntm_priority", lang))
     add_outlines(m, ctx)
     add_dashboard_villages(m, ctx)
-    aside = f'<aside class="gp-side" id="gp-side">{side_html(ctx)}</aside>'
+    aside = jinja_safe_html(f'<aside class="gp-side" id="gp-side">{side_html(ctx)}</aside>')
     _figure(m).html.add_child(folium.Element(aside))
     return finish_map(m, ctx, title=False)
 

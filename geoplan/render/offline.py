@@ -19,7 +19,14 @@ from typing import Any, cast
 import folium
 from branca.element import Element, Figure
 
-__all__ = ["asset_bytes", "asset_text", "deterministic_ids", "make_offline", "safe_json"]
+__all__ = [
+    "asset_bytes",
+    "asset_text",
+    "deterministic_ids",
+    "jinja_safe_html",
+    "make_offline",
+    "safe_json",
+]
 
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 
@@ -99,7 +106,23 @@ def safe_json(value: Any) -> str:
     the browser still reads the original text.
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return re.sub("[<>&\u2028\u2029]", lambda m: _UNSAFE[m.group(0)], text)
+    text = re.sub("[<>&\u2028\u2029]", lambda m: _UNSAFE[m.group(0)], text)
+    # branca renders every script through Jinja a second time: a name such as
+    # "{{ 7*7 }}" would be evaluated.  In JSON a "{" followed by "{", "%" or "#"
+    # can only be inside a string, where the \u escape reads the same.
+    return _JINJA_OPEN.sub(r"\\u007b", text)
+
+
+_JINJA_OPEN = re.compile(r"\{(?=[{%#])")
+
+
+def jinja_safe_html(html: str) -> str:
+    """Escape ``{`` as ``&#123;`` in server-rendered HTML that folium passes through Jinja.
+
+    Use it for markup added with ``folium.Element`` (built with ``html.escape``,
+    which leaves braces alone), so data text cannot open a Jinja expression.
+    """
+    return html.replace("{", "&#123;")
 
 
 _ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-zA-Z])")
