@@ -331,6 +331,43 @@ def make_plan(villages: gpd.GeoDataFrame, x0: float, y0: float):
     )
 
 
+# (official level, model level, south-west corner offset in m, side in m)
+DISAGREEMENT = [
+    (1, 3, (1000, 1000), 1500),
+    (4, 2, (12000, 3000), 2000),
+    (5, 1, (22000, 12000), 1000),
+]
+
+
+def model_zones(x0: float, y0: float) -> gpd.GeoDataFrame:
+    """The model's zones: five 6 km strips, level 1 to 5 west to east, over the six communes.
+
+    The level-1 strip holds a 200 m level-5 island (0.04 km²), below the map's
+    minimum patch: the web map drops it and fills the hole.
+    """
+    rows = []
+    for level in range(1, 6):
+        strip = box(x0 + 6000 * (level - 1), y0, x0 + 6000 * level, y0 + 20000)
+        if level == 1:
+            strip = strip.difference(box(x0 + 3000, y0 + 15000, x0 + 3200, y0 + 15200))
+        rows.append({"level": level, "geometry": strip})
+    rows.append({"level": 5, "geometry": box(x0 + 3000, y0 + 15000, x0 + 3200, y0 + 15200)})
+    return gpd.GeoDataFrame(rows, crs=CRS)
+
+
+def disagreement(x0: float, y0: float) -> gpd.GeoDataFrame:
+    """Three squares where the official and the modelled levels differ by two or more."""
+    rows = [
+        {
+            "official_level": official,
+            "model_level": model,
+            "geometry": box(x0 + dx, y0 + dy, x0 + dx + side, y0 + dy + side),
+        }
+        for official, model, (dx, dy), side in DISAGREEMENT
+    ]
+    return gpd.GeoDataFrame(rows, crs=CRS)
+
+
 def make_result(
     *,
     plan: bool = True,
@@ -550,14 +587,17 @@ def make_result(
             model_card={
                 "model": "random_forest",
                 "spatial_cv_auc": 0.81,
+                "random_cv_auc": 0.86,
+                "importances": {"slope": 0.21, "twi": 0.02, "relief": 0.06, "dist_road": 0.04},
+                "disagreement_km2": 3.4,
                 "n_presence": 120,
                 "features": ["slope"],
             },
             probability=SimpleNamespace(
                 array=prob, transform=Affine(res, 0, x0, 0, -res, y0 + 20000), crs=CRS
             ),
-            zones=None,
-            disagreement=None,
+            zones=model_zones(x0, y0),
+            disagreement=disagreement(x0, y0),
         )
 
     indicators = SimpleNamespace(

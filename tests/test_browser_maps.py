@@ -48,7 +48,12 @@ EXPECTED_LAYERS["priority_investment"] = list(EXPECTED_LAYERS["priority_resettle
 # the plan's layers: on the resettlement and hazard maps only
 PLAN_LAYERS = ["Điểm tái định cư đề xuất", "Di dời đề xuất", "Quỹ đất tái định cư còn trống"]
 EXPECTED_LAYERS["priority_resettlement"] += PLAN_LAYERS
-EXPECTED_LAYERS["hazard_overlay"] += PLAN_LAYERS
+# the hazard map leaves the unused candidates to the resettlement map
+EXPECTED_LAYERS["hazard_overlay"] += PLAN_LAYERS[:2]
+EXPECTED_LAYERS["hazard_overlay"] += [
+    "Vùng nguy cơ theo mô hình",
+    "Chênh lệch chính thức – mô hình",
+]
 EXPECTED_LAYERS["dashboard"].append("Khoảng cách đến mục tiêu T5")
 
 
@@ -235,6 +240,44 @@ def test_hazard_popup_and_exposure_table(opened):
     assert driver.execute_script(
         "var i = GP.layers.susceptibility.getElement(); return i.complete && i.naturalWidth > 0"
     )
+
+
+@pytest.mark.parametrize("opened", ["hazard_overlay"], indirect=True)
+def test_hazard_model_layers_toggle_on(opened):
+    """The model's zones and the disagreement are off at opening; on, they draw cleanly."""
+    driver, _ = opened
+    for lid in ("model_zones", "disagreement"):
+        assert not driver.execute_script(f"return GP.map.hasLayer(GP.layers.{lid})")
+        label = driver.find_element(
+            By.CSS_SELECTOR, f".leaflet-control-layers-overlays label[data-layer='{lid}'] input"
+        )
+        label.click()  # through the layer control, as a user would
+        time.sleep(0.2)
+        assert driver.execute_script(f"return GP.map.hasLayer(GP.layers.{lid})")
+    assert driver.execute_script("return GP.layers.model_zones.getLayers().length") == 5
+    assert driver.execute_script("return GP.layers.disagreement.getLayers().length") == 3
+    # the decoded rings lie in the fixture's communes
+    bounds = driver.execute_script(
+        "var b = GP.layers.model_zones.getBounds(); return [b.getSouth(), b.getWest(),"
+        " b.getNorth(), b.getEast()]"
+    )
+    assert 14.59 < bounds[0] < bounds[2] < 14.8 and 107.69 < bounds[1] < bounds[3] < 108.0
+    legend = driver.find_element(
+        By.CSS_SELECTOR, ".gp-leg-inline[data-layer='disagreement']"
+    ).get_attribute("innerText")
+    assert "Mô hình cao hơn" in legend and "Mô hình thấp hơn" in legend
+    driver.execute_script(
+        "var l = GP.layers.disagreement.getLayers()[0];"
+        " GP.map.fitBounds(l.getBounds(), {animate: false});"
+        " l.openPopup(l.getBounds().getCenter());"
+    )
+    text = driver.find_element(By.CSS_SELECTOR, ".leaflet-popup-content").get_attribute("innerText")
+    assert "1 – Rất thấp" in text and "3 – Trung bình" in text
+    driver.find_element(By.CSS_SELECTOR, ".gp-panel-head").click()
+    panel = driver.find_element(By.CSS_SELECTOR, ".gp-panel-body").get_attribute("innerText")
+    assert "AUC kiểm định chéo theo không gian" in panel
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "hazard_overlay_model.png"))
 
 
 @pytest.mark.parametrize("opened", ["priority_resettlement"], indirect=True)

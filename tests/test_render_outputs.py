@@ -9,9 +9,10 @@ import sqlite3
 import geopandas as gpd
 import pandas as pd
 import pytest
-from _render_fixtures import SCRIPT_NAME, XSS_NAME, make_result
+from _render_fixtures import DISAGREEMENT, SCRIPT_NAME, XSS_NAME, make_result
 
 from geoplan.render import write_outputs
+from geoplan.render._geo import decode_polyline, encode_polyline
 from geoplan.render.i18n import fmt_num, fmt_pct
 from geoplan.render.offline import deterministic_ids, safe_json
 
@@ -82,6 +83,80 @@ def test_data_text_is_escaped(out, name):
     assert "<b>Phòng hộ</b>" not in html
 
 
+def _layer(html: str, lid: str) -> tuple[dict, dict, bool]:
+    """Data, spec and shown-at-opening of the map layer ``lid``."""
+    start = html.index(f'GP.dataLayer("{lid}", ') + len(f'GP.dataLayer("{lid}", ')
+    decoder = json.JSONDecoder()
+    data, end = decoder.raw_decode(html, start)
+    spec, end = decoder.raw_decode(html, end + 2)
+    var = html[:start].rsplit("var ", 1)[1].split(" ", 1)[0]
+    return data, spec, f"{var}.addTo(" in html
+
+
+def test_hazard_model_zones_layer(out):
+    html = (out / "hazard_overlay.html").read_text(encoding="utf-8")
+    data, spec, shown = _layer(html, "model_zones")
+    assert not shown  # off at opening
+    assert data["enc"] == 5  # polyline-encoded rings
+    levels = [f["properties"]["lv"] for f in data["features"]]
+    assert levels == [1, 2, 3, 4, 5]
+    assert spec["style"]["colors"] == {
+        "1": "#ffffb2",
+        "2": "#fed976",
+        "3": "#fd8d3c",
+        "4": "#e31a1c",
+        "5": "#800026",
+    }  # the official zones' palette
+    level1 = data["features"][0]["geometry"]
+    # the 0.04 km² island is below the map's minimum patch: its hole is filled
+    assert level1["type"] == "MultiPolygon" and [len(p) for p in level1["enc"]] == [1]
+    ring = decode_polyline(level1["enc"][0][0])
+    lons = [x for x, _ in ring]
+    assert ring[0] == ring[-1] and 107.69 < min(lons) < max(lons) < 107.76
+    assert '"layer":"model_zones"' in html  # legend section
+    assert "Vùng nguy cơ theo mô hình" in html
+
+
+def test_hazard_disagreement_layer_matches_input(out):
+    html = (out / "hazard_overlay.html").read_text(encoding="utf-8")
+    data, spec, shown = _layer(html, "disagreement")
+    assert not shown
+    props = [f["properties"] for f in data["features"]]
+    assert [(p["ol"], p["ml"]) for p in props] == [(o, m) for o, m, _, _ in DISAGREEMENT]
+    assert [p["k"] for p in props] == ["up", "down", "down"]
+    assert [p["dl"] for p in props] == [2, -2, -4]
+    assert [p["a"] for p in props] == [2.25, 4.0, 1.0]
+    assert props[0]["olt"] == "1 – Rất thấp" and props[0]["mlt"] == "3 – Trung bình"
+    assert {f["geometry"]["type"] for f in data["features"]} == {"Polygon"}
+    labels = [row[0] for row in spec["popup"]["rows"]]
+    assert "Cấp theo bản đồ chính thức" in labels and "Cấp theo mô hình" in labels
+    assert "Chênh lệch chính thức – mô hình" in html
+
+
+def test_hazard_panel_has_the_model_card(out):
+    html = (out / "hazard_overlay.html").read_text(encoding="utf-8")
+    start = html.index("GP.panel(") + len("GP.panel(")
+    panel, _ = json.JSONDecoder().raw_decode(html, start)
+    assert panel["title"] == "Mô hình và hộ phơi nhiễm sạt lở"
+    text = panel["html"]
+    for part in (
+        "AUC kiểm định chéo theo không gian</th><td>0,810",
+        "AUC kiểm định chéo ngẫu nhiên</th><td>0,860",
+        "Độ dốc (0,210), Chênh cao địa hình (0,060), Khoảng cách đến đường (0,040)",
+        "3,4 km²",
+        "<table class='gp-table'>",  # the exposure table follows
+    ):
+        assert part in text, part
+
+
+def test_hazard_without_model_has_no_model_layers(tmp_path):
+    write_outputs(make_result(model=False, plan=False), tmp_path / "m")
+    html = (tmp_path / "m" / "hazard_overlay.html").read_text(encoding="utf-8")
+    for lid in ("model_zones", "disagreement"):
+        assert f'GP.dataLayer("{lid}"' not in html
+    assert "AUC" not in html
+
+
 def test_synthetic_marking_and_language(out):
     for name in [*MAPS, "report.html"]:
         html = (out / name).read_text(encoding="utf-8")
@@ -95,6 +170,9 @@ def test_english_and_no_synthetic_banner(tmp_path):
     assert '<html lang="en">' in html
     assert "Priority score" in html and "Very high" in html and "Cấp ưu tiên" not in html
     assert "Synthetic demo data" not in html
+    hazard = (tmp_path / "en" / "hazard_overlay.html").read_text(encoding="utf-8")
+    for text in ("Modelled landslide levels", "Official vs model disagreement", "Spatial cross"):
+        assert text in hazard
     assert len(files) >= 12
 
 
@@ -229,6 +307,14 @@ def test_jinja_syntax_in_names_stays_text(tmp_path):
         assert village in names, name
     aside = (tmp_path / "maps" / "dashboard.html").read_text(encoding="utf-8")
     assert "&#123;&#123; 6*7 }}" in aside and "{{ 6*7 }}" not in aside
+
+
+def test_polyline_encoding_round_trip():
+    # the reference example of the polyline algorithm (latitude first)
+    coords = [(-120.2, 38.5), (-120.95, 40.7), (-126.453, 43.252)]
+    assert encode_polyline(coords) == "_p~iF~ps|U_ulLnnqC_mqNvxq`@"
+    ring = [(107.71234, 14.6), (108.3, 15.49999), (107.5, 14.0), (107.71234, 14.6)]
+    assert decode_polyline(encode_polyline(ring)) == ring
 
 
 def test_deterministic_ids():

@@ -165,8 +165,12 @@ def test_maps_show_sites_and_moves(out, result):
         moves = _layer_data(html, "moves")
         assert len(moves["features"]) == len(result.plan.moves)
         assert [f["properties"]["k"] for f in moves["features"]] == ["same", "other", "same"]
-        assert len(_layer_data(html, "candidate_sites")["features"]) == 1
         assert XSS_NAME not in html and SCRIPT_NAME not in html
+    # the unused candidates: on the resettlement map only (the hazard map stays light)
+    html = (out / "priority_resettlement.html").read_text(encoding="utf-8")
+    assert len(_layer_data(html, "candidate_sites")["features"]) == 1
+    html = (out / "hazard_overlay.html").read_text(encoding="utf-8")
+    assert 'GP.dataLayer("candidate_sites"' not in html
     # only the resettlement track's map carries the plan
     other = (out / "priority_investment.html").read_text(encoding="utf-8")
     assert 'GP.dataLayer("moves"' not in other

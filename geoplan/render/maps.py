@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,7 +20,14 @@ import numpy as np
 import pandas as pd
 from branca.element import Figure
 
-from geoplan.render._geo import bounds_latlon, clean_value, feature_collection, simplify, to_wgs84
+from geoplan.render._geo import (
+    bounds_latlon,
+    clean_value,
+    feature_collection,
+    generalise_coverage,
+    simplify,
+    to_wgs84,
+)
 from geoplan.render.context import RenderContext, criterion_labels, plan_frame, track_criteria
 from geoplan.render.elements import BlankLayer, Call, DataLayer, ImageLayer, TileLayer
 from geoplan.render.i18n import Lang, fmt_num, fmt_pct, label, strings, tr
@@ -31,6 +39,7 @@ __all__ = [
     "CLASS_COLOURS",
     "dashboard_map",
     "hazard_map",
+    "model_summary_html",
     "priority_map",
     "save_map",
 ]
@@ -731,6 +740,180 @@ def add_susceptibility(m: folium.Map, ctx: RenderContext) -> None:
     )
 
 
+MODEL_ZONES_TOLERANCE_M = 90.0  # about one DEM cell of the demo (3″): removes the staircase
+MODEL_ZONES_MIN_AREA_M2 = 100_000.0  # the model's own default minimum zone (0.1 km²)
+DISAGREEMENT_COLOURS = {"up": "#d01c8b", "down": "#0571b0"}  # apart from the level palette
+
+
+def _susceptibility(ctx: RenderContext) -> Any:
+    return getattr(getattr(ctx.result, "indicators", None), "susceptibility", None)
+
+
+def _level_text(level: int | None, lang: Lang) -> str:
+    return f"{level} – {tr(f'level_{level}', lang)}" if level in range(1, 6) else "–"
+
+
+def add_model_zones(m: folium.Map, ctx: RenderContext) -> None:
+    """Add the model's zones by level (off at opening), in the official zones' palette.
+
+    ``susceptibility.zones`` are polygonised from the level raster (one polygon per
+    patch, stair-stepped along the cells): for the web map they are dissolved per
+    level, simplified as a coverage (:data:`MODEL_ZONES_TOLERANCE_M`) and parts and
+    holes under :data:`MODEL_ZONES_MIN_AREA_M2` are dropped; rings are
+    polyline-encoded (about 1 MB instead of 8 MB on the demo).
+    """
+    zones = getattr(_susceptibility(ctx), "zones", None)
+    if not isinstance(zones, gpd.GeoDataFrame) or zones.empty or "level" not in zones:
+        return
+    lang = ctx.lang
+    z = zones[["level", "geometry"]].copy()
+    z["level"] = pd.to_numeric(z["level"], errors="coerce")
+    z = z[z["level"].between(1, 5) & z.geometry.notna()]
+    if z.empty:
+        return
+    z["level"] = z["level"].astype(int)
+    z = generalise_coverage(z, "level", MODEL_ZONES_TOLERANCE_M, MODEL_ZONES_MIN_AREA_M2)
+    data = feature_collection(
+        z,
+        lambda r: {"lv": int(r["level"]), "n": _level_text(int(r["level"]), lang)},
+        encoded=True,
+    )
+    note = label(
+        "model_zones_note",
+        lang,
+        area=fmt_num(MODEL_ZONES_MIN_AREA_M2 / 1e6, lang, 1),
+        tol=fmt_num(MODEL_ZONES_TOLERANCE_M, lang),
+    )
+    name = tr("model_zones", lang)
+    spec = {
+        "style": {
+            "type": "polygon",
+            "by": "lv",
+            "colors": {str(k): c for k, c in LEVEL_COLOURS.items()},
+            "stroke": "#5d4037",
+            "weight": 0.3,
+            "fillOpacity": 0.5,
+        },
+        "popup": {
+            "title": "n",
+            "subtitle": ["m"],
+            "rows": [[tr("model_level", lang), "lv", "int"]],
+        },
+    }
+    for f in data["features"]:
+        f["properties"]["m"] = note
+    DataLayer("model_zones", name, data, spec, show=False).add_to(m)
+    items = [
+        {"color": LEVEL_COLOURS[k], "label": f"{k} – {tr(f'level_{k}', lang)}", "opacity": 0.6}
+        for k in range(1, 6)
+    ]
+    _legend(m).append({"layer": "model_zones", "title": name, "items": items})
+
+
+def add_disagreement(m: folium.Map, ctx: RenderContext) -> None:
+    """Where the official map and the model differ by two or more levels (off at opening).
+
+    Red where the model is higher than the official level, blue where it is lower;
+    the popup gives both levels.  Polygons are simplified (40 m) one by one.
+    """
+    dis = getattr(_susceptibility(ctx), "disagreement", None)
+    if not isinstance(dis, gpd.GeoDataFrame) or dis.empty:
+        return
+    if not {"official_level", "model_level"} <= set(dis.columns):
+        return
+    lang = ctx.lang
+    d = dis[["official_level", "model_level", "geometry"]].copy()
+    d["area_km2"] = d.geometry.area / 1e6 if d.crs is not None and d.crs.is_projected else np.nan
+    d = simplify(d, 40.0)
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        official, model = _num(row.get("official_level")), _num(row.get("model_level"))
+        o = int(official) if official is not None else None
+        mo = int(model) if model is not None else None
+        kind = "up" if (mo or 0) > (o or 0) else "down"
+        return {
+            "k": kind,
+            "n": tr(f"dis_{kind}", lang),
+            "ol": o,
+            "ml": mo,
+            "olt": _level_text(o, lang),
+            "mlt": _level_text(mo, lang),
+            "dl": (mo - o) if o is not None and mo is not None else None,
+            "a": clean_value(row.get("area_km2"), 2),
+        }
+
+    data = feature_collection(d, props)
+    spec = {
+        "style": {
+            "type": "polygon",
+            "by": "k",
+            "colors": DISAGREEMENT_COLOURS,
+            "stroke": "#1a1a1a",
+            "weight": 1,
+            "fillOpacity": 0.8,
+        },
+        "popup": {
+            "title": "n",
+            "rows": [
+                [tr("official_level", lang), "olt", "text"],
+                [tr("model_level", lang), "mlt", "text"],
+                [tr("level_diff", lang), "dl", "int"],
+                [tr("area_km2", lang), "a", "dec2", True],
+            ],
+        },
+        "tooltip": "n",
+    }
+    name = tr("disagreement", lang)
+    DataLayer("disagreement", name, data, spec, show=False).add_to(m)
+    items = [{"color": c, "label": tr(f"dis_{k}", lang)} for k, c in DISAGREEMENT_COLOURS.items()]
+    _legend(m).append({"layer": "disagreement", "title": name, "items": items})
+
+
+def model_summary_html(ctx: RenderContext, *, top: int = 3) -> str:
+    """Return the model card in a few lines (escaped HTML), ``""`` when the model did not run.
+
+    Spatial and random cross-validation AUC, the ``top`` factors by importance and
+    the area where the official map and the model differ by two or more levels.
+    """
+    from html import escape
+
+    card = getattr(_susceptibility(ctx), "model_card", None)
+    if not isinstance(card, dict):
+        return ""
+    lang = ctx.lang
+    rows: list[tuple[str, str]] = []
+    for key in ("spatial_cv_auc", "random_cv_auc"):
+        value = _num(card.get(key))
+        if value is not None:
+            rows.append((tr(key, lang), fmt_num(value, lang, 3)))
+    importances = card.get("importances")
+    if isinstance(importances, dict):
+        ranked = sorted(
+            ((k, v) for k, v in importances.items() if _num(v) is not None),
+            key=lambda kv: (-float(kv[1]), str(kv[0])),
+        )[:top]
+        if ranked:
+            text = ", ".join(
+                f"{_factor_label(str(k), lang)} ({fmt_num(float(v), lang, 3)})" for k, v in ranked
+            )
+            rows.append((tr("top_factors", lang), text))
+    km2 = _num(card.get("disagreement_km2"))
+    if km2 is not None:
+        digits = 0 if km2 >= 100 else 1
+        rows.append((tr("disagreement_km2", lang), f"{fmt_num(km2, lang, digits)} km²"))
+    if not rows:
+        return ""
+    model = _text(card.get("model"))
+    head = tr("model_summary", lang) + (f" ({model.replace('_', ' ')})" if model else "")
+    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    return f"<div class='gp-model'><b>{escape(head)}</b><table class='gp-kv'>{body}</table></div>"
+
+
+def _factor_label(factor: str, lang: Lang) -> str:
+    text = tr(f"factor_{factor}", lang)
+    return factor.replace("_", " ") if text == f"factor_{factor}" else text
+
+
 class _Raster:
     def __init__(self, array: Any, transform: Any, crs: Any) -> None:
         self.array, self.transform, self.crs = array, transform, crs
@@ -1209,15 +1392,22 @@ def hazard_map(ctx: RenderContext) -> folium.Map:
     add_exposed_communes(m, ctx, table)
     add_forest(m, ctx)
     add_landslide_zones(m, ctx)
+    add_model_zones(m, ctx)
+    add_disagreement(m, ctx)
     add_border(m, ctx)
     add_outlines(m, ctx)
-    add_plan_layers(m, ctx)
+    # the unused candidate sites stay on the resettlement map (they weigh ~1 MB)
+    add_sites(m, ctx)
+    add_moves(m, ctx)
     add_exposed_villages(m, ctx)
+    model = model_summary_html(ctx)
     Call(
         "panel",
         {
-            "title": tr("exposed_table", lang),
-            "html": exposed_table_html(table, lang),
+            "title": tr("hazard_panel" if model else "exposed_table", lang),
+            "html": model
+            + (f"<div class='gp-pop-h'>{escape(tr('exposed_table', lang))}</div>" if model else "")
+            + exposed_table_html(table, lang),
             "position": "bottomleft",
         },
     ).add_to(m)

@@ -164,9 +164,44 @@
     };
   }
 
+  /** Decode a polyline string (latitude first, 10^-precision steps) to GeoJSON [lon, lat]. */
+  GP.decodePolyline = function (str, precision) {
+    var factor = Math.pow(10, precision), out = [], i = 0, lat = 0, lon = 0;
+    function next() {
+      var result = 0, shift = 0, b;
+      do {
+        b = str.charCodeAt(i++) - 63;
+        result += (b & 0x1f) * Math.pow(2, shift);
+        shift += 5;
+      } while (b >= 0x20);
+      return result % 2 ? -(result + 1) / 2 : result / 2;
+    }
+    while (i < str.length) {
+      lat += next();
+      lon += next();
+      out.push([lon / factor, lat / factor]);
+    }
+    return out;
+  };
+
+  /** Replace the polyline-encoded rings of a collection (``enc``) by GeoJSON coordinates. */
+  function decodeCollection(data) {
+    if (!data.enc) { return data; }
+    data.features.forEach(function (f) {
+      var g = f.geometry;
+      if (!g || !g.enc) { return; }
+      var rings = function (r) { return r.map(function (s) { return GP.decodePolyline(s, data.enc); }); };
+      g.coordinates = g.type === 'MultiPolygon' ? g.enc.map(rings) : rings(g.enc);
+      delete g.enc;
+    });
+    delete data.enc;
+    return data;
+  }
+
   /** A GeoJSON layer styled, labelled and indexed for search from its spec. */
   GP.dataLayer = function (id, data, spec) {
     var st = spec.style || {};
+    data = decodeCollection(data);
     var layer = L.geoJSON(data, {
       pane: spec.pane || 'overlayPane',
       interactive: st.interactive !== false,
