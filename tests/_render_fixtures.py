@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from affine import Affine
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
@@ -54,6 +55,15 @@ VILLAGE_NAMES = [
 ]
 
 
+# merged 2025 communes: code, name (hostile text included), members with their area share
+COMMUNES_2025_NAME = "Xã mới <svg onload=alert(2)>"
+MERGED_2025 = [
+    ("M01", COMMUNES_2025_NAME, {"23281": 1.0, "23284": 1.0}),
+    ("M02", "Ngọc Linh", {"23287": 1.0, "23536": 1.0, "23533": 0.4}),
+    ("M03", "Măng Đen {{ 7*7 }}", {"23530": 1.0, "23533": 0.6}),
+]
+
+
 def origin() -> tuple[float, float]:
     """South-west corner of the fixture grid in EPSG:3405 (near 107.7°E, 14.6°N)."""
     t = Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
@@ -64,7 +74,7 @@ def _box_site(x: float, y: float, side: float = 1000.0):
     return box(x, y, x + side, y + side)
 
 
-def make_plan(villages: gpd.GeoDataFrame, x0: float, y0: float):
+def make_plan(villages: gpd.GeoDataFrame, x0: float, y0: float, *, with_2025: bool = True):
     """A small PlanOutcome: three sites (one unused), three moves, two unplaced villages.
 
     The ``<img onerror>`` village (V002) moves to S2 in another commune, the
@@ -312,6 +322,7 @@ def make_plan(villages: gpd.GeoDataFrame, x0: float, y0: float):
     by_district = pd.concat(
         [targets.assign(district_code=code) for code in ("601", "606")], ignore_index=True
     )
+    plan_2025 = make_plan_2025(villages, allocation, targets) if with_2025 else {}
     return PlanOutcome(
         sites=sites,
         moves=moves,
@@ -328,7 +339,99 @@ def make_plan(villages: gpd.GeoDataFrame, x0: float, y0: float):
         targets=targets,
         targets_by_district=by_district,
         summary={"households_moved": int(moves["households"].sum())},
+        **plan_2025,
     )
+
+
+def make_plan_2025(
+    villages: gpd.GeoDataFrame, allocation: pd.DataFrame, targets: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """Crosswalk, roll-ups and targets per 2022 and per merged 2025 commune (MERGED_2025)."""
+    crosswalk = pd.DataFrame(
+        [
+            {
+                "commune_code": old,
+                "commune_code_2025": code,
+                "commune_name_2025": name,
+                "area_share": share,
+            }
+            for code, name, members in MERGED_2025
+            for old, share in members.items()
+        ]
+    )
+    v = villages.assign(commune_code=villages["commune_code"].astype(str))
+    per = v.groupby("commune_code")[["households", "poor_households", "hh_exposed_high"]].sum()
+    per["villages"] = v.groupby("commune_code").size()
+    funded = allocation[allocation["funded"]]
+    per["funded_cost"] = funded.groupby("commune_code")["cost"].sum()
+    per = per.fillna(0.0)
+    rows = []
+    for code, name, members in MERGED_2025:
+        row = {
+            "commune_code_2025": code,
+            "commune_name_2025": name,
+            "communes_2022": ",".join(members),
+        }
+        for col in ("villages", "households", "poor_households", "hh_exposed_high", "funded_cost"):
+            row[col] = float(sum(per.loc[c, col] * w for c, w in members.items()))
+        row["commune_ntm_score"] = 0.25
+        rows.append(row)
+    communes_2025 = pd.DataFrame(rows)
+    names = dict(zip(v["commune_code"], v["commune_name"], strict=False))
+    districts = dict(zip(v["commune_code"], v["district_code"], strict=False))
+    district_names = dict(zip(v["district_code"], v["district_name"], strict=False))
+    local = targets[targets["id"].isin(["T5", "T7"])].drop(columns="id")
+    statuses = ["achieved", "behind"]
+    by_commune = pd.DataFrame(
+        [
+            {
+                "id": tid,
+                "commune_code": code,
+                "commune_name": names[code],
+                "district_code": districts[code],
+                "district_name": district_names[districts[code]],
+                **local.iloc[i].to_dict(),
+                "status": statuses[(j + i) % 2],
+            }
+            for i, tid in enumerate(["T5", "T7"])
+            for j, code in enumerate(sorted(names))
+        ]
+    )
+    by_2025 = pd.DataFrame(
+        [
+            {
+                "id": tid,
+                "commune_code_2025": code,
+                "commune_name_2025": name,
+                "communes_2022": ",".join(members),
+                **local.iloc[i].to_dict(),
+                "status": statuses[(j + i) % 2],
+            }
+            for i, tid in enumerate(["T5", "T7"])
+            for j, (code, name, members) in enumerate(MERGED_2025)
+        ]
+    )
+    return {
+        "crosswalk": crosswalk,
+        "communes_2025": communes_2025,
+        "targets_by_commune": by_commune,
+        "targets_by_commune_2025": by_2025,
+    }
+
+
+def communes_2025_layer(communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The merged communes' polygons (each the union of its members, shares ignored)."""
+    by_code = dict(zip(communes["commune_code"], communes.geometry, strict=True))
+    rows = [
+        {
+            "commune_code": code,
+            "commune_name": name,
+            "members": ",".join(members),
+            "geometry": shapely.union_all([by_code[c] for c in members if members[c] == 1.0]),
+        }
+        for code, name, members in MERGED_2025
+    ]
+    return gpd.GeoDataFrame(rows, crs=communes.crs)
 
 
 # (official level, model level, south-west corner offset in m, side in m)
@@ -376,6 +479,7 @@ def make_result(
     extras: bool = True,
     synthetic: bool = True,
     villages_per_commune: int = 5,
+    crosswalk: bool = True,
 ) -> SimpleNamespace:
     """Build the fake PlanResult; switch optional parts off to test tolerance."""
     rng = np.random.default_rng(3)
@@ -506,6 +610,7 @@ def make_result(
         border=None,
         roads=None,
         rivers=None,
+        communes_2025=None,
         dem=None,
         rainfall=None,
         report=SimpleNamespace(
@@ -620,7 +725,9 @@ def make_result(
         },
         stability={"draws": 200, "resettlement": {"top_n_stable_share": 0.8}},
     )
-    plan_outcome = make_plan(villages, x0, y0) if plan else None
+    plan_outcome = make_plan(villages, x0, y0, with_2025=crosswalk) if plan else None
+    if plan and crosswalk:
+        layers.communes_2025 = communes_2025_layer(communes)
 
     track_specs = {
         t: SimpleNamespace(

@@ -54,7 +54,7 @@ EXPECTED_LAYERS["hazard_overlay"] += [
     "Vùng nguy cơ theo mô hình",
     "Chênh lệch chính thức – mô hình",
 ]
-EXPECTED_LAYERS["dashboard"].append("Khoảng cách đến mục tiêu T5")
+EXPECTED_LAYERS["dashboard"] += ["Khoảng cách đến mục tiêu T5", "Xã mới (2025)"]
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from _render_fixtures import SCRIPT_NAME, XSS_NAME, make_result
+from _render_fixtures import COMMUNES_2025_NAME, MERGED_2025, SCRIPT_NAME, XSS_NAME, make_result
 
 from geoplan.render import write_outputs
 from geoplan.render.dashboard import sparkline, target_progress
@@ -22,6 +22,7 @@ PLAN_FILES = [
     "targets.csv",
     "targets_by_district.csv",
 ]
+FILES_2025 = ["targets_by_commune.csv", "targets_by_commune_2025.csv", "crosswalk.csv"]
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +52,8 @@ def _layer_data(html: str, lid: str) -> dict:
 
 def test_plan_files_are_written(out):
     names = {p.name for p in out.iterdir()}
-    assert set(PLAN_FILES) <= names
-    for name in PLAN_FILES:
+    assert set(PLAN_FILES + FILES_2025) <= names
+    for name in PLAN_FILES + FILES_2025:
         if name.endswith(".csv"):
             # UTF-8 with BOM, like rankings.csv, so Excel shows the diacritics
             assert (out / name).read_bytes().startswith(b"\xef\xbb\xbf"), name
@@ -129,6 +130,113 @@ def test_targets_csv_round_trip(out, result):
     assert set(by_district["district_name"]) == {"Đắk Glei", "Kon Plông"}
 
 
+def test_crosswalk_and_commune_targets_csv(out, result):
+    crosswalk = _csv(out / "crosswalk.csv")
+    assert list(crosswalk.columns) == [
+        "commune_code",
+        "commune_name",
+        "district_code",
+        "commune_code_2025",
+        "commune_name_2025",
+        "area_share",
+    ]
+    expected = sorted(
+        (code, old, share) for code, _, members in MERGED_2025 for old, share in members.items()
+    )
+    rows = zip(
+        crosswalk["commune_code_2025"],
+        crosswalk["commune_code"],
+        crosswalk["area_share"],
+        strict=True,
+    )
+    assert sorted(rows) == expected
+    assert crosswalk["area_share"].groupby(crosswalk["commune_code"]).sum().eq(1.0).all()
+    assert COMMUNES_2025_NAME in set(crosswalk["commune_name_2025"])
+    by_commune = _csv(out / "targets_by_commune.csv")
+    assert len(by_commune) == len(result.plan.targets_by_commune) == 12
+    for col in ("id", "commune_code", "commune_name", "district_name", "value", "status"):
+        assert col in by_commune, col
+    by_2025 = pd.read_csv(out / "targets_by_commune_2025.csv", encoding="utf-8-sig")
+    assert list(by_2025.columns[:4]) == [
+        "id",
+        "commune_code_2025",
+        "commune_name_2025",
+        "communes_2022",
+    ]
+    assert list(by_2025["commune_code_2025"]) == ["M01", "M02", "M03"] * 2
+    assert by_2025["communes_2022"].iloc[1] == "23287,23536,23533"
+
+
+def test_rankings_gpkg_and_xlsx_in_2025_structure(out, result):
+    import pyogrio
+    from openpyxl import load_workbook
+
+    path = out / "rankings.gpkg"
+    assert [n for n, _ in pyogrio.list_layers(path)][:3] == [
+        "villages",
+        "communes",
+        "communes_2025",
+    ]
+    merged = gpd.read_file(path, layer="communes_2025")
+    assert merged.crs == result.layers.communes.crs  # scenario CRS, as the other layers
+    assert list(merged["commune_code_2025"]) == ["M01", "M02", "M03"]
+    for col in ("commune_name_2025", "communes_2022", "villages", "households", "funded_cost"):
+        assert col in merged, col
+    assert merged["commune_name_2025"].iloc[0] == COMMUNES_2025_NAME
+    np.testing.assert_allclose(merged["households"], result.plan.communes_2025["households"])
+    # the union of the whole members (M01 = two 10 km squares)
+    assert merged.geometry.area.iloc[0] == pytest.approx(2e8)
+    wb = load_workbook(out / "rankings.xlsx", read_only=True)
+    assert wb.sheetnames == ["Thôn", "Xã", "Xa_2025", "Muc_tieu", "Phan_bo", "Chú thích"]
+    headers = {
+        name: [c.value for c in next(wb[name].iter_rows(max_row=1))]
+        for name in ("Xa_2025", "Muc_tieu", "Phan_bo")
+    }
+    assert headers["Xa_2025"][:3] == ["Mã xã (2025)", "Tên xã (2025)", "Các xã cũ (2022)"]
+    assert {"Mã mục tiêu", "Mục tiêu", "Hiện trạng", "Tình trạng"} <= set(headers["Muc_tieu"])
+    assert {"Mã hạng mục", "Hạng mục", "Kinh phí", "Được cấp vốn"} <= set(headers["Phan_bo"])
+    assert len(list(wb["Muc_tieu"].iter_rows(min_row=2))) == len(result.plan.targets)
+    first = next(wb["Phan_bo"].iter_rows(min_row=2, values_only=True))
+    assert first[headers["Phan_bo"].index("Mã hạng mục")] == "road:V000"  # funded first
+    names = [r[1] for r in wb["Xa_2025"].iter_rows(min_row=2, values_only=True)]
+    assert names[0] == COMMUNES_2025_NAME
+    glossary = dict(wb["Chú thích"].iter_rows(min_row=2, values_only=True))
+    assert glossary["Mã xã (2025)"] == "commune_code_2025"
+    wb.close()
+
+
+def test_dashboard_layer_of_2025_communes(out, result):
+    html = (out / "dashboard.html").read_text(encoding="utf-8")
+    data = _layer_data(html, "communes_2025")
+    props = [f["properties"] for f in data["features"]]
+    assert [p["n"] for p in props] == [name for _, name, _ in MERGED_2025]
+    assert props[0]["mem"] == ["Đắk Glei (23281)", "Đắk Pék (23284)"]
+    assert props[0]["hh"] == result.plan.communes_2025["households"].iloc[0]
+    assert (props[0]["ta"], props[0]["tb"]) == (1, 1)
+    # hostile names reach the page only as escaped JSON text
+    assert COMMUNES_2025_NAME not in html and "{{ 7*7 }}" not in html
+    var = html[: html.index('GP.dataLayer("communes_2025"')].rsplit("var ", 1)[1].split(" ")[0]
+    assert f"{var}.addTo(" not in html  # off at opening
+    assert "Xã mới (2025)" in html
+
+
+def test_plan_without_crosswalk_writes_no_2025_outputs(tmp_path):
+    import pyogrio
+    from openpyxl import load_workbook
+
+    files = write_outputs(make_result(crosswalk=False), tmp_path / "old")
+    names = {f.name for f in files}
+    assert set(PLAN_FILES) <= names and not names & set(FILES_2025)
+    assert not any((tmp_path / "old" / n).exists() for n in FILES_2025)
+    gpkg = tmp_path / "old" / "rankings.gpkg"
+    assert "communes_2025" not in [n for n, _ in pyogrio.list_layers(gpkg)]
+    wb = load_workbook(tmp_path / "old" / "rankings.xlsx", read_only=True)
+    assert "Xa_2025" not in wb.sheetnames and "Muc_tieu" in wb.sheetnames
+    wb.close()
+    html = (tmp_path / "old" / "dashboard.html").read_text(encoding="utf-8")
+    assert 'GP.dataLayer("communes_2025"' not in html
+
+
 def test_report_plan_sections(out):
     html = (out / "report.html").read_text(encoding="utf-8")
     for text in (
@@ -191,8 +299,8 @@ def test_dashboard_target_chart_and_gap_layer(out):
 def test_without_plan_writes_everything_else(tmp_path):
     files = write_outputs(make_result(plan=False), tmp_path / "bare")
     names = {f.name for f in files}
-    assert not names & set(PLAN_FILES)
-    assert not any((tmp_path / "bare" / n).exists() for n in PLAN_FILES)
+    assert not names & set(PLAN_FILES + FILES_2025)
+    assert not any((tmp_path / "bare" / n).exists() for n in PLAN_FILES + FILES_2025)
     for name in ("priority_resettlement.html", "report.html", "rankings.gpkg", "run.json"):
         assert name in names
     html = (tmp_path / "bare" / "report.html").read_text(encoding="utf-8")

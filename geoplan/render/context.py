@@ -21,6 +21,7 @@ from geoplan.render.raster import ImageOverlayData, hillshade_overlay
 
 __all__ = [
     "RenderContext",
+    "communes_2025_frame",
     "criterion_labels",
     "plan_frame",
     "plan_summary",
@@ -107,6 +108,79 @@ def plan_frame(result: Any, name: str) -> pd.DataFrame | None:
     if isinstance(frame, pd.DataFrame) and not frame.empty:
         return frame
     return None
+
+
+def communes_2025_frame(result: Any) -> gpd.GeoDataFrame | pd.DataFrame | None:
+    """Return the plan's roll-ups per merged 2025 commune, with geometry when known.
+
+    ``PlanOutcome.communes_2025`` (no geometry) joined on ``commune_code_2025`` to
+    the ``communes_2025`` layer (``commune_code_2025`` or ``commune_code``); without
+    that layer the 2022 communes are dissolved by the crosswalk (each into the 2025
+    commune that holds most of its area).  A plain DataFrame when no geometry can be
+    had, ``None`` without a crosswalk.
+
+    Parameters
+    ----------
+    result
+        A :class:`geoplan.pipeline.PlanResult` (or look-alike).
+
+    Returns
+    -------
+    GeoDataFrame, DataFrame or None
+        One row per 2025 commune in the plan's order; geometry in the scenario CRS.
+    """
+    rollups = plan_frame(result, "communes_2025")
+    if rollups is None or "commune_code_2025" not in rollups:
+        return None
+    frame = pd.DataFrame(rollups).drop(columns="geometry", errors="ignore").copy()
+    codes = frame["commune_code_2025"].astype(str)
+    geometry = _layer_2025_geometry(_gdf(_get(result, "layers", "communes_2025")))
+    if geometry is None:
+        geometry = _dissolved_2025_geometry(
+            _first(_get(result, "layers", "communes"), _get(result, "indicators", "communes")),
+            plan_frame(result, "crosswalk"),
+        )
+    if geometry is None:
+        return frame
+    found = codes.map(geometry)
+    if found.isna().all():
+        return frame
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(found.to_numpy(), crs=geometry.crs))
+
+
+def _layer_2025_geometry(layer: gpd.GeoDataFrame | None) -> gpd.GeoSeries | None:
+    if layer is None:
+        return None
+    key = next((c for c in ("commune_code_2025", "commune_code") if c in layer), None)
+    if key is None:
+        return None
+    geoms = layer.geometry.copy()
+    geoms.index = layer[key].astype(str).to_numpy()
+    return geoms[~geoms.index.duplicated()]
+
+
+def _dissolved_2025_geometry(
+    communes: gpd.GeoDataFrame | None, crosswalk: pd.DataFrame | None
+) -> gpd.GeoSeries | None:
+    if communes is None or crosswalk is None or "commune_code" not in communes:
+        return None
+    if not {"commune_code", "commune_code_2025"} <= set(crosswalk.columns):
+        return None
+    cw = crosswalk.assign(
+        commune_code=crosswalk["commune_code"].astype(str),
+        _share=pd.to_numeric(crosswalk.get("area_share", 1.0), errors="coerce").fillna(1.0),
+    ).sort_values(["commune_code", "_share"], ascending=[True, False], kind="mergesort")
+    target = cw.drop_duplicates("commune_code").set_index("commune_code")["commune_code_2025"]
+    parts = gpd.GeoDataFrame(
+        {"code": communes["commune_code"].astype(str).map(target).astype(str)},
+        geometry=communes.geometry.to_numpy(),
+        crs=communes.crs,
+    )
+    parts = parts[parts["code"] != "nan"]
+    if parts.empty:
+        return None
+    merged = parts.dissolve(by="code")
+    return merged.geometry
 
 
 def plan_summary(result: Any, name: str) -> dict[str, Any]:

@@ -341,6 +341,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "factor_forest_protective": ("Rừng phòng hộ", "Protective forest"),
     "factor_forest_production": ("Rừng sản xuất", "Production forest"),
     "factor_rainfall": ("Lượng mưa", "Rainfall"),
+    # 2025 communes (merged structure)
+    "communes_2025": ("Xã mới (2025)", "Communes 2025 (merged)"),
+    "communes_2022": ("Các xã cũ (2022) hợp thành", "2022 communes merged into it"),
+    "funded_cost": ("Kinh phí được cấp", "Funded cost"),
+    "targets_short": ("Mục tiêu", "Targets"),
 }
 
 

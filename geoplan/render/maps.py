@@ -23,16 +23,25 @@ from branca.element import Figure
 from geoplan.render._geo import (
     bounds_latlon,
     clean_value,
+    coverage_simplify,
     feature_collection,
     generalise_coverage,
     simplify,
     to_wgs84,
 )
-from geoplan.render.context import RenderContext, criterion_labels, plan_frame, track_criteria
+from geoplan.render.context import (
+    RenderContext,
+    communes_2025_frame,
+    criterion_labels,
+    plan_frame,
+    plan_summary,
+    track_criteria,
+)
 from geoplan.render.elements import BlankLayer, Call, DataLayer, ImageLayer, TileLayer
 from geoplan.render.i18n import Lang, fmt_num, fmt_pct, label, strings, tr
 from geoplan.render.offline import deterministic_ids, jinja_safe_html, make_offline
 from geoplan.render.plan_files import code_names, split_sites
+from geoplan.render.plan_report import currency_label
 from geoplan.render.raster import colour_overlay
 
 __all__ = [
@@ -1630,6 +1639,99 @@ def add_dashboard_villages(m: folium.Map, ctx: RenderContext) -> None:
     _legend(m).append(_poverty_legend("villages", lang, "circle") | {"title": name})
 
 
+def _status_counts(frame: pd.DataFrame | None, key: str) -> dict[str, dict[str, int]]:
+    """Code -> status -> number of targets, from a targets-per-unit table."""
+    if frame is None or key not in frame or "status" not in frame:
+        return {}
+    counts = frame.groupby([frame[key].astype(str), frame["status"].astype(str)]).size()
+    out: dict[str, dict[str, int]] = {}
+    for (code, status), n in counts.items():
+        out.setdefault(str(code), {})[str(status)] = int(n)
+    return out
+
+
+def add_communes_2025(m: folium.Map, ctx: RenderContext) -> None:
+    """Add the merged 2025 communes with their roll-ups (off at opening), by poverty rate.
+
+    Needs ``PlanOutcome.communes_2025`` and a geometry for it (the ``communes_2025``
+    layer, else the 2022 communes dissolved by the crosswalk); absent otherwise.
+    """
+    merged = communes_2025_frame(ctx.result)
+    if not isinstance(merged, gpd.GeoDataFrame):
+        return
+    merged = merged[merged.geometry.notna() & ~merged.geometry.is_empty]
+    if merged.empty:
+        return
+    lang = ctx.lang
+    web = coverage_simplify(merged, 40.0)
+    names = code_names(ctx.communes, "commune_code", "commune_name")
+    statuses = _status_counts(
+        plan_frame(ctx.result, "targets_by_commune_2025"), "commune_code_2025"
+    )
+    summary = plan_summary(ctx.result, "allocation_summary")
+    currency = currency_label(summary, lang) if summary else ""
+    name = tr("communes_2025", lang)
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        code = _text(row.get("commune_code_2025"))
+        members = [c.strip() for c in _text(row.get("communes_2022")).split(",") if c.strip()]
+        hh, poor = _num(row.get("households")), _num(row.get("poor_households"))
+        rate = poor / hh if hh and poor is not None else None
+        st = statuses.get(code, {})
+        return {
+            "n": _text(row.get("commune_name_2025")) or code,
+            "sub": f"{name} · {code}",
+            "pc": _poverty_colour(rate),
+            "mem": [f"{names.get(c, c)} ({c})" for c in members] or None,
+            "nv": clean_value(row.get("villages")),
+            "hh": clean_value(hh),
+            "pov": clean_value(rate, 3),
+            "hx": clean_value(row.get("hh_exposed_high"), 1),
+            "fc": clean_value(row.get("funded_cost"), 0),
+            "ntm": clean_value(row.get("commune_ntm_score"), 3),
+            "ta": st.get("achieved"),
+            "to": st.get("on_track"),
+            "tb": st.get("behind"),
+        }
+
+    data = feature_collection(web, props)
+    funded = tr("funded_cost", lang) + (f" ({currency})" if currency else "")
+    rows = [
+        [tr("villages_n", lang), "nv", "int"],
+        [tr("households", lang), "hh", "int"],
+        [tr("poverty_rate", lang), "pov", "pct", True],
+        [tr("hh_exposed_high", lang), "hx", "dec1", True],
+        [funded, "fc", "int", True],
+        [tr("ntm_priority", lang), "ntm", "dec3", True],
+    ]
+    if statuses:
+        rows += [
+            [f"{tr('targets_short', lang)}: {tr(f'status_{k}', lang).lower()}", key, "int", True]
+            for k, key in (("achieved", "ta"), ("on_track", "to"), ("behind", "tb"))
+        ]
+    spec = {
+        "style": {
+            "type": "polygon",
+            "by": "pc",
+            "colors": {c: c for _, c in POVERTY_BREAKS},
+            "stroke": "#1a237e",
+            "weight": 2.2,
+            "fillOpacity": 0.45,
+        },
+        "popup": {
+            "title": "n",
+            "subtitle": ["sub"],
+            "rows": rows,
+            "list": {"key": "mem", "title": tr("communes_2022", lang)},
+        },
+        "tooltip": "n",
+        "search": {"label": "n", "sub": ["sub"], "kind": "commune"},
+    }
+    DataLayer("communes_2025", name, data, spec, show=False).add_to(m)
+    legend = _poverty_legend("communes_2025", lang, "square")
+    _legend(m).append(legend | {"title": f"{name}: {tr('poverty_rate', lang).lower()}"})
+
+
 def dashboard_map(ctx: RenderContext, side_html: Callable[[RenderContext], str]) -> folium.Map:
     """Build ``dashboard.html``: commune status map beside summaries, targets and charts."""
     lang = ctx.lang
@@ -1638,6 +1740,7 @@ def dashboard_map(ctx: RenderContext, side_html: Callable[[RenderContext], str])
     add_target_gap_communes(m, ctx)
     if "commune_ntm_score" in ctx.communes_web:
         add_track_communes(m, ctx, "commune_ntm", show=False, name=tr("ntm_priority", lang))
+    add_communes_2025(m, ctx)
     add_outlines(m, ctx)
     add_dashboard_villages(m, ctx)
     aside = jinja_safe_html(f'<aside class="gp-side" id="gp-side">{side_html(ctx)}</aside>')

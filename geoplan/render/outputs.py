@@ -88,7 +88,7 @@ def _write_all(
     write_xlsx(ctx, folder / "rankings.xlsx")
     names += ["rankings.gpkg", "rankings.csv", "rankings.xlsx"]
     if getattr(ctx.result, "plan", None) is not None:
-        step("resettlement_sites.gpkg, resettlement_moves.csv, allocation.csv, targets.csv")
+        step("resettlement_sites.gpkg, allocation.csv, targets*.csv, crosswalk.csv")
         names += write_plan_files(ctx, folder)
     step("report.html")
     (folder / "report.html").write_text(report_html(ctx, pngs, top_n=top_n), encoding="utf-8")
@@ -139,7 +139,10 @@ def write_outputs(
     ``rankings.xlsx``, PNG maps, ``landslide_model.json`` when the model ran and
     ``run.json``; with a plan also ``resettlement_sites.gpkg``,
     ``resettlement_moves.csv``, ``resettlement_unplaced.csv``, ``allocation.csv``,
-    ``targets.csv`` and ``targets_by_district.csv`` (each when its frame exists).
+    ``targets.csv``, ``targets_by_district.csv``, ``targets_by_commune.csv`` and, with
+    a crosswalk to the merged 2025 communes, ``targets_by_commune_2025.csv``,
+    ``crosswalk.csv``, a ``communes_2025`` layer in ``rankings.gpkg`` and the
+    dashboard's "Xã mới (2025)" layer (each when its frame exists).
     Everything is written into a temporary sibling folder first and moved into
     place only when complete, so a failure never leaves partial outputs.
 

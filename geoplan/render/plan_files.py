@@ -3,9 +3,11 @@
 Written beside the contract files of ``DESIGN.md`` (see ``docs/maps.md``) when the
 run has a plan: ``resettlement_sites.gpkg`` (layers ``sites``, ``candidate_sites``,
 ``moves``, in the scenario CRS like ``rankings.gpkg``), ``resettlement_moves.csv``,
-``resettlement_unplaced.csv``, ``allocation.csv``, ``targets.csv`` and
-``targets_by_district.csv`` (UTF-8 with BOM like ``rankings.csv``).  Each file is
-written only when its frame is present, so a run without a plan writes none.
+``resettlement_unplaced.csv``, ``allocation.csv``, ``targets.csv``,
+``targets_by_district.csv``, ``targets_by_commune.csv``,
+``targets_by_commune_2025.csv`` and ``crosswalk.csv`` (UTF-8 with BOM like
+``rankings.csv``).  Each file is written only when its frame is present, so a run
+without a plan writes none and a plan without a crosswalk no 2025 files.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from geoplan.render.tables import write_frame_csv, write_layer
 __all__ = [
     "allocation_table",
     "code_names",
+    "crosswalk_table",
     "moves_table",
     "split_sites",
     "targets_by_district_table",
@@ -35,6 +38,9 @@ PLAN_FILES = (
     "allocation.csv",
     "targets.csv",
     "targets_by_district.csv",
+    "targets_by_commune.csv",
+    "targets_by_commune_2025.csv",
+    "crosswalk.csv",
 )
 
 
@@ -219,6 +225,61 @@ def write_targets_by_district_csv(ctx: RenderContext, path: Path) -> Path | None
     return write_frame_csv(targets_by_district_table(frame, ctx), path)
 
 
+def write_targets_by_commune_csv(ctx: RenderContext, path: Path) -> Path | None:
+    """Write ``targets_by_commune.csv``: the commune-level targets per 2022 commune."""
+    frame = plan_frame(ctx.result, "targets_by_commune")
+    if frame is None:
+        return None
+    names = code_names(ctx.communes, "commune_code", "commune_name")
+    return write_frame_csv(_insert_name(frame, names, "commune_code", "commune_name"), path)
+
+
+def write_targets_by_commune_2025_csv(ctx: RenderContext, path: Path) -> Path | None:
+    """Write ``targets_by_commune_2025.csv``: the same per merged 2025 commune."""
+    frame = plan_frame(ctx.result, "targets_by_commune_2025")
+    if frame is None:
+        return None
+    return write_frame_csv(frame, path)
+
+
+def crosswalk_table(crosswalk: pd.DataFrame, ctx: RenderContext) -> pd.DataFrame:
+    """Return the crosswalk with the 2022 commune's name and district beside its code.
+
+    Parameters
+    ----------
+    crosswalk
+        ``PlanOutcome.crosswalk`` (``commune_code``, ``commune_code_2025``,
+        ``commune_name_2025``, ``area_share``).
+    ctx
+        Render inputs (names come from the communes).
+
+    Returns
+    -------
+    DataFrame
+        Sorted by 2025 code, then 2022 code.
+    """
+    out = _insert_name(
+        crosswalk,
+        code_names(ctx.communes, "commune_code", "commune_name"),
+        "commune_code",
+        "commune_name",
+    )
+    if "commune_code" in out and "district_code" in ctx.communes and "district_code" not in out:
+        districts = code_names(ctx.communes, "commune_code", "district_code")
+        at = out.columns.get_loc("commune_name") + 1 if "commune_name" in out else 1
+        out.insert(at, "district_code", out["commune_code"].astype(str).map(districts))
+    keys = [c for c in ("commune_code_2025", "commune_code") if c in out]
+    return out.sort_values(keys, kind="mergesort").reset_index(drop=True) if keys else out
+
+
+def write_crosswalk_csv(ctx: RenderContext, path: Path) -> Path | None:
+    """Write ``crosswalk.csv``: each 2022 commune's share in each merged 2025 commune."""
+    frame = plan_frame(ctx.result, "crosswalk")
+    if frame is None:
+        return None
+    return write_frame_csv(crosswalk_table(frame, ctx), path)
+
+
 def write_plan_files(ctx: RenderContext, folder: Path) -> list[str]:
     """Write every planning file the plan supports into ``folder``.
 
@@ -241,6 +302,9 @@ def write_plan_files(ctx: RenderContext, folder: Path) -> list[str]:
         "allocation.csv": write_allocation_csv,
         "targets.csv": write_targets_csv,
         "targets_by_district.csv": write_targets_by_district_csv,
+        "targets_by_commune.csv": write_targets_by_commune_csv,
+        "targets_by_commune_2025.csv": write_targets_by_commune_2025_csv,
+        "crosswalk.csv": write_crosswalk_csv,
     }
     written = []
     for name in PLAN_FILES:

@@ -20,6 +20,7 @@ __all__ = [
     "allocation_section",
     "assignment_stats",
     "binding_sentences",
+    "currency_label",
     "resettlement_section",
 ]
 
@@ -251,7 +252,8 @@ def resettlement_section(ctx: RenderContext, *, limit: int = 100) -> str:
     )
 
 
-def _currency(summary: dict[str, Any], lang: Lang) -> str:
+def currency_label(summary: dict[str, Any], lang: Lang) -> str:
+    """Return the allocation's currency, "triệu đồng" for "million VND" in Vietnamese."""
     currency = str(summary.get("currency", "") or "million VND")
     return "triệu đồng" if lang == "vi" and currency == "million VND" else currency
 
@@ -270,7 +272,7 @@ def binding_sentences(ctx: RenderContext) -> list[str]:
     use = plan_frame(ctx.result, "budget_use")
     if use is None or "binding" not in use:
         return ready
-    currency = _currency(summary, "vi")
+    currency = currency_label(summary, "vi")
     out = []
     for _, r in use[use["binding"].fillna(False).astype(bool)].iterrows():
         out.append(
@@ -288,7 +290,7 @@ def binding_sentences(ctx: RenderContext) -> list[str]:
 def _allocation_summary_table(ctx: RenderContext) -> str:
     lang = ctx.lang
     s = plan_summary(ctx.result, "allocation_summary")
-    currency = _currency(s, lang)
+    currency = currency_label(s, lang)
     gap = s.get("mip_gap")
     rows = [
         [

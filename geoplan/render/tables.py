@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoplan.render.context import RenderContext
+from geoplan.render.context import RenderContext, communes_2025_frame, plan_frame
 from geoplan.render.i18n import TRACKS, tr
 
 __all__ = [
@@ -92,6 +92,58 @@ _VI_HEADERS = {
     "villages_exposed_high": "Số thôn trong vùng sạt lở cao",
     "lon": "Kinh độ (WGS 84)",
     "lat": "Vĩ độ (WGS 84)",
+    # 2025 communes and the crosswalk
+    "commune_code_2025": "Mã xã (2025)",
+    "commune_name_2025": "Tên xã (2025)",
+    "communes_2022": "Các xã cũ (2022)",
+    "area_share": "Tỷ lệ diện tích",
+    "funded_cost": "Kinh phí được cấp vốn",
+    "commune_ntm_score": "Điểm ưu tiên NTM cấp xã",
+    # targets (T1–T19)
+    "id": "Mã mục tiêu",
+    "label_vi": "Mục tiêu",
+    "label_en": "Mục tiêu (tiếng Anh)",
+    "programme": "Chương trình",
+    "indicator": "Chỉ tiêu (cách tính)",
+    "unit": "Đơn vị",
+    "baseline": "Giá trị cơ sở",
+    "baseline_year": "Năm cơ sở",
+    "value": "Hiện trạng",
+    "numerator": "Tử số",
+    "denominator": "Mẫu số",
+    "as_of": "Năm số liệu",
+    "target": "Chỉ tiêu cần đạt",
+    "horizon": "Năm đích",
+    "direction": "Chiều (min: không thấp hơn; max: không cao hơn)",
+    "trend_per_year": "Xu hướng mỗi năm",
+    "projection": "Dự báo đến năm đích",
+    "status": "Tình trạng",
+    "gap": "Còn thiếu so với chỉ tiêu",
+    "missing": "Trường dữ liệu còn thiếu",
+    "note": "Ghi chú",
+}
+# the same column means something else in the allocation table
+_ALLOCATION_HEADERS = {
+    "intervention_id": "Mã hạng mục",
+    "kind": "Loại hạng mục",
+    "label_vi": "Hạng mục",
+    "label_en": "Hạng mục (tiếng Anh)",
+    "level": "Cấp thực hiện",
+    "relocation": "Di dời",
+    "in_place": "Tại chỗ",
+    "cost": "Kinh phí",
+    "beneficiaries": "Số hộ hưởng lợi",
+    "score": "Điểm ưu tiên",
+    "benefit": "Lợi ích",
+    "funded": "Được cấp vốn",
+    "year": "Năm",
+    "programme": "Chương trình",
+    "source": "Nguồn vốn",
+    "benefit_discounted": "Lợi ích có chiết khấu",
+    "method": "Phương pháp",
+    "greedy_funded": "Được cấp vốn (tham lam)",
+    "greedy_year": "Năm (tham lam)",
+    "greedy_programme": "Chương trình (tham lam)",
 }
 _TRACK_VI = {"resettlement": "tái định cư", "infrastructure": "hạ tầng", "investment": "đầu tư"}
 _SUFFIX_VI = {
@@ -107,10 +159,30 @@ _SUFFIX_VI = {
 }
 
 
-def vi_header(column: str) -> str:
-    """Return the Vietnamese header of a column (the column name when unknown)."""
+def vi_header(column: str, *, sheet: str | None = None) -> str:
+    """Return the Vietnamese header of a column (the column name when unknown).
+
+    Parameters
+    ----------
+    column
+        Canonical column name.
+    sheet
+        ``"allocation"`` for the allocation table, where ``label_vi``, ``cost``... name
+        an intervention's fields.
+    """
+    if sheet == "allocation":
+        if column in _ALLOCATION_HEADERS:
+            return _ALLOCATION_HEADERS[column]
+        if column.startswith("cost_"):
+            return f"Kinh phí – nguồn {column[len('cost_') :]}"
     if column in _VI_HEADERS:
         return _VI_HEADERS[column]
+    if column.startswith("commune_") and column.endswith("_mean_score"):
+        track = column[len("commune_") : -len("_mean_score")]
+        if track in _TRACK_VI:
+            return f"Điểm trung bình – {_TRACK_VI[track]}"
+    if column.startswith("value_") and column[len("value_") :].isdigit():
+        return f"Giá trị {column[len('value_') :]}"
     for track in TRACKS:
         prefix = f"{track}_"
         if column.startswith(prefix):
@@ -229,6 +301,9 @@ def write_gpkg(ctx: RenderContext, path: Path) -> Path:
     """
     layers = {"villages": ctx.villages, "communes": ctx.communes}
     styles: list[tuple[Any, ...]] = []
+    merged = communes_2025_frame(ctx.result)
+    if isinstance(merged, gpd.GeoDataFrame) and len(merged):
+        layers["communes_2025"] = merged
     for name, frame in layers.items():
         if frame.empty:
             continue
@@ -314,13 +389,15 @@ def write_xlsx(ctx: RenderContext, path: Path) -> Path:
         "Thôn": _with_lonlat(ctx),
         "Xã": table_ready(pd.DataFrame(ctx.communes.drop(columns="geometry", errors="ignore"))),
     }
+    sheets.update(_plan_sheets(ctx))
     first = True
     glossary: dict[str, str] = {}
     for title, frame in sheets.items():
         ws = wb.active if first else wb.create_sheet()
         first = False
         ws.title = title
-        headers = [vi_header(c) for c in frame.columns]
+        kind = "allocation" if title == "Phan_bo" else None
+        headers = [vi_header(c, sheet=kind) for c in frame.columns]
         glossary.update(zip(headers, frame.columns, strict=True))
         ws.append(headers)
         for cell in ws[1]:
@@ -342,6 +419,29 @@ def write_xlsx(ctx: RenderContext, path: Path) -> Path:
     wb.save(path)
     _normalise_zip(path)
     return path
+
+
+def _plan_sheets(ctx: RenderContext) -> dict[str, pd.DataFrame]:
+    """Sheets from the plan, each when its frame exists.
+
+    ``Xa_2025`` (roll-ups per merged 2025 commune), ``Muc_tieu`` (targets T1–T19 for
+    the province) and ``Phan_bo`` (every candidate intervention, funded first).
+    """
+    from geoplan.render.plan_files import allocation_table
+
+    sheets: dict[str, pd.DataFrame] = {}
+    merged = communes_2025_frame(ctx.result)
+    if merged is not None and len(merged):
+        sheets["Xa_2025"] = table_ready(
+            pd.DataFrame(merged.drop(columns="geometry", errors="ignore"))
+        )
+    targets = plan_frame(ctx.result, "targets")
+    if targets is not None:
+        sheets["Muc_tieu"] = table_ready(pd.DataFrame(targets))
+    allocation = plan_frame(ctx.result, "allocation")
+    if allocation is not None:
+        sheets["Phan_bo"] = table_ready(allocation_table(allocation))
+    return sheets
 
 
 def _cell(value: Any) -> Any:
