@@ -63,7 +63,12 @@ def test_sites_gpkg_layers_round_trip(out, result):
     import pyogrio
 
     path = out / "resettlement_sites.gpkg"
-    assert [name for name, _ in pyogrio.list_layers(path)] == ["sites", "candidate_sites", "moves"]
+    assert [name for name, _ in pyogrio.list_layers(path)] == [
+        "sites",
+        "candidate_sites",
+        "moves",
+        "layer_styles",
+    ]
     sites = gpd.read_file(path, layer="sites")
     assert sites.crs == result.plan.sites.crs  # the scenario CRS, as rankings.gpkg
     assert list(sites["site_id"]) == ["S1", "S2"]
@@ -237,6 +242,49 @@ def test_plan_without_crosswalk_writes_no_2025_outputs(tmp_path):
     assert 'GP.dataLayer("communes_2025"' not in html
 
 
+def test_sites_gpkg_has_qgis_styles(out):
+    import sqlite3
+
+    con = sqlite3.connect(out / "resettlement_sites.gpkg")
+    rows = con.execute(
+        "SELECT f_table_name, styleName, useAsDefault, styleQML FROM layer_styles ORDER BY id"
+    ).fetchall()
+    con.close()
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        ("sites", "sites_by_use", 1),
+        ("candidate_sites", "candidate_sites_by_use", 1),
+        ("moves", "moves_by_commune", 1),
+    ]
+    sites, candidates, moves = (r[3] for r in rows)
+    # the web map's classes, as QGIS expressions over the layer's columns
+    assert "CASE WHEN &quot;used_hh&quot; &gt;= &quot;capacity_hh&quot;" in sites
+    assert sites.count("<category ") == 3 and "Đã sử dụng hết" in sites
+    assert candidates.count("<category ") == 1 and "Chưa sử dụng" in candidates
+    assert "SimpleLine" in moves and 'value="dash"' in moves
+    assert "Di dời sang xã khác" in moves and "8,48,107,255" not in moves
+
+
+def test_resettlement_png_draws_sites_and_moves(result):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from geoplan.render.context import prepare
+    from geoplan.render.static import _plan_layers
+
+    fig, ax = plt.subplots()
+    handles = _plan_layers(prepare(result, "vi"), ax)
+    labels = [h.get_label() for h in handles]
+    plt.close(fig)
+    assert "Di dời trong xã" in labels and "Di dời sang xã khác" in labels
+    assert any(label.startswith("Điểm tái định cư đề xuất: ") for label in labels)
+    assert len(ax.collections) == 2  # the sites' polygons and the moves' lines
+    fig, ax = plt.subplots()
+    assert _plan_layers(prepare(make_result(plan=False), "vi"), ax) == []
+    plt.close(fig)
+
+
 def test_report_plan_sections(out):
     html = (out / "report.html").read_text(encoding="utf-8")
     for text in (
@@ -294,6 +342,8 @@ def test_dashboard_target_chart_and_gap_layer(out):
     assert classes["Đắk Glei"] == "3" and classes["Đắk Pék"] == "2"
     assert classes["Măng Cành"] == "0" and classes["Hiếu"] == "0"
     assert "Free migrants <stabilised>" not in html
+    # status "behind" reads "behind schedule", not "not met"
+    assert "Chậm tiến độ" in html
 
 
 def test_without_plan_writes_everything_else(tmp_path):

@@ -133,7 +133,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "best_rank": ("Thứ hạng cao nhất", "Best rank"),
     "priority1_by_commune": ("Xã theo số thôn ưu tiên cấp 1", "Communes by priority-1 villages"),
     "ntm_priority": ("Ưu tiên xây dựng NTM cấp xã", "Commune NTM priority"),
-    "status_behind": ("Chưa đạt", "Behind"),
+    "status_behind": ("Chậm tiến độ", "Behind"),
     "status_achieved": ("Đạt", "Achieved"),
     "status_not_computable": ("Không tính được", "Not computable"),
     "villages_exposed": ("Thôn phơi nhiễm", "Villages exposed"),

@@ -40,7 +40,7 @@ from geoplan.render.context import (
 from geoplan.render.elements import BlankLayer, Call, DataLayer, ImageLayer, TileLayer
 from geoplan.render.i18n import Lang, fmt_num, fmt_pct, label, strings, tr
 from geoplan.render.offline import deterministic_ids, jinja_safe_html, make_offline
-from geoplan.render.plan_files import code_names, split_sites
+from geoplan.render.plan_files import MOVE_COLOURS, SITE_COLOURS, code_names, split_sites
 from geoplan.render.plan_report import currency_label
 from geoplan.render.raster import colour_overlay
 
@@ -1127,9 +1127,6 @@ def exposed_table_html(table: pd.DataFrame, lang: Lang, *, limit: int | None = N
     return "".join(parts)
 
 
-SITE_COLOURS = {"full": "#08306b", "half": "#2171b5", "low": "#6baed6", "unused": "#c6dbef"}
-
-
 def site_use_class(used: float | None, capacity: float | None) -> str:
     """Return ``full``, ``half`` (≥ 50 % used), ``low`` or ``unused`` for a site."""
     if not used or used <= 0:
@@ -1333,9 +1330,6 @@ def add_exposed_communes(m: folium.Map, ctx: RenderContext, table: pd.DataFrame)
         )
         items.append({"color": colour, "label": text})
     _legend(m).append({"layer": "communes", "title": name, "items": items})
-
-
-MOVE_COLOURS = {"same": "#0d47a1", "other": "#6a1b9a"}
 
 
 def add_moves(m: folium.Map, ctx: RenderContext) -> None:

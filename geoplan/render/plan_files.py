@@ -19,9 +19,12 @@ import geopandas as gpd
 import pandas as pd
 
 from geoplan.render.context import RenderContext, plan_frame
-from geoplan.render.tables import write_frame_csv, write_layer
+from geoplan.render.i18n import Lang, tr
+from geoplan.render.tables import Style, qml_categories, write_frame_csv, write_layer, write_styles
 
 __all__ = [
+    "MOVE_COLOURS",
+    "SITE_COLOURS",
     "allocation_table",
     "code_names",
     "crosswalk_table",
@@ -30,6 +33,15 @@ __all__ = [
     "targets_by_district_table",
     "write_plan_files",
 ]
+
+SITE_COLOURS = {"full": "#08306b", "half": "#2171b5", "low": "#6baed6", "unused": "#c6dbef"}
+MOVE_COLOURS = {"same": "#0d47a1", "other": "#6a1b9a"}
+# QGIS expressions giving the same classes as the web map (maps.site_use_class)
+_SITE_CLASS_QGIS = (
+    'CASE WHEN "used_hh" >= "capacity_hh" THEN \'full\' '
+    "WHEN \"used_hh\" >= 0.5 * \"capacity_hh\" THEN 'half' ELSE 'low' END"
+)
+_MOVE_CLASS_QGIS = "CASE WHEN \"same_commune\" THEN 'same' ELSE 'other' END"
 
 PLAN_FILES = (
     "resettlement_sites.gpkg",
@@ -181,7 +193,20 @@ def write_sites_gpkg(ctx: RenderContext, path: Path) -> Path | None:
         return None
     for name, frame in layers:
         write_layer(frame, path, name)
-    return path
+    return write_styles(path, [_site_style(name, ctx.lang) for name, _ in layers])
+
+
+def _site_style(layer: str, lang: Lang) -> Style:
+    """Return the QGIS style of a layer of ``resettlement_sites.gpkg``, as on the web maps."""
+    if layer == "moves":
+        cats = [(k, tr(f"move_{k}", lang), MOVE_COLOURS[k]) for k in ("same", "other")]
+        qml = qml_categories(_MOVE_CLASS_QGIS, "line", cats, dashed=True)
+        return (layer, "moves_by_commune", qml, 1, tr("moves", lang))
+    keys = ("unused",) if layer == "candidate_sites" else ("full", "half", "low")
+    attr = "'unused'" if layer == "candidate_sites" else _SITE_CLASS_QGIS
+    cats = [(k, tr(f"site_{k}", lang), SITE_COLOURS[k]) for k in keys]
+    qml = qml_categories(attr, "polygon", cats, outline="#08306b")
+    return (layer, f"{layer}_by_use", qml, 1, tr(layer, lang))
 
 
 def write_moves_csv(ctx: RenderContext, path: Path) -> Path | None:

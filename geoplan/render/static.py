@@ -6,9 +6,16 @@ from pathlib import Path
 
 import numpy as np
 
-from geoplan.render.context import RenderContext
+from geoplan.render.context import RenderContext, plan_frame
 from geoplan.render.i18n import tr
-from geoplan.render.maps import CLASS_COLOURS, EXPOSURE_COLOURS, LEVEL_COLOURS, exposure_class
+from geoplan.render.maps import (
+    CLASS_COLOURS,
+    EXPOSURE_COLOURS,
+    LEVEL_COLOURS,
+    exposure_class,
+    site_use_class,
+)
+from geoplan.render.plan_files import MOVE_COLOURS, SITE_COLOURS, split_sites
 
 __all__ = ["hazard_png", "priority_png"]
 
@@ -43,11 +50,77 @@ def _save(fig, plt, path: Path) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
+def _plan_layers(ctx: RenderContext, ax) -> list[object]:  # type: ignore[no-untyped-def]
+    """Draw the receiving sites (by how full) and the moves (same / other commune).
+
+    Returns the legend handles of what was drawn (nothing without a plan).
+    """
+    import geopandas as gpd
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    crs = ctx.communes_web.crs if len(ctx.communes_web) else None
+    handles: list[object] = []
+    sites = plan_frame(ctx.result, "sites")
+    if isinstance(sites, gpd.GeoDataFrame) and crs is not None:
+        used, _ = split_sites(sites)
+        if len(used):
+            kinds = [
+                site_use_class(u, c)
+                for u, c in zip(
+                    used["used_hh"] if "used_hh" in used else [1] * len(used),
+                    used["capacity_hh"] if "capacity_hh" in used else [None] * len(used),
+                    strict=True,
+                )
+            ]
+            used.to_crs(crs).plot(
+                ax=ax,
+                color=[SITE_COLOURS[k] for k in kinds],
+                edgecolor="#08306b",
+                linewidth=0.8,
+                zorder=2,
+            )
+            handles += [
+                Patch(
+                    facecolor=SITE_COLOURS[k],
+                    edgecolor="#08306b",
+                    label=f"{tr('sites', ctx.lang)}: {tr(f'site_{k}', ctx.lang).lower()}",
+                )
+                for k in ("full", "half", "low")
+                if k in kinds
+            ]
+    moves = plan_frame(ctx.result, "moves")
+    if isinstance(moves, gpd.GeoDataFrame) and crs is not None:
+        same = (
+            moves["same_commune"].fillna(True).astype(bool)
+            if "same_commune" in moves
+            else [True] * len(moves)
+        )
+        kinds = ["same" if s else "other" for s in same]
+        moves.to_crs(crs).plot(
+            ax=ax,
+            color=[MOVE_COLOURS[k] for k in kinds],
+            linewidth=1.1,
+            linestyle=(0, (4, 2)),
+            zorder=2.5,  # under the villages (zorder 3)
+        )
+        handles += [
+            Line2D([], [], color=MOVE_COLOURS[k], linestyle="--", label=tr(f"move_{k}", ctx.lang))
+            for k in ("same", "other")
+            if k in kinds
+        ]
+    return handles
+
+
 def priority_png(ctx: RenderContext, track: str, path: Path) -> Path:
-    """Villages coloured by priority class for one track, over admin outlines."""
+    """Villages coloured by priority class for one track, over admin outlines.
+
+    The resettlement map also shows the plan's receiving sites and moves.
+    """
     from matplotlib.lines import Line2D
 
     fig, ax, plt = _figure(ctx, f"{tr('priority_map', ctx.lang)}: {ctx.track_title(track)}")
+    plan_handles = _plan_layers(ctx, ax) if track == "resettlement" else []
     v = ctx.villages
     if len(v) and f"{track}_class" in v:
         pts = (
@@ -81,7 +154,7 @@ def priority_png(ctx: RenderContext, track: str, path: Path) -> Path:
             for k in (1, 2, 3, 4, 5, 0)
         ]
         ax.legend(
-            handles=handles,
+            handles=[*handles, *plan_handles],
             title=tr("class", ctx.lang),
             loc="lower left",
             fontsize=8,

@@ -17,6 +17,7 @@ from geoplan.render.context import RenderContext, communes_2025_frame, plan_fram
 from geoplan.render.i18n import TRACKS, tr
 
 __all__ = [
+    "qml_categories",
     "qml_categorized",
     "table_ready",
     "vi_header",
@@ -24,10 +25,12 @@ __all__ = [
     "write_frame_csv",
     "write_gpkg",
     "write_layer",
+    "write_styles",
     "write_xlsx",
 ]
 
 _FIXED_DATE = "2000-01-01T00:00:00.000Z"
+Style = tuple[str, str, str, int, str]  # layer, style name, QML, default (0/1), description
 _CLASS_COLOURS = {
     0: "#9e9e9e",
     1: "#a50f15",
@@ -237,13 +240,43 @@ def qml_categorized(attribute: str, geometry: str, labels: dict[int, str]) -> st
     labels
         Class value -> legend label.
     """
-    kind = "marker" if geometry == "point" else "fill"
+    categories = [
+        (value, text, _CLASS_COLOURS.get(value, "#9e9e9e")) for value, text in labels.items()
+    ]
+    return qml_categories(attribute, geometry, categories)
+
+
+def qml_categories(
+    attribute: str,
+    geometry: str,
+    categories: list[tuple[Any, str, str]],
+    *,
+    outline: str | None = None,
+    dashed: bool = False,
+) -> str:
+    """Return a QGIS categorised style (QML): one symbol per value.
+
+    Parameters
+    ----------
+    attribute
+        A column name or a QGIS expression giving the category value.
+    geometry
+        ``"point"``, ``"line"`` or ``"polygon"``.
+    categories
+        ``(value, legend label, "#rrggbb")`` in legend order.
+    outline
+        Polygon outline colour (default grey); ignored for points and lines.
+    dashed
+        Dashed lines (line layers).
+    """
+    kind = {"point": "marker", "line": "line"}.get(geometry, "fill")
     cats, syms = [], []
-    for i, (value, text) in enumerate(labels.items()):
+    for i, (value, text, colour_hex) in enumerate(categories):
         cats.append(
-            f'<category value="{value}" symbol="{i}" label={quoteattr(text)} render="true"/>'
+            f'<category value={quoteattr(str(value))} symbol="{i}" label={quoteattr(text)}'
+            ' render="true"/>'
         )
-        colour = _rgba(_CLASS_COLOURS.get(value, "#9e9e9e"))
+        colour = _rgba(colour_hex)
         if kind == "marker":
             opts = {
                 "name": "circle",
@@ -253,11 +286,19 @@ def qml_categorized(attribute: str, geometry: str, labels: dict[int, str]) -> st
                 "size": "2.6",
             }
             cls = "SimpleMarker"
+        elif kind == "line":
+            opts = {
+                "line_color": colour,
+                "line_width": "0.6",
+                "line_style": "dash" if dashed else "solid",
+                "capstyle": "round",
+            }
+            cls = "SimpleLine"
         else:
             opts = {
                 "color": colour,
                 "style": "solid",
-                "outline_color": "80,80,80,255",
+                "outline_color": _rgba(outline) if outline else "80,80,80,255",
                 "outline_width": "0.26",
                 "outline_style": "solid",
             }
@@ -266,7 +307,7 @@ def qml_categorized(attribute: str, geometry: str, labels: dict[int, str]) -> st
             f'<Option name="{k}" type="QString" value="{v}"/>' for k, v in opts.items()
         )
         syms.append(
-            f'<symbol type="{kind}" name="{i}" alpha="{1 if kind == "marker" else 0.75}"'
+            f'<symbol type="{kind}" name="{i}" alpha="{0.75 if kind == "fill" else 1}"'
             ' clip_to_extent="1" '
             f'force_rhr="0"><layer class="{cls}" enabled="1" pass="0" locked="0"><Option'
             f' type="Map">{options}'
@@ -300,7 +341,7 @@ def write_gpkg(ctx: RenderContext, path: Path) -> Path:
     is the default, so QGIS opens the layers coloured by priority class.
     """
     layers = {"villages": ctx.villages, "communes": ctx.communes}
-    styles: list[tuple[Any, ...]] = []
+    styles: list[Style] = []
     merged = communes_2025_frame(ctx.result)
     if isinstance(merged, gpd.GeoDataFrame) and len(merged):
         layers["communes_2025"] = merged
@@ -314,9 +355,21 @@ def write_gpkg(ctx: RenderContext, path: Path) -> Path:
             labels = {k: tr(f"class_{k}", ctx.lang) for k in range(1, 6)}
             labels[0] = tr("not_eligible", ctx.lang)
             qml = qml_categorized(f"{track}_class", geometry, labels)
-            styles.append(
-                (name, "geom", f"{name}_{track}", qml, "", int(i == 0), ctx.track_title(track))
-            )
+            styles.append((name, f"{name}_{track}", qml, int(i == 0), ctx.track_title(track)))
+    return write_styles(path, styles)
+
+
+def write_styles(path: Path, styles: list[Style]) -> Path:
+    """Store QGIS styles in the GeoPackage's ``layer_styles`` table (QGIS reads them on open).
+
+    Parameters
+    ----------
+    path
+        An existing GeoPackage.
+    styles
+        ``(layer, style name, QML, use as default, description)``; at most one
+        default per layer.
+    """
     if not styles:
         return path
     con = sqlite3.connect(path)
@@ -331,13 +384,13 @@ def write_gpkg(ctx: RenderContext, path: Path) -> Path:
             "useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), update_time"
             " DATETIME)"
         )
-        for table, _, style, qml, sld, default, desc in styles:
+        for table, style, qml, default, desc in styles:
             con.execute(
                 "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name,"
                 " f_geometry_column, "
                 "styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, update_time) "
-                "VALUES ('', '', ?, ?, ?, ?, ?, ?, ?, '', NULL, ?)",
-                (table, geom_cols.get(table, "geom"), style, qml, sld, default, desc, _FIXED_DATE),
+                "VALUES ('', '', ?, ?, ?, ?, '', ?, ?, '', NULL, ?)",
+                (table, geom_cols.get(table, "geom"), style, qml, default, desc, _FIXED_DATE),
             )
         con.execute(
             "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description,"
