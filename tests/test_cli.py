@@ -264,3 +264,18 @@ def test_quiet_check_prints_nothing_and_keeps_the_exit_code(runner, tmp_path):
     result = runner.invoke(cli, ["check", str(communes), str(villages), "-q"])
     assert result.exit_code == 0, result.output
     assert result.output == ""
+
+
+def test_same_scenario_and_data_give_identical_outputs(demo_cli_out, demo_outputs):
+    # Two independent runs of the demo in this session (the CLI's and the Python API's):
+    # every file but run.json (which records timings) must be identical byte for byte.
+    cli_out, _ = demo_cli_out
+    names = sorted(p.name for p in cli_out.iterdir())
+    assert names == sorted(p.name for p in demo_outputs.iterdir())
+    differ = [
+        name
+        for name in names
+        if name != "run.json"
+        and (cli_out / name).read_bytes() != (demo_outputs / name).read_bytes()
+    ]
+    assert differ == []
