@@ -12,9 +12,12 @@ from geoplan.scoring import (
     classify_scores,
     combine_judgements,
     normalize,
+    promethee_flows,
+    promethee_ii,
     rank_with_ties,
     topsis,
     value_function,
+    vikor,
     weighted_product,
     weighted_sum,
 )
@@ -103,6 +106,169 @@ def test_topsis_hwang_yoon_fighter_aircraft_example():
     )
     np.testing.assert_allclose(closeness, [0.643, 0.268, 0.613, 0.312], atol=1e-3)
     assert list(np.argsort(-closeness)) == [0, 2, 3, 1]
+
+
+# Three alternatives on two criteria, used by the VIKOR and PROMETHEE II hand checks:
+# criterion 1 is a benefit (10, 6, 2), criterion 2 a cost (8, 4, 2); weights 0.6 and 0.4.
+HAND_MATRIX = [[10.0, 8.0], [6.0, 4.0], [2.0, 2.0]]
+HAND_WEIGHTS = [0.6, 0.4]
+HAND_BENEFIT = [True, False]
+
+
+def test_vikor_hand_computed_example():
+    """VIKOR (Opricovic & Tzeng 2004, EJOR 156:445-455, steps 1-4) worked by hand.
+
+    No published example with its S, R, Q table could be retrieved here, so this
+    one is computed by hand (exact fractions).
+
+    Best / worst: criterion 1 f* = 10, f- = 2 (span 8); criterion 2 (cost) f* = 2,
+    f- = 8 (span -6).  Normalised regrets (f* - f) / (f* - f-):
+    A1 (0, 1), A2 (1/2, 1/3), A3 (1, 0); weighted by (0.6, 0.4):
+    A1 (0, 0.4), A2 (0.3, 0.1333), A3 (0.6, 0).
+    S = sum: A1 0.400, A2 0.433, A3 0.600.  R = max: A1 0.400, A2 0.300, A3 0.600.
+    S* = 0.4, S- = 0.6, R* = 0.3, R- = 0.6; with v = 0.5:
+    Q1 = 0.5 * 0 + 0.5 * 0.1/0.3 = 1/6 = 0.167,
+    Q2 = 0.5 * (0.0333/0.2) + 0.5 * 0 = 1/12 = 0.083,
+    Q3 = 0.5 * 1 + 0.5 * 1 = 1.000.
+    Ranking by Q: A2 > A1 > A3 (by S alone, i.e. v = 1, A1 > A2 > A3: the
+    compromise prefers A2, whose worst regret is smaller).  With v = 0, Q = the
+    scaled R: 1/3, 0, 1.
+    """
+    s, r, q = vikor(HAND_MATRIX, HAND_WEIGHTS, HAND_BENEFIT)
+    np.testing.assert_allclose(s, [0.4, 13 / 30, 0.6])
+    np.testing.assert_allclose(r, [0.4, 0.3, 0.6])
+    np.testing.assert_allclose(q, [1 / 6, 1 / 12, 1.0])
+    assert np.round(s, 3).tolist() == [0.4, 0.433, 0.6]
+    assert np.round(q, 3).tolist() == [0.167, 0.083, 1.0]
+    assert list(np.argsort(q)) == [1, 0, 2]
+    _, _, q_utility = vikor(HAND_MATRIX, HAND_WEIGHTS, HAND_BENEFIT, v=1.0)
+    np.testing.assert_allclose(q_utility, [0.0, 1 / 6, 1.0])
+    _, _, q_regret = vikor(HAND_MATRIX, HAND_WEIGHTS, HAND_BENEFIT, v=0.0)
+    np.testing.assert_allclose(q_regret, [1 / 3, 0.0, 1.0])
+    # Q does not depend on the scale of the weights
+    _, _, q10 = vikor(HAND_MATRIX, [6, 4], HAND_BENEFIT)
+    np.testing.assert_allclose(q10, q)
+
+
+def test_vikor_degenerate_and_invalid_input():
+    # a constant criterion adds no regret; identical alternatives all get Q = 0
+    s, r, q = vikor([[1.0, 5.0], [3.0, 5.0]], [0.5, 0.5])
+    np.testing.assert_allclose(s, [0.5, 0.0])
+    np.testing.assert_allclose(q, [1.0, 0.0])
+    s, r, q = vikor([[2.0, 2.0], [2.0, 2.0]], [1, 0])
+    assert np.all(s == 0) and np.all(r == 0) and np.all(q == 0)
+    with pytest.raises(ScoringError, match="v must"):
+        vikor(HAND_MATRIX, HAND_WEIGHTS, v=1.5)
+    with pytest.raises(ScoringError, match="NaN"):
+        vikor([[np.nan, 1.0], [1.0, 2.0]], HAND_WEIGHTS)
+
+
+def test_promethee_ii_hand_computed_example():
+    """PROMETHEE II (Brans & Vincke 1985, Management Science 31(6):647-656) worked by hand.
+
+    No published example with stated net flows could be retrieved here, so this
+    one is computed by hand.  Criterion 1: linear preference with q = 1, p = 5;
+    criterion 2 (cost): usual preference.
+
+    Criterion 1 differences: d(A1,A2) = 4 -> (4-1)/(5-1) = 0.75, d(A1,A3) = 8 -> 1,
+    d(A2,A3) = 4 -> 0.75, reverse pairs 0.  Criterion 2 (less is better):
+    A2 beats A1, A3 beats A1 and A2 (P = 1 each).
+    pi(A1,A2) = 0.6*0.75 = 0.45, pi(A1,A3) = 0.60, pi(A2,A1) = 0.40,
+    pi(A2,A3) = 0.45, pi(A3,A1) = 0.40, pi(A3,A2) = 0.40.
+    Leaving flows phi+ (sum / (n-1)): A1 0.525, A2 0.425, A3 0.400;
+    entering flows phi-: A1 0.400, A2 0.425, A3 0.525.
+    Net flows phi = phi+ - phi-: A1 0.125, A2 0.000, A3 -0.125; order A1 > A2 > A3.
+    Unicriterion net flows: criterion 1 (0.875, 0, -0.875), criterion 2 (-1, 0, 1).
+    """
+    kinds = ["linear", "usual"]
+    phi = promethee_ii(
+        HAND_MATRIX, HAND_WEIGHTS, HAND_BENEFIT, preference=kinds, p=[5, 0], q=[1, 0]
+    )
+    np.testing.assert_allclose(phi, [0.125, 0.0, -0.125], atol=1e-12)
+    assert list(np.argsort(-phi)) == [0, 1, 2]
+    flows = promethee_flows(HAND_MATRIX, HAND_BENEFIT, preference=kinds, p=[5, 0], q=[1, 0])
+    np.testing.assert_allclose(flows, [[0.875, -1.0], [0.0, 0.0], [-0.875, 1.0]], atol=1e-12)
+    # all "usual": a weighted vote count; A1 wins criterion 1 twice, A3 criterion 2 twice
+    votes = promethee_ii(HAND_MATRIX, HAND_WEIGHTS, HAND_BENEFIT, preference="usual")
+    np.testing.assert_allclose(votes, [0.6 - 0.4, 0.0, -0.6 + 0.4], atol=1e-12)
+
+
+def _promethee_pairwise_reference(x, w, benefit, kinds, p, q):
+    """Textbook PROMETHEE II: one pair at a time, pi(a, b) then leaving and entering flows."""
+
+    def pref(d, kind, qj, pj):
+        if d <= 0:
+            return 0.0
+        if kind == "usual":
+            return 1.0
+        if kind == "u_shape":
+            return 1.0 if d > qj else 0.0
+        if kind == "level":
+            return 1.0 if d > pj else (0.5 if d > qj else 0.0)
+        if kind == "gaussian":
+            return 1.0 - np.exp(-d * d / (2 * pj * pj))
+        qj = 0.0 if kind == "v_shape" else qj
+        return min(max((d - qj) / (pj - qj), 0.0), 1.0)
+
+    n, m = x.shape
+    g = np.where(benefit, x, -x)
+    pi = np.zeros((n, n))
+    for a in range(n):
+        for b in range(n):
+            pi[a, b] = sum(w[j] * pref(g[a, j] - g[b, j], kinds[j], q[j], p[j]) for j in range(m))
+    return (pi.sum(axis=1) - pi.sum(axis=0)) / (n - 1)
+
+
+def test_promethee_ii_matches_pairwise_reference_in_small_blocks(monkeypatch):
+    import geoplan.scoring.methods as methods
+
+    rng = np.random.default_rng(4)
+    x = np.round(rng.uniform(0, 10, (23, 6)), 1)
+    w = rng.uniform(0.1, 1, 6)
+    w /= w.sum()
+    benefit = np.array([True, False, True, True, False, True])
+    kinds = ["usual", "u_shape", "v_shape", "level", "linear", "gaussian"]
+    p = np.array([0.0, 0.0, 4.0, 3.0, 5.0, 2.0])
+    q = np.array([0.0, 1.0, 0.0, 1.0, 1.5, 0.0])
+    expected = _promethee_pairwise_reference(x, w, benefit, kinds, p, q)
+    whole = promethee_ii(x, w, benefit, preference=kinds, p=p, q=q)
+    np.testing.assert_allclose(whole, expected, atol=1e-12)
+    monkeypatch.setattr(methods, "_PAIR_BLOCK", 50)  # blocks of 2 rows
+    blocked = methods.promethee_ii(x, w, benefit, preference=kinds, p=p, q=q)
+    np.testing.assert_allclose(blocked, expected, atol=1e-12)
+    # default thresholds: q = 0, p = the criterion's standard deviation
+    default = promethee_ii(x, w, benefit)
+    sd = x.std(axis=0)
+    np.testing.assert_allclose(
+        default,
+        _promethee_pairwise_reference(x, w, benefit, ["linear"] * 6, sd, np.zeros(6)),
+        atol=1e-12,
+    )
+
+
+def test_promethee_ii_linear_with_wide_threshold_is_the_weighted_sum():
+    # with q = 0 and p >= the range, every preference is d / p: the net flow is affine in
+    # the min-max weighted sum, so both rank alike
+    rng = np.random.default_rng(8)
+    x = rng.uniform(0, 100, (30, 4))
+    w = np.array([0.4, 0.3, 0.2, 0.1])
+    benefit = [True, False, True, True]
+    phi = promethee_ii(x, w, benefit, p=np.ptp(x, axis=0), q=0)
+    ws = weighted_sum(normalize(x, benefit), w)
+    np.testing.assert_array_equal(np.argsort(-phi), np.argsort(-ws))
+
+
+def test_promethee_ii_degenerate_and_invalid_input():
+    # constant criterion and zero weight: finite, the constant criterion adds nothing
+    phi = promethee_ii([[1.0, 5.0], [3.0, 5.0], [2.0, 5.0]], [0.0, 1.0])
+    np.testing.assert_array_equal(phi, [0.0, 0.0, 0.0])
+    assert promethee_ii([[4.0, 1.0]], [1, 1]).tolist() == [0.0]
+    with pytest.raises(ScoringError, match="unknown preference"):
+        promethee_ii(HAND_MATRIX, HAND_WEIGHTS, preference="sigmoid")  # type: ignore[arg-type]
+    with pytest.raises(ScoringError, match="2 criteria"):
+        promethee_ii(HAND_MATRIX, HAND_WEIGHTS, preference=["usual"])
+    with pytest.raises(ScoringError, match="non-negative"):
+        promethee_ii(HAND_MATRIX, HAND_WEIGHTS, p=-1)
 
 
 def test_ahp_inconsistent_matrix_has_high_cr():
