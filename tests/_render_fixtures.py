@@ -259,6 +259,8 @@ def make_plan(villages: gpd.GeoDataFrame, x0: float, y0: float, *, with_2025: bo
         "total_budget": 24000.0,
         "unspent": 24000.0 - float(funded["cost"].sum()),
         "currency": "million VND",
+        "build_s": 0.021,  # wall clock: run.json only
+        "solve_s": 0.432,
         "binding": [
             "budget NTP-2026/provincial 2026: 1,700 of 2,000 million VND used; one more million"
             " VND adds 0.02 benefit"
@@ -338,7 +340,10 @@ def make_plan(villages: gpd.GeoDataFrame, x0: float, y0: float, *, with_2025: bo
         allocation_summary=allocation_summary,
         targets=targets,
         targets_by_district=by_district,
-        summary={"households_moved": int(moves["households"].sum())},
+        summary={
+            "households_moved": int(moves["households"].sum()),
+            "timings_s": {"sites": 0.25, "allocation": 0.5},  # wall clock: run.json only
+        },
         **plan_2025,
     )
 
@@ -469,6 +474,54 @@ def disagreement(x0: float, y0: float) -> gpd.GeoDataFrame:
         for official, model, (dx, dy), side in DISAGREEMENT
     ]
     return gpd.GeoDataFrame(rows, crs=CRS)
+
+
+#: ``scoring.stability`` as ``score_tracks`` writes it: one dict per track.
+STABILITY = {
+    t: {
+        "draws": 200,
+        "concentration": 50.0,
+        "top_n": 5,
+        "exact": True,
+        "seconds": 0.0123,  # wall clock: must reach run.json only
+        "ranked": 29,
+        "median_interval_width": width,
+        "stable_top": stable,
+        "uncertain_top": uncertain,
+    }
+    for t, width, stable, uncertain in (
+        ("resettlement", 6.5, 2, 3),
+        ("infrastructure", 1234.5, 4, 1),
+        ("investment", 11.0, 0, 7),
+    )
+}
+
+MODEL_CARD = {
+    "model": "random_forest",
+    "estimator": "RandomForestClassifier",
+    "parameters": {"n_estimators": 60, "max_depth": 8},
+    "random_state": 42,
+    "spatial_cv_auc": 0.81,
+    "spatial_cv_fold_aucs": [0.7912, 0.8234, 0.8051, 0.8203],
+    "random_cv_auc": 0.86,
+    "random_cv_fold_aucs": [0.8571, 0.8666, 0.8542, 0.8621],
+    "cv_optimism": 0.05,
+    "truth_auc": 0.9321,
+    "importances": {"slope": 0.21, "twi": 0.02, "relief": 0.06, "dist_road": 0.04},
+    "disagreement_km2": 3.4,
+    "presences": 120,
+    "absences": 360,
+    "absence_buffer_m": 500.0,
+    "block_size_m": 15000.0,
+    "blocks": 9,
+    "folds": 4,
+    "classes": "quantiles",
+    "classes_used": "quantiles",
+    "class_breaks": [0.000109, 0.010098, 0.08348, 0.3324],
+    "class_areas_km2": {"1": 120.5, "2": 98.25, "3": 80.0, "4": 61.75, "5": 39.5},
+    "factors": ["slope", "twi", "relief", "dist_road"],
+    "timings_s": {"fit": 1.132, "cross_validation": 1.507},  # wall clock: run.json only
+}
 
 
 def make_result(
@@ -689,15 +742,7 @@ def make_result(
         prob = np.clip(rng.uniform(0, 1, (h, w)) * 0.3 + np.linspace(0, 0.7, w)[None, :], 0, 1)
         prob[:5, :5] = np.nan
         susceptibility = SimpleNamespace(
-            model_card={
-                "model": "random_forest",
-                "spatial_cv_auc": 0.81,
-                "random_cv_auc": 0.86,
-                "importances": {"slope": 0.21, "twi": 0.02, "relief": 0.06, "dist_road": 0.04},
-                "disagreement_km2": 3.4,
-                "n_presence": 120,
-                "features": ["slope"],
-            },
+            model_card=dict(MODEL_CARD),
             probability=SimpleNamespace(
                 array=prob, transform=Affine(res, 0, x0, 0, -res, y0 + 20000), crs=CRS
             ),
@@ -723,7 +768,7 @@ def make_result(
             }
             for t in TRACKS
         },
-        stability={"draws": 200, "resettlement": {"top_n_stable_share": 0.8}},
+        stability={t: dict(stats) for t, stats in STABILITY.items()},
     )
     plan_outcome = make_plan(villages, x0, y0, with_2025=crosswalk) if plan else None
     if plan and crosswalk:

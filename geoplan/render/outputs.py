@@ -16,7 +16,7 @@ from geoplan.render.dashboard import side_panel
 from geoplan.render.i18n import Lang
 from geoplan.render.maps import dashboard_map, hazard_map, priority_map, save_map
 from geoplan.render.plan_files import write_plan_files
-from geoplan.render.report import _jsonable, model_card, report_html
+from geoplan.render.report import _jsonable, model_card, model_timings, report_html
 from geoplan.render.static import hazard_png, priority_png
 from geoplan.render.tables import write_csv, write_gpkg, write_xlsx
 
@@ -49,7 +49,38 @@ def _run_info(result: Any) -> dict[str, Any]:
             "inputs": getattr(result, "inputs", {}),
             "versions": getattr(result, "versions", {}),
         }
-    return cast(dict[str, Any], _jsonable(info))
+    out = cast(dict[str, Any], _jsonable(info))
+    out.update(_wall_clock(result))
+    return out
+
+
+def _wall_clock(result: Any) -> dict[str, Any]:
+    """Return the wall-clock figures kept out of every other output, for run.json only."""
+    extra: dict[str, Any] = {}
+    model = model_timings(result)
+    if model:
+        extra["model_timings_s"] = model
+    stab = getattr(getattr(result, "scoring", None), "stability", None)
+    if isinstance(stab, dict):
+        seconds = {
+            str(t): s["seconds"]
+            for t, s in stab.items()
+            if isinstance(s, dict) and isinstance(s.get("seconds"), (int, float))
+        }
+        if seconds:
+            extra["stability_seconds"] = seconds
+    plan = getattr(result, "plan", None)
+    if plan is not None:
+        summary = getattr(plan, "summary", None) or {}
+        alloc = getattr(plan, "allocation_summary", None) or {}
+        timings = dict(summary.get("timings_s") or {}) if isinstance(summary, dict) else {}
+        if isinstance(alloc, dict):
+            for key in ("build_s", "solve_s"):
+                if isinstance(alloc.get(key), (int, float)):
+                    timings[f"allocation_{key}"] = alloc[key]
+        if timings:
+            extra["plan_timings_s"] = _jsonable(timings)
+    return extra
 
 
 def _write_json(path: Path, data: Any) -> Path:

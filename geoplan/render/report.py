@@ -7,7 +7,6 @@ and targets, in one self-contained page (every data text escaped).
 from __future__ import annotations
 
 import base64
-import json
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from geoplan.render.context import RenderContext, criterion_labels, track_criter
 from geoplan.render.dashboard import district_frame, district_table, targets_frame, targets_table
 from geoplan.render.i18n import fmt_num, fmt_pct, tr
 from geoplan.render.plan_report import allocation_section, resettlement_section
+from geoplan.render.report_analysis import model_section, p_top_label, stability_section
 
 __all__ = ["report_html"]
 
@@ -39,7 +39,11 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .gp-targets td.bad { color: #b3261e; font-weight: 600; }
 img.map { max-width: 48%; border: 1px solid #ccc; margin: 4px; }
 nav a { margin-right: 12px; }
-pre { background: #f6f6f6; padding: 8px; overflow: auto; font-size: 12px; }
+table.gp-kv th { font-weight: 600; max-width: 420px; }
+table.gp-bars td.bar { width: 340px; }
+.gp-bar { display: inline-block; height: 12px; background: #3b6ea8; border-radius: 2px;
+  vertical-align: middle; }
+table.gp-stability th { max-width: 190px; }
 """
 
 _T = {
@@ -61,11 +65,12 @@ _T = {
     "where": ("Vị trí", "Where"),
     "message": ("Nội dung", "Message"),
     "no_issues": ("Không có phát hiện nào.", "No findings."),
-    "no_model": (
-        "Mô hình không chạy (thiếu DEM hoặc dữ liệu điểm sạt lở).",
-        "The model did not run (no DEM or landslide inventory).",
+    "timings_note": (
+        "Thời gian chạy từng bước được ghi trong run.json (chỉ tệp này thay đổi giữa các lần "
+        "chạy cùng dữ liệu).",
+        "The run time of each step is recorded in run.json (the only file that changes between "
+        "runs on the same data).",
     ),
-    "timings": ("Thời gian chạy (giây)", "Run time (seconds)"),
     "eligible": ("Số thôn thuộc diện xét", "Eligible villages"),
 }
 
@@ -105,14 +110,36 @@ def _jsonable(obj: Any) -> Any:
     return str(obj)
 
 
-def model_card(result: Any) -> dict[str, Any] | None:
-    """Return the susceptibility model card as a JSON-friendly dict, or ``None``."""
+#: Wall-clock entries of the model card: they go to run.json, never into other outputs.
+_CARD_TIMINGS = "timings_s"
+
+
+def _raw_card(result: Any) -> dict[str, Any] | None:
     susc = getattr(getattr(result, "indicators", None), "susceptibility", None)
     card = getattr(susc, "model_card", None) if susc is not None else None
     if card is None:
         return None
     out = _jsonable(card)
     return out if isinstance(out, dict) else {"model_card": out}
+
+
+def model_card(result: Any) -> dict[str, Any] | None:
+    """Return the susceptibility model card as a JSON-friendly dict, or ``None``.
+
+    The card's wall-clock ``timings_s`` are left out (see :func:`model_timings`), so
+    ``landslide_model.json`` and the report are identical byte for byte across runs.
+    """
+    card = _raw_card(result)
+    if card is None:
+        return None
+    return {k: v for k, v in card.items() if k != _CARD_TIMINGS}
+
+
+def model_timings(result: Any) -> dict[str, Any] | None:
+    """Return the model card's ``timings_s`` (seconds per step), for ``run.json`` only."""
+    card = _raw_card(result)
+    timings = card.get(_CARD_TIMINGS) if card is not None else None
+    return timings if isinstance(timings, dict) and timings else None
 
 
 def _kv_table(pairs: list[tuple[str, Any]]) -> str:
@@ -134,16 +161,12 @@ def _scenario_section(ctx: RenderContext) -> str:
         f"<tr><td>{escape(str(p))}</td><td><code>{escape(str(h))[:16]}…</code></td></tr>"
         for p, h in sorted(inputs.items())
     )
-    timings = getattr(ctx.result, "timings", {}) or {}
-    trow = "".join(
-        f"<tr><td>{escape(str(k))}</td><td class='n'>{fmt_num(v, ctx.lang, 2)}</td></tr>"
-        for k, v in timings.items()
-    )
+    # no run times here: they change from run to run and live in run.json only
     return (
         f"<h2 id='scenario'>{escape(_t('scenario', ctx.lang))}</h2><p>{escape(desc)}"
         f"</p>{_kv_table(pairs)}"
         + (f"<table><tr><th>file</th><th>sha256</th></tr>{rows}</table>" if rows else "")
-        + (f"<h3>{escape(_t('timings', ctx.lang))}</h3><table>{trow}</table>" if trow else "")
+        + f"<p class='muted'>{escape(_t('timings_note', ctx.lang))}</p>"
     )
 
 
@@ -274,12 +297,14 @@ def _top_section(ctx: RenderContext, top_n: int) -> str:
             f" class='muted'>{escape(_t('eligible', lang))}: "
             f"{fmt_num(eligible, lang)} / {fmt_num(len(v), lang)}</p>"
         )
+        has_p_top = f"{track}_p_top" in v
         out.append(
             f"<table><tr><th>{escape(tr('rank', lang))}</th><th>{escape(tr('village', lang))}</th>"
             f"<th>{escape(tr('commune', lang))}</th><th>{escape(tr('district', lang))}</th>"
             f"<th>{escape(tr('score', lang))}</th><th>{escape(tr('class', lang))}</th>"
-            f"<th>{escape(tr('rank_interval', lang))}</th><th>{escape(tr('reason', lang))}</th>"
-            "</tr>"
+            f"<th>{escape(tr('rank_interval', lang))}</th>"
+            + (f"<th>{p_top_label(ctx, track)}</th>" if has_p_top else "")
+            + f"<th>{escape(tr('reason', lang))}</th></tr>"
         )
         reason_col = (
             f"{track}_reason_vi"
@@ -299,7 +324,12 @@ def _top_section(ctx: RenderContext, top_n: int) -> str:
                 f"<td class='n'>{fmt_num(r.get(f'{track}_score'), lang, 3)}</td>"
                 f"<td class='n'>{fmt_num(r.get(f'{track}_class'), lang)}</td><td"
                 f" class='n'>{interval}</td>"
-                f"<td>{escape(str(r.get(reason_col, '') or ''))}</td></tr>"
+                + (
+                    f"<td class='n'>{fmt_pct(r.get(f'{track}_p_top'), lang, 0)}</td>"
+                    if has_p_top
+                    else ""
+                )
+                + f"<td>{escape(str(r.get(reason_col, '') or ''))}</td></tr>"
             )
         out.append("</table>")
         crits = track_criteria(ctx.result, track, v)
@@ -319,39 +349,6 @@ def _top_section(ctx: RenderContext, top_n: int) -> str:
                 + escape("; ".join(f"{n} {fmt_pct(m, lang, 0)}" for n, m in means))
                 + "</p>"
             )
-    return "".join(out)
-
-
-def _stability_section(ctx: RenderContext) -> str:
-    lang = ctx.lang
-    stab = getattr(getattr(ctx.result, "scoring", None), "stability", None)
-    out = [f"<h2 id='stability'>{escape(_t('stability', lang))}</h2>"]
-    if stab is None:
-        out.append(f"<p>{escape(tr('status_no_data', lang))}</p>")
-    elif isinstance(stab, pd.DataFrame):
-        out.append(stab.to_html(index=False, escape=True, border=0, na_rep="–"))
-    else:
-        out.append(
-            f"<pre>{escape(json.dumps(_jsonable(stab), ensure_ascii=False, indent=2, default=str))}"
-            "</pre>"
-        )
-    return "".join(out)
-
-
-def _model_section(ctx: RenderContext) -> str:
-    lang = ctx.lang
-    card = model_card(ctx.result)
-    out = [f"<h2 id='model'>{escape(_t('model', lang))}</h2>"]
-    if card is None:
-        out.append(f"<p>{escape(_t('no_model', lang))}</p>")
-        return "".join(out)
-    simple = [(k, v) for k, v in card.items() if not isinstance(v, (dict, list))]
-    nested = {k: v for k, v in card.items() if isinstance(v, (dict, list))}
-    out.append(_kv_table(simple))
-    if nested:
-        out.append(
-            f"<pre>{escape(json.dumps(nested, ensure_ascii=False, indent=2, default=str))}</pre>"
-        )
     return "".join(out)
 
 
@@ -409,8 +406,8 @@ def report_html(ctx: RenderContext, pngs: list[Path], *, top_n: int = 20) -> str
     parts += [
         _weights_section(ctx),
         _top_section(ctx, top_n),
-        _stability_section(ctx),
-        _model_section(ctx),
+        stability_section(ctx),
+        model_section(ctx, model_card(ctx.result)),
         f"<h2 id='targets'>{escape(tr('targets', lang))}"
         f"</h2>{targets_table(targets_frame(ctx), lang)}",
         resettlement,
