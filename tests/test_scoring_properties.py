@@ -12,9 +12,11 @@ from geoplan.scoring import (
     ScoringConfig,
     monte_carlo_ranks,
     normalize,
+    promethee_ii,
     rank_with_ties,
     score_tracks,
     topsis,
+    vikor,
     weighted_product,
     weighted_sum,
 )
@@ -36,9 +38,17 @@ def problems(draw, *, allow_degenerate=True):
     return x, w, benefit
 
 
+ALL_METHODS = ["weighted_sum", "weighted_product", "topsis", "vikor", "promethee_ii"]
+
+
 def _score(x, w, benefit, method):
+    """Score in [0, 1], larger = more priority (as in the tracks)."""
     if method == "topsis":
         return topsis(x, w, benefit)
+    if method == "vikor":
+        return 1.0 - vikor(x, w, benefit)[2]
+    if method == "promethee_ii":
+        return (1.0 + promethee_ii(x, w, benefit)) / 2.0
     n = normalize(x, benefit)
     return weighted_sum(n, w) if method == "weighted_sum" else weighted_product(n, w)
 
@@ -62,7 +72,7 @@ def test_raising_a_benefit_criterion_never_lowers_the_score(problem, data, metho
 @given(
     problems(),
     st.floats(1e-3, 1e3),
-    st.sampled_from(["weighted_sum", "weighted_product", "topsis"]),
+    st.sampled_from(ALL_METHODS),
 )
 def test_scaling_all_weights_changes_no_rank(problem, factor, method):
     x, w, benefit = problem
@@ -76,7 +86,7 @@ def test_scaling_all_weights_changes_no_rank(problem, factor, method):
 @given(
     problems(),
     st.randoms(use_true_random=False),
-    st.sampled_from(["weighted_sum", "weighted_product", "topsis"]),
+    st.sampled_from(ALL_METHODS),
 )
 def test_permuting_rows_changes_no_rank(problem, rnd, method):
     x, w, benefit = problem
@@ -88,7 +98,7 @@ def test_permuting_rows_changes_no_rank(problem, rnd, method):
 
 
 @settings(max_examples=150, deadline=None)
-@given(problems(), st.sampled_from(["weighted_sum", "weighted_product", "topsis"]))
+@given(problems(), st.sampled_from(ALL_METHODS))
 def test_scores_stay_finite_and_bounded_on_degenerate_input(problem, method):
     x, w, benefit = problem
     s = _score(x, w, benefit, method)
@@ -96,6 +106,26 @@ def test_scores_stay_finite_and_bounded_on_degenerate_input(problem, method):
     mc = monte_carlo_ranks(normalize(x, benefit), w, draws=20, top_n=3, method=method)
     assert np.all(mc.rank_p05 >= 1) and np.all(mc.rank_p95 <= x.shape[0])
     assert np.all(np.isfinite(mc.p_top))
+
+
+@settings(max_examples=150, deadline=None)
+@given(problems(), st.data(), st.sampled_from(ALL_METHODS))
+def test_a_dominated_alternative_never_ranks_above_its_dominator(problem, data, method):
+    x, w, benefit = problem
+    n, m = x.shape
+    a = data.draw(st.integers(0, n - 1))
+    b = data.draw(st.integers(0, n - 1).filter(lambda k: k != a))
+    worse = data.draw(arrays(np.bool_, (m,)))
+    drop = data.draw(arrays(np.float64, (m,), elements=st.floats(0, 1e5, allow_nan=False)))
+    y = x.copy()
+    # b copies a, then gets worse (less of a benefit, more of a cost) on some criteria
+    y[b] = np.where(worse, np.where(benefit, np.maximum(x[a] - drop, 0.0), x[a] + drop), x[a])
+    s = _score(y, w, benefit, method)
+    assert s[b] <= s[a] + 1e-9
+    ids = [f"v{i:02d}" for i in range(n)]
+    ranks = rank_with_ties(np.round(s, 12), ids=ids)
+    if s[b] < s[a] - 1e-9:
+        assert ranks[b] > ranks[a]
 
 
 _BASE = make_indicators(n=24, n_communes=4, seed=11)

@@ -363,7 +363,7 @@ def test_unknown_ids_are_scenario_errors():
 
 
 def test_methods_and_class_schemes_all_work():
-    for method in ("weighted_sum", "weighted_product", "topsis"):
+    for method in ("weighted_sum", "weighted_product", "topsis", "vikor", "promethee_ii"):
         for classes in ("natural_breaks", "quantiles", "equal_interval"):
             spec = default_tracks()["investment"].model_dump()
             spec.update(method=method, classes=classes, normalization="rank")
@@ -375,6 +375,86 @@ def test_methods_and_class_schemes_all_work():
     spec.update(classes="quotas", class_quotas=[0.1, 0.2, 0.2, 0.2, 0.3])
     res = score_tracks(make_indicators(), config(tracks={"investment": spec}))
     assert (res.villages["investment_class"] == 1).sum() == 6
+
+
+@pytest.mark.parametrize("method", ["vikor", "promethee_ii"])
+def test_vikor_and_promethee_tracks_score_rank_and_explain(method):
+    """The track score is 1 - Q (VIKOR) or (1 + net flow) / 2 (PROMETHEE II) of the
+    normalised, oriented matrix; ranks follow it; reasons and stability are filled."""
+    from geoplan.scoring import normalize, promethee_ii, vikor
+    from geoplan.scoring.catalogue import RuleContext
+
+    spec = default_tracks()["investment"].model_dump()
+    spec["method"] = method
+    res = score_tracks(make_indicators(), config(tracks={"investment": spec}))
+    v = res.villages[res.villages["investment_eligible"]]
+    assert res.tracks["investment"]["method"] == method
+    # recompute from the raw indicators with the public functions
+    crits = {c.id: c for c in criteria_catalogue()}
+    ids = [c["id"] for c in spec["criteria"]]
+    w = np.array([c["weight"] for c in spec["criteria"]])
+    raw = np.column_stack([crits[i].values(v, RuleContext()).to_numpy(float) for i in ids])
+    assert np.isfinite(raw).all()  # nothing to fill in these synthetic villages
+    norm = normalize(raw, [crits[i].direction == "benefit" for i in ids])
+    expected = 1.0 - vikor(norm, w)[2] if method == "vikor" else (1.0 + promethee_ii(norm, w)) / 2.0
+    np.testing.assert_allclose(v["investment_score"].to_numpy(), expected, atol=1e-12)
+    order = np.argsort(v["investment_rank"].to_numpy())
+    assert np.all(np.diff(v["investment_score"].to_numpy()[order]) <= 1e-12)
+    assert v["investment_reason"].str.startswith("Ranked").all()
+    shares = v[[f"investment_contrib_{i}" for i in ids]].sum(axis=1)
+    # weighted-sum shares of the normalised values (an approximation for these methods)
+    assert (np.isclose(shares, 1.0) | np.isclose(shares, 0.0)).all()
+    stab = res.stability["investment"]
+    assert stab["draws"] == 200 and stab["ranked"] == len(v)
+    assert (v["investment_rank_p05"] <= v["investment_rank"]).all()
+    assert (v["investment_rank_p95"] >= v["investment_rank_p05"]).all()
+
+
+@pytest.mark.parametrize("method", ["vikor", "promethee_ii"])
+def test_monte_carlo_kernel_matches_the_public_functions(method):
+    from geoplan.scoring import promethee_ii, score_many, vikor
+
+    rng = np.random.default_rng(9)
+    norm = np.round(rng.random((37, 5)), 2)
+    norm[:, 3] = 0.4  # a constant criterion
+    draws = rng.dirichlet(np.ones(5), size=6)
+    draws[0, 2] = 0.0
+    batch = score_many(norm, draws, method=method)
+    for k, w in enumerate(draws):
+        ref = 1.0 - vikor(norm, w)[2] if method == "vikor" else (1 + promethee_ii(norm, w)) / 2
+        np.testing.assert_allclose(batch[k], ref, atol=1e-12)
+    mc = monte_carlo_ranks(norm, draws[1], draws=100, top_n=5, method=method)
+    assert np.all((mc.rank_p05 >= 1) & (mc.rank_p95 <= 37)) and np.isfinite(mc.p_top).all()
+
+
+def test_reason_without_shares_names_a_positive_score():
+    # PROMETHEE II gives a village at the bottom of every criterion a positive score when
+    # others tie with it; the reason must not claim "score 0" then
+    from geoplan.scoring.reasons import ranked_reason
+
+    crit = criteria_catalogue()[0]
+    common = {"rank": 9, "n_ranked": 9, "klass": 5, "track_title": "x", "contributions": []}
+    assert ranked_reason(lang="en", **common).endswith("(score 0).")
+    assert ranked_reason(lang="en", score=0.3125, **common).endswith("(score 0.31).")
+    assert ranked_reason(lang="vi", score=0.3125, **common).endswith("(điểm 0,31).")
+    assert "(score" not in ranked_reason(
+        lang="en", score=0.5, **{**common, "contributions": [(crit, 3.0, 0.5)]}
+    )
+
+
+def test_promethee_on_many_rows_is_reported(monkeypatch):
+    import geoplan.scoring.tracks as tracks_mod
+
+    monkeypatch.setattr(tracks_mod, "PROMETHEE_PRACTICAL_LIMIT", 10)
+    spec = default_tracks()["investment"].model_dump()
+    spec["method"] = "promethee_ii"
+    res = score_tracks(make_indicators(), config(tracks={"investment": spec}))
+    cost = [i for i in res.issues if i.code == "method-cost"]
+    assert (
+        len(cost) == 1
+        and "weighted_sum" in cost[0].message
+        and "track investment" in (cost[0].message)
+    )
 
 
 def test_duplicate_village_ids_are_an_error():

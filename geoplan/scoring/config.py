@@ -32,7 +32,7 @@ TrackName = Literal["resettlement", "infrastructure", "investment"]
 NormalizationName = Literal["minmax", "vector", "rank", "value"]
 MissingRule = Literal["zero", "median", "min", "max", "worst", "best"]
 ClassScheme = Literal["natural_breaks", "quantiles", "equal_interval", "quotas"]
-MethodName = Literal["weighted_sum", "weighted_product", "topsis"]
+MethodName = Literal["weighted_sum", "weighted_product", "topsis", "vikor", "promethee_ii"]
 
 
 class CriterionSpec(ScenarioModel):
@@ -149,7 +149,10 @@ class TrackSpec(ScenarioModel):
         default="minmax", description="How criteria are rescaled to 0-1 before aggregation."
     )
     method: MethodName = Field(
-        default="weighted_sum", description="How normalised criteria are aggregated into a score."
+        default="weighted_sum",
+        description="How normalised criteria are aggregated into a 0-1 score: weighted_sum, "
+        "weighted_product, topsis (closeness), vikor (1 - Q, v = 0.5) or promethee_ii "
+        "((1 + net flow) / 2; compares every pair, practical up to about 5,000 villages).",
     )
     missing: MissingRule = Field(
         default="median",

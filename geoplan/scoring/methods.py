@@ -480,9 +480,9 @@ def promethee_flows(
         col = oriented[:, j]
         for lo in range(0, n, rows):
             d = col[lo : lo + rows, None] - col[None, :]  # (rows, n): a - b
-            gain = _preference(d, kinds[j], float(qq[j]), float(pp[j])).sum(axis=1)
-            loss = _preference(-d, kinds[j], float(qq[j]), float(pp[j])).sum(axis=1)
-            flows[lo : lo + rows, j] = (gain - loss) / (n - 1)
+            # P(d) - P(-d) = sign(d) P(|d|), since P vanishes for d <= 0
+            pref = _preference(np.abs(d), kinds[j], float(qq[j]), float(pp[j]))
+            flows[lo : lo + rows, j] = (np.sign(d) * pref).sum(axis=1) / (n - 1)
     return flows
 
 
@@ -504,9 +504,10 @@ def promethee_ii(
     flow), in ``[-1, 1]``, larger is better.
 
     Cost: every pair of alternatives is compared on every criterion,
-    ``O(m n^2)`` time (blocks of rows keep memory near 32 MiB): about a
-    second for 5,000 alternatives and 10 criteria.  For tens of thousands of
-    alternatives the weighted sum (``O(n m)``) is the practical choice.
+    ``O(m n^2)`` time (blocks of rows keep memory near 32 MiB): under 0.1 s
+    for 860 alternatives and 10 criteria, about 3 s for 5,000 (2 vCPU).
+    Beyond a few thousand alternatives the weighted sum (``O(n m)``) is the
+    practical choice.
 
     Parameters
     ----------

@@ -81,6 +81,7 @@ def ranked_reason(
     forest: str = "",
     lang: str,
     max_items: int = 3,
+    score: float = 0.0,
 ) -> str:
     """Return the reason of a ranked village.
 
@@ -98,6 +99,9 @@ def ranked_reason(
         ``"en"`` or ``"vi"``.
     max_items
         How many criteria to name (the largest shares).
+    score
+        Its score; named when no criterion has a share although the score is
+        positive (VIKOR and PROMETHEE II score relative to the other villages).
     """
     items = sorted((c for c in contributions if c[2] > 0.005), key=lambda c: (-c[2], c[0].id))[
         :max_items
@@ -112,10 +116,12 @@ def ranked_reason(
         parts.append(_phrase(crit, value, forest, lang=lang) + tail)
     if lang == "vi":
         head = f"Xếp thứ {rank}/{n_ranked} về {track_title} (nhóm ưu tiên {klass})"
-        body = ", ".join(parts) if parts else "không tiêu chí nào làm tăng mức ưu tiên (điểm 0)"
+        none = f"điểm {score:.2f}".replace(".", ",") if score > 0.005 else "điểm 0"
+        body = ", ".join(parts) if parts else f"không tiêu chí nào làm tăng mức ưu tiên ({none})"
     else:
         head = f"Ranked {ordinal_en(rank)} of {n_ranked} for {track_title} (class {klass})"
-        body = ", ".join(parts) if parts else "no criterion raises its priority (score 0)"
+        none = f"score {score:.2f}" if score > 0.005 else "score 0"
+        body = ", ".join(parts) if parts else f"no criterion raises its priority ({none})"
     return nfc(f"{head}: {body}.")
 
 

@@ -24,12 +24,22 @@ import numpy as np
 import numpy.typing as npt
 
 from geoplan.errors import ScoringError
-from geoplan.scoring.methods import PRODUCT_FLOOR
+from geoplan.scoring.methods import PRODUCT_FLOOR, promethee_flows, vikor_q, vikor_regret
 
-__all__ = ["EXACT_LIMIT", "MonteCarloResult", "monte_carlo_ranks", "score_many", "weight_sweep"]
+__all__ = [
+    "EXACT_LIMIT",
+    "VIKOR_V",
+    "MonteCarloResult",
+    "monte_carlo_ranks",
+    "score_many",
+    "weight_sweep",
+]
 
 FloatArray = npt.NDArray[np.float64]
-Method = Literal["weighted_sum", "weighted_product", "topsis"]
+Method = Literal["weighted_sum", "weighted_product", "topsis", "vikor", "promethee_ii"]
+
+#: VIKOR's weight of the group utility in tracks (Opricovic & Tzeng's "consensus" value).
+VIKOR_V = 0.5
 
 #: Largest number of alternatives for which rank percentiles are exact.
 EXACT_LIMIT = 2048
@@ -42,7 +52,9 @@ class _Kernel:
     """Precomputed terms so that scores for a batch of weights are matrix products."""
 
     method: Method
-    a: FloatArray  # (n, m): N, log-terms, or squared distances to the ideal
+    # (n, m): N, log-terms, squared distances to the ideal (TOPSIS), normalised regrets
+    # (VIKOR) or unicriterion net flows rescaled to [0, 1] (PROMETHEE II)
+    a: FloatArray
     b: FloatArray | None = None  # (n, m): squared distances to the anti-ideal (TOPSIS)
     at: FloatArray = field(init=False, repr=False)  # contiguous transpose of a, (m, n)
     bt: FloatArray | None = field(init=False, repr=False)
@@ -70,6 +82,13 @@ class _Kernel:
                 np.ascontiguousarray((v - best) ** 2),
                 np.ascontiguousarray((v - worst) ** 2),
             )
+        if method == "vikor":
+            benefit = np.ones(n.shape[1], dtype=bool)
+            return cls(method, np.ascontiguousarray(vikor_regret(n, benefit)))
+        if method == "promethee_ii":
+            # phi = sum_j w_j phi_j, so (1 + phi) / 2 = sum_j w_j (1 + phi_j) / 2 for
+            # weights summing to 1: new weights cost one matrix product, like a weighted sum
+            return cls(method, np.ascontiguousarray((1.0 + promethee_flows(n)) / 2.0))
         msg = f"unknown aggregation method {method!r}"
         raise ScoringError(msg)
 
@@ -77,8 +96,14 @@ class _Kernel:
         """Return scores ``(c, n)`` for weight rows ``(c, m)`` (rows need not sum to 1)."""
         w = np.asarray(weights, dtype=np.float64)
         w = w / w.sum(axis=1, keepdims=True)
-        if self.method in ("weighted_sum", "weighted_product"):
+        if self.method in ("weighted_sum", "weighted_product", "promethee_ii"):
             return np.asarray(w @ self.at)
+        if self.method == "vikor":
+            group = w @ self.at  # S, (c, n)
+            regret = np.zeros_like(group)  # R = max_j w_j d_ij, one criterion at a time
+            for j in range(self.at.shape[0]):
+                np.maximum(regret, w[:, j : j + 1] * self.at[j][None, :], out=regret)
+            return 1.0 - vikor_q(group, regret, v=VIKOR_V)
         assert self.bt is not None
         w2 = w * w
         d_best = np.sqrt(np.maximum(w2 @ self.at, 0.0))
@@ -100,8 +125,13 @@ def score_many(
         Weight rows ``(c, m)`` (each rescaled to sum 1).
     method
         ``"weighted_sum"``, ``"weighted_product"`` (monotone transform of the
-        log-product, same ranking) or ``"topsis"`` (closeness on the
-        vector-normalised ``normalized``).
+        log-product, same ranking), ``"topsis"`` (closeness on the
+        vector-normalised ``normalized``), ``"vikor"`` (``1 - Q`` with
+        ``v = VIKOR_V``) or ``"promethee_ii"`` (net flow rescaled to
+        ``(1 + phi) / 2``, linear preference with ``q = 0`` and ``p`` = each
+        column's standard deviation).  PROMETHEE II's pairwise comparisons
+        (``O(m n^2)``) are made once per call; each weight vector then costs a
+        matrix product, as for the weighted sum.
 
     Returns
     -------

@@ -48,6 +48,9 @@ __all__ = ["ScoringResult", "compare_scores", "score_tracks"]
 
 FloatArray = npt.NDArray[np.float64]
 
+#: Ranked rows above which PROMETHEE II (O(n^2) pairwise comparisons) is reported as costly.
+PROMETHEE_PRACTICAL_LIMIT = 5000
+
 _TRACK_WORDS = {
     "resettlement": ("resettlement", "sắp xếp, ổn định dân cư"),
     "infrastructure": ("in-place infrastructure", "đầu tư hạ tầng tại chỗ"),
@@ -220,6 +223,7 @@ def _ranked_reasons(
             "n_ranked": n_ranked,
             "klass": int(ranked.classes[k]),
             "contributions": contribs,
+            "score": float(ranked.scores[k]),
             "forest": "" if forest is None else forest[i],
         }
         reasons_en.append(ranked_reason(track_title=title_en, lang="en", **common))
@@ -284,11 +288,25 @@ def _rank_frame(
                     code="criterion-constant",
                 )
             )
+    if method == "promethee_ii" and n_e > PROMETHEE_PRACTICAL_LIMIT:
+        issues.append(
+            Issue(
+                "warning",
+                f"{where}: PROMETHEE II compares every pair of the {n_e} ranked rows "
+                f"(time grows with the square of their number; practical up to about "
+                f"{PROMETHEE_PRACTICAL_LIMIT:,}); the scores are exact but slow to compute, and "
+                "the stability analysis repeats the comparisons; use method weighted_sum for "
+                "this many rows",
+                layer=layer,
+                code="method-cost",
+            )
+        )
     kernel = _Kernel.build(norm, method)  # type: ignore[arg-type]
     scores = kernel.scores(weights[None, :])[0] if n_e else np.zeros(0)
     scores = np.clip(scores, 0.0, 1.0)
-    # contribution of each criterion as a share of the score
-    # weighted sum shares; for TOPSIS they are an approximation of the criterion's role
+    # contribution of each criterion as a share of the score: weighted sum shares; for
+    # TOPSIS, VIKOR and PROMETHEE II they approximate the criterion's role (closeness, 1 - Q
+    # and the net flow have no additive decomposition into non-negative shares of N)
     parts = (kernel.a if method == "weighted_product" else norm) * weights[None, :]
     totals = parts.sum(axis=1, keepdims=True)
     contrib = np.divide(parts, totals, out=np.zeros_like(parts), where=totals > 0)
