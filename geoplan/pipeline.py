@@ -38,7 +38,6 @@ _VERSIONED_PACKAGES = (
     "scikit-learn",
     "scipy",
     "exactextract",
-    "mapclassify",
 )
 
 

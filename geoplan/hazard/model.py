@@ -25,6 +25,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from geoplan.classes import natural_break_cuts
 from geoplan.errors import ModelError
 from geoplan.hazard.factors import FactorStack, build_factor_stack
 from geoplan.hazard.grid import GridRaster, RasterLike, cell_area_m2, to_pyproj, warp_to_grid
@@ -158,13 +159,10 @@ def spatial_blocks(x: np.ndarray, y: np.ndarray, block_size: float) -> np.ndarra
 def jenks_breaks(values: np.ndarray, k: int = 5) -> np.ndarray:
     """Fisher-Jenks natural breaks: the ``k - 1`` cut points minimising within-class variance.
 
-    Exact dynamic programme, vectorised over candidate class starts; meant for a
-    sample of a few thousand values.
-
     Parameters
     ----------
     values
-        1-D values (``NaN`` ignored).
+        1-D values (``NaN`` ignored); meant for a sample of a few thousand.
     k
         Number of classes.
 
@@ -173,35 +171,18 @@ def jenks_breaks(values: np.ndarray, k: int = 5) -> np.ndarray:
     numpy.ndarray
         Increasing cut points, length ``k - 1``; a value ``v`` is in class
         ``searchsorted(cuts, v, side="right")``.
+
+    Raises
+    ------
+    ModelError
+        With fewer than ``k`` distinct values.
     """
-    v = np.sort(np.asarray(values, dtype=np.float64)[~np.isnan(values)])
-    n = v.size
-    if n < k:
-        msg = f"natural breaks need at least {k} values, got {n}"
+    v = np.asarray(values, dtype=np.float64)
+    distinct = np.unique(v[~np.isnan(v)]).size
+    if distinct < k:
+        msg = f"natural breaks need at least {k} distinct values, got {distinct}"
         raise ModelError(msg)
-    s1 = np.concatenate([[0.0], np.cumsum(v)])
-    s2 = np.concatenate([[0.0], np.cumsum(v * v)])
-    idx = np.arange(n + 1)
-    # ssd(a, b): sum of squared deviations of v[a:b]; matrix over starts a and ends b.
-    a = idx[:, None]
-    b = idx[None, :]
-    cnt = (b - a).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ssd = (s2[b] - s2[a]) - (s1[b] - s1[a]) ** 2 / cnt
-    ssd[cnt <= 0] = np.inf
-    cost = ssd[0].copy()  # one class covering v[0:b]
-    back = np.zeros((k, n + 1), dtype=np.int64)
-    for j in range(1, k):
-        total = cost[:, None] + ssd  # previous classes end at a, this one is v[a:b]
-        back[j] = np.argmin(total, axis=0)
-        cost = total[back[j], idx]
-    cuts = []
-    end = n
-    for j in range(k - 1, 0, -1):
-        start = int(back[j][end])
-        cuts.append((v[start - 1] + v[start]) / 2.0)
-        end = start
-    return np.array(sorted(cuts))
+    return natural_break_cuts(v, k)
 
 
 def classify(probability: np.ndarray, breaks: tuple[float, ...] | np.ndarray) -> np.ndarray:

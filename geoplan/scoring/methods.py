@@ -24,6 +24,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from geoplan.classes import fisher_jenks_bounds
 from geoplan.errors import ScoringError
 
 __all__ = [
@@ -778,56 +779,6 @@ def classify_scores(
         bins = np.searchsorted(used, bins)
         k_eff = used.shape[0]
     return (k_eff - bins).astype(np.int64)
-
-
-def fisher_jenks_bounds(values: npt.ArrayLike, k: int) -> FloatArray:
-    """Return the upper bounds of Fisher's optimal (Jenks natural breaks) ``k`` classes.
-
-    Exact dynamic programme over the sorted values (Fisher, 1958): it
-    minimises the within-class sum of squared deviations, the same optimum as
-    ``mapclassify.FisherJenks``, vectorised with numpy (``O(k n^2)`` work,
-    ``O(n^2)`` memory; callers pass at most a few thousand values).
-
-    Parameters
-    ----------
-    values
-        Values to classify (any order).
-    k
-        Number of classes, ``2 <= k <= number of distinct values``.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``k`` increasing upper bounds; the last is the maximum.
-    """
-    x = np.sort(np.asarray(values, dtype=np.float64).reshape(-1))
-    n = x.shape[0]
-    s1 = np.concatenate([[0.0], np.cumsum(x)])
-    s2 = np.concatenate([[0.0], np.cumsum(x * x)])
-    i = np.arange(n)[:, None]  # class starts at i
-    j = np.arange(n)[None, :]  # class ends at j (inclusive)
-    count = (j - i + 1).astype(np.float64)
-    valid = j >= i
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ssd = s2[j + 1] - s2[i] - (s1[j + 1] - s1[i]) ** 2 / count
-    ssd = np.where(valid, np.maximum(ssd, 0.0), np.inf)
-    cost = ssd[0].copy()  # one class covering x[0..j]
-    back = np.zeros((k, n), dtype=np.int64)
-    for c in range(1, k):
-        # last class starts at i >= c and ends at j; the first c classes cover x[0..i-1]
-        prev = np.concatenate([[np.inf], cost[:-1]])  # prev[i] = cost of x[0..i-1]
-        total = prev[:, None] + ssd
-        total[:c, :] = np.inf
-        best = np.argmin(total, axis=0)
-        cost = total[best, np.arange(n)]
-        back[c] = best
-    bounds = np.empty(k)
-    end = n - 1
-    for c in range(k - 1, -1, -1):
-        bounds[c] = x[end]
-        start = back[c, end] if c > 0 else 0
-        end = start - 1
-    return bounds
 
 
 def _class_upper_bounds(s: FloatArray, distinct: FloatArray, k: int, scheme: str) -> FloatArray:
