@@ -32,6 +32,7 @@ table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13px; }
 th, td { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
+th.n { text-align: right; }
 .gp-synthetic { display: inline-block; background: #b3261e; color: #fff; font-weight: 700;
   padding: 3px 10px; border-radius: 3px; }
 .warning { color: #8a5300; } .error { color: #b3261e; } .muted { color: #666; }
@@ -44,6 +45,8 @@ table.gp-bars td.bar { width: 340px; }
 .gp-bar { display: inline-block; height: 12px; background: #3b6ea8; border-radius: 2px;
   vertical-align: middle; }
 table.gp-stability th { max-width: 190px; }
+.gp-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
+  border: 1px solid #999; vertical-align: -1px; }
 """
 
 _T = {

@@ -14,6 +14,7 @@ from typing import Any
 
 from geoplan.render.context import RenderContext
 from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
+from geoplan.render.maps import LEVEL_COLOURS
 
 __all__ = ["model_section", "p_top_label", "stability_by_track", "stability_section"]
 
@@ -170,7 +171,9 @@ def _fmt_places(x: float | None, lang: Lang) -> str:
 
 def _table(head: list[str], rows: list[list[str]], *, cls: str = "") -> str:
     """Build a table from escaped headers and ready (escaped) cells; numbers right-aligned."""
-    th = "".join(f"<th>{h}</th>" for h in head)
+    th = "".join(
+        f"<th>{h}</th>" if j == 0 else f"<th class='n'>{h}</th>" for j, h in enumerate(head)
+    )
     body = "".join(
         "<tr>"
         + "".join(
@@ -433,7 +436,7 @@ def _class_table(card: dict[str, Any], lang: Lang) -> str:
         a = area.get(lv)
         rows.append(
             [
-                escape(f"{lv} – {tr(f'level_{lv}', lang)}"),
+                _swatch(LEVEL_COLOURS.get(lv)) + escape(f"{lv} – {tr(f'level_{lv}', lang)}"),
                 rng,
                 fmt_num(a, lang, digits),
                 fmt_pct(a / total, lang) if a is not None and total else "–",
@@ -446,6 +449,13 @@ def _class_table(card: dict[str, Any], lang: Lang) -> str:
         else ""
     )
     return f"<h3>{escape(_s('classes_title', lang))}</h3>{note}" + _table(head, rows)
+
+
+def _swatch(colour: str | None) -> str:
+    """Return a small square in the map's colour of a level (the same palette as the hazard map)."""
+    if not colour:
+        return ""
+    return f"<span class='gp-swatch' style='background:{escape(colour)}'></span>"
 
 
 def model_section(ctx: RenderContext, card: dict[str, Any] | None) -> str:
