@@ -423,6 +423,30 @@ def targets_chart(frame: pd.DataFrame, lang: Lang) -> str:
     return f'<div class="gp-tchart">{"".join(rows)}<div class="gp-tlegend">{legend}</div></div>'
 
 
+def _titled_chart(
+    key: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    fmt: Callable[[float], str],
+    colour: str,
+    *,
+    lang: Lang,
+) -> str:
+    """Return a ``<h4>`` heading and a :func:`bar_chart` under it, both titled ``tr(key)``.
+
+    Parameters
+    ----------
+    key
+        Translation key of the title.
+    labels, values, fmt, colour
+        As for :func:`bar_chart`.
+    lang
+        Language of the title.
+    """
+    title = tr(key, lang)
+    return f"<h4>{escape(title)}</h4>" + bar_chart(labels, values, fmt, colour=colour, title=title)
+
+
 def side_panel(ctx: RenderContext) -> str:
     """Return the dashboard's side column: targets, district summary, charts, commune table."""
     lang = ctx.lang
@@ -443,25 +467,22 @@ def side_panel(ctx: RenderContext) -> str:
             f"<h3>{escape(tr('district_summary', lang))}</h3>{district_table(districts, lang)}"
         )
         names = districts["district_name"].tolist()
-        parts.append(f"<h4>{escape(tr('chart_poverty', lang))}</h4>")
+        poverty = districts["poverty_rate"].tolist()
         parts.append(
-            bar_chart(
-                names,
-                districts["poverty_rate"].tolist(),
-                lambda x: fmt_pct(x, lang),
-                colour="#e34a33",
-                title=tr("chart_poverty", lang),
+            _titled_chart(
+                "chart_poverty", names, poverty, lambda x: fmt_pct(x, lang), "#e34a33", lang=lang
             )
         )
         if districts["hh_exposed_high"].notna().any():
-            parts.append(f"<h4>{escape(tr('chart_exposed', lang))}</h4>")
+            exposed = districts["hh_exposed_high"].tolist()
             parts.append(
-                bar_chart(
+                _titled_chart(
+                    "chart_exposed",
                     names,
-                    districts["hh_exposed_high"].tolist(),
+                    exposed,
                     lambda x: fmt_num(x, lang),
-                    colour="#800026",
-                    title=tr("chart_exposed", lang),
+                    "#800026",
+                    lang=lang,
                 )
             )
     c = ctx.communes
@@ -475,14 +496,14 @@ def side_panel(ctx: RenderContext) -> str:
         keys = (
             list(range(int(counts.index.min()), int(counts.index.max()) + 1)) if len(counts) else []
         )
-        parts.append(f"<h4>{escape(tr('chart_ntm', lang))}</h4>")
         parts.append(
-            bar_chart(
+            _titled_chart(
+                "chart_ntm",
                 [str(k) for k in keys],
                 [float(counts.get(k, 0)) for k in keys],
                 lambda x: fmt_num(x, lang),
-                colour="#41ab5d",
-                title=tr("chart_ntm", lang),
+                "#41ab5d",
+                lang=lang,
             )
         )
     parts.append(f"<h3>{escape(tr('commune_summary', lang))}</h3>{commune_table(ctx)}")

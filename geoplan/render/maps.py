@@ -103,13 +103,20 @@ def _class_items(lang: Lang) -> dict[str, list[str]]:
     return items
 
 
-def _class_legend(title: str, layer: str, lang: Lang, shape: str = "circle") -> SECTION:
+def _class_legend_items(lang: Lang, shape: str = "circle") -> list[SECTION]:
     items = [
         {"color": CLASS_COLOURS[k], "label": tr(f"class_{k}", lang), "shape": shape}
         for k in range(1, 6)
     ]
     items.append({"color": CLASS_COLOURS[0], "label": tr("not_eligible", lang), "shape": shape})
-    return {"layer": layer, "title": title, "items": items}
+    return items
+
+
+def _level_legend_items(lang: Lang) -> list[SECTION]:
+    return [
+        {"color": LEVEL_COLOURS[k], "label": f"{k} – {tr(f'level_{k}', lang)}", "opacity": 0.6}
+        for k in range(1, 6)
+    ]
 
 
 def _poverty_colour(rate: float | None) -> str:
@@ -121,14 +128,108 @@ def _poverty_colour(rate: float | None) -> str:
     return POVERTY_BREAKS[-1][1]
 
 
-def _poverty_legend(layer: str, lang: Lang, shape: str) -> SECTION:
+def _poverty_legend_items(lang: Lang, shape: str) -> list[SECTION]:
     lows = [0.0] + [u for u, _ in POVERTY_BREAKS[:-1]]
     items = []
     for i, (upper, colour) in enumerate(POVERTY_BREAKS):
         lo = fmt_num(100 * lows[i], lang)
         text = f"{lo}–{fmt_num(100 * upper, lang)} %" if upper <= 1 else f"≥ {lo} %"
         items.append({"color": colour, "label": text, "shape": shape})
-    return {"layer": layer, "title": tr("poverty_rate", lang), "items": items}
+    return items
+
+
+def _admin_props(row: pd.Series) -> dict[str, Any]:
+    """Return the commune's name (else its code) as ``n`` and its district's as ``d``."""
+    return {
+        "n": _text(row.get("commune_name")) or _text(row.get("commune_code")),
+        "d": _text(row.get("district_name")),
+    }
+
+
+def _village_style(colors: dict[str, str]) -> SECTION:
+    """Return the style of villages as points coloured by ``k`` and sized by households."""
+    return {
+        "type": "point",
+        "by": "k",
+        "colors": colors,
+        "radiusBy": "hh",
+        "rscale": 0.45,
+        "rmin": 3.5,
+        "rmax": 10,
+    }
+
+
+def _exposure_levels(lang: Lang) -> SECTION:
+    """Return the popup's bars of households exposed per landslide level (``lvl``)."""
+    return {
+        "key": "lvl",
+        "title": tr("hh_exposed_by_level", lang),
+        "labels": [f"{tr('level', lang)} {i}" for i in range(1, 6)],
+        "colors": [LEVEL_COLOURS[i] for i in range(1, 6)],
+    }
+
+
+def _polygon_style(
+    *,
+    stroke: str,
+    weight: float,
+    opacity: float,
+    by: str | None = None,
+    colors: dict[str, str] | None = None,
+    fill: str | None = None,
+) -> SECTION:
+    """Return a polygon style spec for ``GP.dataLayer`` (keys in the runtime's order).
+
+    Parameters
+    ----------
+    stroke, weight, opacity
+        Outline colour, outline width and fill opacity.
+    by, colors
+        Property that picks the fill colour and its colour per value (none: one fill).
+    fill
+        Fill colour of features without a (known) ``by`` value.
+    """
+    style: SECTION = {"type": "polygon"}
+    if by is not None:
+        style.update({"by": by, "colors": colors})
+    if fill is not None:
+        style["fill"] = fill
+    style.update({"stroke": stroke, "weight": weight, "fillOpacity": opacity})
+    return style
+
+
+def _add_layer(
+    m: folium.Map,
+    key: str,
+    title: str,
+    data: dict[str, Any],
+    spec: SECTION,
+    *,
+    legend_items: list[SECTION] | None = None,
+    show: bool = True,
+    legend_title: str | None = None,
+) -> None:
+    """Add a data layer to the map and, with ``legend_items``, its legend section.
+
+    Parameters
+    ----------
+    m
+        The map (from :func:`base_map`).
+    key, title
+        Layer id (also the legend section's ``layer``) and its name in the layer control.
+    data, spec
+        GeoJSON feature collection and its style/popup/tooltip/search spec.
+    legend_items
+        The legend section's items; none: no legend section.
+    show
+        Whether the layer is on at opening.
+    legend_title
+        The legend section's title when it differs from ``title``.
+    """
+    DataLayer(key, title, data, spec, show=show).add_to(m)
+    if legend_items is not None:
+        section = {"layer": key, "title": legend_title or title, "items": legend_items}
+        _legend(m).append(section)
 
 
 # --------------------------------------------------------------------------- base map
@@ -244,23 +345,14 @@ def add_outlines(m: folium.Map, ctx: RenderContext) -> None:
     """Commune, district and province outlines (not clickable; districts are searchable)."""
     lang = ctx.lang
     if len(ctx.communes_web):
-        data = feature_collection(ctx.communes_web, lambda r: {})
-        spec = {
-            "style": {
-                "type": "polygon",
-                "stroke": "#6d6d6d",
-                "weight": 0.6,
-                "noFill": True,
-                "interactive": False,
-            }
-        }
-        DataLayer("communes_outline", tr("communes_outline", lang), data, spec).add_to(m)
-        _legend(m).append(
-            {
-                "layer": "communes_outline",
-                "title": tr("communes_outline", lang),
-                "items": [{"color": "#6d6d6d", "label": tr("commune", lang), "shape": "line"}],
-            }
+        _add_outline(
+            m,
+            ctx.communes_web,
+            "communes_outline",
+            lang=lang,
+            stroke="#6d6d6d",
+            weight=0.6,
+            item="commune",
         )
     if ctx.districts_web is not None and len(ctx.districts_web):
         summary = _district_summary(ctx)
@@ -270,15 +362,7 @@ def add_outlines(m: folium.Map, ctx: RenderContext) -> None:
             s = summary.get(code, {})
             return {"n": _text(row.get("district_name")) or code, **s}
 
-        data = feature_collection(ctx.districts_web, props)
-        spec = {
-            "style": {
-                "type": "polygon",
-                "stroke": "#37474f",
-                "weight": 1.8,
-                "noFill": True,
-                "interactive": False,
-            },
+        extra = {
             "popup": {
                 "title": "n",
                 "rows": [
@@ -290,33 +374,66 @@ def add_outlines(m: folium.Map, ctx: RenderContext) -> None:
             },
             "search": {"label": "n", "kind": "district"},
         }
-        DataLayer("districts", tr("districts", lang), data, spec).add_to(m)
-        _legend(m).append(
-            {
-                "layer": "districts",
-                "title": tr("districts", lang),
-                "items": [{"color": "#37474f", "label": tr("district", lang), "shape": "line"}],
-            }
+        _add_outline(
+            m,
+            ctx.districts_web,
+            "districts",
+            lang=lang,
+            stroke="#37474f",
+            weight=1.8,
+            item="district",
+            props=props,
+            extra=extra,
         )
     if ctx.province_web is not None and len(ctx.province_web):
-        data = feature_collection(ctx.province_web, lambda r: {})
-        spec = {
-            "style": {
-                "type": "polygon",
-                "stroke": "#111111",
-                "weight": 3,
-                "noFill": True,
-                "interactive": False,
-            }
-        }
-        DataLayer("province", tr("province", lang), data, spec).add_to(m)
-        _legend(m).append(
-            {
-                "layer": "province",
-                "title": tr("province", lang),
-                "items": [{"color": "#111111", "label": tr("province", lang), "shape": "line"}],
-            }
+        _add_outline(
+            m, ctx.province_web, "province", lang=lang, stroke="#111111", weight=3, item="province"
         )
+
+
+def _add_outline(
+    m: folium.Map,
+    frame: gpd.GeoDataFrame,
+    key: str,
+    *,
+    lang: Lang,
+    stroke: str,
+    weight: float,
+    item: str,
+    props: Callable[[pd.Series], dict[str, Any]] | None = None,
+    extra: SECTION | None = None,
+) -> None:
+    """Add one unfilled, non-interactive outline layer with a line in the legend.
+
+    Parameters
+    ----------
+    m
+        The map.
+    frame
+        Polygons in WGS 84.
+    key
+        Layer id; its translation is the layer's title.
+    lang
+        Language of the labels.
+    stroke, weight
+        Outline colour and width.
+    item
+        Translation key of the legend line's label.
+    props
+        Feature properties per row (none: no properties).
+    extra
+        Further spec entries after the style (popup, search).
+    """
+    data = feature_collection(frame, props or (lambda r: {}))
+    style = {
+        "type": "polygon",
+        "stroke": stroke,
+        "weight": weight,
+        "noFill": True,
+        "interactive": False,
+    }
+    items = [{"color": stroke, "label": tr(item, lang), "shape": "line"}]
+    _add_layer(m, key, tr(key, lang), data, {"style": style, **(extra or {})}, legend_items=items)
 
 
 def _district_summary(ctx: RenderContext) -> dict[str, dict[str, Any]]:
@@ -421,15 +538,7 @@ def add_track_villages(m: folium.Map, ctx: RenderContext, track: str) -> None:
 
     data = feature_collection(_points(v), props)
     spec = {
-        "style": {
-            "type": "point",
-            "by": "k",
-            "colors": {str(k): c for k, c in CLASS_COLOURS.items()},
-            "radiusBy": "hh",
-            "rscale": 0.45,
-            "rmin": 3.5,
-            "rmax": 10,
-        },
+        "style": _village_style({str(k): c for k, c in CLASS_COLOURS.items()}),
         "popup": _score_popup(
             ctx,
             track,
@@ -440,8 +549,7 @@ def add_track_villages(m: folium.Map, ctx: RenderContext, track: str) -> None:
         "search": {"label": "n", "sub": ["c", "d"], "kind": "village"},
     }
     name = f"{tr('villages', lang)}: {tr('class', lang).lower()}"
-    DataLayer("villages", name, data, spec).add_to(m)
-    _legend(m).append(_class_legend(name, "villages", lang))
+    _add_layer(m, "villages", name, data, spec, legend_items=_class_legend_items(lang))
 
 
 def add_track_communes(
@@ -458,8 +566,7 @@ def add_track_communes(
 
     def props(row: pd.Series) -> dict[str, Any]:
         p = {
-            "n": _text(row.get("commune_name")) or _text(row.get("commune_code")),
-            "d": _text(row.get("district_name")),
+            **_admin_props(row),
             "hh": clean_value(row.get("households")),
             "nv": clean_value(row.get("villages")),
         }
@@ -479,31 +586,25 @@ def add_track_communes(
     )
     popup["subtitle"] = ["d"]
     spec = {
-        "style": {
-            "type": "polygon",
-            "by": "k",
-            "colors": {str(k): col for k, col in CLASS_COLOURS.items()},
-            "fill": "#cfd8dc",
-            "stroke": "#555555",
-            "weight": 0.7,
-            "fillOpacity": 0.45,
-        },
+        "style": _polygon_style(
+            by="k",
+            colors={str(k): col for k, col in CLASS_COLOURS.items()},
+            fill="#cfd8dc",
+            stroke="#555555",
+            weight=0.7,
+            opacity=0.45,
+        ),
         "popup": popup,
         "search": {"label": "n", "sub": ["d"], "kind": "commune"},
     }
     lid = "communes" if track in ctx.tracks or not has_score else f"communes_{track}"
     name = name or (tr("commune_score", lang) if has_score else tr("communes", lang))
-    DataLayer(lid, name, data, spec, show=show).add_to(m)
-    if has_score:
-        _legend(m).append(_class_legend(name, lid, lang, shape="square"))
-    else:
-        _legend(m).append(
-            {
-                "layer": lid,
-                "title": name,
-                "items": [{"color": "#cfd8dc", "label": tr("commune", lang)}],
-            }
-        )
+    items = (
+        _class_legend_items(lang, shape="square")
+        if has_score
+        else [{"color": "#cfd8dc", "label": tr("commune", lang)}]
+    )
+    _add_layer(m, lid, name, data, spec, legend_items=items, show=show)
 
 
 ROLLUP_COLOURS = {"0": "#f0f0f0", "1": "#fcae91", "2": "#fb6a4a", "3": "#cb181d"}
@@ -519,8 +620,7 @@ def add_commune_rollup(
     def props(row: pd.Series) -> dict[str, Any]:
         n1 = _int(row.get(f"{p}priority1"))
         return {
-            "n": _text(row.get("commune_name")) or _text(row.get("commune_code")),
-            "d": _text(row.get("district_name")),
+            **_admin_props(row),
             "k": "0" if n1 <= 0 else "1" if n1 == 1 else "2" if n1 <= 3 else "3",
             "el": clean_value(row.get(f"{p}eligible")),
             "p1": n1,
@@ -531,14 +631,9 @@ def add_commune_rollup(
 
     data = feature_collection(ctx.communes_web, props)
     spec = {
-        "style": {
-            "type": "polygon",
-            "by": "k",
-            "colors": ROLLUP_COLOURS,
-            "stroke": "#555555",
-            "weight": 0.7,
-            "fillOpacity": 0.5,
-        },
+        "style": _polygon_style(
+            by="k", colors=ROLLUP_COLOURS, stroke="#555555", weight=0.7, opacity=0.5
+        ),
         "popup": {
             "title": "n",
             "subtitle": ["d"],
@@ -553,10 +648,9 @@ def add_commune_rollup(
         "search": {"label": "n", "sub": ["d"], "kind": "commune"},
     }
     name = tr("priority1_by_commune", lang)
-    DataLayer("communes", name, data, spec, show=show).add_to(m)
     labels = {"0": "0", "1": "1", "2": "2–3", "3": "≥ 4"}
     items = [{"color": ROLLUP_COLOURS[k], "label": v} for k, v in labels.items()]
-    _legend(m).append({"layer": "communes", "title": name, "items": items})
+    _add_layer(m, "communes", name, data, spec, legend_items=items, show=show)
 
 
 def _points(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -608,23 +702,17 @@ def add_landslide_zones(m: folium.Map, ctx: RenderContext) -> None:
         z, lambda r: {"lv": int(r["level"]), "n": tr(f"level_{int(r['level'])}", lang)}
     )
     spec = {
-        "style": {
-            "type": "polygon",
-            "by": "lv",
-            "colors": {str(k): c for k, c in LEVEL_COLOURS.items()},
-            "stroke": "#7a3b00",
-            "weight": 0.3,
-            "fillOpacity": 0.45,
-        },
+        "style": _polygon_style(
+            by="lv",
+            colors={str(k): c for k, c in LEVEL_COLOURS.items()},
+            stroke="#7a3b00",
+            weight=0.3,
+            opacity=0.45,
+        ),
         "popup": {"title": "n", "rows": [[tr("level", lang), "lv", "int"]]},
     }
     name = tr("landslide_zones", lang)
-    DataLayer("landslide_zones", name, data, spec).add_to(m)
-    items = [
-        {"color": LEVEL_COLOURS[k], "label": f"{k} – {tr(f'level_{k}', lang)}", "opacity": 0.6}
-        for k in range(1, 6)
-    ]
-    _legend(m).append({"layer": "landslide_zones", "title": name, "items": items})
+    _add_layer(m, "landslide_zones", name, data, spec, legend_items=_level_legend_items(lang))
 
 
 def add_forest(m: folium.Map, ctx: RenderContext, *, show: bool = True) -> None:
@@ -644,23 +732,16 @@ def add_forest(m: folium.Map, ctx: RenderContext, *, show: bool = True) -> None:
 
     data = feature_collection(forest, props)
     spec = {
-        "style": {
-            "type": "polygon",
-            "by": "t",
-            "colors": FOREST_COLOURS,
-            "stroke": "#1b5e20",
-            "weight": 0.4,
-            "fillOpacity": 0.35,
-        },
+        "style": _polygon_style(
+            by="t", colors=FOREST_COLOURS, stroke="#1b5e20", weight=0.4, opacity=0.35
+        ),
         "popup": {"title": "n", "subtitle": ["tl"]},
     }
-    name = tr("forest", lang)
-    DataLayer("forest", name, data, spec, show=show).add_to(m)
     items = [
         {"color": c, "label": tr(f"forest_{k}", lang), "opacity": 0.5}
         for k, c in FOREST_COLOURS.items()
     ]
-    _legend(m).append({"layer": "forest", "title": name, "items": items})
+    _add_layer(m, "forest", tr("forest", lang), data, spec, legend_items=items, show=show)
 
 
 def add_border(m: folium.Map, ctx: RenderContext) -> None:
@@ -687,14 +768,8 @@ def add_border(m: folium.Map, ctx: RenderContext) -> None:
         },
     }
     name = f"{tr('border_belt', lang)} ({km} km)"
-    DataLayer("border_belt", name, data, spec).add_to(m)
-    _legend(m).append(
-        {
-            "layer": "border_belt",
-            "title": name,
-            "items": [{"color": "#7b1fa2", "label": name, "opacity": 0.3}],
-        }
-    )
+    items = [{"color": "#7b1fa2", "label": name, "opacity": 0.3}]
+    _add_layer(m, "border_belt", name, data, spec, legend_items=items)
     line = simplify(border, 30.0)
 
     def props(row: pd.Series) -> dict[str, Any]:
@@ -705,16 +780,9 @@ def add_border(m: folium.Map, ctx: RenderContext) -> None:
         "style": {"type": "line", "color": "#4a148c", "weight": 3, "dash": "10 4 2 4"},
         "tooltip": "n",
     }
-    DataLayer("border", tr("border", lang), data, spec).add_to(m)
-    _legend(m).append(
-        {
-            "layer": "border",
-            "title": tr("border", lang),
-            "items": [
-                {"color": "#4a148c", "label": tr("border", lang), "shape": "line", "dash": True}
-            ],
-        }
-    )
+    name = tr("border", lang)
+    items = [{"color": "#4a148c", "label": name, "shape": "line", "dash": True}]
+    _add_layer(m, "border", name, data, spec, legend_items=items)
 
 
 def add_susceptibility(m: folium.Map, ctx: RenderContext) -> None:
@@ -795,14 +863,13 @@ def add_model_zones(m: folium.Map, ctx: RenderContext) -> None:
     )
     name = tr("model_zones", lang)
     spec = {
-        "style": {
-            "type": "polygon",
-            "by": "lv",
-            "colors": {str(k): c for k, c in LEVEL_COLOURS.items()},
-            "stroke": "#5d4037",
-            "weight": 0.3,
-            "fillOpacity": 0.5,
-        },
+        "style": _polygon_style(
+            by="lv",
+            colors={str(k): c for k, c in LEVEL_COLOURS.items()},
+            stroke="#5d4037",
+            weight=0.3,
+            opacity=0.5,
+        ),
         "popup": {
             "title": "n",
             "subtitle": ["m"],
@@ -811,12 +878,9 @@ def add_model_zones(m: folium.Map, ctx: RenderContext) -> None:
     }
     for f in data["features"]:
         f["properties"]["m"] = note
-    DataLayer("model_zones", name, data, spec, show=False).add_to(m)
-    items = [
-        {"color": LEVEL_COLOURS[k], "label": f"{k} – {tr(f'level_{k}', lang)}", "opacity": 0.6}
-        for k in range(1, 6)
-    ]
-    _legend(m).append({"layer": "model_zones", "title": name, "items": items})
+    _add_layer(
+        m, "model_zones", name, data, spec, legend_items=_level_legend_items(lang), show=False
+    )
 
 
 def add_disagreement(m: folium.Map, ctx: RenderContext) -> None:
@@ -853,14 +917,9 @@ def add_disagreement(m: folium.Map, ctx: RenderContext) -> None:
 
     data = feature_collection(d, props)
     spec = {
-        "style": {
-            "type": "polygon",
-            "by": "k",
-            "colors": DISAGREEMENT_COLOURS,
-            "stroke": "#1a1a1a",
-            "weight": 1,
-            "fillOpacity": 0.8,
-        },
+        "style": _polygon_style(
+            by="k", colors=DISAGREEMENT_COLOURS, stroke="#1a1a1a", weight=1, opacity=0.8
+        ),
         "popup": {
             "title": "n",
             "rows": [
@@ -873,9 +932,8 @@ def add_disagreement(m: folium.Map, ctx: RenderContext) -> None:
         "tooltip": "n",
     }
     name = tr("disagreement", lang)
-    DataLayer("disagreement", name, data, spec, show=False).add_to(m)
     items = [{"color": c, "label": tr(f"dis_{k}", lang)} for k, c in DISAGREEMENT_COLOURS.items()]
-    _legend(m).append({"layer": "disagreement", "title": name, "items": items})
+    _add_layer(m, "disagreement", name, data, spec, legend_items=items, show=False)
 
 
 def model_summary_html(ctx: RenderContext, *, top: int = 3) -> str:
@@ -1023,39 +1081,24 @@ def add_exposed_villages(m: folium.Map, ctx: RenderContext) -> None:
         ]
     exp_items = {str(k): [c, tr(f"exp_{k}", lang)] for k, c in EXPOSURE_COLOURS.items()}
     spec = {
-        "style": {
-            "type": "point",
-            "by": "k",
-            "colors": {str(k): c for k, c in EXPOSURE_COLOURS.items()},
-            "radiusBy": "hh",
-            "rscale": 0.45,
-            "rmin": 3.5,
-            "rmax": 10,
-        },
+        "style": _village_style({str(k): c for k, c in EXPOSURE_COLOURS.items()}),
         "popup": {
             "title": "n",
             "subtitle": ["c", "d"],
             "badge": {"key": "k", "items": exp_items},
             "rows": rows,
-            "levels": {
-                "key": "lvl",
-                "title": tr("hh_exposed_by_level", lang),
-                "labels": [f"{tr('level', lang)} {i}" for i in range(1, 6)],
-                "colors": [LEVEL_COLOURS[i] for i in range(1, 6)],
-            },
+            "levels": _exposure_levels(lang),
             "list": {"key": "fl", "title": tr("flags", lang)},
             "text": {"key": "why", "title": tr("reason", lang)},
         },
         "tooltip": "n",
         "search": {"label": "n", "sub": ["c", "d"], "kind": "village"},
     }
-    name = tr("exposure", lang)
-    DataLayer("villages", name, data, spec).add_to(m)
     items = [
         {"color": EXPOSURE_COLOURS[k], "label": tr(f"exp_{k}", lang), "shape": "circle"}
         for k in (3, 2, 1, 0)
     ]
-    _legend(m).append({"layer": "villages", "title": name, "items": items})
+    _add_layer(m, "villages", tr("exposure", lang), data, spec, legend_items=items)
 
 
 def exposed_by_commune(ctx: RenderContext) -> pd.DataFrame:
@@ -1136,9 +1179,8 @@ def site_use_class(used: float | None, capacity: float | None) -> str:
     return "half" if used / capacity >= 0.5 else "low"
 
 
-def _site_legend(layer: str, title: str, keys: tuple[str, ...], lang: Lang) -> SECTION:
-    items = [{"color": SITE_COLOURS[k], "label": tr(f"site_{k}", lang)} for k in keys]
-    return {"layer": layer, "title": title, "items": items}
+def _site_legend_items(keys: tuple[str, ...], lang: Lang) -> list[SECTION]:
+    return [{"color": SITE_COLOURS[k], "label": tr(f"site_{k}", lang)} for k in keys]
 
 
 def _site_popup(lang: Lang) -> SECTION:
@@ -1209,20 +1251,14 @@ def add_sites(m: folium.Map, ctx: RenderContext) -> None:
     moving_in = _moving_in(ctx)
     data = feature_collection(used, lambda r: _site_props(r, moving_in))
     spec = {
-        "style": {
-            "type": "polygon",
-            "by": "k",
-            "colors": SITE_COLOURS,
-            "stroke": "#08306b",
-            "weight": 2,
-            "fillOpacity": 0.75,
-        },
+        "style": _polygon_style(
+            by="k", colors=SITE_COLOURS, stroke="#08306b", weight=2, opacity=0.75
+        ),
         "popup": _site_popup(lang),
         "tooltip": "n",
     }
-    name = tr("sites", lang)
-    DataLayer("sites", name, data, spec).add_to(m)
-    _legend(m).append(_site_legend("sites", name, ("full", "half", "low"), lang))
+    items = _site_legend_items(("full", "half", "low"), lang)
+    _add_layer(m, "sites", tr("sites", lang), data, spec, legend_items=items)
 
 
 def add_candidate_sites(m: folium.Map, ctx: RenderContext) -> None:
@@ -1242,18 +1278,14 @@ def add_candidate_sites(m: folium.Map, ctx: RenderContext) -> None:
 
     data = feature_collection(unused, props, precision=4)
     spec = {
-        "style": {
-            "type": "polygon",
-            "fill": SITE_COLOURS["unused"],
-            "stroke": "#4a90c2",
-            "weight": 0.6,
-            "fillOpacity": 0.5,
-        },
+        "style": _polygon_style(
+            fill=SITE_COLOURS["unused"], stroke="#4a90c2", weight=0.6, opacity=0.5
+        ),
         "popup": _site_popup(lang),
     }
     name = tr("candidate_sites", lang)
-    DataLayer("candidate_sites", name, data, spec, show=False).add_to(m)
-    _legend(m).append(_site_legend("candidate_sites", name, ("unused",), lang))
+    items = _site_legend_items(("unused",), lang)
+    _add_layer(m, "candidate_sites", name, data, spec, legend_items=items, show=False)
 
 
 EXPOSED_BREAKS = [
@@ -1278,8 +1310,7 @@ def add_exposed_communes(m: folium.Map, ctx: RenderContext, table: pd.DataFrame)
         hx = _num(t["hh_exposed_high"]) if t is not None else 0.0
         colour = next(col for upper, col in EXPOSED_BREAKS if (hx or 0) < upper)
         return {
-            "n": _text(row.get("commune_name")) or _text(row.get("commune_code")),
-            "d": _text(row.get("district_name")),
+            **_admin_props(row),
             "pc": colour,
             "hx": clean_value(hx, 1),
             "vx": clean_value(t["villages_exposed"]) if t is not None else 0,
@@ -1290,14 +1321,13 @@ def add_exposed_communes(m: folium.Map, ctx: RenderContext, table: pd.DataFrame)
 
     data = feature_collection(c, props)
     spec = {
-        "style": {
-            "type": "polygon",
-            "by": "pc",
-            "colors": {col: col for _, col in EXPOSED_BREAKS},
-            "stroke": "#555555",
-            "weight": 0.7,
-            "fillOpacity": 0.6,
-        },
+        "style": _polygon_style(
+            by="pc",
+            colors={col: col for _, col in EXPOSED_BREAKS},
+            stroke="#555555",
+            weight=0.7,
+            opacity=0.6,
+        ),
         "popup": {
             "title": "n",
             "subtitle": ["d"],
@@ -1305,17 +1335,11 @@ def add_exposed_communes(m: folium.Map, ctx: RenderContext, table: pd.DataFrame)
                 [tr("hh_exposed_high", lang), "hx", "dec1"],
                 [tr("villages_exposed", lang), "vx", "int"],
             ],
-            "levels": {
-                "key": "lvl",
-                "title": tr("hh_exposed_by_level", lang),
-                "labels": [f"{tr('level', lang)} {i}" for i in range(1, 6)],
-                "colors": [LEVEL_COLOURS[i] for i in range(1, 6)],
-            },
+            "levels": _exposure_levels(lang),
         },
         "search": {"label": "n", "sub": ["d"], "kind": "commune"},
     }
     name = tr("exposed_communes", lang)
-    DataLayer("communes", name, data, spec, show=False).add_to(m)
     lows = [0, *[u for u, _ in EXPOSED_BREAKS[:-1]]]
     items = []
     for lo, (upper, colour) in zip(lows, EXPOSED_BREAKS, strict=True):
@@ -1329,7 +1353,7 @@ def add_exposed_communes(m: folium.Map, ctx: RenderContext, table: pd.DataFrame)
             )
         )
         items.append({"color": colour, "label": text})
-    _legend(m).append({"layer": "communes", "title": name, "items": items})
+    _add_layer(m, "communes", name, data, spec, legend_items=items, show=False)
 
 
 def add_moves(m: folium.Map, ctx: RenderContext) -> None:
@@ -1377,13 +1401,11 @@ def add_moves(m: folium.Map, ctx: RenderContext) -> None:
         },
         "tooltip": "n",
     }
-    name = tr("moves", lang)
-    DataLayer("moves", name, data, spec).add_to(m)
     items = [
         {"color": MOVE_COLOURS[k], "label": tr(f"move_{k}", lang), "shape": "line", "dash": True}
         for k in ("same", "other")
     ]
-    _legend(m).append({"layer": "moves", "title": name, "items": items})
+    _add_layer(m, "moves", tr("moves", lang), data, spec, legend_items=items)
 
 
 def hazard_map(ctx: RenderContext) -> folium.Map:
@@ -1430,8 +1452,7 @@ def add_ntm_communes(m: folium.Map, ctx: RenderContext) -> None:
     def props(row: pd.Series) -> dict[str, Any]:
         status = _text(row.get("ntm_status")) or "none"
         return {
-            "n": _text(row.get("commune_name")) or _text(row.get("commune_code")),
-            "d": _text(row.get("district_name")),
+            **_admin_props(row),
             "st": status,
             "stl": tr(f"ntm_{status}", lang),
             "cr": clean_value(row.get("ntm_criteria_met")),
@@ -1466,22 +1487,19 @@ def add_ntm_communes(m: folium.Map, ctx: RenderContext) -> None:
         ],
     }
     spec = {
-        "style": {
-            "type": "polygon",
-            "by": "st",
-            "colors": NTM_COLOURS,
-            "stroke": "#555555",
-            "weight": 0.7,
-            "fillOpacity": 0.6,
-        },
+        "style": _polygon_style(
+            by="st", colors=NTM_COLOURS, stroke="#555555", weight=0.7, opacity=0.6
+        ),
         "popup": popup,
         "search": {"label": "n", "sub": ["d"], "kind": "commune"},
     }
-    name = tr("ntm_status", lang)
-    DataLayer("communes", name, data, spec).add_to(m)
     items = [{"color": col, "label": tr(f"ntm_{k}", lang)} for k, col in NTM_COLOURS.items()]
-    _legend(m).append({"layer": "communes", "title": name, "items": items})
+    _add_layer(m, "communes", tr("ntm_status", lang), data, spec, legend_items=items)
+    _add_poverty_communes(m, data, popup, lang)
 
+
+def _add_poverty_communes(m: folium.Map, data: dict[str, Any], popup: SECTION, lang: Lang) -> None:
+    """Add the NTM communes' features again, by poverty rate (off at opening)."""
     pov = {"type": "polygon", "by": "pc", "stroke": "#555555", "weight": 0.7, "fillOpacity": 0.7}
     colours = {}
     features = []
@@ -1490,16 +1508,11 @@ def add_ntm_communes(m: folium.Map, ctx: RenderContext) -> None:
         colours[colour] = colour
         features.append({**f, "properties": {**f["properties"], "pc": colour}})
     pov["colors"] = colours
-    spec2 = {"style": pov, "popup": popup}
-    DataLayer(
-        "poverty",
-        tr("poverty_map", lang),
-        {"type": "FeatureCollection", "features": features},
-        spec2,
-        show=False,
-    ).add_to(m)
-    _legend(m).append(
-        _poverty_legend("poverty", lang, "square") | {"title": tr("poverty_map", lang)}
+    collection = {"type": "FeatureCollection", "features": features}
+    spec = {"style": pov, "popup": popup}
+    items = _poverty_legend_items(lang, "square")
+    _add_layer(
+        m, "poverty", tr("poverty_map", lang), collection, spec, legend_items=items, show=False
     )
 
 
@@ -1534,8 +1547,7 @@ def add_target_gap_communes(m: folium.Map, ctx: RenderContext) -> None:
         met = _num(row.get("ntm_criteria_met"))
         gap = max(0.0, T5_CRITERIA - met) if met is not None else None
         return {
-            "n": _text(row.get("commune_name")) or _text(row.get("commune_code")),
-            "d": _text(row.get("district_name")),
+            **_admin_props(row),
             "g": criteria_gap_class(gap) if gap is not None else None,
             "cr": clean_value(met),
             "gap": clean_value(gap),
@@ -1550,15 +1562,9 @@ def add_target_gap_communes(m: folium.Map, ctx: RenderContext) -> None:
         "3": label("gap_n", lang, n="≥ 6"),
     }
     spec = {
-        "style": {
-            "type": "polygon",
-            "by": "g",
-            "colors": GAP_COLOURS,
-            "fill": "#cccccc",
-            "stroke": "#555555",
-            "weight": 0.7,
-            "fillOpacity": 0.65,
-        },
+        "style": _polygon_style(
+            by="g", colors=GAP_COLOURS, fill="#cccccc", stroke="#555555", weight=0.7, opacity=0.65
+        ),
         "popup": {
             "title": "n",
             "subtitle": ["d"],
@@ -1575,10 +1581,8 @@ def add_target_gap_communes(m: folium.Map, ctx: RenderContext) -> None:
             },
         },
     }
-    name = tr("gap_layer", lang)
-    DataLayer("target_gap", name, data, spec, show=False).add_to(m)
     items = [{"color": GAP_COLOURS[k], "label": v} for k, v in labels.items()]
-    _legend(m).append({"layer": "target_gap", "title": name, "items": items})
+    _add_layer(m, "target_gap", tr("gap_layer", lang), data, spec, legend_items=items, show=False)
 
 
 def _latest_poverty(row: pd.Series) -> Any:
@@ -1629,8 +1633,7 @@ def add_dashboard_villages(m: folium.Map, ctx: RenderContext) -> None:
         "search": {"label": "n", "sub": ["c", "d"], "kind": "village"},
     }
     name = f"{tr('villages', lang)}: {tr('poverty_rate', lang).lower()}"
-    DataLayer("villages", name, data, spec).add_to(m)
-    _legend(m).append(_poverty_legend("villages", lang, "circle") | {"title": name})
+    _add_layer(m, "villages", name, data, spec, legend_items=_poverty_legend_items(lang, "circle"))
 
 
 def _status_counts(frame: pd.DataFrame | None, key: str) -> dict[str, dict[str, int]]:
@@ -1704,14 +1707,13 @@ def add_communes_2025(m: folium.Map, ctx: RenderContext) -> None:
             for k, key in (("achieved", "ta"), ("on_track", "to"), ("behind", "tb"))
         ]
     spec = {
-        "style": {
-            "type": "polygon",
-            "by": "pc",
-            "colors": {c: c for _, c in POVERTY_BREAKS},
-            "stroke": "#1a237e",
-            "weight": 2.2,
-            "fillOpacity": 0.45,
-        },
+        "style": _polygon_style(
+            by="pc",
+            colors={c: c for _, c in POVERTY_BREAKS},
+            stroke="#1a237e",
+            weight=2.2,
+            opacity=0.45,
+        ),
         "popup": {
             "title": "n",
             "subtitle": ["sub"],
@@ -1721,9 +1723,11 @@ def add_communes_2025(m: folium.Map, ctx: RenderContext) -> None:
         "tooltip": "n",
         "search": {"label": "n", "sub": ["sub"], "kind": "commune"},
     }
-    DataLayer("communes_2025", name, data, spec, show=False).add_to(m)
-    legend = _poverty_legend("communes_2025", lang, "square")
-    _legend(m).append(legend | {"title": f"{name}: {tr('poverty_rate', lang).lower()}"})
+    items = _poverty_legend_items(lang, "square")
+    title = f"{name}: {tr('poverty_rate', lang).lower()}"
+    _add_layer(
+        m, "communes_2025", name, data, spec, legend_items=items, show=False, legend_title=title
+    )
 
 
 def dashboard_map(ctx: RenderContext, side_html: Callable[[RenderContext], str]) -> folium.Map:

@@ -12,6 +12,7 @@ without a plan writes none and a plan without a crosswalk no 2025 files.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -217,54 +218,35 @@ def write_moves_csv(ctx: RenderContext, path: Path) -> Path | None:
     return write_frame_csv(moves_table(moves, ctx), path)
 
 
-def write_unplaced_csv(ctx: RenderContext, path: Path) -> Path | None:
-    """Write ``resettlement_unplaced.csv`` (at-risk villages left out, with reasons)."""
-    unplaced = plan_frame(ctx.result, "unplaced")
-    if unplaced is None:
-        return None
+def _with_commune_names(frame: pd.DataFrame, ctx: RenderContext) -> pd.DataFrame:
+    """Return ``frame`` with the 2022 commune's name right after its ``commune_code``."""
     names = code_names(ctx.communes, "commune_code", "commune_name")
-    return write_frame_csv(_insert_name(unplaced, names, "commune_code", "commune_name"), path)
+    return _insert_name(frame, names, "commune_code", "commune_name")
 
 
-def write_allocation_csv(ctx: RenderContext, path: Path) -> Path | None:
-    """Write ``allocation.csv``: every candidate intervention, funded rows first."""
-    allocation = plan_frame(ctx.result, "allocation")
-    if allocation is None:
-        return None
-    return write_frame_csv(allocation_table(allocation), path)
+def _as_is(frame: pd.DataFrame, ctx: RenderContext) -> pd.DataFrame:
+    return frame
 
 
-def write_targets_csv(ctx: RenderContext, path: Path) -> Path | None:
-    """Write ``targets.csv``: T1–T19 for the province with trend, projection and status."""
-    targets = plan_frame(ctx.result, "targets")
-    if targets is None:
-        return None
-    return write_frame_csv(targets, path)
+def _allocation(frame: pd.DataFrame, ctx: RenderContext) -> pd.DataFrame:
+    return allocation_table(frame)
 
 
-def write_targets_by_district_csv(ctx: RenderContext, path: Path) -> Path | None:
-    """Write ``targets_by_district.csv``: the targets per district (with its name)."""
-    frame = plan_frame(ctx.result, "targets_by_district")
+def _write_plan_csv(ctx: RenderContext, path: Path) -> Path | None:
+    """Write the plan table named by ``path`` (see :data:`PLAN_CSV`), or nothing without it.
+
+    Parameters
+    ----------
+    ctx
+        Render inputs.
+    path
+        Output file; its name picks the ``PlanOutcome`` frame and the table builder.
+    """
+    key, table = PLAN_CSV[path.name]
+    frame = plan_frame(ctx.result, key)
     if frame is None:
         return None
-    return write_frame_csv(targets_by_district_table(frame, ctx), path)
-
-
-def write_targets_by_commune_csv(ctx: RenderContext, path: Path) -> Path | None:
-    """Write ``targets_by_commune.csv``: the commune-level targets per 2022 commune."""
-    frame = plan_frame(ctx.result, "targets_by_commune")
-    if frame is None:
-        return None
-    names = code_names(ctx.communes, "commune_code", "commune_name")
-    return write_frame_csv(_insert_name(frame, names, "commune_code", "commune_name"), path)
-
-
-def write_targets_by_commune_2025_csv(ctx: RenderContext, path: Path) -> Path | None:
-    """Write ``targets_by_commune_2025.csv``: the same per merged 2025 commune."""
-    frame = plan_frame(ctx.result, "targets_by_commune_2025")
-    if frame is None:
-        return None
-    return write_frame_csv(frame, path)
+    return write_frame_csv(table(frame, ctx), path)
 
 
 def crosswalk_table(crosswalk: pd.DataFrame, ctx: RenderContext) -> pd.DataFrame:
@@ -283,12 +265,7 @@ def crosswalk_table(crosswalk: pd.DataFrame, ctx: RenderContext) -> pd.DataFrame
     DataFrame
         Sorted by 2025 code, then 2022 code.
     """
-    out = _insert_name(
-        crosswalk,
-        code_names(ctx.communes, "commune_code", "commune_name"),
-        "commune_code",
-        "commune_name",
-    )
+    out = _with_commune_names(crosswalk, ctx)
     if "commune_code" in out and "district_code" in ctx.communes and "district_code" not in out:
         districts = code_names(ctx.communes, "commune_code", "district_code")
         at = out.columns.get_loc("commune_name") + 1 if "commune_name" in out else 1
@@ -297,12 +274,16 @@ def crosswalk_table(crosswalk: pd.DataFrame, ctx: RenderContext) -> pd.DataFrame
     return out.sort_values(keys, kind="mergesort").reset_index(drop=True) if keys else out
 
 
-def write_crosswalk_csv(ctx: RenderContext, path: Path) -> Path | None:
-    """Write ``crosswalk.csv``: each 2022 commune's share in each merged 2025 commune."""
-    frame = plan_frame(ctx.result, "crosswalk")
-    if frame is None:
-        return None
-    return write_frame_csv(crosswalk_table(frame, ctx), path)
+# CSV file -> (PlanOutcome frame, table builder); the moves need geometry (write_moves_csv)
+PLAN_CSV: dict[str, tuple[str, Callable[[pd.DataFrame, RenderContext], pd.DataFrame]]] = {
+    "resettlement_unplaced.csv": ("unplaced", _with_commune_names),
+    "allocation.csv": ("allocation", _allocation),
+    "targets.csv": ("targets", _as_is),
+    "targets_by_district.csv": ("targets_by_district", targets_by_district_table),
+    "targets_by_commune.csv": ("targets_by_commune", _with_commune_names),
+    "targets_by_commune_2025.csv": ("targets_by_commune_2025", _as_is),
+    "crosswalk.csv": ("crosswalk", crosswalk_table),
+}
 
 
 def write_plan_files(ctx: RenderContext, folder: Path) -> list[str]:
@@ -323,16 +304,9 @@ def write_plan_files(ctx: RenderContext, folder: Path) -> list[str]:
     writers = {
         "resettlement_sites.gpkg": write_sites_gpkg,
         "resettlement_moves.csv": write_moves_csv,
-        "resettlement_unplaced.csv": write_unplaced_csv,
-        "allocation.csv": write_allocation_csv,
-        "targets.csv": write_targets_csv,
-        "targets_by_district.csv": write_targets_by_district_csv,
-        "targets_by_commune.csv": write_targets_by_commune_csv,
-        "targets_by_commune_2025.csv": write_targets_by_commune_2025_csv,
-        "crosswalk.csv": write_crosswalk_csv,
     }
     written = []
     for name in PLAN_FILES:
-        if writers[name](ctx, folder / name) is not None:
+        if writers.get(name, _write_plan_csv)(ctx, folder / name) is not None:
             written.append(name)
     return written
