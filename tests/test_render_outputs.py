@@ -30,6 +30,7 @@ CONTRACT = [
     "rankings.csv",
     "rankings.xlsx",
     "landslide_model.json",
+    "landslide_model.gpkg",
     "run.json",
 ]
 
@@ -255,6 +256,38 @@ def test_gpkg_layers_and_qgis_styles(out):
     qml = next(r[3] for r in rows if r[1] == "villages_resettlement")
     assert 'attr="resettlement_class"' in qml and "categorizedSymbol" in qml
     assert qml.count("<category ") == 6
+
+
+def test_landslide_model_gpkg(out):
+    path = out / "landslide_model.gpkg"
+    zones = gpd.read_file(path, layer="zones")
+    dis = gpd.read_file(path, layer="disagreement")
+    # full resolution: the five strips and the 0.04 km² island the web map drops
+    assert sorted(zones["level"]) == [1, 2, 3, 4, 5, 5]
+    assert zones.crs == make_result().indicators.susceptibility.zones.crs
+    assert round(zones.geometry.area.min()) == 40_000
+    assert [(o, m) for o, m in zip(dis["official_level"], dis["model_level"], strict=True)] == [
+        (o, m) for o, m, _, _ in DISAGREEMENT
+    ]
+    con = sqlite3.connect(path)
+    rows = con.execute(
+        "SELECT f_table_name, styleName, useAsDefault, styleQML FROM layer_styles"
+    ).fetchall()
+    con.close()
+    styles = {r[0]: r for r in rows}
+    assert set(styles) == {"zones", "disagreement"} and all(r[2] for r in rows)
+    zqml = styles["zones"][3]
+    assert 'attr="level"' in zqml and zqml.count("<category ") == 5
+    assert "128,0,38,255" in zqml  # level 5 in the hazard map's #800026
+    assert "4 – " in zqml
+    dqml = styles["disagreement"][3]
+    assert "model_level" in dqml and dqml.count("<category ") == 2
+
+
+def test_landslide_model_gpkg_absent_without_model(tmp_path):
+    files = write_outputs(make_result(model=False, plan=False), tmp_path / "m")
+    assert "landslide_model.gpkg" not in {f.name for f in files}
+    assert not (tmp_path / "m" / "landslide_model.gpkg").exists()
 
 
 def test_csv_and_xlsx(out):

@@ -15,6 +15,7 @@ from geoplan.render.context import RenderContext, prepare
 from geoplan.render.dashboard import side_panel
 from geoplan.render.i18n import Lang
 from geoplan.render.maps import dashboard_map, hazard_map, priority_map, save_map
+from geoplan.render.model_files import MODEL_GPKG, write_model_gpkg
 from geoplan.render.plan_files import write_plan_files
 from geoplan.render.report import _jsonable, model_card, model_timings, report_html
 from geoplan.render.static import hazard_png, priority_png
@@ -128,6 +129,9 @@ def _write_all(
     if card is not None:
         _write_json(folder / "landslide_model.json", card)
         names.append("landslide_model.json")
+        step(MODEL_GPKG)
+        if write_model_gpkg(ctx, folder / MODEL_GPKG) is not None:
+            names.append(MODEL_GPKG)
     _write_json(folder / "run.json", _run_info(ctx.result))
     names.append("run.json")
     return names
@@ -167,8 +171,9 @@ def write_outputs(
     Writes ``priority_<track>.html`` (one per track), ``hazard_overlay.html``,
     ``dashboard.html``, ``report.html``, ``rankings.gpkg`` (layers ``villages`` and
     ``communes`` with QGIS styles in ``layer_styles``), ``rankings.csv``,
-    ``rankings.xlsx``, PNG maps, ``landslide_model.json`` when the model ran and
-    ``run.json``; with a plan also ``resettlement_sites.gpkg``,
+    ``rankings.xlsx``, PNG maps, ``landslide_model.json`` and ``landslide_model.gpkg``
+    (layers ``zones`` and ``disagreement`` at full resolution, styled) when the model
+    ran and ``run.json``; with a plan also ``resettlement_sites.gpkg``,
     ``resettlement_moves.csv``, ``resettlement_unplaced.csv``, ``allocation.csv``,
     ``targets.csv``, ``targets_by_district.csv``, ``targets_by_commune.csv`` and, with
     a crosswalk to the merged 2025 communes, ``targets_by_commune_2025.csv``,
