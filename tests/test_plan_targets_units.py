@@ -119,7 +119,8 @@ def test_values_per_2022_commune_by_hand():
     s = pivot(out, "commune_code", "status")
     assert list(s["T5"]) == ["achieved", "behind", "achieved", "behind"]
     assert list(s["T10"]) == ["achieved", "behind", "achieved", "behind"]
-    assert list(s["T14"]) == ["achieved", "behind", "achieved", "not_computable"]
+    # commune 4 was not especially difficult in 2021: T14 cannot apply to it
+    assert list(s["T14"]) == ["achieved", "behind", "achieved", "not_applicable"]
     assert list(s["T18"]) == ["achieved", "achieved", "achieved", "behind"]
     assert s.loc["4", "T9"] == "achieved"
     # no assignment ran: T11 (and the fields missing from the data: T4, T15) not computable
@@ -131,6 +132,27 @@ def test_values_per_2022_commune_by_hand():
     assert c1.loc["T5", "value_2021"] == 0 and c1.loc["T5", "value_2024"] == 1
     assert c1.loc["T9", "gap"] == pytest.approx(0.1)
     assert c1.loc["T9", "numerator"] == 45 and c1.loc["T9", "denominator"] == 50
+
+
+def test_not_applicable_only_when_the_fields_say_so():
+    c, v, d = frames()
+    v.loc[v["commune_code"] == "4", "has_communal_house"] = False  # commune 4: no communal house
+    s = pivot(targets_by_commune(c, v, d), "commune_code", "status")
+    assert list(s["T12"]) == ["achieved", "behind", "achieved", "not_applicable"]
+    assert s.loc["4", "T14"] == "not_applicable"
+    # a blank field is missing data, not "does not apply"
+    c["was_especially_difficult_2021"] = pd.array([True, True, True, pd.NA], dtype="boolean")
+    v["has_communal_house"] = v["has_communal_house"].astype(object)
+    v.loc[v["commune_code"] == "4", "has_communal_house"] = ""
+    out = targets_by_commune(c, v, d)
+    s = pivot(out, "commune_code", "status")
+    assert s.loc["4", "T14"] == "not_computable" and s.loc["4", "T12"] == "not_computable"
+    assert list(s["T14"].iloc[:3]) == ["achieved", "behind", "achieved"]
+    # a field missing from the data stays not computable, naming it
+    out = targets_by_commune(c.drop(columns="was_especially_difficult_2021"), v, d)
+    t14 = out[out["id"] == "T14"]
+    assert set(t14["status"]) == {"not_computable"}
+    assert set(t14["missing"]) == {"communes.was_especially_difficult_2021"}
 
 
 def test_values_per_2025_commune_by_hand():
@@ -268,7 +290,13 @@ def test_per_commune_and_2025_frames_on_the_demo(demo_result):
     assert by_n is not None and plan.crosswalk is not None
     assert by_c.groupby("id").size().to_dict() == dict.fromkeys(COMMUNE_IDS, 102)
     assert by_n.groupby("id").size().to_dict() == dict.fromkeys(COMMUNE_IDS, 38)
-    assert set(by_c["status"]) <= {"achieved", "on_track", "behind", "not_computable"}
+    assert set(by_c["status"]) <= {
+        "achieved",
+        "on_track",
+        "behind",
+        "not_computable",
+        "not_applicable",
+    }
     # the 2025 communes partition the province: their sums give the province's values
     prov = plan.targets.set_index("id")
     sums = by_n.groupby("id")[["numerator", "denominator"]].sum()

@@ -12,7 +12,7 @@ import pytest
 from _render_fixtures import COMMUNES_2025_NAME, MERGED_2025, SCRIPT_NAME, XSS_NAME, make_result
 
 from geoplan.render import write_outputs
-from geoplan.render.dashboard import sparkline, target_progress
+from geoplan.render.dashboard import sparkline, target_progress, targets_chart, targets_table
 
 PLAN_FILES = [
     "resettlement_sites.gpkg",
@@ -357,6 +357,24 @@ def test_without_plan_writes_everything_else(tmp_path):
     assert "id='resettlement'" not in html and "id='allocation'" not in html
     hazard = (tmp_path / "bare" / "hazard_overlay.html").read_text(encoding="utf-8")
     assert 'GP.dataLayer("moves"' not in hazard and 'GP.dataLayer("sites"' not in hazard
+
+
+def test_not_applicable_status_reads_as_such_in_grey():
+    frame = pd.DataFrame(
+        [
+            {"id": "T14", "label_vi": "Xã ĐBKK", "unit": "share", "value": np.nan,
+             "target": 0.5, "status": "not_applicable", "direction": "min"},
+            {"id": "T15", "label_vi": "Di cư", "unit": "share", "value": np.nan,
+             "target": 1.0, "status": "not_computable", "direction": "min"},
+        ]
+    )  # fmt: skip
+    table = targets_table(frame, "vi")
+    assert "Không áp dụng" in table and "Không tính được" in table
+    assert "not_applicable" not in table
+    assert "Not applicable" in targets_table(frame, "en")
+    chart = targets_chart(frame, "vi")
+    assert chart.count('class="gp-tval na"') == 2  # grey, like missing data
+    assert "Không áp dụng" in chart and "Thiếu dữ liệu / không áp dụng" in chart
 
 
 def test_target_progress_and_sparkline():

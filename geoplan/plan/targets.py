@@ -4,9 +4,10 @@ Each target is a :class:`TargetDef`: its indicator, the fields it needs, the
 target value and year, and a function computing the indicator's yearly values
 from the commune, village and district frames.  :func:`evaluate_targets`
 turns those values into the current status, a linear trend, a projection to
-the target year and a verdict (``achieved``, ``on_track``, ``behind`` or
-``not_computable`` naming the missing fields), for the province and per
-district.
+the target year and a verdict (``achieved``, ``on_track``, ``behind``,
+``not_computable`` naming the missing fields or ``not_applicable`` where the
+target cannot apply to the unit, e.g. T14 for a commune that was not especially
+difficult in 2021), for the province and per district.
 """
 
 from __future__ import annotations
@@ -88,6 +89,9 @@ class TargetValue:
         with hygienic water, EM households); for a count: the count and NaN;
         NaN for a yearly pace.  Summing them over units that partition the
         province gives the province's.
+    applicable
+        ``False`` when the target cannot apply to the unit (the value is NaN and
+        ``note`` says why): reported as ``not_applicable``, not ``not_computable``.
     """
 
     value: float
@@ -96,6 +100,7 @@ class TargetValue:
     note: str = ""
     numerator: float = float("nan")
     denominator: float = float("nan")
+    applicable: bool = True
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,8 @@ def _num(frame: pd.DataFrame, col: str) -> pd.Series:
     return pd.to_numeric(frame[col], errors="coerce")
 
 
-def _bool(frame: pd.DataFrame, col: str) -> pd.Series:
+def _flag(frame: pd.DataFrame, col: str) -> pd.Series:
+    """Return a yes/no column as nullable booleans (blank or unreadable values are NA)."""
     s = frame[col]
     if s.dtype == object or pd.api.types.is_string_dtype(s):
         s = (
@@ -171,7 +177,26 @@ def _bool(frame: pd.DataFrame, col: str) -> pd.Series:
             .str.lower()
             .map({"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False})
         )
-    return s.astype("boolean").fillna(False).astype(bool)
+    return s.astype("boolean")
+
+
+def _bool(frame: pd.DataFrame, col: str) -> pd.Series:
+    return _flag(frame, col).fillna(False).astype(bool)
+
+
+def _known(frame: pd.DataFrame, col: str, *, flag: bool = False) -> bool:
+    """Return whether ``frame`` has rows and ``col`` is filled in on every one.
+
+    A target is ``not_applicable`` to a unit only when the fields saying so are
+    known; a blank field leaves it ``not_computable`` (missing data).
+    """
+    if not len(frame):
+        return False
+    s = _flag(frame, col) if flag else frame[col]
+    known = s.notna()
+    if not flag and (s.dtype == object or pd.api.types.is_string_dtype(s)):
+        known &= s.astype(str).str.strip() != ""
+    return bool(known.all())
 
 
 def _share(num: float, den: float) -> float:
@@ -201,11 +226,21 @@ def _wsum(values: pd.Series, weight: pd.Series) -> float:
 
 
 def _ratio(
-    num: float, den: float, *, series: dict[int, float] | None = None, note: str = "", empty: str
+    num: float,
+    den: float,
+    *,
+    series: dict[int, float] | None = None,
+    note: str = "",
+    empty: str,
+    applies: bool = True,
 ) -> TargetValue:
-    """Return a share's value from weighted sums (``empty``: the note when ``den`` is 0)."""
+    """Return a share's value from weighted sums.
+
+    ``empty`` is the note when ``den`` is 0; ``applies=False`` then marks the
+    target as not applicable to the unit (its denominator is known to be empty).
+    """
     if not den > 0:
-        return TargetValue(float("nan"), series or {}, note=empty)
+        return TargetValue(float("nan"), series or {}, note=empty, applicable=applies)
     return TargetValue(num / den, series or {}, note=note, numerator=num, denominator=den)
 
 
@@ -241,7 +276,12 @@ def _t4(d: TargetData) -> TargetValue:
     ntm = c["ntm_status"].astype(str).str.lower().isin(NTM_MET)
     model = set(v[_bool(v, "is_ntm_model_village")]["commune_code"].astype(str))
     with_model = ntm & c["commune_code"].astype(str).isin(model)
-    return _ratio(_wsum(with_model, w), _wsum(ntm, w), empty="no commune meets the NTM standard")
+    return _ratio(
+        _wsum(with_model, w),
+        _wsum(ntm, w),
+        empty="no commune meets the NTM standard: the target does not apply",
+        applies=not _known(c, "ntm_status"),
+    )
 
 
 def _t5(d: TargetData) -> TargetValue:
@@ -339,7 +379,8 @@ def _t12(d: TargetData) -> TargetValue:
     return _ratio(
         _wsum(has & _bool(v, "communal_house_repaired"), w),
         _wsum(has, w),
-        empty="no village with a communal house",
+        empty="no village with a communal house: the target does not apply",
+        applies=not _known(v, "has_communal_house", flag=True),
     )
 
 
@@ -365,6 +406,7 @@ def _t14(d: TargetData) -> TargetValue:
         _wsum(left, w),
         _wsum(was, w),
         empty="no commune was especially difficult in 2021: the target does not apply",
+        applies=not _known(c, "was_especially_difficult_2021", flag=True),
     )
     if np.isfinite(res.value):
         res.series = {2021: 0.0, _as_of(d): res.value}
@@ -376,7 +418,8 @@ def _t15(d: TargetData) -> TargetValue:
     return _ratio(
         _wsum(_num(v, "free_migrant_hh_stabilised").fillna(0), w),
         _wsum(_num(v, "free_migrant_households").fillna(0), w),
-        empty="no free-migrant households",
+        empty="no free-migrant households: the target does not apply",
+        applies=not _known(v, "free_migrant_households"),
     )
 
 
@@ -802,6 +845,8 @@ def _evaluate_one(t: TargetDef, data: TargetData, as_of: int, n_units: float) ->
     res = t.compute(data)
     if not np.isfinite(res.value):
         row["note"] = res.note or "no data to compute from"
+        if not res.applicable:
+            row["status"] = "not_applicable"
         return row
     series = {y: v for y, v in sorted(res.series.items()) if np.isfinite(v)}
     slope = res.slope
@@ -938,7 +983,8 @@ def _unit_rows(
         r = _evaluate_one(t, data, as_of, n_units)
         has_target = level != "district" or t.per_district
         target = t.target if has_target else np.nan
-        status = r["status"] if has_target or r["status"] == "not_computable" else "no_target"
+        no_value = r["status"] in ("not_computable", "not_applicable")
+        status = r["status"] if has_target or no_value else "no_target"
         gap = (target - r["value"]) if t.direction == "min" else (r["value"] - target)
         series = r.pop("series")
         rows.append(

@@ -417,7 +417,7 @@ def targets_chart(frame: pd.DataFrame, lang: Lang) -> str:
         for c, k in (
             ("ok", "status_achieved_or_on_track"),
             ("bad", "status_behind"),
-            ("na", "status_no_data"),
+            ("na", "status_no_data_or_na"),
         )
     )
     return f'<div class="gp-tchart">{"".join(rows)}<div class="gp-tlegend">{legend}</div></div>'

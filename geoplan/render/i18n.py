@@ -136,6 +136,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "status_behind": ("Chậm tiến độ", "Behind"),
     "status_achieved": ("Đạt", "Achieved"),
     "status_not_computable": ("Không tính được", "Not computable"),
+    "status_not_applicable": ("Không áp dụng", "Not applicable"),
+    "status_no_data_or_na": ("Thiếu dữ liệu / không áp dụng", "No data / not applicable"),
     "villages_exposed": ("Thôn phơi nhiễm", "Villages exposed"),
     "total": ("Tổng", "Total"),
     "ntm_status": ("Nông thôn mới", "New rural status"),
