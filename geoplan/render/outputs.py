@@ -42,8 +42,6 @@ def _run_info(result: Any) -> dict[str, Any]:
     info = getattr(result, "run_info", None)
     if callable(info):
         info = info()
-    if info is None and callable(getattr(result, "run_record", None)):
-        info = result.run_record()
     if info is None:
         info = {
             "timings_s": getattr(result, "timings", {}),
