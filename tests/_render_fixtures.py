@@ -755,7 +755,6 @@ def make_result(
         communes=ccom,
         districts=districts,
         susceptibility=susceptibility,
-        hillshade=None,
     )
     scoring = SimpleNamespace(
         villages=scored,

@@ -62,9 +62,6 @@ class Indicators:
         Districts plus the same roll-ups.
     susceptibility
         The landslide model's result, or ``None`` when it did not run.
-    hillshade
-        Reserved for map bases; always ``None`` here (the render stage
-        shades the DEM itself).
     province
         Province outline(s) with the same roll-ups, or ``None``.
     """
@@ -73,7 +70,6 @@ class Indicators:
     communes: gpd.GeoDataFrame
     districts: gpd.GeoDataFrame
     susceptibility: SusceptibilityResult | None = None
-    hillshade: Any = None
     province: gpd.GeoDataFrame | None = None
 
 
@@ -518,7 +514,6 @@ def compute_indicators(layers: Any, scenario: Any) -> Indicators:
         communes=commune_out,
         districts=district_out,
         susceptibility=result,
-        hillshade=None,
         province=province_out,
     )
 

@@ -271,12 +271,7 @@ def prepare(result: Any, lang: Lang, *, tolerance_m: float = 40.0) -> RenderCont
         tracks = [t for t in TRACKS if t in tracks_spec or f"{t}_score" in villages.columns]
 
     dem = _get(layers, "dem")
-    hill = None
-    pre = _get(indicators, "hillshade")
-    if dem is not None:
-        hill = hillshade_overlay(dem)
-    elif pre is not None:
-        hill = _hillshade_from_indicators(pre)
+    hill = hillshade_overlay(dem) if dem is not None else None
 
     belt = _get(scenario, "indicators", "border_belt_m")
     high = _get(scenario, "indicators", "high_landslide_level")
@@ -306,23 +301,3 @@ def prepare(result: Any, lang: Lang, *, tolerance_m: float = 40.0) -> RenderCont
         layers=other,
     )
 
-
-def _hillshade_from_indicators(pre: Any) -> ImageOverlayData | None:
-    """Use ``Indicators.hillshade`` (uint8 array + EPSG:4326 bounds) when there is no DEM."""
-    import base64
-    import io
-
-    import numpy as np
-    from PIL import Image
-
-    array = _get(pre, "array")
-    bounds = _get(pre, "bounds")
-    if array is None or bounds is None:
-        return None
-    west, south, east, north = (float(b) for b in bounds)
-    grey = np.asarray(array, dtype="uint8")
-    la = np.stack([np.full_like(grey, 40), (255 - grey) // 2], axis=-1)
-    buf = io.BytesIO()
-    Image.fromarray(la, mode="LA").save(buf, format="PNG", optimize=True)
-    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-    return ImageOverlayData(url, [[south, west], [north, east]])
