@@ -20,14 +20,14 @@ import time
 import numpy as np
 import pandas as pd
 
-from geoplan.plan.allocate import _build, _greedy, allocate_budget
-from geoplan.plan.config import (
+from geoplan.config.plan import (
     AllocationConfig,
     BudgetLine,
     FundingOption,
     InterventionSpec,
     ProgrammeSpec,
 )
+from geoplan.plan.allocate import _build, _greedy, allocate_budget
 
 PROGRAMMES = ["P1", "P2", "P3", "P4", "P5"]
 YEARS = [2026, 2027, 2028, 2029, 2030]

@@ -39,10 +39,10 @@ def make_world(side: int) -> tuple[SimpleNamespace, SimpleNamespace]:
     from affine import Affine
     from scipy import ndimage
 
-    from geoplan.hazard.config import SusceptibilityConfig
+    from geoplan.config.hazard import SusceptibilityConfig
+    from geoplan.config.indicators import IndicatorConfig
     from geoplan.hazard.grid import GridRaster
     from geoplan.hazard.terrain import slope_degrees
-    from geoplan.indicators.config import IndicatorConfig
 
     rng = np.random.default_rng(11)
     res = 30.0

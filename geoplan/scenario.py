@@ -1,8 +1,8 @@
 """The typed scenario: one YAML file that states data, parameters, weights and outputs.
 
-Each section's model lives beside the code it configures (``geoplan.io.spec``,
-``geoplan.indicators.config``, ``geoplan.scoring.config``...); this module
-composes them into :class:`Scenario` and loads YAML files into it.
+Each section's model lives in :mod:`geoplan.config` (pydantic only, no stage
+code); this module composes them into :class:`Scenario` and loads YAML files
+into it.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from typing import Any
 import yaml
 from pydantic import Field, ValidationError, field_validator
 
-from geoplan._base import ScenarioModel
+from geoplan.config._base import ScenarioModel
+from geoplan.config.hazard import SusceptibilityConfig
+from geoplan.config.indicators import IndicatorConfig
+from geoplan.config.layers import LayerSpec, LayersSpec
+from geoplan.config.plan import PlanConfig
+from geoplan.config.render import OutputConfig
+from geoplan.config.scoring import ScoringConfig
 from geoplan.errors import ScenarioError
-from geoplan.hazard.config import SusceptibilityConfig
-from geoplan.indicators.config import IndicatorConfig
-from geoplan.io.spec import LayerSpec, LayersSpec
-from geoplan.plan.config import PlanConfig
-from geoplan.render.config import OutputConfig
-from geoplan.scoring.config import ScoringConfig
 
 __all__ = ["Scenario", "load_scenario", "scenario_json_schema"]
 

@@ -14,13 +14,13 @@ import shapely
 from affine import Affine
 from scipy import ndimage
 
+from geoplan.config.hazard import SusceptibilityConfig
+from geoplan.config.indicators import IndicatorConfig
 from geoplan.errors import ModelError
 from geoplan.hazard import SusceptibilityResult, fit_susceptibility
-from geoplan.hazard.config import SusceptibilityConfig
 from geoplan.hazard.grid import GridRaster
 from geoplan.hazard.model import classify, jenks_breaks, spatial_blocks
 from geoplan.hazard.terrain import flow_accumulation, slope_degrees, wetness_index
-from geoplan.indicators.config import IndicatorConfig
 from geoplan.io import read_raster
 
 CRS = "EPSG:32648"

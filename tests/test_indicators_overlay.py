@@ -11,9 +11,9 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from geoplan.hazard.config import SusceptibilityConfig
+from geoplan.config.hazard import SusceptibilityConfig
+from geoplan.config.indicators import IndicatorConfig
 from geoplan.indicators import Indicators, compute_indicators
-from geoplan.indicators.config import IndicatorConfig
 from geoplan.indicators.overlay import class_shares, disjoint_classes, nearest_distance
 
 CRS = "EPSG:32648"

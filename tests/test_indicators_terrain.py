@@ -12,11 +12,11 @@ import shapely
 from affine import Affine
 from rasterio.enums import Resampling
 
-from geoplan.hazard.config import SusceptibilityConfig
+from geoplan.config.hazard import SusceptibilityConfig
+from geoplan.config.indicators import IndicatorConfig
 from geoplan.hazard.grid import GridRaster, cell_size_m, warp_to_grid
 from geoplan.hazard.terrain import slope_degrees
 from geoplan.indicators import compute_indicators
-from geoplan.indicators.config import IndicatorConfig
 from geoplan.indicators.travel import friction_surface, tobler_factor, travel_minutes
 from geoplan.indicators.zonal import zonal_stats
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
-from geoplan.plan.config import CrosswalkConfig
+from geoplan.config.plan import CrosswalkConfig
 from geoplan.plan.crosswalk import make_crosswalk
 
 TRACKS = ("resettlement", "infrastructure", "investment")

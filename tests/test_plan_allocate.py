@@ -8,9 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geoplan.errors import AllocationError
-from geoplan.plan.allocate import allocate_budget, budget_table
-from geoplan.plan.config import (
+from geoplan.config.plan import (
     AllocationConfig,
     BudgetLine,
     FundingOption,
@@ -18,6 +16,8 @@ from geoplan.plan.config import (
     MinShare,
     ProgrammeSpec,
 )
+from geoplan.errors import AllocationError
+from geoplan.plan.allocate import allocate_budget, budget_table
 
 
 def cands(rows: list[tuple]) -> pd.DataFrame:

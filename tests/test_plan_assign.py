@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
+from geoplan.config.plan import AssignmentConfig
 from geoplan.errors import AllocationError
 from geoplan.plan.assign import assign_villages, at_risk_villages
-from geoplan.plan.config import AssignmentConfig
 
 CRS = "EPSG:3405"
 X0, Y0 = 500_000.0, 1_600_000.0

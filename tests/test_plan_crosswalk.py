@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
+from geoplan.config.plan import CrosswalkConfig
 from geoplan.errors import AllocationError
-from geoplan.plan.config import CrosswalkConfig
 from geoplan.plan.crosswalk import make_crosswalk, to_2025
 
 CRS = "EPSG:3405"

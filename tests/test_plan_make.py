@@ -12,8 +12,8 @@ import yaml
 from affine import Affine
 from shapely.geometry import LineString, Point, box
 
+from geoplan.config.plan import PlanConfig
 from geoplan.plan import PlanOutcome, make_plan
-from geoplan.plan.config import PlanConfig
 
 CRS = "EPSG:3405"
 X0, Y0 = 500_000.0, 1_600_000.0

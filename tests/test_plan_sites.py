@@ -12,8 +12,8 @@ import pytest
 from affine import Affine
 from shapely.geometry import LineString, box
 
+from geoplan.config.plan import SitesConfig
 from geoplan.hazard.terrain import slope_degrees
-from geoplan.plan.config import SitesConfig
 from geoplan.plan.sites import _slope_native, find_sites
 
 CRS = "EPSG:3405"

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoplan.plan.config import TargetOverride, TargetsConfig
+from geoplan.config.plan import TargetOverride, TargetsConfig
 from geoplan.plan.targets import TARGETS, evaluate_targets
 
 

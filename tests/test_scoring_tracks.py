@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 from shapely.geometry import Point
 
+from geoplan.config.scoring import default_tracks
 from geoplan.errors import ScoringError
 from geoplan.scoring import (
     ScoringConfig,
@@ -21,7 +22,6 @@ from geoplan.scoring import (
     monte_carlo_ranks,
     score_tracks,
 )
-from geoplan.scoring.config import default_tracks
 
 TRACKS = ("resettlement", "infrastructure", "investment")
 

@@ -27,7 +27,7 @@ from geoplan.indicators.travel import FOREST_ORDER, friction_surface, travel_min
 from geoplan.indicators.zonal import zonal_stats
 
 if TYPE_CHECKING:
-    from geoplan.indicators.config import IndicatorConfig
+    from geoplan.config.indicators import IndicatorConfig
 
 __all__ = ["ROAD_CLASSES", "Indicators", "compute_indicators"]
 

@@ -15,12 +15,12 @@ import rasterio
 import rasterio.warp
 from affine import Affine
 
+from geoplan.config.layers import JoinSpec, LayerSpec
 from geoplan.errors import GeoplanError, Issue, LayerError, LayerValidationError, ScenarioError
 from geoplan.io.crs import crs_label, is_metric, resolve_crs
 from geoplan.io.fields import KINDS
 from geoplan.io.readers import RASTER_SUFFIXES, list_layers, read_table, read_vector
 from geoplan.io.report import LayerSummary, ValidationReport
-from geoplan.io.spec import JoinSpec, LayerSpec
 from geoplan.io.text import normalize_names
 from geoplan.io.validate import _apply_fields, _fix_text, guess_kind, prepare_layer, row_issues
 

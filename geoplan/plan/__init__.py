@@ -14,9 +14,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geoplan.config.plan import PlanConfig
 from geoplan.plan.allocate import AllocationResult, allocate_budget, budget_table
 from geoplan.plan.assign import Assignment, assign_villages, at_risk_villages
-from geoplan.plan.config import PlanConfig
 from geoplan.plan.crosswalk import make_crosswalk, to_2025
 from geoplan.plan.interventions import build_candidates
 from geoplan.plan.sites import find_sites

@@ -34,9 +34,9 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, linprog
 from scipy.sparse import coo_array, csr_array, vstack
 
+from geoplan.config.plan import AllocationConfig, FundingOption
 from geoplan.errors import AllocationError
 from geoplan.plan._solver import solve_milp
-from geoplan.plan.config import AllocationConfig, FundingOption
 
 __all__ = ["AllocationResult", "allocate_budget", "budget_table"]
 

@@ -24,9 +24,9 @@ from scipy.optimize import Bounds, LinearConstraint
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
+from geoplan.config.plan import AssignmentConfig
 from geoplan.errors import AllocationError
 from geoplan.plan._solver import solve_milp
-from geoplan.plan.config import AssignmentConfig
 
 __all__ = ["Assignment", "assign_villages", "at_risk_villages"]
 

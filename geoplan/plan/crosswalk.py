@@ -16,8 +16,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan.config.plan import CrosswalkConfig
 from geoplan.errors import AllocationError
-from geoplan.plan.config import CrosswalkConfig
 
 __all__ = [
     "CROSSWALK_COLUMNS",

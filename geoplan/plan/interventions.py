@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geoplan.config.plan import InterventionSpec
 from geoplan.errors import ScenarioError
-from geoplan.plan.config import InterventionSpec
 
 __all__ = ["CANDIDATE_COLUMNS", "build_candidates", "parse_condition"]
 

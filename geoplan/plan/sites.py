@@ -22,9 +22,9 @@ from rasterio import features
 from rasterio.enums import Resampling
 from scipy import ndimage
 
+from geoplan.config.plan import SitesConfig
 from geoplan.hazard.grid import warp_to_grid
 from geoplan.hazard.terrain import slope_degrees
-from geoplan.plan.config import SitesConfig
 
 __all__ = ["SiteGrid", "find_sites", "suitability_grid"]
 

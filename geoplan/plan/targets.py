@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from geoplan.plan.config import TargetsConfig
+from geoplan.config.plan import TargetsConfig
 
 __all__ = [
     "TARGETS",

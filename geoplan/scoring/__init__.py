@@ -7,6 +7,7 @@ See docs/scoring.md.
 
 from __future__ import annotations
 
+from geoplan.config.scoring import ScoringConfig
 from geoplan.scoring.catalogue import (
     Criterion,
     EligibilityRule,
@@ -15,7 +16,6 @@ from geoplan.scoring.catalogue import (
     get_criterion,
     get_rule,
 )
-from geoplan.scoring.config import ScoringConfig
 from geoplan.scoring.methods import (
     ahp_details,
     ahp_weights,

@@ -17,6 +17,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geoplan.config.scoring import (
+    TRACKS,
+    ClassScheme,
+    CommuneRankingSpec,
+    CriterionSpec,
+    ScoringConfig,
+    TrackSpec,
+)
 from geoplan.errors import Issue, ScoringError
 from geoplan.scoring.catalogue import (
     DISADVANTAGED_GROUPS,
@@ -25,14 +33,6 @@ from geoplan.scoring.catalogue import (
     column,
     get_criterion,
     get_rule,
-)
-from geoplan.scoring.config import (
-    TRACKS,
-    ClassScheme,
-    CommuneRankingSpec,
-    CriterionSpec,
-    ScoringConfig,
-    TrackSpec,
 )
 from geoplan.scoring.methods import (
     ahp_details,

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from geoplan._base import ScenarioModel
+from geoplan.config._base import ScenarioModel
 
 __all__ = ["OutputConfig"]
 

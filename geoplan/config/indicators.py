@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from geoplan._base import ScenarioModel
+from geoplan.config._base import ScenarioModel
 
 __all__ = ["IndicatorConfig"]
 

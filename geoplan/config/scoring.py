@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from geoplan._base import ScenarioModel
+from geoplan.config._base import ScenarioModel
 
 __all__ = [
     "TRACKS",
