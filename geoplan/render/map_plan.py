@@ -1,0 +1,206 @@
+"""The plan on the maps: receiving sites, unused candidates, moves and unplaced villages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from geoplan.render._geo import (
+    clean_value,
+    feature_collection,
+)
+from geoplan.render.context import (
+    RenderContext,
+    plan_frame,
+)
+from geoplan.render.i18n import Lang, fmt_num, tr
+from geoplan.render.map_base import SECTION, add_layer, as_number, as_text, polygon_style
+from geoplan.render.plan_files import MOVE_COLOURS, SITE_COLOURS, code_names, split_sites
+
+__all__ = [
+    "add_candidate_sites",
+    "add_moves",
+    "add_plan_layers",
+    "add_sites",
+    "site_use_class",
+]
+
+
+def site_use_class(used: float | None, capacity: float | None) -> str:
+    """Return ``full``, ``half`` (≥ 50 % used), ``low`` or ``unused`` for a site."""
+    if not used or used <= 0:
+        return "unused"
+    if not capacity or used >= capacity:
+        return "full"
+    return "half" if used / capacity >= 0.5 else "low"
+
+
+def _site_legend_items(keys: tuple[str, ...], lang: Lang) -> list[SECTION]:
+    return [{"color": SITE_COLOURS[k], "label": tr(f"site_{k}", lang)} for k in keys]
+
+
+def _site_popup(lang: Lang) -> SECTION:
+    return {
+        "title": "n",
+        "subtitle": ["c", "d"],
+        "badge": {
+            "key": "k",
+            "items": {k: [c, tr(f"site_{k}", lang)] for k, c in SITE_COLOURS.items()},
+        },
+        "rows": [
+            [tr("capacity_hh", lang), "cap", "int"],
+            [tr("used_hh", lang), "used", "int"],
+            [tr("free_hh", lang), "free", "int"],
+            [tr("use_share", lang), "us", "pct", True],
+            [tr("area_ha", lang), "ha", "dec1", True],
+            [tr("slope_mean", lang), "sl", "dec1", True],
+            [tr("road_dist", lang), "rd", "m", True],
+            [tr("suitability", lang), "su", "dec2", True],
+        ],
+        "list": {"key": "in", "title": tr("moving_in", lang)},
+    }
+
+
+def _moving_in(ctx: RenderContext) -> dict[str, list[str]]:
+    """Site id -> "village (households)" of the villages the plan moves there."""
+    moves = plan_frame(ctx.result, "moves")
+    if moves is None or "site_id" not in moves:
+        return {}
+    out: dict[str, list[str]] = {}
+    for _, row in moves.iterrows():
+        name = as_text(row.get("village_name")) or as_text(row.get("village_id"))
+        hh = as_number(row.get("households"))
+        text = f"{name} ({fmt_num(hh, ctx.lang)} {tr('hh_unit', ctx.lang)})"
+        out.setdefault(as_text(row.get("site_id")), []).append(text if hh is not None else name)
+    return out
+
+
+def _site_props(row: pd.Series, moving_in: dict[str, list[str]]) -> dict[str, Any]:
+    used, cap = as_number(row.get("used_hh")), as_number(row.get("capacity_hh"))
+    sid = as_text(row.get("site_id"))
+    return {
+        "n": sid or as_text(row.get("name")),
+        "c": as_text(row.get("commune_name")),
+        "d": as_text(row.get("district_name")),
+        "k": site_use_class(used, cap),
+        "cap": clean_value(cap),
+        "used": clean_value(used),
+        "free": clean_value(row.get("free_hh")),
+        "us": clean_value(used / cap, 3) if used is not None and cap else None,
+        "ha": clean_value(row.get("area_ha"), 1),
+        "sl": clean_value(row.get("slope_mean_deg"), 1),
+        "rd": clean_value(row.get("road_dist_mean_m"), 0),
+        "su": clean_value(row.get("suitability"), 2),
+        "in": moving_in.get(sid) or None,
+    }
+
+
+def add_sites(m: folium.Map, ctx: RenderContext) -> None:
+    """Resettlement sites that receive villages, polygons coloured by how full they are."""
+    sites = plan_frame(ctx.result, "sites")
+    if not isinstance(sites, gpd.GeoDataFrame):
+        return
+    used, _ = split_sites(sites)
+    if used.empty:
+        return
+    lang = ctx.lang
+    moving_in = _moving_in(ctx)
+    data = feature_collection(used, lambda r: _site_props(r, moving_in))
+    spec = {
+        "style": polygon_style(
+            by="k", colors=SITE_COLOURS, stroke="#08306b", weight=2, opacity=0.75
+        ),
+        "popup": _site_popup(lang),
+        "tooltip": "n",
+    }
+    items = _site_legend_items(("full", "half", "low"), lang)
+    add_layer(m, "sites", tr("sites", lang), data, spec, legend_items=items)
+
+
+def add_candidate_sites(m: folium.Map, ctx: RenderContext) -> None:
+    """Suitable sites the plan leaves empty (off at opening; a light outline each)."""
+    sites = plan_frame(ctx.result, "sites")
+    if not isinstance(sites, gpd.GeoDataFrame):
+        return
+    _, unused = split_sites(sites)
+    if unused.empty:
+        return
+    lang = ctx.lang
+    keep = ("n", "c", "k", "cap", "used", "free", "sl", "rd", "su")
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        full = _site_props(row, {})
+        return {k: full[k] for k in keep}
+
+    data = feature_collection(unused, props, precision=4)
+    spec = {
+        "style": polygon_style(
+            fill=SITE_COLOURS["unused"], stroke="#4a90c2", weight=0.6, opacity=0.5
+        ),
+        "popup": _site_popup(lang),
+    }
+    name = tr("candidate_sites", lang)
+    items = _site_legend_items(("unused",), lang)
+    add_layer(m, "candidate_sites", name, data, spec, legend_items=items, show=False)
+
+
+def add_moves(m: folium.Map, ctx: RenderContext) -> None:
+    """Proposed moves (village to site) from the plan, as dashed lines."""
+    moves = plan_frame(ctx.result, "moves")
+    if not isinstance(moves, gpd.GeoDataFrame):
+        return
+    lang = ctx.lang
+    names = code_names(ctx.communes, "commune_code", "commune_name")
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        same = clean_value(row.get("same_commune"))
+        dest = as_text(row.get("site_commune_code"))
+        return {
+            "n": as_text(row.get("village_name")) or as_text(row.get("village_id")),
+            "c": names.get(as_text(row.get("commune_code")), as_text(row.get("commune_code"))),
+            "st": f"→ {tr('site', lang)} {as_text(row.get('site_id'))}",
+            "k": "other" if same is False else "same",
+            "dc": names.get(dest, dest),
+            "hh": clean_value(row.get("households")),
+            "dm": clean_value(row.get("distance_m"), 0),
+            "sc": same,
+            "pr": clean_value(row.get("priority_rank")),
+        }
+
+    data = feature_collection(moves, props)
+    spec = {
+        "style": {
+            "type": "line",
+            "by": "k",
+            "colors": MOVE_COLOURS,
+            "weight": 2.5,
+            "dash": "6 4",
+        },
+        "popup": {
+            "title": "n",
+            "subtitle": ["c", "st"],
+            "rows": [
+                [tr("households", lang), "hh", "int"],
+                [tr("distance", lang), "dm", "m"],
+                [tr("same_commune", lang), "sc", "bool", True],
+                [tr("destination", lang), "dc", "text", True],
+                [tr("rank", lang), "pr", "int", True],
+            ],
+        },
+        "tooltip": "n",
+    }
+    items = [
+        {"color": MOVE_COLOURS[k], "label": tr(f"move_{k}", lang), "shape": "line", "dash": True}
+        for k in ("same", "other")
+    ]
+    add_layer(m, "moves", tr("moves", lang), data, spec, legend_items=items)
+
+
+def add_plan_layers(m: folium.Map, ctx: RenderContext) -> None:
+    """Unused candidate sites (off), the sites that receive villages, and the moves."""
+    add_candidate_sites(m, ctx)
+    add_sites(m, ctx)
+    add_moves(m, ctx)
