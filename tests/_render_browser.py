@@ -17,6 +17,7 @@ from typing import Any
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+PHONE_WIDTH = 600
 BLOCKED = ["http://*", "https://*", "ws://*", "wss://*", "ftp://*"]
 
 
@@ -48,6 +49,10 @@ def chromium(width: int = 1400, height: int = 900):
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     try:
+        if width < PHONE_WIDTH:
+            # a headless window is at least 500 px wide: emulate the phone's screen instead
+            metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True}
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
         driver.execute_cdp_cmd("Network.enable", {})
         driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": BLOCKED})
         yield driver

@@ -21,13 +21,14 @@ from geoplan.render._geo import (
     clean_value,
     feature_collection,
 )
+from geoplan.render.base_layers import add_offline_base
 from geoplan.render.context import (
     RenderContext,
 )
-from geoplan.render.elements import BlankLayer, Call, DataLayer, ImageLayer, TileLayer
+from geoplan.render.elements import Call, DataLayer, ImageLayer, TileLayer
 from geoplan.render.i18n import Lang, fmt_num, strings, tr
 from geoplan.render.offline import deterministic_ids, make_offline
-from geoplan.render.palette import CLASS_COLOURS, LEVEL_COLOURS, POVERTY_BREAKS
+from geoplan.render.palette import CLASS_COLOURS, LEVEL_COLOURS, POVERTY_BREAKS, VILLAGE_OUTLINE
 
 __all__ = [
     "add_layer",
@@ -82,7 +83,7 @@ def class_badge_items(lang: Lang) -> dict[str, list[str]]:
     return items
 
 
-def class_legend_items(lang: Lang, shape: str = "circle") -> list[SECTION]:
+def class_legend_items(lang: Lang, shape: str = "halo") -> list[SECTION]:
     """Return the legend items of the five priority classes and "not eligible"."""
     items = [
         {"color": CLASS_COLOURS[k], "label": tr(f"class_{k}", lang), "shape": shape}
@@ -139,7 +140,17 @@ def village_style(colors: dict[str, str]) -> SECTION:
         "rscale": 0.45,
         "rmin": 3.5,
         "rmax": 10,
+        "stroke": VILLAGE_OUTLINE,
+        "weight": 1,
     }
+
+
+SIZE_KEY_HOUSEHOLDS = (25, 100, 250, 500)
+
+
+def size_legend(style: SECTION, lang: Lang) -> SECTION:
+    """Return the legend's circle-size key of a point style sized by households."""
+    return {"title": tr("circle_size", lang), "values": list(SIZE_KEY_HOUSEHOLDS), "style": style}
 
 
 def exposure_levels(lang: Lang) -> SECTION:
@@ -212,6 +223,9 @@ def add_layer(
     DataLayer(key, title, data, spec, show=show).add_to(m)
     if legend_items is not None:
         section = {"layer": key, "title": legend_title or title, "items": legend_items}
+        style = spec.get("style", {})
+        if style.get("type") == "point" and style.get("radiusBy") == "hh":
+            section["sizes"] = size_legend(style, lang_of(m))
         legend_of(m).append(section)
 
 
@@ -243,7 +257,7 @@ def base_map(ctx: RenderContext, subtitle: str, *, width: str = "100%") -> foliu
     make_offline(m)
     figure_of(m).html.add_child(folium.Element(f'<div hidden id="gp-lang">{ctx.lang}</div>'))
     Call("init", {"lang": ctx.lang, "strings": strings(ctx.lang)}, raw_first="__MAP__").add_to(m)
-    BlankLayer("base_offline", tr("base_offline", ctx.lang), show=True).add_to(m)
+    add_offline_base(m, ctx)
     TileLayer(
         "base_osm",
         tr("base_osm", ctx.lang),
@@ -259,6 +273,7 @@ def base_map(ctx: RenderContext, subtitle: str, *, width: str = "100%") -> foliu
     m._gp_bounds = bounds  # type: ignore[attr-defined]
     m._gp_legend = []  # type: ignore[attr-defined]
     m._gp_subtitle = subtitle  # type: ignore[attr-defined]
+    m._gp_lang = ctx.lang  # type: ignore[attr-defined]
     if ctx.hillshade is not None:
         ImageLayer(
             "hillshade",
@@ -281,6 +296,11 @@ def base_map(ctx: RenderContext, subtitle: str, *, width: str = "100%") -> foliu
 def figure_of(m: folium.Map) -> Figure:
     """Return the map's root figure."""
     return cast(Figure, m.get_root())
+
+
+def lang_of(m: folium.Map) -> Lang:
+    """Return the language the map was made in."""
+    return m._gp_lang  # type: ignore[attr-defined, no-any-return]
 
 
 def legend_of(m: folium.Map) -> list[SECTION]:

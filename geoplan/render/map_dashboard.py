@@ -96,7 +96,7 @@ def add_ntm_communes(m: folium.Map, ctx: RenderContext) -> None:
             [tr("is_atk", lang), "atk", "bool", True],
             [tr("is_especially_difficult", lang), "edc", "bool", True],
             [tr("has_cooperative", lang), "coop", "bool", True],
-            [tr("hh_exposed_high", lang), "hx", "dec1", True],
+            [tr("hh_exposed_high", lang), "hx", "int", True],
         ],
     }
     spec = {
@@ -245,7 +245,7 @@ def add_dashboard_villages(m: folium.Map, ctx: RenderContext) -> None:
         "search": {"label": "n", "sub": ["c", "d"], "kind": "village"},
     }
     name = f"{tr('villages', lang)}: {tr('poverty_rate', lang).lower()}"
-    add_layer(m, "villages", name, data, spec, legend_items=poverty_legend_items(lang, "circle"))
+    add_layer(m, "villages", name, data, spec, legend_items=poverty_legend_items(lang, "halo"))
 
 
 def _status_counts(frame: pd.DataFrame | None, key: str) -> dict[str, dict[str, int]]:
@@ -309,7 +309,7 @@ def add_communes_2025(m: folium.Map, ctx: RenderContext) -> None:
         [tr("villages_n", lang), "nv", "int"],
         [tr("households", lang), "hh", "int"],
         [tr("poverty_rate", lang), "pov", "pct", True],
-        [tr("hh_exposed_high", lang), "hx", "dec1", True],
+        [tr("hh_exposed_high", lang), "hx", "int", True],
         [funded, "fc", "int", True],
         [tr("ntm_priority", lang), "ntm", "dec3", True],
     ]

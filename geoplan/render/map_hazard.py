@@ -46,7 +46,13 @@ from geoplan.render.map_base import (
     village_base_props,
     village_style,
 )
-from geoplan.render.map_plan import add_moves, add_sites
+from geoplan.render.map_plan import (
+    add_moves,
+    add_sites,
+    add_unplaced,
+    destination_rows,
+    plan_destinations,
+)
 from geoplan.render.map_priority import score_props
 from geoplan.render.palette import (
     DISAGREEMENT_COLOURS,
@@ -212,7 +218,6 @@ MODEL_ZONES_TOLERANCE_M = 90.0  # about one DEM cell of the demo (3″): removes
 MODEL_ZONES_MIN_AREA_M2 = 100_000.0  # the model's own default minimum zone (0.1 km²)
 
 
-
 def _level_text(level: int | None, lang: Lang) -> str:
     return f"{level} – {tr(f'level_{level}', lang)}" if level in range(1, 6) else "–"
 
@@ -355,7 +360,7 @@ def hazard_flags(row: pd.Series, ctx: RenderContext) -> list[str]:
         flags.append(label("flag_near_high", lang, dist=f"{fmt_num(dist, lang)} m"))
     p = as_number(row.get("susceptibility"))
     if p is not None and p >= 0.6:
-        flags.append(label("flag_susc", lang, p=fmt_num(p, lang, 2)))
+        flags.append(label("flag_susc", lang, p=fmt_pct(p, lang, 0)))
     name = as_text(row.get("forest_name"))
     if bool(clean_value(row.get("in_special_use_forest"))):
         flags.append(label("flag_suf", lang, name=name).strip())
@@ -378,6 +383,7 @@ def add_exposed_villages(m: folium.Map, ctx: RenderContext) -> None:
     v = v.assign(_exp=[exposure_class(r, ctx.high_level) for _, r in v.iterrows()]).sort_values(
         "_exp"
     )
+    destinations = plan_destinations(ctx)
 
     def props(row: pd.Series) -> dict[str, Any]:
         p = village_base_props(row)
@@ -401,22 +407,24 @@ def add_exposed_villages(m: folium.Map, ctx: RenderContext) -> None:
             p["rk"] = sp["k"]
             p["rs"] = sp["s"]
             p["why"] = sp["why"]
+        p.update(destinations.get(p["id"], {}))
         return p
 
     data = feature_collection(as_points(v), props)
     rows = [
         [tr("households", lang), "hh", "int"],
-        [tr("hh_exposed_high", lang), "hx", "dec1", True],
-        [tr("susceptibility", lang), "sp", "dec2", True],
+        [tr("hh_exposed_high", lang), "hx", "int", True],
+        [tr("susceptibility", lang), "sp", "prob", True],
         [tr("dist_high", lang), "dh", "m", True],
         [tr("dist_border", lang), "db", "m", True],
         [tr("dist_suf", lang), "df", "m", True],
         [tr("dist_river", lang), "dr", "m", True],
         [tr("dist_road", lang), "dd", "m", True],
+        *destination_rows(lang),
     ]
     if has_track:
         rows += [
-            [f"{tr('score', lang)} ({tr('track_resettlement', lang)})", "rs", "dec3", True],
+            [f"{tr('score', lang)} ({ctx.track_title('resettlement')})", "rs", "dec3", True],
             [tr("class", lang), "rk", "int", True],
         ]
     exp_items = {str(k): [c, tr(f"exp_{k}", lang)] for k, c in EXPOSURE_COLOURS.items()}
@@ -435,7 +443,7 @@ def add_exposed_villages(m: folium.Map, ctx: RenderContext) -> None:
         "search": {"label": "n", "sub": ["c", "d"], "kind": "village"},
     }
     items = [
-        {"color": EXPOSURE_COLOURS[k], "label": tr(f"exp_{k}", lang), "shape": "circle"}
+        {"color": EXPOSURE_COLOURS[k], "label": tr(f"exp_{k}", lang), "shape": "halo"}
         for k in (3, 2, 1, 0)
     ]
     add_layer(m, "villages", tr("exposure", lang), data, spec, legend_items=items)
@@ -476,7 +484,7 @@ def add_exposed_communes(m: folium.Map, ctx: RenderContext, table: pd.DataFrame)
             "title": "n",
             "subtitle": ["d"],
             "rows": [
-                [tr("hh_exposed_high", lang), "hx", "dec1"],
+                [tr("hh_exposed_high", lang), "hx", "int"],
                 [tr("villages_exposed", lang), "vx", "int"],
             ],
             "levels": exposure_levels(lang),
@@ -517,6 +525,7 @@ def hazard_map(ctx: RenderContext) -> folium.Map:
     add_sites(m, ctx)
     add_moves(m, ctx)
     add_exposed_villages(m, ctx)
+    add_unplaced(m, ctx)
     model = model_summary_html(ctx)
     Call(
         "panel",

@@ -17,7 +17,15 @@ from geoplan.render.context import (
     plan_frame,
 )
 from geoplan.render.i18n import Lang, fmt_num, tr
-from geoplan.render.map_base import SECTION, add_layer, as_number, as_text, polygon_style
+from geoplan.render.map_base import (
+    SECTION,
+    add_layer,
+    as_number,
+    as_points,
+    as_text,
+    polygon_style,
+    village_base_props,
+)
 from geoplan.render.plan_files import MOVE_COLOURS, SITE_COLOURS, code_names, split_sites
 
 __all__ = [
@@ -25,6 +33,9 @@ __all__ = [
     "add_moves",
     "add_plan_layers",
     "add_sites",
+    "add_unplaced",
+    "destination_rows",
+    "plan_destinations",
     "site_use_class",
 ]
 
@@ -204,3 +215,125 @@ def add_plan_layers(m: folium.Map, ctx: RenderContext) -> None:
     add_candidate_sites(m, ctx)
     add_sites(m, ctx)
     add_moves(m, ctx)
+
+
+def _relocation_funding(ctx: RenderContext) -> dict[str, dict[str, Any]]:
+    """Village id -> funded, year, cost of its relocation in the plan's allocation."""
+    alloc = plan_frame(ctx.result, "allocation")
+    if alloc is None or "village_id" not in alloc or "funded" not in alloc:
+        return {}
+    if "relocation" in alloc:
+        alloc = alloc[alloc["relocation"].fillna(False).astype(bool)]
+    out: dict[str, dict[str, Any]] = {}
+    for _, row in alloc.iterrows():
+        out[as_text(row.get("village_id"))] = {
+            "funded": bool(clean_value(row.get("funded"))),
+            "year": as_number(row.get("year")),
+            "cost": as_number(row.get("cost")),
+        }
+    return out
+
+
+def unplaced_reason(row: pd.Series, lang: Lang) -> str:
+    """Return why a village was not placed, from its ``reason_code`` in ``lang``."""
+    code = as_text(row.get("reason_code"))
+    text = tr(f"reason_{code}", lang) if code else ""
+    return as_text(row.get("reason")) if not code or text == f"reason_{code}" else text
+
+
+def plan_destinations(ctx: RenderContext) -> dict[str, dict[str, Any]]:
+    """Village id -> where the plan moves it, for the village popups.
+
+    ``to`` destination (site and commune) or the reason it was not placed, ``tdm``
+    distance (m), ``fy`` year funded, ``fs`` funding status, ``fc`` cost.  The moves'
+    own ``funding_status``, ``funded_year`` and ``cost`` are used when present, else
+    the village's relocation in the allocation.
+    """
+    lang = ctx.lang
+    names = code_names(ctx.communes, "commune_code", "commune_name")
+    funding = _relocation_funding(ctx)
+    out: dict[str, dict[str, Any]] = {}
+    moves = plan_frame(ctx.result, "moves")
+    for _, row in moves.iterrows() if moves is not None else iter(()):
+        vid = as_text(row.get("village_id"))
+        dest = as_text(row.get("site_commune_code"))
+        fund = funding.get(vid, {})
+        status = as_text(row.get("funding_status"))
+        if not status and fund:
+            status = "funded" if fund["funded"] else "unfunded"
+        year = as_number(row.get("funded_year"))
+        year = year if year is not None else (fund.get("year") if fund.get("funded") else None)
+        cost = as_number(row.get("cost"))
+        site = f"{tr('site', lang)} {as_text(row.get('site_id'))}"
+        out[vid] = {
+            "to": f"{site} · {names.get(dest, dest)}" if dest else site,
+            "tdm": clean_value(row.get("distance_m"), 0),
+            "fy": str(int(year)) if year is not None else None,
+            "fs": tr(f"funding_{status}", lang) if status else None,
+            "fc": clean_value(cost if cost is not None else fund.get("cost"), 0),
+        }
+    unplaced = plan_frame(ctx.result, "unplaced")
+    for _, row in unplaced.iterrows() if unplaced is not None else iter(()):
+        reason = unplaced_reason(row, lang)
+        out[as_text(row.get("village_id"))] = {"to": f"{tr('not_placed', lang)}: {reason}"}
+    return out
+
+
+def destination_rows(lang: Lang) -> list[list[Any]]:
+    """Return the village popup's rows on where the plan moves the village (shown when known)."""
+    return [
+        [tr("moves_to", lang), "to", "text", True],
+        [tr("distance", lang), "tdm", "m", True],
+        [tr("funding_status", lang), "fs", "text", True],
+        [tr("funded_year", lang), "fy", "text", True],
+        [tr("cost", lang), "fc", "int", True],
+    ]
+
+
+UNPLACED_COLOUR = "#d01c8b"
+
+
+def add_unplaced(m: folium.Map, ctx: RenderContext) -> None:
+    """Villages the plan could not place: a ring round the village with the reason in the popup.
+
+    The ring has no fill, so a click inside it still reaches the village marker under it.
+    """
+    unplaced = plan_frame(ctx.result, "unplaced")
+    v = ctx.villages
+    if unplaced is None or v.empty or "village_id" not in unplaced or "village_id" not in v:
+        return
+    lang = ctx.lang
+    ids = set(unplaced["village_id"].astype(str))
+    located = v[v["village_id"].astype(str).isin(ids)]
+    if located.empty:
+        return
+    reasons = {
+        as_text(r.get("village_id")): unplaced_reason(r, lang) for _, r in unplaced.iterrows()
+    }
+
+    def props(row: pd.Series) -> dict[str, Any]:
+        return {
+            **village_base_props(row),
+            "why": reasons.get(as_text(row.get("village_id")), ""),
+        }
+
+    data = feature_collection(as_points(located), props)
+    spec = {
+        "style": {
+            "type": "point",
+            "radius": 11,
+            "stroke": UNPLACED_COLOUR,
+            "weight": 3,
+            "noFill": True,
+        },
+        "popup": {
+            "title": "n",
+            "subtitle": ["c", "d"],
+            "rows": [[tr("households", lang), "hh", "int"]],
+            "text": {"key": "why", "title": tr("not_placed_reason", lang)},
+        },
+        "tooltip": "n",
+    }
+    name = f"{tr('not_placed_villages', lang)} ({fmt_num(len(located), lang)})"
+    items = [{"color": UNPLACED_COLOUR, "label": name, "shape": "ring"}]
+    add_layer(m, "unplaced", name, data, spec, legend_items=items)

@@ -35,7 +35,12 @@ from geoplan.render.map_base import (
     village_base_props,
     village_style,
 )
-from geoplan.render.map_plan import add_plan_layers
+from geoplan.render.map_plan import (
+    add_plan_layers,
+    add_unplaced,
+    destination_rows,
+    plan_destinations,
+)
 from geoplan.render.palette import CLASS_COLOURS, CONTRIB_COLOURS, ROLLUP_COLOURS
 
 __all__ = [
@@ -83,7 +88,7 @@ def _score_popup(
             [tr("score", lang), "s", "dec3"],
             [tr("rank", lang), "r", "int", True],
             [tr("rank_interval", lang), "ri", "range", True],
-            [tr("p_top", lang), "pt", "pct", True],
+            [tr("p_top", lang), "pt", "prob", True],
             *extra_rows,
         ],
         "bars": {
@@ -104,11 +109,13 @@ def add_track_villages(m: folium.Map, ctx: RenderContext, track: str) -> None:
         return
     criteria = track_criteria(ctx.result, track, v)
     v = v.sort_values(f"{track}_score", na_position="first") if f"{track}_score" in v else v
+    destinations = plan_destinations(ctx) if track == "resettlement" else {}
 
     def props(row: pd.Series) -> dict[str, Any]:
         p = village_base_props(row)
         p.update(score_props(row, track, criteria, lang))
         p["pov"] = clean_value(row.get("poverty_rate"), 3)
+        p.update(destinations.get(p["id"], {}))
         return p
 
     data = feature_collection(as_points(v), props)
@@ -118,7 +125,11 @@ def add_track_villages(m: folium.Map, ctx: RenderContext, track: str) -> None:
             ctx,
             track,
             criteria,
-            [[tr("households", lang), "hh", "int"], [tr("poverty_rate", lang), "pov", "pct"]],
+            [
+                [tr("households", lang), "hh", "int"],
+                [tr("poverty_rate", lang), "pov", "pct"],
+                *(destination_rows(lang) if destinations else []),
+            ],
         ),
         "tooltip": "n",
         "search": {"label": "n", "sub": ["c", "d"], "kind": "village"},
@@ -237,4 +248,6 @@ def priority_map(ctx: RenderContext, track: str) -> folium.Map:
     if track == "resettlement":
         add_plan_layers(m, ctx)
     add_track_villages(m, ctx, track)
+    if track == "resettlement":
+        add_unplaced(m, ctx)
     return finish_map(m, ctx)

@@ -15,6 +15,8 @@ __all__ = [
     "POVERTY_BREAKS",
     "ROLLUP_COLOURS",
     "SUSC_COLOURS",
+    "VILLAGE_HALO",
+    "VILLAGE_OUTLINE",
 ]
 
 
@@ -73,3 +75,9 @@ EXPOSED_BREAKS = [
 
 
 GAP_COLOURS = {"0": "#1a9850", "1": "#fee08b", "2": "#fc8d59", "3": "#d73027"}
+
+
+#: Every village marker: a dark outline inside a white halo (the halo is drawn by the
+#: runtime round the points pane), so one of the two contrasts with any zone colour.
+VILLAGE_OUTLINE = "#1a1a1a"
+VILLAGE_HALO = "#ffffff"
