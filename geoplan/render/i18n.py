@@ -236,6 +236,17 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "summary": ("Tóm tắt", "Summary"),
     "provenance": ("Nguồn gốc dữ liệu và kết quả", "Provenance"),
     "ranked_what": ("Đã xếp hạng", "What was ranked"),
+    "ranked_sentence": (
+        "{villages} thôn, làng trong {communes} xã, theo các hướng: {tracks}",
+        "{villages} villages in {communes} communes, on the tracks: {tracks}",
+    ),
+    "scenario_name": ("Tên kịch bản", "Scenario name"),
+    "scenario_title": ("Tiêu đề", "Title"),
+    "scenario_file": ("Tệp kịch bản", "Scenario file"),
+    "input_file": (
+        "Tệp đầu vào (so với thư mục kịch bản)",
+        "Input file (relative to the scenario)",
+    ),
     "hh_unit": ("hộ", "households"),
     # report: resettlement
     "resettlement": ("Tái định cư", "Resettlement"),

@@ -7,6 +7,7 @@ and targets, in one self-contained page (every data text escaped).
 from __future__ import annotations
 
 import base64
+import os
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,12 @@ import pandas as pd
 
 from geoplan.render.context import RenderContext, criterion_labels, track_criteria
 from geoplan.render.dashboard import district_frame, district_table, targets_frame, targets_table
-from geoplan.render.i18n import fmt_num, fmt_pct, tr
+from geoplan.render.i18n import fmt_num, fmt_pct, label, tr
 from geoplan.render.plan_report import allocation_section, resettlement_section
+from geoplan.render.priorities import first_html
 from geoplan.render.report_analysis import model_section, p_top_label, stability_section
 
-__all__ = ["report_html"]
+__all__ = ["relative_path", "report_html", "scenario_description"]
 
 _CSS = """
 body { font: 14px/1.45 "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", Arial, sans-serif;
@@ -47,10 +49,35 @@ table.gp-bars td.bar { width: 340px; }
 table.gp-stability th { max-width: 190px; }
 .gp-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
   border: 1px solid #999; vertical-align: -1px; }
+.gp-scroll { overflow-x: auto; max-width: 100%; }
+.gp-summary { background: #f6f8fb; border: 1px solid #d5dce6; padding: 4px 16px 10px;
+  margin-top: 12px; }
+.gp-summary h2 { margin-top: 8px; }
+.gp-top { margin: 2px 0 6px; padding-left: 22px; }
+.muted, .gp-first .muted { color: #666; }
+nav { display: flex; flex-wrap: wrap; gap: 4px 12px; }
+nav a { margin-right: 0; }
+@media (max-width: 700px) {
+  main { padding: 10px 12px 32px; }
+  h1 { font-size: 20px; }
+  table { display: block; overflow-x: auto; max-width: 100%; }
+  img.map { max-width: 100%; }
+}
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body { font-size: 10.5pt; }
+  main { max-width: none; padding: 0; }
+  nav { display: none; }
+  h2 { break-after: avoid; }
+  tr, img.map, .gp-summary { break-inside: avoid; }
+  table { font-size: 9pt; }
+  img.map { max-width: 100%; }
+  a { color: inherit; text-decoration: none; }
+}
 """
 
 _T = {
-    "scenario": ("Kịch bản", "Scenario"),
+    "summary": ("Tóm tắt", "Summary"),
     "data": ("Dữ liệu và kiểm tra", "Data and validation"),
     "weights": ("Tiêu chí, trọng số và căn cứ", "Criteria, weights and citations"),
     "top": ("Các thôn ưu tiên", "Top villages"),
@@ -150,26 +177,75 @@ def _kv_table(pairs: list[tuple[str, Any]]) -> str:
     return f"<table>{rows}</table>"
 
 
-def _scenario_section(ctx: RenderContext) -> str:
+def scenario_description(ctx: RenderContext) -> str:
+    """Return the scenario's description in the report's language (English falls back)."""
     sc = getattr(ctx.result, "scenario", None)
+    english = getattr(sc, "description_en", "") if ctx.lang == "en" else ""
+    return str(english or getattr(sc, "description", "") or "")
+
+
+def relative_path(path: str | Path, scenario_file: str | Path | None) -> str:
+    """Return ``path`` relative to the scenario's folder (POSIX), never an absolute path.
+
+    A path on another drive, or with no scenario file, is shown by its file name only,
+    so no temporary or site-packages folder reaches the report.
+    """
+    p = Path(path)
+    if scenario_file:
+        try:
+            return Path(os.path.relpath(p, Path(scenario_file).parent)).as_posix()
+        except ValueError:
+            pass
+    return p.name
+
+
+def _provenance_section(ctx: RenderContext) -> str:
+    sc = getattr(ctx.result, "scenario", None)
+    source = getattr(sc, "source", None) or None
+    title = (getattr(sc, "title_en", "") if ctx.lang == "en" else "") or getattr(sc, "title", "")
     pairs = [
-        ("name", getattr(sc, "name", "")),
-        ("title", getattr(sc, "title", "")),
+        (tr("scenario_name", ctx.lang), getattr(sc, "name", "")),
+        (tr("scenario_title", ctx.lang), title),
         ("CRS", getattr(sc, "crs", "")),
-        ("source", getattr(sc, "source", "") or ""),
+        (tr("scenario_file", ctx.lang), Path(source).name if source else ""),
     ]
-    desc = getattr(sc, "description", "") or ""
     inputs = getattr(ctx.result, "inputs", {}) or {}
     rows = "".join(
-        f"<tr><td>{escape(str(p))}</td><td><code>{escape(str(h))[:16]}…</code></td></tr>"
+        f"<tr><td>{escape(relative_path(p, source))}</td>"
+        f"<td><code>{escape(str(h))[:16]}…</code></td></tr>"
         for p, h in sorted(inputs.items())
     )
     # no run times here: they change from run to run and live in run.json only
     return (
-        f"<h2 id='scenario'>{escape(_t('scenario', ctx.lang))}</h2><p>{escape(desc)}"
-        f"</p>{_kv_table(pairs)}"
-        + (f"<table><tr><th>file</th><th>sha256</th></tr>{rows}</table>" if rows else "")
+        f"<h2 id='provenance'>{escape(tr('provenance', ctx.lang))}</h2>{_kv_table(pairs)}"
+        + (
+            f"<table><tr><th>{escape(tr('input_file', ctx.lang))}</th><th>sha256</th></tr>"
+            f"{rows}</table>"
+            if rows
+            else ""
+        )
         + f"<p class='muted'>{escape(_t('timings_note', ctx.lang))}</p>"
+    )
+
+
+def _summary_section(ctx: RenderContext) -> str:
+    lang = ctx.lang
+    v = ctx.villages
+    communes = v["commune_code"].nunique() if "commune_code" in v else len(ctx.communes)
+    ranked = label(
+        "ranked_sentence",
+        lang,
+        villages=fmt_num(len(v), lang),
+        communes=fmt_num(communes, lang),
+        tracks=", ".join(ctx.track_title(t) for t in ctx.tracks),
+    )
+    desc = scenario_description(ctx)
+    return (
+        f"<section class='gp-summary'><h2 id='summary'>{escape(tr('summary', lang))}</h2>"
+        + (f"<p>{escape(desc)}</p>" if desc else "")
+        + f"<p><b>{escape(tr('ranked_what', lang))}:</b> {escape(ranked)}</p>"
+        + str(first_html(ctx, links=False))
+        + "</section>"
     )
 
 
@@ -380,9 +456,10 @@ def report_html(ctx: RenderContext, pngs: list[Path], *, top_n: int = 20) -> str
     nav = (
         "".join(
             f"<a href='#{k}'>{escape(_t(k, lang))}</a>"
-            for k in ("scenario", "data", "weights", "top", "stability", "model")
+            for k in ("summary", "data", "weights", "top", "stability", "model")
         )
         + f"<a href='#targets'>{escape(tr('targets', lang))}</a>"
+        + f"<a href='#provenance'>{escape(tr('provenance', lang))}</a>"
         + (
             f"<a href='#resettlement'>{escape(tr('resettlement', lang))}</a>"
             if resettlement
@@ -398,7 +475,7 @@ def report_html(ctx: RenderContext, pngs: list[Path], *, top_n: int = 20) -> str
         f"<h1>{escape(title)}</h1>",
         f"<p class='gp-synthetic'>{escape(tr('synthetic', lang))}</p>" if ctx.synthetic else "",
         f"<nav>{nav}</nav>",
-        _scenario_section(ctx),
+        _summary_section(ctx),
         _data_section(ctx),
     ]
     districts = district_frame(ctx)
@@ -416,6 +493,7 @@ def report_html(ctx: RenderContext, pngs: list[Path], *, top_n: int = 20) -> str
         resettlement,
         allocation,
         f"<h2 id='maps'>{escape(_t('maps', lang))}</h2>{imgs}" if imgs else "",
+        _provenance_section(ctx),
         f"<p class='muted'>{escape(tr('generated_by', lang))}</p></main></body></html>",
     ]
     return "\n".join(p for p in parts if p)
