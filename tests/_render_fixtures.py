@@ -51,7 +51,7 @@ VILLAGE_NAMES = [
     "Thôn Văn Lem",
     "Thôn Long Tỏ",
     "Thôn Kon Tu",
-    "Làng Pêng Sel Kơ Ne",
+    "Ia H'Drai",
 ]
 
 
