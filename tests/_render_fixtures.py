@@ -787,7 +787,9 @@ def make_result(
     scenario = SimpleNamespace(
         name="fixture",
         title="Fixture scenario <Kon Tum>",
-        description="Small hand-made scenario.",
+        description="Kịch bản nhỏ dựng bằng tay.",
+        description_en="Small hand-made scenario.",
+        source="/srv/geoplan/scenarios/fixture.yaml",
         synthetic=synthetic,
         crs=CRS,
         indicators=SimpleNamespace(
@@ -804,7 +806,7 @@ def make_result(
         scoring=scoring,
         plan=plan_outcome,
         timings={"load": 0.1, "indicators": 0.2},
-        inputs={"kontum.gpkg": "ab" * 32},
+        inputs={"/srv/geoplan/layers/kontum.gpkg": "ab" * 32},
         versions={"geoplan": "0.1.0"},
     )
     result.run_info = {

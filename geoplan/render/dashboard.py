@@ -16,7 +16,14 @@ import pandas as pd
 from geoplan.render.context import RenderContext, communes_2025_frame
 from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.priorities import first_html
-from geoplan.render.templating import html_table, num_cell, pct_cell, text_cell
+from geoplan.render.templating import (
+    Markup,
+    html_table,
+    num_cell,
+    pct_cell,
+    render_template,
+    text_cell,
+)
 
 __all__ = [
     "admin_structure",
@@ -281,7 +288,7 @@ def _fmt_target_value(value: Any, target: Any, lang: Lang, unit: Any = None) -> 
     try:
         v = float(value)
     except (TypeError, ValueError):
-        return escape(str(value)) if value is not None and not pd.isna(value) else "–"
+        return str(value) if value is not None and not pd.isna(value) else "–"
     try:
         t = float(target)
     except (TypeError, ValueError):
@@ -307,32 +314,27 @@ _STATUS_CLASS = {
 
 
 def targets_table(frame: pd.DataFrame, lang: Lang) -> str:
-    """Targets as an escaped HTML table with a coloured status column."""
+    """Targets as a sortable escaped HTML table with a coloured status column."""
     if frame.empty:
-        return f"<p>{escape(tr('status_no_data', lang))}</p>"
-    out = [
-        "<div class='gp-scroll'><table class='gp-table gp-targets'><thead><tr><th>#</th>",
-        f"<th>{escape(tr('target', lang))}</th><th>{escape(tr('value', lang))}</th>",
-        f"<th>{escape(tr('target', lang))}</th><th>{escape(tr('status', lang))}</th></tr></thead>"
-        "<tbody>",
-    ]
+        return str(render_template("paragraph.html", text=tr("status_no_data", lang)))
     label_col = next((c for c in (f"label_{lang}", "label", "label_vi") if c in frame), "id")
+    rows = []
     for _, r in frame.iterrows():
         status = str(r.get("status", "") or "")
         text = tr(f"status_{status}", lang) if status else "–"
-        if text == f"status_{status}":
-            text = status
-        cls = _STATUS_CLASS.get(status, "na")
         unit = r.get("unit")
-        out.append(
-            f"<tr><td>{escape(str(r.get('id', '')))}</td>"
-            f"<td>{escape(str(r.get(label_col, '') or ''))}</td>"
-            f"<td class='n'>{_fmt_target_value(r.get('value'), r.get('target'), lang, unit)}</td>"
-            f"<td class='n'>{_fmt_target_value(r.get('target'), r.get('target'), lang, unit)}</td>"
-            f"<td class='st {cls}'>{escape(text)}</td></tr>"
+        rows.append(
+            {
+                "id": str(r.get("id", "")),
+                "label": str(r.get(label_col, "") or ""),
+                "value": _fmt_target_value(r.get("value"), r.get("target"), lang, unit),
+                "target": _fmt_target_value(r.get("target"), r.get("target"), lang, unit),
+                "status": status if text == f"status_{status}" else text,
+                "cls": _STATUS_CLASS.get(status, "na"),
+            }
         )
-    out.append("</tbody></table></div>")
-    return "".join(out)
+    head = ["#", tr("target", lang), tr("value", lang), tr("target", lang), tr("status", lang)]
+    return str(render_template("targets_table.html", head=head, rows=rows))
 
 
 STATUS_COLOURS = {"ok": "#1b7e2f", "bad": "#b3261e", "na": "#9e9e9e"}
@@ -445,7 +447,7 @@ def targets_chart(frame: pd.DataFrame, lang: Lang) -> str:
             f'<div class="gp-trow" title="{escape(str(tip))}">'
             f'<span class="gp-tid">{escape(str(r.get("id", "")))}</span>'
             f'<span class="gp-ttrack">{bar}</span>'
-            f'<span class="gp-tval {cls}">{value} / {goal}</span>'
+            f'<span class="gp-tval {cls}">{escape(value)} / {escape(goal)}</span>'
             f'<span class="gp-tspark">{spark}</span></div>'
         )
     legend = "".join(
@@ -467,8 +469,8 @@ def _titled_chart(
     colour: str,
     *,
     lang: Lang,
-) -> str:
-    """Return a ``<h4>`` heading and a :func:`bar_chart` under it, both titled ``tr(key)``.
+) -> tuple[str, str, Markup]:
+    """Return a ``("h4", title, chart)`` section: a :func:`bar_chart` titled ``tr(key)``.
 
     Parameters
     ----------
@@ -480,74 +482,71 @@ def _titled_chart(
         Language of the title.
     """
     title = tr(key, lang)
-    return f"<h4>{escape(title)}</h4>" + bar_chart(labels, values, fmt, colour=colour, title=title)
+    return ("h4", title, Markup(bar_chart(labels, values, fmt, colour=colour, title=title)))
+
+
+def _ntm_chart(ctx: RenderContext) -> tuple[str, str, Markup] | None:
+    c = ctx.communes
+    if "ntm_criteria_met" not in c or not len(c):
+        return None
+    counts = pd.to_numeric(c["ntm_criteria_met"], errors="coerce").dropna().astype(int)
+    tally = counts.value_counts()
+    keys = list(range(int(tally.index.min()), int(tally.index.max()) + 1)) if len(tally) else []
+    return _titled_chart(
+        "chart_ntm",
+        [str(k) for k in keys],
+        [float(tally.get(k, 0)) for k in keys],
+        lambda x: fmt_num(x, ctx.lang),
+        "#41ab5d",
+        lang=ctx.lang,
+    )
 
 
 def side_panel(ctx: RenderContext) -> str:
-    """Return the dashboard's side column: targets, district summary, charts, commune table."""
+    """Return the dashboard's side column: what to do first, targets, districts, communes."""
     lang = ctx.lang
     districts = district_frame(ctx)
-    parts = [
-        f"<h2>{escape(tr('dashboard_title', lang))}</h2>",
-        f"<p class='gp-side-sub'>{escape(ctx.title)}</p>",
-    ]
-    if ctx.synthetic:
-        parts.append(f"<p class='gp-synthetic'>{escape(tr('synthetic', lang))}</p>")
-    parts.append(str(first_html(ctx, links=True)))
     structure_2025 = admin_structure(ctx) == "2025"
     targets = targets_frame(ctx)
-    parts.append(f"<h3>{escape(tr('targets', lang))}</h3>{targets_table(targets, lang)}")
+    sections: list[tuple[str, str, Markup]] = [
+        ("h3", tr("targets", lang), Markup(targets_table(targets, lang)))
+    ]
     chart = targets_chart(targets, lang)
     if chart:
-        parts.append(f"<h4>{escape(tr('chart_targets', lang))}</h4>{chart}")
+        sections.append(("h4", tr("chart_targets", lang), Markup(chart)))
     if not districts.empty and not structure_2025:
-        parts.append(
-            f"<h3>{escape(tr('district_summary', lang))}</h3>{district_table(districts, lang)}"
+        sections.append(
+            ("h3", tr("district_summary", lang), Markup(district_table(districts, lang)))
         )
         names = districts["district_name"].tolist()
         poverty = districts["poverty_rate"].tolist()
-        parts.append(
+        sections.append(
             _titled_chart(
                 "chart_poverty", names, poverty, lambda x: fmt_pct(x, lang), "#e34a33", lang=lang
             )
         )
         if districts["hh_exposed_high"].notna().any():
             exposed = districts["hh_exposed_high"].tolist()
-            parts.append(
-                _titled_chart(
-                    "chart_exposed",
-                    names,
-                    exposed,
-                    lambda x: fmt_num(x, lang),
-                    "#800026",
-                    lang=lang,
-                )
+            fmt = lambda x: fmt_num(x, lang)  # noqa: E731
+            sections.append(
+                _titled_chart("chart_exposed", names, exposed, fmt, "#800026", lang=lang)
             )
-    c = ctx.communes
-    if "ntm_criteria_met" in c and len(c):
-        counts = (
-            pd.to_numeric(c["ntm_criteria_met"], errors="coerce")
-            .dropna()
-            .astype(int)
-            .value_counts()
-        )
-        keys = (
-            list(range(int(counts.index.min()), int(counts.index.max()) + 1)) if len(counts) else []
-        )
-        parts.append(
-            _titled_chart(
-                "chart_ntm",
-                [str(k) for k in keys],
-                [float(counts.get(k, 0)) for k in keys],
-                lambda x: fmt_num(x, lang),
-                "#41ab5d",
-                lang=lang,
-            )
-        )
+    ntm = _ntm_chart(ctx)
+    if ntm is not None:
+        sections.append(ntm)
     table_2025 = commune_2025_table(ctx) if structure_2025 else ""
     if table_2025:
-        parts.append(f"<h3>{escape(tr('communes_2025', lang))}</h3>{table_2025}")
+        sections.append(("h3", tr("communes_2025", lang), Markup(table_2025)))
     else:
-        parts.append(f"<h3>{escape(tr('commune_summary', lang))}</h3>{commune_table(ctx)}")
-    parts.append(f"<p class='gp-foot'>{escape(tr('generated_by', lang))}</p>")
-    return "".join(parts)
+        sections.append(("h3", tr("commune_summary", lang), Markup(commune_table(ctx))))
+    return str(
+        render_template(
+            "dashboard_side.html",
+            title=tr("dashboard_title", lang),
+            subtitle=ctx.title,
+            synthetic=tr("synthetic", lang) if ctx.synthetic else "",
+            first=first_html(ctx, links=True),
+            sections=sections,
+            foot=tr("generated_by", lang),
+        )
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 import numpy as np
@@ -13,6 +12,7 @@ from geoplan.render.context import (
 )
 from geoplan.render.i18n import Lang, fmt_num, tr
 from geoplan.render.map_base import as_number, as_text
+from geoplan.render.templating import html_table, num_cell, render_template, text_cell
 
 __all__ = [
     "exposed_by_commune",
@@ -61,8 +61,7 @@ def model_summary_html(ctx: RenderContext, *, top: int = 3) -> str:
         return ""
     model = as_text(card.get("model"))
     head = tr("model_summary", lang) + (f" ({model.replace('_', ' ')})" if model else "")
-    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
-    return f"<div class='gp-model'><b>{escape(head)}</b><table class='gp-kv'>{body}</table></div>"
+    return str(render_template("model_summary.html", head=head, rows=rows))
 
 
 def _factor_label(factor: str, lang: Lang) -> str:
@@ -96,9 +95,9 @@ def exposed_by_commune(ctx: RenderContext) -> pd.DataFrame:
 
 
 def exposed_table_html(table: pd.DataFrame, lang: Lang, *, limit: int | None = None) -> str:
-    """Render :func:`exposed_by_commune` as an escaped HTML table."""
+    """Render :func:`exposed_by_commune` as a sortable escaped HTML table with a total row."""
     if table.empty:
-        return f"<p>{escape(tr('exp_0', lang))}</p>"
+        return str(render_template("paragraph.html", text=tr("exp_0", lang)))
     head = [
         tr("commune", lang),
         tr("district", lang),
@@ -106,32 +105,24 @@ def exposed_table_html(table: pd.DataFrame, lang: Lang, *, limit: int | None = N
         tr("hh_exposed_high", lang),
     ]
     head += [f"{tr('level', lang)} {i}" for i in range(1, 6)]
+    levels = [f"hh_exposed_{i}" for i in range(1, 6)]
     rows = table if limit is None else table.head(limit)
-    parts = [
-        "<table class='gp-table'><thead><tr>",
-        *(f"<th>{escape(h)}</th>" for h in head),
-        "</tr></thead><tbody>",
-    ]
-    for _, r in rows.iterrows():
-        cells = [
-            f"<td>{escape(str(r['commune_name']))}</td>",
-            f"<td>{escape(str(r['district_name']))}</td>",
+    body = [
+        [
+            text_cell(r["commune_name"]),
+            text_cell(r["district_name"]),
+            num_cell(r["villages_exposed"], lang),
+            num_cell(r["hh_exposed_high"], lang),
+            *(num_cell(r[c], lang) for c in levels),
         ]
-        cells.append(f"<td class='n'>{fmt_num(r['villages_exposed'], lang)}</td>")
-        cells.append(f"<td class='n'><b>{fmt_num(r['hh_exposed_high'], lang)}</b></td>")
-        cells += [f"<td class='n'>{fmt_num(r[f'hh_exposed_{i}'], lang)}</td>" for i in range(1, 6)]
-        parts.append("<tr>" + "".join(cells) + "</tr>")
-    total = table[
-        [f"hh_exposed_{i}" for i in range(1, 6)] + ["hh_exposed_high", "villages_exposed"]
-    ].sum()
-    parts.append(
-        f"<tr><th>{escape(tr('total', lang))}</th><th></th><th"
-        f" class='n'>{fmt_num(total['villages_exposed'], lang)}</th>"
-        f"<th class='n'>{fmt_num(total['hh_exposed_high'], lang)}</th>"
-        + "".join(
-            f"<th class='n'>{fmt_num(total[f'hh_exposed_{i}'], lang)}</th>" for i in range(1, 6)
-        )
-        + "</tr>"
-    )
-    parts.append("</tbody></table>")
-    return "".join(parts)
+        for _, r in rows.iterrows()
+    ]
+    total = table[[*levels, "hh_exposed_high", "villages_exposed"]].sum()
+    last = [
+        text_cell(tr("total", lang)),
+        text_cell(""),
+        num_cell(total["villages_exposed"], lang),
+        num_cell(total["hh_exposed_high"], lang),
+        *(num_cell(total[c], lang) for c in levels),
+    ]
+    return str(html_table(head, body, total=last))

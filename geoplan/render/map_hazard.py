@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 import folium
@@ -63,6 +62,7 @@ from geoplan.render.palette import (
     SUSC_COLOURS,
 )
 from geoplan.render.raster import colour_overlay
+from geoplan.render.templating import Markup, render_template
 
 __all__ = [
     "MODEL_ZONES_MIN_AREA_M2",
@@ -531,9 +531,14 @@ def hazard_map(ctx: RenderContext) -> folium.Map:
         "panel",
         {
             "title": tr("hazard_panel" if model else "exposed_table", lang),
-            "html": model
-            + (f"<div class='gp-pop-h'>{escape(tr('exposed_table', lang))}</div>" if model else "")
-            + exposed_table_html(table, lang),
+            "html": str(
+                render_template(
+                    "hazard_panel.html",
+                    model=Markup(model),
+                    title=tr("exposed_table", lang),
+                    table=Markup(exposed_table_html(table, lang)),
+                )
+            ),
             "position": "bottomleft",
         },
     ).add_to(m)

@@ -14,7 +14,7 @@ from geoplan.render.context import RenderContext, plan_frame
 from geoplan.render.i18n import Lang, fmt_num, tr
 from geoplan.render.templating import Markup, html_table, num_cell, render_template, text_cell
 
-__all__ = ["first_html", "plan_totals", "top_communes", "top_villages"]
+__all__ = ["first_html", "one_line", "plan_totals", "top_communes", "top_villages"]
 
 
 def _reason_col(ctx: RenderContext, track: str) -> str:
@@ -22,6 +22,13 @@ def _reason_col(ctx: RenderContext, track: str) -> str:
     if ctx.lang == "vi" and f"{track}_reason_vi" in v:
         return f"{track}_reason_vi"
     return f"{track}_reason"
+
+
+def one_line(reason: str) -> str:
+    """Return the first sentence of a ranking reason (the rest is in the popup and report)."""
+    text = " ".join(reason.split())
+    cut = text.find(". ")
+    return text if cut < 0 else text[: cut + 1]
 
 
 def top_villages(ctx: RenderContext, track: str, n: int = 5) -> pd.DataFrame:
@@ -37,10 +44,12 @@ def top_villages(ctx: RenderContext, track: str, n: int = 5) -> pd.DataFrame:
             "rank": top["_r"].astype(int).to_numpy(),
             "village": top.get("village_name", top["village_id"]).astype(str).to_numpy(),
             "commune": top.get("commune_name", pd.Series("", index=top.index)).astype(str),
-            "reason": (top[reason] if reason in top else pd.Series("", index=top.index))
-            .fillna("")
-            .astype(str)
-            .to_numpy(),
+            "reason": [
+                one_line(str(x))
+                for x in (top[reason] if reason in top else pd.Series("", index=top.index))
+                .fillna("")
+                .astype(str)
+            ],
         }
     )
 
