@@ -178,3 +178,15 @@ def test_report_prints_on_a4(reports):
     html = reports["vi"]
     assert "@page { size: A4;" in html and "@media print" in html
     assert '<meta name="viewport"' in html
+
+
+def test_reason_in_one_line_keeps_the_factors():
+    from geoplan.render.priorities import one_line
+
+    reason = (
+        "Xếp thứ 3/267 về sắp xếp (nhóm ưu tiên 1): 120 hộ trong vùng nguy cơ cao (40%),"
+        "  độ dốc 30° (12%). Ra khỏi nhóm 20 thôn đầu nếu trọng số giảm dưới 0,10."
+    )
+    assert one_line(reason) == "120 hộ trong vùng nguy cơ cao (40%), độ dốc 30° (12%)."
+    assert one_line("High road_access; score 0.99") == "High road_access; score 0.99"
+    assert one_line("Only sentence. Second one.") == "Only sentence."

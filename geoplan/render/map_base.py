@@ -222,7 +222,7 @@ def add_layer(
     """
     DataLayer(key, title, data, spec, show=show).add_to(m)
     if legend_items is not None:
-        section = {"layer": key, "title": legend_title or title, "items": legend_items}
+        section: SECTION = {"layer": key, "title": legend_title or title, "items": legend_items}
         style = spec.get("style", {})
         if style.get("type") == "point" and style.get("radiusBy") == "hh":
             section["sizes"] = size_legend(style, lang_of(m))
@@ -300,7 +300,7 @@ def figure_of(m: folium.Map) -> Figure:
 
 def lang_of(m: folium.Map) -> Lang:
     """Return the language the map was made in."""
-    return m._gp_lang  # type: ignore[attr-defined, no-any-return]
+    return m._gp_lang  # type: ignore[attr-defined]
 
 
 def legend_of(m: folium.Map) -> list[SECTION]:

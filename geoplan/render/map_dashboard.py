@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
@@ -254,7 +254,8 @@ def _status_counts(frame: pd.DataFrame | None, key: str) -> dict[str, dict[str, 
         return {}
     counts = frame.groupby([frame[key].astype(str), frame["status"].astype(str)]).size()
     out: dict[str, dict[str, int]] = {}
-    for (code, status), n in counts.items():
+    for pair, n in counts.items():
+        code, status = cast(tuple[str, str], pair)
         out.setdefault(str(code), {})[str(status)] = int(n)
     return out
 

@@ -6,6 +6,7 @@ One summary, shown at the top of the dashboard's side column and of the report
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -25,10 +26,19 @@ def _reason_col(ctx: RenderContext, track: str) -> str:
 
 
 def one_line(reason: str) -> str:
-    """Return the first sentence of a ranking reason (the rest is in the popup and report)."""
+    """Return a ranking reason in one line: its first sentence, without the rank preamble.
+
+    Scoring writes "Ranked 3/267 for <track> (priority group 1): <factors>. <what would
+    change it>."; the list already says the rank and the track, so the line keeps the
+    factors.  A reason of another shape keeps its first sentence.
+    """
     text = " ".join(reason.split())
     cut = text.find(". ")
-    return text if cut < 0 else text[: cut + 1]
+    first = text if cut < 0 else text[: cut + 1]
+    head, sep, rest = first.partition(": ")
+    if sep and rest and "(" in head:
+        first = rest[:1].upper() + rest[1:]
+    return first
 
 
 def top_villages(ctx: RenderContext, track: str, n: int = 5) -> pd.DataFrame:
@@ -190,7 +200,7 @@ def first_html(ctx: RenderContext, *, links: bool, n_villages: int = 5) -> Marku
     )
 
 
-def label_communes(row: dict[str, Any], lang: Lang) -> dict[str, str]:
+def label_communes(row: Mapping[Any, Any], lang: Lang) -> dict[str, str]:
     """Return a commune of :func:`top_communes` with its priority-1 villages in words."""
     n, hh = fmt_num(row["villages"], lang), fmt_num(row["households"], lang)
     why = f"{n} {tr('p1_villages_short', lang)}, {hh} {tr('hh_unit', lang)}"

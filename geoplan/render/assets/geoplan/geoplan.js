@@ -286,14 +286,19 @@
    * ``rows`` are [lat, lon, name]; names are set as text, never as HTML. */
   GP.labelLayer = function (id, rows, opts) {
     var group = L.layerGroup();
-    var markers = rows.map(function (r) {
-      var icon = L.divIcon({ className: 'gp-label ' + (opts.className || ''), html: '', iconSize: null });
-      var mk = L.marker([r[0], r[1]], { icon: icon, interactive: false, keyboard: false, pane: 'gpLabels' });
-      mk.on('add', function () { var el = mk.getElement(); if (el) { el.textContent = r[2]; } });
-      return mk;
-    });
+    var markers = null;  // made the first time the zoom calls for them
+    function make() {
+      return rows.map(function (r) {
+        var icon = L.divIcon({ className: 'gp-label ' + (opts.className || ''), html: '', iconSize: null });
+        var mk = L.marker([r[0], r[1]], { icon: icon, interactive: false, keyboard: false, pane: 'gpLabels' });
+        mk.on('add', function () { var el = mk.getElement(); if (el) { el.textContent = r[2]; } });
+        return mk;
+      });
+    }
     function sync() {
       var show = GP.map.getZoom() >= opts.minZoom;
+      if (!show && !markers) { return; }
+      markers = markers || make();
       markers.forEach(function (mk) {
         if (show && !group.hasLayer(mk)) { group.addLayer(mk); }
         if (!show && group.hasLayer(mk)) { group.removeLayer(mk); }
