@@ -175,9 +175,7 @@ def _choose_first_hit(driver) -> None:
     wait_for(driver, POPUP_SHOWN)
 
 
-@pytest.mark.parametrize("opened", MAPS, indirect=True)
-def test_map_opens_offline_and_screenshot(opened):
-    driver, name = opened
+def _drew_with_screenshot(driver, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     assert driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
     # the map drew: villages are on it and the hillshade image decoded from its data URI
@@ -187,9 +185,7 @@ def test_map_opens_offline_and_screenshot(opened):
     )
 
 
-@pytest.mark.parametrize("opened", MAPS, indirect=True)
-def test_layers_legends_and_controls(opened):
-    driver, name = opened
+def _layers_legends_and_controls(driver, name: str) -> None:
     labels = driver.execute_script(
         "return Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
         ".map(l => l.textContent.trim())"
@@ -222,9 +218,7 @@ def test_layers_legends_and_controls(opened):
     assert "Dữ liệu minh hoạ tổng hợp" in driver.find_element(By.TAG_NAME, "body").text
 
 
-@pytest.mark.parametrize("opened", MAPS, indirect=True)
-def test_popup_opens_on_click(opened):
-    driver, _ = opened
+def _popup_opens_on_click(driver) -> None:
     name = driver.execute_script(
         "var l = GP.layers.villages.getLayers()[10]; GP.map.setView(l.getLatLng(), 12,"
         " {animate: false});"
@@ -237,6 +231,18 @@ def test_popup_opens_on_click(opened):
     popup = driver.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
     assert popup.find_element(By.CSS_SELECTOR, ".gp-pop-title").text == name
     assert popup.find_elements(By.CSS_SELECTOR, ".gp-pop-table tr")
+
+
+@pytest.mark.parametrize("opened", MAPS, indirect=True)
+def test_every_map_on_a_laptop(opened):
+    """Drawn offline, layers and legends, a popup on click, search, script-named villages."""
+    driver, name = opened
+    _drew_with_screenshot(driver, name)
+    _layers_legends_and_controls(driver, name)
+    _popup_opens_on_click(driver)
+    driver.execute_script("GP.map.closePopup()")
+    _search_ignores_accents(driver)
+    _script_named_villages_show_as_text(driver)
 
 
 @pytest.mark.parametrize("opened", ["priority_resettlement"], indirect=True)
@@ -252,9 +258,7 @@ def test_priority_popup_has_score_class_interval_bars_and_reason(opened):
     assert len(driver.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content .gp-bar")) == 3
 
 
-@pytest.mark.parametrize("opened", MAPS, indirect=True)
-def test_search_ignores_accents(opened):
-    driver, _ = opened
+def _search_ignores_accents(driver) -> None:
     hits = _search(driver, "dak glei")
     assert "Đắk Glei" in hits
     hits = _search(driver, "MANG CANH")
@@ -267,9 +271,7 @@ def test_search_ignores_accents(opened):
     )
 
 
-@pytest.mark.parametrize("opened", MAPS, indirect=True)
-def test_script_named_villages_show_as_text(opened):
-    driver, _ = opened
+def _script_named_villages_show_as_text(driver) -> None:
     for query, name in (("onerror", XSS_NAME), ("pwned", SCRIPT_NAME)):
         hits = _search(driver, query)
         assert hits == [name]
@@ -361,6 +363,7 @@ def test_resettlement_sites_and_moves(opened):
         " GP.map.fitBounds(l.getBounds(), {animate: false});"
         " l.openPopup(l.getBounds().getCenter());"
     )
+    wait_for(driver, POPUP_SHOWN)
     popup = driver.find_element(By.CSS_SELECTOR, ".leaflet-popup-content")
     text = popup.get_attribute("innerText")
     for label in ("Sức chứa (hộ)", "Còn trống (hộ)", "Các thôn chuyển đến", "Độ dốc trung bình"):
@@ -406,10 +409,9 @@ def _click_at(driver, x: float, y: float) -> None:
     actions.perform()
 
 
-@pytest.mark.parametrize("sized", EVERY, indirect=True, ids=[f"{s}-{n}" for s, n in EVERY])
-def test_village_clickable_with_every_overlay_on(sized):
+def _village_clickable_with_every_overlay_on(driver, name: str, size: str) -> None:
     """A commune search hit, then every overlay on: a click on a village opens its popup."""
-    driver, name, size = sized
+    driver.execute_script("GP.map.closePopup()")
     # a commune hit switches its layer on by itself (the hazard map's is off at opening)
     _search(driver, "mang canh")
     _choose_first_hit(driver)
@@ -469,9 +471,7 @@ def _uncovered(driver) -> None:
         ), control
 
 
-@pytest.mark.parametrize("sized", EVERY, indirect=True, ids=[f"{s}-{n}" for s, n in EVERY])
-def test_layer_control_collapses_and_controls_stay_uncovered(sized):
-    driver, _, size = sized
+def _layer_control_collapses_and_controls_stay_uncovered(driver, size: str) -> None:
     control = driver.find_element(By.CSS_SELECTOR, ".leaflet-control-layers")
     head = driver.find_element(By.CSS_SELECTOR, ".gp-lc-head")
     list_ = driver.find_element(By.CSS_SELECTOR, ".leaflet-control-layers-list")
@@ -495,14 +495,7 @@ def test_layer_control_collapses_and_controls_stay_uncovered(sized):
     _uncovered(driver)
 
 
-UNPLACED_MAPS = [(s, n) for s in SIZES for n in ("priority_resettlement", "hazard_overlay")]
-
-
-@pytest.mark.parametrize(
-    "sized", UNPLACED_MAPS, indirect=True, ids=[f"{s}-{n}" for s, n in UNPLACED_MAPS]
-)
-def test_unplaced_villages_have_their_layer_legend_and_reason(sized):
-    driver, _, _ = sized
+def _unplaced_villages_have_their_layer_legend_and_reason(driver) -> None:
     ids = driver.execute_script(
         "return GP.layers.unplaced.getLayers().map(l => l.feature.properties.id).sort()"
     )
@@ -520,23 +513,33 @@ def test_unplaced_villages_have_their_layer_legend_and_reason(sized):
     assert "Chưa bố trí được" in popup
 
 
-@pytest.mark.parametrize("sized", UNPLACED_MAPS[:2], indirect=True, ids=["laptop", "hazard"])
-def test_moved_village_popup_says_where_it_goes(sized):
-    driver, _, _ = sized
+def _moved_village_popup_says_where_it_goes(driver) -> None:
     popup = _open_popup(driver, "villages", "V000")
     for label in ("Chuyển đến", "Điểm TĐC S1", "Khoảng cách", "Vốn", "Năm được cấp vốn"):
         assert label in popup, label
 
 
-@pytest.mark.parametrize("sized", EVERY, indirect=True, ids=[f"{s}-{n}" for s, n in EVERY])
-def test_each_spelling_of_ia_hdrai_finds_it_once(sized):
-    driver, _, _ = sized
+def _each_spelling_of_ia_hdrai_finds_it_once(driver) -> None:
     for spelling in ("ia hdrai", "ia h'drai", "ia h drai", "IA H-DRAI", "Ia H’Drai"):
         hits = _search(driver, spelling)
         assert hits.count("Ia H'Drai") == 1, (spelling, hits)
     _choose_first_hit(driver)
     title = driver.find_element(By.CSS_SELECTOR, ".leaflet-popup-content .gp-pop-title").text
     assert title == "Ia H'Drai"
+
+
+@pytest.mark.parametrize("sized", EVERY, indirect=True, ids=[f"{s}-{n}" for s, n in EVERY])
+def test_every_map_at_both_sizes(sized):
+    """At 1366x768 and 390x844: the layer control folds and covers neither the search box nor
+    the zoom; each spelling of Ia H'Drai finds it once; unplaced villages and destinations on
+    the plan's maps; a village stays clickable with every overlay on."""
+    driver, name, size = sized
+    _layer_control_collapses_and_controls_stay_uncovered(driver, size)
+    _each_spelling_of_ia_hdrai_finds_it_once(driver)
+    if name in ("priority_resettlement", "hazard_overlay"):
+        _unplaced_villages_have_their_layer_legend_and_reason(driver)
+        _moved_village_popup_says_where_it_goes(driver)
+    _village_clickable_with_every_overlay_on(driver, name, size)
 
 
 @pytest.mark.parametrize("opened", ["dashboard"], indirect=True)
