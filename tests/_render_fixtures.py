@@ -138,6 +138,10 @@ def make_plan(villages: gpd.GeoDataFrame, x0: float, y0: float, *, with_2025: bo
                     "same_commune": communes[vid] == site_commune[sid],
                     "same_district": True,
                     "priority_rank": rank,
+                    # the funding columns the plan writes on its moves
+                    "funding_status": "unfunded" if vid == "V008" else "funded",
+                    "funded_year": None if vid == "V008" else 2027,
+                    "cost": 250.0 * hh[vid],
                     "method": method,
                     "geometry": line,
                 }

@@ -27,6 +27,7 @@ from geoplan.render.map_base import (
     village_base_props,
 )
 from geoplan.render.plan_files import MOVE_COLOURS, SITE_COLOURS, code_names, split_sites
+from geoplan.render.priorities import is_relocation
 
 __all__ = [
     "add_candidate_sites",
@@ -222,8 +223,7 @@ def _relocation_funding(ctx: RenderContext) -> dict[str, dict[str, Any]]:
     alloc = plan_frame(ctx.result, "allocation")
     if alloc is None or "village_id" not in alloc or "funded" not in alloc:
         return {}
-    if "relocation" in alloc:
-        alloc = alloc[alloc["relocation"].fillna(False).astype(bool)]
+    alloc = alloc[is_relocation(alloc)]
     out: dict[str, dict[str, Any]] = {}
     for _, row in alloc.iterrows():
         out[as_text(row.get("village_id"))] = {

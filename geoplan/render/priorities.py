@@ -15,7 +15,7 @@ from geoplan.render.context import RenderContext, plan_frame
 from geoplan.render.i18n import Lang, fmt_num, tr
 from geoplan.render.templating import Markup, html_table, num_cell, render_template, text_cell
 
-__all__ = ["first_html", "one_line", "plan_totals", "top_communes", "top_villages"]
+__all__ = ["first_html", "is_relocation", "one_line", "plan_totals", "top_communes", "top_villages"]
 
 
 def _reason_col(ctx: RenderContext, track: str) -> str:
@@ -89,6 +89,15 @@ def top_communes(ctx: RenderContext, track: str, n: int = 3) -> pd.DataFrame:
     return grouped.head(n).reset_index(drop=True)
 
 
+def is_relocation(alloc: pd.DataFrame) -> pd.Series:
+    """Return which allocation rows move a village (``relocation``, else ``kind``)."""
+    if "relocation" in alloc:
+        return alloc["relocation"].fillna(False).astype(bool)
+    if "kind" in alloc:
+        return alloc["kind"].astype(str).eq("resettlement")
+    return pd.Series(False, index=alloc.index)
+
+
 def plan_totals(ctx: RenderContext) -> dict[str, Any]:
     """Return the plan's totals: moves, funded and unfunded relocations, money by programme/year.
 
@@ -109,11 +118,7 @@ def plan_totals(ctx: RenderContext) -> dict[str, Any]:
     }
     if alloc is not None and {"funded", "cost"} <= set(alloc.columns):
         funded = alloc["funded"].fillna(False).astype(bool)
-        reloc = (
-            alloc["relocation"].fillna(False).astype(bool)
-            if "relocation" in alloc
-            else pd.Series(False, index=alloc.index)
-        )
+        reloc = is_relocation(alloc)
         out["funded_moves"] = int((funded & reloc).sum())
         out["unfunded_moves"] = int((~funded & reloc).sum())
         out["funded_cost"] = float(pd.to_numeric(alloc.loc[funded, "cost"], errors="coerce").sum())
