@@ -28,11 +28,24 @@ def driver():
         yield d
 
 
+@pytest.fixture(scope="module")
+def phone():
+    with chromium(390, 844) as d:
+        yield d
+
+
+@pytest.mark.parametrize("size", ["laptop", "phone"])
 @pytest.mark.parametrize("name", MAPS)
-def test_demo_map_works_offline(driver, demo_outputs, demo_result, name):
+def test_demo_map_works_offline(request, demo_outputs, demo_result, name, size):
+    driver = request.getfixturevalue("driver" if size == "laptop" else "phone")
     path = demo_outputs / f"{name}.html"
     assert path.stat().st_size < MAX_BYTES
     open_map(driver, path)
+    # the layer control is open on a laptop, folded to a button on a phone
+    closed = driver.execute_script(
+        "return GP.layerControl._container.classList.contains('gp-lc-closed')"
+    )
+    assert closed == (size == "phone")
     villages = driver.execute_script("return GP.layers.villages.getLayers().length")
     assert villages == len(demo_result.scoring.villages)
     assert driver.execute_script(
