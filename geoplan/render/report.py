@@ -172,7 +172,7 @@ def _summary_section(ctx: RenderContext) -> Markup:
         description=scenario_description(ctx),
         ranked_head=tr("ranked_what", lang),
         ranked=ranked,
-        first=first_html(ctx, links=False),
+        first=first_html(ctx, links=False, n_villages=3),
     )
 
 
