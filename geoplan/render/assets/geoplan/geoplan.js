@@ -14,6 +14,10 @@
     layers: {},
     index: [],
     indexKeys: {},
+    // shared by every popup: GP.finish moves it under the top-left controls, so a popup opened
+    // near the top pans clear of the title, the search box and the zoom buttons
+    panTopLeft: null,
+    panBottomRight: null,
     ready: false
   });
 
@@ -66,6 +70,8 @@
     GP.lang = cfg.lang;
     GP.locale = cfg.lang === 'vi' ? 'vi-VN' : 'en-GB';
     GP.t = cfg.strings;
+    GP.panTopLeft = L.point(20, 100);
+    GP.panBottomRight = L.point(20, 20);
     window.geoplanMap = map;
     map.createPane('gpHillshade').style.zIndex = 250;
     map.createPane('gpBase').style.zIndex = 270;
@@ -254,7 +260,7 @@
         var p = f.properties;
         if (spec.popup) {
           lyr.bindPopup(function () { return GP.popupHtml(p, spec.popup); }, {
-            maxWidth: 340, minWidth: 240, autoPanPaddingTopLeft: [20, 100], autoPanPaddingBottomRight: [20, 20]
+            maxWidth: 340, minWidth: 240, autoPanPaddingTopLeft: GP.panTopLeft, autoPanPaddingBottomRight: GP.panBottomRight
           });
         }
         if (spec.tooltip && p[spec.tooltip]) {
@@ -723,6 +729,13 @@
   GP.finish = function (bounds) {
     GP.map.invalidateSize({ animate: false });
     if (GP.small()) { GP.collapseLayers(true); }
+    var box = GP.map.getContainer().getBoundingClientRect();
+    var topLeft = GP.map.getContainer().querySelector('.leaflet-top.leaflet-left');
+    if (topLeft) { GP.panTopLeft.y = Math.max(100, topLeft.getBoundingClientRect().bottom - box.top + 10); }
+    var bottomLeft = GP.map.getContainer().querySelector('.leaflet-bottom.leaflet-left');
+    if (bottomLeft && GP.small()) {
+      GP.panBottomRight.y = Math.max(20, box.bottom - bottomLeft.getBoundingClientRect().top + 10);
+    }
     GP.sortTables();
     if (bounds) {
       // keep the data clear of the search box and the layer control
