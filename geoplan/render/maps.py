@@ -1200,8 +1200,16 @@ def _site_popup(lang: Lang) -> SECTION:
             [tr("slope_mean", lang), "sl", "dec1", True],
             [tr("road_dist", lang), "rd", "m", True],
             [tr("suitability", lang), "su", "dec2", True],
+            [tr("official_level_site", lang), "ol", "int", True],
+            [tr("model_share_high", lang), "mh", "pct", True],
+            [tr("susceptibility_mean", lang), "pm", "dec3", True],
+            [tr("slope_p90", lang), "s9", "dec1", True],
+            [tr("river_dist", lang), "dr", "m", True],
+            [tr("steep_dist", lang), "ds", "m", True],
+            [tr("protected_forest_share", lang), "fs", "pct", True],
         ],
         "list": {"key": "in", "title": tr("moving_in", lang)},
+        "text": {"key": "vf", "title": tr("verify_field", lang)},
     }
 
 
@@ -1235,7 +1243,25 @@ def _site_props(row: pd.Series, moving_in: dict[str, list[str]]) -> dict[str, An
         "sl": clean_value(row.get("slope_mean_deg"), 1),
         "rd": clean_value(row.get("road_dist_mean_m"), 0),
         "su": clean_value(row.get("suitability"), 2),
+        **_site_hazard_props(row),
         "in": moving_in.get(sid) or None,
+    }
+
+
+def _site_hazard_props(row: pd.Series) -> dict[str, Any]:
+    """Return the site's hazard profile (plan/site_profile.py) for its popup."""
+    high = [_num(row.get(f"model_share_{lv}")) for lv in (4, 5)]
+    return {
+        "ol": clean_value(row.get("official_level")),
+        "mh": clean_value(sum(h for h in high if h is not None), 3)
+        if any(h is not None for h in high)
+        else None,
+        "pm": clean_value(row.get("susceptibility"), 3),
+        "s9": clean_value(row.get("slope_p90_deg"), 1),
+        "dr": clean_value(row.get("dist_river_m"), 0),
+        "ds": clean_value(row.get("dist_steep_m"), 0),
+        "fs": clean_value(row.get("protected_forest_share"), 3),
+        "vf": _text(row.get("verify_reason")) or None,
     }
 
 
@@ -1270,7 +1296,7 @@ def add_candidate_sites(m: folium.Map, ctx: RenderContext) -> None:
     if unused.empty:
         return
     lang = ctx.lang
-    keep = ("n", "c", "k", "cap", "used", "free", "sl", "rd", "su")
+    keep = ("n", "c", "k", "cap", "used", "free", "sl", "rd", "su", "ol", "mh", "vf")
 
     def props(row: pd.Series) -> dict[str, Any]:
         full = _site_props(row, {})
