@@ -108,8 +108,6 @@ def _official_shares(areas: gpd.GeoSeries, zones: Any) -> pd.DataFrame:
         return pd.DataFrame(np.nan, index=areas.index, columns=columns)
     zones = zones.assign(level=pd.to_numeric(zones["level"], errors="coerce"))
     clean = disjoint_classes(zones[zones["level"].isin(LEVELS)], "level", LEVELS[::-1])
-    # single parts: a province-wide multipolygon per level makes every intersection slow
-    clean = clean.explode(index_parts=False).reset_index(drop=True)
     shares = class_shares(areas, clean, "level", list(LEVELS))
     shares.columns = columns
     return shares
@@ -142,7 +140,7 @@ def _model_shares(areas: gpd.GeoSeries, model: Any) -> pd.DataFrame:
 def _forest_share(areas: gpd.GeoSeries, forest: Any, kinds: list[str]) -> np.ndarray:
     if forest is None or "forest_type" not in getattr(forest, "columns", ()) or not kinds:
         return np.full(len(areas), np.nan)
-    clean = disjoint_classes(forest, "forest_type", kinds).explode(index_parts=False)
+    clean = disjoint_classes(forest, "forest_type", kinds)
     return class_shares(areas, clean, "forest_type", kinds).sum(axis=1, min_count=1).to_numpy()
 
 
