@@ -221,6 +221,14 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Bản đồ chính thức cấp 4–5, mô hình ≤ 2",
         "Official map level 4–5, model ≤ 2",
     ),
+    "verify_intro": (
+        "Mô hình và bản đồ phân vùng chính thức khác nhau tại các điểm này (tỷ lệ diện tích cấp"
+        " 4–5: chính thức / mô hình); cần kiểm tra thực địa trước khi quyết định. Danh sách đầy đủ:"
+        " resettlement_sites_to_verify.csv.",
+        "The model and the official zoning disagree on these sites (share in levels 4–5:"
+        " official / model); check on the ground before deciding. Full list:"
+        " resettlement_sites_to_verify.csv.",
+    ),
     "verify_none": (
         "Mô hình và bản đồ chính thức thống nhất tại mọi điểm.",
         "The model and the official map agree on every site.",

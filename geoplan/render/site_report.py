@@ -98,17 +98,35 @@ def _moves_comparison(moves: pd.DataFrame, lang: Lang, limit: int) -> str:
     return _table(head, rows, {2, 3, 4, 5, 6, 7}) + more
 
 
-def _verify_list(screening: pd.DataFrame, lang: Lang) -> str:
+def _verify_reason(row: pd.Series, lang: Lang) -> str:
+    """Return the plan's sentence in English; in Vietnamese the code's label and the shares."""
+    if lang == "en":
+        return str(row.get("verify_reason") or "")
+    high = [row.get(f"{p}_share_{lv}") for p in ("landslide", "model") for lv in (4, 5)]
+    official, model = (sum(float(v) for v in pair if pd.notna(v)) for pair in (high[:2], high[2:]))
+    return (
+        f"{tr('verify_' + str(row.get('verify_code')), lang)} "
+        f"({fmt_pct(official, lang)} / {fmt_pct(model, lang)})"
+    )
+
+
+def _verify_list(screening: pd.DataFrame, lang: Lang, limit: int) -> str:
     flagged = screening[screening["verify_code"].fillna("").astype(str) != ""]
     if flagged.empty:
         return f"<p>{escape(tr('verify_none', lang))}</p>"
+    flagged = flagged.sort_values(["status", "site_id"], kind="mergesort")  # kept first
     rows = [
         [escape(str(r.get("site_id") or "")), escape(str(r.get("commune_name") or "")),
-         escape(tr(f"site_status_{r.get('status')}", lang)), escape(str(r.get("verify_reason")))]
-        for _, r in flagged.iterrows()
+         escape(tr(f"site_status_{r.get('status')}", lang)), escape(_verify_reason(r, lang))]
+        for _, r in flagged.head(limit).iterrows()
     ]  # fmt: skip
     head = [tr("site", lang), tr("commune", lang), tr("status", lang), tr("reason", lang)]
-    return _table(head, rows, set())
+    more = (
+        f"<p class='muted'>{escape(tr('first_n', lang).format(n=limit, total=len(flagged)))}</p>"
+        if len(flagged) > limit
+        else ""
+    )
+    return _table(head, rows, set()) + more
 
 
 def site_safety_section(ctx: RenderContext, *, limit: int = 100) -> str:
@@ -134,5 +152,9 @@ def site_safety_section(ctx: RenderContext, *, limit: int = 100) -> str:
     if moves is not None and "origin_official_level" in moves:
         parts += [f"<h4>{escape(tr('moves_safety', lang))}</h4>",
                   _moves_comparison(moves, lang, limit)]  # fmt: skip
-    parts += [f"<h4>{escape(tr('verify_sites', lang))}</h4>", _verify_list(screening, lang)]
+    parts += [
+        f"<h4>{escape(tr('verify_sites', lang))}</h4>",
+        f"<p class='muted'>{escape(tr('verify_intro', lang))}</p>",
+        _verify_list(screening, lang, limit),
+    ]
     return "".join(parts)
