@@ -130,7 +130,11 @@ def test_report_compares_every_listed_move(demo_outputs, plan):
     assert section.count(" → ") >= 3 * min(len(plan.moves), 100)
 
 
-def test_site_popups_show_the_hazard_profile(demo_outputs):
+def test_site_and_move_popups_show_the_hazard_profile(demo_outputs, plan):
     html = (demo_outputs / "hazard_overlay.html").read_text(encoding="utf-8")
     for key in ('"ol"', '"mh"', '"s9"', '"dr"', '"ds"', '"fs"'):
         assert key in html
+    # each move's popup reads "origin → site" for the official level
+    first = plan.moves.iloc[0]
+    level = f'"hl":"{first["origin_official_level"]:.0f} → {first["site_official_level"]:.0f}"'
+    assert level in html

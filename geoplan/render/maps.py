@@ -1265,6 +1265,18 @@ def _site_hazard_props(row: pd.Series) -> dict[str, Any]:
     }
 
 
+def _move_hazard_props(row: pd.Series, lang: Lang) -> dict[str, Any]:
+    """Return "origin → site" texts of the hazards compared on a move (plan/site_safety.py)."""
+    out: dict[str, Any] = {}
+    for key, hazard, digits in (("hl", "official_level", 0), ("hp", "susceptibility", 3),
+                                ("hs", "slope_deg", 1)):  # fmt: skip
+        origin, site = _num(row.get(f"origin_{hazard}")), _num(row.get(f"site_{hazard}"))
+        known = origin is not None and site is not None
+        text = f"{fmt_num(origin, lang, digits)} → {fmt_num(site, lang, digits)}"
+        out[key] = text if known else None
+    return out
+
+
 def add_sites(m: folium.Map, ctx: RenderContext) -> None:
     """Resettlement sites that receive villages, polygons coloured by how full they are."""
     sites = plan_frame(ctx.result, "sites")
@@ -1403,6 +1415,7 @@ def add_moves(m: folium.Map, ctx: RenderContext) -> None:
             "dm": clean_value(row.get("distance_m"), 0),
             "sc": same,
             "pr": clean_value(row.get("priority_rank")),
+            **_move_hazard_props(row, lang),
         }
 
     data = feature_collection(moves, props)
@@ -1423,6 +1436,9 @@ def add_moves(m: folium.Map, ctx: RenderContext) -> None:
                 [tr("same_commune", lang), "sc", "bool", True],
                 [tr("destination", lang), "dc", "text", True],
                 [tr("rank", lang), "pr", "int", True],
+                [tr("official_level_move", lang), "hl", "text", True],
+                [tr("probability_move", lang), "hp", "text", True],
+                [tr("slope_move", lang), "hs", "text", True],
             ],
         },
         "tooltip": "n",
