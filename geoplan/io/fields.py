@@ -25,6 +25,7 @@ Every canonical field has a type:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -34,7 +35,7 @@ import pandas as pd
 
 from geoplan.io.text import normalize_name
 
-__all__ = ["KINDS", "FieldDef", "KindDef", "match_columns"]
+__all__ = ["KINDS", "FieldDef", "KindDef", "coerce_coordinate", "match_columns"]
 
 FieldType = Literal["code", "text", "int", "float", "rate", "bool", "enum", "date"]
 GeomFamily = Literal["point", "line", "polygon", "any"]
@@ -671,6 +672,57 @@ def coerce_number(values: pd.Series, *, integer: bool = False) -> tuple[pd.Serie
     out = pd.to_numeric(txt, errors="coerce").astype("float64")
     bad = s.notna() & out.isna()
     return out, bad
+
+
+_DMS = re.compile(
+    r"""^\s*(?P<h1>[NSEWBĐ])?\s*
+    (?P<d>\d+(?:[.,]\d+)?)\s*[°º˚]\s*
+    (?:(?P<m>\d+(?:[.,]\d+)?)\s*['′’‘]\s*)?
+    (?:(?P<s>\d+(?:[.,]\d+)?)\s*(?:"|″|”|“|''|′′|’’)\s*)?
+    (?P<h2>[NSEWBĐ])?\s*$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def _dms_value(text: str) -> float | None:
+    m = _DMS.match(text)
+    if m is None or (m["h1"] and m["h2"]):
+        return None
+    deg, mins, secs = (float((m[k] or "0").replace(",", ".")) for k in ("d", "m", "s"))
+    if mins >= 60 or secs >= 60:
+        return None
+    value = deg + mins / 60 + secs / 3600
+    hemi = (m["h1"] or m["h2"] or "").upper()
+    return -value if hemi in ("S", "W") else value
+
+
+def coerce_coordinate(values: pd.Series) -> tuple[pd.Series, pd.Series, int]:
+    """Convert coordinates: numbers, decimal commas and degrees-minutes-seconds text.
+
+    ``14°21'05"N``, ``107° 59′ 30″ E``, ``14°21,5'`` and ``14,3514`` are read;
+    S and W are negative; B (Bắc) and Đ (Đông) are N and E.
+
+    Parameters
+    ----------
+    values
+        Source values.
+
+    Returns
+    -------
+    tuple of (pandas.Series, pandas.Series, int)
+        float64 values (NaN when blank or bad), a mask of non-blank values that
+        are not coordinates, and how many values were written in DMS.
+    """
+    num, bad = coerce_number(values)
+    if not bad.any():
+        return num, bad, 0
+    dms = values[bad].astype(str).map(_dms_value)
+    ok = dms.notna()
+    num = num.copy()
+    num.loc[dms.index[ok]] = dms[ok].astype("float64")
+    bad = bad.copy()
+    bad.loc[dms.index[ok]] = False
+    return num, bad, int(ok.sum())
 
 
 _TRUE = {"x", "co", "yes", "y", "true", "t", "1", "dung", "v", "ok", "dat", "10"}

@@ -15,14 +15,14 @@ import rasterio
 import rasterio.warp
 from affine import Affine
 
-from geoplan.config.layers import JoinSpec, LayerSpec
+from geoplan.config.layers import LayerSpec
 from geoplan.errors import GeoplanError, Issue, LayerError, LayerValidationError, ScenarioError
 from geoplan.io.crs import crs_label, is_metric, resolve_crs
 from geoplan.io.fields import KINDS
-from geoplan.io.readers import RASTER_SUFFIXES, list_layers, read_table, read_vector
+from geoplan.io.joins import check_required, join_tables
+from geoplan.io.readers import RASTER_SUFFIXES, list_layers, read_vector
 from geoplan.io.report import LayerSummary, ValidationReport
-from geoplan.io.text import normalize_names
-from geoplan.io.validate import _apply_fields, _fix_text, guess_kind, prepare_layer, row_issues
+from geoplan.io.validate import guess_kind, prepare_layer, row_issues
 
 if TYPE_CHECKING:
     from geoplan.scenario import Scenario
@@ -141,15 +141,23 @@ def _read_one(
     kind: str | None,
     x: str | None = None,
     y: str | None = None,
+    header_row: int | None = None,
+    require: bool = True,
     report: ValidationReport,
 ) -> gpd.GeoDataFrame:
-    """Read and validate one layer; findings go to ``report`` (LayerError is raised)."""
+    """Read and validate one layer; findings go to ``report`` (LayerError is raised).
+
+    ``require=False`` leaves required fields and defaults to :func:`check_required`,
+    for layers whose joins may bring them.
+    """
     p = Path(path)
     if kind is not None and kind not in KINDS:
         msg = f"unknown layer kind {kind!r}; use one of {', '.join(KINDS)}"
         raise LayerError(msg)
     target = _resolve_crs_arg(crs, str(p), layer)
-    raw = read_vector(p, layer=layer, encoding=encoding, kind=kind, crs=target, x=x, y=y)
+    raw = read_vector(
+        p, layer=layer, encoding=encoding, kind=kind, crs=target, x=x, y=y, header_row=header_row
+    )
     label = name or kind or raw.layer or p.stem
     summary = LayerSummary(name=label, file=str(p), layer=raw.layer)
     report.layers.append(summary)
@@ -163,6 +171,7 @@ def _read_one(
         crs=target,
         summary=summary,
         issues=issues,
+        require=require,
     )
     report.extend(issues)
     return gdf
@@ -326,148 +335,6 @@ def read_raster(path: str | Path, *, crs: str | pyproj.CRS | None = None) -> Ras
 
 # --------------------------------------------------------------------------------------
 # scenario
-
-
-def _join_tables(
-    gdf: gpd.GeoDataFrame,
-    kind: str,
-    *,
-    joins: list[JoinSpec],
-    base: Path,
-    summary: LayerSummary,
-    report: ValidationReport,
-) -> gpd.GeoDataFrame:
-    kdef = KINDS[kind]
-    out = gdf
-    for js in joins:
-        p = js.path if js.path.is_absolute() else (base / js.path)
-        key = js.on or kdef.key
-        if key is None or kdef.get(key) is None:
-            report.add(
-                Issue(
-                    "error",
-                    f"cannot join a table onto {kind}: no key field '{key}'",
-                    file=str(p),
-                    layer=kind,
-                    code="bad-join",
-                )
-            )
-            continue
-        try:
-            table, enc, issues = read_table(p, sheet=js.sheet, encoding=js.encoding)
-        except LayerError as exc:
-            report.add(Issue("error", _msg(exc, p), file=str(p), layer=kind, code="unreadable"))
-            continue
-        report.extend(issues)
-        tsum = LayerSummary(
-            name=f"{kind} table", file=str(p), layer=js.sheet, features=len(table), encoding=enc
-        )
-        report.layers.append(tsum)
-        issues2: list[Issue] = []
-        tgdf = gpd.GeoDataFrame(
-            table, geometry=gpd.GeoSeries([None] * len(table), index=table.index)
-        )
-        tgdf = _fix_text(tgdf, tsum, issues2, js.sheet or kind)
-        tgdf = _apply_fields(
-            tgdf,
-            kdef,
-            mapping=js.fields,
-            summary=tsum,
-            issues=issues2,
-            layer=js.sheet or kind,
-            require=False,
-        )
-        report.extend(issues2)
-        tsum.kept = len(tgdf)
-        if key not in tgdf:
-            report.add(
-                Issue(
-                    "error",
-                    f"the table has no '{key}' column to join on; map it with "
-                    f"`fields: {{{key}: <column>}}`",
-                    file=str(p),
-                    layer=js.sheet,
-                    field=key,
-                    code="bad-join",
-                )
-            )
-            continue
-        tdf = pd.DataFrame(tgdf.drop(columns=tgdf.geometry.name))
-        fdef = kdef.get(key)
-        by_name = fdef is not None and fdef.type == "text"
-
-        def join_key(values: pd.Series, by_name: bool = by_name) -> pd.Series:
-            # names match ignoring accents, case, spacing and a leading "xã"/"thôn"...
-            if not by_name:
-                return values
-            keys = normalize_names(values, drop_prefix=True)
-            return keys.mask(values.isna())
-
-        tdf["__key__"] = join_key(tdf[key])
-        dup = tdf["__key__"].notna() & tdf["__key__"].duplicated(keep="first")
-        report.extend(
-            row_issues(
-                tdf.index[dup.to_numpy()],
-                severity="error",
-                message=f"duplicate {key} in the joined table",
-                file=str(p),
-                layer=js.sheet,
-                field=key,
-                code="duplicate-code",
-            )
-        )
-        tdf = tdf.loc[~dup.to_numpy() & tdf["__key__"].notna().to_numpy()]
-        layer_key = join_key(out[key])
-        unmatched = ~tdf["__key__"].isin(layer_key)
-        report.extend(
-            row_issues(
-                tdf.index[unmatched.to_numpy()],
-                severity="warning",
-                message=f"{key} not found in the {kind} layer; row not joined",
-                file=str(p),
-                layer=js.sheet,
-                field=key,
-                code="join-unmatched",
-            )
-        )
-        missing = ~layer_key.isin(tdf["__key__"])
-        if missing.any():
-            report.add(
-                Issue(
-                    "warning",
-                    f"{int(missing.sum())} feature(s) have no row in the joined table {p.name}",
-                    file=summary.file,
-                    layer=kind,
-                    field=key,
-                    code="join-missing",
-                )
-            )
-        tdf = tdf.drop(columns=[key])
-        cols = [c for c in tdf.columns if c != "__key__"]
-        overlap = [c for c in cols if c in out.columns]
-        if overlap:
-            report.add(
-                Issue(
-                    "warning",
-                    f"columns {', '.join(map(str, overlap))} come from the "
-                    f"joined table {p.name} and replace the layer's",
-                    file=str(p),
-                    layer=kind,
-                    code="join-overrides",
-                )
-            )
-        merged = (
-            out.drop(columns=overlap)
-            .assign(__key__=layer_key)
-            .reset_index()
-            .merge(tdf, on="__key__", how="left", validate="many_to_one")
-            .drop(columns="__key__")
-            .set_index(out.index.name or "index")
-        )
-        merged.index.name = out.index.name
-        out = gpd.GeoDataFrame(merged, geometry=out.geometry.name, crs=out.crs)
-        summary.count_repair("joined-table", 1)
-    return out
 
 
 def _villages_in_communes(
@@ -707,6 +574,8 @@ def _load_vector(
             kind=name,
             x=spec.x,
             y=spec.y,
+            header_row=spec.header_row,
+            require=not spec.join,
             report=report,
         )
     except LayerError as exc:
@@ -717,9 +586,10 @@ def _load_vector(
     summary = report.summary(name)
     assert summary is not None
     if spec.join:
-        gdf = _join_tables(
-            gdf, name, joins=list(spec.join), base=base, summary=summary, report=report
-        )
+        before = list(gdf.columns)
+        joins = list(spec.join)
+        gdf = join_tables(gdf, name, joins=joins, base=base, summary=summary, report=report)
+        gdf = check_required(gdf, name, before=before, summary=summary, report=report)
     if gdf.crs is not None and len(gdf):
         if not gdf.crs.equals(target):
             gdf = gdf.to_crs(target)

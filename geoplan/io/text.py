@@ -19,12 +19,14 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pandas as pd
 
 __all__ = [
     "LEGACY_ENCODINGS",
+    "Detection",
     "badness",
     "decode_bytes",
     "decode_cp1258",
@@ -37,6 +39,7 @@ __all__ = [
     "is_mojibake",
     "normalize_name",
     "normalize_names",
+    "plausibility",
     "repair_mojibake",
 ]
 
@@ -91,6 +94,33 @@ _TCVN3_CHARS = {
     0xFA: "ỳ", 0xFB: "ỷ", 0xFC: "ỹ", 0xFD: "ý", 0xFE: "ỵ",
 }  # fmt: skip
 _TCVN3_ENCODE = {ch: bytes([b]) for b, ch in _TCVN3_CHARS.items()}
+# Tone marks on their own (after a capital letter, as old converters write upper case)
+# and the capitals TCVN 5712 places in the table's free slots.
+_TCVN3_CHARS.update({
+    0xB0: "\u0300", 0xB1: "\u0309", 0xB2: "\u0303", 0xB3: "\u0301", 0xB4: "\u0323",
+    0xAF: "Ằ", 0xBA: "Ẳ", 0xBF: "Ẵ", 0xC0: "Ắ", 0xC1: "Ầ", 0xC2: "Ẩ", 0xC3: "Ẫ", 0xC4: "Ấ",
+    0xC5: "Ề", 0xCD: "Ể", 0xD9: "Ễ", 0xDA: "Ế", 0xDB: "Ồ", 0xE0: "Ổ", 0xF0: "Ỗ", 0xFF: "Ố",
+})  # fmt: skip
+_ASCII_UPPER_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _tcvn3_case(text: str) -> str:
+    """Restore capitals the one-case TCVN3 codes lost ("HµN" -> "HÀN").
+
+    A value whose ASCII letters (at least two) are all capitals is upper case
+    throughout; otherwise so is each word with at least two ASCII letters, all
+    capitals.
+    """
+    ascii_letters = [c for c in text if c.isascii() and c.isalpha()]
+    if len(ascii_letters) >= 2 and all(c.isupper() for c in ascii_letters):
+        return text.upper()
+
+    def word(m: re.Match[str]) -> str:
+        w = m.group(0)
+        letters = [c for c in w if c.isascii()]
+        return w.upper() if len(letters) >= 2 and all(c.isupper() for c in letters) else w
+
+    return _ASCII_UPPER_WORD.sub(word, text)
 
 
 def decode_tcvn3(data: bytes | str) -> str:
@@ -116,7 +146,7 @@ def decode_tcvn3(data: bytes | str) -> str:
     if raw is None:
         return str(data)
     text = raw.decode("latin-1")
-    return unicodedata.normalize("NFC", text.translate(_TCVN3_CHARS))
+    return _tcvn3_case(unicodedata.normalize("NFC", text.translate(_TCVN3_CHARS)))
 
 
 def encode_tcvn3(text: str) -> bytes:
@@ -404,12 +434,110 @@ def badness(text: str) -> int:
     return bad
 
 
-def detect_encoding(samples: list[bytes]) -> tuple[str, int]:
-    """Guess the encoding of a set of byte strings.
+# Vowel groups of Vietnamese syllables (tone marks removed; ă â ê ô ơ ư kept)
+_NUCLEI = frozenset((
+    "a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y",
+    "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia", "iê", "iu", "oa", "oă", "oe", "oi",
+    "ôi", "ơi", "oo", "ua", "uâ", "uê", "ui", "uô", "uơ", "ưa", "ưi", "ưu", "ươ", "uy", "yê",
+    "iêu", "oai", "oay", "oao", "oeo", "uây", "uôi", "ươi", "ươu", "uya", "uyê", "uyu", "yêu",
+))  # fmt: skip
+_VOWEL_BASES = frozenset("aăâeêioôơuưy")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _strip_tone(ch: str) -> str:
+    nfd = unicodedata.normalize("NFD", ch)
+    return unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES))
+
+
+def _implausible_words(text: str) -> int:
+    """Count words with a non-ASCII letter that cannot be Vietnamese (or a minority name).
+
+    A word fails when a vowel group is not a Vietnamese one (``"ẹaộk"``), when
+    đ is not first, or when its case is mixed other than Capitalised.
+    """
+    bad = 0
+    for word in _WORD.findall(text):
+        if word.isascii():
+            continue
+        low = word.lower()
+        if not (word.islower() or word.isupper() or (word[0].isupper() and word[1:].islower())):
+            bad += 1
+            continue
+        if "đ" in low[1:]:
+            bad += 1
+            continue
+        base = "".join(_strip_tone(c) for c in low)
+        if base.startswith(("qu", "gi")) and len(base) > 2 and base[2] in _VOWEL_BASES:
+            base = base[2:]
+        groups = re.findall(f"[{''.join(sorted(_VOWEL_BASES))}]+", base)
+        if any(g not in _NUCLEI for g in groups):
+            bad += 1
+    return bad
+
+
+def plausibility(text: str) -> int:
+    """Score how implausible a decoded text is as Vietnamese (0 = plausible).
+
+    :func:`badness` plus the words :func:`_implausible_words` rejects.
+
+    Parameters
+    ----------
+    text
+        NFC text.
+
+    Returns
+    -------
+    int
+        The number of implausible characters, syllables and words.
+    """
+    if text.isascii():
+        return 0
+    return badness(text) + _implausible_words(text)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The outcome of :func:`detect_encoding`.
+
+    Parameters
+    ----------
+    encoding
+        The best encoding.
+    badness
+        Implausibility of the samples decoded with it (0 = clean).
+    margin
+        How much less plausible the runner-up is (``None`` when no other
+        encoding gives a different text: nothing to choose).
+    alternatives
+        Encoding -> the first sample where it reads differently, decoded
+        with it (the best encoding first), for messages.
+    """
+
+    encoding: str
+    badness: int
+    margin: int | None = None
+    alternatives: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ambiguous(self) -> bool:
+        """Another encoding reads the text differently and just as plausibly."""
+        return self.margin == 0
+
+    @property
+    def weak(self) -> bool:
+        """The choice rests on a single implausible word of the runner-up."""
+        return self.margin == 1
+
+
+def detect_encoding(samples: list[bytes]) -> Detection:
+    """Guess the encoding of a set of byte strings, with how sure the guess is.
 
     UTF-8 wins whenever every sample decodes as UTF-8; otherwise the legacy
-    encoding with the lowest total :func:`badness` wins (ties go to
-    Windows-1258, then TCVN3, then VNI).
+    encoding whose decoding is the most plausible Vietnamese wins (see
+    :func:`plausibility`; ties go to Windows-1258, then TCVN3, then VNI). The
+    margin over the runner-up tells a clear choice from a weak or ambiguous
+    one (as on a one-row file whose names read plausibly in two encodings).
 
     Parameters
     ----------
@@ -418,21 +546,30 @@ def detect_encoding(samples: list[bytes]) -> tuple[str, int]:
 
     Returns
     -------
-    tuple of (str, int)
-        The encoding name and the badness of the decoded samples (0 = clean).
+    Detection
+        Encoding, badness, margin and example readings.
     """
     non_ascii = [s for s in samples if not s.isascii()]
     if not non_ascii:
-        return "utf-8", 0
+        return Detection("utf-8", 0)
     try:
         decoded = [_decode_utf8(s) for s in non_ascii]
     except UnicodeDecodeError:
         pass
     else:
-        return "utf-8", sum(badness(t) for t in decoded)
-    scores = {name: sum(badness(fn(s)) for s in non_ascii) for name, fn in LEGACY_ENCODINGS.items()}
+        return Detection("utf-8", sum(badness(t) for t in decoded))
+    texts = {name: [fn(s) for s in non_ascii] for name, fn in LEGACY_ENCODINGS.items()}
+    scores = {name: sum(plausibility(t) for t in ts) for name, ts in texts.items()}
     best = min(scores, key=lambda k: scores[k])
-    return best, scores[best]
+    rivals = [k for k in scores if k != best and texts[k] != texts[best]]
+    if not rivals:
+        return Detection(best, scores[best])
+    runner = min(rivals, key=lambda k: scores[k])
+    pairs = zip(texts[best], texts[runner], strict=True)
+    first = next(i for i, (a, b) in enumerate(pairs) if a != b)
+    alternatives = {best: texts[best][first]}
+    alternatives.update({k: texts[k][first] for k in rivals})
+    return Detection(best, scores[best], scores[runner] - scores[best], alternatives)
 
 
 def _to_bytes(text: str) -> bytes | None:
@@ -520,10 +657,16 @@ def repair_mojibake(text: str) -> str | None:
 
 _D_VARIANTS = str.maketrans({"Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "Ɖ": "D", "ɖ": "d"})
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
-_PREFIXES = re.compile(
-    r"^(?:xa|thi tran|phuong|thon|lang|lang|buon|plei|to dan pho|huyen|thanh pho|tp|thi xa|tx|"
-    r"tinh|khu pho)\s+"
-)
+
+
+def _unit_prefix() -> re.Pattern[str]:
+    from geoplan.io.names import UNIT_WORDS
+
+    words = sorted(UNIT_WORDS, key=len, reverse=True)
+    return re.compile(r"^(?:" + "|".join(re.escape(w) for w in words) + r")\s+")
+
+
+_PREFIXES = _unit_prefix()
 
 
 def normalize_name(text: object, *, compact: bool = True, drop_prefix: bool = False) -> str:
@@ -540,8 +683,11 @@ def normalize_name(text: object, *, compact: bool = True, drop_prefix: bool = Fa
         Remove spaces and punctuation entirely (``"Đăk Tô"`` -> ``"dakto"``);
         otherwise words are joined by single spaces.
     drop_prefix
-        Drop a leading administrative word such as *xã*, *thôn*, *huyện*
-        (kept when ``compact`` would otherwise leave nothing).
+        Drop a leading unit word of :data:`geoplan.io.names.UNIT_WORDS` (*xã*,
+        *thôn*, *huyện*...; never *Plei*, *Buôn*, *Kon*). To match place
+        names, use :func:`geoplan.io.names.name_key` or
+        :class:`~geoplan.io.names.NameMatcher`, which also keep the unit
+        type and fold spelling variants.
 
     Returns
     -------
