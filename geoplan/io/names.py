@@ -225,7 +225,13 @@ def search_key(text: object) -> str:
     if _is_blank(text):
         return ""
     blind, _ = _words(str(text))
-    return " ".join(_fold_variants(blind))
+    words: list[str] = []
+    for w in _fold_variants(blind):
+        if words and len(words[-1]) == 1 and words[-1] not in "aeiouy":
+            words[-1] += w  # "H Drai" -> "hdrai", as "H'Drai" and "HDrai"
+        else:
+            words.append(w)
+    return " ".join(words)
 
 
 class NameMatcher:

@@ -94,12 +94,10 @@ _TCVN3_CHARS = {
     0xFA: "ỳ", 0xFB: "ỷ", 0xFC: "ỹ", 0xFD: "ý", 0xFE: "ỵ",
 }  # fmt: skip
 _TCVN3_ENCODE = {ch: bytes([b]) for b, ch in _TCVN3_CHARS.items()}
-# Tone marks on their own (after a capital letter, as old converters write upper case)
-# and the capitals TCVN 5712 places in the table's free slots.
+# Tone marks on their own, written after a capital letter by old converters ("Â" + acute
+# for "Ấ"): TCVN3 has codes for the capitals Ă Â Ê Ô Ơ Ư Đ only.
 _TCVN3_CHARS.update({
     0xB0: "\u0300", 0xB1: "\u0309", 0xB2: "\u0303", 0xB3: "\u0301", 0xB4: "\u0323",
-    0xAF: "Ằ", 0xBA: "Ẳ", 0xBF: "Ẵ", 0xC0: "Ắ", 0xC1: "Ầ", 0xC2: "Ẩ", 0xC3: "Ẫ", 0xC4: "Ấ",
-    0xC5: "Ề", 0xCD: "Ể", 0xD9: "Ễ", 0xDA: "Ế", 0xDB: "Ồ", 0xE0: "Ổ", 0xF0: "Ỗ", 0xFF: "Ố",
 })  # fmt: skip
 _ASCII_UPPER_WORD = re.compile(r"[^\W\d_]+")
 
