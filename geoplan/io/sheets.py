@@ -225,9 +225,11 @@ def frame_from_grid(
             raise LayerError(msg)
         top = found
         if top > 0:
-            titles = [" ".join(str(v).split()) for r in rows[:top] for v in r[:3] if not _blank(v)][
-                :3
-            ]
+            titles = [
+                " ".join(str(next(v for v in r if not _blank(v))).split())
+                for r in rows[:top]
+                if any(not _blank(v) for v in r)
+            ][:3]
             issues.append(
                 Issue(
                     "warning",
