@@ -94,7 +94,7 @@ def test_csv_detected_and_decoded(tmp_path: Path, label: str, size: int):
     path = tmp_path / "xa.csv"
     _write_csv(path, names, ENCODERS[label])
     df, enc, issues = read_table(path)
-    assert enc == label.split("-")[0]
+    assert enc == label.split("-", maxsplit=1)[0]
     expected = [n.upper() if label.endswith("upper") else n for n in names]
     assert df["ten_xa"].tolist() == expected
     assert not [i for i in issues if i.severity == "error"]
@@ -107,7 +107,7 @@ def test_dbf_without_cpg_detected_and_decoded(tmp_path: Path, label: str, size: 
     path = tmp_path / "xa.shp"
     _write_dbf(path, names, ENCODERS[label])
     raw = read_vector(path)
-    assert raw.encoding == label.split("-")[0]
+    assert raw.encoding == label.split("-", maxsplit=1)[0]
     expected = [n.upper() if label.endswith("upper") else n for n in names]
     assert raw.frame["ten_xa"].tolist() == expected
     assert "encoding-detected" in {i.code for i in raw.issues}

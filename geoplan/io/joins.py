@@ -124,7 +124,7 @@ def _match_rows(
                 if pd.notna(value):
                     index.setdefault(value, []).append(label)
             code_index[key] = index
-    target = pd.Series(pd.NA, index=tdf.index, dtype=object)
+    joined: dict[Hashable, Hashable] = {}
     unmatched: list[Hashable] = []
     ambiguous = 0
     shown_key = " + ".join(keys)
@@ -133,7 +133,7 @@ def _match_rows(
             row, keys=keys, layer=layer, kind=kind, code_index=code_index, matchers=matchers
         )
         if len(found) == 1:
-            target.at[trow] = found[0]
+            joined[trow] = found[0]
         elif not found:
             if not any(pd.isna(row[k]) for k in keys):
                 unmatched.append(trow)
@@ -159,6 +159,7 @@ def _match_rows(
                         code="ambiguous-join",
                     )
                 )
+    target = pd.Series(joined, index=tdf.index, dtype=object)
     report.extend(
         row_issues(
             unmatched,

@@ -111,7 +111,7 @@ def list_layers(path: str | Path) -> list[str]:
     suffix = p.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
         try:
-            return list(pd.ExcelFile(p).sheet_names)
+            return [str(n) for n in pd.ExcelFile(p).sheet_names]
         except Exception as exc:
             msg = f"{p}: cannot open the spreadsheet: {exc}"
             raise LayerError(msg) from exc
