@@ -10,8 +10,9 @@ import pyogrio
 import pytest
 import shapely
 
+from geoplan.io.detect import detect_encoding
 from geoplan.io.readers import read_table, read_vector
-from geoplan.io.text import detect_encoding, encode_cp1258, encode_vni
+from geoplan.io.text import encode_cp1258, encode_vni
 
 NAMES = [
     "Đắk Hà", "Ngọc Hồi", "Sa Thầy", "Kon Plông", "Tu Mơ Rông", "Đắk Glei", "Kon Rẫy",

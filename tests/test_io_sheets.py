@@ -11,7 +11,7 @@ import pytest
 
 from geoplan.errors import LayerError
 from geoplan.io import check_layer
-from geoplan.io.fields import coerce_coordinate
+from geoplan.io.coerce import coerce_coordinate
 from geoplan.io.readers import read_table
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from geoplan.io.detect import detect_encoding
 from geoplan.io.text import (
     badness,
     decode_cp1258,
     decode_tcvn3,
     decode_vni,
-    detect_encoding,
     encode_cp1258,
     encode_tcvn3,
     encode_vni,

@@ -23,15 +23,10 @@ import pyproj
 import shapely
 
 from geoplan.errors import Issue, LayerError
-from geoplan.io.fields import coerce_coordinate
+from geoplan.io.coerce import coerce_coordinate
+from geoplan.io.detect import Detection, detect_encoding
 from geoplan.io.sheets import frame_from_grid, read_xlsx_grid
-from geoplan.io.text import (
-    LEGACY_ENCODINGS,
-    Detection,
-    canonical_encoding,
-    decode_bytes,
-    detect_encoding,
-)
+from geoplan.io.text import LEGACY_ENCODINGS, canonical_encoding, decode_bytes
 
 __all__ = [
     "RASTER_SUFFIXES",

@@ -19,27 +19,23 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pandas as pd
 
 __all__ = [
     "LEGACY_ENCODINGS",
-    "Detection",
     "badness",
     "decode_bytes",
     "decode_cp1258",
     "decode_tcvn3",
     "decode_vni",
-    "detect_encoding",
     "encode_cp1258",
     "encode_tcvn3",
     "encode_vni",
     "is_mojibake",
     "normalize_name",
     "normalize_names",
-    "plausibility",
     "repair_mojibake",
 ]
 
@@ -430,144 +426,6 @@ def badness(text: str) -> int:
         if sum(1 for c in syl if c in _TONES) > 1:
             bad += 1
     return bad
-
-
-# Vowel groups of Vietnamese syllables (tone marks removed; ă â ê ô ơ ư kept)
-_NUCLEI = frozenset((
-    "a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y",
-    "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia", "iê", "iu", "oa", "oă", "oe", "oi",
-    "ôi", "ơi", "oo", "ua", "uâ", "uê", "ui", "uô", "uơ", "ưa", "ưi", "ưu", "ươ", "uy", "yê",
-    "iêu", "oai", "oay", "oao", "oeo", "uây", "uôi", "ươi", "ươu", "uya", "uyê", "uyu", "yêu",
-))  # fmt: skip
-_VOWEL_BASES = frozenset("aăâeêioôơuưy")
-_WORD = re.compile(r"[^\W\d_]+")
-
-
-def _strip_tone(ch: str) -> str:
-    nfd = unicodedata.normalize("NFD", ch)
-    return unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES))
-
-
-def _implausible_words(text: str) -> int:
-    """Count words with a non-ASCII letter that cannot be Vietnamese (or a minority name).
-
-    A word fails when a vowel group is not a Vietnamese one (``"ẹaộk"``), when
-    đ is not first, or when its case is mixed other than Capitalised.
-    """
-    bad = 0
-    for word in _WORD.findall(text):
-        if word.isascii():
-            continue
-        low = word.lower()
-        if not (word.islower() or word.isupper() or (word[0].isupper() and word[1:].islower())):
-            bad += 1
-            continue
-        if "đ" in low[1:]:
-            bad += 1
-            continue
-        base = "".join(_strip_tone(c) for c in low)
-        if base.startswith(("qu", "gi")) and len(base) > 2 and base[2] in _VOWEL_BASES:
-            base = base[2:]
-        groups = re.findall(f"[{''.join(sorted(_VOWEL_BASES))}]+", base)
-        if any(g not in _NUCLEI for g in groups):
-            bad += 1
-    return bad
-
-
-def plausibility(text: str) -> int:
-    """Score how implausible a decoded text is as Vietnamese (0 = plausible).
-
-    :func:`badness` plus the words :func:`_implausible_words` rejects.
-
-    Parameters
-    ----------
-    text
-        NFC text.
-
-    Returns
-    -------
-    int
-        The number of implausible characters, syllables and words.
-    """
-    if text.isascii():
-        return 0
-    return badness(text) + _implausible_words(text)
-
-
-@dataclass(frozen=True)
-class Detection:
-    """The outcome of :func:`detect_encoding`.
-
-    Parameters
-    ----------
-    encoding
-        The best encoding.
-    badness
-        Implausibility of the samples decoded with it (0 = clean).
-    margin
-        How much less plausible the runner-up is (``None`` when no other
-        encoding gives a different text: nothing to choose).
-    alternatives
-        Encoding -> the first sample where it reads differently, decoded
-        with it (the best encoding first), for messages.
-    """
-
-    encoding: str
-    badness: int
-    margin: int | None = None
-    alternatives: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def ambiguous(self) -> bool:
-        """Another encoding reads the text differently and just as plausibly."""
-        return self.margin == 0
-
-    @property
-    def weak(self) -> bool:
-        """The choice rests on a single implausible word of the runner-up."""
-        return self.margin == 1
-
-
-def detect_encoding(samples: list[bytes]) -> Detection:
-    """Guess the encoding of a set of byte strings, with how sure the guess is.
-
-    UTF-8 wins whenever every sample decodes as UTF-8; otherwise the legacy
-    encoding whose decoding is the most plausible Vietnamese wins (see
-    :func:`plausibility`; ties go to Windows-1258, then TCVN3, then VNI). The
-    margin over the runner-up tells a clear choice from a weak or ambiguous
-    one (as on a one-row file whose names read plausibly in two encodings).
-
-    Parameters
-    ----------
-    samples
-        Byte strings (the distinct values of the text columns).
-
-    Returns
-    -------
-    Detection
-        Encoding, badness, margin and example readings.
-    """
-    non_ascii = [s for s in samples if not s.isascii()]
-    if not non_ascii:
-        return Detection("utf-8", 0)
-    try:
-        decoded = [_decode_utf8(s) for s in non_ascii]
-    except UnicodeDecodeError:
-        pass
-    else:
-        return Detection("utf-8", sum(badness(t) for t in decoded))
-    texts = {name: [fn(s) for s in non_ascii] for name, fn in LEGACY_ENCODINGS.items()}
-    scores = {name: sum(plausibility(t) for t in ts) for name, ts in texts.items()}
-    best = min(scores, key=lambda k: scores[k])
-    rivals = [k for k in scores if k != best and texts[k] != texts[best]]
-    if not rivals:
-        return Detection(best, scores[best])
-    runner = min(rivals, key=lambda k: scores[k])
-    pairs = zip(texts[best], texts[runner], strict=True)
-    first = next(i for i, (a, b) in enumerate(pairs) if a != b)
-    alternatives = {best: texts[best][first]}
-    alternatives.update({k: texts[k][first] for k in rivals})
-    return Detection(best, scores[best], scores[runner] - scores[best], alternatives)
 
 
 def _to_bytes(text: str) -> bytes | None:

@@ -20,19 +20,16 @@ import pyproj
 import shapely
 
 from geoplan.errors import Issue
-from geoplan.io.crs import crs_label, guess_crs, identify_vn2000
-from geoplan.io.fields import (
-    KINDS,
-    FieldDef,
-    KindDef,
+from geoplan.io.coerce import (
     coerce_bool,
     coerce_code,
     coerce_date,
     coerce_enum,
     coerce_number,
     coerce_text,
-    match_columns,
 )
+from geoplan.io.crs import crs_label, guess_crs, identify_vn2000
+from geoplan.io.fields import KINDS, FieldDef, KindDef, match_columns
 from geoplan.io.geometry import repair_geometry
 from geoplan.io.readers import RawLayer
 from geoplan.io.report import LayerSummary
