@@ -21,8 +21,6 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
-import pandas as pd
-
 __all__ = [
     "LEGACY_ENCODINGS",
     "badness",
@@ -35,7 +33,6 @@ __all__ = [
     "encode_vni",
     "is_mojibake",
     "normalize_name",
-    "normalize_names",
     "repair_mojibake",
 ]
 
@@ -566,25 +563,3 @@ def normalize_name(text: object, *, compact: bool = True, drop_prefix: bool = Fa
         stripped = _PREFIXES.sub("", s)
         s = stripped or s
     return s.replace(" ", "") if compact else s
-
-
-def normalize_names(
-    values: pd.Series, *, compact: bool = True, drop_prefix: bool = False
-) -> pd.Series:
-    """Vectorised :func:`normalize_name` (computed once per distinct value).
-
-    Parameters
-    ----------
-    values
-        Names.
-    compact, drop_prefix
-        As for :func:`normalize_name`.
-
-    Returns
-    -------
-    pandas.Series
-        Matching keys, same index.
-    """
-    uniq = pd.unique(values.astype(object))
-    table = {u: normalize_name(u, compact=compact, drop_prefix=drop_prefix) for u in uniq}
-    return values.astype(object).map(table).astype(str)
