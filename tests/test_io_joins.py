@@ -184,3 +184,30 @@ def test_check_finds_every_join_problem_at_once(tmp_path: Path):
     } <= codes
     assert {i.code for i in report.errors} >= {"ambiguous-join", "duplicate-code", "unreadable"}
     assert "internal-error" not in {i.code for i in report.issues}
+
+
+def test_check_and_run_report_every_office_file_problem_together(tmp_path: Path, runner):
+    from geoplan.cli import cli
+
+    pd.DataFrame({"Tên xã": ["Đăk Long"], "khu_vuc": ["III"]}).to_csv(
+        tmp_path / "kv.csv", index=False
+    )
+    (tmp_path / "ngheo.csv").write_bytes(b"ma_xa,ghi_chu\r\n23281,H\xe1\r\n")  # Há or Hỏ?
+    (tmp_path / "thon.csv").write_text("1,2,3\n4,5,6\n", encoding="utf-8")  # no header row
+    sc = _write(
+        tmp_path,
+        "  communes:\n    path: data.gpkg\n    layer: xa\n"
+        "    fields: {district_code: ten_huyen, district_name: ten_huyen}\n"
+        "    join: [{path: kv.csv, on: commune_name}, {path: ngheo.csv}]\n"
+        "  villages: {path: thon.csv, crs: vn2000-tm3:kontum}\n",
+    )
+    report = check_paths([sc])
+    codes = {i.code for i in report.errors}
+    assert {"ambiguous-join", "encoding-ambiguous", "unreadable"} <= codes
+    unreadable = next(i for i in report.errors if i.code == "unreadable")
+    assert unreadable.layer == "villages" and "header_row" in unreadable.message
+    result = runner.invoke(cli, ["run", str(sc), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "internal error" not in result.output.lower()
+    assert "header_row" in result.output and "encoding:" in result.output
+    assert not (tmp_path / "out").exists()

@@ -126,3 +126,11 @@ def test_coordinates_in_dms_and_comma_decimals(text, expected):
 def test_bad_coordinates_are_flagged(text):
     values, bad, _ = coerce_coordinate(pd.Series([text], dtype=object))
     assert bad.iloc[0] and np.isnan(values.iloc[0])
+
+
+def test_first_row_header_with_year_columns(tmp_path: Path):
+    path = tmp_path / "ngheo.csv"
+    path.write_text("ma_xa,2022,2023,2024\n23281,12,11,9\n", encoding="utf-8")
+    df, _, issues = read_table(path)
+    assert list(df.columns) == ["ma_xa", "2022", "2023", "2024"]
+    assert df["2024"].tolist() == ["9"] and not issues

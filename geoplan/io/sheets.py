@@ -128,6 +128,10 @@ def _detect_header(rows: Grid) -> int | None:
         texts = sum(_is_text(v) for v in filled)
         distinct = len({_norm(v) for v in filled})
         wide = len(filled) >= 0.5 * width
+        # the usual table: names on the first row, some may be years ("2021", "2022")
+        names_first = texts >= 1 and distinct == len(filled) and (len(filled) >= 2 or width == 1)
+        if i == 0 and wide and names_first:
+            return 0
         if texts >= 2 and distinct >= 2 and texts >= 0.6 * len(filled) and wide:
             return i
     return None
