@@ -210,14 +210,14 @@ def _read_join_table(
     report.layers.append(tsum)
     found: list[Issue] = []
     tgdf = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries([None] * len(table), index=table.index))
-    tgdf = _fix_text(tgdf, tsum, found, js.sheet or kind)
+    tgdf = _fix_text(tgdf, tsum, found, js.sheet)
     tgdf = _apply_fields(
         tgdf,
         kdef,
         mapping=js.fields,
         summary=tsum,
         issues=found,
-        layer=js.sheet or kind,
+        layer=js.sheet,
         require=False,
     )
     report.extend(found)

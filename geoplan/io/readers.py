@@ -329,7 +329,7 @@ def read_table(
         msg = f"{p}: file not found"
         raise LayerError(msg)
     if p.suffix.lower() in {".xlsx", ".xlsm"}:
-        rows, name, merged_down = read_xlsx_grid(p, sheet)
+        rows, _, merged_down = read_xlsx_grid(p, sheet)
         enc = "utf-8"
         if encoding:
             enc = canonical_encoding(encoding)
@@ -337,7 +337,7 @@ def read_table(
                 decode = LEGACY_ENCODINGS[enc]
                 rows = [[decode(v) if isinstance(v, str) else v for v in r] for r in rows]
         df, found = frame_from_grid(
-            rows, header_row=header_row, file=str(p), sheet=name, merged_down=merged_down
+            rows, header_row=header_row, file=str(p), sheet=sheet, merged_down=merged_down
         )
         return df, enc, issues + found
     data = p.read_bytes()

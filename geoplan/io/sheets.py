@@ -254,12 +254,12 @@ def frame_from_grid(
             continue
         if i == 0 and _is_column_numbers(row):
             continue
-        label = next((_norm(v) for v in row[:4] if _is_text(v)), None)
-        if label is not None and label in _TOTALS:
+        label = next((str(v) for v in row[:4] if _is_text(v)), None)
+        if label is not None and _norm(label) in _TOTALS:
             issues.append(
                 Issue(
                     "warning",
-                    f"totals row ({' '.join(str(label).split())!r}) skipped",
+                    f"totals row ({' '.join(label.split())!r}) skipped",
                     row=i,
                     code="totals-row-skipped",
                     **where,
