@@ -64,13 +64,11 @@ def _candidates(
     row: pd.Series,
     *,
     keys: list[str],
-    layer: pd.DataFrame,
-    kind: KindDef,
     code_index: dict[str, dict[object, list[Hashable]]],
     matchers: dict[str, NameMatcher],
 ) -> list[Hashable]:
     """Layer rows a table row may join, narrowing component by component (codes first)."""
-    found: list[Hashable] = list(layer.index)
+    found: list[Hashable] | None = None  # None: every feature of the layer
     ordered = sorted(keys, key=lambda k: k in matchers)  # codes narrow first
     for key in ordered:
         value = row[key]
@@ -79,11 +77,14 @@ def _candidates(
         if key in matchers:
             found = matchers[key].candidates(value, among=found)
         else:
-            allowed = set(found)
-            found = [x for x in code_index[key].get(value, []) if x in allowed]
+            hits = code_index[key].get(value, [])
+            if found is not None:
+                allowed = set(found)
+                hits = [x for x in hits if x in allowed]
+            found = hits
         if not found:
             return []
-    return found
+    return found or []
 
 
 def _describe(layer: pd.DataFrame, labels: list[Hashable], keys: list[str]) -> str:
@@ -129,9 +130,7 @@ def _match_rows(
     ambiguous = 0
     shown_key = " + ".join(keys)
     for trow, row in tdf.iterrows():
-        found = _candidates(
-            row, keys=keys, layer=layer, kind=kind, code_index=code_index, matchers=matchers
-        )
+        found = _candidates(row, keys=keys, code_index=code_index, matchers=matchers)
         if len(found) == 1:
             joined[trow] = found[0]
         elif not found:
