@@ -151,3 +151,52 @@ def test_stated_encoding_wins(tmp_path: Path):
     df, enc, issues = read_table(path, encoding="vni")
     assert enc == "vni" and df["ten_xa"].iloc[0] == "Ia Đal"
     assert not [i for i in issues if i.code.startswith("encoding")]
+
+
+def _demo_names() -> list[str]:
+    from _paths import DEMO_LAYERS
+
+    gpkg = DEMO_LAYERS / "kontum.gpkg"
+    communes = pyogrio.read_dataframe(gpkg, layer="communes", read_geometry=False)
+    villages = pyogrio.read_dataframe(gpkg, layer="villages", read_geometry=False)
+    names = {*communes["commune_name"], *communes["district_name"], *villages["village_name"]}
+    return sorted(n for n in names if not n.isascii())
+
+
+def test_no_demo_name_is_implausible():
+    from geoplan.io.detect import plausibility
+
+    assert [n for n in _demo_names() if plausibility(n)] == []
+
+
+@pytest.mark.parametrize("label", list(ENCODERS))
+def test_small_files_are_never_silently_wrong(label: str):
+    import random
+
+    names = _demo_names()
+    rng = random.Random(2022)
+    encoder = ENCODERS[label]
+    for _ in range(60):
+        sample = rng.sample(names, 3)
+        found = detect_encoding([encoder(n) for n in sample])
+        if found.ambiguous:
+            continue  # refused: `encoding:` is asked for
+        wanted = [n.upper() if label.endswith("upper") else n for n in sample]
+        from geoplan.io.text import decode_bytes
+
+        assert [decode_bytes(encoder(n), found.encoding) for n in sample] == wanted
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        (b"\xa7\xbeK H\xb5", "ĐẮK HÀ"),  # .VnTimeH: lower-case codes in an upper-case name
+        (b"KON R\xc9Y", "KON RẪY"),
+        (b"P\xab K\xab", "Pô Kô"),  # nothing tells these apart from lower case: kept
+        (b"\xa7\xbek PXi", "Đắk PXi"),
+    ],
+)
+def test_tcvn3_one_case_codes_in_upper_case_names(raw: bytes, text: str):
+    from geoplan.io.text import decode_tcvn3
+
+    assert decode_tcvn3(raw) == text

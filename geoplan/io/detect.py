@@ -32,11 +32,50 @@ def _strip_tone(ch: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES))
 
 
+# groups that end the syllable (no final consonant may follow: "aon" is not Vietnamese) ...
+_NO_FINAL = frozenset((
+    "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "iu", "oi", "ôi", "ơi", "ui", "ưi", "ưu",
+    "ia", "ua", "ưa", "iêu", "oai", "oay", "oao", "oeo", "uây", "uôi", "ươi", "ươu", "uyu", "yêu",
+))  # fmt: skip
+# ... and groups that need one ("tân", never "tâ")
+_NEEDS_FINAL = frozenset(("ă", "â", "iê", "yê", "uô", "ươ", "uyê", "oo", "uâ", "oă"))
+_MODIFIED = frozenset("ăâêôơư")
+_GROUP = re.compile(f"[{''.join(sorted(_VOWEL_BASES))}]+")
+
+
+def _bad_rhyme(low: str, base: str) -> bool:
+    """Whether a word's vowel groups, finals or tone placement cannot be Vietnamese.
+
+    ``low`` is the word in lower case with its tone marks, ``base`` the same
+    letters without them (one character each, so positions agree).
+    """
+    for m in _GROUP.finditer(base):
+        group, start, end = m.group(0), m.start(), m.end()
+        if group not in _NUCLEI:
+            return True
+        final = end < len(base)
+        if (final and group in _NO_FINAL) or (not final and group in _NEEDS_FINAL):
+            return True
+        toned = [i - start for i in range(start, end) if low[i] != base[i]]
+        if len(toned) != 1 or len(group) == 1:
+            continue
+        at = toned[0]
+        if any(c in _MODIFIED for c in group) and group[at] not in _MODIFIED:
+            return True  # the tone sits on the modified vowel: "tiến", never "tíên"
+        if final and at != len(group) - 1:
+            return True  # before a final, on the last vowel: "toán", "muốn"
+        if not final and group in _NO_FINAL and at != (0 if len(group) == 2 else 1):
+            return True  # "mái", "người": never "maí"
+    return False
+
+
 def _implausible_words(text: str) -> int:
     """Count words with a non-ASCII letter that cannot be Vietnamese (or a minority name).
 
     A word fails when a vowel group is not a Vietnamese one (``"ẹaộk"``), when
-    đ is not first, or when its case is mixed other than Capitalised.
+    a group that ends a syllable is followed by a consonant (``"Taõn"``) or one
+    that needs a final has none, when the tone sits where Vietnamese never puts
+    it, when đ is not first, or when its case is mixed other than Capitalised.
     """
     bad = 0
     for word in _WORD.findall(text):
@@ -50,10 +89,12 @@ def _implausible_words(text: str) -> int:
             bad += 1
             continue
         base = "".join(_strip_tone(c) for c in low)
+        if len(base) != len(low):
+            bad += 1
+            continue
         if base.startswith(("qu", "gi")) and len(base) > 2 and base[2] in _VOWEL_BASES:
-            base = base[2:]
-        groups = re.findall(f"[{''.join(sorted(_VOWEL_BASES))}]+", base)
-        if any(g not in _NUCLEI for g in groups):
+            base, low = base[2:], low[2:]
+        if _bad_rhyme(low, base):
             bad += 1
     return bad
 

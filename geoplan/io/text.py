@@ -96,22 +96,26 @@ _ASCII_UPPER_WORD = re.compile(r"[^\W\d_]+")
 
 
 def _tcvn3_case(text: str) -> str:
-    """Restore capitals the one-case TCVN3 codes lost ("HµN" -> "HÀN").
+    """Restore capitals the one-case TCVN3 codes lost ("ĐắK Hµ" -> "ĐẮK HÀ").
 
-    A value whose ASCII letters (at least two) are all capitals is upper case
-    throughout; otherwise so is each word with at least two ASCII letters, all
-    capitals.
+    A word holding a TCVN3 letter whose ASCII letters after the first are all
+    capitals ("ĐắK") is upper case throughout; then, when some word of two
+    letters or more is upper case and no ASCII letter is lower case, so is the
+    whole value. Short names such as "Pô Kô" stay as they are.
     """
-    ascii_letters = [c for c in text if c.isascii() and c.isalpha()]
-    if len(ascii_letters) >= 2 and all(c.isupper() for c in ascii_letters):
-        return text.upper()
 
     def word(m: re.Match[str]) -> str:
         w = m.group(0)
-        letters = [c for c in w if c.isascii()]
-        return w.upper() if len(letters) >= 2 and all(c.isupper() for c in letters) else w
+        tail = [c for c in w[1:] if c.isascii()]
+        coded = any(not c.isascii() and c.islower() for c in w)  # a one-case TCVN3 letter
+        return w.upper() if coded and tail and all(c.isupper() for c in tail) else w
 
-    return _ASCII_UPPER_WORD.sub(word, text)
+    out = _ASCII_UPPER_WORD.sub(word, text)
+    words = _ASCII_UPPER_WORD.findall(out)
+    shouting = any(len(w) > 1 and w.isupper() for w in words)
+    if shouting and not any(c.isascii() and c.islower() for c in out):
+        return out.upper()
+    return out
 
 
 def decode_tcvn3(data: bytes | str) -> str:
