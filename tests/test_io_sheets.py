@@ -134,3 +134,10 @@ def test_first_row_header_with_year_columns(tmp_path: Path):
     df, _, issues = read_table(path)
     assert list(df.columns) == ["ma_xa", "2022", "2023", "2024"]
     assert df["2024"].tolist() == ["9"] and not issues
+
+
+def test_empty_table_is_a_clear_error(tmp_path: Path):
+    path = tmp_path / "t.csv"
+    path.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(LayerError, match="empty"):
+        read_table(path)

@@ -214,6 +214,9 @@ def frame_from_grid(
     issues: list[Issue] = []
     where = {"file": file, "layer": sheet}
     rows = [list(r) for r in rows]
+    if not any(not _blank(v) for r in rows for v in r):
+        msg = f"{file}{f', sheet {sheet!r}' if sheet else ''}: the table is empty"
+        raise LayerError(msg)
     if header_row is not None:
         if header_row > len(rows):
             msg = f"{file}: `header_row: {header_row}` is past the last row ({len(rows)})"
