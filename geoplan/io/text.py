@@ -134,7 +134,7 @@ def decode_tcvn3(data: bytes | str) -> str:
 
     Examples
     --------
-    >>> decode_tcvn3(b"\\xa7\\xbek H\\xb5")
+    >>> decode_tcvn3(b"\xa7\xbek H\xb5")
     'Đắk Hà'
     """
     raw = data if isinstance(data, bytes) else _to_bytes(data)
