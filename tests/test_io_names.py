@@ -95,3 +95,10 @@ def test_demo_commune_names_are_distinct_within_each_district():
     m = NameMatcher(communes["commune_name"].to_dict())
     for label, name in communes["commune_name"].items():
         assert label in m.candidates(name)
+
+
+def test_matcher_unit_types_from_another_column():
+    m = NameMatcher({0: "Đăk Blà", 1: "Đăk Bla"}, units={0: "xa", 1: "phuong"})
+    assert m.candidates("Phường Đăk Bla") == [1]
+    assert m.candidates("Xã Dak Bla") == [0]
+    assert m.candidates("Dak Bla") == [0, 1]

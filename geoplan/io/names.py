@@ -241,6 +241,10 @@ class NameMatcher:
     ----------
     names
         Reference label -> name (e.g. a layer's row index -> commune name).
+    units
+        Reference label -> unit type (``"xa"``, ``"phuong"``, ``"thi_tran"``...,
+        the values of :data:`UNIT_WORDS`), for names whose unit word is kept in
+        another column; a unit word in the name itself wins.
 
     Notes
     -----
@@ -251,8 +255,15 @@ class NameMatcher:
     match, several are an ambiguity to report with their names.
     """
 
-    def __init__(self, names: Mapping[Hashable, object]) -> None:
-        self.keys: dict[Hashable, NameKey] = {k: parse_name(v) for k, v in names.items()}
+    def __init__(
+        self, names: Mapping[Hashable, object], units: Mapping[Hashable, str] | None = None
+    ) -> None:
+        self.keys: dict[Hashable, NameKey] = {}
+        for label, name in names.items():
+            key = parse_name(name)
+            if key.unit is None and units is not None and units.get(label):
+                key = NameKey(units[label], key.core, key.loose, key.exact)
+            self.keys[label] = key
         self.names = dict(names)
         self._by_core: dict[str, list[Hashable]] = {}
         self._by_loose: dict[str, list[Hashable]] = {}
