@@ -141,3 +141,17 @@ def test_empty_table_is_a_clear_error(tmp_path: Path):
     path.write_text("\n\n", encoding="utf-8")
     with pytest.raises(LayerError, match="empty"):
         read_table(path)
+
+
+def test_merged_ranges_read_from_the_sheet_xml(tmp_path: Path, monkeypatch):
+    from geoplan.io import sheets
+
+    path = tmp_path / "thon.xlsx"
+    _office_workbook(path)
+    wb = openpyxl.load_workbook(path)
+    want = sorted(
+        (r.min_row, r.min_col, r.max_row, r.max_col) for r in wb.active.merged_cells.ranges
+    )
+    # the fast path must not fall back on openpyxl's full mode
+    monkeypatch.setattr(openpyxl, "load_workbook", None)
+    assert sorted(sheets._merged_ranges(path, "Thon")) == want

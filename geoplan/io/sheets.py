@@ -87,7 +87,7 @@ def read_xlsx_grid(path: Path, sheet: str | None) -> tuple[Grid, str, dict[int, 
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(path, data_only=True)
+        wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
     except Exception as exc:
         msg = f"{path}: cannot read the spreadsheet ({exc})"
         raise LayerError(msg) from exc
@@ -96,25 +96,72 @@ def read_xlsx_grid(path: Path, sheet: str | None) -> tuple[Grid, str, dict[int, 
             msg = f"{path}: no sheet '{sheet}'; the file has: {', '.join(wb.sheetnames)}"
             raise LayerError(msg)
         ws = wb[sheet] if sheet is not None else wb.worksheets[0]
-        rows: Grid = [list(r) for r in ws.iter_rows(values_only=True)]
-        for rng in ws.merged_cells.ranges:
-            r0, c0, r1, c1 = rng.min_row - 1, rng.min_col - 1, rng.max_row - 1, rng.max_col - 1
-            if r0 >= len(rows):
-                continue
-            value = rows[r0][c0] if c0 < len(rows[r0]) else None
-            for r in range(r0, min(r1, len(rows) - 1) + 1):
-                for c in range(c0, min(c1, len(rows[r]) - 1) + 1):
-                    if (r, c) != (r0, c0):
-                        rows[r][c] = value
-        merged_down: dict[int, int] = {}
-        for rng in ws.merged_cells.ranges:
-            if rng.max_row > rng.min_row:
-                start = rng.min_row - 1
-                merged_down[start] = max(merged_down.get(start, start), rng.max_row - 1)
         name = ws.title
+        rows: Grid = [list(r) for r in ws.iter_rows(values_only=True)]
     finally:
         wb.close()
+    ranges = _merged_ranges(path, name)
+    ncol = max((len(r) for r in rows), default=0)
+    ncol = max([ncol, *(c1 for _, c0, _, c1 in ranges)])
+    rows = [r + [None] * (ncol - len(r)) for r in rows]
+    merged_down: dict[int, int] = {}
+    for r0, c0, r1, c1 in ranges:  # 1-based, inclusive
+        if r0 > len(rows):
+            continue
+        value = rows[r0 - 1][c0 - 1]
+        for r in range(r0 - 1, min(r1, len(rows))):
+            for c in range(c0 - 1, c1):
+                rows[r][c] = value
+        if r1 > r0:
+            merged_down[r0 - 1] = max(merged_down.get(r0 - 1, r0 - 1), r1 - 1)
     return rows, name, merged_down
+
+
+def _merged_ranges(path: Path, title: str) -> list[tuple[int, int, int, int]]:
+    """Return a sheet's merged ranges as (min_row, min_col, max_row, max_col), 1-based.
+
+    Read from the sheet's XML (openpyxl's fast read-only mode does not give
+    them); when the package is laid out unusually, openpyxl's full mode is used.
+    """
+    import posixpath
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    from openpyxl.utils import range_boundaries
+
+    def local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1]
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            book = ET.fromstring(z.read("xl/workbook.xml"))
+            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            rid = next(
+                v
+                for el in book.iter()
+                if local(el.tag) == "sheet" and el.get("name") == title
+                for k, v in el.attrib.items()
+                if local(k) == "id"
+            )
+            target = next(el.get("Target", "") for el in rels if el.get("Id") == rid)
+            member = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+            sheet_xml = ET.fromstring(z.read(posixpath.normpath(member)))
+        refs = [el.get("ref", "") for el in sheet_xml.iter() if local(el.tag) == "mergeCell"]
+        out = []
+        for ref in refs:
+            c0, r0, c1, r1 = range_boundaries(ref)
+            out.append((int(r0), int(c0), int(r1), int(c1)))
+        return out
+    except (KeyError, StopIteration, ET.ParseError, ValueError, TypeError, zipfile.BadZipFile):
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, data_only=True)
+        try:
+            return [
+                (r.min_row, r.min_col, r.max_row, r.max_col) for r in wb[title].merged_cells.ranges
+            ]
+        finally:
+            wb.close()
 
 
 def _width(rows: Grid) -> int:
