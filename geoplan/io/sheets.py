@@ -117,6 +117,9 @@ def read_xlsx_grid(path: Path, sheet: str | None) -> tuple[Grid, str, dict[int, 
     return rows, name, merged_down
 
 
+_MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]+\d+:[A-Za-z]+\d+)\"")
+
+
 def _merged_ranges(path: Path, title: str) -> list[tuple[int, int, int, int]]:
     """Return a sheet's merged ranges as (min_row, min_col, max_row, max_col), 1-based.
 
@@ -145,8 +148,10 @@ def _merged_ranges(path: Path, title: str) -> list[tuple[int, int, int, int]]:
             )
             target = next(el.get("Target", "") for el in rels if el.get("Id") == rid)
             member = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-            sheet_xml = ET.fromstring(z.read(posixpath.normpath(member)))
-        refs = [el.get("ref", "") for el in sheet_xml.iter() if local(el.tag) == "mergeCell"]
+            sheet_xml = z.read(posixpath.normpath(member))
+        # a regex, not a parser: the sheet's XML holds every cell, mergeCells come last
+        tail = sheet_xml[max(sheet_xml.rfind(b"</sheetData>"), 0) :]
+        refs = [m.decode() for m in _MERGE_CELL.findall(tail)]
         out = []
         for ref in refs:
             c0, r0, c1, r1 = range_boundaries(ref)
