@@ -211,3 +211,19 @@ def test_check_and_run_report_every_office_file_problem_together(tmp_path: Path,
     assert "internal error" not in result.output.lower()
     assert "header_row" in result.output and "encoding:" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_unmatched_name_names_the_closest(tmp_path: Path):
+    pd.DataFrame({"Tên xã": ["Ngọc Wanng", "Zzz"], "khu_vuc": ["III", "I"]}).to_csv(
+        tmp_path / "kv.csv", index=False
+    )
+    sc = _write(
+        tmp_path,
+        "  communes:\n    path: data.gpkg\n    layer: xa\n"
+        "    join: [{path: kv.csv, on: commune_name}]\n"
+        "  villages: {path: data.gpkg, layer: thon}\n",
+    )
+    report = check_paths([sc])
+    unmatched = {i.row: i.message for i in report.warnings if i.code == "join-unmatched"}
+    assert "closest: 'Xã Ngọc Wang'" in unmatched[0]
+    assert "closest" not in unmatched[1]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Hashable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geoplan.config.layers import JoinSpec
 from geoplan.errors import Issue, LayerError
 from geoplan.io.fields import KINDS, KindDef, match_columns
-from geoplan.io.names import NameMatcher
+from geoplan.io.names import NameMatcher, name_key
 from geoplan.io.readers import read_table
 from geoplan.io.report import LayerSummary, ValidationReport
 from geoplan.io.validate import (
@@ -153,23 +155,48 @@ def _match_rows(
                         f"({_describe(layer, found, keys)}); {hint}",
                         file=file,
                         layer=sheet,
-                        row=int(trow) if isinstance(trow, int) else str(trow),
+                        row=_row_label(trow),
                         field=keys[-1],
                         code="ambiguous-join",
                     )
                 )
-    target = pd.Series(joined, index=tdf.index, dtype=object)
-    report.extend(
-        row_issues(
-            unmatched,
-            severity="warning",
-            message=f"{shown_key} not found in the {layer_name} layer; row not joined",
-            file=file,
-            layer=sheet,
-            field=keys[-1],
-            code="join-unmatched",
+    if ambiguous > MAX_ROWS_LISTED:
+        report.add(
+            Issue(
+                "error",
+                f"... and {ambiguous - MAX_ROWS_LISTED} more rows whose {shown_key} matches "
+                f"several {layer_name} features",
+                file=file,
+                layer=sheet,
+                field=keys[-1],
+                code="ambiguous-join",
+            )
         )
-    )
+    target = pd.Series(joined, index=tdf.index, dtype=object)
+    text_key = next((k for k in keys if k in matchers), None)
+    if text_key is None:
+        report.extend(
+            row_issues(
+                unmatched,
+                severity="warning",
+                message=f"{shown_key} not found in the {layer_name} layer; row not joined",
+                file=file,
+                layer=sheet,
+                field=keys[-1],
+                code="join-unmatched",
+            )
+        )
+    else:
+        _report_unmatched_names(
+            tdf,
+            unmatched,
+            text_key,
+            matchers[text_key],
+            file=file,
+            sheet=sheet,
+            layer_name=layer_name,
+            report=report,
+        )
     dup = target.notna() & target.duplicated(keep="first")
     report.extend(
         row_issues(
@@ -184,6 +211,54 @@ def _match_rows(
         )
     )
     return target.where(~dup, pd.NA)
+
+
+def _row_label(label: Hashable) -> int | str:
+    return int(label) if isinstance(label, (int, np.integer)) else str(label)
+
+
+def _report_unmatched_names(
+    tdf: pd.DataFrame,
+    rows: list[Hashable],
+    key: str,
+    matcher: NameMatcher,
+    *,
+    file: str,
+    sheet: str | None,
+    layer_name: str,
+    report: ValidationReport,
+) -> None:
+    """Warn about table rows whose name matches nothing, naming the closest names."""
+    by_core: dict[str, str] = {}
+    for label, parsed in matcher.keys.items():
+        by_core.setdefault(parsed.core, str(matcher.names[label]))
+    for trow in rows[:MAX_ROWS_LISTED]:
+        value = str(tdf.at[trow, key])
+        close = difflib.get_close_matches(name_key(value), list(by_core), n=3, cutoff=0.75)
+        hint = f" (closest: {', '.join(repr(by_core[c]) for c in close)})" if close else ""
+        report.add(
+            Issue(
+                "warning",
+                f"{key} '{value}' not found in the {layer_name} layer{hint}; row not joined",
+                file=file,
+                layer=sheet,
+                row=_row_label(trow),
+                field=key,
+                code="join-unmatched",
+            )
+        )
+    if len(rows) > MAX_ROWS_LISTED:
+        report.add(
+            Issue(
+                "warning",
+                f"... and {len(rows) - MAX_ROWS_LISTED} more rows not found in the {layer_name} "
+                "layer",
+                file=file,
+                layer=sheet,
+                field=key,
+                code="join-unmatched",
+            )
+        )
 
 
 def _read_join_table(
