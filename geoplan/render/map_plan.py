@@ -171,6 +171,8 @@ def add_sites(m: folium.Map, ctx: RenderContext) -> None:
         ),
         "popup": _site_popup(lang),
         "tooltip": "n",
+        # above the commune fills whatever is switched on (a few dozen polygons, as SVG)
+        "pane": "gpSites",
     }
     items = _site_legend_items(("full", "half", "low"), lang)
     add_layer(m, "sites", tr("sites", lang), data, spec, legend_items=items)

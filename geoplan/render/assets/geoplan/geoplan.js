@@ -76,11 +76,11 @@
     map.createPane('gpHillshade').style.zIndex = 250;
     map.createPane('gpBase').style.zIndex = 270;
     map.createPane('gpRaster').style.zIndex = 300;
-    // polygons draw in Leaflet's overlay pane (400, one canvas); lines and points each in a
-    // pane above it, as SVG whose empty area lets clicks through to the polygons: points stay
+    // polygons draw in Leaflet's overlay pane (400, one canvas); the plan's receiving sites,
+    // lines and points each in a pane above it, as SVG whose empty area lets clicks through to the polygons: points stay
     // on top and clickable whatever layers are switched on, in whatever order
     GP.renderers = {};
-    [['gpLines', 440], ['gpPoints', 450]].forEach(function (pz) {
+    [['gpSites', 420], ['gpLines', 440], ['gpPoints', 450]].forEach(function (pz) {
       var pane = map.createPane(pz[0]);
       pane.style.zIndex = pz[1];
       pane.classList.add('gp-pass');
