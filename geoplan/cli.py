@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ DEMO_OUT = Path("maps") / "kontum-demo"
 
 EXIT_ERROR = 2
 EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
 
 
 class _Console:
@@ -66,6 +68,7 @@ def _handle_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         debug = kwargs.get("debug", False)
+        _terminate_as_interrupt()
         try:
             return func(*args, **kwargs)
         except GeoplanError as exc:
@@ -73,7 +76,12 @@ def _handle_errors(func: F) -> F:
                 raise
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
-        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            click.echo("interrupted: no output was changed by this run", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException):
             raise
         except Exception as exc:
             if debug:
@@ -86,6 +94,18 @@ def _handle_errors(func: F) -> F:
             sys.exit(EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _terminate_as_interrupt() -> None:
+    """Let SIGTERM unwind like Ctrl-C, so staging files are removed on the way out."""
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def demo_scenario_path() -> Path:
@@ -111,13 +131,23 @@ def demo_scenario_path() -> Path:
     raise GeoplanError(msg)
 
 
-def _run_and_write(scenario: Scenario, out: Path, *, lang: str | None, console: _Console) -> None:
+def _run_and_write(
+    scenario: Scenario,
+    out: Path,
+    *,
+    lang: str | None,
+    console: _Console,
+    default_out: bool = False,
+) -> None:
+    from geoplan.check import preflight_run
     from geoplan.pipeline import run
-    from geoplan.render import write_outputs
+    from geoplan.render import output_folder, write_outputs
 
+    folder = output_folder(out, scenario, create_parents=default_out)
+    preflight_run(scenario)
     result = run(scenario, progress=console.step)
     console.step("writing maps, tables and reports")
-    written = write_outputs(result, out, lang=lang)
+    written = write_outputs(result, out, lang=lang, folder=folder)
     villages = len(result.scoring.villages)
     communes = len(result.scoring.communes)
     console.done(
@@ -171,7 +201,7 @@ def demo(out: Path | None, lang: str | None, quiet: bool, debug: bool) -> None:
     """
     console = _Console(quiet=quiet)
     scenario = load_scenario(demo_scenario_path())
-    _run_and_write(scenario, out or DEMO_OUT, lang=lang, console=console)
+    _run_and_write(scenario, out or DEMO_OUT, lang=lang, console=console, default_out=out is None)
 
 
 @cli.command("run")
@@ -189,7 +219,13 @@ def run_command(
     """
     console = _Console(quiet=quiet)
     scenario = load_scenario(scenario_path)
-    _run_and_write(scenario, out or Path("maps") / scenario.name, lang=lang, console=console)
+    _run_and_write(
+        scenario,
+        out or Path("maps") / scenario.name,
+        lang=lang,
+        console=console,
+        default_out=out is None,
+    )
 
 
 @cli.command()
@@ -212,8 +248,11 @@ def check(
     Lists every problem at once (file, layer, row, field) and the repairs
     geoplan would make. Exit code: 0 clean, 2 errors, 1 warnings with --strict.
     """
-    from geoplan.io import check_paths
+    from geoplan.check import check_paths
+    from geoplan.render.outfolder import check_writable_file
 
+    if json_path is not None:
+        check_writable_file(json_path, option="--json")
     report = check_paths(list(paths), strict=strict)
     if not quiet:
         click.echo(report.to_text())
@@ -244,6 +283,10 @@ def compare(
     from geoplan.scoring import compare_scores
 
     console = _Console(quiet=quiet)
+    if csv_path is not None:
+        from geoplan.render.outfolder import check_writable_file
+
+        check_writable_file(csv_path, option="--csv")
     results: dict[Path, PlanResult] = {}
     for path in (scenario_a, scenario_b):
         key = path.resolve()
@@ -256,7 +299,9 @@ def compare(
     result_a, result_b = results[scenario_a.resolve()], results[scenario_b.resolve()]
     changes = compare_scores(result_a.scoring, result_b.scoring)
     if csv_path is not None:
-        changes.to_csv(csv_path, index=False)
+        from geoplan.render.tables import write_frame_csv
+
+        write_frame_csv(changes, csv_path)
     if changes.empty:
         click.echo("No village changes class between the two scenarios.")
     else:

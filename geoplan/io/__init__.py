@@ -1,8 +1,8 @@
 """Load stage: read, repair, validate and reproject the input layers.
 
 Public entry points: :func:`read_layer`, :func:`read_raster`,
-:func:`load_layers` (-> :class:`Layers`) and :func:`check_paths`
-(-> :class:`ValidationReport`). CRS spellings live in :mod:`geoplan.io.crs`,
+:func:`load_layers` (-> :class:`Layers`); ``geoplan check`` lives in
+:mod:`geoplan.check`. CRS spellings live in :mod:`geoplan.io.crs`,
 Vietnamese text utilities in :mod:`geoplan.io.text`.
 """
 
@@ -11,7 +11,6 @@ from geoplan.io.load import (
     Layers,
     Raster,
     check_layer,
-    check_paths,
     load_layers,
     read_layer,
     read_raster,
@@ -25,7 +24,6 @@ __all__ = [
     "Raster",
     "ValidationReport",
     "check_layer",
-    "check_paths",
     "load_layers",
     "normalize_name",
     "read_layer",

@@ -1,4 +1,8 @@
-"""Public entry points of the load stage: read_layer, read_raster, load_layers, check_paths."""
+"""Public entry points of the load stage: read_layer, read_raster, load_layers.
+
+``geoplan check`` (:mod:`geoplan.check`) reuses :func:`load_report` so that it finds
+exactly what :func:`load_layers` would refuse.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +20,13 @@ import rasterio.warp
 from affine import Affine
 
 from geoplan.config.layers import JoinSpec, LayerSpec
-from geoplan.errors import GeoplanError, Issue, LayerError, LayerValidationError, ScenarioError
+from geoplan.errors import Issue, LayerError, LayerValidationError, ScenarioError
 from geoplan.io.crs import crs_label, is_metric, resolve_crs
 from geoplan.io.fields import KINDS
-from geoplan.io.readers import RASTER_SUFFIXES, list_layers, read_table, read_vector
+from geoplan.io.readers import read_table, read_vector
 from geoplan.io.report import LayerSummary, ValidationReport
 from geoplan.io.text import normalize_names
-from geoplan.io.validate import _apply_fields, _fix_text, guess_kind, prepare_layer, row_issues
+from geoplan.io.validate import _apply_fields, _fix_text, prepare_layer, row_issues
 
 if TYPE_CHECKING:
     from geoplan.scenario import Scenario
@@ -31,8 +35,8 @@ __all__ = [
     "Layers",
     "Raster",
     "check_layer",
-    "check_paths",
     "load_layers",
+    "load_report",
     "read_layer",
     "read_raster",
 ]
@@ -803,82 +807,6 @@ def load_layers(scenario: Scenario) -> Layers:
     return layers
 
 
-# --------------------------------------------------------------------------------------
-# check
-
-
-def check_paths(
-    paths: list[str | Path] | tuple[str | Path, ...], *, strict: bool = False
-) -> ValidationReport:
-    """Check scenarios and bare layer files; never raises for bad input.
-
-    A ``.yaml``/``.yml`` path is loaded as a scenario and all its layers are
-    checked as :func:`load_layers` would; any other path is read as a layer
-    (every layer of a GeoPackage/KML), with its kind guessed from its name,
-    columns and geometry; rasters are opened and checked.
-
-    Parameters
-    ----------
-    paths
-        Files to check.
-    strict
-        Stored on the report: :meth:`ValidationReport.exit_code` then returns
-        1 when there are only warnings.
-
-    Returns
-    -------
-    ValidationReport
-        Every issue found, with per-layer summaries.
-    """
-    report = ValidationReport(strict=strict)
-    for item in paths:
-        p = Path(item)
-        try:
-            if p.suffix.lower() in {".yaml", ".yml"}:
-                from geoplan.scenario import load_scenario
-
-                try:
-                    scenario = load_scenario(p)
-                except ScenarioError as exc:
-                    report.add(Issue("error", _msg(exc, p), file=str(p), code="scenario"))
-                    continue
-                _, sub = _load(scenario)
-                report.merge(sub)
-            elif p.suffix.lower() in RASTER_SUFFIXES:
-                try:
-                    r = read_raster(p)
-                except LayerError as exc:
-                    report.add(Issue("error", _msg(exc, p), file=str(p), code="raster"))
-                    continue
-                n = int(np.isfinite(r.array).sum())
-                report.layers.append(
-                    LayerSummary(
-                        name=p.stem,
-                        file=str(p),
-                        features=n,
-                        kept=n,
-                        source_crs=crs_label(r.crs),
-                        crs=crs_label(r.crs),
-                        geometry_type=f"raster {r.shape[1]}x{r.shape[0]}",
-                    )
-                )
-            else:
-                _check_file(p, report)
-        except GeoplanError as exc:
-            report.add(Issue("error", _msg(exc, p), file=str(p), code="unreadable"))
-        except Exception as exc:  # `geoplan check` reports, never crashes
-            report.add(
-                Issue(
-                    "error",
-                    f"unexpected {type(exc).__name__} while checking: {exc} (please report this "
-                    "as a geoplan bug with the file)",
-                    file=str(p),
-                    code="internal-error",
-                )
-            )
-    return report
-
-
 def _msg(exc: Exception, path: Path | str) -> str:
     """Return the message of ``exc`` without a leading ``<path>: `` (the issue names the file)."""
     text = str(exc)
@@ -886,45 +814,17 @@ def _msg(exc: Exception, path: Path | str) -> str:
     return text[len(prefix) :] if text.startswith(prefix) else text
 
 
-def _check_file(p: Path, report: ValidationReport) -> None:
-    if not p.exists():
-        report.add(Issue("error", "file not found", file=str(p), code="not-found"))
-        return
-    try:
-        names: list[str | None] = list(list_layers(p))
-    except LayerError as exc:
-        report.add(Issue("error", _msg(exc, p), file=str(p), code="unreadable"))
-        return
-    single = p.suffix.lower() in {
-        ".shp",
-        ".csv",
-        ".txt",
-        ".tsv",
-        ".parquet",
-        ".geoparquet",
-        ".geojson",
-        ".json",
-        ".fgb",
-    }
-    for name in names:
-        layer = None if single else name
-        try:
-            raw = read_vector(p, layer=layer)
-        except LayerError as exc:
-            report.add(Issue("error", _msg(exc, p), file=str(p), layer=layer, code="unreadable"))
-            continue
-        kind = guess_kind(raw.frame, name if not single else p.stem)
-        summary = LayerSummary(name=kind or (name or p.stem), file=str(p), layer=raw.layer)
-        report.layers.append(summary)
-        issues: list[Issue] = []
-        prepare_layer(
-            raw,
-            file=str(p),
-            name=layer or summary.name,
-            kind=kind,
-            fields=None,
-            crs=None,
-            summary=summary,
-            issues=issues,
-        )
-        report.extend(issues)
+def load_report(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
+    """Load a scenario's layers without raising: the layers (``None`` on errors) and the report.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario.
+
+    Returns
+    -------
+    tuple of (Layers or None, ValidationReport)
+        What :func:`load_layers` would return, and every issue it found.
+    """
+    return _load(scenario)
