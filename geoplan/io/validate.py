@@ -158,11 +158,12 @@ def _fix_text(
         arr = _as_arrow(txt)
         if pc.all(pc.string_is_ascii(arr)).as_py():
             continue  # plain ASCII: nothing to normalise or repair
+        arr, n_bidi = _drop_bidi(arr, txt.index, summary, issues, layer, str(col))
         nfc_arr = pc.utf8_normalize(arr, form="NFC")
         changed = pc.sum(pc.not_equal(arr, nfc_arr)).as_py() or 0
         suspect_arr = pc.match_substring_regex(nfc_arr, pattern=_NOT_VIET_PATTERN)
         n_suspect = pc.sum(suspect_arr).as_py() or 0
-        if not changed and not n_suspect:
+        if not changed and not n_suspect and not n_bidi:
             continue
         nfc = pd.Series(nfc_arr.to_pylist(), index=txt.index, dtype=object)
         if changed:
@@ -182,6 +183,39 @@ def _fix_text(
         new.loc[nfc.index] = nfc.to_numpy()
         out[col] = new
     return out
+
+
+_BIDI_PATTERN = "[\u202a-\u202e\u2066-\u2069]"
+
+
+def _drop_bidi(
+    arr: pa.Array,
+    index: pd.Index,
+    summary: LayerSummary,
+    issues: list[Issue],
+    layer: str | None,
+    col: str,
+) -> tuple[pa.Array, int]:
+    """Remove bidirectional control characters, warning once per row (they reverse text)."""
+    has = pc.match_substring_regex(arr, pattern=_BIDI_PATTERN)
+    count = pc.sum(has).as_py() or 0
+    if not count:
+        return arr, 0
+    rows = index[has.to_numpy(zero_copy_only=False)]
+    issues.extend(
+        row_issues(
+            rows,
+            severity="warning",
+            message="text holds bidirectional control characters (U+202A-U+202E, "
+            "U+2066-U+2069) that can show it reversed; they are removed",
+            file=summary.file,
+            layer=layer,
+            field=col,
+            code="bidi-control",
+        )
+    )
+    summary.count_repair("bidi-removed", int(count))
+    return pc.replace_substring_regex(arr, pattern=_BIDI_PATTERN, replacement=""), int(count)
 
 
 def _scan_mojibake(
