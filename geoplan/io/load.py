@@ -6,6 +6,7 @@ exactly what :func:`load_layers` would refuse.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,13 @@ from geoplan.io.fields import KINDS
 from geoplan.io.readers import read_table, read_vector
 from geoplan.io.report import LayerSummary, ValidationReport
 from geoplan.io.text import normalize_names
-from geoplan.io.validate import _apply_fields, _fix_text, prepare_layer, row_issues
+from geoplan.io.validate import (
+    _apply_fields,
+    _fix_text,
+    plausibility_issues,
+    prepare_layer,
+    row_issues,
+)
 
 if TYPE_CHECKING:
     from geoplan.scenario import Scenario
@@ -145,6 +152,7 @@ def _read_one(
     kind: str | None,
     x: str | None = None,
     y: str | None = None,
+    bounds: dict[str, tuple[float | None, float | None]] | None = None,
     report: ValidationReport,
 ) -> gpd.GeoDataFrame:
     """Read and validate one layer; findings go to ``report`` (LayerError is raised)."""
@@ -168,6 +176,7 @@ def _read_one(
         summary=summary,
         issues=issues,
     )
+    issues += plausibility_issues(gdf, kind, bounds=bounds, summary=summary, layer=raw.layer)
     report.extend(issues)
     return gdf
 
@@ -497,8 +506,9 @@ def _villages_in_communes(
     report.extend(
         row_issues(
             villages.index[outside.to_numpy()],
-            severity="warning",
-            message="village point lies outside every commune polygon",
+            severity="error",
+            message="village point lies outside every commune polygon (X and Y swapped? "
+            "wrong CRS?); fix it or list 'outside-communes' under `downgrade:`",
             file=file,
             layer="villages",
             field=None,
@@ -534,10 +544,11 @@ def _villages_in_communes(
             who = f"[village_id {labels.at[r]}] " if labels is not None else ""
             report.add(
                 Issue(
-                    "warning",
+                    "error",
                     f"{who}village point lies in commune {spatial.at[r]} but its "
-                    f"commune_code is {stated.at[r]}; fix the code or set "
-                    "`assign_commune_spatially: true`",
+                    f"commune_code is {stated.at[r]}; fix the code or the point, set "
+                    "`assign_commune_spatially: true`, or list 'village-outside-commune' "
+                    "under `downgrade:`",
                     file=file,
                     layer="villages",
                     row=int(r),
@@ -548,7 +559,7 @@ def _villages_in_communes(
         if len(rows) > 100:
             report.add(
                 Issue(
-                    "warning",
+                    "error",
                     f"... and {len(rows) - 100} more villages outside their stated commune",
                     file=file,
                     layer="villages",
@@ -674,6 +685,7 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
         if frames.get("province") is None:
             frames["province"] = _dissolve(communes, None)
     _check_raster_extent(rasters, frames, target, report)
+    _apply_downgrades(report, specs)
     if report.errors:
         return None, report
     out = {k: (v.reset_index(drop=True) if v is not None else None) for k, v in frames.items()}
@@ -697,6 +709,19 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
     return layers, report
 
 
+def _apply_downgrades(report: ValidationReport, specs: dict[str, LayerSpec]) -> None:
+    """Report as warnings the error codes a layer's ``downgrade:`` lists (explicit only)."""
+    wanted = {str(spec.path): set(spec.downgrade) for spec in specs.values() if spec.downgrade}
+    if not wanted:
+        return
+    report.issues = [
+        dataclasses.replace(i, severity="warning", message=i.message + " (downgraded)")
+        if i.severity == "error" and i.code in wanted.get(i.file or "", ())
+        else i
+        for i in report.issues
+    ]
+
+
 def _load_vector(
     name: str, spec: LayerSpec, base: Path, target: pyproj.CRS, report: ValidationReport
 ) -> gpd.GeoDataFrame | None:
@@ -711,6 +736,7 @@ def _load_vector(
             kind=name,
             x=spec.x,
             y=spec.y,
+            bounds=dict(spec.bounds),
             report=report,
         )
     except LayerError as exc:

@@ -38,7 +38,14 @@ from geoplan.io.readers import RawLayer
 from geoplan.io.report import LayerSummary
 from geoplan.io.text import VIET_LETTERS, is_mojibake, repair_mojibake
 
-__all__ = ["MAX_ROWS_LISTED", "guess_kind", "prepare_layer", "row_issues"]
+__all__ = [
+    "DEFAULT_BOUNDS",
+    "MAX_ROWS_LISTED",
+    "guess_kind",
+    "plausibility_issues",
+    "prepare_layer",
+    "row_issues",
+]
 
 Severity = Literal["error", "warning", "repair"]
 
@@ -158,7 +165,9 @@ def _fix_text(
         arr = _as_arrow(txt)
         if pc.all(pc.string_is_ascii(arr)).as_py():
             continue  # plain ASCII: nothing to normalise or repair
-        arr, n_bidi = _drop_bidi(arr, txt.index, summary, issues, layer, str(col))
+        arr, n_bidi = _drop_bidi(
+            arr, txt.index, summary=summary, issues=issues, layer=layer, col=str(col)
+        )
         nfc_arr = pc.utf8_normalize(arr, form="NFC")
         changed = pc.sum(pc.not_equal(arr, nfc_arr)).as_py() or 0
         suspect_arr = pc.match_substring_regex(nfc_arr, pattern=_NOT_VIET_PATTERN)
@@ -191,6 +200,7 @@ _BIDI_PATTERN = "[\u202a-\u202e\u2066-\u2069]"
 def _drop_bidi(
     arr: pa.Array,
     index: pd.Index,
+    *,
     summary: LayerSummary,
     issues: list[Issue],
     layer: str | None,
@@ -354,6 +364,58 @@ def _fix_crs(
 # fields
 
 
+def _rate_scale(
+    num: pd.Series,
+    fd: FieldDef,
+    *,
+    summary: LayerSummary,
+    issues: list[Issue],
+    kw: dict[str, Any],
+) -> pd.Series:
+    """Convert a rate column given wholly in percent; refuse a column mixing both scales.
+
+    A value in (0, 1) is a fraction, one in (1, 100] a percent; 0 and 1 fit
+    both.  When both kinds occur the column is ambiguous: the rows of the
+    minority scale are errors (never a silent rescale).
+    """
+    finite = num[np.isfinite(num.astype("float64"))] if len(num) else num
+    if not len(finite) or finite.min() < 0 or finite.max() > 100:
+        return num  # the range check reports it
+    fraction = (num > 0) & (num < 1)
+    percent = num > 1
+    if percent.any() and fraction.any():
+        minority, scale = (
+            (percent, "a percent among fractions")
+            if percent.sum() <= fraction.sum()
+            else (fraction, "a fraction among percents")
+        )
+        issues.extend(
+            row_issues(
+                num.index[minority.fillna(False).to_numpy()],
+                severity="error",
+                message=f"'{fd.name}' mixes scales: this value looks like {scale} "
+                f"({int(fraction.sum())} value(s) in 0-1, {int(percent.sum())} in 1-100); "
+                "write every rate in the same scale",
+                code="mixed-scale",
+                **kw,
+            )
+        )
+        return num
+    if percent.any():
+        summary.count_repair("percent-to-fraction", int(num.notna().sum()))
+        issues.append(
+            Issue(
+                "warning",
+                f"'{fd.name}' is given in percent (0-100) in every row; converted to a "
+                "fraction 0-1",
+                code="percent-rate",
+                **kw,
+            )
+        )
+        return num / 100.0
+    return num
+
+
 def _coerce_field(
     values: pd.Series,
     fd: FieldDef,
@@ -426,18 +488,7 @@ def _coerce_field(
         )
     )
     if fd.type == "rate":
-        finite = num.dropna()
-        if len(finite) and finite.max() > 1 and finite.max() <= 100 and finite.min() >= 0:
-            num = num / 100.0
-            summary.count_repair("percent-to-fraction", int(num.notna().sum()))
-            issues.append(
-                Issue(
-                    "repair",
-                    f"'{fd.name}' is given in percent (0-100); converted to a fraction 0-1",
-                    code="percent-rate",
-                    **kw,
-                )
-            )
+        num = _rate_scale(num, fd, summary=summary, issues=issues, kw=kw)
     lo, hi = fd.lo, fd.hi
     if lo is not None or hi is not None:
         out_of = pd.Series(False, index=num.index)
@@ -705,12 +756,13 @@ def _check_villages(
         issues.extend(
             row_issues(
                 gdf.index[few.fillna(False).to_numpy()],
-                severity="warning",
-                message="'population' is smaller than 'households'; check the columns",
+                severity="error",
+                message="'population' is smaller than 'households' (every household has at "
+                "least one person); check both columns",
                 file=summary.file,
                 layer=layer,
                 field=f.get("population"),
-                code="suspicious-value",
+                code="implausible-value",
                 labels=labels,
             )
         )
@@ -727,6 +779,70 @@ def _check_villages(
             labels=labels,
         )
     )
+
+
+# Plausible ranges per layer kind and canonical field (a Kon Tum village has tens to a
+# few hundred households); a scenario replaces them with `bounds:` on the layer.
+DEFAULT_BOUNDS: dict[str, dict[str, tuple[float | None, float | None]]] = {
+    "villages": {"households": (0, 5_000), "population": (0, 30_000)},
+    "communes": {"households": (0, 50_000), "population": (0, 200_000)},
+}
+
+
+def plausibility_issues(
+    gdf: pd.DataFrame,
+    kind: str | None,
+    *,
+    bounds: dict[str, tuple[float | None, float | None]] | None = None,
+    summary: LayerSummary,
+    layer: str | None,
+) -> list[Issue]:
+    """Return an error for every value outside its plausible range, naming row and field.
+
+    Parameters
+    ----------
+    gdf
+        The prepared layer (canonical field names).
+    kind
+        Its canonical kind; :data:`DEFAULT_BOUNDS` of that kind apply.
+    bounds
+        Field -> ``(low, high)`` from the scenario, replacing the defaults per field.
+    summary, layer
+        Where the layer came from (for the messages).
+
+    Returns
+    -------
+    list of Issue
+        ``implausible-value`` errors.
+    """
+    rules = dict(DEFAULT_BOUNDS.get(kind or "", {}))
+    rules.update(bounds or {})
+    labels = gdf["village_id"].rename("village_id") if "village_id" in gdf else None
+    issues: list[Issue] = []
+    for name, (lo, hi) in rules.items():
+        if name not in gdf or not pd.api.types.is_numeric_dtype(gdf[name].dtype):
+            continue
+        values = gdf[name].astype("float64")
+        bad = pd.Series(~np.isfinite(values.to_numpy()), index=values.index) & values.notna()
+        if lo is not None:
+            bad |= values < lo
+        if hi is not None:
+            bad |= values > hi
+        rng = f"{lo if lo is not None else '-inf'}..{hi if hi is not None else 'inf'}"
+        issues.extend(
+            row_issues(
+                gdf.index[bad.fillna(False).to_numpy()],
+                severity="error",
+                message=f"'{name}' is outside the plausible range {rng}; fix the value or "
+                f"widen it with `bounds: {{{name}: [low, high]}}` on the layer",
+                file=summary.file,
+                layer=layer,
+                field=summary.fields.get(name, name),
+                code="implausible-value",
+                labels=labels,
+            )
+        )
+    return issues
 
 
 def _check_communes(

@@ -58,9 +58,7 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         series = out[col]
-        if pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(
-            series.dtype
-        ):
+        if pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype):
             out[col] = series.map(safe_cell).astype(series.dtype)
     out.columns = [safe_cell(c) for c in out.columns]
     return out
