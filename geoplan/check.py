@@ -17,8 +17,9 @@ import numpy as np
 
 from geoplan.errors import GeoplanError, Issue, LayerError, ScenarioError
 from geoplan.io.crs import crs_label
-from geoplan.io.load import _msg, load_report, read_raster
-from geoplan.io.readers import RASTER_SUFFIXES, list_layers, read_vector
+from geoplan.io.integrity import check_file_integrity
+from geoplan.io.load import _msg, load_report, read_checked, read_raster
+from geoplan.io.readers import RASTER_SUFFIXES, list_layers
 from geoplan.io.report import LayerSummary, ValidationReport
 from geoplan.io.validate import guess_kind, prepare_layer
 
@@ -201,6 +202,7 @@ def _check_file(p: Path, report: ValidationReport) -> None:
         report.add(Issue("error", "file not found", file=str(p), code="not-found"))
         return
     try:
+        check_file_integrity(p)
         names: list[str | None] = list(list_layers(p))
     except LayerError as exc:
         report.add(Issue("error", _msg(exc, p), file=str(p), code="unreadable"))
@@ -219,7 +221,7 @@ def _check_file(p: Path, report: ValidationReport) -> None:
     for name in names:
         layer = None if single else name
         try:
-            raw = read_vector(p, layer=layer)
+            raw = read_checked(p, layer=layer)
         except LayerError as exc:
             report.add(Issue("error", _msg(exc, p), file=str(p), layer=layer, code="unreadable"))
             continue

@@ -10,7 +10,7 @@ import dataclasses
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -24,7 +24,8 @@ from geoplan.config.layers import JoinSpec, LayerSpec
 from geoplan.errors import Issue, LayerError, LayerValidationError, ScenarioError
 from geoplan.io.crs import crs_label, is_metric, resolve_crs
 from geoplan.io.fields import KINDS
-from geoplan.io.readers import read_table, read_vector
+from geoplan.io.integrity import check_feature_count, check_file_integrity
+from geoplan.io.readers import RawLayer, read_table, read_vector
 from geoplan.io.report import LayerSummary, ValidationReport
 from geoplan.io.text import normalize_names
 from geoplan.io.validate import (
@@ -44,6 +45,7 @@ __all__ = [
     "check_layer",
     "load_layers",
     "load_report",
+    "read_checked",
     "read_layer",
     "read_raster",
 ]
@@ -53,6 +55,8 @@ _VECTOR_LAYERS = (
     "forest", "border", "roads", "rivers",
 )  # fmt: skip
 _RASTER_LAYERS = ("dem", "rainfall", "landslide_truth")
+# formats whose header declares a feature count that the rows read must match
+OGR_COUNTED = frozenset({".gpkg", ".shp", ".fgb", ".geojson", ".json"})
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,28 @@ def _resolve_crs_arg(
         raise LayerError(msg) from exc
 
 
+def read_checked(path: Path, **kwargs: Any) -> RawLayer:
+    """Read a vector layer with :func:`read_vector`, refusing damaged or empty ones.
+
+    The file's integrity is checked first (GeoPackage ``quick_check``, shapefile
+    sidecars), then the rows read are compared with the count the file declares.
+
+    Raises
+    ------
+    LayerError
+        A damaged file, features lost on reading, or a layer with no features.
+    """
+    check_file_integrity(path, kwargs.get("layer"))
+    raw = read_vector(path, **kwargs)
+    if path.suffix.lower() in OGR_COUNTED:
+        check_feature_count(path, raw.layer, len(raw.frame))
+    if len(raw.frame) == 0:
+        where = f"{path}{f', layer {raw.layer!r}' if raw.layer else ''}"
+        msg = f"{where}: the layer has no features; check the file or remove it from the scenario"
+        raise LayerError(msg)
+    return raw
+
+
 def _read_one(
     path: str | Path,
     *,
@@ -161,7 +187,7 @@ def _read_one(
         msg = f"unknown layer kind {kind!r}; use one of {', '.join(KINDS)}"
         raise LayerError(msg)
     target = _resolve_crs_arg(crs, str(p), layer)
-    raw = read_vector(p, layer=layer, encoding=encoding, kind=kind, crs=target, x=x, y=y)
+    raw = read_checked(p, layer=layer, encoding=encoding, kind=kind, crs=target, x=x, y=y)
     label = name or kind or raw.layer or p.stem
     summary = LayerSummary(name=label, file=str(p), layer=raw.layer)
     report.layers.append(summary)
