@@ -131,8 +131,16 @@ def check_writable_file(path: Path, *, option: str) -> None:
         raise OutputFolderError(f"{path}: {option} names a folder; give a file name")
     if not parent.is_dir():
         raise OutputFolderError(f"{path}: the folder {parent} does not exist ({option})")
-    if (path.exists() and not os.access(path, os.W_OK)) or not os.access(parent, os.W_OK):
-        raise OutputFolderError(f"{path}: cannot write here, permission denied ({option})")
+    probe = parent / f"{STAGING_PREFIX}{os.getpid()}-probe"
+    try:
+        probe.write_bytes(b"geoplan")
+        probe.unlink()
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+        raise _error(path, exc, f"write {option} here") from exc
+    if path.exists() and not os.access(path, os.W_OK):
+        raise OutputFolderError(f"{path}: cannot write {option} here: permission denied")
 
 
 @dataclass
