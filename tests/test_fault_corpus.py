@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import signal
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass

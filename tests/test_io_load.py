@@ -16,8 +16,8 @@ import yaml
 from _paths import DEMO_SCENARIO
 from rasterio.transform import from_origin
 
-from geoplan.errors import LayerValidationError
 from geoplan.check import check_paths
+from geoplan.errors import LayerValidationError
 from geoplan.io import Layers, load_layers
 from geoplan.scenario import load_scenario
 
