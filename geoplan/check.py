@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from geoplan.errors import GeoplanError, Issue, LayerError, ScenarioError
 from geoplan.io.crs import crs_label
@@ -24,6 +25,7 @@ from geoplan.io.report import LayerSummary, ValidationReport
 from geoplan.io.validate import guess_kind, prepare_layer
 
 if TYPE_CHECKING:
+    from geoplan.io.load import Layers
     from geoplan.scenario import Scenario
 
 __all__ = ["check_paths", "memory_budget", "preflight_run", "scenario_problems", "stability_bytes"]
@@ -68,25 +70,76 @@ def _count_villages(scenario: Scenario) -> int | None:
     return count if count >= 0 else None
 
 
-def scenario_problems(scenario: Scenario, *, villages: int | None = None) -> list[Issue]:
+def _floor_problems(scenario: Scenario, communes: pd.DataFrame | None) -> list[Issue]:
+    """Return the budget floors no solver can meet: shares over 100%, units that do not exist."""
+    allocation = scenario.plan.allocation
+    if not (scenario.plan.enabled and allocation.enabled and allocation.min_shares):
+        return []
+    file = str(scenario.source) if scenario.source else None
+    issues: list[Issue] = []
+    for level in ("district", "commune", "kind"):
+        total = sum(
+            ms.share for ms in allocation.min_shares if ms.basis == "budget" and ms.level == level
+        )
+        if total > 1 + 1e-9:
+            issues.append(
+                Issue(
+                    "error",
+                    f"minimum shares of the budget for level '{level}' add up to {total:.1%} > "
+                    "100%; lower them in plan.allocation.min_shares",
+                    file=file,
+                    field="plan.allocation.min_shares",
+                    code="infeasible-floor",
+                )
+            )
+    column = {"district": "district_code", "commune": "commune_code"}
+    for i, ms in enumerate(allocation.min_shares):
+        if ms.level == "kind":
+            known = set(allocation.interventions)
+        elif communes is not None and column[ms.level] in communes:
+            known = set(communes[column[ms.level]].dropna().astype(str))
+        else:
+            continue
+        if ms.code not in known:
+            where = "plan.allocation.interventions" if ms.level == "kind" else "the communes layer"
+            issues.append(
+                Issue(
+                    "error",
+                    f"the floor of {ms.share:.0%} for {ms.level} '{ms.code}' cannot be met: "
+                    f"there is no {ms.level} '{ms.code}' in {where}; fix the code or remove "
+                    "the floor",
+                    file=file,
+                    field=f"plan.allocation.min_shares[{i}].code",
+                    code="infeasible-floor",
+                )
+            )
+    return issues
+
+
+def scenario_problems(
+    scenario: Scenario, *, villages: int | None = None, communes: pd.DataFrame | None = None
+) -> list[Issue]:
     """Return the problems of a scenario's numbers that the data makes fatal.
 
-    Today: a stability analysis whose draws would not fit in memory (the
-    estimate is in the message).
+    A stability analysis whose draws would not fit in memory (the estimate is
+    in the message); budget floors that cannot be met (shares of one level
+    above 100%, a floor for a district, commune or kind that does not exist).
 
     Parameters
     ----------
     scenario
         The validated scenario.
     villages
-        Number of villages (counted from the villages layer when omitted).
+        Number of villages (counted from the villages layer's header when omitted).
+    communes
+        The loaded communes layer, when known (floors are then checked against it).
 
     Returns
     -------
     list of Issue
         Errors, each naming the scenario file and the key.
     """
-    issues: list[Issue] = []
+    issues: list[Issue] = _floor_problems(scenario, communes)
     n = villages if villages is not None else _count_villages(scenario)
     if n is None:
         return issues
@@ -110,15 +163,22 @@ def scenario_problems(scenario: Scenario, *, villages: int | None = None) -> lis
     return issues
 
 
-def preflight_run(scenario: Scenario) -> None:
-    """Refuse, before any work, a scenario that :func:`scenario_problems` finds fatal.
+def preflight_run(scenario: Scenario, layers: Layers | None = None) -> None:
+    """Refuse a scenario that :func:`scenario_problems` finds fatal.
+
+    The CLI calls it before the pipeline (scenario and layer headers only);
+    the pipeline calls it again once the layers are loaded.
 
     Raises
     ------
     ScenarioError
         With the same message ``geoplan check`` prints.
     """
-    errors = [i for i in scenario_problems(scenario) if i.severity == "error"]
+    if layers is None:
+        found = scenario_problems(scenario)
+    else:
+        found = scenario_problems(scenario, villages=len(layers.villages), communes=layers.communes)
+    errors = [i for i in found if i.severity == "error"]
     if errors:
         raise ScenarioError("\n".join(str(i) for i in errors))
 
@@ -160,8 +220,14 @@ def check_paths(
                     continue
                 layers, sub = load_report(scenario)
                 report.merge(sub)
-                villages = len(layers.villages) if layers is not None else None
-                report.extend(scenario_problems(scenario, villages=villages))
+                if layers is not None:
+                    report.extend(
+                        scenario_problems(
+                            scenario, villages=len(layers.villages), communes=layers.communes
+                        )
+                    )
+                else:
+                    report.extend(scenario_problems(scenario))
             elif p.suffix.lower() in RASTER_SUFFIXES:
                 try:
                     r = read_raster(p)

@@ -463,6 +463,39 @@ FAULTS = [
         ("row 1", "ten_thon", "bidirectional"),
         "bidi-control",
     ),
+    Fault(
+        "floor-for-a-district-not-in-the-data",
+        _number(
+            ["plan", "allocation", "min_shares"],
+            [{"level": "district", "code": "999", "share": 0.2}],
+        ),
+        2,
+        ("min_shares[0].code", "district '999'", "cannot be met"),
+        "infeasible-floor",
+    ),
+    Fault(
+        "floors-over-100-percent",
+        _number(
+            ["plan", "allocation", "min_shares"],
+            [
+                {"level": "commune", "code": "23281", "share": 0.7},
+                {"level": "commune", "code": "23284", "share": 0.6},
+            ],
+        ),
+        2,
+        ("add up to 130.0%", "min_shares"),
+        "infeasible-floor",
+    ),
+    Fault(
+        "floor-for-an-unknown-kind",
+        _number(
+            ["plan", "allocation", "min_shares"],
+            [{"level": "kind", "code": "bridges", "share": 0.2}],
+        ),
+        2,
+        ("kind 'bridges'", "cannot be met"),
+        "infeasible-floor",
+    ),
     Fault("missing-layer-file", _with_layers(forest={"path": "data/none.gpkg"}), 2, ("none.gpkg",)),
     Fault(
         "stability-draws-beyond-memory",
