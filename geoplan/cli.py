@@ -7,12 +7,13 @@ the traceback).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -68,9 +69,9 @@ def _handle_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         debug = kwargs.get("debug", False)
-        _terminate_as_interrupt()
         try:
-            return func(*args, **kwargs)
+            with _terminate_as_interrupt():
+                return func(*args, **kwargs)
         except GeoplanError as exc:
             if debug:
                 raise
@@ -100,12 +101,19 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _terminate_as_interrupt() -> None:
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
     """Let SIGTERM unwind like Ctrl-C, so staging files are removed on the way out."""
     import threading
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def demo_scenario_path() -> Path:
@@ -144,10 +152,13 @@ def _run_and_write(
     from geoplan.render import output_folder, write_outputs
 
     folder = output_folder(out, scenario, create_parents=default_out)
-    preflight_run(scenario)
-    result = run(scenario, progress=console.step)
-    console.step("writing maps, tables and reports")
-    written = write_outputs(result, out, lang=lang, folder=folder)
+    try:
+        preflight_run(scenario)
+        result = run(scenario, progress=console.step)
+        console.step("writing maps, tables and reports")
+        written = write_outputs(result, out, lang=lang, folder=folder)
+    finally:
+        folder.abort()
     villages = len(result.scoring.villages)
     communes = len(result.scoring.communes)
     console.done(
@@ -257,9 +268,13 @@ def check(
     if not quiet:
         click.echo(report.to_text())
     if json_path is not None:
-        json_path.write_text(
-            json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
-        )
+        try:
+            json_path.write_text(
+                json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+            )
+        except OSError as exc:
+            msg = f"{json_path}: cannot write the --json report: {exc.strerror or exc}"
+            raise GeoplanError(msg) from exc
     sys.exit(report.exit_code(strict=strict))
 
 

@@ -164,6 +164,8 @@ class OutputFolder:
     staging: Path | None = field(default=None, init=False)
     previous: set[str] = field(default_factory=set, init=False)
     _journals: list[set[str]] = field(default_factory=list, init=False)
+    _created: list[Path] = field(default_factory=list, init=False)
+    _committed: bool = field(default=False, init=False)
 
     def preflight(self) -> None:
         """Check everything about the folder before any work is done.
@@ -182,8 +184,10 @@ class OutputFolder:
             if not out.parent.is_dir() and not self.create_parents:
                 msg = f"{out}: the parent folder {out.parent} does not exist; create it first"
                 raise OutputFolderError(msg)
+            missing = [p for p in (out, *out.parents) if not p.exists()]
             try:
                 out.mkdir(parents=True, exist_ok=True)
+                self._created = missing  # deepest first: removed again if the run fails
             except OSError as exc:
                 raise _error(out, exc, "create the output folder") from exc
         probe = out / f"{STAGING_PREFIX}{os.getpid()}-probe"
@@ -289,6 +293,7 @@ class OutputFolder:
         journal.write_text(json.dumps(sorted(set(names) | self.previous)), encoding="utf-8")
         _fsync_file(journal)
         with deferred_interrupts():
+            self._committed = True
             for name in order:
                 os.replace(self.staging / name, self.path / name)
             _fsync_dir(self.path)
@@ -306,10 +311,19 @@ class OutputFolder:
                     target.unlink()
 
     def abort(self) -> None:
-        """Remove this run's staging folder (the previous outputs stay as they were)."""
+        """Remove this run's staging folder (the previous outputs stay as they were).
+
+        Before a commit, the folders :meth:`preflight` created are removed too
+        when still empty, so a failed first run leaves nothing behind.
+        """
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
             self.staging = None
+        if not self._committed:
+            for folder in self._created:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only when empty: never removes anything else
+            self._created = []
 
 
 @contextlib.contextmanager
