@@ -116,6 +116,55 @@ def _floor_problems(scenario: Scenario, communes: pd.DataFrame | None) -> list[I
     return issues
 
 
+def _missing_value_problems(scenario: Scenario, villages: pd.DataFrame | None) -> list[Issue]:
+    """Warn where a criterion that refuses missing values reads an empty village field.
+
+    ``run`` stops only when such a village is ranked (eligibility needs the
+    indicators), so ``check`` warns for every row that may stop it.
+    """
+    if villages is None:
+        return []
+    from geoplan.scoring.catalogue import get_criterion
+
+    spec = scenario.layers.villages
+    issues: list[Issue] = []
+    seen: set[tuple[str, str]] = set()
+    labels = villages.get("village_id", None)
+    for name, track in scenario.scoring.tracks.items():
+        for cspec in track.criteria:
+            if (cspec.missing or track.missing) != "refuse":
+                continue
+            try:
+                crit = get_criterion(cspec.id)
+            except KeyError:
+                continue
+            for col in crit.columns:
+                if col not in villages or (cspec.id, col) in seen:
+                    continue
+                seen.add((cspec.id, col))
+                empty = villages[col].isna().to_numpy()
+                if not empty.any():
+                    continue
+                rows = villages.index[empty]
+                who = ", ".join(
+                    str(labels.iloc[i]) if labels is not None else str(i) for i in list(rows)[:10]
+                )
+                issues.append(
+                    Issue(
+                        "warning",
+                        f"track '{name}', criterion '{cspec.id}': {int(empty.sum())} village(s) "
+                        f"have no '{col}' (e.g. {who}); the run stops if one of them is ranked, "
+                        "unless `missing:` on the track or criterion says how to fill them",
+                        file=str(spec.path),
+                        layer="villages",
+                        row=int(rows[0]) if len(rows) == 1 else None,
+                        field=col,
+                        code="missing-value",
+                    )
+                )
+    return issues
+
+
 def scenario_problems(
     scenario: Scenario, *, villages: int | None = None, communes: pd.DataFrame | None = None
 ) -> list[Issue]:
@@ -226,6 +275,7 @@ def check_paths(
                             scenario, villages=len(layers.villages), communes=layers.communes
                         )
                     )
+                    report.extend(_missing_value_problems(scenario, layers.villages))
                 else:
                     report.extend(scenario_problems(scenario))
             elif p.suffix.lower() in RASTER_SUFFIXES:

@@ -496,6 +496,13 @@ FAULTS = [
         ("kind 'bridges'", "cannot be met"),
         "infeasible-floor",
     ),
+    Fault(
+        "criterion-value-missing-without-a-fill-rule",
+        _villages_with(ho_ngheo=[10.0, None, 30.0]),
+        0,
+        ("criterion 'poor_households'", "V2", "missing:"),
+        "missing-value",
+    ),
     Fault("missing-layer-file", _with_layers(forest={"path": "data/none.gpkg"}), 2, ("none.gpkg",)),
     Fault(
         "stability-draws-beyond-memory",
@@ -608,3 +615,20 @@ def test_scenario_folder_as_out_twice_leaves_every_file(tmp_path: Path, runner):
         assert result.output.count("error:") == 1
     assert _snapshot(tmp_path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "notes.txt", "scenario.yaml"]
+
+
+def test_non_finite_scores_stop_the_run_naming_the_criterion():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from geoplan.errors import ScoringError
+    from geoplan.scoring.imputation import require_finite_scores
+
+    norm = np.array([[0.5, 0.1], [np.inf, 0.2], [0.1, 0.3]])
+    scores = norm @ np.array([0.5, 0.5])
+    criteria = [SimpleNamespace(id="slope_mean"), SimpleNamespace(id="poverty_rate")]
+    ids = pd.Series(["V1", "V2", "V3"])
+    with pytest.raises(ScoringError, match="criterion 'slope_mean'.*V2"):
+        require_finite_scores(scores, norm, criteria, where="track resettlement", ids=ids)
+    require_finite_scores(np.array([0.3, 0.2, 0.1]), norm[[0, 2, 2]], criteria, where="t", ids=ids)
