@@ -629,6 +629,6 @@ def test_non_finite_scores_stop_the_run_naming_the_criterion():
     scores = norm @ np.array([0.5, 0.5])
     criteria = [SimpleNamespace(id="slope_mean"), SimpleNamespace(id="poverty_rate")]
     ids = pd.Series(["V1", "V2", "V3"])
-    with pytest.raises(ScoringError, match="criterion 'slope_mean'.*V2"):
+    with pytest.raises(ScoringError, match=r"criterion 'slope_mean'.*V2"):
         require_finite_scores(scores, norm, criteria, where="track resettlement", ids=ids)
     require_finite_scores(np.array([0.3, 0.2, 0.1]), norm[[0, 2, 2]], criteria, where="t", ids=ids)
