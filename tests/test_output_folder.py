@@ -173,6 +173,7 @@ def test_little_free_space_is_refused_before_work(tmp_path, monkeypatch):
     with pytest.raises(OutputFolderError, match="MiB free") as info:
         output_folder(tmp_path / "out")
     assert str(tmp_path / "out") in str(info.value)
+    assert not (tmp_path / "out").exists()  # the folder it created is removed again
 
 
 def _write_then_hang(result, folder: str, ready) -> None:

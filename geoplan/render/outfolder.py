@@ -176,6 +176,13 @@ class OutputFolder:
             If the folder is or contains an input, cannot be created or written,
             has too little free space, or is a file.
         """
+        try:
+            self._preflight()
+        except BaseException:
+            self.abort()  # a folder created for this run goes again
+            raise
+
+    def _preflight(self) -> None:
         self._refuse_inputs()
         out = self.path
         if out.exists() and not out.is_dir():
