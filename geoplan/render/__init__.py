@@ -8,6 +8,6 @@ used on their own.
 
 from __future__ import annotations
 
-from geoplan.render.outputs import write_outputs
+from geoplan.render.outputs import output_folder, write_outputs
 
-__all__ = ["write_outputs"]
+__all__ = ["output_folder", "write_outputs"]
