@@ -240,9 +240,9 @@ def detect_encoding(samples: list[bytes]) -> Detection:
 
 # ASCII positions that ISO 646 national variants give to letters. VNI for DOS "does not use
 # separate characters for diacritics, instead replacing certain ASCII punctuation characters
-# with tone-marked uppercase letters (compare ISO 646)" (Wikipedia, "VNI", section "VNI
-# Encoding for DOS"); which letter sits on which position is not published in any chart we
-# found, so this only recognises the pattern: no Vietnamese name has one inside a word.
+# with tone-marked uppercase letters (compare ISO 646)" (English Wikipedia, "VNI", section
+# "VNI Encoding for DOS"). No chart says which letter sits where (docs/io.md lists where we
+# looked), so this only recognises the pattern: no Vietnamese name has one inside a word.
 ISO646_NATIONAL = "#$@[\\]^`{|}~"
 _ISO646_RUN = re.compile(r"(?:[^\W\d_]|[#$@\[\\\]^`{|}~])+")
 _MAIL_OR_URL = re.compile(r"\S@\S+\.\w|://")
