@@ -352,6 +352,7 @@ def test_one_odd_value_among_good_names_is_a_warning(tmp_path: Path):
     assert not [i for i in issues if i.severity == "error"]
     (warn,) = [i for i in issues if i.code == "encoding-suspect"]
     assert "'A{B'" in warn.message and "`encoding:`" in warn.message
+    assert (warn.row, warn.field) == (40, "ten_xa")
 
 
 def test_stated_encoding_skips_the_punctuation_check(tmp_path: Path):

@@ -292,6 +292,7 @@ def encoding_issues(
     values: int,
     file: str,
     layer: str | None,
+    where: tuple[int, str] | None = None,
 ) -> list[Issue]:
     """Say when a detected encoding is doubtful, unsupported or rests on weak evidence.
 
@@ -307,6 +308,8 @@ def encoding_issues(
         How many distinct text values were checked.
     file, layer
         Where the text comes from, for the issues.
+    where
+        Row and field of the first punctuated value, for its issue.
 
     Returns
     -------
@@ -340,9 +343,19 @@ def encoding_issues(
             f"ASCII punctuation inside words ({words}) is how VNI for DOS writes capitals "
             f"with tone marks; {dos}"
         )
-        if 3 * len(punctuated) >= max(values, 1):
-            return [Issue("error", msg, file=file, layer=layer, code="encoding-unsupported")]
-        return [Issue("warning", msg, file=file, layer=layer, code="encoding-suspect")]
+        row, col = where if where else (None, None)
+        refused = 3 * len(punctuated) >= max(values, 1)
+        return [
+            Issue(
+                "error" if refused else "warning",
+                msg,
+                file=file,
+                layer=layer,
+                row=row,
+                field=col,
+                code="encoding-unsupported" if refused else "encoding-suspect",
+            )
+        ]
     if detection.badness:
         msg = (
             f"the text encoding is uncertain (best guess {detection.encoding}, yet some names "

@@ -239,7 +239,13 @@ def _encoding_report(
     """
     values = [v for v in _distinct_text(df, cols) if any(c.isalpha() for c in v)]
     punctuated = [v for v in values if iso646_words([v])] if legacy else []
-    return encoding_issues(detection, punctuated, values=len(values), file=file, layer=layer)
+    where = None
+    if punctuated:
+        col = next(c for c in cols if df[c].isin(punctuated).any())
+        where = (int(df.index[df[col].isin(punctuated)][0]), col)
+    return encoding_issues(
+        detection, punctuated, values=len(values), file=file, layer=layer, where=where
+    )
 
 
 def _read_ogr(
