@@ -27,15 +27,24 @@ RECORD = HERE / "output_hashes.json"
 DEMO_SCENARIO = HERE.parent / "scenarios" / "kontum-2025.yaml"
 # run.json holds timings, versions and absolute paths: it differs between runs by design.
 UNHASHED = frozenset({"run.json"})
+# The report cites the absolute paths of the scenario and its inputs; the clone's root is
+# replaced by a placeholder so that the record holds in any clone.
+ROOT_PLACEHOLDER = b"<repository>"
 
 
-def output_hashes(folder: Path) -> dict[str, str]:
-    """Return ``{relative path: sha256}`` for every output file under ``folder``."""
+def output_hashes(folder: Path, root: Path = HERE.parent) -> dict[str, str]:
+    """Return ``{relative path: sha256}`` for every output file under ``folder``.
+
+    Occurrences of ``root`` (the clone the inputs were read from) are replaced by
+    :data:`ROOT_PLACEHOLDER` before hashing.
+    """
     hashes = {}
+    root_bytes = str(root).encode()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         name = path.relative_to(folder).as_posix()
         if name not in UNHASHED:
-            hashes[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+            content = path.read_bytes().replace(root_bytes, ROOT_PLACEHOLDER)
+            hashes[name] = hashlib.sha256(content).hexdigest()
     return hashes
 
 
