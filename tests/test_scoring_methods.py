@@ -220,7 +220,7 @@ def _promethee_pairwise_reference(x, w, benefit, kinds, p, q):
 
 
 def test_promethee_ii_matches_pairwise_reference_in_small_blocks(monkeypatch):
-    import geoplan.scoring.methods as methods
+    import geoplan.scoring.promethee as promethee
 
     rng = np.random.default_rng(4)
     x = np.round(rng.uniform(0, 10, (23, 6)), 1)
@@ -233,8 +233,8 @@ def test_promethee_ii_matches_pairwise_reference_in_small_blocks(monkeypatch):
     expected = _promethee_pairwise_reference(x, w, benefit, kinds, p, q)
     whole = promethee_ii(x, w, benefit, preference=kinds, p=p, q=q)
     np.testing.assert_allclose(whole, expected, atol=1e-12)
-    monkeypatch.setattr(methods, "_PAIR_BLOCK", 50)  # blocks of 2 rows
-    blocked = methods.promethee_ii(x, w, benefit, preference=kinds, p=p, q=q)
+    monkeypatch.setattr(promethee, "_PAIR_BLOCK", 50)  # blocks of 2 rows
+    blocked = promethee.promethee_ii(x, w, benefit, preference=kinds, p=p, q=q)
     np.testing.assert_allclose(blocked, expected, atol=1e-12)
     # default thresholds: q = 0, p = the criterion's standard deviation
     default = promethee_ii(x, w, benefit)

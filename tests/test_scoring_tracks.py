@@ -443,9 +443,9 @@ def test_reason_without_shares_names_a_positive_score():
 
 
 def test_promethee_on_many_rows_is_reported(monkeypatch):
-    import geoplan.scoring.tracks as tracks_mod
+    import geoplan.scoring.ranking as ranking_mod
 
-    monkeypatch.setattr(tracks_mod, "PROMETHEE_PRACTICAL_LIMIT", 10)
+    monkeypatch.setattr(ranking_mod, "PROMETHEE_PRACTICAL_LIMIT", 10)
     spec = default_tracks()["investment"].model_dump()
     spec["method"] = "promethee_ii"
     res = score_tracks(make_indicators(), config(tracks={"investment": spec}))

@@ -194,7 +194,7 @@ class TrackSpec(ScenarioModel):
                 )
                 raise ValueError(msg)
             from geoplan.errors import ScoringError
-            from geoplan.scoring.methods import ahp_weights
+            from geoplan.scoring.ahp import ahp_weights
 
             m = len(ids)
             for k, mat in enumerate(self.ahp.matrices):
