@@ -20,12 +20,12 @@ from geoplan.plan.assign import Assignment, assign_villages, at_risk_villages
 from geoplan.plan.crosswalk import make_crosswalk, to_2025
 from geoplan.plan.interventions import build_candidates
 from geoplan.plan.sites import find_sites
-from geoplan.plan.targets import (
-    TARGETS,
+from geoplan.plan.target_progress import (
     evaluate_targets,
     targets_by_commune,
     targets_by_commune_2025,
 )
+from geoplan.plan.targets import TARGETS
 
 __all__ = [
     "TARGETS",
@@ -92,7 +92,7 @@ class PlanOutcome:
         The commune-level targets (T4-T7, T9-T18) per 2022 commune: ``id``,
         ``commune_code``, ``commune_name``, ``district_code``,
         ``district_name`` and the columns of ``targets`` (see
-        :func:`geoplan.plan.targets.targets_by_commune`).
+        :func:`geoplan.plan.target_progress.targets_by_commune`).
     targets_by_commune_2025
         The same per merged 2025 commune (``commune_code_2025``,
         ``commune_name_2025``, ``communes_2022``), members weighted by
