@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -29,6 +29,10 @@ from geoplan.errors import ModelError
 from geoplan.hazard.factors import FactorStack, build_factor_stack
 from geoplan.hazard.grid import GridRaster, RasterLike, cell_area_m2, to_pyproj, warp_to_grid
 from geoplan.hazard.zones import LEVELS, class_breaks, classify, disagreement_zones, vectorise
+
+if TYPE_CHECKING:
+    from geoplan.io import Layers
+    from geoplan.scenario import Scenario
 
 __all__ = [
     "SusceptibilityResult",
@@ -149,7 +153,7 @@ def spatial_blocks(x: np.ndarray, y: np.ndarray, block_size: float) -> np.ndarra
     """Return an integer block id per point for square blocks of side ``block_size``."""
     bx = np.floor(np.asarray(x) / block_size).astype(np.int64)
     by = np.floor(np.asarray(y) / block_size).astype(np.int64)
-    return (bx - bx.min()) * (by.max() - by.min() + 1) + (by - by.min())
+    return np.asarray((bx - bx.min()) * (by.max() - by.min() + 1) + (by - by.min()))
 
 
 def _cell_xy(transform: Any, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -345,7 +349,7 @@ def _weighted_truth_auc(truth: np.ndarray, probability: np.ndarray) -> float | N
 
 
 def fit_susceptibility(
-    layers: Any, scenario: Any, *, factors: list[str] | None = None
+    layers: Layers, scenario: Scenario, *, factors: list[str] | None = None
 ) -> SusceptibilityResult | None:
     """Fit, validate and apply the landslide susceptibility model.
 

@@ -99,7 +99,7 @@ def matched_breaks(probability: np.ndarray, official: np.ndarray) -> np.ndarray:
     """
     counts = np.array([(official == lv).sum() for lv in LEVELS], dtype=float)
     cumulative = np.cumsum(counts)[:-1] / counts.sum()
-    return np.quantile(probability.astype(np.float64), cumulative)
+    return np.asarray(np.quantile(probability.astype(np.float64), cumulative))
 
 
 def vectorise(
@@ -143,7 +143,7 @@ def _polygons(geojson: list[dict[str, Any]]) -> np.ndarray:
         np.concatenate([[0], np.cumsum(ring_sizes)]),
         np.concatenate([[0], np.cumsum(ring_counts)]),
     )
-    return shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets)
+    return np.asarray(shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets))
 
 
 def _empty_disagreement(crs: Any) -> gpd.GeoDataFrame:
@@ -165,7 +165,9 @@ def official_levels(
               if g is not None and not g.is_empty]  # fmt: skip
     if not shapes:
         return np.zeros(shape, dtype=np.uint8)
-    return features.rasterize(shapes, out_shape=shape, transform=transform, fill=0, dtype="uint8")
+    return np.asarray(
+        features.rasterize(shapes, out_shape=shape, transform=transform, fill=0, dtype="uint8")
+    )
 
 
 def disagreement_zones(

@@ -28,6 +28,8 @@ from geoplan.indicators.zonal import zonal_stats
 
 if TYPE_CHECKING:
     from geoplan.config.indicators import IndicatorConfig
+    from geoplan.io import Layers
+    from geoplan.scenario import Scenario
 
 __all__ = ["ROAD_CLASSES", "Indicators", "compute_indicators"]
 
@@ -268,7 +270,7 @@ def _rollup(
     return out
 
 
-def compute_indicators(layers: Any, scenario: Any) -> Indicators:
+def compute_indicators(layers: Layers, scenario: Scenario) -> Indicators:
     """Compute the village indicators and their commune and district roll-ups.
 
     Parameters

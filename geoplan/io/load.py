@@ -87,7 +87,7 @@ class Raster:
         return (abs(self.transform.a), abs(self.transform.e))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Layers:
     """Every input layer of a scenario, validated and in the scenario CRS.
 

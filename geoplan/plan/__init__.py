@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -26,6 +26,12 @@ from geoplan.plan.target_progress import (
     targets_by_commune_2025,
 )
 from geoplan.plan.targets import TARGETS
+
+if TYPE_CHECKING:
+    from geoplan.indicators import Indicators
+    from geoplan.io import Layers
+    from geoplan.scenario import Scenario
+    from geoplan.scoring import ScoringResult
 
 __all__ = [
     "TARGETS",
@@ -45,7 +51,7 @@ __all__ = [
 ]
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlanOutcome:
     """Everything the planning stage produced (frames only; nothing is written).
 
@@ -140,7 +146,13 @@ def _by_key(frame: pd.DataFrame, column: str, key: str = "district_code") -> dic
     return {str(k): float(v) for k, v in values.groupby(frame[key].astype(str)).sum().items()}
 
 
-def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = None) -> PlanOutcome:
+def make_plan(
+    indicators: Indicators,
+    scoring: ScoringResult,
+    scenario: Scenario,
+    *,
+    layers: Layers | None = None,
+) -> PlanOutcome:
     """Turn the rankings into sites, moves, an allocation and target progress.
 
     Parameters

@@ -214,9 +214,9 @@ def _vw(d: TargetData) -> pd.Series:
     return d.village_weight.astype(float)
 
 
-def _wsum(values: pd.Series, weight: pd.Series) -> float:
+def _wsum(values: pd.Series | np.ndarray, weight: pd.Series) -> float:
     """``Σ weight × value`` (booleans count 1), NaN values left out."""
-    x = values.to_numpy(dtype=float, na_value=np.nan)
+    x = pd.Series(values).to_numpy(dtype=float, na_value=np.nan)
     w = weight.to_numpy(dtype=float, na_value=np.nan)
     ok = ~np.isnan(x)
     return float((x[ok] * w[ok]).sum())

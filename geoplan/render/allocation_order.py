@@ -33,7 +33,7 @@ def allocation_table(allocation: pd.DataFrame) -> pd.DataFrame:
     keys = pd.DataFrame(
         {
             "_unfunded": ~funded,
-            "_year": pd.to_numeric(frame.get("year"), errors="coerce") if "year" in frame else 0,
+            "_year": pd.to_numeric(frame["year"], errors="coerce") if "year" in frame else 0,
             "_programme": frame["programme"].astype(str) if "programme" in frame else "",
             "_benefit": -pd.to_numeric(frame["benefit"], errors="coerce").fillna(0)
             if "benefit" in frame

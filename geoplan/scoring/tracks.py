@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +25,10 @@ from geoplan.scoring.ranking import Ranked, eligibility, rank_frame, ranked_reas
 from geoplan.scoring.reasons import ineligible_reason, nfc, what_if_sentence
 from geoplan.scoring.stability import MonteCarloResult, monte_carlo_ranks
 
+if TYPE_CHECKING:
+    from geoplan.indicators import Indicators
+    from geoplan.scenario import Scenario
+
 __all__ = ["ScoringResult", "compare_scores", "score_tracks"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -36,7 +40,7 @@ _TRACK_WORDS = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class ScoringResult:
     """Everything the scoring stage computed.
 
@@ -75,7 +79,7 @@ class ScoringResult:
     commune_ranking: dict[str, Any] = field(default_factory=dict)
 
 
-def _context(scenario: Any) -> tuple[ScoringConfig, RuleContext]:
+def _context(scenario: Scenario | ScoringConfig) -> tuple[ScoringConfig, RuleContext]:
     if isinstance(scenario, ScoringConfig):
         cfg = scenario
         high = 4
@@ -413,7 +417,7 @@ def _score_track(
     return cols, info, _stability_summary(mc, n_e, stab_seconds), sweeps
 
 
-def score_tracks(indicators: Any, scenario: Any) -> ScoringResult:
+def score_tracks(indicators: Indicators, scenario: Scenario | ScoringConfig) -> ScoringResult:
     """Score every village (and commune) on the scenario's priority tracks.
 
     Parameters
