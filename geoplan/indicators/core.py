@@ -15,7 +15,7 @@ import shapely
 from geoplan.hazard import SusceptibilityResult, fit_susceptibility
 from geoplan.hazard.grid import GridRaster, RasterLike
 from geoplan.hazard.terrain import slope_degrees
-from geoplan.indicators.exposure import hazard_flags, landslide_columns
+from geoplan.indicators.exposure import exposure_classes, hazard_flags, landslide_columns
 from geoplan.indicators.overlay import (
     class_shares,
     disjoint_classes,
@@ -350,6 +350,7 @@ def compute_indicators(layers: Layers, scenario: Scenario) -> Indicators:
     ).to_numpy()
     _commune_columns(out, codes, communes)
     hazard_flags(out, config, result)
+    exposure_classes(out, config)
 
     frame = villages.drop(columns=[c for c in out.columns if c in villages.columns])
     frame = pd.concat([frame, out], axis=1)

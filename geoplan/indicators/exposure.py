@@ -1,8 +1,9 @@
 """Landslide exposure of each village, and why the hazard review map flags it.
 
 The one owner of the exposure rules: levels, shares and households per level
-(:func:`landslide_columns`), and the review flags ``hazard_flag``/``hazard_reason``
-(:func:`hazard_flags`) with the thresholds of the scenario's ``indicators`` section.
+(:func:`landslide_columns`), the exposure class the hazard map colours villages by
+(:func:`exposure_classes`) and the review flags ``hazard_flag``/``hazard_reason``
+(:func:`hazard_flags`), with the thresholds of the scenario's ``indicators`` section.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from geoplan.indicators.overlay import (
 if TYPE_CHECKING:
     from geoplan.config.indicators import IndicatorConfig
 
-__all__ = ["LEVELS", "hazard_flags", "landslide_columns"]
+__all__ = ["LEVELS", "exposure_classes", "hazard_flags", "landslide_columns"]
 
 LEVELS = (1, 2, 3, 4, 5)
 
@@ -108,3 +109,22 @@ def hazard_flags(
     text = ["; ".join(r for r in row if r) for row in zip(*parts, strict=True)]
     out["hazard_reason"] = np.array(text, dtype=object)
     out["hazard_flag"] = out["hazard_reason"] != ""
+
+
+def exposure_classes(out: pd.DataFrame, config: IndicatorConfig) -> None:
+    """Add ``landslide_exposure_class``: 3 inside a high zone, 2 partly in one, 1 near one, else 0.
+
+    Inside: the village point is in a level at or above ``high_landslide_level``; partly:
+    some of its area or households are in such levels; near: a high zone within
+    ``exposure_near_m``.  Unknown values count as not exposed.
+    """
+    level = out["landslide_level"].fillna(0).to_numpy(dtype=float)
+    partly = (out["hh_exposed_high"].fillna(0).to_numpy(dtype=float) > 0) | (
+        out["landslide_share_high"].fillna(0).to_numpy(dtype=float) > 0
+    )
+    dist = out["dist_high_landslide_m"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        near = dist <= config.exposure_near_m
+    out["landslide_exposure_class"] = np.select(
+        [level >= config.high_landslide_level, partly, near], [3, 2, 1], default=0
+    ).astype(np.int64)
