@@ -69,4 +69,4 @@ def write_model_gpkg(ctx: RenderContext, path: Path) -> Path | None:
         return None
     for name, frame in layers:
         write_layer(frame, path, name)
-    return write_styles(path, [_model_style(name, ctx.lang) for name, _ in layers])
+    return write_styles(path, [_model_style(name, ctx.lang) for name, _ in layers], lang=ctx.lang)
