@@ -17,6 +17,7 @@ from geoplan.render.i18n import Lang
 from geoplan.render.maps import dashboard_map, hazard_map, priority_map, save_map
 from geoplan.render.model_files import MODEL_GPKG, write_model_gpkg
 from geoplan.render.plan_files import write_plan_files
+from geoplan.render.qgis import PROJECT_FILE, write_project
 from geoplan.render.report import _jsonable, model_card, model_timings, report_html
 from geoplan.render.static import hazard_png, priority_png
 from geoplan.render.tables import write_csv, write_gpkg, write_xlsx
@@ -130,6 +131,9 @@ def _write_all(
         step(MODEL_GPKG)
         if write_model_gpkg(ctx, folder / MODEL_GPKG) is not None:
             names.append(MODEL_GPKG)
+    step(PROJECT_FILE)
+    if write_project(ctx, folder) is not None:
+        names.append(PROJECT_FILE)
     _write_json(folder / "run.json", _run_info(ctx.result))
     names.append("run.json")
     return names
