@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from geoplan import __version__
+from geoplan.embedded import demo_scenario
 from geoplan.errors import GeoplanError
 from geoplan.scenario import Scenario, load_scenario, scenario_json_schema
 
@@ -25,7 +26,6 @@ __all__ = ["main"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DEMO_SCENARIO = "kontum-2025.yaml"
 DEMO_OUT = Path("maps") / "kontum-demo"
 
 EXIT_ERROR = 2
@@ -88,36 +88,13 @@ def _handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def demo_scenario_path() -> Path:
-    """Return the path of the embedded Kon Tum demo scenario.
-
-    The scenario and its layers are shipped inside the installed package
-    (``geoplan/embedded``); in a source checkout they are the repository's
-    ``scenarios/`` and ``layers/`` folders.
-    """
-    package = Path(__file__).resolve().parent
-    candidates = [
-        package / "embedded" / "scenarios" / DEMO_SCENARIO,
-        package.parent / "scenarios" / DEMO_SCENARIO,
-    ]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    msg = (
-        "the embedded demo scenario was not found (looked in "
-        + ", ".join(str(c) for c in candidates)
-        + "); reinstall geoplan with `pip install .` from a full checkout"
-    )
-    raise GeoplanError(msg)
-
-
-def _run_and_write(scenario: Scenario, out: Path, *, lang: str | None, console: _Console) -> None:
+def _run_and_write(scenario: Scenario, out: Path, *, console: _Console, **options: Any) -> None:
     from geoplan.pipeline import run
     from geoplan.render import write_outputs
 
     result = run(scenario, progress=console.step)
     console.step("writing maps, tables and reports")
-    written = write_outputs(result, out, lang=lang)
+    written = write_outputs(result, out, **options)
     villages = len(result.scoring.villages)
     communes = len(result.scoring.communes)
     console.done(
@@ -141,47 +118,94 @@ _lang_option = click.option(
     default=None,
     help="Language of maps and reports (default: the scenario's, Vietnamese).",
 )
+_csv_locale_option = click.option(
+    "--csv-locale",
+    type=click.Choice(["c", "vi"]),
+    default="c",
+    show_default=True,
+    help="CSV dialect: 'c' comma and decimal point (the contract); 'vi' semicolon and decimal"
+    " comma, for a spreadsheet in a Vietnamese locale. Headers stay field names.",
+)
+_shapefile_option = click.option(
+    "--shapefile",
+    is_flag=True,
+    default=False,
+    help="Also write shapefile/ for older GIS tools (UTF-8 with .cpg, short field names"
+    " listed in field_names.csv, long texts in long_texts.csv).",
+)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _output_options(func: F) -> F:
+    """Add the output options shared by ``demo`` and ``run``."""
+    for option in (_shapefile_option, _csv_locale_option, _lang_option, _out_option):
+        func = option(func)
+    return func
+
+
+# "\b" on its own line keeps click from rewrapping the two example lines below it
+_CLI_HELP = """Priority rankings and offline maps for the National Target Programmes.
+
+Turns spatial layers (communes, villages, landslide zones, DEM, forest,
+border, roads, rivers) into resettlement, infrastructure and investment
+priorities that follow Kon Tum's resolution of 19 May 2022.
+
+\b
+Start with:  geoplan demo
+Your data:   geoplan check my-scenario.yaml && geoplan run my-scenario.yaml
+Python:      import geoplan; geoplan.run(geoplan.load_scenario(geoplan.demo_scenario()))
+"""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, help=_CLI_HELP)
 @click.version_option(__version__, "--version", prog_name="geoplan")
 def cli() -> None:
-    r"""Priority rankings and offline maps for the National Target Programmes.
-
-    Turns spatial layers (communes, villages, landslide zones, DEM, forest,
-    border, roads, rivers) into resettlement, infrastructure and investment
-    priorities that follow Kon Tum's resolution of 19 May 2022.
-
-    \b
-    Start with:  geoplan demo
-    Your data:   geoplan check my-scenario.yaml && geoplan run my-scenario.yaml
-    """
+    """Group every geoplan command (the help text is ``_CLI_HELP``)."""
 
 
 @cli.command()
-@_out_option
-@_lang_option
+@_output_options
 @_common_options
 @_handle_errors
-def demo(out: Path | None, lang: str | None, quiet: bool, debug: bool) -> None:
+def demo(
+    *,
+    out: Path | None,
+    lang: str | None,
+    csv_locale: str,
+    shapefile: bool,
+    quiet: bool,
+    debug: bool,
+) -> None:
     """Run the default scenario on the embedded Kon Tum demo data.
 
     The data is synthetic (real district and commune names and codes,
     invented geometry and statistics). Outputs go to maps/kontum-demo/.
     """
     console = _Console(quiet=quiet)
-    scenario = load_scenario(demo_scenario_path())
-    _run_and_write(scenario, out or DEMO_OUT, lang=lang, console=console)
+    scenario = load_scenario(demo_scenario())
+    _run_and_write(
+        scenario,
+        out or DEMO_OUT,
+        console=console,
+        lang=lang,
+        csv_locale=csv_locale,
+        shapefile=shapefile,
+    )
 
 
 @cli.command("run")
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path))
-@_out_option
-@_lang_option
+@_output_options
 @_common_options
 @_handle_errors
 def run_command(
-    scenario_path: Path, out: Path | None, lang: str | None, quiet: bool, debug: bool
+    *,
+    scenario_path: Path,
+    out: Path | None,
+    lang: str | None,
+    csv_locale: str,
+    shapefile: bool,
+    quiet: bool,
+    debug: bool,
 ) -> None:
     """Run SCENARIO (a YAML file) and write maps, rankings and reports.
 
@@ -189,7 +213,14 @@ def run_command(
     """
     console = _Console(quiet=quiet)
     scenario = load_scenario(scenario_path)
-    _run_and_write(scenario, out or Path("maps") / scenario.name, lang=lang, console=console)
+    _run_and_write(
+        scenario,
+        out or Path("maps") / scenario.name,
+        console=console,
+        lang=lang,
+        csv_locale=csv_locale,
+        shapefile=shapefile,
+    )
 
 
 @cli.command()

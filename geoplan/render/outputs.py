@@ -19,6 +19,7 @@ from geoplan.render.model_files import MODEL_GPKG, write_model_gpkg
 from geoplan.render.plan_files import write_plan_files
 from geoplan.render.qgis import PROJECT_FILE, write_project
 from geoplan.render.report import _jsonable, model_card, model_timings, report_html
+from geoplan.render.shapefile import SHAPEFILE_ZIP, write_shapefile_zip
 from geoplan.render.static import hazard_png, priority_png
 from geoplan.render.tables import write_csv, write_gpkg, write_xlsx
 
@@ -92,7 +93,12 @@ def _write_json(path: Path, data: Any) -> Path:
 
 
 def _write_all(
-    ctx: RenderContext, folder: Path, top_n: int, progress: Progress | None
+    ctx: RenderContext,
+    folder: Path,
+    top_n: int,
+    progress: Progress | None,
+    *,
+    shapefile: bool = False,
 ) -> list[str]:
     def step(msg: str) -> None:
         if progress is not None:
@@ -118,6 +124,9 @@ def _write_all(
     write_csv(ctx, folder / "rankings.csv")
     write_xlsx(ctx, folder / "rankings.xlsx")
     names += ["rankings.gpkg", "rankings.csv", "rankings.xlsx"]
+    if shapefile:
+        step(SHAPEFILE_ZIP)
+        names.append(write_shapefile_zip(ctx, folder / SHAPEFILE_ZIP).name)
     if getattr(ctx.result, "plan", None) is not None:
         step("resettlement_sites.gpkg, allocation.csv, targets*.csv, crosswalk.csv")
         names += write_plan_files(ctx, folder)
@@ -167,6 +176,8 @@ def write_outputs(
     *,
     lang: str | None = None,
     progress: Progress | None = None,
+    csv_locale: str = "c",
+    shapefile: bool = False,
 ) -> list[Path]:
     """Write the output contract for one run.
 
@@ -175,7 +186,8 @@ def write_outputs(
     ``communes`` with QGIS styles in ``layer_styles``), ``rankings.csv``,
     ``rankings.xlsx``, PNG maps, ``landslide_model.json`` and ``landslide_model.gpkg``
     (layers ``zones`` and ``disagreement`` at full resolution, styled) when the model
-    ran and ``run.json``; with a plan also ``resettlement_sites.gpkg``,
+    ran, ``project.qgz`` (a QGIS project over the GeoPackages, with print layouts)
+    and ``run.json``; with a plan also ``resettlement_sites.gpkg``,
     ``resettlement_moves.csv``, ``resettlement_unplaced.csv``, ``allocation.csv``,
     ``targets.csv``, ``targets_by_district.csv``, ``targets_by_commune.csv`` and, with
     a crosswalk to the merged 2025 communes, ``targets_by_commune_2025.csv``,
@@ -199,6 +211,12 @@ def write_outputs(
         ``"vi"`` or ``"en"``; defaults to the scenario's ``outputs.lang``.
     progress
         Called with the name of each file group as it is written.
+    csv_locale
+        ``"c"`` (comma, decimal point: the contract) or ``"vi"`` (semicolon, decimal
+        comma) for every CSV file; headers stay the field names either way.
+    shapefile
+        Also write ``rankings_shp.zip`` (villages and communes as UTF-8 shapefiles
+        with a field-name table, for older GIS tools).
 
     Returns
     -------
@@ -218,7 +236,8 @@ def write_outputs(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
         ctx = prepare(result, chosen)
-        names = _write_all(ctx, tmp, top_n, progress)
+        ctx.csv_locale = csv_locale
+        names = _write_all(ctx, tmp, top_n, progress, shapefile=shapefile)
         _move_into_place(tmp, out_dir, names)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
