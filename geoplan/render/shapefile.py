@@ -55,7 +55,7 @@ def short_names(columns: list[str]) -> dict[str, str]:
 def _long_text_columns(frame: pd.DataFrame) -> list[str]:
     long = []
     for col in frame.columns:
-        if col == "geometry" or frame[col].dtype != object:
+        if col == "geometry" or not pd.api.types.is_string_dtype(frame[col]):
             continue
         sizes = frame[col].dropna().map(lambda v: len(str(v).encode("utf-8")))
         if len(sizes) and int(sizes.max()) > _MAX_TEXT_BYTES:
