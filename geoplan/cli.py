@@ -316,3 +316,87 @@ def schema() -> None:
 def main() -> None:
     """Entry point of the ``geoplan`` console script."""
     cli(prog_name="geoplan")
+
+
+@cli.group()
+def review() -> None:
+    """Commune review packs: officers check the village data behind the ranking."""
+
+
+def _without_plan(scenario: Scenario) -> Scenario:
+    return scenario.model_copy(update={"plan": scenario.plan.model_copy(update={"enabled": False})})
+
+
+@review.command("export")
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the workbooks (one per commune).",
+)
+@_lang_option
+@_common_options
+@_handle_errors
+def review_export(
+    *, scenario_path: Path, out: Path, lang: str | None, quiet: bool, debug: bool
+) -> None:
+    """Write one review workbook per commune of SCENARIO into --out.
+
+    Officers correct the yellow cells (households, poverty, ethnic-minority
+    households, water, land, road, grid...) and fill in who and why; formulas
+    and reference columns are protected.
+    """
+    from geoplan.pipeline import run
+    from geoplan.review import export_packs
+
+    console = _Console(quiet=quiet)
+    scenario = load_scenario(scenario_path)
+    result = run(_without_plan(scenario), progress=console.step)
+    chosen = lang or scenario.outputs.lang
+    written = export_packs(result, out, lang="en" if chosen == "en" else "vi")
+    console.done(f"{len(written)} review workbooks in {out}/")
+
+
+@review.command("import")
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the villages whose rank moved as CSV.",
+)
+@_common_options
+@_handle_errors
+def review_import(
+    *, scenario_path: Path, folder: Path, csv_path: Path | None, quiet: bool, debug: bool
+) -> None:
+    """Validate the returned workbooks in FOLDER and record their changes.
+
+    Every change goes to the scenario's change log (<name>.corrections.csv beside
+    it, or its `corrections:` file) with who, when and why; the layer files never
+    change.  The scenario is then scored with and without the new changes and
+    the villages whose rank moved are listed.
+    """
+    from geoplan.pipeline import run
+    from geoplan.review import import_packs, rank_changes
+
+    console = _Console(quiet=quiet)
+    scenario = _without_plan(load_scenario(scenario_path))
+    before = run(scenario, progress=console.step)
+    recorded = import_packs(scenario, folder, villages=before.layers.villages)
+    console.done(f"{len(recorded.changes)} change(s) recorded in {recorded.log_path}")
+    if recorded.changes.empty:
+        return
+    after = run(scenario, progress=console.step)
+    moved = rank_changes(before.scoring, after.scoring, list(scenario.scoring.tracks))
+    if csv_path is not None:
+        moved.to_csv(csv_path, index=False, encoding="utf-8-sig")
+    if moved.empty:
+        click.echo("No village changes rank because of these corrections.")
+    else:
+        click.echo(f"{len(moved)} rank change(s) because of these corrections:")
+        click.echo(moved.to_string(index=False))

@@ -187,12 +187,13 @@ def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
     from geoplan.indicators import compute_indicators
     from geoplan.io import load_layers
     from geoplan.plan import make_plan
+    from geoplan.review.corrections import correct_layers
     from geoplan.scoring import score_tracks
 
     timings: dict[str, float] = {}
     with _stage("load and validate layers", timings, progress):
         inputs = input_hashes(scenario)
-        layers = load_layers(scenario)
+        layers = correct_layers(load_layers(scenario), scenario)
     with _stage("indicators and hazard model", timings, progress):
         indicators = compute_indicators(layers, scenario)
     with _stage("scoring", timings, progress):
