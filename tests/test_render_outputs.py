@@ -298,7 +298,7 @@ def test_csv_and_xlsx(out):
 
     wb = load_workbook(out / "rankings.xlsx", read_only=True)
     # the fixture's plan adds the 2025 communes, targets and allocation sheets
-    assert wb.sheetnames[:2] == ["Thôn", "Xã"] and wb.sheetnames[-1] == "Chú thích"
+    assert wb.sheetnames[:2] == ["Thôn", "Xã"] and wb.sheetnames[-1] == "Đọc tôi"
     header = [c.value for c in next(wb["Thôn"].iter_rows(max_row=1))]
     assert "Tên thôn" in header and "Điểm – tái định cư" in header
     assert XSS_NAME in [r[1] for r in wb["Thôn"].iter_rows(min_row=2, values_only=True)]
