@@ -149,7 +149,8 @@ def test_project_loads_in_qgis_and_exports_layouts(demo_outputs, tmp_path):
         timeout=300,
     )
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report["read"]
+    assert report["gdal_messages"] == []  # GDAL 3.6 opens every GeoPackage without a warning
+    assert report["read"] and report["messages"] == []
     layers = report["layers"]
     assert len(layers) == len(_qgs(copy).findall("./projectlayers/maplayer"))
     for layer_id, layer in layers.items():
@@ -161,6 +162,13 @@ def test_project_loads_in_qgis_and_exports_layouts(demo_outputs, tmp_path):
     assert layers["villages_resettlement"]["aliases"] > 50
     communes = layers["rankings_communes"]
     assert communes["labels"] and communes["aliases"] > 20
+    # styled by geoplan, not QGIS's random single colour: a labelled outline without fill
+    assert communes["symbol"] == {
+        "style": "no",
+        "color": "0,0,0,0",
+        "outline_color": "66,66,66,255",
+    }
+    assert layers["rankings_communes_2025"]["symbol"]["style"] == "no"
     assert len(report["layouts"]) >= 2
     for name, layout in report["layouts"].items():
         png = Path(layout["png"])

@@ -206,7 +206,7 @@ def _site_style(layer: str, lang: Lang) -> Style:
     keys = ("unused",) if layer == "candidate_sites" else ("full", "half", "low")
     attr = "'unused'" if layer == "candidate_sites" else _SITE_CLASS_QGIS
     cats = [(k, tr(f"site_{k}", lang), SITE_COLOURS[k]) for k in keys]
-    qml = qml_categories(attr, "polygon", cats, outline="#08306b")
+    qml = qml_categories(attr, "polygon", cats)
     return (layer, f"{layer}_by_use", qml, 1, tr(layer, lang))
 
 

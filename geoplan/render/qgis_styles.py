@@ -54,7 +54,7 @@ def _options(opts: dict[str, str]) -> str:
     return f'<Option type="Map">{inner}</Option>'
 
 
-def _symbol(kind: str, name: str, colour_hex: str, *, outline: str | None, dashed: bool) -> str:
+def _symbol(kind: str, name: str, colour_hex: str, *, dashed: bool) -> str:
     if kind == "marker":
         cls = "SimpleMarker"
         opts = {
@@ -77,7 +77,7 @@ def _symbol(kind: str, name: str, colour_hex: str, *, outline: str | None, dashe
         opts = {
             "color": _rgba(colour_hex, _FILL_ALPHA),
             "style": "solid",
-            "outline_color": _rgba(outline or colour_hex, 200),
+            "outline_color": _rgba(colour_hex, 200),
             "outline_width": "0.1",
             "outline_style": "solid",
         }
@@ -123,7 +123,6 @@ def qml_categories(
     geometry: str,
     categories: list[tuple[Any, str, str]],
     *,
-    outline: str | None = None,
     dashed: bool = False,
     label_field: str | None = None,
     label_min_scale: int = 0,
@@ -137,10 +136,9 @@ def qml_categories(
     geometry
         ``"point"``, ``"line"`` or ``"polygon"``.
     categories
-        ``(value, legend label, "#rrggbb")`` in legend order.
-    outline
-        Polygon outline colour (default: each category's own colour); outlines are
-        0.1 mm and fills translucent.
+        ``(value, legend label, "#rrggbb")`` in legend order.  Polygons get a
+        translucent fill and a 0.1 mm outline in the same colour, so a grid of
+        sites or zones never turns into a dark mesh.
     dashed
         Dashed lines (line layers).
     label_field
@@ -155,8 +153,7 @@ def qml_categories(
         for i, (value, text, _) in enumerate(categories)
     )
     syms = "".join(
-        _symbol(kind, str(i), colour, outline=outline, dashed=dashed)
-        for i, (_, _, colour) in enumerate(categories)
+        _symbol(kind, str(i), colour, dashed=dashed) for i, (_, _, colour) in enumerate(categories)
     )
     renderer = (
         f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(attribute)} symbollevels="0"'
@@ -188,7 +185,7 @@ def qml_categorized(attribute: str, geometry: str, labels: dict[int, str], **kwa
     labels
         Class value -> legend label.
     **kwargs
-        Passed to :func:`qml_categories` (labels, outline).
+        Passed to :func:`qml_categories` (labels).
     """
     categories = [
         (value, text, CLASS_COLOURS.get(value, "#9e9e9e")) for value, text in labels.items()
