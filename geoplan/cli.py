@@ -386,6 +386,9 @@ def review_import(
 
     console = _Console(quiet=quiet)
     scenario = _without_plan(load_scenario(scenario_path))
+    if not any(folder.glob("*.xlsx")):
+        msg = f"{folder}: no review workbooks (.xlsx) to import"
+        raise GeoplanError(msg)
     before = run(scenario, progress=console.step)
     recorded = import_packs(scenario, folder, villages=before.layers.villages)
     console.done(f"{len(recorded.changes)} change(s) recorded in {recorded.log_path}")

@@ -121,7 +121,7 @@ def _sha256(path: Path) -> str:
 
 
 def input_hashes(scenario: Scenario) -> dict[str, str]:
-    """Return the SHA-256 of every input file the scenario names.
+    """Return the SHA-256 of every input file the scenario names, and its change log.
 
     Shapefiles are hashed with their sidecar files (``.dbf``, ``.shx``,
     ``.prj``, ``.cpg``), since those carry the attributes and the CRS.
@@ -135,6 +135,11 @@ def input_hashes(scenario: Scenario) -> dict[str, str]:
         for candidate in candidates:
             if candidate.is_file() and str(candidate) not in hashes:
                 hashes[str(candidate)] = _sha256(candidate)
+    from geoplan.review.corrections import corrections_path
+
+    log = corrections_path(scenario)  # reviewed village data laid over the layer
+    if log is not None and log.is_file():
+        hashes[str(log)] = _sha256(log)
     return dict(sorted(hashes.items()))
 
 

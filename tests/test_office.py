@@ -277,3 +277,36 @@ def test_demo_scenario_is_public():
 
     path = geoplan.demo_scenario()
     assert path.is_file() and geoplan.load_scenario(path).name
+
+
+def test_review_import_of_an_empty_folder_is_a_clear_error(runner, tmp_path):
+    result = runner.invoke(
+        cli, ["review", "import", str(geoplan_demo()), str(tmp_path)], catch_exceptions=False
+    )
+    assert result.exit_code == 2
+    assert "no review workbooks (.xlsx) to import" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rankings_xlsx_in_english(demo_result, tmp_path):
+    from geoplan.render.context import prepare
+    from geoplan.render.tables import write_xlsx
+
+    path = write_xlsx(prepare(demo_result, "en"), tmp_path / "r.xlsx")
+    wb = load_workbook(path, read_only=True)
+    assert wb.sheetnames[:2] == ["Villages", "Communes"] and wb.sheetnames[-1] == "Read me"
+    header = [c.value for c in next(wb["Villages"].iter_rows(max_row=1))]
+    assert "Households (hh)" in header and "Poverty rate (%)" in header
+    assert not [h for h in header if "_" in str(h)]
+    flags = {
+        r[header.index("All-season road")]
+        for r in wb["Villages"].iter_rows(min_row=2, values_only=True)
+    }
+    assert flags and flags <= {"Yes", "No"}
+    wb.close()
+
+
+def geoplan_demo() -> Path:
+    import geoplan
+
+    return geoplan.demo_scenario()

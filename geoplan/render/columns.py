@@ -45,7 +45,7 @@ _KINDS: dict[str, tuple[str, str | None, float]] = {
     "lonlat": ("0.000000", None, 1.0),
 }
 _UNITS = {
-    "hh": ("hộ", "households"),
+    "hh": ("hộ", "hh"),
     "people": ("người", "people"),
     "pct": ("%", "%"),
     "km": ("km", "km"),
