@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -79,15 +81,16 @@ def test_review_round_trip(packs, demo_result, demo_scenario, tmp_path):
     assert again.changes.empty and len(read_corrections(log)) == 2
 
 
-def test_import_rejects_bad_values_and_records_nothing(demo_result, demo_scenario, tmp_path):
-    out = tmp_path / "packs"
-    files = export_packs(demo_result, out)
-    village = demo_result.layers.villages.iloc[0]
-    pack = next(f for f in files if f.name.startswith(str(village["commune_code"])))
+def test_import_rejects_bad_values_and_records_nothing(packs, demo_result, demo_scenario, tmp_path):
+    village = demo_result.layers.villages.iloc[-1]
+    exported = next(f for f in packs[1] if f.name.startswith(str(village["commune_code"])))
+    out = tmp_path / "returned"
+    out.mkdir()
+    pack = Path(shutil.copy(exported, out))
     _edit(pack, village["village_id"], "poor_households", int(village["households"]) + 5)
     log = tmp_path / "c.csv"
     scenario = demo_scenario.model_copy(update={"corrections": log})
-    with pytest.raises(GeoplanError, match=r"row 4, field poor_households: .* more than"):
+    with pytest.raises(GeoplanError, match=r"row \d+, field poor_households: .* more than"):
         import_packs(scenario, out, villages=demo_result.layers.villages)
     assert not log.exists()
     _edit(pack, village["village_id"], "poor_households", 1, who="", why="")

@@ -241,7 +241,10 @@ def _item(kind: int, name: str, box: Box, attrs: str, body: str) -> str:
     )
 
 
-def _label(name: str, text: str, box: Box, *, size: int) -> str:
+def _label(name: str, text: str, box: Box, *, size: int, expression: bool = False) -> str:
+    """Return a text item; ``[%`` in plain text is broken up so QGIS never evaluates it."""
+    if not expression:
+        text = text.replace("[%", "[ %")
     weight = 75 if size >= 16 else 50
     body = f'<LabelFont description="Sans Serif,{size},-1,5,{weight},0,0,0,0,0" style=""/>'
     attrs = (
@@ -310,7 +313,13 @@ def _layout(
         scalebar,
         north,
         _label(f"{name}/note", note, (318, 250, 94, 30), size=8),
-        _label(f"{name}/date", f"{_PRINTED_ON[lang]} {_DATE}", (318, 282, 94, 8), size=8),
+        _label(
+            f"{name}/date",
+            f"{_PRINTED_ON[lang]} {_DATE}",
+            (318, 282, 94, 8),
+            size=8,
+            expression=True,
+        ),
     ]
     page = (
         '<PageCollection><LayoutItem type="65638" size="420,297,mm" position="0,0,mm"'
