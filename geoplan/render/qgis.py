@@ -35,6 +35,17 @@ _GROUPS = {
     "plan": ("Tái định cư", "Resettlement"),
     "hazard": ("Nguy cơ sạt lở (mô hình)", "Landslide hazard (model)"),
 }
+# resettlement_sites.gpkg layers, top first; any other layer follows, off at opening
+_PLAN_ORDER = ("moves", "verify_sites", "sites", "rejected_sites", "candidate_sites")
+_SHOWN_AT_OPENING = {"moves", "sites", "verify_sites"}
+# a layer written without a style still gets a visible, translucent one
+_FALLBACK_QML = (
+    '<qgis><renderer-v2 type="singleSymbol" symbollevels="0"><symbols>'
+    '<symbol type="fill" name="0" alpha="0.6"><layer class="SimpleFill" enabled="1">'
+    '<Option type="Map"><Option name="color" type="QString" value="120,120,120,90"/>'
+    '<Option name="outline_width" type="QString" value="0.1"/></Option></layer></symbol>'
+    "</symbols></renderer-v2></qgis>"
+)
 _DATE = "[% format_date(now(), 'dd/MM/yyyy') %]"
 _PRINTED_ON = {"vi": "In ngày", "en": "Printed on"}
 
@@ -141,7 +152,7 @@ def _layers(ctx: RenderContext, folder: Path) -> tuple[list[_Layer], tuple[float
         if "communes" in tables:
             extent = tables["communes"][1]
     for gpkg, group, order in (
-        ("resettlement_sites.gpkg", "plan", ("moves", "sites", "candidate_sites")),
+        ("resettlement_sites.gpkg", "plan", _PLAN_ORDER),
         ("landslide_model.gpkg", "hazard", ("disagreement", "zones")),
     ):
         path = folder / gpkg
@@ -149,21 +160,21 @@ def _layers(ctx: RenderContext, folder: Path) -> tuple[list[_Layer], tuple[float
             continue
         tables = _gpkg_tables(path)
         defaults = default_styles(path)
-        for table in order:
-            if table in tables and table in defaults:
-                key = "model_zones" if table == "zones" else table
-                layers.append(
-                    _Layer(
-                        f"{Path(gpkg).stem}_{table}",
-                        tr(key, lang),
-                        gpkg,
-                        table,
-                        tables[table][0],
-                        defaults[table][1],
-                        group,
-                        table not in ("candidate_sites", "zones", "disagreement"),
-                    )
+        known = [t for t in order if t in tables]
+        for table in known + sorted(t for t in tables if t not in order):
+            key = "model_zones" if table == "zones" else table
+            layers.append(
+                _Layer(
+                    f"{Path(gpkg).stem}_{table}",
+                    tr(key, lang),
+                    gpkg,
+                    table,
+                    tables[table][0],
+                    defaults.get(table, ("", _FALLBACK_QML))[1],
+                    group,
+                    table in _SHOWN_AT_OPENING,
                 )
+            )
     return layers, extent
 
 
