@@ -40,7 +40,7 @@ _PLAN_ORDER = ("moves", "verify_sites", "sites", "rejected_sites", "candidate_si
 _SHOWN_AT_OPENING = {"moves", "sites", "verify_sites"}
 # a layer written without a style still gets a visible, translucent one
 _FALLBACK_QML = (
-    '<qgis><renderer-v2 type="singleSymbol" symbollevels="0"><symbols>'
+    '<qgis version="3.22.0"><renderer-v2 type="singleSymbol" symbollevels="0"><symbols>'
     '<symbol type="fill" name="0" alpha="0.6"><layer class="SimpleFill" enabled="1">'
     '<Option type="Map"><Option name="color" type="QString" value="120,120,120,90"/>'
     '<Option name="outline_width" type="QString" value="0.1"/></Option></layer></symbol>'
