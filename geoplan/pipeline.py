@@ -127,7 +127,7 @@ def _sha256(path: Path) -> str:
 
 
 def input_hashes(scenario: Scenario) -> dict[str, str]:
-    """Return the SHA-256 of every input file the scenario names.
+    """Return the SHA-256 of every input file the scenario names, and its change log.
 
     Shapefiles are hashed with their sidecar files (``.dbf``, ``.shx``,
     ``.prj``, ``.cpg``), since those carry the attributes and the CRS.
@@ -141,6 +141,11 @@ def input_hashes(scenario: Scenario) -> dict[str, str]:
         for candidate in candidates:
             if candidate.is_file() and str(candidate) not in hashes:
                 hashes[str(candidate)] = _sha256(candidate)
+    from geoplan.review.corrections import corrections_path
+
+    log = corrections_path(scenario)  # reviewed village data laid over the layer
+    if log is not None and log.is_file():
+        hashes[str(log)] = _sha256(log)
     return dict(sorted(hashes.items()))
 
 
@@ -194,12 +199,13 @@ def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
     from geoplan.indicators import compute_indicators
     from geoplan.io import load_layers
     from geoplan.plan import make_plan
+    from geoplan.review.corrections import correct_layers
     from geoplan.scoring import score_tracks
 
     timings: dict[str, float] = {}
     with _stage("load and validate layers", timings, progress):
         inputs = input_hashes(scenario)
-        layers = load_layers(scenario)
+        layers = correct_layers(load_layers(scenario), scenario)
         preflight_run(scenario, layers)  # the checks `geoplan check` makes, same messages
     with _stage("indicators and hazard model", timings, progress):
         indicators = compute_indicators(layers, scenario)

@@ -55,6 +55,14 @@ class Scenario(ScenarioModel):
     scoring: ScoringConfig = Field(description="Priority tracks and weights.")
     plan: PlanConfig = Field(default_factory=PlanConfig)
     outputs: OutputConfig = Field(default_factory=OutputConfig)
+    corrections: Path | None = Field(
+        default=None,
+        description=(
+            "Change log of reviewed village data (from `geoplan review import`), laid over"
+            " the village layer at load; default <scenario name>.corrections.csv beside the"
+            " scenario when that file exists. Relative to the scenario file."
+        ),
+    )
     source: Path | None = Field(
         default=None,
         description="The YAML file this scenario was read from (set by load_scenario).",

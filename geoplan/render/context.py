@@ -70,6 +70,7 @@ class RenderContext:
     high_level: int = 4
     border_belt_m: float = 5000.0
     layers: dict[str, gpd.GeoDataFrame | None] = field(default_factory=dict)
+    csv_locale: str = "c"
 
     def track_title(self, track: str) -> str:
         """Return the track's title in the context language."""

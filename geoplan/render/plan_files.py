@@ -169,7 +169,7 @@ def write_sites_gpkg(ctx: RenderContext, path: Path) -> Path | None:
         return None
     for name, frame in layers:
         write_layer(frame, path, name)
-    return write_styles(path, [_site_style(name, ctx.lang) for name, _ in layers])
+    return write_styles(path, [_site_style(name, ctx.lang) for name, _ in layers], lang=ctx.lang)
 
 
 def _site_style(layer: str, lang: Lang) -> Style:
@@ -183,7 +183,7 @@ def _site_style(layer: str, lang: Lang) -> Style:
     keys = ("unused",) if layer == "candidate_sites" else ("full", "half", "low")
     attr = "'unused'" if layer == "candidate_sites" else _SITE_CLASS_QGIS
     cats = [(k, tr(f"site_{k}", lang), SITE_COLOURS[k]) for k in keys]
-    qml = qml_categories(attr, "polygon", cats, outline="#08306b")
+    qml = qml_categories(attr, "polygon", cats)
     return (layer, f"{layer}_by_use", qml, 1, tr(layer, lang))
 
 
@@ -192,7 +192,7 @@ def write_moves_csv(ctx: RenderContext, path: Path) -> Path | None:
     moves = plan_frame(ctx.result, "moves")
     if not isinstance(moves, gpd.GeoDataFrame):
         return None
-    return write_frame_csv(moves_table(moves, ctx), path)
+    return write_frame_csv(moves_table(moves, ctx), path, locale=ctx.csv_locale)
 
 
 def _with_commune_names(frame: pd.DataFrame, ctx: RenderContext) -> pd.DataFrame:
@@ -223,7 +223,7 @@ def _write_plan_csv(ctx: RenderContext, path: Path) -> Path | None:
     frame = plan_frame(ctx.result, key)
     if frame is None:
         return None
-    return write_frame_csv(table(frame, ctx), path)
+    return write_frame_csv(table(frame, ctx), path, locale=ctx.csv_locale)
 
 
 def crosswalk_table(crosswalk: pd.DataFrame, ctx: RenderContext) -> pd.DataFrame:
