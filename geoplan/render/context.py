@@ -169,7 +169,11 @@ def _dissolved_2025_geometry(
         return None
     cw = crosswalk.assign(
         commune_code=crosswalk["commune_code"].astype(str),
-        _share=pd.to_numeric(crosswalk.get("area_share", 1.0), errors="coerce").fillna(1.0),
+        _share=(
+            pd.to_numeric(crosswalk["area_share"], errors="coerce").fillna(1.0)
+            if "area_share" in crosswalk
+            else 1.0
+        ),
     ).sort_values(["commune_code", "_share"], ascending=[True, False], kind="mergesort")
     target = cw.drop_duplicates("commune_code").set_index("commune_code")["commune_code_2025"]
     parts = gpd.GeoDataFrame(
