@@ -91,7 +91,8 @@ def write_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_DATE})
     try:
         options: dict[str, Any] = {} if path.exists() else {"dataset_options": {"VERSION": "1.2"}}
-        table_ready(gdf).to_file(path, layer=layer, driver="GPKG", engine="pyogrio", **options)
+        ready = gpd.GeoDataFrame(table_ready(gdf), geometry=gdf.geometry.name, crs=gdf.crs)
+        ready.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", **options)
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
 
