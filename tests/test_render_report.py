@@ -240,6 +240,8 @@ def test_model_card_text_from_data_is_escaped():
 
 
 def test_site_safety_section_escapes_sites_and_communes():
+    from dataclasses import replace
+
     import pandas as pd
 
     from geoplan.render.context import prepare
@@ -251,8 +253,7 @@ def test_site_safety_section_escapes_sites_and_communes():
     moves["priority_rank"] = range(1, len(moves) + 1)
     for col, a, b in (("official_level", 5, 2), ("susceptibility", 0.6, 0.1), ("slope_deg", 30, 9)):
         moves[f"origin_{col}"], moves[f"site_{col}"] = a, b
-    result.plan.moves = moves
-    result.plan.site_screening = pd.DataFrame(
+    screening = pd.DataFrame(
         {
             "site_id": ["S1", "S2"],
             "commune_name": [HOSTILE, JINJA],
@@ -261,6 +262,7 @@ def test_site_safety_section_escapes_sites_and_communes():
             "verify_reason": ["<i>check</i> the slope", ""],
         }
     )
+    result.plan = replace(result.plan, moves=moves, site_screening=screening)
     html = site_safety_section(prepare(result, "en"), limit=2)
     assert "id='site-safety'" in html and HOSTILE not in html and "<i>" not in html
     text = unescape(re.sub(r"<[^>]+>", "", html))
