@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from html import unescape
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -33,16 +35,12 @@ def _with_relocations(result):
             "programme": ["NTP-2026", None],
         }
     )
-    result.plan.allocation = pd.concat([alloc, extra], ignore_index=True)
-    return alloc
+    plan = dataclasses.replace(result.plan, allocation=pd.concat([alloc, extra], ignore_index=True))
+    return SimpleNamespace(**{**vars(result), "plan": plan})
 
 
 def test_plan_totals_add_up_from_the_plan_frames(result):
-    original = _with_relocations(result)
-    try:
-        _check_totals(result)
-    finally:
-        result.plan.allocation = original
+    _check_totals(_with_relocations(result))
 
 
 def _check_totals(result):
