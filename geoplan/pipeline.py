@@ -186,6 +186,7 @@ def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
     # Imported here so that `geoplan --help` and scenario checks stay fast.
     from geoplan.indicators import compute_indicators
     from geoplan.io import load_layers
+    from geoplan.partitions import partitioned_indicators
     from geoplan.plan import make_plan
     from geoplan.scoring import score_tracks
 
@@ -194,7 +195,11 @@ def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
         inputs = input_hashes(scenario)
         layers = load_layers(scenario)
     with _stage("indicators and hazard model", timings, progress):
-        indicators = compute_indicators(layers, scenario)
+        indicators = (
+            partitioned_indicators(layers, scenario)
+            if scenario.partitions is not None
+            else compute_indicators(layers, scenario)
+        )
     with _stage("scoring", timings, progress):
         scoring = score_tracks(indicators, scenario)
     plan = None

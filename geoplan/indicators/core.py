@@ -308,7 +308,9 @@ def _rollup(
     return out
 
 
-def compute_indicators(layers: Any, scenario: Any) -> Indicators:
+def compute_indicators(
+    layers: Any, scenario: Any, *, susceptibility: SusceptibilityResult | str | None = "fit"
+) -> Indicators:
     """Compute the village indicators and their commune and district roll-ups.
 
     Parameters
@@ -320,6 +322,9 @@ def compute_indicators(layers: Any, scenario: Any) -> Indicators:
     scenario
         The :class:`geoplan.scenario.Scenario`; uses ``scenario.indicators``
         and ``scenario.susceptibility``.
+    susceptibility
+        ``"fit"`` fits the landslide model here; a result (or ``None``) fitted
+        once beforehand is used as it is (partitioned runs).
 
     Returns
     -------
@@ -438,7 +443,9 @@ def compute_indicators(layers: Any, scenario: Any) -> Indicators:
         nearest_distance(geoms, rivers.geometry.to_numpy()) if rivers is not None else np.nan
     )
 
-    result = fit_susceptibility(layers, scenario)
+    result = (
+        fit_susceptibility(layers, scenario) if isinstance(susceptibility, str) else susceptibility
+    )
     if result is not None:
         stats = zonal_stats(areas, {"p": result.probability}, ("mean",))
         out["susceptibility"] = stats["p_mean"].to_numpy()
