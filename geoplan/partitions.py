@@ -5,9 +5,9 @@ roads, DEM...), on the fitted landslide model, and on the other villages of its
 commune and district (the travel-time centres).  So each partition gets the
 full layers, the model fitted once beforehand, and as context every village of
 the communes and districts its own villages are in; it keeps only its own
-rows.  Commune and district roll-ups come from a partition that holds all of
-their villages, the province roll-up is recomputed on the union, and scoring
-and the plan run once on the union: the result is that of a single process,
+rows.  The commune, district and province roll-ups are recomputed on the
+union with the indicator stage's own roll-up, and scoring and the plan run
+once on the union: the result is that of a single process,
 whatever the number of workers or the order in which they finish.
 
 ``dask`` and ``distributed`` are imported only here, only when a scenario
@@ -189,38 +189,41 @@ def _dask_client(config: PartitionConfig) -> Iterator[Any]:
             threads_per_worker=1,
             processes=config.processes,
             dashboard_address=None,
+            silence_logs=logging.ERROR,  # not the nanny's shutdown warnings on a busy machine
         ) as cluster,
         Client(cluster) as client,
     ):
         yield client
 
 
-def _pick_rows(frames: list[gpd.GeoDataFrame], key: str, owner: dict[str, int]) -> gpd.GeoDataFrame:
-    """Row by row, the frame of the partition that holds all the row's villages."""
-    first = frames[0]
-    codes = first[key].astype(str)
-    picks = [frames[owner.get(code, 0)].loc[[label]] for label, code in codes.items()]
-    return gpd.GeoDataFrame(pd.concat(picks), crs=first.crs).astype(first.dtypes.to_dict())
+def _rollups_on_union(
+    villages: gpd.GeoDataFrame,
+    communes: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    province: gpd.GeoDataFrame | None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
+    """Return a partition's commune, district and province frames, roll-ups redone on the union.
 
-
-def _owners(villages: pd.Series, parts: list[np.ndarray]) -> dict[str, int]:
-    owner: dict[str, int] = {}
-    for n, own in enumerate(parts):
-        for code in villages.iloc[own].dropna().astype(str).unique():
-            owner.setdefault(code, n)
-    return owner
-
-
-def _province_rollup(
-    province: gpd.GeoDataFrame | None, villages: gpd.GeoDataFrame
-) -> gpd.GeoDataFrame | None:
-    """Return a partition's province frame with its village roll-ups recomputed on the union."""
+    The frames keep what does not depend on the villages (``is_border``,
+    ``slope_mean_deg``); the village counts and sums are recomputed over all
+    villages, in input order, by the indicator stage's own roll-up.
+    """
     from geoplan.indicators.core import _num, _rollup
 
-    if province is None:
-        return None
-    roll = villages.assign(_all="all", **{c: _num(villages, c).to_numpy() for c in _ROLLUP_SUMS})
-    return _rollup(roll, "_all", province.assign(_all="all"), "_all").drop(columns="_all")
+    roll = villages.assign(
+        _commune=villages["commune_code"].astype(str).to_numpy(),
+        _district=villages["district_code"].astype(str).to_numpy(),
+        _all="all",
+        **{column: _num(villages, column).to_numpy() for column in _ROLLUP_SUMS},
+    )
+    communes_out = _rollup(roll, "_commune", communes, "commune_code")
+    districts_out = _rollup(roll, "_district", districts, "district_code")
+    province_out = (
+        _rollup(roll, "_all", province.assign(_all="all"), "_all").drop(columns="_all")
+        if province is not None
+        else None
+    )
+    return communes_out, districts_out, province_out
 
 
 def partitioned_indicators(layers: Any, scenario: Any) -> Indicators:
@@ -266,16 +269,11 @@ def partitioned_indicators(layers: Any, scenario: Any) -> Indicators:
     union = pd.concat(frames).loc[villages.index]
     union = gpd.GeoDataFrame(union, geometry=villages.geometry.name, crs=villages.crs)
     union = union.astype(frames[0].dtypes.to_dict())
-    communes_out = _pick_rows(
-        [r[1] for r in results], "commune_code", _owners(villages["commune_code"], parts)
-    )
-    districts_out = _pick_rows(
-        [r[2] for r in results], "district_code", _owners(union["district_code"], parts)
-    )
+    communes_out, districts_out, province_out = _rollups_on_union(union, *results[0][1:])
     return Indicators(
         villages=union,
         communes=communes_out,
         districts=districts_out,
         susceptibility=model,
-        province=_province_rollup(results[0][3], union),
+        province=province_out,
     )

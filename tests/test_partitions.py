@@ -12,9 +12,16 @@ from geoplan.partitions import context_positions, partition_positions
 
 
 def _halves(communes) -> list[list[str]]:
-    """Communes split alternately: every district ends up in both partitions."""
-    codes = sorted(communes["commune_code"].astype(str).unique())
-    return [codes[0::2], codes[1::2]]
+    """Commune codes in two groups: whole districts, except one district cut in two."""
+    frame = communes.assign(
+        commune_code=communes["commune_code"].astype(str),
+        district_code=communes["district_code"].astype(str),
+    ).sort_values(["district_code", "commune_code"])
+    districts = list(dict.fromkeys(frame["district_code"]))
+    first = frame["district_code"].isin(districts[: len(districts) // 2])
+    cut = frame.index[frame["district_code"] == districts[len(districts) // 2]]
+    first.loc[cut[: len(cut) // 2]] = True
+    return [list(frame["commune_code"][first]), list(frame["commune_code"][~first])]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +45,12 @@ def test_the_split_crosses_districts(demo_result):
     assert np.array_equal(np.sort(np.concatenate(parts)), np.arange(len(layers.villages)))
     district = demo_result.indicators.villages["district_code"]
     shared = set(district.iloc[parts[0]]) & set(district.iloc[parts[1]])
-    assert shared, "the test split must cut districts, or the context rule is not exercised"
+    assert len(shared) == 1, "one district is cut, so the context rule is exercised"
+    contexts = [context_positions(layers.villages, layers.communes, own) for own in parts]
+    for own, context in zip(parts, contexts, strict=True):
+        assert set(own) <= set(context)
+        assert context.size < len(layers.villages), "a partition must not see every village"
+    assert set(contexts[0]) & set(contexts[1]) == set(np.flatnonzero(district.isin(shared)))
 
 
 def test_indicator_columns_are_identical(partitioned, demo_result):
