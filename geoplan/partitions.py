@@ -250,6 +250,10 @@ def partitioned_indicators(layers: Any, scenario: Any) -> Indicators:
     villages: gpd.GeoDataFrame = layers.villages
     communes: gpd.GeoDataFrame = layers.communes
     parts = partition_positions(villages, communes, config)
+    if not parts:  # no villages: nothing to split
+        from geoplan.indicators import compute_indicators
+
+        return compute_indicators(layers, scenario)
     contexts = [context_positions(villages, communes, own) for own in parts]
     logger.info(
         "%d partitions of %s villages (with context: %s)",
@@ -268,7 +272,6 @@ def partitioned_indicators(layers: Any, scenario: Any) -> Indicators:
     frames = [r[0] for r in results]
     union = pd.concat(frames).loc[villages.index]
     union = gpd.GeoDataFrame(union, geometry=villages.geometry.name, crs=villages.crs)
-    union = union.astype(frames[0].dtypes.to_dict())
     communes_out, districts_out, province_out = _rollups_on_union(union, *results[0][1:])
     return Indicators(
         villages=union,
