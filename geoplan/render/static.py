@@ -8,13 +8,9 @@ import numpy as np
 
 from geoplan.render.context import RenderContext, plan_frame
 from geoplan.render.i18n import tr
-from geoplan.render.maps import (
-    CLASS_COLOURS,
-    EXPOSURE_COLOURS,
-    LEVEL_COLOURS,
-    exposure_class,
-    site_use_class,
-)
+from geoplan.render.map_hazard import exposure_class
+from geoplan.render.map_plan import site_use_class
+from geoplan.render.palette import CLASS_COLOURS, EXPOSURE_COLOURS, LEVEL_COLOURS
 from geoplan.render.plan_files import MOVE_COLOURS, SITE_COLOURS, split_sites
 
 __all__ = ["hazard_png", "priority_png"]
