@@ -114,3 +114,20 @@ def test_a_commune_field_partitions_villages(demo_result):
 def test_a_value_in_two_groups_is_rejected():
     with pytest.raises(ValueError, match="list each value once"):
         PartitionConfig(by="commune_code", groups=[["1", "2"], ["2"]])
+
+
+def test_a_scheduler_address_connects_to_that_cluster():
+    from distributed import LocalCluster
+
+    from geoplan.partitions import _dask_client
+
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        config = PartitionConfig(by="commune_code", scheduler=cluster.scheduler_address)
+        with _dask_client(config) as client:
+            assert client.scheduler.address == cluster.scheduler_address
+            assert client.submit(sum, [1, 2]).result() == 3
+
+
+def test_a_scheduler_must_be_an_address():
+    with pytest.raises(ValueError, match="must be an address"):
+        PartitionConfig(by="commune_code", scheduler="localhost")
