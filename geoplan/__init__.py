@@ -5,7 +5,11 @@ The public API is small and stable:
 - :func:`load_scenario` reads and validates a scenario YAML file;
 - :func:`run` runs it from layers to a plan and returns a :class:`PlanResult`;
 - :func:`write_outputs` writes the maps, tables and reports of the output contract;
-- :func:`read_layer` reads one layer the way the pipeline does (validated, NFC text, CRS set).
+- :func:`read_layer` reads one layer the way the pipeline does (validated, NFC text, CRS set);
+- :func:`demo_scenario` gives the path of the embedded Kon Tum demo scenario.
+
+Progress is logged through :mod:`logging` (logger ``geoplan``, level INFO: one message
+per stage); ``logging.basicConfig(level=logging.INFO)`` shows it in a notebook.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import logging
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
+from geoplan.embedded import demo_scenario
 from geoplan.errors import GeoplanError
 from geoplan.scenario import Scenario, load_scenario
 
@@ -32,6 +37,7 @@ __all__ = [
     "PlanResult",
     "Scenario",
     "__version__",
+    "demo_scenario",
     "load_scenario",
     "read_layer",
     "run",

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from geoplan import __version__
+from geoplan.embedded import demo_scenario
 from geoplan.errors import GeoplanError
 from geoplan.scenario import Scenario, load_scenario, scenario_json_schema
 
@@ -27,7 +28,6 @@ __all__ = ["main"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DEMO_SCENARIO = "kontum-2025.yaml"
 DEMO_OUT = Path("maps") / "kontum-demo"
 
 EXIT_ERROR = 2
@@ -116,36 +116,13 @@ def _terminate_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def demo_scenario_path() -> Path:
-    """Return the path of the embedded Kon Tum demo scenario.
-
-    The scenario and its layers are shipped inside the installed package
-    (``geoplan/embedded``); in a source checkout they are the repository's
-    ``scenarios/`` and ``layers/`` folders.
-    """
-    package = Path(__file__).resolve().parent
-    candidates = [
-        package / "embedded" / "scenarios" / DEMO_SCENARIO,
-        package.parent / "scenarios" / DEMO_SCENARIO,
-    ]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    msg = (
-        "the embedded demo scenario was not found (looked in "
-        + ", ".join(str(c) for c in candidates)
-        + "); reinstall geoplan with `pip install .` from a full checkout"
-    )
-    raise GeoplanError(msg)
-
-
 def _run_and_write(
     scenario: Scenario,
     out: Path,
     *,
-    lang: str | None,
     console: _Console,
     default_out: bool = False,
+    **options: Any,
 ) -> None:
     from geoplan.check import preflight_run
     from geoplan.pipeline import run
@@ -156,7 +133,7 @@ def _run_and_write(
         preflight_run(scenario)
         result = run(scenario, progress=console.step)
         console.step("writing maps, tables and reports")
-        written = write_outputs(result, out, lang=lang, folder=folder)
+        written = write_outputs(result, out, folder=folder, **options)
     finally:
         folder.abort()
     villages = len(result.scoring.villages)
@@ -182,47 +159,95 @@ _lang_option = click.option(
     default=None,
     help="Language of maps and reports (default: the scenario's, Vietnamese).",
 )
+_csv_locale_option = click.option(
+    "--csv-locale",
+    type=click.Choice(["c", "vi"]),
+    default="c",
+    show_default=True,
+    help="CSV dialect: 'c' comma and decimal point (the contract); 'vi' semicolon and decimal"
+    " comma, for a spreadsheet in a Vietnamese locale. Headers stay field names.",
+)
+_shapefile_option = click.option(
+    "--shapefile",
+    is_flag=True,
+    default=False,
+    help="Also write shapefile/ for older GIS tools (UTF-8 with .cpg, short field names"
+    " listed in field_names.csv, long texts in long_texts.csv).",
+)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _output_options(func: F) -> F:
+    """Add the output options shared by ``demo`` and ``run``."""
+    for option in (_shapefile_option, _csv_locale_option, _lang_option, _out_option):
+        func = option(func)
+    return func
+
+
+# "\b" on its own line keeps click from rewrapping the two example lines below it
+_CLI_HELP = """Priority rankings and offline maps for the National Target Programmes.
+
+Turns spatial layers (communes, villages, landslide zones, DEM, forest,
+border, roads, rivers) into resettlement, infrastructure and investment
+priorities that follow Kon Tum's resolution of 19 May 2022.
+
+\b
+Start with:  geoplan demo
+Your data:   geoplan check my-scenario.yaml && geoplan run my-scenario.yaml
+Python:      import geoplan; geoplan.run(geoplan.load_scenario(geoplan.demo_scenario()))
+"""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, help=_CLI_HELP)
 @click.version_option(__version__, "--version", prog_name="geoplan")
 def cli() -> None:
-    r"""Priority rankings and offline maps for the National Target Programmes.
-
-    Turns spatial layers (communes, villages, landslide zones, DEM, forest,
-    border, roads, rivers) into resettlement, infrastructure and investment
-    priorities that follow Kon Tum's resolution of 19 May 2022.
-
-    \b
-    Start with:  geoplan demo
-    Your data:   geoplan check my-scenario.yaml && geoplan run my-scenario.yaml
-    """
+    """Group every geoplan command (the help text is ``_CLI_HELP``)."""
 
 
 @cli.command()
-@_out_option
-@_lang_option
+@_output_options
 @_common_options
 @_handle_errors
-def demo(out: Path | None, lang: str | None, quiet: bool, debug: bool) -> None:
+def demo(
+    *,
+    out: Path | None,
+    lang: str | None,
+    csv_locale: str,
+    shapefile: bool,
+    quiet: bool,
+    debug: bool,
+) -> None:
     """Run the default scenario on the embedded Kon Tum demo data.
 
     The data is synthetic (real district and commune names and codes,
     invented geometry and statistics). Outputs go to maps/kontum-demo/.
     """
     console = _Console(quiet=quiet)
-    scenario = load_scenario(demo_scenario_path())
-    _run_and_write(scenario, out or DEMO_OUT, lang=lang, console=console, default_out=out is None)
+    scenario = load_scenario(demo_scenario())
+    _run_and_write(
+        scenario,
+        out or DEMO_OUT,
+        console=console,
+        default_out=out is None,
+        lang=lang,
+        csv_locale=csv_locale,
+        shapefile=shapefile,
+    )
 
 
 @cli.command("run")
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path))
-@_out_option
-@_lang_option
+@_output_options
 @_common_options
 @_handle_errors
 def run_command(
-    scenario_path: Path, out: Path | None, lang: str | None, quiet: bool, debug: bool
+    *,
+    scenario_path: Path,
+    out: Path | None,
+    lang: str | None,
+    csv_locale: str,
+    shapefile: bool,
+    quiet: bool,
+    debug: bool,
 ) -> None:
     """Run SCENARIO (a YAML file) and write maps, rankings and reports.
 
@@ -233,9 +258,11 @@ def run_command(
     _run_and_write(
         scenario,
         out or Path("maps") / scenario.name,
-        lang=lang,
         console=console,
         default_out=out is None,
+        lang=lang,
+        csv_locale=csv_locale,
+        shapefile=shapefile,
     )
 
 
@@ -345,3 +372,90 @@ def schema() -> None:
 def main() -> None:
     """Entry point of the ``geoplan`` console script."""
     cli(prog_name="geoplan")
+
+
+@cli.group()
+def review() -> None:
+    """Commune review packs: officers check the village data behind the ranking."""
+
+
+def _without_plan(scenario: Scenario) -> Scenario:
+    return scenario.model_copy(update={"plan": scenario.plan.model_copy(update={"enabled": False})})
+
+
+@review.command("export")
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the workbooks (one per commune).",
+)
+@_lang_option
+@_common_options
+@_handle_errors
+def review_export(
+    *, scenario_path: Path, out: Path, lang: str | None, quiet: bool, debug: bool
+) -> None:
+    """Write one review workbook per commune of SCENARIO into --out.
+
+    Officers correct the yellow cells (households, poverty, ethnic-minority
+    households, water, land, road, grid...) and fill in who and why; formulas
+    and reference columns are protected.
+    """
+    from geoplan.pipeline import run
+    from geoplan.review import export_packs
+
+    console = _Console(quiet=quiet)
+    scenario = load_scenario(scenario_path)
+    result = run(_without_plan(scenario), progress=console.step)
+    chosen = lang or scenario.outputs.lang
+    written = export_packs(result, out, lang="en" if chosen == "en" else "vi")
+    console.done(f"{len(written)} review workbooks in {out}/")
+
+
+@review.command("import")
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the villages whose rank moved as CSV.",
+)
+@_common_options
+@_handle_errors
+def review_import(
+    *, scenario_path: Path, folder: Path, csv_path: Path | None, quiet: bool, debug: bool
+) -> None:
+    """Validate the returned workbooks in FOLDER and record their changes.
+
+    Every change goes to the scenario's change log (<name>.corrections.csv beside
+    it, or its `corrections:` file) with who, when and why; the layer files never
+    change.  The scenario is then scored with and without the new changes and
+    the villages whose rank moved are listed.
+    """
+    from geoplan.pipeline import run
+    from geoplan.review import import_packs, rank_changes
+
+    console = _Console(quiet=quiet)
+    scenario = _without_plan(load_scenario(scenario_path))
+    if not any(folder.glob("*.xlsx")):
+        msg = f"{folder}: no review workbooks (.xlsx) to import"
+        raise GeoplanError(msg)
+    before = run(scenario, progress=console.step)
+    recorded = import_packs(scenario, folder, villages=before.layers.villages)
+    console.done(f"{len(recorded.changes)} change(s) recorded in {recorded.log_path}")
+    if recorded.changes.empty:
+        return
+    after = run(scenario, progress=console.step)
+    moved = rank_changes(before.scoring, after.scoring, list(scenario.scoring.tracks))
+    if csv_path is not None:
+        moved.to_csv(csv_path, index=False, encoding="utf-8-sig")
+    if moved.empty:
+        click.echo("No village changes rank because of these corrections.")
+    else:
+        click.echo(f"{len(moved)} rank change(s) because of these corrections:")
+        click.echo(moved.to_string(index=False))

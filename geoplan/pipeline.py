@@ -15,9 +15,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geoplan.scenario import Scenario, scenario_hash
+
+if TYPE_CHECKING:  # the stages load the scientific stack; the types alone do not
+    from geoplan.indicators import Indicators
+    from geoplan.io import Layers
+    from geoplan.plan import PlanOutcome
+    from geoplan.scoring import ScoringResult
 
 __all__ = ["PlanResult", "run"]
 
@@ -41,7 +47,7 @@ _VERSIONED_PACKAGES = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlanResult:
     """Everything one run computed, ready to render.
 
@@ -69,10 +75,10 @@ class PlanResult:
     """
 
     scenario: Scenario
-    layers: Any
-    indicators: Any
-    scoring: Any
-    plan: Any
+    layers: Layers
+    indicators: Indicators
+    scoring: ScoringResult
+    plan: PlanOutcome | None
     timings: dict[str, float] = field(default_factory=dict)
     inputs: dict[str, str] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
@@ -108,7 +114,7 @@ class PlanResult:
                 "eligible": eligible,
             },
             "issues": [issue.to_dict() for issue in self.layers.report.issues]
-            + [issue.to_dict() for issue in getattr(self.scoring, "issues", [])],
+            + [issue.to_dict() for issue in self.scoring.issues],
         }
 
 
@@ -121,7 +127,7 @@ def _sha256(path: Path) -> str:
 
 
 def input_hashes(scenario: Scenario) -> dict[str, str]:
-    """Return the SHA-256 of every input file the scenario names.
+    """Return the SHA-256 of every input file the scenario names, and its change log.
 
     Shapefiles are hashed with their sidecar files (``.dbf``, ``.shx``,
     ``.prj``, ``.cpg``), since those carry the attributes and the CRS.
@@ -135,6 +141,11 @@ def input_hashes(scenario: Scenario) -> dict[str, str]:
         for candidate in candidates:
             if candidate.is_file() and str(candidate) not in hashes:
                 hashes[str(candidate)] = _sha256(candidate)
+    from geoplan.review.corrections import corrections_path
+
+    log = corrections_path(scenario)  # reviewed village data laid over the layer
+    if log is not None and log.is_file():
+        hashes[str(log)] = _sha256(log)
     return dict(sorted(hashes.items()))
 
 
@@ -189,12 +200,13 @@ def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
     from geoplan.io import load_layers
     from geoplan.partitions import partitioned_indicators
     from geoplan.plan import make_plan
+    from geoplan.review.corrections import correct_layers
     from geoplan.scoring import score_tracks
 
     timings: dict[str, float] = {}
     with _stage("load and validate layers", timings, progress):
         inputs = input_hashes(scenario)
-        layers = load_layers(scenario)
+        layers = correct_layers(load_layers(scenario), scenario)
         preflight_run(scenario, layers)  # the checks `geoplan check` makes, same messages
     with _stage("indicators and hazard model", timings, progress):
         indicators = (
@@ -204,7 +216,7 @@ def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
         )
     with _stage("scoring", timings, progress):
         scoring = score_tracks(indicators, scenario)
-    plan = None
+    plan: PlanOutcome | None = None
     if scenario.plan.enabled:
         with _stage("sites, budget and targets", timings, progress):
             plan = make_plan(indicators, scoring, scenario, layers=layers)

@@ -59,6 +59,14 @@ class Scenario(ScenarioModel):
     partitions: PartitionConfig | None = Field(
         default=None, description="Compute village indicators in partitions on dask."
     )
+    corrections: Path | None = Field(
+        default=None,
+        description=(
+            "Change log of reviewed village data (from `geoplan review import`), laid over"
+            " the village layer at load; default <scenario name>.corrections.csv beside the"
+            " scenario when that file exists. Relative to the scenario file."
+        ),
+    )
     source: Path | None = Field(
         default=None,
         description="The YAML file this scenario was read from (set by load_scenario).",

@@ -604,6 +604,8 @@ def make_result(
     villages["landslide_share_high"] = villages["landslide_share_4"] + villages["landslide_share_5"]
     villages["hh_exposed_high"] = villages["hh_exposed_4"] + villages["hh_exposed_5"]
     villages["dist_high_landslide_m"] = np.where(lvl >= 4, 0.0, rng.uniform(100, 5000, n))
+    # every village has some share in levels 4-5 (above): inside (3) or partly in (2)
+    villages["landslide_exposure_class"] = np.where(lvl >= 4, 3, 2)
     villages["dist_border_m"] = rng.uniform(500, 40000, n)
     villages["in_border_belt"] = villages["dist_border_m"] < 5000
     villages["in_special_use_forest"] = np.arange(n) % 7 == 0

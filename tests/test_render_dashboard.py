@@ -98,3 +98,27 @@ def test_english_dashboard_uses_english_numbers(result):
     html = side_panel(prepare(result, "en"))
     assert "What to do first" in html and "Moves funded" in html
     assert "Tổng" not in html
+
+
+def test_charts_escape_every_text_and_stay_svg():
+    import re
+
+    from geoplan.render.dashboard import bar_chart, sparkline, targets_chart
+
+    hostile, jinja = "<script>alert(1)</script>", "{{ 7*7 }}"
+    svg = bar_chart([hostile, jinja, "x"], [2.0, 1.0, float("nan")], str, title=hostile)
+    assert hostile not in svg and svg.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2
+    assert jinja in svg and svg.count("<rect ") == 3 and svg.count("<text ") == 6
+    widths = [float(w) for w in re.findall(r'<rect [^>]*width="([\d.]+)"', svg)]
+    assert widths[0] == 2 * widths[1] > 0 and widths[2] == 0  # NaN: no bar, prints "–"
+    assert ">–</text>" in svg
+    spark = sparkline([(2021, 1.0), (2024, 2.0)], colour='"/><script>x</script>')
+    assert "<script>" not in spark and spark.count("&#34;/&gt;&lt;script&gt;") == 2
+    frame = pd.DataFrame(
+        [{"id": hostile, "label_en": jinja, "unit": "share", "value": 0.3, "target": 0.6,
+          "status": "behind", "direction": "min", "value_2021": 0.1, "value_2024": 0.3}]
+    )  # fmt: skip
+    chart = targets_chart(frame, "en")
+    assert hostile not in chart and "&lt;script&gt;" in chart
+    assert f'title="{jinja} – ' in chart and 'class="gp-tval bad"' in chart
+    assert 'style="width:50%' in chart and chart.count('class="gp-spark"') == 1

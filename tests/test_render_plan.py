@@ -192,21 +192,23 @@ def test_rankings_gpkg_and_xlsx_in_2025_structure(out, result):
     # the union of the whole members (M01 = two 10 km squares)
     assert merged.geometry.area.iloc[0] == pytest.approx(2e8)
     wb = load_workbook(out / "rankings.xlsx", read_only=True)
-    assert wb.sheetnames == ["Thôn", "Xã", "Xa_2025", "Muc_tieu", "Phan_bo", "Chú thích"]
+    assert wb.sheetnames == ["Thôn", "Xã", "Xã 2025", "Mục tiêu", "Phân bổ vốn", "Đọc tôi"]
     headers = {
         name: [c.value for c in next(wb[name].iter_rows(max_row=1))]
-        for name in ("Xa_2025", "Muc_tieu", "Phan_bo")
+        for name in ("Xã 2025", "Mục tiêu", "Phân bổ vốn")
     }
-    assert headers["Xa_2025"][:3] == ["Mã xã (2025)", "Tên xã (2025)", "Các xã cũ (2022)"]
-    assert {"Mã mục tiêu", "Mục tiêu", "Hiện trạng", "Tình trạng"} <= set(headers["Muc_tieu"])
-    assert {"Mã hạng mục", "Hạng mục", "Kinh phí", "Được cấp vốn"} <= set(headers["Phan_bo"])
-    assert len(list(wb["Muc_tieu"].iter_rows(min_row=2))) == len(result.plan.targets)
-    first = next(wb["Phan_bo"].iter_rows(min_row=2, values_only=True))
-    assert first[headers["Phan_bo"].index("Mã hạng mục")] == "road:V000"  # funded first
-    names = [r[1] for r in wb["Xa_2025"].iter_rows(min_row=2, values_only=True)]
+    assert headers["Xã 2025"][:3] == ["Mã xã (2025)", "Tên xã (2025)", "Các xã cũ (2022)"]
+    assert {"Mã mục tiêu", "Mục tiêu", "Hiện trạng", "Tình trạng"} <= set(headers["Mục tiêu"])
+    assert {"Mã hạng mục", "Hạng mục", "Kinh phí (triệu đồng)", "Được cấp vốn"} <= set(
+        headers["Phân bổ vốn"]
+    )
+    assert len(list(wb["Mục tiêu"].iter_rows(min_row=2))) == len(result.plan.targets)
+    first = next(wb["Phân bổ vốn"].iter_rows(min_row=2, values_only=True))
+    assert first[headers["Phân bổ vốn"].index("Mã hạng mục")] == "road:V000"  # funded first
+    names = [r[1] for r in wb["Xã 2025"].iter_rows(min_row=2, values_only=True)]
     assert names[0] == COMMUNES_2025_NAME
-    glossary = dict(wb["Chú thích"].iter_rows(min_row=2, values_only=True))
-    assert glossary["Mã xã (2025)"] == "commune_code_2025"
+    readme = {(r[0], r[1]): r[2] for r in wb["Đọc tôi"].iter_rows(min_row=5, values_only=True)}
+    assert readme["Xã 2025", "Mã xã (2025)"] == "commune_code_2025"
     wb.close()
 
 
@@ -236,7 +238,7 @@ def test_plan_without_crosswalk_writes_no_2025_outputs(tmp_path):
     gpkg = tmp_path / "old" / "rankings.gpkg"
     assert "communes_2025" not in [n for n, _ in pyogrio.list_layers(gpkg)]
     wb = load_workbook(tmp_path / "old" / "rankings.xlsx", read_only=True)
-    assert "Xa_2025" not in wb.sheetnames and "Muc_tieu" in wb.sheetnames
+    assert "Xã 2025" not in wb.sheetnames and "Mục tiêu" in wb.sheetnames
     wb.close()
     html = (tmp_path / "old" / "dashboard.html").read_text(encoding="utf-8")
     assert 'GP.dataLayer("communes_2025"' not in html

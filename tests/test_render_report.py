@@ -190,3 +190,83 @@ def test_reason_in_one_line_keeps_the_factors():
     assert one_line(reason) == "120 hộ trong vùng nguy cơ cao (40%), độ dốc 30° (12%)."
     assert one_line("High road_access; score 0.99") == "High road_access; score 0.99"
     assert one_line("Only sentence. Second one.") == "Only sentence."
+
+
+HOSTILE = "<script>alert(1)</script>"
+JINJA = "{{ 7*7 }}"
+
+
+def _inert(html: str, text: str) -> None:
+    """``text`` is in ``html`` as escaped text only: never as live markup."""
+    assert HOSTILE not in html
+    assert text in unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def test_hostile_names_are_escaped_and_inert_in_report_and_dashboard(tmp_path):
+    result = make_result(plan=False)
+    for frame in (result.indicators.villages, result.scoring.villages):
+        frame["village_name"] = JINJA  # every village: the top tables list some
+        frame.loc[0, "commune_name"] = HOSTILE
+    for frame in (result.indicators.communes, result.scoring.communes):
+        frame.loc[0, "commune_name"] = HOSTILE
+    for spec in result.scenario.scoring.tracks.values():
+        spec.title_vi = spec.title_en = HOSTILE  # in the stability table
+    write_outputs(result, tmp_path)
+    report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    _inert(report, HOSTILE)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in _section(report, "stability")
+    assert JINJA in unescape(_section(report, "top"))  # printed as typed, not evaluated
+    dashboard = (tmp_path / "dashboard.html").read_text(encoding="utf-8")
+    _inert(dashboard, HOSTILE)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dashboard
+
+
+def test_model_card_text_from_data_is_escaped():
+    from geoplan.render.context import prepare
+    from geoplan.render.report_analysis import model_section
+
+    card = {
+        **MODEL_CARD,
+        "estimator": HOSTILE,
+        "parameters": {"kernel": JINJA, "x": "<b>"},
+        "importances": {HOSTILE: 0.2, "slope": 0.1},
+    }
+    html = model_section(prepare(make_result(plan=False), "en"), card)
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # model row and factor
+    assert "<b>" not in html.replace("<b>0", "") and "x = &lt;b&gt;" in html
+    assert f"kernel = {JINJA}" in unescape(html)
+    bars = _table(html, "gp-bars")
+    assert bars[1][0] == HOSTILE and bars[1][2] == "0.200"  # the most important first
+
+
+def test_site_safety_section_escapes_sites_and_communes():
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from geoplan.render.context import prepare
+    from geoplan.render.site_report import site_safety_section
+
+    result = make_result()
+    moves = result.plan.moves.copy()
+    moves["site_id"] = HOSTILE
+    moves["priority_rank"] = range(1, len(moves) + 1)
+    for col, a, b in (("official_level", 5, 2), ("susceptibility", 0.6, 0.1), ("slope_deg", 30, 9)):
+        moves[f"origin_{col}"], moves[f"site_{col}"] = a, b
+    screening = pd.DataFrame(
+        {
+            "site_id": ["S1", "S2"],
+            "commune_name": [HOSTILE, JINJA],
+            "status": ["kept", "rejected"],
+            "verify_code": ["high_share", ""],
+            "verify_reason": ["<i>check</i> the slope", ""],
+        }
+    )
+    result.plan = replace(result.plan, moves=moves, site_screening=screening)
+    html = site_safety_section(prepare(result, "en"), limit=2)
+    assert "id='site-safety'" in html and HOSTILE not in html and "<i>" not in html
+    text = unescape(re.sub(r"<[^>]+>", "", html))
+    assert text.count(HOSTILE) == min(2, len(moves)) + 1  # moves listed, and S1's commune
+    assert "5 → 2" in text and "30.0 → 9.0" in text
+    assert "<i>check</i> the slope" in text and JINJA not in text  # S2 is not to verify
+    assert len(moves) > 2 and f"First 2 of {len(moves)} rows" in text

@@ -70,6 +70,7 @@ class RenderContext:
     high_level: int = 4
     border_belt_m: float = 5000.0
     layers: dict[str, gpd.GeoDataFrame | None] = field(default_factory=dict)
+    csv_locale: str = "c"
 
     def track_title(self, track: str) -> str:
         """Return the track's title in the context language."""
@@ -168,7 +169,11 @@ def _dissolved_2025_geometry(
         return None
     cw = crosswalk.assign(
         commune_code=crosswalk["commune_code"].astype(str),
-        _share=pd.to_numeric(crosswalk.get("area_share", 1.0), errors="coerce").fillna(1.0),
+        _share=(
+            pd.to_numeric(crosswalk["area_share"], errors="coerce").fillna(1.0)
+            if "area_share" in crosswalk
+            else 1.0
+        ),
     ).sort_values(["commune_code", "_share"], ascending=[True, False], kind="mergesort")
     target = cw.drop_duplicates("commune_code").set_index("commune_code")["commune_code_2025"]
     parts = gpd.GeoDataFrame(

@@ -1,13 +1,13 @@
 """Leaders' dashboard: district and commune summaries, targets T1–T19, charts.
 
 Everything here is server-rendered HTML (tables and inline SVG charts, no chart
-library) in which every text from data goes through :func:`html.escape`.
+library) written by Jinja2 templates with autoescaping on (``templates/bar_chart.html``,
+``sparkline.html``, ``targets_chart.html``...), so every text from data is escaped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from html import escape
 from typing import Any
 
 import numpy as np
@@ -47,8 +47,8 @@ def bar_chart(
     colour: str = "#3b6ea8",
     title: str = "",
     width: int = 420,
-) -> str:
-    """Return a horizontal bar chart as inline SVG (labels escaped).
+) -> Markup:
+    """Return a horizontal bar chart as inline SVG (``templates/bar_chart.html``).
 
     Parameters
     ----------
@@ -64,29 +64,30 @@ def bar_chart(
         Width in pixels; the height follows from the number of bars.
     """
     row, label_w, value_w = 18, 130, 70
-    height = row * len(labels) + 6
     finite = [v for v in values if v is not None and np.isfinite(v)]
     vmax = max(finite) if finite and max(finite) > 0 else 1.0
     bar_w = width - label_w - value_w
-    parts = [
-        f'<svg class="gp-chart" role="img" width="{width}" height="{height}" viewBox="0 0 {width}'
-        f' {height}"'
-        f' xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
-    ]
+    bars = []
     for i, (lab, val) in enumerate(zip(labels, values, strict=True)):
-        y = 3 + i * row
         ok = val is not None and np.isfinite(val)
-        w = bar_w * (val / vmax) if ok and val > 0 else 0
-        parts.append(
-            f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end"'
-            f' font-size="11">{escape(str(lab))}</text>'
-            f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row - 5}"'
-            f' fill="{escape(colour)}"/>'
-            f'<text x="{label_w + w + 4:.1f}" y="{y + 12}"'
-            f' font-size="11">{escape(fmt(val) if ok else "–")}</text>'
+        bars.append(
+            {
+                "y": 3 + i * row,
+                "w": bar_w * (val / vmax) if ok and val > 0 else 0,
+                "label": str(lab),
+                "value": fmt(val) if ok else "–",
+            }
         )
-    parts.append("</svg>")
-    return "".join(parts)
+    return render_template(
+        "bar_chart.html",
+        width=width,
+        height=row * len(labels) + 6,
+        row=row,
+        label_w=label_w,
+        colour=colour,
+        title=title,
+        bars=bars,
+    )
 
 
 def _sum(frame: pd.DataFrame, col: str) -> float:
@@ -388,7 +389,7 @@ def target_progress(row: pd.Series) -> float:
 
 def sparkline(
     points: Sequence[tuple[int, float]], *, colour: str, width: int = 70, lang: Lang = "vi"
-) -> str:
+) -> Markup | str:
     """Return a small inline-SVG line of yearly values ("" for fewer than two points).
 
     The line is scaled to its own range; the title lists every year and value.
@@ -404,24 +405,26 @@ def sparkline(
         (pad + i * step, height - pad - (v - lo) / span * (height - 2 * pad))
         for i, v in enumerate(values)
     ]
-    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
     title = ", ".join(
         f"{year}: {fmt_num(v, lang, 0 if float(v).is_integer() else 2)}" for year, v in points
     )
-    return (
-        f'<svg class="gp-spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
-        f' xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
-        f'<polyline points="{line}" fill="none" stroke="{escape(colour)}" stroke-width="1.5"/>'
-        f'<circle cx="{xy[-1][0]:.1f}" cy="{xy[-1][1]:.1f}" r="2.2" fill="{escape(colour)}"/></svg>'
+    return render_template(
+        "sparkline.html",
+        width=width,
+        height=height,
+        title=title,
+        line=" ".join(f"{x:.1f},{y:.1f}" for x, y in xy),
+        end=xy[-1],
+        colour=colour,
     )
 
 
-def targets_chart(frame: pd.DataFrame, lang: Lang) -> str:
+def targets_chart(frame: pd.DataFrame, lang: Lang) -> Markup | str:
     """Return one bar per target: the way to the target done, coloured by status.
 
     Each row shows the id, a bar (value vs target, see :func:`target_progress`),
     "value / target" and, where the data have years, a sparkline of the yearly
-    values.  Plain HTML and inline SVG; every text is escaped.
+    values.  Plain HTML and inline SVG (``templates/targets_chart.html``).
     """
     if frame.empty or "id" not in frame:
         return ""
@@ -434,31 +437,28 @@ def targets_chart(frame: pd.DataFrame, lang: Lang) -> str:
         share = target_progress(r)
         unit = r.get("unit")
         text = tr(f"status_{status}", lang) if status else "–"
-        bar = (
-            f'<span class="gp-tbar" style="width:{100 * share:.0f}%;background:{colour}"></span>'
-            if np.isfinite(share)
-            else ""
-        )
         value = _fmt_target_value(r.get("value"), r.get("target"), lang, unit)
-        goal = _fmt_target_value(r.get("target"), r.get("target"), lang, unit)
-        tip = f"{r.get(label_col, '') or ''} – {text}"
-        spark = sparkline(_yearly(r), colour=colour, lang=lang)
         rows.append(
-            f'<div class="gp-trow" title="{escape(str(tip))}">'
-            f'<span class="gp-tid">{escape(str(r.get("id", "")))}</span>'
-            f'<span class="gp-ttrack">{bar}</span>'
-            f'<span class="gp-tval {cls}">{escape(value)} / {escape(goal)}</span>'
-            f'<span class="gp-tspark">{spark}</span></div>'
+            {
+                "tip": f"{r.get(label_col, '') or ''} – {text}",
+                "id": str(r.get("id", "")),
+                "share": share if np.isfinite(share) else None,
+                "colour": colour,
+                "cls": cls,
+                "value": value,
+                "goal": _fmt_target_value(r.get("target"), r.get("target"), lang, unit),
+                "spark": sparkline(_yearly(r), colour=colour, lang=lang),
+            }
         )
-    legend = "".join(
-        f'<span><i style="background:{STATUS_COLOURS[c]}"></i>{escape(tr(k, lang))}</span>'
+    legend = [
+        (STATUS_COLOURS[c], tr(k, lang))
         for c, k in (
             ("ok", "status_achieved_or_on_track"),
             ("bad", "status_behind"),
             ("na", "status_no_data_or_na"),
         )
-    )
-    return f'<div class="gp-tchart">{"".join(rows)}<div class="gp-tlegend">{legend}</div></div>'
+    ]
+    return render_template("targets_chart.html", rows=rows, legend=legend)
 
 
 def _titled_chart(
@@ -482,7 +482,7 @@ def _titled_chart(
         Language of the title.
     """
     title = tr(key, lang)
-    return ("h4", title, Markup(bar_chart(labels, values, fmt, colour=colour, title=title)))
+    return ("h4", title, bar_chart(labels, values, fmt, colour=colour, title=title))
 
 
 def _ntm_chart(ctx: RenderContext) -> tuple[str, str, Markup] | None:

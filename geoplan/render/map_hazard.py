@@ -75,7 +75,6 @@ __all__ = [
     "add_landslide_zones",
     "add_model_zones",
     "add_susceptibility",
-    "exposure_class",
     "hazard_flags",
     "hazard_map",
 ]
@@ -331,20 +330,6 @@ class _Raster:
         self.array, self.transform, self.crs = array, transform, crs
 
 
-def exposure_class(row: pd.Series, high_level: int) -> int:
-    """Return 3 inside a high zone, 2 partly in one, 1 within 1 km of one, else 0."""
-    if as_int(row.get("landslide_level")) >= high_level:
-        return 3
-    hh_high = as_number(row.get("hh_exposed_high")) or 0.0
-    share = as_number(row.get("landslide_share_high")) or 0.0
-    if hh_high > 0 or share > 0:
-        return 2
-    dist = as_number(row.get("dist_high_landslide_m"))
-    if dist is not None and dist <= 1000:
-        return 1
-    return 0
-
-
 def hazard_flags(row: pd.Series, ctx: RenderContext) -> list[str]:
     """Plain-language reasons a village is flagged for review (in the context language)."""
     lang = ctx.lang
@@ -380,9 +365,7 @@ def add_exposed_villages(m: folium.Map, ctx: RenderContext) -> None:
     lang = ctx.lang
     has_track = "resettlement_score" in v
     criteria = track_criteria(ctx.result, "resettlement", v) if has_track else []
-    v = v.assign(_exp=[exposure_class(r, ctx.high_level) for _, r in v.iterrows()]).sort_values(
-        "_exp"
-    )
+    v = v.assign(_exp=v["landslide_exposure_class"]).sort_values("_exp")
     destinations = plan_destinations(ctx)
 
     def props(row: pd.Series) -> dict[str, Any]:

@@ -41,10 +41,10 @@ def _model_style(layer: str, lang: Lang) -> Style:
     """Return the QGIS style of a layer of ``landslide_model.gpkg``, as on the hazard map."""
     if layer == "disagreement":
         cats = [(k, tr(f"dis_{k}", lang), c) for k, c in DISAGREEMENT_COLOURS.items()]
-        qml = qml_categories(_DISAGREEMENT_KIND_QGIS, "polygon", cats, outline="#1a1a1a")
+        qml = qml_categories(_DISAGREEMENT_KIND_QGIS, "polygon", cats)
         return (layer, "disagreement_by_direction", qml, 1, tr("disagreement", lang))
     levels = [(k, f"{k} – {tr(f'level_{k}', lang)}", c) for k, c in LEVEL_COLOURS.items()]
-    qml = qml_categories("level", "polygon", levels, outline="#5d4037")
+    qml = qml_categories("level", "polygon", levels)
     return (layer, "zones_by_level", qml, 1, tr("model_zones", lang))
 
 
@@ -69,4 +69,4 @@ def write_model_gpkg(ctx: RenderContext, path: Path) -> Path | None:
         return None
     for name, frame in layers:
         write_layer(frame, path, name)
-    return write_styles(path, [_model_style(name, ctx.lang) for name, _ in layers])
+    return write_styles(path, [_model_style(name, ctx.lang) for name, _ in layers], lang=ctx.lang)

@@ -44,7 +44,8 @@ _STAGING = re.compile(r"^\.geoplan-staging-(\d+)-[0-9a-f]{8}$")
 _LEGACY = re.compile(
     r"^(priority_[a-z_]+\.(html|png)|hazard_overlay\.(html|png)|dashboard\.html|report\.html"
     r"|rankings\.(gpkg|csv|xlsx)|landslide_model\.(json|gpkg)|resettlement_[a-z_]+\.(gpkg|csv)"
-    r"|allocation\.csv|targets[a-z_0-9]*\.csv|crosswalk\.csv|run\.json)$"
+    r"|allocation\.csv|targets[a-z_0-9]*\.csv|crosswalk\.csv|project\.qgz|rankings_shp\.zip"
+    r"|run\.json)$"
 )
 MIN_FREE_BYTES = 32 * 1024 * 1024
 

@@ -18,7 +18,9 @@ from geoplan.render.map_priority import priority_map
 from geoplan.render.model_files import MODEL_GPKG, write_model_gpkg
 from geoplan.render.outfolder import MANIFEST_KEY, OutputFolder, OutputFolderError
 from geoplan.render.plan_files import write_plan_files
+from geoplan.render.qgis import PROJECT_FILE, write_project
 from geoplan.render.report import _jsonable, model_card, model_timings, report_html
+from geoplan.render.shapefile import SHAPEFILE_ZIP, write_shapefile_zip
 from geoplan.render.static import hazard_png, priority_png
 from geoplan.render.tables import write_csv, write_gpkg, write_xlsx
 
@@ -92,7 +94,12 @@ def _write_json(path: Path, data: Any) -> Path:
 
 
 def _write_all(
-    ctx: RenderContext, folder: Path, top_n: int, progress: Progress | None
+    ctx: RenderContext,
+    folder: Path,
+    top_n: int,
+    progress: Progress | None,
+    *,
+    shapefile: bool = False,
 ) -> list[str]:
     def step(msg: str) -> None:
         if progress is not None:
@@ -118,6 +125,9 @@ def _write_all(
     write_csv(ctx, folder / "rankings.csv")
     write_xlsx(ctx, folder / "rankings.xlsx")
     names += ["rankings.gpkg", "rankings.csv", "rankings.xlsx"]
+    if shapefile:
+        step(SHAPEFILE_ZIP)
+        names.append(write_shapefile_zip(ctx, folder / SHAPEFILE_ZIP).name)
     if getattr(ctx.result, "plan", None) is not None:
         step("resettlement_sites.gpkg, allocation.csv, targets*.csv, crosswalk.csv")
         names += write_plan_files(ctx, folder)
@@ -131,6 +141,9 @@ def _write_all(
         step(MODEL_GPKG)
         if write_model_gpkg(ctx, folder / MODEL_GPKG) is not None:
             names.append(MODEL_GPKG)
+    step(PROJECT_FILE)
+    if write_project(ctx, folder) is not None:
+        names.append(PROJECT_FILE)
     names.append("run.json")
     info = _run_info(ctx.result)
     info[MANIFEST_KEY] = sorted(names)
@@ -184,6 +197,8 @@ def write_outputs(
     lang: str | None = None,
     progress: Progress | None = None,
     folder: OutputFolder | None = None,
+    csv_locale: str = "c",
+    shapefile: bool = False,
 ) -> list[Path]:
     """Write the output contract for one run.
 
@@ -192,7 +207,8 @@ def write_outputs(
     ``communes`` with QGIS styles in ``layer_styles``), ``rankings.csv``,
     ``rankings.xlsx``, PNG maps, ``landslide_model.json`` and ``landslide_model.gpkg``
     (layers ``zones`` and ``disagreement`` at full resolution, styled) when the model
-    ran and ``run.json``; with a plan also ``resettlement_sites.gpkg``,
+    ran, ``project.qgz`` (a QGIS project over the GeoPackages, with print layouts)
+    and ``run.json``; with a plan also ``resettlement_sites.gpkg``,
     ``resettlement_moves.csv``, ``resettlement_unplaced.csv``, ``allocation.csv``,
     ``targets.csv``, ``targets_by_district.csv``, ``targets_by_commune.csv`` and, with
     a crosswalk to the merged 2025 communes, ``targets_by_commune_2025.csv``,
@@ -222,6 +238,12 @@ def write_outputs(
     folder
         An already checked :func:`output_folder` for ``out_dir`` (the CLI checks
         it before running the pipeline); checked here when omitted.
+    csv_locale
+        ``"c"`` (comma, decimal point: the contract) or ``"vi"`` (semicolon, decimal
+        comma) for every CSV file; headers stay the field names either way.
+    shapefile
+        Also write ``rankings_shp.zip`` (villages and communes as UTF-8 shapefiles
+        with a field-name table, for older GIS tools).
 
     Returns
     -------
@@ -244,8 +266,9 @@ def write_outputs(
     staging = folder.begin()
     try:
         ctx = prepare(result, chosen)
+        ctx.csv_locale = csv_locale
         try:
-            names = _write_all(ctx, staging, top_n, progress)
+            names = _write_all(ctx, staging, top_n, progress, shapefile=shapefile)
         except OSError as exc:
             if isinstance(exc, GeoplanError):
                 raise

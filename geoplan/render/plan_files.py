@@ -20,6 +20,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geoplan.render.allocation_order import allocation_table
 from geoplan.render.context import RenderContext, plan_frame
 from geoplan.render.i18n import Lang, tr
 from geoplan.render.site_files import (
@@ -141,41 +142,6 @@ def moves_table(moves: gpd.GeoDataFrame, ctx: RenderContext) -> pd.DataFrame:
     return out
 
 
-def allocation_table(allocation: pd.DataFrame) -> pd.DataFrame:
-    """Candidate interventions, funded first (by year, programme, benefit), then the rest.
-
-    Parameters
-    ----------
-    allocation
-        ``PlanOutcome.allocation``.
-
-    Returns
-    -------
-    DataFrame
-        The same rows and columns, re-ordered; the index is reset.
-    """
-    frame = allocation.copy()
-    funded = (
-        frame["funded"].fillna(False).astype(bool)
-        if "funded" in frame
-        else pd.Series(False, index=frame.index)
-    )
-    keys = pd.DataFrame(
-        {
-            "_unfunded": ~funded,
-            "_year": pd.to_numeric(frame.get("year"), errors="coerce") if "year" in frame else 0,
-            "_programme": frame["programme"].astype(str) if "programme" in frame else "",
-            "_benefit": -pd.to_numeric(frame["benefit"], errors="coerce").fillna(0)
-            if "benefit" in frame
-            else 0,
-            "_id": frame["intervention_id"].astype(str) if "intervention_id" in frame else "",
-        },
-        index=frame.index,
-    )
-    order = keys.sort_values(list(keys.columns), kind="mergesort", na_position="last").index
-    return frame.loc[order].reset_index(drop=True)
-
-
 def targets_by_district_table(frame: pd.DataFrame, ctx: RenderContext) -> pd.DataFrame:
     """Return the targets per district with the district's name beside its code."""
     names = code_names(ctx.communes, "district_code", "district_name")
@@ -203,7 +169,7 @@ def write_sites_gpkg(ctx: RenderContext, path: Path) -> Path | None:
         return None
     for name, frame in layers:
         write_layer(frame, path, name)
-    return write_styles(path, [_site_style(name, ctx.lang) for name, _ in layers])
+    return write_styles(path, [_site_style(name, ctx.lang) for name, _ in layers], lang=ctx.lang)
 
 
 def _site_style(layer: str, lang: Lang) -> Style:
@@ -217,7 +183,7 @@ def _site_style(layer: str, lang: Lang) -> Style:
     keys = ("unused",) if layer == "candidate_sites" else ("full", "half", "low")
     attr = "'unused'" if layer == "candidate_sites" else _SITE_CLASS_QGIS
     cats = [(k, tr(f"site_{k}", lang), SITE_COLOURS[k]) for k in keys]
-    qml = qml_categories(attr, "polygon", cats, outline="#08306b")
+    qml = qml_categories(attr, "polygon", cats)
     return (layer, f"{layer}_by_use", qml, 1, tr(layer, lang))
 
 
@@ -226,7 +192,7 @@ def write_moves_csv(ctx: RenderContext, path: Path) -> Path | None:
     moves = plan_frame(ctx.result, "moves")
     if not isinstance(moves, gpd.GeoDataFrame):
         return None
-    return write_frame_csv(moves_table(moves, ctx), path)
+    return write_frame_csv(moves_table(moves, ctx), path, locale=ctx.csv_locale)
 
 
 def _with_commune_names(frame: pd.DataFrame, ctx: RenderContext) -> pd.DataFrame:
@@ -257,7 +223,7 @@ def _write_plan_csv(ctx: RenderContext, path: Path) -> Path | None:
     frame = plan_frame(ctx.result, key)
     if frame is None:
         return None
-    return write_frame_csv(table(frame, ctx), path)
+    return write_frame_csv(table(frame, ctx), path, locale=ctx.csv_locale)
 
 
 def crosswalk_table(crosswalk: pd.DataFrame, ctx: RenderContext) -> pd.DataFrame:

@@ -186,7 +186,7 @@ def top_section(ctx: RenderContext, top_n: int) -> Markup:
             {
                 "title": ctx.track_title(track),
                 "eligible": f"{fmt_num(eligible, lang)} / {fmt_num(len(v), lang)}",
-                "p_top": Markup(p_top_label(ctx, track)) if f"{track}_p_top" in v else "",
+                "p_top": p_top_label(ctx, track) if f"{track}_p_top" in v else "",
                 "rows": _top_rows(ctx, track, ranked),
                 "means": means,
             }

@@ -55,7 +55,7 @@ def safety_style(layer: str, lang: Lang) -> Style:
     else:
         cats = [(code, tr(f"verify_{code}", lang), colour)
                 for code in ("model_higher", "official_higher")]  # fmt: skip
-    qml = qml_categories(attr, "polygon", cats, outline=colour)
+    qml = qml_categories(attr, "polygon", cats)
     return (layer, f"{layer}_by_reason", qml, 1, tr(layer, lang))
 
 
@@ -94,4 +94,4 @@ def write_verify_csv(ctx: RenderContext, path: Path) -> Path | None:
     screening = plan_frame(ctx.result, "site_screening")
     if not isinstance(screening, gpd.GeoDataFrame) or not _flagged(screening).any():
         return None
-    return write_frame_csv(verify_table(screening), path)
+    return write_frame_csv(verify_table(screening), path, locale=ctx.csv_locale)

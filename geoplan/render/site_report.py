@@ -2,31 +2,26 @@
 
 The scenario's site safety rules with their limits and how many candidates
 each rejected, every move's hazard at the origin and at the destination with
-the improvement, and the sites to verify in the field.  Every text from data
-is escaped; the section is empty without a site screening.
+the improvement, and the sites to verify in the field.  The HTML comes from
+Jinja2 templates (``templates/site_safety.html``, ``simple_table.html``) with
+autoescaping on; the section is empty without a site screening.
 """
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 import pandas as pd
 
 from geoplan.render.context import RenderContext, plan_frame, plan_summary
 from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
+from geoplan.render.templating import Markup, render_template
 
 __all__ = ["site_safety_section"]
 
 
-def _table(head: list[str], rows: list[list[str]], numeric: set[int]) -> str:
-    out = ["<table><tr>", *(f"<th>{escape(h)}</th>" for h in head), "</tr>"]
-    for row in rows:
-        cells = [f"<td class='n'>{c}</td>" if i in numeric else f"<td>{c}</td>"
-                 for i, c in enumerate(row)]  # fmt: skip
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</table>")
-    return "".join(out)
+def _table(head: list[str], rows: list[list[str]], numeric: set[int]) -> Markup:
+    return render_template("simple_table.html", head=head, rows=rows, cls="", numeric=numeric)
 
 
 def _limits(config: Any, lang: Lang) -> list[tuple[str, str]]:
@@ -50,7 +45,7 @@ def _limits(config: Any, lang: Lang) -> list[tuple[str, str]]:
     return rows
 
 
-def _rules_table(ctx: RenderContext) -> str:
+def _rules_table(ctx: RenderContext) -> Markup | str:
     lang = ctx.lang
     config = getattr(getattr(getattr(ctx.result, "scenario", None), "plan", None), "sites", None)
     if config is None:
@@ -59,7 +54,7 @@ def _rules_table(ctx: RenderContext) -> str:
     rejected = sites.get("rejected_by_rule", {})
     cites = sites.get("rule_cites", {})
     rows = [
-        [escape(tr(f"rule_{code}", lang)), escape(limit), escape(", ".join(cites.get(code, []))),
+        [tr(f"rule_{code}", lang), limit, ", ".join(cites.get(code, [])),
          fmt_num(rejected.get(code, 0), lang)]
         for code, limit in _limits(config, lang)
     ]  # fmt: skip
@@ -67,7 +62,9 @@ def _rules_table(ctx: RenderContext) -> str:
     return _table(head, rows, {3})
 
 
-def _moves_comparison(moves: pd.DataFrame, lang: Lang, limit: int) -> str:
+def _moves_comparison(moves: pd.DataFrame, lang: Lang, limit: int) -> tuple[Markup, str]:
+    """Return the origin-and-destination table of the first ``limit`` moves, and its note."""
+
     def pair(row: pd.Series, origin: str, site: str, digits: int) -> str:
         return f"{fmt_num(row.get(origin), lang, digits)} → {fmt_num(row.get(site), lang, digits)}"
 
@@ -75,27 +72,23 @@ def _moves_comparison(moves: pd.DataFrame, lang: Lang, limit: int) -> str:
     rows = []
     for _, r in ordered.head(limit).iterrows():
         rows.append([
-            escape(str(r.get("village_name") or r.get("village_id") or "")),
-            escape(str(r.get("site_id") or "")),
+            str(r.get("village_name") or r.get("village_id") or ""),
+            str(r.get("site_id") or ""),
             pair(r, "origin_official_level", "site_official_level", 0),
             pair(r, "origin_susceptibility", "site_susceptibility", 3),
             fmt_num(r.get("model_probability_drop"), lang, 3),
             pair(r, "origin_slope_deg", "site_slope_deg", 1),
             fmt_num(r.get("slope_drop"), lang, 1),
             fmt_pct(r.get("site_model_share_high"), lang),
-            escape(tr("yes" if bool(r.get("safer_than_origin")) else "no", lang)),
+            tr("yes" if bool(r.get("safer_than_origin")) else "no", lang),
         ])  # fmt: skip
     head = [
         tr("village", lang), tr("site", lang), tr("official_level_move", lang),
         tr("probability_move", lang), tr("probability_drop", lang), tr("slope_move", lang),
         tr("slope_drop", lang), tr("site_model_high", lang), tr("safer_than_origin", lang),
     ]  # fmt: skip
-    more = (
-        f"<p class='muted'>{escape(tr('first_n', lang).format(n=limit, total=len(moves)))}</p>"
-        if len(moves) > limit
-        else ""
-    )
-    return _table(head, rows, {2, 3, 4, 5, 6, 7}) + more
+    more = tr("first_n", lang).format(n=limit, total=len(moves)) if len(moves) > limit else ""
+    return _table(head, rows, {2, 3, 4, 5, 6, 7}), more
 
 
 def _verify_reason(row: pd.Series, lang: Lang) -> str:
@@ -110,26 +103,23 @@ def _verify_reason(row: pd.Series, lang: Lang) -> str:
     )
 
 
-def _verify_list(screening: pd.DataFrame, lang: Lang, limit: int) -> str:
+def _verify_list(screening: pd.DataFrame, lang: Lang, limit: int) -> tuple[Markup | str, str]:
+    """Return the table of the sites to verify (empty when none is), and its note."""
     flagged = screening[screening["verify_code"].fillna("").astype(str) != ""]
     if flagged.empty:
-        return f"<p>{escape(tr('verify_none', lang))}</p>"
+        return "", ""
     flagged = flagged.sort_values(["status", "site_id"], kind="mergesort")  # kept first
     rows = [
-        [escape(str(r.get("site_id") or "")), escape(str(r.get("commune_name") or "")),
-         escape(tr(f"site_status_{r.get('status')}", lang)), escape(_verify_reason(r, lang))]
+        [str(r.get("site_id") or ""), str(r.get("commune_name") or ""),
+         tr(f"site_status_{r.get('status')}", lang), _verify_reason(r, lang)]
         for _, r in flagged.head(limit).iterrows()
     ]  # fmt: skip
     head = [tr("site", lang), tr("commune", lang), tr("status", lang), tr("reason", lang)]
-    more = (
-        f"<p class='muted'>{escape(tr('first_n', lang).format(n=limit, total=len(flagged)))}</p>"
-        if len(flagged) > limit
-        else ""
-    )
-    return _table(head, rows, set()) + more
+    more = tr("first_n", lang).format(n=limit, total=len(flagged)) if len(flagged) > limit else ""
+    return _table(head, rows, set()), more
 
 
-def site_safety_section(ctx: RenderContext, *, limit: int = 100) -> str:
+def site_safety_section(ctx: RenderContext, *, limit: int = 100) -> Markup | str:
     """Return the "Safe destinations" subsection of the resettlement section.
 
     Parameters
@@ -144,17 +134,19 @@ def site_safety_section(ctx: RenderContext, *, limit: int = 100) -> str:
         return ""
     lang = ctx.lang
     moves = plan_frame(ctx.result, "moves")
-    parts = [
-        f"<h3 id='site-safety'>{escape(tr('site_safety', lang))}</h3>",
-        f"<p class='muted'>{escape(tr('site_safety_intro', lang))}</p>",
-        _rules_table(ctx),
-    ]
+    moves_table: Markup | str = ""
+    moves_more = ""
     if moves is not None and "origin_official_level" in moves:
-        parts += [f"<h4>{escape(tr('moves_safety', lang))}</h4>",
-                  _moves_comparison(moves, lang, limit)]  # fmt: skip
-    parts += [
-        f"<h4>{escape(tr('verify_sites', lang))}</h4>",
-        f"<p class='muted'>{escape(tr('verify_intro', lang))}</p>",
-        _verify_list(screening, lang, limit),
-    ]
-    return "".join(parts)
+        moves_table, moves_more = _moves_comparison(moves, lang, limit)
+    verify, verify_more = _verify_list(screening, lang, limit)
+    keys = ("site_safety", "site_safety_intro", "moves_safety", "verify_sites", "verify_intro",
+            "verify_none")  # fmt: skip
+    return render_template(
+        "site_safety.html",
+        t={key: tr(key, lang) for key in keys},
+        rules=_rules_table(ctx),
+        moves=moves_table,
+        moves_more=moves_more,
+        verify=verify,
+        verify_more=verify_more,
+    )

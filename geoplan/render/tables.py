@@ -1,210 +1,64 @@
-"""Files for planners: ``rankings.gpkg`` (styled for QGIS), ``rankings.csv``, ``rankings.xlsx``."""
+"""Files for planners: ``rankings.gpkg`` (styled for QGIS), ``rankings.csv``, ``rankings.xlsx``.
+
+The XLSX is written for an office (translated headers with units, number formats,
+words for codes, print settings, a "Read me" sheet) in openpyxl's write-only mode:
+rows stream to disk, so memory does not grow with the number of villages.
+"""
 
 from __future__ import annotations
 
 import re
-import sqlite3
 import zipfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan.render.allocation_order import allocation_table
 from geoplan.render.cells import safe_cell, safe_frame
+from geoplan.render.columns import ColumnInfo, column_info, display_value, other_language_column
 from geoplan.render.context import RenderContext, communes_2025_frame, plan_frame
-from geoplan.render.i18n import TRACKS, tr
+from geoplan.render.i18n import Lang, tr
+from geoplan.render.qgis_styles import (
+    FIXED_DATE,
+    Style,
+    qml_categories,
+    qml_categorized,
+    qml_outline,
+    write_styles,
+)
 
 __all__ = [
+    "CSV_LOCALES",
+    "Style",
+    "office_columns",
+    "office_workbook",
     "qml_categories",
     "qml_categorized",
+    "sheet_name",
     "table_ready",
-    "vi_header",
+    "write_cell",
     "write_csv",
     "write_frame_csv",
     "write_gpkg",
     "write_layer",
+    "write_office_sheet",
     "write_styles",
     "write_xlsx",
 ]
 
-_FIXED_DATE = "2000-01-01T00:00:00.000Z"
-Style = tuple[str, str, str, int, str]  # layer, style name, QML, default (0/1), description
-_CLASS_COLOURS = {
-    0: "#9e9e9e",
-    1: "#a50f15",
-    2: "#de2d26",
-    3: "#fb6a4a",
-    4: "#fcae91",
-    5: "#fee5d9",
+_README_INTRO = {
+    "vi": "Bảng xếp hạng ưu tiên do geoplan tạo. Mỗi cột của các trang tính được giải thích"
+    " dưới đây; tệp rankings.csv giữ tên trường gốc (cột thứ ba).",
+    "en": "Priority rankings made by geoplan. Every column of the sheets is explained below;"
+    " rankings.csv keeps the field names (third column).",
 }
-
-_VI_HEADERS = {
-    "village_id": "Mã thôn",
-    "village_name": "Tên thôn",
-    "commune_code": "Mã xã",
-    "commune_name": "Tên xã",
-    "district_code": "Mã huyện",
-    "district_name": "Tên huyện",
-    "households": "Số hộ",
-    "population": "Dân số",
-    "poor_households": "Số hộ nghèo",
-    "near_poor_households": "Số hộ cận nghèo",
-    "em_households": "Số hộ DTTS",
-    "main_ethnic_group": "Dân tộc chính",
-    "is_especially_difficult": "Thôn ĐBKK",
-    "hygienic_water_households": "Số hộ dùng nước hợp vệ sinh",
-    "has_communal_house": "Có nhà rông",
-    "communal_house_repaired": "Nhà rông được sửa chữa",
-    "has_grid_power": "Có điện lưới",
-    "all_season_road": "Đường đi được 4 mùa",
-    "em_hh_no_residential_land": "Hộ DTTS thiếu đất ở",
-    "em_hh_no_production_land": "Hộ DTTS thiếu đất sản xuất",
-    "poverty_rate": "Tỷ lệ hộ nghèo",
-    "near_poverty_rate": "Tỷ lệ hộ cận nghèo",
-    "em_share": "Tỷ lệ hộ DTTS",
-    "water_gap": "Tỷ lệ hộ chưa có nước hợp vệ sinh",
-    "landslide_level": "Cấp sạt lở tại điểm dân cư",
-    "landslide_share_high": "Tỷ lệ diện tích trong vùng sạt lở cao",
-    "hh_exposed_high": "Số hộ trong vùng sạt lở cao",
-    "dist_high_landslide_m": "Khoảng cách đến vùng sạt lở cao (m)",
-    "elev_mean_m": "Độ cao trung bình (m)",
-    "slope_mean_deg": "Độ dốc trung bình (độ)",
-    "slope_max_deg": "Độ dốc lớn nhất (độ)",
-    "in_special_use_forest": "Trong rừng đặc dụng",
-    "in_protective_forest": "Trong rừng phòng hộ",
-    "in_production_forest": "Trong rừng sản xuất",
-    "forest_name": "Tên khu rừng",
-    "dist_special_use_forest_m": "Khoảng cách đến rừng đặc dụng (m)",
-    "dist_border_m": "Khoảng cách đến biên giới (m)",
-    "in_border_belt": "Trong vành đai biên giới",
-    "dist_road_m": "Khoảng cách đến đường (m)",
-    "travel_min_commune_centre": "Thời gian đến trung tâm xã (phút)",
-    "travel_min_district_centre": "Thời gian đến trung tâm huyện (phút)",
-    "dist_river_m": "Khoảng cách đến sông suối (m)",
-    "susceptibility": "Xác suất sạt lở (mô hình)",
-    "ntm_criteria_met": "Số tiêu chí NTM đạt",
-    "ntm_status": "Mức đạt chuẩn NTM",
-    "ntm_year": "Năm đạt chuẩn NTM",
-    "region": "Khu vực",
-    "is_atk": "Xã ATK",
-    "is_border": "Xã biên giới",
-    "has_cooperative": "Có hợp tác xã",
-    "villages": "Số thôn",
-    "villages_exposed_high": "Số thôn trong vùng sạt lở cao",
-    "lon": "Kinh độ (WGS 84)",
-    "lat": "Vĩ độ (WGS 84)",
-    # 2025 communes and the crosswalk
-    "commune_code_2025": "Mã xã (2025)",
-    "commune_name_2025": "Tên xã (2025)",
-    "communes_2022": "Các xã cũ (2022)",
-    "area_share": "Tỷ lệ diện tích",
-    "funded_cost": "Kinh phí được cấp vốn",
-    "commune_ntm_score": "Điểm ưu tiên NTM cấp xã",
-    # targets (T1–T19)
-    "id": "Mã mục tiêu",
-    "label_vi": "Mục tiêu",
-    "label_en": "Mục tiêu (tiếng Anh)",
-    "programme": "Chương trình",
-    "indicator": "Chỉ tiêu (cách tính)",
-    "unit": "Đơn vị",
-    "baseline": "Giá trị cơ sở",
-    "baseline_year": "Năm cơ sở",
-    "value": "Hiện trạng",
-    "numerator": "Tử số",
-    "denominator": "Mẫu số",
-    "as_of": "Năm số liệu",
-    "target": "Chỉ tiêu cần đạt",
-    "horizon": "Năm đích",
-    "direction": "Chiều (min: không thấp hơn; max: không cao hơn)",
-    "trend_per_year": "Xu hướng mỗi năm",
-    "projection": "Dự báo đến năm đích",
-    "status": "Tình trạng",
-    "gap": "Còn thiếu so với chỉ tiêu",
-    "missing": "Trường dữ liệu còn thiếu",
-    "note": "Ghi chú",
-}
-# the same column means something else in the allocation table
-_ALLOCATION_HEADERS = {
-    "intervention_id": "Mã hạng mục",
-    "kind": "Loại hạng mục",
-    "label_vi": "Hạng mục",
-    "label_en": "Hạng mục (tiếng Anh)",
-    "level": "Cấp thực hiện",
-    "relocation": "Di dời",
-    "in_place": "Tại chỗ",
-    "cost": "Kinh phí",
-    "beneficiaries": "Số hộ hưởng lợi",
-    "score": "Điểm ưu tiên",
-    "benefit": "Lợi ích",
-    "funded": "Được cấp vốn",
-    "year": "Năm",
-    "programme": "Chương trình",
-    "source": "Nguồn vốn",
-    "benefit_discounted": "Lợi ích có chiết khấu",
-    "method": "Phương pháp",
-    "greedy_funded": "Được cấp vốn (tham lam)",
-    "greedy_year": "Năm (tham lam)",
-    "greedy_programme": "Chương trình (tham lam)",
-}
-_TRACK_VI = {"resettlement": "tái định cư", "infrastructure": "hạ tầng", "investment": "đầu tư"}
-_SUFFIX_VI = {
-    "score": "Điểm",
-    "rank": "Thứ hạng",
-    "class": "Cấp ưu tiên",
-    "eligible": "Thuộc diện xét",
-    "reason": "Lý do (tiếng Anh)",
-    "reason_vi": "Lý do",
-    "rank_p05": "Thứ hạng P5",
-    "rank_p95": "Thứ hạng P95",
-    "p_top": "Xác suất trong nhóm đầu",
-}
-
-
-def vi_header(column: str, *, sheet: str | None = None) -> str:
-    """Return the Vietnamese header of a column (the column name when unknown).
-
-    Parameters
-    ----------
-    column
-        Canonical column name.
-    sheet
-        ``"allocation"`` for the allocation table, where ``label_vi``, ``cost``... name
-        an intervention's fields.
-    """
-    if sheet == "allocation":
-        if column in _ALLOCATION_HEADERS:
-            return _ALLOCATION_HEADERS[column]
-        if column.startswith("cost_"):
-            return f"Kinh phí – nguồn {column[len('cost_') :]}"
-    if column in _VI_HEADERS:
-        return _VI_HEADERS[column]
-    if column.startswith("commune_") and column.endswith("_mean_score"):
-        track = column[len("commune_") : -len("_mean_score")]
-        if track in _TRACK_VI:
-            return f"Điểm trung bình – {_TRACK_VI[track]}"
-    if column.startswith("value_") and column[len("value_") :].isdigit():
-        return f"Giá trị {column[len('value_') :]}"
-    for track in TRACKS:
-        prefix = f"{track}_"
-        if column.startswith(prefix):
-            rest = column[len(prefix) :]
-            if rest.startswith("contrib_"):
-                return f"Đóng góp {rest[len('contrib_') :]} – {_TRACK_VI[track]}"
-            if rest in _SUFFIX_VI:
-                return f"{_SUFFIX_VI[rest]} – {_TRACK_VI[track]}"
-    for i in range(1, 6):
-        if column == f"hh_exposed_{i}":
-            return f"Số hộ phơi nhiễm sạt lở cấp {i}"
-        if column == f"landslide_share_{i}":
-            return f"Tỷ lệ diện tích sạt lở cấp {i}"
-    if column.startswith("poverty_rate_"):
-        return f"Tỷ lệ hộ nghèo {column.rsplit('_', 1)[-1]}"
-    if column.startswith("ntm_criteria_"):
-        return f"Số tiêu chí NTM {column.rsplit('_', 1)[-1]}"
-    return column
+# CSV dialects: "c" keeps the contract (comma, decimal point); "vi" suits a Vietnamese-locale
+# spreadsheet (semicolon, decimal comma)
+CSV_LOCALES = {"c": (",", "."), "vi": (";", ",")}
 
 
 def table_ready(frame: pd.DataFrame) -> pd.DataFrame:
@@ -225,121 +79,77 @@ def table_ready(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _rgba(hex_colour: str) -> str:
-    return ",".join(str(int(hex_colour[i : i + 2], 16)) for i in (1, 3, 5)) + ",255"
-
-
-def qml_categorized(attribute: str, geometry: str, labels: dict[int, str]) -> str:
-    """Return a QGIS style (QML) colouring features by priority class.
-
-    Parameters
-    ----------
-    attribute
-        The class column, e.g. ``resettlement_class``.
-    geometry
-        ``"point"`` or ``"polygon"``.
-    labels
-        Class value -> legend label.
-    """
-    categories = [
-        (value, text, _CLASS_COLOURS.get(value, "#9e9e9e")) for value, text in labels.items()
-    ]
-    return qml_categories(attribute, geometry, categories)
-
-
-def qml_categories(
-    attribute: str,
-    geometry: str,
-    categories: list[tuple[Any, str, str]],
-    *,
-    outline: str | None = None,
-    dashed: bool = False,
-) -> str:
-    """Return a QGIS categorised style (QML): one symbol per value.
-
-    Parameters
-    ----------
-    attribute
-        A column name or a QGIS expression giving the category value.
-    geometry
-        ``"point"``, ``"line"`` or ``"polygon"``.
-    categories
-        ``(value, legend label, "#rrggbb")`` in legend order.
-    outline
-        Polygon outline colour (default grey); ignored for points and lines.
-    dashed
-        Dashed lines (line layers).
-    """
-    kind = {"point": "marker", "line": "line"}.get(geometry, "fill")
-    cats, syms = [], []
-    for i, (value, text, colour_hex) in enumerate(categories):
-        cats.append(
-            f'<category value={quoteattr(str(value))} symbol="{i}" label={quoteattr(text)}'
-            ' render="true"/>'
-        )
-        colour = _rgba(colour_hex)
-        if kind == "marker":
-            opts = {
-                "name": "circle",
-                "color": colour,
-                "outline_color": "35,35,35,255",
-                "outline_width": "0.2",
-                "size": "2.6",
-            }
-            cls = "SimpleMarker"
-        elif kind == "line":
-            opts = {
-                "line_color": colour,
-                "line_width": "0.6",
-                "line_style": "dash" if dashed else "solid",
-                "capstyle": "round",
-            }
-            cls = "SimpleLine"
-        else:
-            opts = {
-                "color": colour,
-                "style": "solid",
-                "outline_color": _rgba(outline) if outline else "80,80,80,255",
-                "outline_width": "0.26",
-                "outline_style": "solid",
-            }
-            cls = "SimpleFill"
-        options = "".join(
-            f'<Option name="{k}" type="QString" value="{v}"/>' for k, v in opts.items()
-        )
-        syms.append(
-            f'<symbol type="{kind}" name="{i}" alpha="{0.75 if kind == "fill" else 1}"'
-            ' clip_to_extent="1" '
-            f'force_rhr="0"><layer class="{cls}" enabled="1" pass="0" locked="0"><Option'
-            f' type="Map">{options}'
-            "</Option></layer></symbol>"
-        )
-    return (
-        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-        '<qgis version="3.28.0" styleCategories="Symbology">'
-        f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(attribute)} symbollevels="0" '
-        'enableorderby="0" forceraster="0">'
-        f"<categories>{''.join(cats)}</categories><symbols>{''.join(syms)}</symbols>"
-        "</renderer-v2></qgis>\n"
-    )
-
-
 def write_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
-    """Add one layer to a GeoPackage, in the frame's CRS, with fixed GDAL dates (reproducible)."""
+    """Add one layer to a GeoPackage 1.2, in the frame's CRS, with fixed GDAL dates.
+
+    GeoPackage 1.2 (not GDAL's default 1.4) so that GDAL 3.6 and QGIS 3.22, as in
+    Debian 12, open the file without a "partially supported" warning; fixed dates
+    keep the file byte-identical between runs.
+    """
     import pyogrio
 
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_DATE})
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_DATE})
     try:
-        table_ready(gdf).to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+        options: dict[str, Any] = {} if path.exists() else {"dataset_options": {"VERSION": "1.2"}}
+        ready = gpd.GeoDataFrame(table_ready(gdf), geometry=gdf.geometry.name, crs=gdf.crs)
+        ready.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", **options)
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
 
 
-def write_gpkg(ctx: RenderContext, path: Path) -> Path:
-    """Write layers ``villages`` and ``communes`` with QGIS styles in ``layer_styles``.
+def _rankings_styles(ctx: RenderContext, name: str, frame: gpd.GeoDataFrame) -> list[Style]:
+    """Styles of a ``rankings.gpkg`` layer: one per track (first is default), communes outlined.
 
-    One style per track and layer; the resettlement style (or the first track's)
-    is the default, so QGIS opens the layers coloured by priority class.
+    Villages are coloured by priority class, labelled at large scales; communes of
+    both structures default to labelled outlines (they lie under everything else),
+    with the commune NTM priority class as a second style.
+    """
+    labels = {k: tr(f"class_{k}", ctx.lang) for k in range(1, 6)}
+    labels[0] = tr("not_eligible", ctx.lang)
+    if name == "villages":
+        geometry = "point" if bool(frame.geom_type.eq("Point").all()) else "polygon"
+        tracks = [t for t in ctx.tracks if f"{t}_class" in frame]
+        return [
+            (
+                name,
+                f"{name}_{track}",
+                qml_categorized(
+                    f"{track}_class",
+                    geometry,
+                    labels,
+                    label_field="village_name",
+                    label_min_scale=100_000,
+                ),
+                int(i == 0),
+                ctx.track_title(track),
+            )
+            for i, track in enumerate(tracks)
+        ]
+    if name == "communes":
+        styles: list[Style] = [
+            (
+                name,
+                "communes_outline",
+                qml_outline("#424242", label_field="commune_name"),
+                1,
+                tr("communes_outline", ctx.lang),
+            )
+        ]
+        if "commune_ntm_class" in frame:
+            qml = qml_categorized(
+                "commune_ntm_class", "polygon", labels, label_field="commune_name"
+            )
+            styles.append((name, "communes_ntm_priority", qml, 0, tr("ntm_priority", ctx.lang)))
+        return styles
+    qml = qml_outline("#6a1b9a", width=0.6, dashed=True, label_field="commune_name_2025")
+    return [(name, f"{name}_outline", qml, 1, tr("communes_2025", ctx.lang))]
+
+
+def write_gpkg(ctx: RenderContext, path: Path) -> Path:
+    """Write layers ``villages``, ``communes`` (and ``communes_2025``) with QGIS styles.
+
+    Every layer has a default style in ``layer_styles`` (see :func:`_rankings_styles`)
+    with field aliases in ``ctx.lang``.
     """
     layers = {"villages": ctx.villages, "communes": ctx.communes}
     styles: list[Style] = []
@@ -350,59 +160,8 @@ def write_gpkg(ctx: RenderContext, path: Path) -> Path:
         if frame.empty:
             continue
         write_layer(frame, path, name)
-        geometry = "point" if (frame.geom_type == "Point").all() else "polygon"
-        tracks = [t for t in ctx.tracks if f"{t}_class" in frame]
-        for i, track in enumerate(tracks):
-            labels = {k: tr(f"class_{k}", ctx.lang) for k in range(1, 6)}
-            labels[0] = tr("not_eligible", ctx.lang)
-            qml = qml_categorized(f"{track}_class", geometry, labels)
-            styles.append((name, f"{name}_{track}", qml, int(i == 0), ctx.track_title(track)))
-    return write_styles(path, styles)
-
-
-def write_styles(path: Path, styles: list[Style]) -> Path:
-    """Store QGIS styles in the GeoPackage's ``layer_styles`` table (QGIS reads them on open).
-
-    Parameters
-    ----------
-    path
-        An existing GeoPackage.
-    styles
-        ``(layer, style name, QML, use as default, description)``; at most one
-        default per layer.
-    """
-    if not styles:
-        return path
-    con = sqlite3.connect(path)
-    try:
-        geom_cols = dict(
-            con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall()
-        )
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-            "f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name TEXT(256), "
-            "f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT, "
-            "useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), update_time"
-            " DATETIME)"
-        )
-        for table, style, qml, default, desc in styles:
-            con.execute(
-                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name,"
-                " f_geometry_column, "
-                "styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, update_time) "
-                "VALUES ('', '', ?, ?, ?, ?, '', ?, ?, '', NULL, ?)",
-                (table, geom_cols.get(table, "geom"), style, qml, default, desc, _FIXED_DATE),
-            )
-        con.execute(
-            "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description,"
-            " last_change) "
-            "VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS styles', ?)",
-            (_FIXED_DATE,),
-        )
-        con.commit()
-    finally:
-        con.close()
-    return path
+        styles += _rankings_styles(ctx, name, frame)
+    return write_styles(path, styles, lang=ctx.lang)
 
 
 def _with_lonlat(ctx: RenderContext) -> pd.DataFrame:
@@ -416,63 +175,216 @@ def _with_lonlat(ctx: RenderContext) -> pd.DataFrame:
     return table_ready(frame)
 
 
-def write_frame_csv(frame: pd.DataFrame, path: Path) -> Path:
+def write_frame_csv(frame: pd.DataFrame, path: Path, *, locale: str = "c") -> Path:
     """Write a table as CSV the way every geoplan CSV is written.
 
     UTF-8 with a byte-order mark (Excel then shows Vietnamese diacritics), LF line
-    ends, no index, geometry dropped, mixed columns made writable.
+    ends, no index, geometry dropped, mixed columns made writable, headers the
+    canonical column names.
+
+    Parameters
+    ----------
+    frame
+        The table.
+    path
+        Output file.
+    locale
+        ``"c"`` (comma separator, decimal point: the contract) or ``"vi"``
+        (semicolon, decimal comma, for spreadsheets in a Vietnamese locale).
     """
+    if locale not in CSV_LOCALES:
+        from geoplan.errors import GeoplanError
+
+        msg = f"CSV locale {locale!r} is not supported: use one of {sorted(CSV_LOCALES)}"
+        raise GeoplanError(msg)
+    sep, decimal = CSV_LOCALES[locale]
     plain = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
     safe_frame(table_ready(plain)).to_csv(
-        path, index=False, encoding="utf-8-sig", lineterminator="\n"
+        path, index=False, encoding="utf-8-sig", lineterminator="\n", sep=sep, decimal=decimal
     )
     return path
 
 
 def write_csv(ctx: RenderContext, path: Path) -> Path:
     """Write the village table: canonical names, WGS 84 lon/lat, UTF-8 with BOM (for Excel)."""
-    return write_frame_csv(_with_lonlat(ctx), path)
+    return write_frame_csv(_with_lonlat(ctx), path, locale=ctx.csv_locale)
+
+
+_SHEETS = {
+    "villages": ("Thôn", "Villages"),
+    "communes": ("Xã", "Communes"),
+    "communes_2025": ("Xã 2025", "Communes 2025"),
+    "targets": ("Mục tiêu", "Targets"),
+    "allocation": ("Phân bổ vốn", "Allocation"),
+    "readme": ("Đọc tôi", "Read me"),
+}
+_README_HEAD = {
+    "vi": ("Trang tính", "Tiêu đề cột", "Tên trường (CSV, GPKG)", "Đơn vị", "Cách hiển thị"),
+    "en": ("Sheet", "Header", "Field name (CSV, GPKG)", "Unit", "How it is shown"),
+}
+_KIND_NOTES = {
+    "pct": ("Tỷ lệ 0–1, hiển thị dạng %", "Share 0–1, shown as a percentage"),
+    "km": ("Khoảng cách; CSV và GPKG ghi bằng mét", "Distance; metres in the CSV and GPKG"),
+    "bool": ("Có / Không", "Yes / No"),
+    "score": ("Điểm 0–1 (lớn hơn: ưu tiên hơn)", "Score 0–1 (higher: more priority)"),
+    "rank": ("1 = ưu tiên nhất", "1 = highest priority"),
+    "money": ("Triệu đồng", "Million VND"),
+}
+
+
+def sheet_name(key: str, lang: Lang) -> str:
+    """Return the name of a ``rankings.xlsx`` sheet (``villages`` -> ``Thôn`` / ``Villages``)."""
+    vi, en = _SHEETS[key]
+    return vi if lang == "vi" else en
+
+
+def office_columns(frame: pd.DataFrame, lang: Lang, sheet: str) -> list[ColumnInfo]:
+    """Return the columns an office file shows, without the other language's texts."""
+    return [
+        column_info(str(c), lang, sheet=sheet)
+        for c in frame.columns
+        if c != "geometry" and not other_language_column(str(c), lang)
+    ]
+
+
+def office_workbook(path: Path) -> Any:
+    """Return an xlsxwriter workbook in constant-memory mode that never guesses types.
+
+    Rows are flushed to disk one at a time, so memory does not grow with the table;
+    texts are always written as texts (never as formulas, numbers or links).
+    """
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    wb.set_properties({"created": datetime(2000, 1, 1)})  # reproducible bytes
+    return wb
+
+
+def write_cell(ws: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
+    """Write one value by its type: number, text or blank (never a guessed formula).
+
+    Text goes through :func:`~geoplan.render.cells.safe_cell`, so a name such as
+    ``=HYPERLINK(...)`` stays inert even once copied into a formula-reading tool.
+    """
+    if value is None:
+        if fmt is not None:
+            ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        ws.write_number(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, safe_cell(str(value)), fmt)
+
+
+def write_office_sheet(
+    wb: Any,
+    title: str,
+    frame: pd.DataFrame,
+    columns: list[ColumnInfo],
+    lang: Lang,
+    *,
+    freeze_cols: int = 2,
+) -> Any:
+    """Stream one table into a constant-memory workbook, laid out for an office.
+
+    Translated headers with units, number formats, words for coded values and
+    booleans, frozen header and first columns, autofilter, column widths, and
+    A4 landscape printing fitted to the page width with the header repeated.
+
+    Returns
+    -------
+    xlsxwriter.worksheet.Worksheet
+        The sheet, for callers that add to it.
+    """
+    ws = wb.add_worksheet(title)
+    header_fmt = wb.add_format(
+        {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDE4EE", "border": 1}
+    )
+    formats = {}
+    for i, info in enumerate(columns):
+        if info.number_format not in formats:
+            formats[info.number_format] = wb.add_format({"num_format": info.number_format})
+        width = 24 if info.kind == "text" else 13
+        ws.set_column(i, i, min(45, max(width, len(info.header) * 0.8)))
+    ws.freeze_panes(1, freeze_cols)
+    ws.autofilter(0, 0, max(len(frame), 1), max(len(columns) - 1, 0))
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_row(0, 45)
+    for i, info in enumerate(columns):
+        ws.write_string(0, i, info.header, header_fmt)
+    positions = [frame.columns.get_loc(info.name) for info in columns]
+    cell_formats = [formats[info.number_format] for info in columns]
+    for r, row in enumerate(frame.itertuples(index=False, name=None), start=1):
+        for c, (info, pos) in enumerate(zip(columns, positions, strict=True)):
+            value = display_value(info, _cell(row[pos]), lang)
+            write_cell(ws, r, c, value, cell_formats[c] if value is not None else None)
+    return ws
+
+
+def _readme_rows(
+    sheets: dict[str, tuple[str, list[ColumnInfo]]], lang: Lang
+) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for title, columns in sheets.values():
+        for info in columns:
+            note = _KIND_NOTES.get(info.kind)
+            rows.append(
+                (title, info.header, info.name, info.unit, note[lang == "en"] if note else "")
+            )
+    return rows
 
 
 def write_xlsx(ctx: RenderContext, path: Path) -> Path:
-    """Write villages and communes with Vietnamese headers and a sheet mapping headers to names."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    """Write ``rankings.xlsx`` for an office, streaming rows (constant memory).
 
-    wb = Workbook()
-    sheets = {
-        "Thôn": _with_lonlat(ctx),
-        "Xã": table_ready(pd.DataFrame(ctx.communes.drop(columns="geometry", errors="ignore"))),
+    Sheets (Vietnamese / English names): ``Thôn`` / ``Villages``, ``Xã`` /
+    ``Communes`` and, each when its frame exists, ``Xã 2025``, ``Mục tiêu`` (targets
+    T1–T19), ``Phân bổ vốn`` (allocation); the last sheet ``Đọc tôi`` / ``Read me``
+    explains every column (header, field name, unit, how it is shown).  Headers and
+    coded values are in ``ctx.lang``; texts written in the other language are left out.
+    """
+    lang = ctx.lang
+    frames: dict[str, pd.DataFrame] = {
+        "villages": _with_lonlat(ctx),
+        "communes": table_ready(
+            pd.DataFrame(ctx.communes.drop(columns="geometry", errors="ignore"))
+        ),
     }
-    sheets.update(_plan_sheets(ctx))
-    first = True
-    glossary: dict[str, str] = {}
-    for title, frame in sheets.items():
-        ws = wb.active if first else wb.create_sheet()
-        first = False
-        ws.title = title
-        kind = "allocation" if title == "Phan_bo" else None
-        headers = [vi_header(c, sheet=kind) for c in frame.columns]
-        glossary.update(zip(headers, frame.columns, strict=True))
-        ws.append([safe_cell(h) for h in headers])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in frame.itertuples(index=False):
-            ws.append([safe_cell(_cell(v)) for v in row])
-        ws.freeze_panes = "C2"
-        for i, h in enumerate(headers, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = min(40, max(10, len(h) + 2))
-    ws = wb.create_sheet("Chú thích")
-    ws.append(["Tiêu đề cột", "Tên trường (column)"])
-    for h, c in sorted(glossary.items(), key=lambda kv: str(kv[1])):
-        ws.append([safe_cell(h), safe_cell(str(c))])
-    from datetime import datetime
-
-    fixed = datetime(2000, 1, 1)
-    wb.properties.created = fixed
-    wb.properties.modified = fixed
-    wb.save(path)
+    frames.update(_plan_sheets(ctx))
+    wb = office_workbook(path)
+    shown: dict[str, tuple[str, list[ColumnInfo]]] = {}
+    for key, frame in frames.items():
+        columns = office_columns(frame, lang, key)
+        title = sheet_name(key, lang)
+        freeze = 2 if key in ("villages", "communes", "communes_2025") else 1
+        write_office_sheet(wb, title, frame, columns, lang, freeze_cols=freeze)
+        shown[key] = (title, columns)
+    ws = wb.add_worksheet(sheet_name("readme", lang))
+    for col, width in enumerate((16, 48, 40, 12, 44)):
+        ws.set_column(col, col, width)
+    bold = wb.add_format({"bold": True})
+    ws.write_string(0, 0, ctx.title, wb.add_format({"bold": True, "font_size": 14}))
+    ws.write_string(1, 0, _README_INTRO[lang])
+    for col, text in enumerate(_README_HEAD[lang]):
+        ws.write_string(3, col, text, bold)
+    for r, row in enumerate(_readme_rows(shown, lang), start=4):
+        for col, text in enumerate(row):
+            ws.write_string(r, col, text)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(3)
+    wb.close()
     _normalise_zip(path)
     return path
 
@@ -480,23 +392,21 @@ def write_xlsx(ctx: RenderContext, path: Path) -> Path:
 def _plan_sheets(ctx: RenderContext) -> dict[str, pd.DataFrame]:
     """Sheets from the plan, each when its frame exists.
 
-    ``Xa_2025`` (roll-ups per merged 2025 commune), ``Muc_tieu`` (targets T1–T19 for
-    the province) and ``Phan_bo`` (every candidate intervention, funded first).
+    ``communes_2025`` (roll-ups per merged 2025 commune), ``targets`` (targets T1–T19
+    for the province) and ``allocation`` (every candidate intervention, funded first).
     """
-    from geoplan.render.plan_files import allocation_table
-
     sheets: dict[str, pd.DataFrame] = {}
     merged = communes_2025_frame(ctx.result)
     if merged is not None and len(merged):
-        sheets["Xa_2025"] = table_ready(
+        sheets["communes_2025"] = table_ready(
             pd.DataFrame(merged.drop(columns="geometry", errors="ignore"))
         )
     targets = plan_frame(ctx.result, "targets")
     if targets is not None:
-        sheets["Muc_tieu"] = table_ready(pd.DataFrame(targets))
+        sheets["targets"] = table_ready(pd.DataFrame(targets))
     allocation = plan_frame(ctx.result, "allocation")
     if allocation is not None:
-        sheets["Phan_bo"] = table_ready(allocation_table(allocation))
+        sheets["allocation"] = table_ready(allocation_table(allocation))
     return sheets
 
 
