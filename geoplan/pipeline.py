@@ -198,6 +198,7 @@ def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
     from geoplan.check import preflight_run
     from geoplan.indicators import compute_indicators
     from geoplan.io import load_layers
+    from geoplan.partitions import partitioned_indicators
     from geoplan.plan import make_plan
     from geoplan.review.corrections import correct_layers
     from geoplan.scoring import score_tracks
@@ -208,7 +209,11 @@ def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
         layers = correct_layers(load_layers(scenario), scenario)
         preflight_run(scenario, layers)  # the checks `geoplan check` makes, same messages
     with _stage("indicators and hazard model", timings, progress):
-        indicators = compute_indicators(layers, scenario)
+        indicators = (
+            partitioned_indicators(layers, scenario)
+            if scenario.partitions is not None
+            else compute_indicators(layers, scenario)
+        )
     with _stage("scoring", timings, progress):
         scoring = score_tracks(indicators, scenario)
     plan: PlanOutcome | None = None

@@ -18,6 +18,7 @@ from geoplan.config._base import ScenarioModel
 from geoplan.config.hazard import SusceptibilityConfig
 from geoplan.config.indicators import IndicatorConfig
 from geoplan.config.layers import LayerSpec, LayersSpec
+from geoplan.config.partitions import PartitionConfig
 from geoplan.config.plan import PlanConfig
 from geoplan.config.render import OutputConfig
 from geoplan.config.scoring import ScoringConfig
@@ -55,6 +56,9 @@ class Scenario(ScenarioModel):
     scoring: ScoringConfig = Field(description="Priority tracks and weights.")
     plan: PlanConfig = Field(default_factory=PlanConfig)
     outputs: OutputConfig = Field(default_factory=OutputConfig)
+    partitions: PartitionConfig | None = Field(
+        default=None, description="Compute village indicators in partitions on dask."
+    )
     corrections: Path | None = Field(
         default=None,
         description=(

@@ -270,7 +270,9 @@ def _rollup(
     return out
 
 
-def compute_indicators(layers: Layers, scenario: Scenario) -> Indicators:
+def compute_indicators(
+    layers: Layers, scenario: Scenario, *, susceptibility: SusceptibilityResult | str | None = "fit"
+) -> Indicators:
     """Compute the village indicators and their commune and district roll-ups.
 
     Parameters
@@ -282,6 +284,9 @@ def compute_indicators(layers: Layers, scenario: Scenario) -> Indicators:
     scenario
         The :class:`geoplan.scenario.Scenario`; uses ``scenario.indicators``
         and ``scenario.susceptibility``.
+    susceptibility
+        ``"fit"`` fits the landslide model here; a result (or ``None``) fitted
+        once beforehand is used as it is (partitioned runs).
 
     Returns
     -------
@@ -339,7 +344,9 @@ def compute_indicators(layers: Layers, scenario: Scenario) -> Indicators:
     out["dist_river_m"] = (
         nearest_distance(geoms, rivers.geometry.to_numpy()) if rivers is not None else np.nan
     )
-    result = fit_susceptibility(layers, scenario)
+    result = (
+        fit_susceptibility(layers, scenario) if isinstance(susceptibility, str) else susceptibility
+    )
     if result is not None:
         stats = zonal_stats(areas, {"p": result.probability}, ("mean",))
         out["susceptibility"] = stats["p_mean"].to_numpy()
