@@ -20,6 +20,7 @@ __all__ = [
     "BudgetLine",
     "CrosswalkConfig",
     "FundingOption",
+    "InPlaceException",
     "InterventionSpec",
     "MinShare",
     "PlanConfig",
@@ -104,29 +105,57 @@ class AssignmentConfig(ScenarioModel):
     max_distance_m: float = Field(
         default=25000.0,
         gt=0,
-        description="Farthest straight-line distance from a village to its site.",
+        description=(
+            "Straight-line search radius from a village to candidate sites (m); only a cheap "
+            "pre-filter, reach itself is max_travel_min."
+        ),
+    )
+    max_travel_min: float = Field(
+        default=180.0,
+        gt=0,
+        description=(
+            "Longest travel time (minutes, over the indicators' friction surface of roads, "
+            "slope and forest) from a village to its site."
+        ),
+    )
+    straight_line_kmh: float = Field(
+        default=4.0,
+        gt=0,
+        description=(
+            "Speed used for reach only when no friction surface can be built (no roads layer); "
+            "the plan then says its reach is straight-line."
+        ),
     )
     scope: Literal["commune", "district", "province"] = Field(
         default="district",
         description="Sites must lie in the same commune / district, or anywhere.",
     )
-    other_commune_penalty_m: float = Field(
-        default=3000.0,
+    other_commune_penalty_min: float = Field(
+        default=30.0,
         ge=0,
-        description="Added to the distance of a site outside the village's own commune (m).",
+        description="Added to the travel time of a site outside the village's own commune (min).",
     )
-    other_district_penalty_m: float = Field(
-        default=10000.0,
+    other_district_penalty_min: float = Field(
+        default=120.0,
         ge=0,
-        description="Added to the distance of a site outside the village's district.",
+        description="Added to the travel time of a site outside the village's district (min).",
     )
     nearest_sites: int = Field(
         default=40,
         ge=1,
-        description="Candidate sites kept per village (the nearest ones) in the MILP.",
+        description=(
+            "Candidate sites per village (the cheapest) in the MILP; the priority repair "
+            "pass and the unplaced reasons look at every reachable site."
+        ),
     )
-    time_limit_s: float = Field(
-        default=5.0, gt=0, description="HiGHS time limit for the assignment (all stages)."
+    node_work: float = Field(
+        default=2.0e6,
+        gt=0,
+        description=(
+            "Solver effort: branch-and-bound nodes x variables per solve (the node limit "
+            "shrinks as a component grows). Never a time limit, so a busy machine gives the "
+            "same plan."
+        ),
     )
 
 
@@ -186,10 +215,36 @@ class InterventionSpec(ScenarioModel):
         default="score_x_beneficiaries", description="How the benefit is computed."
     )
     benefit_weight: float = Field(default=1.0, ge=0, description="Multiplier to trade off kinds.")
+    site_preparation_cost: float = Field(
+        default=0.0,
+        ge=0,
+        description=(
+            "Relocation only: preparing one site (levelling, water, power; million VND), "
+            "shared by the villages moving there in proportion to their households."
+        ),
+    )
+    access_road_cost_per_km: float = Field(
+        default=0.0,
+        ge=0,
+        description=(
+            "Relocation only: access road per km from the site to the nearest road (the site's "
+            "road_dist_mean_m; million VND), shared like the site preparation."
+        ),
+    )
     funding: list[FundingOption] = Field(
         min_length=1,
         description="Programmes (and their source shares) that may pay; one is chosen.",
     )
+
+
+class InPlaceException(ScenarioModel):
+    """An in-place need a village that is to move may still be funded for (e.g. emergency works)."""
+
+    kind: str = Field(description="Intervention kind (a key of plan.allocation.interventions).")
+    cites: list[str] = Field(
+        min_length=1, description="Resolution ids or documents that allow it (required)."
+    )
+    note: str = Field(default="", description="Why (shown in the report).")
 
 
 class ProgrammeSpec(ScenarioModel):
@@ -283,6 +338,8 @@ def _default_interventions() -> dict[str, InterventionSpec]:
             track="resettlement",
             unit_cost=250.0,
             cost_per="household",
+            site_preparation_cost=3000.0,
+            access_road_cost_per_km=4000.0,
             funding=_merged(central=0.9, provincial=0.1),
         ),
         "road": InterventionSpec(
@@ -355,9 +412,30 @@ class AllocationConfig(ScenarioModel):
         lt=1,
         description="Yearly time preference: a benefit in year t counts (1 - discount)^(t - t0).",
     )
-    time_limit_s: float = Field(default=30.0, gt=0, description="HiGHS time limit.")
+    in_place_exceptions: list[InPlaceException] = Field(
+        default_factory=list,
+        description=(
+            "In-place kinds that villages assigned to a site may still receive at their old "
+            "site, each with a citation; every other village-level need of a moving village "
+            "is left out of the allocation."
+        ),
+    )
+    node_work: float = Field(
+        default=4.0e7,
+        gt=0,
+        description=(
+            "Solver effort: branch-and-bound nodes x variables (the node limit shrinks as the "
+            "model grows). Never a time limit, so a busy machine gives the same plan."
+        ),
+    )
     mip_rel_gap: float = Field(
-        default=0.005, gt=0, lt=1, description="Relative optimality gap to stop at (0.005 = 0.5%)."
+        default=0.005,
+        gt=0,
+        lt=1,
+        description=(
+            "Relative gap at which HiGHS may stop (0.005 = 0.5%); the plan is called optimal "
+            "only within 0.01%, otherwise feasible with its proven gap."
+        ),
     )
 
     @field_validator("years")
@@ -377,9 +455,12 @@ class AllocationConfig(ScenarioModel):
                     problems.append(
                         f"interventions.{kind}.funding[{j}].programme {option.programme!r}"
                     )
+        for j, exc in enumerate(self.in_place_exceptions):
+            if exc.kind not in self.interventions:
+                problems.append(f"in_place_exceptions[{j}].kind {exc.kind!r} (not an intervention)")
         if problems:
             msg = (
-                "unknown programme(s): "
+                "unknown programme(s) or kind(s): "
                 + ", ".join(problems)
                 + "; declare them under plan.allocation.programmes "
                 + f"(known: {sorted(self.programmes)})"
