@@ -39,7 +39,7 @@ from scipy.optimize import linprog
 
 from geoplan.config.plan import AllocationConfig
 from geoplan.errors import AllocationError
-from geoplan.plan._solver import OPTIMAL_GAP, MipResult, node_limit, solve_mip, status_text
+from geoplan.plan._solver import MipResult, node_limit, solve_mip, status_text
 from geoplan.plan.allocate_frames import allocation_frame, binding_sentences, budget_frame
 from geoplan.plan.allocate_model import SHARE_COLUMN, Model, budget_table, build_model
 
@@ -299,8 +299,9 @@ def allocate_budget(
     bound = lp_bound
     nodes = 0
 
-    # 2. the MILP from the best heuristic plan, unless the LP bound already proves it optimal
-    if best is None or _gap(values[best], bound) > OPTIMAL_GAP:
+    # 2. the MILP from the best heuristic plan, unless the LP bound already proves that plan
+    # within the scenario's gap (its status then names the heuristic and the proven gap)
+    if best is None or _gap(values[best], bound) > config.mip_rel_gap:
         res = _solve(model, config, start=plans[best] if best is not None else None)
         if res.status == "infeasible":
             raise _diagnose_infeasible(model, config)
