@@ -128,7 +128,9 @@ def scale_instance(n_villages: int, n_sites: int, seed: int) -> tuple[gpd.GeoDat
     villages = gpd.GeoDataFrame(
         {
             "village_id": [f"V{i:06d}" for i in range(n_villages)],
-            "commune_code": [f"C{int(x // 10_000)}-{int(y // 10_000)}" for x, y in zip(vx, vy, strict=True)],
+            "commune_code": [
+                f"C{int(x // 10_000)}-{int(y // 10_000)}" for x, y in zip(vx, vy, strict=True)
+            ],
             "district_code": [f"D{int(x // 40_000)}" for x in vx],
             "households": rng.integers(20, 200, n_villages),
             "resettlement_class": rng.integers(1, 4, n_villages),
@@ -140,7 +142,9 @@ def scale_instance(n_villages: int, n_sites: int, seed: int) -> tuple[gpd.GeoDat
     sites = gpd.GeoDataFrame(
         {
             "site_id": [f"S{i:05d}" for i in range(n_sites)],
-            "commune_code": [f"C{int(x // 10_000)}-{int(y // 10_000)}" for x, y in zip(sx, sy, strict=True)],
+            "commune_code": [
+                f"C{int(x // 10_000)}-{int(y // 10_000)}" for x, y in zip(sx, sy, strict=True)
+            ],
             "district_code": [f"D{int(x // 40_000)}" for x in sx],
             "capacity_hh": rng.integers(100, 3000, n_sites),
         },

@@ -202,9 +202,7 @@ def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = Non
     else:
         at_risk = villages.iloc[0:0]
         notes.append("no resettlement track scored: no village is assigned to a site")
-    surface = (
-        travel_surface(layers, scenario, communes) if len(at_risk) and len(sites) else None
-    )
+    surface = travel_surface(layers, scenario, communes) if len(at_risk) and len(sites) else None
     assignment: Assignment = assign_villages(at_risk, sites, cfg.assignment, surface=surface)
     if assignment.summary["reach_basis"] != "travel" and len(at_risk):
         notes.append(

@@ -162,8 +162,8 @@ def build_candidates(
                 continue
             unit = base[mask]
             if spec.level == "village" and relocating is not None and kind not in in_place_allowed:
-                leaving = unit["village_id"].astype(str).isin(
-                    set(relocating["village_id"].astype(str))
+                leaving = (
+                    unit["village_id"].astype(str).isin(set(relocating["village_id"].astype(str)))
                 )
                 unit = unit[~leaving.to_numpy()]
         if not len(unit):

@@ -56,9 +56,8 @@ def move_costs(moves: pd.DataFrame, sites: pd.DataFrame, spec: InterventionSpec)
         else pd.Series(0.0, index=sites.index)
     )
     road_km = pd.Series(road_m.to_numpy() / 1000.0, index=sites["site_id"].astype(str).to_numpy())
-    site_cost = spec.site_preparation_cost + spec.access_road_cost_per_km * site.map(road_km).fillna(
-        0.0
-    ).to_numpy(float)
+    road = site.map(road_km).fillna(0.0).to_numpy(float)
+    site_cost = spec.site_preparation_cost + spec.access_road_cost_per_km * road
     site_hh = pd.Series(hh).groupby(site.to_numpy()).transform("sum").to_numpy(float)
     share = np.divide(hh, site_hh, out=np.zeros(len(hh)), where=site_hh > 0)
     return np.round(per_hh * hh + fixed + share * site_cost, 3)
