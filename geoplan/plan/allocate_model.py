@@ -41,7 +41,8 @@ def budget_table(config: AllocationConfig) -> pd.DataFrame:
             amount = line.for_year(year) if _period_ok(config, line.programme, year) else 0.0
             rows.append((line.programme, line.source, year, amount))
     frame = pd.DataFrame(rows, columns=["programme", "source", "year", "budget"])
-    return frame.groupby(["programme", "source", "year"], as_index=False, sort=True)["budget"].sum()
+    grouped = frame.groupby(["programme", "source", "year"], as_index=False, sort=True)
+    return pd.DataFrame(grouped["budget"].sum())
 
 
 @dataclass

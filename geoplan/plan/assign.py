@@ -99,7 +99,9 @@ def at_risk_villages(villages: pd.DataFrame, config: AssignmentConfig) -> pd.Dat
         raise AllocationError(msg)
     eligible = villages["resettlement_eligible"].fillna(False).astype(bool)
     klass = pd.to_numeric(villages["resettlement_class"], errors="coerce").fillna(0)
-    score = pd.to_numeric(villages.get("resettlement_score", 1.0), errors="coerce").fillna(0.0)
+    score = pd.to_numeric(
+        villages.get("resettlement_score", pd.Series(1.0, index=villages.index)), errors="coerce"
+    ).fillna(0.0)
     mask = eligible & (klass >= 1) & (klass <= config.max_class) & (score >= config.min_score)
     chosen = villages[mask]
     if "resettlement_rank" in chosen.columns:

@@ -246,8 +246,8 @@ def enforce_priority(
     )
     pairs_of = {int(pair_v[g[0]]): g for g in by_village}
     occupants: dict[int, set[int]] = {}
-    for u in np.flatnonzero(site_of >= 0):
-        occupants.setdefault(int(site_of[u]), set()).add(int(u))
+    for placed in np.flatnonzero(site_of >= 0).tolist():
+        occupants.setdefault(int(site_of[placed]), set()).add(placed)
     moved = 0
 
     def leave(u: int) -> None:
@@ -271,10 +271,10 @@ def enforce_priority(
                 continue
             for p in pairs_of[v]:
                 s = pair_s[p]
-                lower = [u for u in occupants.get(int(s), ()) if tier[u] > tier[v]]
+                lower: list[int] = [u for u in occupants.get(int(s), ()) if tier[u] > tier[v]]
                 if free[s] + sum(int(hh[u]) for u in lower) < hh[v]:
                     continue
-                for u in sorted(lower, key=lambda i: (-tier[i], -i)):
+                for u in sorted(lower, key=lambda i: (-int(tier[i]), -i)):
                     if free[s] >= hh[v]:
                         break
                     leave(u)

@@ -108,7 +108,7 @@ def fund_moves(
         year = pd.array(got.to_numpy(), dtype="Int64")
         slack = _room(budget_use, config)
         cost = out["cost"].to_numpy(float)
-        for i in np.flatnonzero(~is_funded):
+        for i in np.flatnonzero(~is_funded).tolist():
             missing[i], when = _least_missing(cost[i], spec, slack, config)
             earliest[i] = when
     elif n:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from geoplan.render.context import RenderContext
 from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
+from geoplan.render.plan_report import plan_totals_html
 
 __all__ = [
     "bar_chart",
@@ -459,6 +460,7 @@ def side_panel(ctx: RenderContext) -> str:
         parts.append(f"<p class='gp-synthetic'>{escape(tr('synthetic', lang))}</p>")
     targets = targets_frame(ctx)
     parts.append(f"<h3>{escape(tr('targets', lang))}</h3>{targets_table(targets, lang)}")
+    parts.append(plan_totals_html(ctx))
     chart = targets_chart(targets, lang)
     if chart:
         parts.append(f"<h4>{escape(tr('chart_targets', lang))}</h4>{chart}")

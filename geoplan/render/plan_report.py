@@ -21,7 +21,10 @@ __all__ = [
     "assignment_stats",
     "binding_sentences",
     "currency_label",
+    "moves_by_year",
+    "plan_totals_html",
     "resettlement_section",
+    "solver_status",
 ]
 
 
@@ -150,9 +153,9 @@ def _method_comparison(ctx: RenderContext, exact: dict[str, float]) -> str:
         )
     head = [tr("indicator", lang), tr("method_milp", lang), tr("method_greedy", lang), "Δ"]
     milp = plan_summary(ctx.result, "assignment_summary").get("milp", {})
-    status = milp.get("status") if isinstance(milp, dict) else None
+    status = solver_status(milp, lang) if isinstance(milp, dict) and milp.get("status") else ""
     note = (
-        f"<p class='muted'>{escape(tr('solver_status', lang))}: {escape(str(status))}</p>"
+        f"<p class='muted'>{escape(tr('solver_status', lang))}: {escape(status)}</p>"
         if status
         else ""
     )
@@ -318,7 +321,7 @@ def _allocation_summary_table(ctx: RenderContext) -> str:
     pairs = [
         ("gain_over_greedy", fmt_pct(_ratio(s.get("gain_over_greedy_pct")), lang)),
         ("mip_gap", fmt_pct(gap, lang, 2) if gap is not None else "–"),
-        ("alloc_method", escape(f"{s.get('method', '–')} ({s.get('status', '–')})")),
+        ("alloc_method", escape(f"{s.get('method', '–')} ({solver_status(s, lang)})")),
         ("total_budget", f"{fmt_num(s.get('total_budget'), lang)} {escape(currency)}"),
         ("unspent", f"{fmt_num(s.get('unspent'), lang)} {escape(currency)}"),
     ]
@@ -468,6 +471,7 @@ def allocation_section(ctx: RenderContext, *, top_n: int = 20) -> str:
             f"<h2 id='allocation'>{escape(tr('allocation', lang))}</h2>",
             f"<p class='muted'>{escape(tr('allocation_intro', lang))}</p>",
             _allocation_summary_table(ctx) if summary else "",
+            plan_totals_html(ctx),
             f"<h3>{escape(tr('budget_use', lang))}</h3>",
             _budget_use_table(ctx),
             f"<h3>{escape(tr('binding_constraints', lang))}</h3>",
@@ -478,3 +482,141 @@ def allocation_section(ctx: RenderContext, *, top_n: int = 20) -> str:
             _top_funded_table(ctx, top_n),
         ]
     )
+
+
+def solver_status(summary: dict[str, Any], lang: Lang) -> str:
+    """Return the solver status as it is: optimal, feasible with its proven gap, or heuristic.
+
+    Parameters
+    ----------
+    summary
+        ``assignment_summary["milp"]`` or ``allocation_summary`` (``status``,
+        ``mip_gap``, optionally ``method``).
+    lang
+        Output language.
+
+    Returns
+    -------
+    str
+        Plain text (not escaped).
+    """
+    status = str(summary.get("status", "") or "")
+    gap = summary.get("mip_gap")
+    gap_text = fmt_pct(float(gap), lang, 2) if isinstance(gap, (int, float)) else "–"
+    if status == "optimal":
+        return tr("status_optimal", lang)
+    if status == "feasible":
+        return f"{tr('status_feasible', lang)} {gap_text}"
+    if status == "heuristic":
+        method = str(summary.get("method", "") or "")
+        return f"{tr('status_heuristic', lang)} {method} ({tr('status_feasible', lang)} {gap_text})"
+    return status or "–"
+
+
+def moves_by_year(moves: pd.DataFrame | None) -> pd.DataFrame:
+    """Return villages, households and cost of the moves per funded year, unfunded last.
+
+    Parameters
+    ----------
+    moves
+        ``PlanOutcome.moves`` with ``funding_status``, ``funded_year``, ``cost``.
+
+    Returns
+    -------
+    DataFrame
+        ``funding_status``, ``year`` (``<NA>`` for unfunded), ``villages``,
+        ``households``, ``cost``.
+    """
+    cols = ["funding_status", "year", "villages", "households", "cost"]
+    if moves is None or not len(moves) or "funding_status" not in moves:
+        return pd.DataFrame(columns=cols)
+    frame = pd.DataFrame(
+        {
+            "funding_status": moves["funding_status"].astype(str).to_numpy(),
+            "year": pd.array(moves["funded_year"], dtype="Int64"),
+            "households": _num_col(moves, "households").to_numpy(),
+            "cost": _num_col(moves, "cost").to_numpy(),
+        }
+    )
+    out = (
+        frame.groupby(["funding_status", "year"], dropna=False, sort=True)
+        .agg(
+            villages=("households", "size"), households=("households", "sum"), cost=("cost", "sum")
+        )
+        .reset_index()
+    )
+    return out.sort_values(["funding_status", "year"], na_position="last").reset_index(drop=True)[
+        cols
+    ]
+
+
+def plan_totals_html(ctx: RenderContext) -> str:
+    """Return the plan's totals: solver status, households moved per year, spend per line.
+
+    Parameters
+    ----------
+    ctx
+        Render inputs; empty without a plan.
+
+    Returns
+    -------
+    str
+        Escaped HTML (a heading, the two statuses, two tables, the binding constraints).
+    """
+    plan = getattr(ctx.result, "plan", None)
+    if plan is None:
+        return ""
+    lang = ctx.lang
+    parts = [f"<h3>{escape(tr('plan_totals', lang))}</h3>"]
+    milp = plan_summary(ctx.result, "assignment_summary").get("milp", {})
+    alloc = plan_summary(ctx.result, "allocation_summary")
+    lines = []
+    if isinstance(milp, dict) and milp.get("status"):
+        lines.append((tr("assignment_status", lang), solver_status(milp, lang)))
+    if alloc.get("status"):
+        lines.append((tr("allocation_status", lang), solver_status(alloc, lang)))
+    if lines:
+        parts.append(
+            "<table>"
+            + "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in lines)
+            + "</table>"
+        )
+    per_year = moves_by_year(plan_frame(ctx.result, "moves"))
+    if len(per_year):
+        rows = [
+            [
+                escape(tr(f"move_{r.funding_status}", lang)),
+                escape("–" if pd.isna(r.year) else str(r.year)),
+                fmt_num(r.villages, lang),
+                fmt_num(r.households, lang),
+                fmt_num(r.cost, lang),
+            ]
+            for r in per_year.itertuples()
+        ]
+        head = [
+            tr("moves_per_year", lang),
+            tr("year", lang),
+            tr("villages_n", lang),
+            tr("households", lang),
+            f"{tr('cost', lang)} ({currency_label(alloc, lang)})",
+        ]
+        parts.append(_table(head, rows, numeric={2, 3, 4}))
+    use = plan_frame(ctx.result, "budget_use")
+    if use is not None and len(use) and "spend" in use:
+        pivot = use.pivot_table(
+            index=["programme", "source"], columns="year", values="spend", aggfunc="sum"
+        )
+        rows = [
+            [escape(f"{p}/{src}"), *(fmt_num(v, lang) for v in pivot.loc[(p, src)])]
+            for p, src in pivot.index
+        ]
+        head = [tr("money_per_year", lang), *(str(y) for y in pivot.columns)]
+        parts.append(_table(head, rows))
+    binding = binding_sentences(ctx)
+    if binding:
+        parts.append(
+            f"<h4>{escape(tr('binding_constraints', lang))}</h4><ul>"
+            + "".join(f"<li>{escape(b)}</li>" for b in binding)
+            + "</ul>"
+        )
+    return "".join(parts)
