@@ -15,16 +15,14 @@ import pandas as pd
 from geoplan.render.context import RenderContext, plan_frame, plan_summary
 from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.plan_files import code_names
+from geoplan.render.plan_stats import assignment_stats, moves_by_year, numeric_column, solver_status
 
 __all__ = [
     "allocation_section",
-    "assignment_stats",
     "binding_sentences",
     "currency_label",
-    "moves_by_year",
     "plan_totals_html",
     "resettlement_section",
-    "solver_status",
 ]
 
 
@@ -45,55 +43,6 @@ def _table(head: list[str], rows: list[list[str]], *, numeric: set[int] | None =
     return "".join(out)
 
 
-def _num_col(frame: pd.DataFrame, col: str) -> pd.Series:
-    if col not in frame:
-        return pd.Series(0.0, index=frame.index)
-    return pd.to_numeric(frame[col], errors="coerce").fillna(0.0)
-
-
-def assignment_stats(moves: pd.DataFrame | None) -> dict[str, float]:
-    """Villages and households placed, distances and same-commune moves of one assignment.
-
-    Parameters
-    ----------
-    moves
-        ``PlanOutcome.moves`` or ``greedy_moves`` (``None`` counts as no move).
-
-    Returns
-    -------
-    dict
-        ``villages``, ``households``, ``distance_km`` (sum over moves),
-        ``mean_km`` (per village moved), ``household_km``, ``mean_hh_km``
-        (household-weighted mean) and ``same_commune``.
-    """
-    if moves is None or moves.empty:
-        return dict.fromkeys(
-            (
-                "villages",
-                "households",
-                "distance_km",
-                "mean_km",
-                "household_km",
-                "mean_hh_km",
-                "same_commune",
-            ),
-            0.0,
-        )
-    hh = _num_col(moves, "households")
-    dist = _num_col(moves, "distance_m") / 1000
-    hh_km = float((hh * dist).sum())
-    same = moves["same_commune"].fillna(False).astype(bool).sum() if "same_commune" in moves else 0
-    return {
-        "villages": float(len(moves)),
-        "households": float(hh.sum()),
-        "distance_km": float(dist.sum()),
-        "mean_km": float(dist.mean()),
-        "household_km": hh_km,
-        "mean_hh_km": hh_km / float(hh.sum()) if hh.sum() > 0 else float("nan"),
-        "same_commune": float(same),
-    }
-
-
 def _reason(row: pd.Series, lang: Lang) -> str:
     code = str(row.get("reason_code", "") or "")
     text = str(row.get("reason", "") or "")
@@ -109,7 +58,7 @@ def _resettlement_summary(ctx: RenderContext, exact: dict[str, float]) -> str:
     unplaced = plan_frame(ctx.result, "unplaced")
     summary = plan_summary(ctx.result, "assignment_summary")
     n_un = 0 if unplaced is None else len(unplaced)
-    hh_un = 0.0 if unplaced is None else float(_num_col(unplaced, "households").sum())
+    hh_un = 0.0 if unplaced is None else float(numeric_column(unplaced, "households").sum())
     at_risk = summary.get("villages_at_risk", exact["villages"] + n_un)
     hh_risk = summary.get("households_at_risk", exact["households"] + hh_un)
     pairs = [
@@ -390,8 +339,8 @@ def _by_kind_table(ctx: RenderContext) -> str:
                 escape(str(grp[label_col].iloc[0] or kind)),
                 fmt_num(len(grp), lang),
                 fmt_num(funded.sum(), lang),
-                fmt_num(_num_col(grp[funded], "cost").sum(), lang),
-                fmt_num(_num_col(grp[funded], "beneficiaries").sum(), lang),
+                fmt_num(numeric_column(grp[funded], "cost").sum(), lang),
+                fmt_num(numeric_column(grp[funded], "beneficiaries").sum(), lang),
                 fmt_num(greedy.sum(), lang),
             ]
         )
@@ -414,7 +363,7 @@ def _top_funded_table(ctx: RenderContext, limit: int) -> str:
     funded = alloc[alloc["funded"].fillna(False).astype(bool)]
     if funded.empty:
         return f"<p>{escape(tr('nothing_funded', lang))}</p>"
-    funded = funded.assign(_b=_num_col(funded, "benefit")).sort_values(
+    funded = funded.assign(_b=numeric_column(funded, "benefit")).sort_values(
         ["_b", "intervention_id"], ascending=[False, True], kind="mergesort"
     )
     names = code_names(ctx.communes, "commune_code", "commune_name")
@@ -482,72 +431,6 @@ def allocation_section(ctx: RenderContext, *, top_n: int = 20) -> str:
             _top_funded_table(ctx, top_n),
         ]
     )
-
-
-def solver_status(summary: dict[str, Any], lang: Lang) -> str:
-    """Return the solver status as it is: optimal, feasible with its proven gap, or heuristic.
-
-    Parameters
-    ----------
-    summary
-        ``assignment_summary["milp"]`` or ``allocation_summary`` (``status``,
-        ``mip_gap``, optionally ``method``).
-    lang
-        Output language.
-
-    Returns
-    -------
-    str
-        Plain text (not escaped).
-    """
-    status = str(summary.get("status", "") or "")
-    gap = summary.get("mip_gap")
-    gap_text = fmt_pct(float(gap), lang, 2) if isinstance(gap, (int, float)) else "–"
-    if status == "optimal":
-        return tr("status_optimal", lang)
-    if status == "feasible":
-        return f"{tr('status_feasible', lang)} {gap_text}"
-    if status == "heuristic":
-        method = str(summary.get("method", "") or "")
-        return f"{tr('status_heuristic', lang)} {method} ({tr('status_feasible', lang)} {gap_text})"
-    return status or "–"
-
-
-def moves_by_year(moves: pd.DataFrame | None) -> pd.DataFrame:
-    """Return villages, households and cost of the moves per funded year, unfunded last.
-
-    Parameters
-    ----------
-    moves
-        ``PlanOutcome.moves`` with ``funding_status``, ``funded_year``, ``cost``.
-
-    Returns
-    -------
-    DataFrame
-        ``funding_status``, ``year`` (``<NA>`` for unfunded), ``villages``,
-        ``households``, ``cost``.
-    """
-    cols = ["funding_status", "year", "villages", "households", "cost"]
-    if moves is None or not len(moves) or "funding_status" not in moves:
-        return pd.DataFrame(columns=cols)
-    frame = pd.DataFrame(
-        {
-            "funding_status": moves["funding_status"].astype(str).to_numpy(),
-            "year": pd.array(moves["funded_year"], dtype="Int64"),
-            "households": _num_col(moves, "households").to_numpy(),
-            "cost": _num_col(moves, "cost").to_numpy(),
-        }
-    )
-    out = (
-        frame.groupby(["funding_status", "year"], dropna=False, sort=True)
-        .agg(
-            villages=("households", "size"), households=("households", "sum"), cost=("cost", "sum")
-        )
-        .reset_index()
-    )
-    return out.sort_values(["funding_status", "year"], na_position="last").reset_index(drop=True)[
-        cols
-    ]
 
 
 def plan_totals_html(ctx: RenderContext) -> str:
