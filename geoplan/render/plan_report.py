@@ -291,9 +291,12 @@ def _budget_use_table(ctx: RenderContext) -> str:
     if use is None:
         return ""
     rows = []
-    for _, r in use.iterrows():
-        budget = float(pd.to_numeric(r.get("budget"), errors="coerce"))
-        spend = float(pd.to_numeric(r.get("spend"), errors="coerce"))
+    amounts = pd.DataFrame(
+        {"budget": numeric_column(use, "budget"), "spend": numeric_column(use, "spend")}
+    )
+    for k, (_, r) in enumerate(use.iterrows()):
+        budget = float(amounts["budget"].iloc[k])
+        spend = float(amounts["spend"].iloc[k])
         binding = bool(r.get("binding")) if pd.notna(r.get("binding")) else False
         rows.append(
             [
@@ -469,7 +472,7 @@ def plan_totals_html(ctx: RenderContext) -> str:
         rows = [
             [
                 escape(tr(f"move_{r.funding_status}", lang)),
-                escape("–" if pd.isna(r.year) else str(r.year)),
+                escape(str(r.year) if r.funding_status == "funded" else "–"),
                 fmt_num(r.villages, lang),
                 fmt_num(r.households, lang),
                 fmt_num(r.cost, lang),
