@@ -17,6 +17,7 @@ from geoplan.render.i18n import Lang
 from geoplan.render.maps import dashboard_map, hazard_map, priority_map, save_map
 from geoplan.render.model_files import MODEL_GPKG, write_model_gpkg
 from geoplan.render.plan_files import write_plan_files
+from geoplan.render.plan_stats import plan_status
 from geoplan.render.report import _jsonable, model_card, model_timings, report_html
 from geoplan.render.static import hazard_png, priority_png
 from geoplan.render.tables import write_csv, write_gpkg, write_xlsx
@@ -49,6 +50,7 @@ def _run_info(result: Any) -> dict[str, Any]:
             "versions": getattr(result, "versions", {}),
         }
     out = cast(dict[str, Any], _jsonable(info))
+    out["plan_status"] = plan_status(getattr(result, "plan", None))
     out.update(_wall_clock(result))
     return out
 

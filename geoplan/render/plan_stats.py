@@ -8,7 +8,7 @@ import pandas as pd
 
 from geoplan.render.i18n import Lang, fmt_pct, tr
 
-__all__ = ["assignment_stats", "moves_by_year", "numeric_column", "solver_status"]
+__all__ = ["assignment_stats", "moves_by_year", "numeric_column", "plan_status", "solver_status"]
 
 
 def numeric_column(frame: pd.DataFrame, col: str) -> pd.Series:
@@ -125,3 +125,34 @@ def moves_by_year(moves: pd.DataFrame | None) -> pd.DataFrame:
     return out.sort_values(["funding_status", "year"], na_position="last").reset_index(drop=True)[
         cols
     ]
+
+
+def plan_status(plan: Any) -> dict[str, Any]:
+    """Return the solver status of the assignment and the allocation, for ``run.json``.
+
+    Parameters
+    ----------
+    plan
+        ``PlanOutcome`` or ``None``.
+
+    Returns
+    -------
+    dict
+        ``{"assignment": {...}, "allocation": {...}}`` with ``status``
+        (optimal / feasible / heuristic), ``mip_gap_pct`` and ``method``;
+        empty without a plan.
+    """
+    if plan is None:
+        return {}
+    out: dict[str, Any] = {}
+    milp = (getattr(plan, "assignment_summary", None) or {}).get("milp")
+    alloc = getattr(plan, "allocation_summary", None) or {}
+    for name, summary in (("assignment", milp), ("allocation", alloc)):
+        if isinstance(summary, dict) and summary.get("status"):
+            gap = summary.get("mip_gap")
+            out[name] = {
+                "status": summary["status"],
+                "mip_gap_pct": round(100.0 * gap, 4) if isinstance(gap, (int, float)) else None,
+                "method": summary.get("method", "milp"),
+            }
+    return out
