@@ -263,10 +263,22 @@ def enforce_priority(
         site_of[u], pair_of[u] = s, p
         occupants.setdefault(int(s), set()).add(u)
 
-    changed = True
-    while changed:
+    levels, tier_idx = np.unique(tier, return_inverse=True)
+    while True:
+        # villages with a pair where free room plus lower-class occupants would hold them
+        placed = np.flatnonzero(site_of >= 0)
+        lower_hh = np.zeros((len(cap), len(levels)))
+        for k in range(len(levels)):
+            out = placed[tier_idx[placed] > k]
+            lower_hh[:, k] = np.bincount(site_of[out], weights=hh[out], minlength=len(cap))
+        ok = (site_of[pair_v] < 0) & (
+            free[pair_s] + lower_hh[pair_s, tier_idx[pair_v]] >= hh[pair_v]
+        )
+        hopeful = np.unique(pair_v[ok])
+        if not len(hopeful):
+            break
         changed = False
-        for v in sorted(pairs_of, key=lambda i: (tier[i], i)):
+        for v in sorted(hopeful.tolist(), key=lambda i: (int(tier[i]), i)):
             if site_of[v] >= 0:
                 continue
             for p in pairs_of[v]:
@@ -287,4 +299,6 @@ def enforce_priority(
                 moved += 1
                 changed = True
                 break
+        if not changed:
+            break
     return chosen, moved
