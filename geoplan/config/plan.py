@@ -149,12 +149,30 @@ class AssignmentConfig(ScenarioModel):
         ),
     )
     node_work: float = Field(
-        default=2.0e6,
+        default=1.0e5,
         gt=0,
         description=(
             "Solver effort: branch-and-bound nodes x variables per solve (the node limit "
             "shrinks as a component grows). Never a time limit, so a busy machine gives the "
             "same plan."
+        ),
+    )
+    mip_rel_gap: float = Field(
+        default=0.005,
+        gt=0,
+        lt=1,
+        description=(
+            "Relative gap at which the last stage (travel) may stop; the priority stages are "
+            "solved to 0.01% or their node limit. The status says what was proven."
+        ),
+    )
+    max_exact_pairs: int = Field(
+        default=2000,
+        ge=1,
+        description=(
+            "A connected group of villages and sites with more candidate pairs than this is "
+            "assigned by the greedy-in-priority-order heuristic and the priority repair, and "
+            "the status says 'heuristic'."
         ),
     )
 

@@ -176,7 +176,15 @@ def assign_villages(
     in_model = (np.arange(len(pairs.village)) - first) < config.nearest_sites
     model = pairs.take(in_model)
     solved = solve_assignment(
-        model.village, model.site, model.cost, hh=hh, cap=cap, tier=tier, work=config.node_work
+        model.village,
+        model.site,
+        model.cost,
+        hh=hh,
+        cap=cap,
+        tier=tier,
+        work=config.node_work,
+        rel_gap=config.mip_rel_gap,
+        max_exact_pairs=config.max_exact_pairs,
     )
     x = np.zeros(len(pairs.village), bool)
     x[np.flatnonzero(in_model)[solved.chosen]] = True
@@ -256,7 +264,9 @@ def assign_villages(
         "milp": {
             **totals(x),
             "status": solved.status,
-            "mip_gap": round(solved.gap, 6),
+            "method": "greedy+repair" if solved.heuristic_components else "milp",
+            "mip_gap": None if solved.gap is None else round(solved.gap, 6),
+            "heuristic_components": solved.heuristic_components,
             "components": solved.components,
             "solves": solved.solves,
             "nodes": solved.nodes,
@@ -298,12 +308,14 @@ def _unplaced(
 ) -> pd.DataFrame:
     placed = np.zeros(len(v), bool)
     placed[pairs.village[x]] = True
+    first = np.searchsorted(pairs.village, np.arange(len(v)))
+    last = np.searchsorted(pairs.village, np.arange(len(v)), side="right")
     rows = []
     for i in np.flatnonzero(~placed):
         if i in pairs.reasons:
             code, text = pairs.reasons[i]
         else:
-            own = pairs.site[pairs.village == i]
+            own = pairs.site[first[i] : last[i]]
             code = "sites_full"
             text = (
                 f"all {len(own)} reachable sites large enough for its {hh[i]} households are "

@@ -35,11 +35,11 @@ class AssignmentSolve:
 
     chosen: np.ndarray
     status: str
-    gap: float
+    gap: float | None
     components: int
     solves: int
     nodes: int
-    repaired: int = 0
+    heuristic_components: int = 0
 
 
 def greedy_assignment(
@@ -74,6 +74,8 @@ def solve_assignment(
     cap: np.ndarray,
     tier: np.ndarray,
     work: float,
+    rel_gap: float = OPTIMAL_GAP,
+    max_exact_pairs: int = 2000,
 ) -> AssignmentSolve:
     """Solve the lexicographic assignment on the given pairs, one component at a time.
 
@@ -88,11 +90,16 @@ def solve_assignment(
         Priority class per village (lower is more urgent).
     work
         Node budget (nodes x variables) of each solve.
+    rel_gap
+        Gap at which the last (travel) stage may stop.
+    max_exact_pairs
+        Components with more pairs keep the greedy plan (status ``heuristic``).
 
     Returns
     -------
     AssignmentSolve
-        Chosen pairs, status (``optimal`` / ``feasible``), worst gap.
+        Chosen pairs, status (``optimal`` / ``feasible`` / ``heuristic``), worst
+        proven gap of the exact components (``None`` when none was solved).
     """
     npair = len(pair_v)
     chosen = greedy_assignment(pair_v, pair_s, pair_c, hh, cap)
@@ -104,18 +111,27 @@ def solve_assignment(
     comp = label[pair_v]
     order = np.argsort(comp, kind="stable")
     bounds = np.flatnonzero(np.diff(comp[order])) + 1
-    gaps, solves, nodes = [0.0], 0, 0
+    gaps: list[float] = []
+    solves = nodes = heuristic = 0
     for idx in np.split(order, bounds):
+        if len(idx) > max_exact_pairs:
+            heuristic += 1
+            continue
         sel, gap, n_solves, n_nodes = _solve_component(
-            pair_v[idx], pair_s[idx], pair_c[idx], hh, cap, tier, chosen[idx], work
+            pair_v[idx], pair_s[idx], pair_c[idx], hh, cap, tier, chosen[idx], work, rel_gap
         )
         chosen[idx] = sel
         gaps.append(gap)
         solves += n_solves
         nodes += n_nodes
-    gap = max(gaps)
-    status = "optimal" if gap <= OPTIMAL_GAP else "feasible"
-    return AssignmentSolve(chosen, status, gap, len(bounds) + 1, solves, nodes)
+    worst = max(gaps) if gaps else None
+    if heuristic:
+        status = "heuristic"
+    else:
+        status = "optimal" if worst is not None and worst <= OPTIMAL_GAP else "feasible"
+    return AssignmentSolve(
+        chosen, status, worst, len(bounds) + 1, solves, nodes, heuristic_components=heuristic
+    )
 
 
 def _solve_component(  # noqa: PLR0917
@@ -127,6 +143,7 @@ def _solve_component(  # noqa: PLR0917
     tier: np.ndarray,
     start: np.ndarray,
     work: float,
+    rel_gap: float,
 ) -> tuple[np.ndarray, float, int, int]:
     n = len(pv)
     vil, vpos = np.unique(pv, return_inverse=True)
@@ -156,7 +173,7 @@ def _solve_component(  # noqa: PLR0917
         rows.append(coo_array(np.where(in_tier, hh_pair, 0.0)[None, :]))
         lo.append(np.array([reached - 0.5]))
         hi.append(np.array([np.inf]))
-    res = _solve(rows, lo, hi, hh_pair * pc, x, limit, rel_gap=OPTIMAL_GAP)
+    res = _solve(rows, lo, hi, hh_pair * pc, x, limit, rel_gap=rel_gap)
     solves += 1
     nodes += max(res[2], 0)
     return res[0] > 0.5, max(worst, res[1]), solves, nodes
