@@ -1,10 +1,11 @@
 """Benchmark the joint plan (assignment + allocation) against the greedy peers.
 
 ``--mode joint`` (default): the allocation of N candidate interventions
-(default 10,000) over 5 programmes x 5 years, its relocation rows costed from
-a site assignment of the at-risk villages.  ``--mode scale``: the priority-first
-assignment of 100,000 villages to 5,000 sites (straight-line reach, as without
-a friction surface), then the allocation of their relocations.
+(default 10,000) over 5 programmes x 5 years as the joint plan builds it: one
+relocation row per moving village and no in-place row for a village that moves.
+``--mode scale``: the priority-first assignment of 100,000 villages to 5,000
+sites (straight-line reach, as without a friction surface): pairs, components,
+the MILP on the small components, greedy + priority repair on the large ones.
 
 Instance: N candidate interventions (default 10,000) of 6 kinds in villages of
 10 districts, 5 programmes x 2 sources x 5 years of budgets (about 40% of the
@@ -54,7 +55,7 @@ KINDS = {
 
 
 def make_instance(
-    n: int, seed: int, *, carry_over: bool = False
+    n: int, seed: int, *, carry_over: bool = False, joint: bool = True
 ) -> tuple[pd.DataFrame, AllocationConfig]:
     rng = np.random.default_rng(seed)
     n_villages = max(1, n // 4)
@@ -70,6 +71,16 @@ def make_instance(
         )
         frame = pd.concat([frame, extra]).drop_duplicates().reset_index(drop=True)
     frame = frame.iloc[:n]
+    if joint:
+        # one plan: a village that moves gets no in-place money at its old site; other
+        # villages' needs fill the instance back up to n candidates
+        movers = set(frame.loc[frame["kind"] == "resettlement", "village"])
+        in_place = frame["kind"].map({k: v[2] for k, v in KINDS.items()}).astype(bool)
+        keep = frame[~(in_place & frame["village"].isin(movers))]
+        extra = pd.DataFrame(
+            {"village": n_villages * 2 + np.arange(n), "kind": rng.choice(["road", "water"], n)}
+        )
+        frame = pd.concat([keep, extra]).iloc[:n].reset_index(drop=True)
     mean = frame["kind"].map({k: v[0] for k, v in KINDS.items()}).to_numpy()
     cost = np.round(mean * rng.lognormal(0.0, 0.5, n), 1)
     score = rng.random(n)
