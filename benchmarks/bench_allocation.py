@@ -231,6 +231,8 @@ def main() -> None:
             benefit_ratio_vs_greedy=round(s["objective"] / s["greedy_objective"], 4),
         )
     out["total_s"] = round(time.perf_counter() - start, 2)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    out["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
     out["max_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(out))
 
