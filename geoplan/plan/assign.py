@@ -21,7 +21,7 @@ import shapely
 from geoplan.config.plan import AssignmentConfig
 from geoplan.errors import AllocationError
 from geoplan.indicators.travel import FrictionSurface
-from geoplan.plan.assign_model import enforce_priority, greedy_assignment, solve_assignment
+from geoplan.plan.assign_model import enforce_priority, solve_assignment
 from geoplan.plan.reach import PairFilter, candidate_pairs, households, representative_points
 
 __all__ = ["Assignment", "assign_villages", "at_risk_villages", "priority_tier"]
@@ -192,9 +192,7 @@ def assign_villages(
         x, pairs.village, pairs.site, pairs.cost, hh=hh, cap=cap, tier=tier
     )
     greedy = np.zeros(len(pairs.village), bool)
-    greedy[np.flatnonzero(in_model)] = greedy_assignment(
-        model.village, model.site, model.cost, hh, cap
-    )
+    greedy[np.flatnonzero(in_model)] = solved.greedy
     vxy = representative_points(v.geometry) if nv else np.zeros((0, 2))
     sxy = representative_points(sites.geometry) if ns else np.zeros((0, 2))
     vcom = _column(v, "commune_code")
@@ -310,6 +308,7 @@ def _unplaced(
     placed[pairs.village[x]] = True
     first = np.searchsorted(pairs.village, np.arange(len(v)))
     last = np.searchsorted(pairs.village, np.arange(len(v)), side="right")
+    ids, names, communes = (_column(v, c) for c in ("village_id", "village_name", "commune_code"))
     rows = []
     for i in np.flatnonzero(~placed):
         if i in pairs.reasons:
@@ -324,9 +323,9 @@ def _unplaced(
             )
         rows.append(
             {
-                "village_id": str(v["village_id"].iloc[i]),
-                "village_name": _column(v, "village_name")[i],
-                "commune_code": _column(v, "commune_code")[i],
+                "village_id": ids[i],
+                "village_name": names[i],
+                "commune_code": communes[i],
                 "households": int(hh[i]),
                 "priority_class": int(tier[i]),
                 "reason_code": code,

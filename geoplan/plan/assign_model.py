@@ -40,6 +40,7 @@ class AssignmentSolve:
     solves: int
     nodes: int
     heuristic_components: int = 0
+    greedy: np.ndarray | None = None
 
 
 def greedy_assignment(
@@ -102,9 +103,10 @@ def solve_assignment(
         proven gap of the exact components (``None`` when none was solved).
     """
     npair = len(pair_v)
-    chosen = greedy_assignment(pair_v, pair_s, pair_c, hh, cap)
+    greedy = greedy_assignment(pair_v, pair_s, pair_c, hh, cap)
+    chosen = greedy.copy()
     if npair == 0:
-        return AssignmentSolve(chosen, "optimal", 0.0, 0, 0, 0)
+        return AssignmentSolve(chosen, "optimal", 0.0, 0, 0, 0, greedy=greedy)
     nvil, nsite = int(pair_v.max()) + 1, int(pair_s.max()) + 1
     graph = coo_array((np.ones(npair), (pair_v, nvil + pair_s)), shape=(nvil + nsite, nvil + nsite))
     _, label = connected_components(graph, directed=False)
@@ -130,7 +132,14 @@ def solve_assignment(
     else:
         status = "optimal" if worst is not None and worst <= OPTIMAL_GAP else "feasible"
     return AssignmentSolve(
-        chosen, status, worst, len(bounds) + 1, solves, nodes, heuristic_components=heuristic
+        chosen,
+        status,
+        worst,
+        len(bounds) + 1,
+        solves,
+        nodes,
+        heuristic_components=heuristic,
+        greedy=greedy,
     )
 
 
