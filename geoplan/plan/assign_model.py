@@ -292,10 +292,10 @@ def enforce_priority(
     levels, tier_idx = np.unique(tier, return_inverse=True)
     while True:
         # villages with a pair where free room plus lower-class occupants would hold them
-        placed = np.flatnonzero(site_of >= 0)
+        at_site = np.flatnonzero(site_of >= 0)
         lower_hh = np.zeros((len(cap), len(levels)))
         for k in range(len(levels)):
-            out = placed[tier_idx[placed] > k]
+            out = at_site[tier_idx[at_site] > k]
             lower_hh[:, k] = np.bincount(site_of[out], weights=hh[out], minlength=len(cap))
         ok = (site_of[pair_v] < 0) & (
             free[pair_s] + lower_hh[pair_s, tier_idx[pair_v]] >= hh[pair_v]
