@@ -184,6 +184,7 @@ def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
         and field at fault.
     """
     # Imported here so that `geoplan --help` and scenario checks stay fast.
+    from geoplan.check import preflight_run
     from geoplan.indicators import compute_indicators
     from geoplan.io import load_layers
     from geoplan.plan import make_plan
@@ -193,6 +194,7 @@ def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
     with _stage("load and validate layers", timings, progress):
         inputs = input_hashes(scenario)
         layers = load_layers(scenario)
+        preflight_run(scenario, layers)  # the checks `geoplan check` makes, same messages
     with _stage("indicators and hazard model", timings, progress):
         indicators = compute_indicators(layers, scenario)
     with _stage("scoring", timings, progress):

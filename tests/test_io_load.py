@@ -16,8 +16,9 @@ import yaml
 from _paths import DEMO_SCENARIO
 from rasterio.transform import from_origin
 
+from geoplan.check import check_paths
 from geoplan.errors import LayerValidationError
-from geoplan.io import Layers, check_paths, load_layers
+from geoplan.io import Layers, load_layers
 from geoplan.scenario import load_scenario
 
 pytestmark = [
@@ -69,13 +70,33 @@ def gpkg(tmp_path: Path) -> Path:
     return path
 
 
-def test_load_layers_reprojects_dissolves_and_flags(tmp_path: Path, gpkg: Path):
+def test_village_outside_its_commune_is_an_error_by_default(tmp_path: Path, gpkg: Path):
     sc = load_scenario(
         _scenario(
             tmp_path,
             {
                 "communes": {"path": gpkg.name, "layer": "xa"},
                 "villages": {"path": gpkg.name, "layer": "thon"},
+            },
+        )
+    )
+    with pytest.raises(LayerValidationError) as info:
+        load_layers(sc)
+    errors = [i for i in info.value.issues if i.severity == "error"]
+    assert [(i.code, i.row, i.field) for i in errors] == [("village-outside-commune", 3, "ma_xa")]
+
+
+def test_load_layers_reprojects_dissolves_and_flags(tmp_path: Path, gpkg: Path):
+    sc = load_scenario(
+        _scenario(
+            tmp_path,
+            {
+                "communes": {"path": gpkg.name, "layer": "xa"},
+                "villages": {
+                    "path": gpkg.name,
+                    "layer": "thon",
+                    "downgrade": ["village-outside-commune"],
+                },
             },
         )
     )
@@ -157,7 +178,11 @@ def test_per_layer_crs_kontum_and_quangngai(tmp_path: Path):
             tmp_path,
             {
                 "communes": {"path": a.name, "crs": "vn2000-tm3:kontum"},
-                "villages": {"path": b.name, "crs": "vn2000-tm3:108"},
+                "villages": {
+                    "path": b.name,
+                    "crs": "vn2000-tm3:108",
+                    "downgrade": ["village-outside-commune"],
+                },
             },
         )
     )
@@ -182,6 +207,7 @@ def test_join_tables_csv_and_xlsx(tmp_path: Path, gpkg: Path):
                 "villages": {
                     "path": gpkg.name,
                     "layer": "thon",
+                    "downgrade": ["village-outside-commune"],
                     "join": [{"path": "ho.xlsx", "sheet": "2024"}],
                 },
             },
@@ -211,7 +237,11 @@ def test_join_by_name_ignores_accents_case_and_d_variants(tmp_path: Path, gpkg: 
                     "layer": "xa",
                     "join": [{"path": "kv.csv", "on": "commune_name"}],
                 },
-                "villages": {"path": gpkg.name, "layer": "thon"},
+                "villages": {
+                    "path": gpkg.name,
+                    "layer": "thon",
+                    "downgrade": ["village-outside-commune"],
+                },
             },
         )
     )
@@ -226,7 +256,11 @@ def test_check_paths_scenario_and_bare_files(tmp_path: Path, gpkg: Path):
         tmp_path,
         {
             "communes": {"path": gpkg.name, "layer": "xa"},
-            "villages": {"path": gpkg.name, "layer": "thon"},
+            "villages": {
+                "path": gpkg.name,
+                "layer": "thon",
+                "downgrade": ["village-outside-commune"],
+            },
         },
     )
     report = check_paths([sc])

@@ -251,18 +251,33 @@ def test_nodup_override_ranks_them_and_says_so():
         assert "P-NODUP override" in text
 
 
-def test_missing_values_are_filled_and_reported():
+def _with_gaps():
     ind = make_indicators()
     v = ind.villages.copy()
     v.loc[v.index[:5], "travel_min_commune_centre"] = np.nan
     v = v.drop(columns=["susceptibility"])
     ind.villages = v
-    res = score_tracks(ind, config())
+    return ind
+
+
+def test_missing_values_are_refused_unless_the_scenario_says_how_to_fill():
+    with pytest.raises(ScoringError, match="travel_time_commune") as info:
+        score_tracks(_with_gaps(), config())
+    assert "V000" in str(info.value) and "missing:" in str(info.value)
+
+
+def test_missing_values_are_filled_as_asked_and_listed_per_village():
+    cfg = config()
+    median = {k: t.model_copy(update={"missing": "median"}) for k, t in cfg.tracks.items()}
+    res = score_tracks(_with_gaps(), cfg.model_copy(update={"tracks": median}))
     codes = {(i.code, i.field) for i in res.issues}
     assert ("missing-filled", "travel_min_commune_centre") in codes
     assert ("criterion-no-data", "susceptibility") in codes
     filled = next(i for i in res.issues if i.field == "travel_min_commune_centre")
     assert "5 row(s)" in filled.message and "median" in filled.message
+    imputed = res.villages["infrastructure_imputed"]
+    assert all("travel_time_commune=" in text for text in imputed.iloc[:5])
+    assert (imputed.iloc[5:] == "").all()
     for t in TRACKS:
         ranked = res.villages[res.villages[f"{t}_eligible"]]
         assert np.isfinite(ranked[f"{t}_score"]).all()

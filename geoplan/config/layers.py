@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -105,6 +105,20 @@ class LayerSpec(ScenarioModel):
         description=(
             "Attribute tables (CSV/XLSX) joined onto this layer by commune or village code."
         ),
+    )
+    bounds: dict[str, tuple[float | None, float | None]] = Field(
+        default_factory=dict,
+        description="Plausible range (low, high) per canonical field, replacing geoplan's "
+        "defaults (villages: households 0..5000, population 0..30000); a value outside is an "
+        "error naming the row.",
+    )
+    downgrade: list[Literal["implausible-value", "outside-communes", "village-outside-commune"]] = (
+        Field(
+            default_factory=list,
+            description="Problems reported as warnings instead of errors, stated explicitly: "
+            "implausible values, villages outside every commune (e.g. X/Y swapped), villages "
+            "outside their stated commune.",
+        )
     )
     assign_commune_spatially: bool = Field(
         default=False,

@@ -30,7 +30,7 @@ __all__ = [
 TRACKS: tuple[str, ...] = ("resettlement", "infrastructure", "investment")
 TrackName = Literal["resettlement", "infrastructure", "investment"]
 NormalizationName = Literal["minmax", "vector", "rank", "value"]
-MissingRule = Literal["zero", "median", "min", "max", "worst", "best"]
+MissingRule = Literal["refuse", "zero", "median", "min", "max", "worst", "best"]
 ClassScheme = Literal["natural_breaks", "quantiles", "equal_interval", "quotas"]
 MethodName = Literal["weighted_sum", "weighted_product", "topsis", "vikor", "promethee_ii"]
 
@@ -155,9 +155,10 @@ class TrackSpec(ScenarioModel):
         "((1 + net flow) / 2; compares every pair, practical up to about 5,000 villages).",
     )
     missing: MissingRule = Field(
-        default="median",
-        description="Fill rule for missing values (each fill is reported): zero, median, min, max, "
-        "worst (least priority) or best.",
+        default="refuse",
+        description="Missing criterion values: 'refuse' (default: the run stops naming the "
+        "villages) or a fill rule, zero, median, min, max, worst (least priority) or best; every "
+        "filled value is reported and listed in the <track>_imputed column.",
     )
     eligibility: EligibilitySpec = Field(default_factory=EligibilitySpec)
     tie_break: list[str] = Field(
@@ -265,7 +266,7 @@ class CommuneRankingSpec(ScenarioModel):
     )
     normalization: Literal["minmax", "vector", "rank"] = Field(default="minmax")
     method: MethodName = Field(default="weighted_sum")
-    missing: MissingRule = Field(default="median")
+    missing: MissingRule = Field(default="refuse")
     classes: ClassScheme = Field(default="natural_breaks")
 
 

@@ -22,6 +22,7 @@ from geoplan.plan.crosswalk import make_crosswalk, to_2025
 from geoplan.plan.interventions import build_candidates
 from geoplan.plan.reach import travel_surface
 from geoplan.plan.relocation import fund_moves, move_costs, relocation_kind
+from geoplan.plan.site_safety import compare_moves, safe_sites, safer_than_origin
 from geoplan.plan.sites import find_sites
 from geoplan.plan.targets import (
     TARGETS,
@@ -55,11 +56,13 @@ class PlanOutcome:
     Attributes
     ----------
     sites
-        Candidate resettlement sites (polygons, scenario CRS): ``site_id``,
-        ``commune_code``, ``commune_name``, ``district_code``,
-        ``district_name``, ``area_ha``, ``capacity_hh``, ``used_hh``,
-        ``free_hh``, ``slope_mean_deg``, ``road_dist_mean_m``,
-        ``suitability`` (0-1), ``use``.
+        Candidate resettlement sites that meet every safety rule (polygons,
+        scenario CRS): ``site_id``, ``commune_code``, ``commune_name``,
+        ``district_code``, ``district_name``, ``area_ha``, ``capacity_hh``,
+        ``used_hh``, ``free_hh``, ``slope_mean_deg``, ``road_dist_mean_m``,
+        ``suitability`` (0-1), ``use``, the hazard profile
+        (:data:`geoplan.plan.site_profile.PROFILE_COLUMNS`), ``verify_code``,
+        ``verify_reason``.
     moves
         Lines village → site of the exact assignment: ``village_id``,
         ``village_name``, ``commune_code``, ``district_code``, ``site_id``,
@@ -70,7 +73,8 @@ class PlanOutcome:
         ``funding_status`` (``funded`` / ``unfunded``), ``funded_year``
         (empty when unfunded), ``funding_missing`` and ``earliest_year``
         (for unfunded moves: least extra money and the year it would fund
-        the move).
+        the move); and the origin / site hazard comparison
+        (:func:`geoplan.plan.site_safety.compare_moves`).
     greedy_moves
         The greedy assignment, same columns, ``method == "greedy"``.
     unplaced
@@ -108,6 +112,9 @@ class PlanOutcome:
     crosswalk
         2022 ``commune_code`` → ``commune_code_2025`` with ``area_share``,
         or ``None``.
+    site_screening
+        Every candidate site with its profile, ``status`` (kept / rejected),
+        ``reason_code``, ``reason``, ``verify_code``, ``verify_reason``.
     communes_2025
         Commune roll-ups re-aggregated to the 2025 communes (``None``
         without a crosswalk).
@@ -130,15 +137,7 @@ class PlanOutcome:
     crosswalk: pd.DataFrame | None = None
     communes_2025: pd.DataFrame | None = None
     summary: dict[str, Any] = field(default_factory=dict)
-
-
-def _susceptibility_raster(indicators: Any) -> Any:
-    result = getattr(indicators, "susceptibility", None)
-    for name in ("probability", "raster", "probability_raster"):
-        raster = getattr(result, name, None)
-        if raster is not None and hasattr(raster, "array") and hasattr(raster, "transform"):
-            return raster
-    return None
+    site_screening: gpd.GeoDataFrame | None = None
 
 
 def _by_key(frame: pd.DataFrame, column: str, key: str = "district_code") -> dict[str, float]:
@@ -190,9 +189,10 @@ def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = Non
             {"district_code": sorted(set(communes["district_code"].astype(str)))}
         )
 
-    sites, grid = find_sites(
-        communes, cfg.sites, layers=layers, susceptibility=_susceptibility_raster(indicators)
+    safe = safe_sites(
+        communes, cfg.sites, layers=layers, model=getattr(indicators, "susceptibility", None)
     )
+    sites, grid = safe.sites, safe.grid
     timings["sites"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -203,7 +203,14 @@ def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = Non
         at_risk = villages.iloc[0:0]
         notes.append("no resettlement track scored: no village is assigned to a site")
     surface = travel_surface(layers, scenario, communes) if len(at_risk) and len(sites) else None
-    assignment: Assignment = assign_villages(at_risk, sites, cfg.assignment, surface=surface)
+    assignment: Assignment = assign_villages(
+        at_risk,
+        sites,
+        cfg.assignment,
+        surface=surface,
+        allowed=safer_than_origin(at_risk, sites, cfg.sites),
+    )
+    assignment.moves = compare_moves(assignment.moves, at_risk, sites, cfg.sites)
     if assignment.summary["reach_basis"] != "travel" and len(at_risk):
         notes.append(
             "no roads layer: site reach is straight-line at "
@@ -294,6 +301,7 @@ def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = Non
             "grid_m": cfg.sites.grid_m,
             "cells_excluded_by_rule": grid.excluded,
             "rules_skipped": grid.skipped,
+            **safe.summary(),
         },
         "assignment": assignment.summary,
         "allocation": {k: v for k, v in alloc.summary.items() if k != "binding"},
@@ -318,6 +326,7 @@ def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = Non
         crosswalk=crosswalk,
         communes_2025=communes_2025,
         summary=summary,
+        site_screening=safe.screening,
     )
 
 

@@ -132,6 +132,7 @@ def assign_villages(
     *,
     surface: FrictionSurface | None = None,
     pair_filter: PairFilter | None = None,
+    allowed: np.ndarray | None = None,
 ) -> Assignment:
     """Assign every at-risk village to a site, or say truly and specifically why not.
 
@@ -152,6 +153,10 @@ def assign_villages(
         the straight line at ``config.straight_line_kmh``.
     pair_filter
         Optional rule on village-site pairs (see :func:`candidate_pairs`).
+    allowed
+        Optional boolean ``(len(villages), len(sites))``: the pairs that may be
+        used at all (e.g. :func:`geoplan.plan.site_safety.safer_than_origin`);
+        applied as a pair filter.
 
     Returns
     -------
@@ -171,6 +176,8 @@ def assign_villages(
     hh = households(v, config)
     cap = sites["capacity_hh"].to_numpy(dtype="int64")
     tier = priority_tier(v)
+    if allowed is not None:
+        pair_filter = _matrix_filter(allowed, pair_filter)
     pairs = candidate_pairs(v, sites, config, surface=surface, pair_filter=pair_filter)
     first = np.searchsorted(pairs.village, pairs.village, side="left")
     in_model = (np.arange(len(pairs.village)) - first) < config.nearest_sites
@@ -275,6 +282,18 @@ def assign_villages(
         "unplaced_by_reason": unplaced["reason_code"].value_counts().sort_index().to_dict(),
     }
     return Assignment(build(x, "milp"), build(greedy, "greedy"), unplaced, out_sites, summary)
+
+
+def _matrix_filter(allowed: np.ndarray, then: PairFilter | None) -> PairFilter:
+    """Return a pair filter reading a (villages x sites) mask, and ``then`` after it."""
+
+    def keep(pairs: pd.DataFrame) -> np.ndarray:
+        mask = allowed[pairs["village_index"].to_numpy(), pairs["site_index"].to_numpy()]
+        if then is not None:
+            mask = mask & np.asarray(then(pairs), bool)
+        return np.asarray(mask, bool)
+
+    return keep
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray:

@@ -220,7 +220,7 @@ def candidate_pairs(
                 f"no suitable site within {config.max_travel_min:g} min {how} {where}",
             )
         elif not passed[i]:
-            reasons[i] = ("no_safe_site", "every reachable site fails the site-safety rules")
+            reasons[i] = ("no_safer_site", "no reachable site is safer than the village")
         elif not has_fit[i]:
             reasons[i] = (
                 "too_large",

@@ -7,6 +7,6 @@ contract of ``docs/ARCHITECTURE.md`` atomically; the map builders in
 
 from __future__ import annotations
 
-from geoplan.render.outputs import write_outputs
+from geoplan.render.outputs import output_folder, write_outputs
 
-__all__ = ["write_outputs"]
+__all__ = ["output_folder", "write_outputs"]

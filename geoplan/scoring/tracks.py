@@ -34,6 +34,7 @@ from geoplan.scoring.catalogue import (
     get_criterion,
     get_rule,
 )
+from geoplan.scoring.imputation import fill_missing, imputed_column, require_finite_scores
 from geoplan.scoring.methods import (
     ahp_details,
     classify_scores,
@@ -113,6 +114,7 @@ class _Ranked:
     method: str
     cr: float | None = None
     ahp: dict[str, float] | None = None
+    imputed: list[str] = field(default_factory=list)  # (n_all,) filled criteria per row
 
 
 def _context(scenario: Any) -> tuple[ScoringConfig, RuleContext]:
@@ -139,68 +141,6 @@ def _track_weights(spec: TrackSpec) -> tuple[FloatArray, dict[str, float] | None
         return w / w.sum(), info
     w = np.array([c.weight for c in spec.criteria], dtype=np.float64)
     return w / w.sum(), None
-
-
-def _fill_missing(
-    values: pd.Series,
-    *,
-    rule: str,
-    criterion: Criterion,
-    eligible: npt.NDArray[np.bool_],
-    ids: pd.Series,
-    where: str,
-    layer: str,
-    issues: list[Issue],
-) -> FloatArray:
-    arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    missing = ~np.isfinite(arr)
-    if not missing.any():
-        return arr
-    pool = arr[eligible & ~missing]
-    if pool.size == 0:
-        pool = arr[~missing]
-    fields = ", ".join(criterion.columns)
-    if pool.size == 0:
-        issues.append(
-            Issue(
-                "warning",
-                f"{where}, criterion '{criterion.id}': no data at all (column(s) {fields} missing "
-                "or empty); it counts as 0 for every row and does not separate them",
-                layer=layer,
-                field=criterion.columns[0],
-                code="criterion-no-data",
-            )
-        )
-        return np.zeros_like(arr)
-    benefit = criterion.direction == "benefit"
-    if rule == "zero":
-        fill = 0.0
-    elif rule == "median":
-        fill = float(np.median(pool))
-    elif rule == "min":
-        fill = float(pool.min())
-    elif rule == "max":
-        fill = float(pool.max())
-    elif rule == "worst":
-        fill = float(pool.min() if benefit else pool.max())
-    else:  # best
-        fill = float(pool.max() if benefit else pool.min())
-    n_missing = int((missing & eligible).sum()) or int(missing.sum())
-    examples = ", ".join(str(v) for v in ids[missing].head(5))
-    issues.append(
-        Issue(
-            "repair",
-            f"{where}, criterion '{criterion.id}': {int(missing.sum())} row(s) without a value "
-            f"({n_missing} of them ranked; e.g. {examples}) filled with the {rule} ({fill:g}); "
-            "set `missing:` on the track or criterion to change the rule",
-            layer=layer,
-            field=criterion.columns[0],
-            code="missing-filled",
-        )
-    )
-    out = arr.copy()
-    out[missing] = fill
-    return out
 
 
 def _ranked_reasons(
@@ -253,8 +193,9 @@ def _rank_frame(
     m = len(criteria)
     n_all = len(frame)
     raw = np.zeros((n_all, m))
+    notes: list[list[str]] = [[] for _ in range(n_all)]
     for j, (crit, spec) in enumerate(zip(criteria, criteria_specs, strict=True)):
-        raw[:, j] = _fill_missing(
+        raw[:, j] = fill_missing(
             crit.values(frame, ctx),
             rule=spec.missing or missing,
             criterion=crit,
@@ -263,6 +204,7 @@ def _rank_frame(
             where=where,
             layer=layer,
             issues=issues,
+            notes=notes,
         )
     xe = raw[eligible]
     n_e = xe.shape[0]
@@ -303,6 +245,7 @@ def _rank_frame(
         )
     kernel = _Kernel.build(norm, method)  # type: ignore[arg-type]
     scores = kernel.scores(weights[None, :])[0] if n_e else np.zeros(0)
+    require_finite_scores(scores, norm, criteria, where=where, ids=ids[eligible])
     scores = np.clip(scores, 0.0, 1.0)
     # contribution of each criterion as a share of the score: weighted sum shares; for
     # TOPSIS, VIKOR and PROMETHEE II they approximate the criterion's role (closeness, 1 - Q
@@ -321,7 +264,19 @@ def _rank_frame(
         if n_e
         else np.zeros(0, dtype=np.int64)
     )
-    return _Ranked(criteria, weights, raw, norm, eligible, scores, contrib, ranks, klass, method)
+    return _Ranked(
+        criteria,
+        weights,
+        raw,
+        norm,
+        eligible,
+        scores,
+        contrib,
+        ranks,
+        klass,
+        method,
+        imputed=imputed_column(notes),
+    )
 
 
 def _with_district_flags(villages: pd.DataFrame, districts: pd.DataFrame | None) -> pd.DataFrame:
@@ -576,6 +531,7 @@ def _score_track(
         f"{name}_eligible": eligible.copy(),
         f"{name}_reason": reason_en,
         f"{name}_reason_vi": reason_vi,
+        f"{name}_imputed": ranked.imputed,
     }
     for j, crit in enumerate(ranked.criteria):
         c = np.full(n, np.nan)
