@@ -289,7 +289,7 @@ class AllocationConfig(ScenarioModel):
         ),
     )
     node_work: float = Field(
-        default=4.0e7,
+        default=1.2e6,
         gt=0,
         description=(
             "Solver effort: branch-and-bound nodes x variables (the node limit shrinks as the "
