@@ -26,6 +26,7 @@ from geoplan.plan.allocate_model import build_model
 from geoplan.plan.interventions import CANDIDATE_COLUMNS, build_candidates
 from geoplan.plan.reach import candidate_pairs, travel_surface
 from geoplan.plan.relocation import fund_moves, move_costs
+from geoplan.plan.site_safety import safer_than_origin
 
 CRS = "EPSG:3405"
 
@@ -174,7 +175,15 @@ def test_demo_no_village_is_unplaced_while_a_lower_class_holds_a_place_it_could_
     )
     sites = plan.sites.reset_index(drop=True)
     surface = travel_surface(demo_result.layers, demo_result.scenario, demo_result.scoring.communes)
-    pairs = candidate_pairs(unplaced, sites, cfg, surface=surface)
+    # the same pairs the plan used: reach, and safer than the origin (plan/site_safety.py)
+    allowed = safer_than_origin(unplaced, sites, demo_result.scenario.plan.sites)
+    pairs = candidate_pairs(
+        unplaced,
+        sites,
+        cfg,
+        surface=surface,
+        pair_filter=lambda p: allowed[p["village_index"].to_numpy(), p["site_index"].to_numpy()],
+    )
     klass = dict(zip(plan.moves["village_id"], plan.moves["priority_class"], strict=True))
     hh_moved = dict(zip(plan.moves["village_id"], plan.moves["households"], strict=True))
     by_site = plan.moves.groupby("site_id")["village_id"].apply(list).to_dict()
@@ -229,10 +238,7 @@ def _frames(plan) -> list[str]:
 
 
 def test_the_plan_is_the_same_on_a_loaded_machine(demo_result):
-    burners = [
-        subprocess.Popen([sys.executable, "-c", "while True: pass"])
-        for _ in range(2)
-    ]
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
     try:
         again = make_plan(
             demo_result.indicators,
