@@ -34,7 +34,14 @@ class Scenario(ScenarioModel):
     title_en: str = Field(
         default="", description="English title, used with `--lang en` (falls back to `title`)."
     )
-    description: str = Field(default="", description="What this scenario is for.")
+    description: str = Field(
+        default="",
+        description="What this scenario is for (Vietnamese; shown in Vietnamese outputs).",
+    )
+    description_en: str = Field(
+        default="",
+        description="English description, used with `--lang en` (falls back to `description`).",
+    )
     synthetic: bool = Field(
         default=False, description="Marks synthetic demo data; maps then say so on their face."
     )

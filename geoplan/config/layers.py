@@ -5,9 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from geoplan.config._base import ScenarioModel
+
+
+def _known_encoding(value: str | None) -> str | None:
+    """Refuse an encoding geoplan cannot decode when the scenario is read, not mid-run."""
+    from geoplan.io.text import canonical_encoding
+
+    if value is not None:
+        try:
+            canonical_encoding(value)
+        except LookupError as exc:
+            raise ValueError(str(exc)) from None
+    return value
+
 
 __all__ = ["JoinSpec", "LayerSpec", "LayersSpec"]
 
@@ -48,6 +61,8 @@ class JoinSpec(ScenarioModel):
         ),
     )
 
+    _encoding = field_validator("encoding")(_known_encoding)
+
     @model_validator(mode="before")
     @classmethod
     def _yaml_on_key(cls, data: Any) -> Any:
@@ -84,6 +99,8 @@ class LayerSpec(ScenarioModel):
             "Canonical field name -> source column name, for columns not recognised automatically."
         ),
     )
+    _encoding = field_validator("encoding")(_known_encoding)
+
     x: str | None = Field(
         default=None,
         description="CSV/XLSX point layers: column of longitude or easting (detected if omitted).",

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from geoplan.config._base import ScenarioModel
+from geoplan.config.criteria import criterion_ids, rule_ids
 
 __all__ = [
     "TRACKS",
@@ -194,7 +195,7 @@ class TrackSpec(ScenarioModel):
                 )
                 raise ValueError(msg)
             from geoplan.errors import ScoringError
-            from geoplan.scoring.methods import ahp_weights
+            from geoplan.scoring.ahp import ahp_weights
 
             m = len(ids)
             for k, mat in enumerate(self.ahp.matrices):
@@ -376,10 +377,8 @@ class ScoringConfig(ScenarioModel):
     @field_validator("tracks")
     @classmethod
     def _known_ids(cls, tracks: dict[str, TrackSpec]) -> dict[str, TrackSpec]:
-        from geoplan.scoring.catalogue import criteria_catalogue, eligibility_rules
-
-        known = {c.id for c in criteria_catalogue(level="village")}
-        rules = {r.id for r in eligibility_rules()}
+        known = set(criterion_ids(level="village"))
+        rules = set(rule_ids())
         problems: list[str] = []
         for name, track in tracks.items():
             problems.extend(
@@ -402,9 +401,7 @@ class ScoringConfig(ScenarioModel):
     @field_validator("communes")
     @classmethod
     def _known_commune_ids(cls, spec: CommuneRankingSpec) -> CommuneRankingSpec:
-        from geoplan.scoring.catalogue import criteria_catalogue
-
-        known = {c.id for c in criteria_catalogue(level="commune")}
+        known = set(criterion_ids(level="commune"))
         bad = [c.id for c in spec.criteria if c.id not in known]
         if bad:
             msg = f"communes: unknown commune criteria {bad}; known: {', '.join(sorted(known))}"

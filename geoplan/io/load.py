@@ -56,7 +56,7 @@ _RASTER_LAYERS = ("dem", "rainfall", "landslide_truth")
 OGR_COUNTED = frozenset({".gpkg", ".shp", ".fgb", ".geojson", ".json"})
 
 
-@dataclass
+@dataclass(frozen=True)
 class Layers:
     """Every input layer of a scenario, validated and in the scenario CRS.
 

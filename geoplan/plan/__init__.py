@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -24,12 +24,18 @@ from geoplan.plan.reach import travel_surface
 from geoplan.plan.relocation import fund_moves, move_costs, relocation_kind
 from geoplan.plan.site_safety import compare_moves, safe_sites, safer_than_origin
 from geoplan.plan.sites import find_sites
-from geoplan.plan.targets import (
-    TARGETS,
+from geoplan.plan.target_progress import (
     evaluate_targets,
     targets_by_commune,
     targets_by_commune_2025,
 )
+from geoplan.plan.targets import TARGETS
+
+if TYPE_CHECKING:
+    from geoplan.indicators import Indicators
+    from geoplan.io import Layers
+    from geoplan.scenario import Scenario
+    from geoplan.scoring import ScoringResult
 
 __all__ = [
     "TARGETS",
@@ -49,7 +55,7 @@ __all__ = [
 ]
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlanOutcome:
     """Everything the planning stage produced (frames only; nothing is written).
 
@@ -104,7 +110,7 @@ class PlanOutcome:
         The commune-level targets (T4-T7, T9-T18) per 2022 commune: ``id``,
         ``commune_code``, ``commune_name``, ``district_code``,
         ``district_name`` and the columns of ``targets`` (see
-        :func:`geoplan.plan.targets.targets_by_commune`).
+        :func:`geoplan.plan.target_progress.targets_by_commune`).
     targets_by_commune_2025
         The same per merged 2025 commune (``commune_code_2025``,
         ``commune_name_2025``, ``communes_2022``), members weighted by
@@ -147,7 +153,13 @@ def _by_key(frame: pd.DataFrame, column: str, key: str = "district_code") -> dic
     return {str(k): float(v) for k, v in values.groupby(frame[key].astype(str)).sum().items()}
 
 
-def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = None) -> PlanOutcome:
+def make_plan(
+    indicators: Indicators,
+    scoring: ScoringResult,
+    scenario: Scenario,
+    *,
+    layers: Layers | None = None,
+) -> PlanOutcome:
     """Turn the rankings into sites, moves, an allocation and target progress.
 
     Parameters

@@ -1,8 +1,9 @@
 """Render stage: offline folium maps, dashboard, report, tables and static maps.
 
 Only this stage writes outputs.  :func:`write_outputs` writes the whole output
-contract of ``docs/ARCHITECTURE.md`` atomically; the map builders in
-:mod:`geoplan.render.maps` can also be used on their own.
+contract of ``docs/ARCHITECTURE.md`` atomically; the map builders
+(:mod:`geoplan.render.map_priority`, ``map_hazard``, ``map_dashboard``) can also be
+used on their own.
 """
 
 from __future__ import annotations

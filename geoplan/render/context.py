@@ -300,4 +300,3 @@ def prepare(result: Any, lang: Lang, *, tolerance_m: float = 40.0) -> RenderCont
         border_belt_m=float(belt) if isinstance(belt, (int, float)) else 5000.0,
         layers=other,
     )
-

@@ -11,7 +11,10 @@ from geoplan.errors import GeoplanError
 from geoplan.render.context import RenderContext, prepare
 from geoplan.render.dashboard import side_panel
 from geoplan.render.i18n import Lang
-from geoplan.render.maps import dashboard_map, hazard_map, priority_map, save_map
+from geoplan.render.map_base import save_map
+from geoplan.render.map_dashboard import dashboard_map
+from geoplan.render.map_hazard import hazard_map
+from geoplan.render.map_priority import priority_map
 from geoplan.render.model_files import MODEL_GPKG, write_model_gpkg
 from geoplan.render.outfolder import MANIFEST_KEY, OutputFolder, OutputFolderError
 from geoplan.render.plan_files import write_plan_files

@@ -438,13 +438,15 @@ def allocation_section(ctx: RenderContext, *, top_n: int = 20) -> str:
     )
 
 
-def plan_totals_html(ctx: RenderContext) -> str:
+def plan_totals_html(ctx: RenderContext, *, heading: bool = True) -> str:
     """Return the plan's totals: solver status, households moved per year, spend per line.
 
     Parameters
     ----------
     ctx
         Render inputs; empty without a plan.
+    heading
+        Start with an ``<h3>`` "Plan totals" (the dashboard adds its own).
 
     Returns
     -------
@@ -455,7 +457,7 @@ def plan_totals_html(ctx: RenderContext) -> str:
     if plan is None:
         return ""
     lang = ctx.lang
-    parts = [f"<h3>{escape(tr('plan_totals', lang))}</h3>"]
+    parts = [f"<h3>{escape(tr('plan_phasing', lang))}</h3>"] if heading else []
     milp = plan_summary(ctx.result, "assignment_summary").get("milp", {})
     alloc = plan_summary(ctx.result, "allocation_summary")
     lines = []

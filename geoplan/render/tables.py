@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan.render.allocation_order import allocation_table
 from geoplan.render.cells import safe_cell, safe_frame
 from geoplan.render.context import RenderContext, communes_2025_frame, plan_frame
 from geoplan.render.i18n import TRACKS, tr
@@ -483,8 +484,6 @@ def _plan_sheets(ctx: RenderContext) -> dict[str, pd.DataFrame]:
     ``Xa_2025`` (roll-ups per merged 2025 commune), ``Muc_tieu`` (targets T1–T19 for
     the province) and ``Phan_bo`` (every candidate intervention, funded first).
     """
-    from geoplan.render.plan_files import allocation_table
-
     sheets: dict[str, pd.DataFrame] = {}
     merged = communes_2025_frame(ctx.result)
     if merged is not None and len(merged):
