@@ -294,7 +294,7 @@ def test_report_plan_sections(out):
         "id='allocation'",
         "Tối ưu (MILP)",
         "Tham lam theo điểm",
-        "Các điểm trong phạm vi đã được bố trí cho thôn khác",  # reason, in Vietnamese
+        "Các điểm trong phạm vi đã được bố trí cho thôn cùng hoặc ưu tiên cao hơn",  # reason (vi)
         "Vốn NTP-2026/provincial 2026: đã dùng 1.700 / 2.000 triệu đồng",  # binding, rebuilt
         "40,0 %",  # gain over greedy
     ):

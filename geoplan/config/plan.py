@@ -10,9 +10,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from geoplan.config._base import ScenarioModel
+from geoplan.config.allocation import (
+    AllocationConfig,
+    BudgetLine,
+    FundingOption,
+    InPlaceException,
+    InterventionSpec,
+    MinShare,
+    ProgrammeSpec,
+)
 
 __all__ = [
     "AllocationConfig",
@@ -20,6 +29,7 @@ __all__ = [
     "BudgetLine",
     "CrosswalkConfig",
     "FundingOption",
+    "InPlaceException",
     "InterventionSpec",
     "MinShare",
     "PlanConfig",
@@ -29,7 +39,6 @@ __all__ = [
     "TargetsConfig",
 ]
 
-Track = Literal["resettlement", "infrastructure", "investment"]
 Hazard = Literal["official_level", "model_probability", "slope"]
 
 
@@ -197,288 +206,76 @@ class AssignmentConfig(ScenarioModel):
     max_distance_m: float = Field(
         default=25000.0,
         gt=0,
-        description="Farthest straight-line distance from a village to its site.",
+        description=(
+            "Straight-line search radius from a village to candidate sites (m); only a cheap "
+            "pre-filter, reach itself is max_travel_min."
+        ),
+    )
+    max_travel_min: float = Field(
+        default=180.0,
+        gt=0,
+        description=(
+            "Longest travel time (minutes, over the indicators' friction surface of roads, "
+            "slope and forest) from a village to its site."
+        ),
+    )
+    straight_line_kmh: float = Field(
+        default=4.0,
+        gt=0,
+        description=(
+            "Speed used for reach only when no friction surface can be built (no roads layer); "
+            "the plan then says its reach is straight-line."
+        ),
     )
     scope: Literal["commune", "district", "province"] = Field(
         default="district",
         description="Sites must lie in the same commune / district, or anywhere.",
     )
-    other_commune_penalty_m: float = Field(
-        default=3000.0,
+    other_commune_penalty_min: float = Field(
+        default=30.0,
         ge=0,
-        description="Added to the distance of a site outside the village's own commune (m).",
+        description="Added to the travel time of a site outside the village's own commune (min).",
     )
-    other_district_penalty_m: float = Field(
-        default=10000.0,
+    other_district_penalty_min: float = Field(
+        default=120.0,
         ge=0,
-        description="Added to the distance of a site outside the village's district.",
+        description="Added to the travel time of a site outside the village's district (min).",
     )
     nearest_sites: int = Field(
         default=40,
         ge=1,
-        description="Candidate sites kept per village (the nearest ones) in the MILP.",
-    )
-    time_limit_s: float = Field(
-        default=5.0, gt=0, description="HiGHS time limit for the assignment (all stages)."
-    )
-
-
-class FundingOption(ScenarioModel):
-    """One way to pay for an intervention: a programme and the shares of its sources."""
-
-    programme: str = Field(description="Programme id (a key of plan.allocation.programmes).")
-    shares: dict[str, float] = Field(
-        default_factory=lambda: {"central": 1.0},
-        description="Source -> share of the cost, summing to 1 (e.g. central 0.8, provincial 0.2).",
-    )
-
-    @field_validator("shares")
-    @classmethod
-    def _shares_sum_to_one(cls, value: dict[str, float]) -> dict[str, float]:
-        if not value or any(v < 0 for v in value.values()) or abs(sum(value.values()) - 1.0) > 1e-6:
-            msg = f"shares {value} must be non-negative and sum to 1"
-            raise ValueError(msg)
-        return value
-
-
-class InterventionSpec(ScenarioModel):
-    """One kind of intervention and where it is needed."""
-
-    label_vi: str = Field(default="", description="Vietnamese label.")
-    label_en: str = Field(default="", description="English label.")
-    level: Literal["village", "commune"] = Field(
-        default="village", description="Unit that receives it."
-    )
-    when: list[str] = Field(
-        default_factory=list,
         description=(
-            "Conditions (ANDed) on the unit's columns, each 'field op value' with op one of "
-            "== != < <= > >=, e.g. 'all_season_road == false'. 'relocate' units are the placed "
-            "at-risk villages whatever is written here."
+            "Candidate sites per village (the cheapest) in the MILP; the priority repair "
+            "pass and the unplaced reasons look at every reachable site."
         ),
     )
-    relocation: bool = Field(
-        default=False,
-        description="This is the resettlement intervention (needs a site from the assignment).",
-    )
-    in_place: bool = Field(
-        default=True,
-        description="An upgrade in place; P-NODUP: never funded together with relocation.",
-    )
-    track: Track = Field(
-        default="infrastructure", description="Whose priority score weighs the benefit."
-    )
-    unit_cost: float = Field(gt=0, description="Cost per unit or per household (million VND).")
-    cost_per: Literal["unit", "household"] = Field(
-        default="unit", description="What unit_cost is per."
-    )
-    beneficiaries: str = Field(
-        default="households", description="Column counting the households that benefit."
-    )
-    benefit: Literal["score_x_beneficiaries", "beneficiaries", "score"] = Field(
-        default="score_x_beneficiaries", description="How the benefit is computed."
-    )
-    benefit_weight: float = Field(default=1.0, ge=0, description="Multiplier to trade off kinds.")
-    funding: list[FundingOption] = Field(
-        min_length=1,
-        description="Programmes (and their source shares) that may pay; one is chosen.",
-    )
-
-
-class ProgrammeSpec(ScenarioModel):
-    """A National Target Programme."""
-
-    label_vi: str = Field(default="", description="Vietnamese name.")
-    label_en: str = Field(default="", description="English name.")
-    period: tuple[int, int] | None = Field(default=None, description="First and last year it runs.")
-
-
-class BudgetLine(ScenarioModel):
-    """A yearly budget of one programme from one source."""
-
-    programme: str = Field(description="Programme id.")
-    source: str = Field(description="Funding source: central, provincial, integrated...")
-    amount: float | dict[int, float] = Field(
-        description="Amount per year (million VND): one number for every year, or year -> amount."
-    )
-
-    def for_year(self, year: int) -> float:
-        """Return the amount available in ``year`` (0 when not listed)."""
-        if isinstance(self.amount, dict):
-            return float(self.amount.get(year, 0.0))
-        return float(self.amount)
-
-
-class MinShare(ScenarioModel):
-    """A floor on what one district, one commune or one kind of intervention receives."""
-
-    level: Literal["district", "commune", "kind"] = Field(
+    node_work: float = Field(
+        default=1.0e5,
+        gt=0,
         description=(
-            "What the floor applies to: an administrative unit, or a kind of intervention "
-            "(e.g. 'resettlement', to honour T11 when cheaper needs would otherwise win)."
-        )
+            "Solver effort: branch-and-bound nodes x variables per solve (the node limit "
+            "shrinks as a component grows). Never a time limit, so a busy machine gives the "
+            "same plan."
+        ),
     )
-    code: str = Field(description="district_code, commune_code or the intervention kind.")
-    cites: list[str] = Field(
-        default_factory=list, description="Resolution ids (P-..., T...) this floor implements."
-    )
-    share: float = Field(gt=0, le=1, description="Minimum share.")
-    basis: Literal["budget", "spend"] = Field(
-        default="budget",
-        description="Share of the total budget over the horizon, or of what is actually funded.",
-    )
-
-
-def _default_programmes() -> dict[str, ProgrammeSpec]:
-    return {
-        "NTP-NRD": ProgrammeSpec(
-            label_vi="CTMTQG xây dựng nông thôn mới",
-            label_en="NTP New rural development",
-            period=(2021, 2025),
-        ),
-        "NTP-SPR": ProgrammeSpec(
-            label_vi="CTMTQG giảm nghèo bền vững",
-            label_en="NTP Sustainable poverty reduction",
-            period=(2021, 2025),
-        ),
-        "NTP-EM": ProgrammeSpec(
-            label_vi="CTMTQG phát triển KT-XH vùng đồng bào DTTS và miền núi",
-            label_en="NTP Ethnic-minority and mountainous areas",
-            period=(2021, 2030),
-        ),
-        "NTP-2026": ProgrammeSpec(
-            label_vi="CTMTQG hợp nhất giai đoạn 2026-2035",
-            label_en="Merged NTP 2026-2035",
-            period=(2026, 2035),
-        ),
-    }
-
-
-def _default_budgets() -> list[BudgetLine]:
-    return [
-        BudgetLine(programme="NTP-2026", source="central", amount=180000.0),
-        BudgetLine(programme="NTP-2026", source="provincial", amount=20000.0),
-        BudgetLine(programme="NTP-2026", source="integrated", amount=30000.0),
-    ]
-
-
-def _merged(**shares: float) -> list[FundingOption]:
-    return [FundingOption(programme="NTP-2026", shares=shares)]
-
-
-def _default_interventions() -> dict[str, InterventionSpec]:
-    return {
-        "resettlement": InterventionSpec(
-            label_vi="Bố trí, sắp xếp ổn định dân cư",
-            label_en="Resettlement",
-            relocation=True,
-            in_place=False,
-            track="resettlement",
-            unit_cost=250.0,
-            cost_per="household",
-            funding=_merged(central=0.9, provincial=0.1),
-        ),
-        "road": InterventionSpec(
-            label_vi="Đường giao thông kết nối",
-            label_en="All-season road",
-            when=["all_season_road == false"],
-            unit_cost=6000.0,
-            funding=_merged(central=0.8, provincial=0.2),
-        ),
-        "grid": InterventionSpec(
-            label_vi="Điện lưới",
-            label_en="Grid power",
-            when=["has_grid_power == false"],
-            unit_cost=2500.0,
-            funding=_merged(central=0.8, provincial=0.2),
-        ),
-        "water": InterventionSpec(
-            label_vi="Nước sinh hoạt hợp vệ sinh",
-            label_en="Hygienic water",
-            when=["water_gap > 0.2"],
-            unit_cost=12.0,
-            cost_per="household",
-            beneficiaries="households",
-            funding=_merged(central=0.7, integrated=0.3),
-        ),
-        "communal_house": InterventionSpec(
-            label_vi="Sửa chữa nhà rông",
-            label_en="Communal-house repair",
-            when=["has_communal_house == true", "communal_house_repaired == false"],
-            unit_cost=800.0,
-            funding=_merged(integrated=1.0),
-        ),
-        "production": InterventionSpec(
-            label_vi="Hỗ trợ phát triển sản xuất",
-            label_en="Production support",
-            track="investment",
-            when=["poverty_rate > 0.2"],
-            in_place=False,
-            unit_cost=15.0,
-            cost_per="household",
-            beneficiaries="poor_households",
-            funding=_merged(central=0.6, integrated=0.4),
-        ),
-    }
-
-
-class AllocationConfig(ScenarioModel):
-    """Programmes, yearly budgets and candidate interventions."""
-
-    enabled: bool = Field(default=True, description="Run the budget allocation.")
-    years: list[int] = Field(
-        default_factory=lambda: [2026, 2027, 2028, 2029, 2030],
-        min_length=1,
-        description="Years to phase over.",
-    )
-    currency: str = Field(default="million VND", description="Unit of every amount.")
-    programmes: dict[str, ProgrammeSpec] = Field(default_factory=_default_programmes)
-    budgets: list[BudgetLine] = Field(default_factory=_default_budgets, min_length=1)
-    interventions: dict[str, InterventionSpec] = Field(default_factory=_default_interventions)
-    min_shares: list[MinShare] = Field(
-        default_factory=list, description="Floors per district or commune."
-    )
-    carry_over: bool = Field(
-        default=False,
-        description="Unspent budget of a year may be spent in later years of the same line.",
-    )
-    discount: float = Field(
-        default=0.03,
-        ge=0,
-        lt=1,
-        description="Yearly time preference: a benefit in year t counts (1 - discount)^(t - t0).",
-    )
-    time_limit_s: float = Field(default=30.0, gt=0, description="HiGHS time limit.")
     mip_rel_gap: float = Field(
-        default=0.005, gt=0, lt=1, description="Relative optimality gap to stop at (0.005 = 0.5%)."
+        default=0.005,
+        gt=0,
+        lt=1,
+        description=(
+            "Relative gap at which the last stage (travel) may stop; the priority stages are "
+            "solved to 0.01% or their node limit. The status says what was proven."
+        ),
     )
-
-    @field_validator("years")
-    @classmethod
-    def _sorted_unique(cls, value: list[int]) -> list[int]:
-        return sorted(set(value))
-
-    @model_validator(mode="after")
-    def _known_programmes(self) -> AllocationConfig:
-        problems: list[str] = []
-        for i, line in enumerate(self.budgets):
-            if line.programme not in self.programmes:
-                problems.append(f"budgets[{i}].programme {line.programme!r}")
-        for kind, spec in self.interventions.items():
-            for j, option in enumerate(spec.funding):
-                if option.programme not in self.programmes:
-                    problems.append(
-                        f"interventions.{kind}.funding[{j}].programme {option.programme!r}"
-                    )
-        if problems:
-            msg = (
-                "unknown programme(s): "
-                + ", ".join(problems)
-                + "; declare them under plan.allocation.programmes "
-                + f"(known: {sorted(self.programmes)})"
-            )
-            raise ValueError(msg)
-        return self
+    max_exact_pairs: int = Field(
+        default=2000,
+        ge=1,
+        description=(
+            "A connected group of villages and sites with more candidate pairs than this is "
+            "assigned by the greedy-in-priority-order heuristic and the priority repair, and "
+            "the status says 'heuristic'."
+        ),
+    )
 
 
 class TargetOverride(ScenarioModel):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geoplan.config.plan import PlanConfig
@@ -19,6 +20,8 @@ from geoplan.plan.allocate import AllocationResult, allocate_budget, budget_tabl
 from geoplan.plan.assign import Assignment, assign_villages, at_risk_villages
 from geoplan.plan.crosswalk import make_crosswalk, to_2025
 from geoplan.plan.interventions import build_candidates
+from geoplan.plan.reach import travel_surface
+from geoplan.plan.relocation import fund_moves, move_costs, relocation_kind
 from geoplan.plan.site_safety import compare_moves, safe_sites, safer_than_origin
 from geoplan.plan.sites import find_sites
 from geoplan.plan.target_progress import (
@@ -69,9 +72,14 @@ class PlanOutcome:
     moves
         Lines village → site of the exact assignment: ``village_id``,
         ``village_name``, ``commune_code``, ``district_code``, ``site_id``,
-        ``site_commune_code``, ``households``, ``distance_m``, ``cost_m``,
-        ``same_commune``, ``same_district``, ``priority_rank``, ``method``
-        (``"milp"``) and the origin / site hazard comparison
+        ``site_commune_code``, ``households``, ``distance_m`` (straight
+        line), ``travel_min``, ``cost_min`` (travel plus penalties),
+        ``same_commune``, ``same_district``, ``priority_class``,
+        ``priority_rank``, ``method`` (``"milp"``), ``cost`` (relocation),
+        ``funding_status`` (``funded`` / ``unfunded``), ``funded_year``
+        (empty when unfunded), ``funding_missing`` and ``earliest_year``
+        (for unfunded moves: least extra money and the year it would fund
+        the move); and the origin / site hazard comparison
         (:func:`geoplan.plan.site_safety.compare_moves`).
     greedy_moves
         The greedy assignment, same columns, ``method == "greedy"``.
@@ -206,16 +214,33 @@ def make_plan(
     else:
         at_risk = villages.iloc[0:0]
         notes.append("no resettlement track scored: no village is assigned to a site")
+    surface = travel_surface(layers, scenario, communes) if len(at_risk) and len(sites) else None
     assignment: Assignment = assign_villages(
-        at_risk, sites, cfg.assignment, allowed=safer_than_origin(at_risk, sites, cfg.sites)
+        at_risk,
+        sites,
+        cfg.assignment,
+        surface=surface,
+        allowed=safer_than_origin(at_risk, sites, cfg.sites),
     )
     assignment.moves = compare_moves(assignment.moves, at_risk, sites, cfg.sites)
+    if assignment.summary["reach_basis"] != "travel" and len(at_risk):
+        notes.append(
+            "no roads layer: site reach is straight-line at "
+            f"{cfg.assignment.straight_line_kmh:g} km/h, not travel time"
+        )
     timings["assignment"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    moved = pd.DataFrame(assignment.moves[["village_id", "households"]])
+    moves = assignment.moves
+    found = relocation_kind(cfg.allocation)
+    moves["cost"] = move_costs(moves, sites, found[1]) if found else np.nan
+    moved = pd.DataFrame(moves[["village_id", "households", "cost"]])
     candidates, skipped_kinds = build_candidates(
-        villages, communes, cfg.allocation.interventions, relocating=moved
+        villages,
+        communes,
+        cfg.allocation.interventions,
+        relocating=moved,
+        in_place_allowed=frozenset(e.kind for e in cfg.allocation.in_place_exceptions),
     )
     if cfg.allocation.enabled and len(candidates):
         alloc = allocate_budget(candidates, cfg.allocation)
@@ -224,6 +249,7 @@ def make_plan(
         alloc = AllocationResult(
             empty, budget_table(cfg.allocation), {"method": "none", "candidates": len(candidates)}
         )
+    moves = fund_moves(moves, alloc.allocation, alloc.budget_use, cfg.allocation)
     timings["allocation"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -298,7 +324,7 @@ def make_plan(
     }
     return PlanOutcome(
         sites=assignment.sites,
-        moves=assignment.moves,
+        moves=moves,
         greedy_moves=assignment.greedy_moves,
         unplaced=assignment.unplaced,
         assignment_summary=assignment.summary,

@@ -20,28 +20,30 @@ A binary ``y[i, o, t]`` funds candidate ``i`` through funding option ``o``
 
 Objective: maximise ``sum benefit_i * (1 - discount)^(t - t0) * y[i,o,t]``;
 the discount makes earlier funding worth more, which phases the plan.
+
+Solved by HiGHS with a node limit scaled to the model (never a time limit):
+the LP relaxation gives the bound and shadow prices, greedy-by-score and an
+LP-rounding heuristic give starting plans, and the MILP starts from the better
+of them.  The status says what was proven: ``optimal`` within 0.01%,
+``feasible`` with the proven gap, or ``heuristic``.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import Bounds, LinearConstraint, linprog
-from scipy.sparse import coo_array, csr_array, vstack
+from scipy.optimize import linprog
 
-from geoplan.config.plan import AllocationConfig, FundingOption
+from geoplan.config.plan import AllocationConfig
 from geoplan.errors import AllocationError
-from geoplan.plan._solver import solve_milp
+from geoplan.plan._solver import MipResult, node_limit, solve_mip, status_text
+from geoplan.plan.allocate_frames import allocation_frame, binding_sentences, budget_frame
+from geoplan.plan.allocate_model import SHARE_COLUMN, Model, budget_table, build_model
 
 __all__ = ["AllocationResult", "allocate_budget", "budget_table"]
-
-# Candidate column that a minimum share's `level` selects on.
-_SHARE_COLUMN = {"district": "district_code", "commune": "commune_code", "kind": "kind"}
 
 
 @dataclass
@@ -66,278 +68,59 @@ class AllocationResult:
     summary: dict[str, Any]
 
 
-def _period_ok(config: AllocationConfig, programme: str, year: int) -> bool:
-    spec = config.programmes[programme]
-    return spec.period is None or spec.period[0] <= year <= spec.period[1]
-
-
-def budget_table(config: AllocationConfig) -> pd.DataFrame:
-    """Return the yearly budget per (programme, source) as a long table.
-
-    Parameters
-    ----------
-    config
-        The scenario's ``plan.allocation`` section.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``programme``, ``source``, ``year``, ``budget``; a programme's budget
-        is 0 outside its period.  Repeated lines add up.
-    """
-    rows = []
-    for line in config.budgets:
-        for year in config.years:
-            amount = line.for_year(year) if _period_ok(config, line.programme, year) else 0.0
-            rows.append((line.programme, line.source, year, amount))
-    frame = pd.DataFrame(rows, columns=["programme", "source", "year", "budget"])
-    return frame.groupby(["programme", "source", "year"], as_index=False, sort=True)["budget"].sum()
-
-
-@dataclass
-class _Model:
-    var_cand: np.ndarray
-    var_opt: np.ndarray
-    var_year: np.ndarray
-    n_carry: int
-    c: np.ndarray
-    a_ub: csr_array
-    b_ub: np.ndarray
-    row_names: list[str]
-    budget_rows: np.ndarray  # row index of each budget (line, year), -1 when absent
-    share_rows: list[int]
-    options: list[FundingOption]
-    lines: list[tuple[str, str]]
-    budget: np.ndarray  # (lines, years)
-    coef: np.ndarray  # (options, lines): share of option o paid from line l
-
-
-def _build(cands: pd.DataFrame, config: AllocationConfig) -> _Model:
-    years = list(config.years)
-    nt = len(years)
-    table = budget_table(config)
-    lines = sorted({(p, s) for p, s in zip(table["programme"], table["source"], strict=True)})
-    lpos = {ln: k for k, ln in enumerate(lines)}
-    budget = np.zeros((len(lines), nt))
-    for p, s, y, b in table.itertuples(index=False):
-        budget[lpos[(p, s)], years.index(y)] = b
-
-    # funding options, indexed globally; coef[o, l] = share paid by line l
-    options: list[FundingOption] = []
-    kind_opts: dict[str, list[int]] = {}
-    for kind in sorted(config.interventions):
-        kind_opts[kind] = []
-        for opt in config.interventions[kind].funding:
-            kind_opts[kind].append(len(options))
-            options.append(opt)
-    coef = np.zeros((len(options), len(lines)))
-    opt_valid = np.ones(len(options), bool)
-    for o, opt in enumerate(options):
-        for src, share in opt.shares.items():
-            if share <= 0:
-                continue
-            if (opt.programme, src) not in lpos:
-                opt_valid[o] = False
-                continue
-            coef[o, lpos[(opt.programme, src)]] = share
-
-    # variables: (candidate, option, year), pruned where a needed line has no money
-    cost = cands["cost"].to_numpy(dtype=float)
-    kinds = cands["kind"].to_numpy()
-    vc: list[np.ndarray] = []
-    vo: list[np.ndarray] = []
-    vy: list[np.ndarray] = []
-    cum = np.cumsum(budget, axis=1)
-    for kind, opts in kind_opts.items():
-        idx = np.flatnonzero(kinds == kind)
-        if not len(idx):
-            continue
-        for o in opts:
-            if not opt_valid[o]:
-                continue
-            used = coef[o] > 0
-            for t in range(nt):
-                # with carry-over, money of earlier years is available too
-                avail = cum[used, t] if config.carry_over else budget[used, t]
-                ok = np.all(
-                    cost[idx, None] * coef[o, used][None, :] <= avail[None, :] + 1e-9, axis=1
-                )
-                sel = idx[ok]
-                vc.append(sel)
-                vo.append(np.full(len(sel), o))
-                vy.append(np.full(len(sel), t))
-    var_cand = np.concatenate(vc) if vc else np.zeros(0, "int64")
-    var_opt = np.concatenate(vo) if vo else np.zeros(0, "int64")
-    var_year = np.concatenate(vy) if vy else np.zeros(0, "int64")
-    order = np.lexsort((var_year, var_opt, var_cand))
-    var_cand, var_opt, var_year = var_cand[order], var_opt[order], var_year[order]
-    nv = len(var_cand)
-    nl = len(lines)
-    n_carry = nl * nt if config.carry_over else 0
-    ncol = nv + n_carry
-
-    benefit = cands["benefit"].to_numpy(dtype=float)
-    t0 = years[0]
-    factor = (1.0 - config.discount) ** (np.asarray(years, float) - t0)
-    c = np.concatenate([-benefit[var_cand] * factor[var_year], np.zeros(n_carry)])
-
-    blocks: list[csr_array] = []
-    b_ub: list[np.ndarray] = []
-    names: list[str] = []
-    row = 0
-
-    # once per candidate
-    ncand = len(cands)
-    a_once = coo_array((np.ones(nv), (var_cand, np.arange(nv))), shape=(ncand, ncol)).tocsr()
-    blocks.append(a_once)
-    b_ub.append(np.ones(ncand))
-    names += [f"once {i}" for i in cands["intervention_id"]]
-    row += ncand
-
-    # relocate or upgrade in place, never both
-    reloc = cands[cands["relocation"].astype(bool) & (cands["level"] == "village")]
-    inplace = cands[cands["in_place"].astype(bool) & (cands["level"] == "village")]
-    pairs = reloc.reset_index()[["index", "village_id"]].merge(
-        inplace.reset_index()[["index", "village_id"]], on="village_id", suffixes=("_r", "_k")
-    )
-    if len(pairs):
-        starts = np.searchsorted(var_cand, np.arange(ncand))
-        ends = np.searchsorted(var_cand, np.arange(ncand), side="right")
-        rr: list[np.ndarray] = []
-        cc: list[np.ndarray] = []
-        for q, (ir, ik) in enumerate(zip(pairs["index_r"], pairs["index_k"], strict=True)):
-            cols = np.concatenate(
-                [np.arange(starts[ir], ends[ir]), np.arange(starts[ik], ends[ik])]
-            )
-            rr.append(np.full(len(cols), q))
-            cc.append(cols)
-        r_all = np.concatenate(rr)
-        blocks.append(
-            coo_array(
-                (np.ones(len(r_all)), (r_all, np.concatenate(cc))), shape=(len(pairs), ncol)
-            ).tocsr()
-        )
-        b_ub.append(np.ones(len(pairs)))
-        names += [
-            f"P-NODUP {a} / {b}"
-            for a, b in zip(
-                cands["intervention_id"].to_numpy()[pairs["index_r"]],
-                cands["intervention_id"].to_numpy()[pairs["index_k"]],
-                strict=True,
-            )
-        ]
-        row += len(pairs)
-
-    # budgets per (line, year)
-    vo_coef = coef[var_opt]  # (nv, nl)
-    vi, li = np.nonzero(vo_coef)
-    vals = cost[var_cand[vi]] * vo_coef[vi, li]
-    brow = li * nt + var_year[vi]
-    rows_b = [brow]
-    cols_b = [vi]
-    data_b = [vals]
-    if config.carry_over:
-        # spend[l,t] + c[l,t] - c[l,t-1] <= B[l,t]
-        for l_ in range(nl):
-            for t in range(nt):
-                rows_b.append(np.array([l_ * nt + t]))
-                cols_b.append(np.array([nv + l_ * nt + t]))
-                data_b.append(np.array([1.0]))
-                if t:
-                    rows_b.append(np.array([l_ * nt + t]))
-                    cols_b.append(np.array([nv + l_ * nt + t - 1]))
-                    data_b.append(np.array([-1.0]))
-    a_b = coo_array(
-        (np.concatenate(data_b), (np.concatenate(rows_b), np.concatenate(cols_b))),
-        shape=(nl * nt, ncol),
-    ).tocsr()
-    blocks.append(a_b)
-    b_ub.append(budget.ravel())
-    budget_rows = row + np.arange(nl * nt)
-    names += [f"budget {p}/{s} {y}" for (p, s) in lines for y in years]
-    row += nl * nt
-
-    # minimum shares, written as -lhs <= -rhs
-    share_rows: list[int] = []
-    total_budget = float(budget.sum())
-    var_cost = np.concatenate([cost[var_cand], np.zeros(n_carry)])
-    for ms in config.min_shares:
-        col = _SHARE_COLUMN[ms.level]
-        in_area = np.concatenate(
-            [cands[col].astype(str).to_numpy()[var_cand] == ms.code, np.zeros(n_carry, bool)]
-        )
-        coefs = -var_cost * in_area
-        rhs = -ms.share * total_budget
-        if ms.basis == "spend":
-            coefs = coefs + ms.share * var_cost
-            rhs = 0.0
-        nz = np.flatnonzero(coefs)
-        blocks.append(
-            coo_array((coefs[nz], (np.zeros(len(nz), "int64"), nz)), shape=(1, ncol)).tocsr()
-        )
-        b_ub.append(np.array([rhs]))
-        names.append(f"minimum share {ms.level} {ms.code} {ms.share:.1%} of {ms.basis}")
-        share_rows.append(row)
-        row += 1
-
-    a_ub = csr_array(vstack(blocks, format="csr"))
-    return _Model(
-        var_cand,
-        var_opt,
-        var_year,
-        n_carry,
-        c,
-        a_ub,
-        np.concatenate(b_ub),
-        names,
-        budget_rows,
-        share_rows,
-        options,
-        lines,
-        budget,
-        coef,
-    )
-
-
 def _solve(
-    model: _Model,
+    model: Model,
     config: AllocationConfig,
     rows: np.ndarray | None = None,
     *,
-    time_limit: float | None = None,
-) -> Any:
+    start: np.ndarray | None = None,
+) -> MipResult:
+    """Solve the MILP (or the rows ``rows`` of it) with the deterministic node limit."""
     a, b = (model.a_ub, model.b_ub) if rows is None else (model.a_ub[rows], model.b_ub[rows])
     nv = len(model.var_cand)
     if len(model.c) == 0:
         # nothing can be funded: feasible unless a minimum share asks for money
         ok = bool(np.all(b >= -1e-9))
-        return SimpleNamespace(
-            status=0 if ok else 2,
-            x=np.zeros(0) if ok else None,
-            mip_gap=0.0,
-            mip_dual_bound=0.0,
-            message="no variable",
+        return MipResult(
+            np.zeros(0) if ok else None, 0.0, 0.0, 0.0, "optimal" if ok else "infeasible", 0
         )
-    integrality = np.concatenate([np.ones(nv), np.zeros(model.n_carry)])
-    upper = np.concatenate([np.ones(nv), np.full(model.n_carry, np.inf)])
-    return solve_milp(
+    full_start = None
+    if start is not None:
+        full_start = np.concatenate([start.astype(float), _carry(model, start)])
+    return solve_mip(
         model.c,
-        constraints=[LinearConstraint(a, -np.inf, b)],
-        integrality=integrality,
-        bounds=Bounds(np.zeros(len(model.c)), upper),
-        options={
-            "time_limit": config.time_limit_s if time_limit is None else time_limit,
-            "mip_rel_gap": config.mip_rel_gap,
-        },
+        a,
+        np.full(len(b), -np.inf),
+        b,
+        lower=np.zeros(len(model.c)),
+        upper=np.concatenate([np.ones(nv), np.full(model.n_carry, np.inf)]),
+        integer=np.concatenate([np.ones(nv, bool), np.zeros(model.n_carry, bool)]),
+        nodes=node_limit(len(model.c), work=config.node_work),
+        rel_gap=config.mip_rel_gap,
+        start=full_start,
     )
 
 
-def _diagnose_infeasible(model: _Model, config: AllocationConfig) -> AllocationError:
+def _carry(model: Model, sel: np.ndarray) -> np.ndarray:
+    """Carry-over amounts that make a 0/1 plan feasible: what each line leaves unspent."""
+    if not model.n_carry:
+        return np.zeros(0)
+    nl, nt = model.budget.shape
+    spend = np.asarray(model.a_ub[model.budget_rows][:, : len(model.var_cand)] @ sel.astype(float))
+    spend = spend.reshape(nl, nt)
+    carry = np.zeros((nl, nt))
+    for t in range(nt):
+        before = carry[:, t - 1] if t else 0.0
+        carry[:, t] = np.maximum(model.budget[:, t] + before - spend[:, t], 0.0)
+    return carry.ravel()
+
+
+def _diagnose_infeasible(model: Model, config: AllocationConfig) -> AllocationError:
     base = np.setdiff1d(np.arange(len(model.b_ub)), model.share_rows)
     culprits: list[str] = []
     for r in model.share_rows:
         res = _solve(model, config, np.concatenate([base, [r]]))
-        if res.status == 2:
+        if res.status == "infeasible":
             need = -model.b_ub[r]
             culprits.append(f"'{model.row_names[r]}' (needs {need:,.0f} {config.currency})")
     if culprits:
@@ -359,7 +142,7 @@ def _diagnose_infeasible(model: _Model, config: AllocationConfig) -> AllocationE
 
 def _greedy(
     cands: pd.DataFrame,
-    model: _Model,
+    model: Model,
     config: AllocationConfig,
     *,
     order: np.ndarray | None = None,
@@ -435,7 +218,7 @@ def _greedy(
     for ms in config.min_shares:
         if ms.basis != "budget":
             continue
-        in_group = cands[_SHARE_COLUMN[ms.level]].astype(str).to_numpy() == ms.code
+        in_group = cands[SHARE_COLUMN[ms.level]].astype(str).to_numpy() == ms.code
         got = float(cost[done & in_group].sum())
         for i in order:
             if got >= ms.share * total_budget - 1e-9:
@@ -486,7 +269,7 @@ def allocate_budget(
         raise AllocationError(msg)
     # Floors of one level share the same budget; floors of different levels overlap
     # (a district's money may also be resettlement money), so each level is checked alone.
-    for level in _SHARE_COLUMN:
+    for level in SHARE_COLUMN:
         total = sum(
             ms.share for ms in config.min_shares if ms.basis == "budget" and ms.level == level
         )
@@ -496,14 +279,11 @@ def allocate_budget(
                 "100%; lower them in plan.allocation.min_shares"
             )
             raise AllocationError(msg)
-    start = time.perf_counter()
-    model = _build(cands, config)
-    build_s = time.perf_counter() - start
+    model = build_model(cands, config)
     nv = len(model.var_cand)
 
-    start = time.perf_counter()
     # 1. LP relaxation: an upper bound, shadow prices, and a rounding heuristic
-    lp_x, lp_bound, lp_prices, reduced = _relaxation(model)
+    lp_x, lp_bound, lp_prices = _relaxation(model)
     if lp_x is None:
         raise _diagnose_infeasible(model, config)
     g = _greedy(cands, model, config)
@@ -517,50 +297,40 @@ def allocate_budget(
     values = {k: float(-model.c[:nv][v].sum()) for k, v in feasible.items()}
     best = max(values, key=lambda k: values[k]) if values else None
     bound = lp_bound
-    status = "optimal"
-    if nv and (best is None or _gap(values[best], bound) > config.mip_rel_gap):
-        fix = _restricted(model, config, lp_x, reduced)
-        if fix.x is not None:
-            plans["lp_and_fix"] = fix.x[:nv] > 0.5
-            values["lp_and_fix"] = float(-model.c[:nv][plans["lp_and_fix"]].sum())
-            if best is None or values["lp_and_fix"] > values[best]:
-                best = "lp_and_fix"
+    nodes = 0
 
-    # 2. the MILP, unless a heuristic plan is already proven within the gap by the LP bound
+    # 2. the MILP from the best heuristic plan, unless the LP bound already proves that plan
+    # within the scenario's gap (its status then names the heuristic and the proven gap)
     if best is None or _gap(values[best], bound) > config.mip_rel_gap:
-        left = config.time_limit_s - (time.perf_counter() - start)
-        res = _solve(model, config, time_limit=max(left, 1.0))
-        if res.status == 2:
+        res = _solve(model, config, start=plans[best] if best is not None else None)
+        if res.status == "infeasible":
             raise _diagnose_infeasible(model, config)
+        nodes = res.nodes
         if res.x is not None:
             plans["milp"] = res.x[:nv] > 0.5
             values["milp"] = float(-model.c[:nv][plans["milp"]].sum())
             if best is None or values["milp"] >= values[best] - 1e-9:
                 best = "milp"
-        dual = getattr(res, "mip_dual_bound", None)
-        if dual is not None and np.isfinite(dual):
-            bound = min(bound, -float(dual))
+        if np.isfinite(res.bound):
+            bound = min(bound, -float(res.bound))
         if best is None:
             msg = (
-                f"budget allocation: HiGHS found no feasible plan within {config.time_limit_s:g} s "
-                f"({res.message}); raise plan.allocation.time_limit_s"
+                f"budget allocation: HiGHS found no feasible plan ({res.status}) within its "
+                "node limit; raise plan.allocation.node_work"
             )
             raise AllocationError(msg)
-        status = "optimal" if res.status == 0 else "time_limit"
-    solve_s = time.perf_counter() - start
     x = plans[best]
     obj = values[best]
     obj_greedy = float(-model.c[:nv][g].sum())
     share_ok_greedy = _shares_met(model, g)
     gap = _gap(obj, bound)
-    if gap <= config.mip_rel_gap + 1e-12:
-        status = "optimal"
+    status = status_text(gap, best)
     if not duals:
         lp_prices = np.full(len(model.b_ub), np.nan)
 
-    allocation = _allocation_frame(cands, model, config, x, g=g, method=best)
-    budget_use = _budget_frame(model, config, x, g=g, prices=lp_prices, cands=cands)
-    binding = _binding(model, config, budget_use, x, lp_prices)
+    allocation = allocation_frame(cands, model, config, x, g=g, method=best)
+    budget_use = budget_frame(model, config, x, g=g, prices=lp_prices, cands=cands)
+    binding = binding_sentences(model, config, budget_use, x, lp_prices)
     benefit = cands["benefit"].to_numpy(dtype=float)
     funded_m = np.zeros(len(cands), bool)
     funded_m[model.var_cand[x]] = True
@@ -586,8 +356,8 @@ def allocate_budget(
         "candidates": len(cands),
         "variables": len(model.c),
         "constraints": len(model.b_ub),
-        "build_s": round(build_s, 3),
-        "solve_s": round(solve_s, 3),
+        "nodes": nodes,
+        "node_limit": node_limit(len(model.c), work=config.node_work),
         "total_budget": float(model.budget.sum()),
         "years": years,
         "currency": config.currency,
@@ -605,16 +375,16 @@ def _gap(value: float, bound: float) -> float:
     return max(bound - value, 0.0) / bound
 
 
-def _relaxation(model: _Model) -> tuple[np.ndarray | None, float, np.ndarray, np.ndarray]:
+def _relaxation(model: Model) -> tuple[np.ndarray | None, float, np.ndarray]:
     """Solve the LP relaxation.
 
-    Returns its solution (``None`` when infeasible), bound, the shadow price
-    of every row and the absolute reduced cost of every column.
+    Returns its solution (``None`` when infeasible), bound and the shadow
+    price of every row.
     """
     prices = np.full(len(model.b_ub), np.nan)
     if len(model.c) == 0:
         ok = bool(np.all(model.b_ub >= -1e-9))
-        return (np.zeros(0) if ok else None), 0.0, prices, np.zeros(0)
+        return (np.zeros(0) if ok else None), 0.0, prices
     nv = len(model.var_cand)
     upper = np.concatenate([np.ones(nv), np.full(model.n_carry, np.inf)])
     lp = linprog(
@@ -625,164 +395,17 @@ def _relaxation(model: _Model) -> tuple[np.ndarray | None, float, np.ndarray, np
         method="highs",
     )
     if lp.status == 2:
-        return None, 0.0, prices, np.zeros(0)
+        return None, 0.0, prices
     if lp.status != 0:
         msg = f"budget allocation: the LP relaxation failed ({lp.message})"
         raise AllocationError(msg)
     prices = -np.asarray(lp.ineqlin.marginals)
-    reduced = np.abs(np.asarray(lp.lower.marginals) + np.asarray(lp.upper.marginals))
-    return np.asarray(lp.x), -float(lp.fun), prices, reduced
+    return np.asarray(lp.x), -float(lp.fun), prices
 
 
-def _restricted(
-    model: _Model, config: AllocationConfig, lp_x: np.ndarray, reduced: np.ndarray
-) -> Any:
-    """Solve the MILP with most variables fixed at their LP value (an LP-and-fix heuristic).
-
-    Free: the fractional variables and the ``free`` variables of smallest
-    reduced cost (the ones the LP was nearly indifferent about).
-    """
-    nv = len(model.var_cand)
-    x = lp_x[:nv]
-    free = (x > 1e-6) & (x < 1.0 - 1e-6)
-    k = min(nv, max(1000, nv // 4))
-    free[np.argsort(reduced[:nv], kind="stable")[:k]] = True
-    # free every year and option of a candidate once one of its variables is free
-    cand_free = np.zeros(int(model.var_cand.max()) + 1, bool)
-    cand_free[model.var_cand[free]] = True
-    free = cand_free[model.var_cand]
-    lower = np.concatenate([np.where(free, 0.0, np.round(x)), np.zeros(model.n_carry)])
-    upper = np.concatenate([np.where(free, 1.0, np.round(x)), np.full(model.n_carry, np.inf)])
-    integrality = np.concatenate([np.ones(nv), np.zeros(model.n_carry)])
-    return solve_milp(
-        model.c,
-        constraints=[LinearConstraint(model.a_ub, -np.inf, model.b_ub)],
-        integrality=integrality,
-        bounds=Bounds(lower, upper),
-        options={"time_limit": config.time_limit_s / 4.0, "mip_rel_gap": config.mip_rel_gap / 2.0},
-    )
-
-
-def _shares_met(model: _Model, sel: np.ndarray) -> bool:
+def _shares_met(model: Model, sel: np.ndarray) -> bool:
     if not model.share_rows:
         return True
     xfull = np.concatenate([sel.astype(float), np.zeros(model.n_carry)])
     lhs = model.a_ub[model.share_rows] @ xfull
     return bool(np.all(lhs <= model.b_ub[model.share_rows] + 1e-6))
-
-
-def _option_text(opt: FundingOption) -> str:
-    return "+".join(s for s, v in sorted(opt.shares.items()) if v > 0)
-
-
-def _allocation_frame(
-    cands: pd.DataFrame,
-    model: _Model,
-    config: AllocationConfig,
-    x: np.ndarray,
-    *,
-    g: np.ndarray,
-    method: str,
-) -> pd.DataFrame:
-    years = np.asarray(config.years)
-    out = cands.copy()
-    n = len(out)
-    sources = sorted({s for _, s in model.lines})
-
-    def pick(sel: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        opt = np.full(n, -1)
-        yr = np.full(n, -1)
-        opt[model.var_cand[sel]] = model.var_opt[sel]
-        yr[model.var_cand[sel]] = model.var_year[sel]
-        return opt, yr, opt >= 0
-
-    opt, yr, funded = pick(x)
-    gopt, gyr, gfunded = pick(g)
-    out["funded"] = funded
-    out["year"] = pd.array(np.where(funded, years[np.maximum(yr, 0)], 0), dtype="Int64")
-    out.loc[~funded, "year"] = pd.NA
-    out["programme"] = [model.options[o].programme if o >= 0 else "" for o in opt]
-    out["source"] = [_option_text(model.options[o]) if o >= 0 else "" for o in opt]
-    for s in sources:
-        share = np.array([model.options[o].shares.get(s, 0.0) if o >= 0 else 0.0 for o in opt])
-        out[f"cost_{s}"] = np.round(out["cost"].to_numpy() * share, 3)
-    factor = (1.0 - config.discount) ** (years[np.maximum(yr, 0)] - years[0])
-    out["benefit_discounted"] = np.where(funded, out["benefit"].to_numpy() * factor, 0.0)
-    out["method"] = method
-    out["greedy_funded"] = gfunded
-    out["greedy_year"] = pd.array(np.where(gfunded, years[np.maximum(gyr, 0)], 0), dtype="Int64")
-    out.loc[~gfunded, "greedy_year"] = pd.NA
-    out["greedy_programme"] = [model.options[o].programme if o >= 0 else "" for o in gopt]
-    out = out.assign(_f=~out["funded"], _y=out["year"].fillna(9999))
-    out = out.sort_values(
-        ["_f", "_y", "score", "intervention_id"], ascending=[True, True, False, True], kind="stable"
-    )
-    return out.drop(columns=["_f", "_y"]).reset_index(drop=True)
-
-
-def _budget_frame(
-    model: _Model,
-    config: AllocationConfig,
-    x: np.ndarray,
-    *,
-    g: np.ndarray,
-    prices: np.ndarray,
-    cands: pd.DataFrame,
-) -> pd.DataFrame:
-    nt = len(config.years)
-    cost = cands["cost"].to_numpy(dtype=float)
-
-    def spend(sel: np.ndarray) -> np.ndarray:
-        s = np.zeros((len(model.lines), nt))
-        vo = model.var_opt[sel]
-        amounts = cost[model.var_cand[sel], None] * model.coef[vo]
-        for k in range(len(model.lines)):
-            s[k] = np.bincount(model.var_year[sel], weights=amounts[:, k], minlength=nt)
-        return s
-
-    sm, sg = spend(x), spend(g)
-    rows = []
-    for k, (p, s) in enumerate(model.lines):
-        for t, year in enumerate(config.years):
-            r = model.budget_rows[k * nt + t]
-            rows.append(
-                {
-                    "programme": p,
-                    "source": s,
-                    "year": year,
-                    "budget": model.budget[k, t],
-                    "spend": round(sm[k, t], 3),
-                    "spend_greedy": round(sg[k, t], 3),
-                    "slack": round(model.budget[k, t] - sm[k, t], 3),
-                    "shadow_price": float(prices[r]) if np.isfinite(prices[r]) else np.nan,
-                }
-            )
-    frame = pd.DataFrame(rows)
-    frame["binding"] = frame["shadow_price"].fillna(0.0) > 1e-9
-    return frame
-
-
-def _binding(
-    model: _Model,
-    config: AllocationConfig,
-    budget_use: pd.DataFrame,
-    x: np.ndarray,
-    prices: np.ndarray,
-) -> list[str]:
-    out: list[str] = []
-    for row in budget_use[budget_use["binding"]].itertuples(index=False):
-        out.append(
-            f"budget {row.programme}/{row.source} {row.year}: {row.spend:,.0f} of "
-            f"{row.budget:,.0f} {config.currency} used; one more {config.currency} "
-            f"adds {row.shadow_price:.4g} benefit"
-        )
-    xfull = np.concatenate([x.astype(float), np.zeros(model.n_carry)])
-    for r in model.share_rows:
-        lhs = float(np.asarray(model.a_ub[[r]] @ xfull).ravel()[0])
-        price = prices[r] if np.isfinite(prices[r]) else 0.0
-        if price > 1e-9 or abs(lhs - model.b_ub[r]) <= 1e-6 * max(1.0, abs(model.b_ub[r])):
-            out.append(
-                f"{model.row_names[r]}: binding (LP shadow price {price:.4g}); "
-                "the floor moves money away from higher benefits elsewhere"
-            )
-    return out

@@ -1,18 +1,15 @@
-"""Assign at-risk villages to resettlement sites.
+"""Assign at-risk villages to resettlement sites, most urgent priority class first.
 
-A generalised assignment problem: every village moves whole to one site and
-the households sent to a site never exceed its capacity.  Goals, in order:
-place as many households as possible, then minimise the household-weighted
-cost (straight-line distance plus a penalty for leaving the own commune or
-district).  Solved exactly with HiGHS
-(``scipy.optimize.milp``, one solve per goal level) on the ``nearest_sites``
-cheapest candidate sites of each village; a greedy assignment in priority
-order is reported beside it.
+Every village moves whole to one site and the households sent to a site never
+exceed its capacity.  Reach is travel time over the friction surface
+(:mod:`geoplan.plan.reach`); the model (:mod:`geoplan.plan.assign_model`)
+places as many households of priority class 1 as possible, then of class 2,
+and so on, and only then minimises household-weighted travel.  A greedy
+assignment in priority order is reported beside it.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,15 +17,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.optimize import Bounds, LinearConstraint
-from scipy.sparse import coo_array
-from scipy.sparse.csgraph import connected_components
 
 from geoplan.config.plan import AssignmentConfig
 from geoplan.errors import AllocationError
-from geoplan.plan._solver import solve_milp
+from geoplan.indicators.travel import FrictionSurface
+from geoplan.plan.assign_model import enforce_priority, solve_assignment
+from geoplan.plan.reach import PairFilter, candidate_pairs, households, representative_points
 
-__all__ = ["Assignment", "assign_villages", "at_risk_villages"]
+__all__ = ["Assignment", "assign_villages", "at_risk_villages", "priority_tier"]
 
 MOVE_COLUMNS = [
     "village_id",
@@ -39,9 +35,11 @@ MOVE_COLUMNS = [
     "site_commune_code",
     "households",
     "distance_m",
-    "cost_m",
+    "travel_min",
+    "cost_min",
     "same_commune",
     "same_district",
+    "priority_class",
     "priority_rank",
     "method",
     "geometry",
@@ -101,7 +99,9 @@ def at_risk_villages(villages: pd.DataFrame, config: AssignmentConfig) -> pd.Dat
         raise AllocationError(msg)
     eligible = villages["resettlement_eligible"].fillna(False).astype(bool)
     klass = pd.to_numeric(villages["resettlement_class"], errors="coerce").fillna(0)
-    score = pd.to_numeric(villages.get("resettlement_score", 1.0), errors="coerce").fillna(0.0)
+    score = pd.to_numeric(
+        villages.get("resettlement_score", pd.Series(1.0, index=villages.index)), errors="coerce"
+    ).fillna(0.0)
     mask = eligible & (klass >= 1) & (klass <= config.max_class) & (score >= config.min_score)
     chosen = villages[mask]
     if "resettlement_rank" in chosen.columns:
@@ -113,9 +113,12 @@ def at_risk_villages(villages: pd.DataFrame, config: AssignmentConfig) -> pd.Dat
     return chosen
 
 
-def _points(geoms: gpd.GeoSeries) -> np.ndarray:
-    pts = shapely.point_on_surface(np.asarray(geoms.values, dtype=object))
-    return np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
+def priority_tier(villages: pd.DataFrame) -> np.ndarray:
+    """Return each village's priority class (``resettlement_class``; 1 when absent or blank)."""
+    if "resettlement_class" not in villages.columns:
+        return np.ones(len(villages), "int64")
+    klass = pd.to_numeric(villages["resettlement_class"], errors="coerce")
+    return klass.fillna(1).clip(lower=1).astype("int64").to_numpy()
 
 
 def _empty_moves(crs: Any) -> gpd.GeoDataFrame:
@@ -127,23 +130,33 @@ def assign_villages(
     sites: gpd.GeoDataFrame,
     config: AssignmentConfig,
     *,
+    surface: FrictionSurface | None = None,
+    pair_filter: PairFilter | None = None,
     allowed: np.ndarray | None = None,
 ) -> Assignment:
-    """Assign every at-risk village to a site, or say why it cannot be placed.
+    """Assign every at-risk village to a site, or say truly and specifically why not.
 
     Parameters
     ----------
     villages
-        The villages that move (e.g. from :func:`at_risk_villages`), scenario
-        CRS, with ``village_id``, ``commune_code``, ``district_code`` and the
-        households column named by ``config.households_field``.
+        The villages that move (e.g. from :func:`at_risk_villages`), in
+        priority order, scenario CRS, with ``village_id``, ``commune_code``,
+        ``district_code``, ``resettlement_class`` (priority; 1 when absent)
+        and the households column named by ``config.households_field``.
     sites
         Candidate sites from :func:`geoplan.plan.sites.find_sites`.
     config
         The scenario's ``plan.assignment`` section.
+    surface
+        Friction surface for travel times (see
+        :func:`geoplan.plan.reach.travel_surface`); without it the reach is
+        the straight line at ``config.straight_line_kmh``.
+    pair_filter
+        Optional rule on village-site pairs (see :func:`candidate_pairs`).
     allowed
         Optional boolean ``(len(villages), len(sites))``: the pairs that may be
-        used at all (e.g. :func:`geoplan.plan.site_safety.safer_than_origin`).
+        used at all (e.g. :func:`geoplan.plan.site_safety.safer_than_origin`);
+        applied as a pair filter.
 
     Returns
     -------
@@ -154,177 +167,95 @@ def assign_villages(
     crs = sites.crs if sites.crs is not None else villages.crs
     v = villages.reset_index(drop=True)
     nv, ns = len(v), len(sites)
-    hh_col = config.households_field
-    if hh_col not in v.columns and nv:
-        msg = f"villages: households field '{hh_col}' missing; set plan.assignment.households_field"
-        raise AllocationError(msg)
-    hh = (
-        pd.to_numeric(v[hh_col], errors="coerce").fillna(0).round().astype("int64").to_numpy()
-        if nv
-        else np.zeros(0, "int64")
-    )
-    cap = sites["capacity_hh"].to_numpy(dtype="int64")
-    vid = v["village_id"].astype(str).to_numpy() if nv else np.zeros(0, dtype=object)
-    vcom = v.get("commune_code", pd.Series([""] * nv)).astype(str).to_numpy()
-    vdis = v.get("district_code", pd.Series([""] * nv)).astype(str).to_numpy()
-    scom = sites["commune_code"].astype(str).to_numpy()
-    sdis = sites["district_code"].astype(str).to_numpy()
-
-    # candidate pairs: in scope, within reach, village fits the empty site
-    reasons: dict[int, tuple[str, str]] = {}
-    pv: list[np.ndarray] = []
-    ps: list[np.ndarray] = []
-    pd_: list[np.ndarray] = []
-    pc: list[np.ndarray] = []
-    vxy = _points(v.geometry) if nv else np.zeros((0, 2))
-    sxy = _points(sites.geometry) if ns else np.zeros((0, 2))
-    for i in range(nv):
-        if hh[i] <= 0:
-            reasons[i] = ("no_households", f"no households recorded in '{hh_col}'")
-            continue
-        if ns == 0:
-            reasons[i] = (
-                "no_sites",
-                "no site meets the suitability rules anywhere (see plan.sites)",
-            )
-            continue
-        dist = np.hypot(sxy[:, 0] - vxy[i, 0], sxy[:, 1] - vxy[i, 1])
-        same_c = scom == vcom[i]
-        same_d = sdis == vdis[i]
-        in_scope = {"commune": same_c, "district": same_d, "province": np.ones(ns, bool)}[
-            config.scope
-        ]
-        reach = in_scope & (dist <= config.max_distance_m)
-        if not reach.any():
-            reasons[i] = (
-                "out_of_reach",
-                f"no suitable site within {config.max_distance_m / 1000:g} km "
-                f"in the same {config.scope}",
-            )
-            continue
-        if allowed is not None:
-            reach &= allowed[i]
-            if not reach.any():
-                reasons[i] = ("no_safer_site", "no reachable site is safer than the village")
-                continue
-        fits = reach & (cap >= hh[i])
-        if not fits.any():
-            reasons[i] = (
-                "too_large",
-                f"village ({hh[i]} households) is larger than every reachable site "
-                f"(largest holds {int(cap[reach].max())})",
-            )
-            continue
-        cost = (
-            dist
-            + np.where(same_c, 0.0, config.other_commune_penalty_m)
-            + np.where(same_d, 0.0, config.other_district_penalty_m)
+    if config.households_field not in v.columns and nv:
+        msg = (
+            f"villages: households field '{config.households_field}' missing; "
+            "set plan.assignment.households_field"
         )
-        cand = np.flatnonzero(fits)
-        cand = cand[np.lexsort((cand, cost[cand]))][: config.nearest_sites]
-        pv.append(np.full(len(cand), i))
-        ps.append(cand)
-        pd_.append(dist[cand])
-        pc.append(cost[cand])
-
-    pair_v = np.concatenate(pv) if pv else np.zeros(0, "int64")
-    pair_s = np.concatenate(ps) if ps else np.zeros(0, "int64")
-    pair_d = np.concatenate(pd_) if pd_ else np.zeros(0)
-    pair_c = np.concatenate(pc) if pc else np.zeros(0)
-
-    x, status, gap = _solve_exact(
-        pair_v, pair_s, pair_c, hh=hh, cap=cap, ns=ns, time_limit=config.time_limit_s
+        raise AllocationError(msg)
+    hh = households(v, config)
+    cap = sites["capacity_hh"].to_numpy(dtype="int64")
+    tier = priority_tier(v)
+    if allowed is not None:
+        pair_filter = _matrix_filter(allowed, pair_filter)
+    pairs = candidate_pairs(v, sites, config, surface=surface, pair_filter=pair_filter)
+    first = np.searchsorted(pairs.village, pairs.village, side="left")
+    in_model = (np.arange(len(pairs.village)) - first) < config.nearest_sites
+    model = pairs.take(in_model)
+    solved = solve_assignment(
+        model.village,
+        model.site,
+        model.cost,
+        hh=hh,
+        cap=cap,
+        tier=tier,
+        work=config.node_work,
+        rel_gap=config.mip_rel_gap,
+        max_exact_pairs=config.max_exact_pairs,
     )
-    greedy = _solve_greedy(pair_v, pair_s, pair_c, hh, cap)
+    x = np.zeros(len(pairs.village), bool)
+    x[np.flatnonzero(in_model)[solved.chosen]] = True
+    x, repaired = enforce_priority(
+        x, pairs.village, pairs.site, pairs.cost, hh=hh, cap=cap, tier=tier
+    )
+    greedy = np.zeros(len(pairs.village), bool)
+    greedy[np.flatnonzero(in_model)] = solved.greedy
+    vxy = representative_points(v.geometry) if nv else np.zeros((0, 2))
+    sxy = representative_points(sites.geometry) if ns else np.zeros((0, 2))
+    vcom = _column(v, "commune_code")
+    vdis = _column(v, "district_code")
+    scom = _column(sites, "commune_code")
+    sdis = _column(sites, "district_code")
+    rank = pd.to_numeric(
+        v.get("resettlement_rank", pd.Series([np.nan] * nv)), errors="coerce"
+    ).to_numpy()
 
     def build(sel: np.ndarray, method: str) -> gpd.GeoDataFrame:
         if not sel.any():
             return _empty_moves(crs)
-        iv, isite = pair_v[sel], pair_s[sel]
-        lines = shapely.linestrings(np.stack([vxy[iv], sxy[isite]], axis=1))
-        rank = pd.to_numeric(
-            v.get("resettlement_rank", pd.Series([np.nan] * nv)), errors="coerce"
-        ).to_numpy()
+        iv, isite = pairs.village[sel], pairs.site[sel]
         frame = gpd.GeoDataFrame(
             {
-                "village_id": vid[iv],
-                "village_name": v.get("village_name", pd.Series([""] * nv))
-                .astype(str)
-                .to_numpy()[iv],
+                "village_id": _column(v, "village_id")[iv],
+                "village_name": _column(v, "village_name")[iv],
                 "commune_code": vcom[iv],
                 "district_code": vdis[iv],
-                "site_id": sites["site_id"].to_numpy()[isite],
+                "site_id": sites["site_id"].astype(str).to_numpy()[isite],
                 "site_commune_code": scom[isite],
                 "households": hh[iv],
-                "distance_m": np.round(pair_d[sel], 1),
-                "cost_m": np.round(pair_c[sel], 1),
+                "distance_m": np.round(pairs.distance_m[sel], 1),
+                "travel_min": np.round(pairs.travel_min[sel], 1),
+                "cost_min": np.round(pairs.cost[sel], 1),
                 "same_commune": scom[isite] == vcom[iv],
                 "same_district": sdis[isite] == vdis[iv],
+                "priority_class": tier[iv],
                 "priority_rank": rank[iv],
                 "method": method,
             },
-            geometry=lines,
+            geometry=shapely.linestrings(np.stack([vxy[iv], sxy[isite]], axis=1)),
             crs=crs,
         )
-        return frame.sort_values(["priority_rank", "village_id"], kind="stable").reset_index(
-            drop=True
-        )
+        return frame.sort_values(
+            ["priority_class", "priority_rank", "village_id"], kind="stable"
+        ).reset_index(drop=True)
 
-    moves = build(x, "milp")
-    gmoves = build(greedy, "greedy")
-
-    placed = set(pair_v[x].tolist())
-    full_reason = (
-        "sites_full",
-        "every reachable site is taken by villages that are closer or fit better",
-    )
-    rows = []
-    for i in range(nv):
-        if i in placed:
-            continue
-        code, text = reasons.get(i, full_reason)
-        rows.append(
-            {
-                "village_id": vid[i],
-                "village_name": str(v["village_name"].iloc[i])
-                if "village_name" in v.columns
-                else "",
-                "commune_code": vcom[i],
-                "households": int(hh[i]),
-                "reason_code": code,
-                "reason": text,
-            }
-        )
-    unplaced = pd.DataFrame(
-        rows,
-        columns=[
-            "village_id",
-            "village_name",
-            "commune_code",
-            "households",
-            "reason_code",
-            "reason",
-        ],
-    )
-
-    used = (
-        np.bincount(pair_s[x], weights=hh[pair_v[x]], minlength=ns).astype("int64")
-        if ns
-        else np.zeros(0, "int64")
-    )
+    used = np.bincount(pairs.site[x], weights=hh[pairs.village[x]], minlength=ns).astype("int64")
+    unplaced = _unplaced(v, hh, tier, pairs, x, free=cap - used, config=config)
     out_sites = sites.copy()
     out_sites["used_hh"] = used
     out_sites["free_hh"] = cap - used
 
     def totals(sel: np.ndarray) -> dict[str, Any]:
+        placed_hh = hh[pairs.village[sel]]
         return {
             "villages_placed": int(sel.sum()),
-            "households_placed": int(hh[pair_v[sel]].sum()),
-            "household_km": round(float((hh[pair_v[sel]] * pair_d[sel]).sum()) / 1000.0, 3),
-            "objective_household_km": round(
-                float((hh[pair_v[sel]] * pair_c[sel]).sum()) / 1000.0, 3
-            ),
-            "same_commune": int((scom[pair_s[sel]] == vcom[pair_v[sel]]).sum()),
+            "households_placed": int(placed_hh.sum()),
+            "households_placed_by_class": {
+                int(k): int(placed_hh[tier[pairs.village[sel]] == k].sum()) for k in np.unique(tier)
+            },
+            "household_km": round(float((placed_hh * pairs.distance_m[sel]).sum()) / 1000.0, 3),
+            "household_travel_h": round(float((placed_hh * pairs.travel_min[sel]).sum()) / 60.0, 3),
+            "same_commune": int((scom[pairs.site[sel]] == vcom[pairs.village[sel]]).sum()),
         }
 
     summary = {
@@ -332,124 +263,92 @@ def assign_villages(
         "households_at_risk": int(hh.sum()),
         "sites": ns,
         "site_capacity_hh": int(cap.sum()),
-        "candidate_pairs": len(pair_v),
-        "milp": {**totals(x), "status": status, "mip_gap": gap},
+        "candidate_pairs": len(pairs.village),
+        "model_pairs": int(in_model.sum()),
+        "reach_basis": pairs.basis,
+        "milp": {
+            **totals(x),
+            "status": solved.status,
+            "method": "greedy+repair" if solved.heuristic_components else "milp",
+            "mip_gap": None if solved.gap is None else round(solved.gap, 6),
+            "heuristic_components": solved.heuristic_components,
+            "components": solved.components,
+            "solves": solved.solves,
+            "nodes": solved.nodes,
+            "priority_repairs": repaired,
+        },
         "greedy": totals(greedy),
         "unplaced": len(unplaced),
         "unplaced_by_reason": unplaced["reason_code"].value_counts().sort_index().to_dict(),
     }
-    return Assignment(moves, gmoves, unplaced, out_sites, summary)
+    return Assignment(build(x, "milp"), build(greedy, "greedy"), unplaced, out_sites, summary)
 
 
-def _solve_exact(
-    pair_v: np.ndarray,
-    pair_s: np.ndarray,
-    pair_c: np.ndarray,
-    *,
+def _matrix_filter(allowed: np.ndarray, then: PairFilter | None) -> PairFilter:
+    """Return a pair filter reading a (villages x sites) mask, and ``then`` after it."""
+
+    def keep(pairs: pd.DataFrame) -> np.ndarray:
+        mask = allowed[pairs["village_index"].to_numpy(), pairs["site_index"].to_numpy()]
+        if then is not None:
+            mask = mask & np.asarray(then(pairs), bool)
+        return np.asarray(mask, bool)
+
+    return keep
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame.columns:
+        return np.full(len(frame), "", dtype=object)
+    return frame[name].astype(str).to_numpy()
+
+
+UNPLACED_COLUMNS = [
+    "village_id",
+    "village_name",
+    "commune_code",
+    "households",
+    "priority_class",
+    "reason_code",
+    "reason",
+]
+
+
+def _unplaced(
+    v: pd.DataFrame,
     hh: np.ndarray,
-    cap: np.ndarray,
-    ns: int,
-    time_limit: float,
-) -> tuple[np.ndarray, str, float]:
-    """Solve the assignment exactly, one connected group of villages and sites at a time.
-
-    Villages that share no candidate site (directly or through other
-    villages) do not interact, so each connected component of the
-    village-site graph is an independent, much smaller MILP.
-    """
-    npair = len(pair_v)
-    if npair == 0:
-        return np.zeros(0, bool), "empty", 0.0
-    nvil = int(pair_v.max()) + 1
-    graph = coo_array((np.ones(npair), (pair_v, nvil + pair_s)), shape=(nvil + ns, nvil + ns))
-    _, label = connected_components(graph, directed=False)
-    comp = label[pair_v]
-    chosen = np.zeros(npair, bool)
-    statuses: list[str] = []
-    gaps: list[float] = []
-    deadline = time.perf_counter() + time_limit
-    for k in np.unique(comp):
-        idx = np.flatnonzero(comp == k)
-        left = max(deadline - time.perf_counter(), 0.5)
-        sel, status, gap = _solve_component(
-            pair_v[idx], pair_s[idx], pair_c[idx], hh=hh, cap=cap, time_limit=left
-        )
-        chosen[idx] = sel
-        statuses.append(status)
-        gaps.append(gap)
-    status = "optimal" if all(s == "optimal" for s in statuses) else "time_limit"
-    return chosen, status, max(gaps)
-
-
-def _solve_component(
-    pair_v: np.ndarray,
-    pair_s: np.ndarray,
-    pair_c: np.ndarray,
+    tier: np.ndarray,
+    pairs: Any,
+    x: np.ndarray,
     *,
-    hh: np.ndarray,
-    cap: np.ndarray,
-    time_limit: float,
-) -> tuple[np.ndarray, str, float]:
-    npair = len(pair_v)
-    villages, vpos = np.unique(pair_v, return_inverse=True)
-    sites, spos = np.unique(pair_s, return_inverse=True)
-    nvv, nss = len(villages), len(sites)
-    n = npair + nvv
-    hh_pair = hh[pair_v].astype(float)
-    # each village: sum_s x + u = 1
-    r1 = np.concatenate([vpos, np.arange(nvv)])
-    c1 = np.concatenate([np.arange(npair), npair + np.arange(nvv)])
-    a1 = coo_array((np.ones(len(r1)), (r1, c1)), shape=(nvv, n)).tocsr()
-    # each site: sum_v hh x <= cap
-    a2 = coo_array((hh_pair, (spos, np.arange(npair))), shape=(nss, n)).tocsr()
-    cons = [LinearConstraint(a1, 1.0, 1.0), LinearConstraint(a2, -np.inf, cap[sites].astype(float))]
-    total = float(hh[villages].sum())
-    integrality = np.ones(n)
-
-    # stage 1: place as many households as possible; the objective is integral, so
-    # a relative gap below half a household over the total proves optimality
-    c_place = np.concatenate([np.zeros(npair), hh[villages].astype(float)])
-    opts = {"time_limit": time_limit / 2.0, "mip_rel_gap": min(1e-4, 0.5 / max(total, 1.0))}
-    first = solve_milp(
-        c_place, constraints=cons, integrality=integrality, bounds=Bounds(0, 1), options=opts
-    )
-    if first.x is None:
-        msg = (
-            f"resettlement assignment: HiGHS found no solution ({first.message}); "
-            "raise plan.assignment.time_limit_s"
+    free: np.ndarray,
+    config: AssignmentConfig,
+) -> pd.DataFrame:
+    placed = np.zeros(len(v), bool)
+    placed[pairs.village[x]] = True
+    first = np.searchsorted(pairs.village, np.arange(len(v)))
+    last = np.searchsorted(pairs.village, np.arange(len(v)), side="right")
+    ids, names, communes = (_column(v, c) for c in ("village_id", "village_name", "commune_code"))
+    rows = []
+    for i in np.flatnonzero(~placed):
+        if i in pairs.reasons:
+            code, text = pairs.reasons[i]
+        else:
+            own = pairs.site[first[i] : last[i]]
+            code = "sites_full"
+            text = (
+                f"all {len(own)} reachable sites large enough for its {hh[i]} households are "
+                f"filled by villages of the same or a higher priority class (class <= {tier[i]}); "
+                f"the most room left at any of them is {int(free[own].max())} households"
+            )
+        rows.append(
+            {
+                "village_id": ids[i],
+                "village_name": names[i],
+                "commune_code": communes[i],
+                "households": int(hh[i]),
+                "priority_class": int(tier[i]),
+                "reason_code": code,
+                "reason": text,
+            }
         )
-        raise AllocationError(msg)
-    # stage 2: keep that many households placed, minimise household-km (plus penalties)
-    lost = float(c_place @ np.round(first.x))
-    keep = LinearConstraint(coo_array(c_place[None, :]).tocsr(), -np.inf, lost + 0.5)
-    c = np.concatenate([hh_pair * pair_c / 1000.0, np.zeros(nvv)])
-    opts["mip_rel_gap"] = 1e-6
-    res = solve_milp(
-        c, constraints=[*cons, keep], integrality=integrality, bounds=Bounds(0, 1), options=opts
-    )
-    best = res if res.x is not None else first
-    status = "optimal" if first.status == 0 and res.status == 0 else "time_limit"
-    gap = float(getattr(best, "mip_gap", 0.0) or 0.0)
-    return best.x[:npair] > 0.5, status, gap
-
-
-def _solve_greedy(
-    pair_v: np.ndarray, pair_s: np.ndarray, pair_c: np.ndarray, hh: np.ndarray, cap: np.ndarray
-) -> np.ndarray:
-    """Villages in priority order (input order) each take their cheapest site with room."""
-    free = cap.astype("int64").copy()
-    chosen = np.zeros(len(pair_v), bool)
-    order = np.lexsort((pair_c, pair_v))
-    start = 0
-    while start < len(order):
-        i = pair_v[order[start]]
-        end = start
-        while end < len(order) and pair_v[order[end]] == i:
-            end += 1
-        for p in order[start:end]:
-            if free[pair_s[p]] >= hh[i]:
-                free[pair_s[p]] -= hh[i]
-                chosen[p] = True
-                break
-        start = end
-    return chosen
+    return pd.DataFrame(rows, columns=UNPLACED_COLUMNS)

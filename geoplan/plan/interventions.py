@@ -111,6 +111,7 @@ def build_candidates(
     interventions: Mapping[str, InterventionSpec],
     *,
     relocating: pd.DataFrame | None = None,
+    in_place_allowed: frozenset[str] = frozenset(),
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """List every candidate intervention with its cost and benefit.
 
@@ -121,8 +122,14 @@ def build_candidates(
     interventions
         The catalogue, kind -> spec.
     relocating
-        Villages that have a destination site (``village_id``, ``households``);
-        relocation interventions are offered only for them.
+        Villages that have a destination site (``village_id``, ``households``,
+        optionally ``cost``: the whole relocation cost of the move); relocation
+        interventions are offered only for them, and no other village-level
+        need of theirs is (no money at the site people leave) unless its kind
+        is in ``in_place_allowed``.
+    in_place_allowed
+        Kinds a moving village may still receive (scenario exceptions with a
+        citation, e.g. emergency works).
 
     Returns
     -------
@@ -154,6 +161,11 @@ def build_candidates(
                 )
                 continue
             unit = base[mask]
+            if spec.level == "village" and relocating is not None and kind not in in_place_allowed:
+                leaving = (
+                    unit["village_id"].astype(str).isin(set(relocating["village_id"].astype(str)))
+                )
+                unit = unit[~leaving.to_numpy()]
         if not len(unit):
             continue
         score_col = f"{spec.track}_score"
@@ -187,6 +199,9 @@ def build_candidates(
             else np.ones(len(unit))
         )
         cost = spec.unit_cost * (hh if spec.cost_per == "household" else np.ones(len(unit)))
+        if spec.relocation and relocating is not None and "cost" in relocating.columns:
+            whole = relocating.set_index(relocating["village_id"].astype(str))["cost"]
+            cost = unit["village_id"].astype(str).map(whole).to_numpy(dtype=float)
         if spec.benefit == "score_x_beneficiaries":
             benefit = score * benef
         elif spec.benefit == "beneficiaries":

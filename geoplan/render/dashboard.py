@@ -15,6 +15,7 @@ import pandas as pd
 
 from geoplan.render.context import RenderContext, communes_2025_frame
 from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
+from geoplan.render.plan_report import plan_totals_html
 from geoplan.render.priorities import first_html
 from geoplan.render.templating import (
     Markup,
@@ -511,6 +512,9 @@ def side_panel(ctx: RenderContext) -> str:
     sections: list[tuple[str, str, Markup]] = [
         ("h3", tr("targets", lang), Markup(targets_table(targets, lang)))
     ]
+    totals = plan_totals_html(ctx, heading=False)
+    if totals:
+        sections.append(("h3", tr("plan_phasing", lang), Markup(totals)))
     chart = targets_chart(targets, lang)
     if chart:
         sections.append(("h4", tr("chart_targets", lang), Markup(chart)))

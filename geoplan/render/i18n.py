@@ -360,9 +360,27 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Larger than every reachable site",
     ),
     "reason_sites_full": (
-        "Các điểm trong phạm vi đã được bố trí cho thôn khác",
-        "Reachable sites are taken by other villages",
+        "Các điểm trong phạm vi đã được bố trí cho thôn cùng hoặc ưu tiên cao hơn",
+        "Reachable sites are full of villages of the same or a higher priority",
     ),
+    "reason_no_safer_site": (
+        "Không có điểm nào trong phạm vi an toàn hơn nơi ở hiện tại",
+        "No reachable site is safer than the village",
+    ),
+    # plan totals (report and dashboard)
+    "plan_phasing": (
+        "Kế hoạch: tiến độ di dời, vốn, trạng thái bộ giải",
+        "The plan: moves per year, money, solver status",
+    ),
+    "assignment_status": ("Bố trí điểm tái định cư", "Site assignment"),
+    "allocation_status": ("Phân bổ vốn", "Budget allocation"),
+    "status_optimal": ("tối ưu", "optimal"),
+    "status_feasible": ("khả thi, sai số đã chứng minh", "feasible, proven gap"),
+    "status_heuristic": ("heuristic", "heuristic"),
+    "moves_per_year": ("Số hộ di dời theo năm", "Households moved per year"),
+    "move_funded": ("Có vốn", "Funded"),
+    "move_unfunded": ("Chưa có vốn", "Unfunded"),
+    "money_per_year": ("Chi theo chương trình, nguồn và năm", "Spend per programme, source, year"),
     # report: allocation
     "allocation": ("Phân bổ vốn", "Budget allocation"),
     "allocation_intro": (

@@ -18,6 +18,7 @@ from geoplan.render.map_priority import priority_map
 from geoplan.render.model_files import MODEL_GPKG, write_model_gpkg
 from geoplan.render.outfolder import MANIFEST_KEY, OutputFolder, OutputFolderError
 from geoplan.render.plan_files import write_plan_files
+from geoplan.render.plan_stats import plan_status
 from geoplan.render.qgis import PROJECT_FILE, write_project
 from geoplan.render.report import _jsonable, model_card, model_timings, report_html
 from geoplan.render.shapefile import SHAPEFILE_ZIP, write_shapefile_zip
@@ -52,6 +53,7 @@ def _run_info(result: Any) -> dict[str, Any]:
             "versions": getattr(result, "versions", {}),
         }
     out = cast(dict[str, Any], _jsonable(info))
+    out["plan_status"] = plan_status(getattr(result, "plan", None))
     out.update(_wall_clock(result))
     return out
 

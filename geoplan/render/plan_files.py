@@ -114,7 +114,7 @@ def _insert_name(frame: pd.DataFrame, names: dict[str, str], code: str, name: st
     if code not in frame or name in frame:
         return frame
     out = frame.copy()
-    out.insert(out.columns.get_loc(code) + 1, name, out[code].astype(str).map(names))
+    out.insert(list(out.columns).index(code) + 1, name, out[code].astype(str).map(names))
     return out
 
 
@@ -245,7 +245,7 @@ def crosswalk_table(crosswalk: pd.DataFrame, ctx: RenderContext) -> pd.DataFrame
     out = _with_commune_names(crosswalk, ctx)
     if "commune_code" in out and "district_code" in ctx.communes and "district_code" not in out:
         districts = code_names(ctx.communes, "commune_code", "district_code")
-        at = out.columns.get_loc("commune_name") + 1 if "commune_name" in out else 1
+        at = list(out.columns).index("commune_name") + 1 if "commune_name" in out else 1
         out.insert(at, "district_code", out["commune_code"].astype(str).map(districts))
     keys = [c for c in ("commune_code_2025", "commune_code") if c in out]
     return out.sort_values(keys, kind="mergesort").reset_index(drop=True) if keys else out

@@ -15,13 +15,14 @@ import pandas as pd
 from geoplan.render.context import RenderContext, plan_frame, plan_summary
 from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.plan_files import code_names
+from geoplan.render.plan_stats import assignment_stats, moves_by_year, numeric_column, solver_status
 from geoplan.render.site_report import site_safety_section
 
 __all__ = [
     "allocation_section",
-    "assignment_stats",
     "binding_sentences",
     "currency_label",
+    "plan_totals_html",
     "resettlement_section",
 ]
 
@@ -43,55 +44,6 @@ def _table(head: list[str], rows: list[list[str]], *, numeric: set[int] | None =
     return "".join(out)
 
 
-def _num_col(frame: pd.DataFrame, col: str) -> pd.Series:
-    if col not in frame:
-        return pd.Series(0.0, index=frame.index)
-    return pd.to_numeric(frame[col], errors="coerce").fillna(0.0)
-
-
-def assignment_stats(moves: pd.DataFrame | None) -> dict[str, float]:
-    """Villages and households placed, distances and same-commune moves of one assignment.
-
-    Parameters
-    ----------
-    moves
-        ``PlanOutcome.moves`` or ``greedy_moves`` (``None`` counts as no move).
-
-    Returns
-    -------
-    dict
-        ``villages``, ``households``, ``distance_km`` (sum over moves),
-        ``mean_km`` (per village moved), ``household_km``, ``mean_hh_km``
-        (household-weighted mean) and ``same_commune``.
-    """
-    if moves is None or moves.empty:
-        return dict.fromkeys(
-            (
-                "villages",
-                "households",
-                "distance_km",
-                "mean_km",
-                "household_km",
-                "mean_hh_km",
-                "same_commune",
-            ),
-            0.0,
-        )
-    hh = _num_col(moves, "households")
-    dist = _num_col(moves, "distance_m") / 1000
-    hh_km = float((hh * dist).sum())
-    same = moves["same_commune"].fillna(False).astype(bool).sum() if "same_commune" in moves else 0
-    return {
-        "villages": float(len(moves)),
-        "households": float(hh.sum()),
-        "distance_km": float(dist.sum()),
-        "mean_km": float(dist.mean()),
-        "household_km": hh_km,
-        "mean_hh_km": hh_km / float(hh.sum()) if hh.sum() > 0 else float("nan"),
-        "same_commune": float(same),
-    }
-
-
 def _reason(row: pd.Series, lang: Lang) -> str:
     code = str(row.get("reason_code", "") or "")
     text = str(row.get("reason", "") or "")
@@ -107,7 +59,7 @@ def _resettlement_summary(ctx: RenderContext, exact: dict[str, float]) -> str:
     unplaced = plan_frame(ctx.result, "unplaced")
     summary = plan_summary(ctx.result, "assignment_summary")
     n_un = 0 if unplaced is None else len(unplaced)
-    hh_un = 0.0 if unplaced is None else float(_num_col(unplaced, "households").sum())
+    hh_un = 0.0 if unplaced is None else float(numeric_column(unplaced, "households").sum())
     at_risk = summary.get("villages_at_risk", exact["villages"] + n_un)
     hh_risk = summary.get("households_at_risk", exact["households"] + hh_un)
     pairs = [
@@ -151,9 +103,9 @@ def _method_comparison(ctx: RenderContext, exact: dict[str, float]) -> str:
         )
     head = [tr("indicator", lang), tr("method_milp", lang), tr("method_greedy", lang), "Δ"]
     milp = plan_summary(ctx.result, "assignment_summary").get("milp", {})
-    status = milp.get("status") if isinstance(milp, dict) else None
+    status = solver_status(milp, lang) if isinstance(milp, dict) and milp.get("status") else ""
     note = (
-        f"<p class='muted'>{escape(tr('solver_status', lang))}: {escape(str(status))}</p>"
+        f"<p class='muted'>{escape(tr('solver_status', lang))}: {escape(status)}</p>"
         if status
         else ""
     )
@@ -320,7 +272,7 @@ def _allocation_summary_table(ctx: RenderContext) -> str:
     pairs = [
         ("gain_over_greedy", fmt_pct(_ratio(s.get("gain_over_greedy_pct")), lang)),
         ("mip_gap", fmt_pct(gap, lang, 2) if gap is not None else "–"),
-        ("alloc_method", escape(f"{s.get('method', '–')} ({s.get('status', '–')})")),
+        ("alloc_method", escape(f"{s.get('method', '–')} ({solver_status(s, lang)})")),
         ("total_budget", f"{fmt_num(s.get('total_budget'), lang)} {escape(currency)}"),
         ("unspent", f"{fmt_num(s.get('unspent'), lang)} {escape(currency)}"),
     ]
@@ -341,9 +293,12 @@ def _budget_use_table(ctx: RenderContext) -> str:
     if use is None:
         return ""
     rows = []
-    for _, r in use.iterrows():
-        budget = float(pd.to_numeric(r.get("budget"), errors="coerce"))
-        spend = float(pd.to_numeric(r.get("spend"), errors="coerce"))
+    amounts = pd.DataFrame(
+        {"budget": numeric_column(use, "budget"), "spend": numeric_column(use, "spend")}
+    )
+    for k, (_, r) in enumerate(use.iterrows()):
+        budget = float(amounts["budget"].iloc[k])
+        spend = float(amounts["spend"].iloc[k])
         binding = bool(r.get("binding")) if pd.notna(r.get("binding")) else False
         rows.append(
             [
@@ -389,8 +344,8 @@ def _by_kind_table(ctx: RenderContext) -> str:
                 escape(str(grp[label_col].iloc[0] or kind)),
                 fmt_num(len(grp), lang),
                 fmt_num(funded.sum(), lang),
-                fmt_num(_num_col(grp[funded], "cost").sum(), lang),
-                fmt_num(_num_col(grp[funded], "beneficiaries").sum(), lang),
+                fmt_num(numeric_column(grp[funded], "cost").sum(), lang),
+                fmt_num(numeric_column(grp[funded], "beneficiaries").sum(), lang),
                 fmt_num(greedy.sum(), lang),
             ]
         )
@@ -413,7 +368,7 @@ def _top_funded_table(ctx: RenderContext, limit: int) -> str:
     funded = alloc[alloc["funded"].fillna(False).astype(bool)]
     if funded.empty:
         return f"<p>{escape(tr('nothing_funded', lang))}</p>"
-    funded = funded.assign(_b=_num_col(funded, "benefit")).sort_values(
+    funded = funded.assign(_b=numeric_column(funded, "benefit")).sort_values(
         ["_b", "intervention_id"], ascending=[False, True], kind="mergesort"
     )
     names = code_names(ctx.communes, "commune_code", "commune_name")
@@ -470,6 +425,7 @@ def allocation_section(ctx: RenderContext, *, top_n: int = 20) -> str:
             f"<h2 id='allocation'>{escape(tr('allocation', lang))}</h2>",
             f"<p class='muted'>{escape(tr('allocation_intro', lang))}</p>",
             _allocation_summary_table(ctx) if summary else "",
+            plan_totals_html(ctx),
             f"<h3>{escape(tr('budget_use', lang))}</h3>",
             _budget_use_table(ctx),
             f"<h3>{escape(tr('binding_constraints', lang))}</h3>",
@@ -480,3 +436,77 @@ def allocation_section(ctx: RenderContext, *, top_n: int = 20) -> str:
             _top_funded_table(ctx, top_n),
         ]
     )
+
+
+def plan_totals_html(ctx: RenderContext, *, heading: bool = True) -> str:
+    """Return the plan's totals: solver status, households moved per year, spend per line.
+
+    Parameters
+    ----------
+    ctx
+        Render inputs; empty without a plan.
+    heading
+        Start with an ``<h3>`` "Plan totals" (the dashboard adds its own).
+
+    Returns
+    -------
+    str
+        Escaped HTML (a heading, the two statuses, two tables, the binding constraints).
+    """
+    plan = getattr(ctx.result, "plan", None)
+    if plan is None:
+        return ""
+    lang = ctx.lang
+    parts = [f"<h3>{escape(tr('plan_phasing', lang))}</h3>"] if heading else []
+    milp = plan_summary(ctx.result, "assignment_summary").get("milp", {})
+    alloc = plan_summary(ctx.result, "allocation_summary")
+    lines = []
+    if isinstance(milp, dict) and milp.get("status"):
+        lines.append((tr("assignment_status", lang), solver_status(milp, lang)))
+    if alloc.get("status"):
+        lines.append((tr("allocation_status", lang), solver_status(alloc, lang)))
+    if lines:
+        parts.append(
+            "<table>"
+            + "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in lines)
+            + "</table>"
+        )
+    per_year = moves_by_year(plan_frame(ctx.result, "moves"))
+    if len(per_year):
+        rows = [
+            [
+                escape(tr(f"move_{r.funding_status}", lang)),
+                escape(str(r.year) if r.funding_status == "funded" else "–"),
+                fmt_num(r.villages, lang),
+                fmt_num(r.households, lang),
+                fmt_num(r.cost, lang),
+            ]
+            for r in per_year.itertuples()
+        ]
+        head = [
+            tr("moves_per_year", lang),
+            tr("year", lang),
+            tr("villages_n", lang),
+            tr("households", lang),
+            f"{tr('cost', lang)} ({currency_label(alloc, lang)})",
+        ]
+        parts.append(_table(head, rows, numeric={2, 3, 4}))
+    use = plan_frame(ctx.result, "budget_use")
+    if use is not None and len(use) and "spend" in use:
+        pivot = use.pivot_table(
+            index=["programme", "source"], columns="year", values="spend", aggfunc="sum"
+        )
+        rows = [
+            [escape(f"{p}/{src}"), *(fmt_num(v, lang) for v in pivot.loc[(p, src)])]
+            for p, src in pivot.index
+        ]
+        head = [tr("money_per_year", lang), *(str(y) for y in pivot.columns)]
+        parts.append(_table(head, rows))
+    binding = binding_sentences(ctx)
+    if binding:
+        parts.append(
+            f"<h4>{escape(tr('binding_constraints', lang))}</h4><ul>"
+            + "".join(f"<li>{escape(b)}</li>" for b in binding)
+            + "</ul>"
+        )
+    return "".join(parts)

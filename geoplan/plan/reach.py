@@ -1,0 +1,271 @@
+"""Which sites a village can reach: travel time over the friction surface, not crow-flight.
+
+:func:`candidate_pairs` is the one place where village-site pairs are built.  A
+village reaches a site when the site lies in the allowed scope (same commune,
+district or anywhere), within ``max_distance_m`` as the crow flies (a cheap
+pre-filter), within ``max_travel_min`` of travel over the friction surface of
+the indicators stage, passes the optional ``pair_filter`` (e.g. a site-safety
+rule) and is large enough for the whole village.  Villages without a pair get a
+specific reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from geoplan.config.plan import AssignmentConfig
+from geoplan.indicators.travel import FrictionSurface, friction_surface, travel_minutes
+
+__all__ = ["PairFilter", "Pairs", "candidate_pairs", "representative_points", "travel_surface"]
+
+# A pair filter receives the pairs (village_id, site_id, village_index, site_index,
+# distance_m, travel_min) and returns a boolean mask of those to keep.
+PairFilter = Callable[[pd.DataFrame], np.ndarray]
+
+
+@dataclass
+class Pairs:
+    """Reachable village-site pairs where the village fits the empty site.
+
+    Attributes
+    ----------
+    village, site
+        Row positions in the villages and sites frames.
+    distance_m
+        Straight-line distance (informative).
+    travel_min
+        Travel time over the friction surface (or the straight-line fallback).
+    cost
+        Travel minutes plus the penalties for leaving the own commune/district.
+    reasons
+        Village position -> ``(reason_code, reason)`` for villages without a pair.
+    basis
+        ``"travel"`` or ``"straight_line"`` (no friction surface available).
+    """
+
+    village: np.ndarray
+    site: np.ndarray
+    distance_m: np.ndarray
+    travel_min: np.ndarray
+    cost: np.ndarray
+    reasons: dict[int, tuple[str, str]] = field(default_factory=dict)
+    basis: str = "travel"
+
+    def take(self, mask: np.ndarray) -> Pairs:
+        """Return the pairs selected by ``mask`` (reasons and basis kept)."""
+        return Pairs(
+            self.village[mask],
+            self.site[mask],
+            self.distance_m[mask],
+            self.travel_min[mask],
+            self.cost[mask],
+            self.reasons,
+            self.basis,
+        )
+
+
+def representative_points(geoms: gpd.GeoSeries) -> np.ndarray:
+    """Return ``(n, 2)`` coordinates of a point on the surface of each geometry."""
+    if len(geoms) == 0:
+        return np.zeros((0, 2))
+    pts = shapely.point_on_surface(np.asarray(geoms.values, dtype=object))
+    return np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
+
+
+def travel_surface(layers: Any, scenario: Any, extent: gpd.GeoDataFrame) -> FrictionSurface | None:
+    """Build the indicators' friction surface again for the plan (``None`` without roads).
+
+    Parameters
+    ----------
+    layers
+        :class:`geoplan.io.Layers` (``roads``, ``forest``, ``dem``, ``province``).
+    scenario
+        The scenario; its ``indicators`` section gives speeds and resolution.
+    extent
+        Frame whose bounds the grid covers when there is no province layer.
+
+    Returns
+    -------
+    FrictionSurface or None
+        The same surface as :func:`geoplan.indicators.compute_indicators` uses.
+    """
+    config = getattr(scenario, "indicators", None)
+    roads = getattr(layers, "roads", None)
+    if config is None or roads is None or len(roads) == 0 or len(extent) == 0:
+        return None
+    from geoplan.hazard.grid import GridRaster
+    from geoplan.hazard.terrain import slope_degrees
+
+    dem = getattr(layers, "dem", None)
+    slope = None
+    if dem is not None:
+        values = np.asarray(dem.array, dtype=float)
+        slope = GridRaster(slope_degrees(values, dem.transform, dem.crs), dem.transform, dem.crs)
+    province = getattr(layers, "province", None)
+    bounds_of = province if province is not None and len(province) else extent
+    forest = getattr(layers, "forest", None)
+    return friction_surface(
+        tuple(bounds_of.total_bounds),
+        extent.crs,
+        resolution=config.friction_resolution_m,
+        speeds_kmh=config.speeds_kmh,
+        roads=roads,
+        forest=forest if forest is not None and len(forest) else None,
+        landcover_speed_factor=config.landcover_speed_factor,
+        slope=slope,
+        max_walk_slope_deg=config.max_walk_slope_deg,
+    )
+
+
+def candidate_pairs(
+    villages: pd.DataFrame,
+    sites: gpd.GeoDataFrame,
+    config: AssignmentConfig,
+    *,
+    surface: FrictionSurface | None = None,
+    pair_filter: PairFilter | None = None,
+) -> Pairs:
+    """Build every village-site pair within reach where the village fits the empty site.
+
+    Parameters
+    ----------
+    villages
+        Villages that move, with ``village_id``, ``commune_code``,
+        ``district_code``, geometry and ``config.households_field``.
+    sites
+        Candidate sites with ``site_id``, ``commune_code``, ``district_code``,
+        ``capacity_hh``.
+    config
+        The scenario's ``plan.assignment`` section.
+    surface
+        Friction surface for travel times; without it travel is the straight
+        line at ``config.straight_line_kmh``.
+    pair_filter
+        Optional rule on the pairs (see :data:`PairFilter`).
+
+    Returns
+    -------
+    Pairs
+        Pairs sorted by village, then cost, then site; reasons for the rest.
+    """
+    nv, ns = len(villages), len(sites)
+    hh = households(villages, config)
+    cap = sites["capacity_hh"].to_numpy(dtype="int64") if ns else np.zeros(0, "int64")
+    vxy = representative_points(villages.geometry) if nv else np.zeros((0, 2))
+    sxy = representative_points(sites.geometry) if ns else np.zeros((0, 2))
+    reasons: dict[int, tuple[str, str]] = {}
+    basis = "travel" if surface is not None else "straight_line"
+    empty = np.zeros(0, "int64")
+    if ns == 0:
+        for i in range(nv):
+            reasons[i] = (
+                "no_sites",
+                "no site meets the suitability rules anywhere (see plan.sites)",
+            )
+        return Pairs(empty, empty, np.zeros(0), np.zeros(0), np.zeros(0), reasons, basis)
+
+    near = cKDTree(sxy).query_ball_point(vxy, r=config.max_distance_m) if nv else []
+    pv = np.repeat(np.arange(nv), [len(n) for n in near]).astype("int64")
+    ps = np.concatenate([np.sort(np.asarray(n, "int64")) for n in near]) if nv else empty
+    ps = ps.astype("int64")
+    vcom = _text(villages, "commune_code")[pv]
+    vdis = _text(villages, "district_code")[pv]
+    scom = _text(sites, "commune_code")[ps]
+    sdis = _text(sites, "district_code")[ps]
+    in_scope = {"commune": scom == vcom, "district": sdis == vdis}.get(
+        config.scope, np.ones(len(pv), bool)
+    )
+    pv, ps, vcom, vdis, scom, sdis = (a[in_scope] for a in (pv, ps, vcom, vdis, scom, sdis))
+    dist = np.hypot(sxy[ps, 0] - vxy[pv, 0], sxy[ps, 1] - vxy[pv, 1])
+    if surface is not None:
+        travel = _pair_minutes(surface, vxy, sxy, pv, ps)
+    else:
+        travel = dist / 1000.0 / config.straight_line_kmh * 60.0
+    reach = np.isfinite(travel) & (travel <= config.max_travel_min)
+    had_reach = np.bincount(pv[reach], minlength=nv) > 0
+    if pair_filter is not None and reach.any():
+        frame = pd.DataFrame(
+            {
+                "village_id": _text(villages, "village_id")[pv[reach]],
+                "site_id": sites["site_id"].astype(str).to_numpy()[ps[reach]],
+                "village_index": pv[reach],
+                "site_index": ps[reach],
+                "distance_m": dist[reach],
+                "travel_min": travel[reach],
+            }
+        )
+        keep = np.asarray(pair_filter(frame), bool)
+        reach[np.flatnonzero(reach)[~keep]] = False
+    passed = np.bincount(pv[reach], minlength=nv) > 0
+    fits = reach & (cap[ps] >= hh[pv])
+    has_fit = np.bincount(pv[fits], minlength=nv) > 0
+    largest = np.zeros(nv, "int64")
+    np.maximum.at(largest, pv[reach], cap[ps[reach]])
+    where = f"in the same {config.scope}" if config.scope != "province" else "in the province"
+    how = "of travel" if surface is not None else "at the straight-line speed"
+    for i in range(nv):
+        if hh[i] <= 0:
+            reasons[i] = ("no_households", f"no households recorded in '{config.households_field}'")
+        elif not had_reach[i]:
+            reasons[i] = (
+                "out_of_reach",
+                f"no suitable site within {config.max_travel_min:g} min {how} {where}",
+            )
+        elif not passed[i]:
+            reasons[i] = ("no_safer_site", "no reachable site is safer than the village")
+        elif not has_fit[i]:
+            reasons[i] = (
+                "too_large",
+                f"village ({hh[i]} households) is larger than every reachable site "
+                f"(largest holds {int(largest[i])})",
+            )
+    fits &= hh[pv] > 0
+    cost = (
+        travel
+        + np.where(scom == vcom, 0.0, config.other_commune_penalty_min)
+        + np.where(sdis == vdis, 0.0, config.other_district_penalty_min)
+    )
+    pairs = Pairs(pv, ps, dist, travel, cost, reasons, basis).take(fits)
+    order = np.lexsort((pairs.site, pairs.cost, pairs.village))
+    return pairs.take(order)
+
+
+def households(villages: pd.DataFrame, config: AssignmentConfig) -> np.ndarray:
+    """Return the whole households of each village (``config.households_field``, 0 when blank)."""
+    if not len(villages):
+        return np.zeros(0, "int64")
+    values = pd.to_numeric(villages[config.households_field], errors="coerce")
+    return values.fillna(0).round().astype("int64").to_numpy()
+
+
+def _text(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame.columns:
+        return np.full(len(frame), "", dtype=object)
+    return frame[column].astype(str).to_numpy()
+
+
+def _pair_minutes(
+    surface: FrictionSurface,
+    vxy: np.ndarray,
+    sxy: np.ndarray,
+    pv: np.ndarray,
+    ps: np.ndarray,
+) -> np.ndarray:
+    """Minutes of travel for each pair, one least-cost search per village (isotropic cost)."""
+    if len(pv) == 0:
+        return np.zeros(0)
+    starts = np.searchsorted(pv, np.arange(int(pv.max()) + 1))
+    ends = np.searchsorted(pv, np.arange(int(pv.max()) + 1), side="right")
+    villages = np.flatnonzero(ends > starts)
+    origins = shapely.points(vxy[villages])
+    groups = [np.arange(starts[i], ends[i]) for i in villages]
+    targets = shapely.points(sxy[ps])
+    return travel_minutes(surface, origins, groups, targets)
