@@ -21,8 +21,15 @@ from geoplan.io.crs import crs_label, is_metric, resolve_crs
 from geoplan.io.fields import KINDS
 from geoplan.io.readers import RASTER_SUFFIXES, list_layers, read_table, read_vector
 from geoplan.io.report import LayerSummary, ValidationReport
+from geoplan.io.structure import history_from_2022, villages_to_2025
 from geoplan.io.text import normalize_names
-from geoplan.io.validate import _apply_fields, _fix_text, guess_kind, prepare_layer, row_issues
+from geoplan.io.validate import (
+    _apply_fields,
+    _fix_text,
+    guess_kinds,
+    prepare_layer,
+    row_issues,
+)
 
 if TYPE_CHECKING:
     from geoplan.scenario import Scenario
@@ -99,7 +106,7 @@ class Layers:
 
     communes: gpd.GeoDataFrame
     villages: gpd.GeoDataFrame
-    districts: gpd.GeoDataFrame
+    districts: gpd.GeoDataFrame | None
     province: gpd.GeoDataFrame
     landslide_zones: gpd.GeoDataFrame | None = None
     landslide_inventory: gpd.GeoDataFrame | None = None
@@ -108,6 +115,8 @@ class Layers:
     roads: gpd.GeoDataFrame | None = None
     rivers: gpd.GeoDataFrame | None = None
     communes_2025: gpd.GeoDataFrame | None = None
+    communes_2022: gpd.GeoDataFrame | None = None
+    admin_structure: str = "2022"
     dem: Raster | None = None
     rainfall: Raster | None = None
     landslide_truth: Raster | None = None
@@ -530,7 +539,7 @@ def _villages_in_communes(
             who = f"[village_id {labels.at[r]}] " if labels is not None else ""
             report.add(
                 Issue(
-                    "warning",
+                    "error",
                     f"{who}village point lies in commune {spatial.at[r]} but its "
                     f"commune_code is {stated.at[r]}; fix the code or set "
                     "`assign_commune_spatially: true`",
@@ -544,7 +553,7 @@ def _villages_in_communes(
         if len(rows) > 100:
             report.add(
                 Issue(
-                    "warning",
+                    "error",
                     f"... and {len(rows) - 100} more villages outside their stated commune",
                     file=file,
                     layer="villages",
@@ -631,8 +640,14 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
                 )
             )
             continue
-        frames[name] = _load_vector(name, spec, base, target, report)
+        frames[name] = _load_vector(
+            name, spec, base, target, report, kind=_kind_of(name, scenario.admin_structure)
+        )
     communes, villages = frames.get("communes"), frames.get("villages")
+    if scenario.admin_structure == "2025" and communes is not None and villages is not None:
+        frames["villages"] = villages = villages_to_2025(
+            villages, communes, frames.get("communes_2022"), report
+        )
     if (
         communes is not None
         and villages is not None
@@ -667,8 +682,14 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
                         code="unknown-district",
                     )
                 )
-        if frames.get("province") is None:
-            frames["province"] = _dissolve(communes, None)
+    if communes is not None and frames.get("province") is None:
+        frames["province"] = _dissolve(communes, None)
+    if scenario.admin_structure == "2025" and communes is not None:
+        old = frames.get("communes_2022")
+        if old is not None and "commune_code" in communes and "commune_code" in old:
+            frames["communes"] = communes = history_from_2022(communes, old, report)
+        # the planning units are the 2025 units: the 2025 view is the communes themselves
+        frames["communes_2025"] = communes
     _check_raster_extent(rasters, frames, target, report)
     if report.errors:
         return None, report
@@ -676,7 +697,7 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
     layers = Layers(
         communes=out["communes"],
         villages=out["villages"],
-        districts=out["districts"],
+        districts=out.get("districts"),
         province=out["province"],
         landslide_zones=out.get("landslide_zones"),
         landslide_inventory=out.get("landslide_inventory"),
@@ -685,6 +706,8 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
         roads=out.get("roads"),
         rivers=out.get("rivers"),
         communes_2025=out.get("communes_2025"),
+        communes_2022=out.get("communes_2022"),
+        admin_structure=scenario.admin_structure,
         dem=rasters.get("dem"),
         rainfall=rasters.get("rainfall"),
         landslide_truth=rasters.get("landslide_truth"),
@@ -693,8 +716,21 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
     return layers, report
 
 
+def _kind_of(name: str, structure: str) -> str:
+    """Return the field set a scenario layer is read with (2025 units need no district)."""
+    if name == "communes" and structure == "2025":
+        return "communes_2025"
+    return "communes" if name == "communes_2022" else name
+
+
 def _load_vector(
-    name: str, spec: LayerSpec, base: Path, target: pyproj.CRS, report: ValidationReport
+    name: str,
+    spec: LayerSpec,
+    base: Path,
+    target: pyproj.CRS,
+    report: ValidationReport,
+    *,
+    kind: str | None = None,
 ) -> gpd.GeoDataFrame | None:
     try:
         gdf = _read_one(
@@ -704,7 +740,7 @@ def _load_vector(
             crs=spec.crs,
             encoding=spec.encoding,
             fields=dict(spec.fields),
-            kind=name,
+            kind=kind or name,
             x=spec.x,
             y=spec.y,
             report=report,
@@ -808,7 +844,10 @@ def load_layers(scenario: Scenario) -> Layers:
 
 
 def check_paths(
-    paths: list[str | Path] | tuple[str | Path, ...], *, strict: bool = False
+    paths: list[str | Path] | tuple[str | Path, ...],
+    *,
+    strict: bool = False,
+    kind: str | None = None,
 ) -> ValidationReport:
     """Check scenarios and bare layer files; never raises for bad input.
 
@@ -824,6 +863,10 @@ def check_paths(
     strict
         Stored on the report: :meth:`ValidationReport.exit_code` then returns
         1 when there are only warnings.
+    kind
+        What every bare layer file is (a key of :data:`~geoplan.io.fields.KINDS`);
+        without it the kind is guessed, only when the guess is unambiguous, and
+        the guess is shown in the layer's summary.
 
     Returns
     -------
@@ -831,6 +874,15 @@ def check_paths(
         Every issue found, with per-layer summaries.
     """
     report = ValidationReport(strict=strict)
+    if kind is not None and kind not in KINDS:
+        report.add(
+            Issue(
+                "error",
+                f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}",
+                code="unknown-kind",
+            )
+        )
+        return report
     for item in paths:
         p = Path(item)
         try:
@@ -863,7 +915,7 @@ def check_paths(
                     )
                 )
             else:
-                _check_file(p, report)
+                _check_file(p, report, kind=kind)
         except GeoplanError as exc:
             report.add(Issue("error", _msg(exc, p), file=str(p), code="unreadable"))
         except Exception as exc:  # `geoplan check` reports, never crashes
@@ -886,7 +938,7 @@ def _msg(exc: Exception, path: Path | str) -> str:
     return text[len(prefix) :] if text.startswith(prefix) else text
 
 
-def _check_file(p: Path, report: ValidationReport) -> None:
+def _check_file(p: Path, report: ValidationReport, *, kind: str | None = None) -> None:
     if not p.exists():
         report.add(Issue("error", "file not found", file=str(p), code="not-found"))
         return
@@ -913,15 +965,32 @@ def _check_file(p: Path, report: ValidationReport) -> None:
         except LayerError as exc:
             report.add(Issue("error", _msg(exc, p), file=str(p), layer=layer, code="unreadable"))
             continue
-        kind = guess_kind(raw.frame, name if not single else p.stem)
-        summary = LayerSummary(name=kind or (name or p.stem), file=str(p), layer=raw.layer)
+        label = name if not single else p.stem
+        given = kind
+        if given is None:
+            candidates = guess_kinds(raw.frame, label)
+            if len(candidates) > 1:
+                report.add(
+                    Issue(
+                        "error",
+                        f"cannot tell what this layer is ({' or '.join(candidates)}); "
+                        f"say it with `geoplan check --kind {candidates[0]} {p}`",
+                        file=str(p),
+                        layer=layer,
+                        code="ambiguous-kind",
+                    )
+                )
+                continue
+            given = candidates[0] if candidates else None
+        shown = given if kind is not None or given is None else f"{given} (guessed)"
+        summary = LayerSummary(name=shown or (name or p.stem), file=str(p), layer=raw.layer)
         report.layers.append(summary)
         issues: list[Issue] = []
         prepare_layer(
             raw,
             file=str(p),
             name=layer or summary.name,
-            kind=kind,
+            kind=given,
             fields=None,
             crs=None,
             summary=summary,

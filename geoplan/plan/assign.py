@@ -161,9 +161,10 @@ def assign_villages(
     cap = sites["capacity_hh"].to_numpy(dtype="int64")
     vid = v["village_id"].astype(str).to_numpy() if nv else np.zeros(0, dtype=object)
     vcom = v.get("commune_code", pd.Series([""] * nv)).astype(str).to_numpy()
-    vdis = v.get("district_code", pd.Series([""] * nv)).astype(str).to_numpy()
+    # no district (2025 structure): one blank district, so scope "district" is the province
+    vdis = v.get("district_code", pd.Series([""] * nv)).astype("string").fillna("").to_numpy()
     scom = sites["commune_code"].astype(str).to_numpy()
-    sdis = sites["district_code"].astype(str).to_numpy()
+    sdis = sites.get("district_code", pd.Series([""] * ns)).astype("string").fillna("").to_numpy()
 
     # candidate pairs: in scope, within reach, village fits the empty site
     reasons: dict[int, tuple[str, str]] = {}

@@ -21,10 +21,13 @@ from geoplan.errors import AllocationError
 
 __all__ = [
     "CROSSWALK_COLUMNS",
+    "crosswalk_2022",
     "crosswalk_from_members",
     "crosswalk_from_overlay",
     "crosswalk_from_table",
     "make_crosswalk",
+    "members_2022",
+    "plan_crosswalks",
     "to_2025",
 ]
 
@@ -290,3 +293,99 @@ def to_2025(
         with np.errstate(invalid="ignore", divide="ignore"):
             out[col] = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
     return pd.DataFrame(out)
+
+
+def crosswalk_2022(
+    communes: gpd.GeoDataFrame,
+    communes_2022: gpd.GeoDataFrame,
+    config: CrosswalkConfig | None = None,
+) -> pd.DataFrame:
+    """Return the crosswalk from the 2022 communes to the 2025 planning communes.
+
+    Parameters
+    ----------
+    communes
+        The 2025 units (``commune_code``; a ``members`` column is used when present).
+    communes_2022
+        The 2022 communes (``commune_code``).
+    config
+        ``plan.crosswalk`` (defaults when omitted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``commune_code`` (2022), ``commune_code_2025``, ``commune_name_2025``, ``area_share``.
+    """
+    cfg = config or CrosswalkConfig()
+    new = communes.rename(columns={"commune_code": "commune_code_2025"}).assign(
+        commune_name_2025=communes.get("commune_name", "")
+    )
+    if cfg.members_field in new.columns and new[cfg.members_field].isna().all():
+        new = new.drop(columns=cfg.members_field)
+    cw = make_crosswalk(
+        communes_2022, cfg.model_copy(update={"method": "overlay"}), communes_2025=new
+    )
+    assert cw is not None
+    return cw
+
+
+def plan_crosswalks(
+    communes: gpd.GeoDataFrame, config: CrosswalkConfig, layers: Any
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Return the crosswalk to write and the one that builds the 2025 view.
+
+    In the 2022 structure both are the crosswalk the scenario asks for
+    (:func:`make_crosswalk`). In the 2025 structure the planning communes are the
+    2025 units: the view is the identity (each unit to itself) and the written
+    crosswalk is the real 2022 -> 2025 one when a ``communes_2022`` layer is given
+    (with the 2022 name and district beside each code), else the identity.
+
+    Parameters
+    ----------
+    communes
+        The planning communes.
+    config
+        ``plan.crosswalk``.
+    layers
+        :class:`geoplan.io.Layers` (``admin_structure``, ``communes_2025``,
+        ``communes_2022``) or ``None``.
+
+    Returns
+    -------
+    tuple
+        ``(crosswalk for crosswalk.csv, crosswalk for the 2025 view)``; ``None``
+        when there is none.
+    """
+    if getattr(layers, "admin_structure", "2022") != "2025":
+        has_table = config.code_2025_field in communes.columns
+        cw = make_crosswalk(
+            communes,
+            config,
+            table=pd.DataFrame(communes.drop(columns="geometry")) if has_table else None,
+            communes_2025=getattr(layers, "communes_2025", None),
+        )
+        return cw, cw
+    codes = communes["commune_code"].astype(str).to_numpy()
+    names = communes["commune_name"].astype(str).to_numpy() if "commune_name" in communes else ""
+    identity = pd.DataFrame(
+        {"commune_code": codes, "commune_code_2025": codes, "commune_name_2025": names}
+    ).assign(area_share=1.0)[CROSSWALK_COLUMNS]
+    old = getattr(layers, "communes_2022", None)
+    if old is None or "commune_code" not in old:
+        return identity, identity
+    real = crosswalk_2022(communes, old, config)
+    info = pd.DataFrame(old.drop(columns="geometry")).assign(
+        commune_code=lambda f: f["commune_code"].astype(str)
+    )
+    for col in ("district_code", "commune_name"):
+        if col in info:
+            real.insert(1, col, real["commune_code"].map(info.set_index("commune_code")[col]))
+    return real, identity
+
+
+def members_2022(crosswalk: pd.DataFrame) -> dict[str, str]:
+    """Return, per 2025 code, the comma-separated 2022 codes that went into it."""
+    return {
+        str(k): ",".join(sorted(set(map(str, g))))
+        for k, g in crosswalk.groupby("commune_code_2025")["commune_code"]
+    }

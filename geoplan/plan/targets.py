@@ -30,6 +30,7 @@ __all__ = [
     "TargetDef",
     "TargetValue",
     "evaluate_targets",
+    "funded_moves",
     "targets_by_commune",
     "targets_by_commune_2025",
 ]
@@ -54,8 +55,11 @@ class TargetData:
     communes, villages, districts
         Frames with the canonical fields (and indicator columns).
     at_risk_households, placed_households
-        Households of the villages that must move and of those the plan
-        places (T11); ``None`` when no assignment ran.
+        Households of the villages that must move and of those relocated or
+        funded for relocation (T11); ``None`` when no assignment ran.
+    unfunded_households
+        Households the plan places at a site whose move is not funded: shown
+        beside T11, never counted in it.
     commune_weight, village_weight
         Weight of each row of ``communes`` / ``villages`` (same index);
         ``None`` means 1 for every row.
@@ -68,6 +72,7 @@ class TargetData:
     placed_households: float | None = None
     commune_weight: pd.Series | None = None
     village_weight: pd.Series | None = None
+    unfunded_households: float | None = None
 
 
 @dataclass
@@ -244,6 +249,60 @@ def _ratio(
     return TargetValue(num / den, series or {}, note=note, numerator=num, denominator=den)
 
 
+#: Unit types of the NTM programme: rural communes only; wards and towns are urban.
+RURAL_TYPES = ("xa",)
+URBAN_NOTE = (
+    "wards (phường) and towns (thị trấn) are outside the new rural development programme: "
+    "the target counts rural communes (xã) only"
+)
+
+
+NO_DISTRICT_NOTE = "no districts: the two-tier structure of 2025 has none"
+
+
+def funded_moves(moves: pd.DataFrame, allocation: pd.DataFrame) -> pd.Series:
+    """Return which planned moves are funded (T11 counts only these).
+
+    ``funding_status`` on the moves (``funded``/``unfunded``) wins; without it a
+    move is funded when the allocation funds a resettlement for its village.
+
+    Parameters
+    ----------
+    moves
+        ``PlanOutcome.moves`` (``village_id``, optional ``funding_status``).
+    allocation
+        The allocation (``kind``, ``village_id``, ``funded``).
+
+    Returns
+    -------
+    pandas.Series
+        Boolean, on the index of ``moves``.
+    """
+    if "funding_status" in moves.columns:
+        status = moves["funding_status"].astype("string").str.strip().str.lower()
+        return (status == "funded").fillna(False).astype(bool)
+    if not len(allocation) or not {"kind", "village_id", "funded"} <= set(allocation.columns):
+        return pd.Series(False, index=moves.index)
+    paid = allocation[
+        (allocation["kind"].astype(str) == "resettlement") & allocation["funded"].astype(bool)
+    ]
+    ids = set(paid["village_id"].astype(str))
+    return moves["village_id"].astype(str).isin(ids)
+
+
+def _rural(c: pd.DataFrame) -> pd.Series:
+    """Return which communes are rural (``commune_type`` xã); all when the type is unknown."""
+    if "commune_type" not in c.columns:
+        return pd.Series(True, index=c.index)
+    kind = c["commune_type"].astype("string").str.strip().str.lower()
+    return (kind.isna() | kind.isin(RURAL_TYPES) | (kind == "")).astype(bool)
+
+
+def _urban_only(c: pd.DataFrame) -> bool:
+    """Return whether every commune of the unit is known to be a ward or a town."""
+    return bool(len(c)) and _known(c, "commune_type") and not _rural(c).any()
+
+
 def _criteria_by_year(c: pd.DataFrame) -> dict[int, pd.Series]:
     out = {y: _num(c, f"ntm_criteria_{y}") for y in _years(c, "ntm_criteria")}
     if "ntm_criteria_met" in c.columns:
@@ -258,7 +317,9 @@ def _criteria_by_year(c: pd.DataFrame) -> dict[int, pd.Series]:
 
 def _ntm_count(levels: tuple[str, ...], with_years: bool) -> Callable[[TargetData], TargetValue]:
     def compute(d: TargetData) -> TargetValue:
-        w = _cw(d)
+        if _urban_only(d.communes):
+            return TargetValue(float("nan"), note=URBAN_NOTE, applicable=False)
+        w = _cw(d) * _rural(d.communes)
         status = d.communes["ntm_status"].astype(str).str.lower()
         value = _wsum(status.isin(levels), w)
         series: dict[int, float] = {}
@@ -272,7 +333,10 @@ def _ntm_count(levels: tuple[str, ...], with_years: bool) -> Callable[[TargetDat
 
 
 def _t4(d: TargetData) -> TargetValue:
-    c, v, w = d.communes, d.villages, _cw(d)
+    c, v = d.communes, d.villages
+    if _urban_only(c):
+        return TargetValue(float("nan"), note=URBAN_NOTE, applicable=False)
+    w = _cw(d) * _rural(c)
     ntm = c["ntm_status"].astype(str).str.lower().isin(NTM_MET)
     model = set(v[_bool(v, "is_ntm_model_village")]["commune_code"].astype(str))
     with_model = ntm & c["commune_code"].astype(str).isin(model)
@@ -285,7 +349,9 @@ def _t4(d: TargetData) -> TargetValue:
 
 
 def _t5(d: TargetData) -> TargetValue:
-    w = _cw(d)
+    if _urban_only(d.communes):
+        return TargetValue(float("nan"), note=URBAN_NOTE, applicable=False)
+    w = _cw(d) * _rural(d.communes)
     den = float(w.sum())
     if not den > 0:
         return TargetValue(float("nan"), note="no commune")
@@ -297,7 +363,9 @@ def _t5(d: TargetData) -> TargetValue:
 
 
 def _t6(d: TargetData) -> TargetValue:
-    w = _cw(d)
+    if _urban_only(d.communes):
+        return TargetValue(float("nan"), note=URBAN_NOTE, applicable=False)
+    w = _cw(d) * _rural(d.communes)
     by_year = _criteria_by_year(d.communes)
     years = sorted(by_year)
     den = float(w.sum())
@@ -328,6 +396,8 @@ def _t7(d: TargetData) -> TargetValue:
 
 
 def _t8(d: TargetData) -> TargetValue:
+    if not len(d.districts):
+        return TargetValue(float("nan"), note=NO_DISTRICT_NOTE, applicable=False)
     status = d.districts["ntm_status"].astype(str).str.lower()
     value = float(status.isin(("standard", "completed")).sum())
     return TargetValue(value, numerator=value)
@@ -363,12 +433,18 @@ def _t10(d: TargetData) -> TargetValue:
 def _t11(d: TargetData) -> TargetValue:
     if d.at_risk_households is None or d.placed_households is None:
         return TargetValue(float("nan"), note="no resettlement assignment ran")
+    unfunded = d.unfunded_households or 0.0
+    beside = (
+        f"; {unfunded:,.0f} more households planned at a site but not funded (not counted)"
+        if unfunded > 0
+        else ""
+    )
     if d.at_risk_households <= 0:
         return TargetValue(1.0, note="no village at risk", numerator=0.0, denominator=0.0)
     return _ratio(
         d.placed_households,
         d.at_risk_households,
-        note="households at risk that the plan places at a site (planned, not yet moved)",
+        note=f"households relocated or funded for relocation{beside}",
         empty="no village at risk",
     )
 
@@ -649,7 +725,8 @@ TARGETS: tuple[TargetDef, ...] = (
         "Bố trí, ổn định dân cư vùng ĐBKK, thiên tai sạt lở",
         "Population of difficult and landslide areas rearranged",
         "EM",
-        "households at risk placed at a resettlement site by the plan / households at risk",
+        "households at risk relocated or funded for relocation / households at risk "
+        "(planned but unfunded moves in the note, not counted)",
         "share",
         0.95,
         2025,
@@ -841,6 +918,9 @@ def _evaluate_one(t: TargetDef, data: TargetData, as_of: int, n_units: float) ->
         "series": {},
     }
     if missing:
+        if not len(data.districts) and all(m.startswith(f"{_D}.") for m in missing):
+            row["status"] = "not_applicable"
+            row["note"] = NO_DISTRICT_NOTE
         return row
     res = t.compute(data)
     if not np.isfinite(res.value):
@@ -901,6 +981,7 @@ class _Unit:
     members: pd.Series | None  # 2022 commune_code -> weight; None = the whole province
     at_risk: float | None = None
     placed: float | None = None
+    unfunded: float | None = None
 
 
 class _Frames:
@@ -942,7 +1023,12 @@ class _Frames:
         """Return the unit's communes, villages and districts with their weights."""
         if unit.members is None:
             return TargetData(
-                self.communes, self.villages, self.districts, unit.at_risk, unit.placed
+                self.communes,
+                self.villages,
+                self.districts,
+                unit.at_risk,
+                unit.placed,
+                unfunded_households=unit.unfunded,
             )
         weights = unit.members.astype(float)
         codes = sorted(str(k) for k in weights.index)
@@ -957,6 +1043,7 @@ class _Frames:
             unit.placed,
             commune_weight=self.c_code[communes.index].map(weights),
             village_weight=self.v_code[villages.index].map(weights),
+            unfunded_households=unit.unfunded,
         )
 
 
@@ -1033,6 +1120,7 @@ def evaluate_targets(
     config: TargetsConfig | None = None,
     at_risk_households: Mapping[str, float] | None = None,
     placed_households: Mapping[str, float] | None = None,
+    unfunded_households: Mapping[str, float] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Evaluate every target for the province and for each district.
 
@@ -1076,6 +1164,7 @@ def evaluate_targets(
                 None,
                 total(at_risk_households, everything),
                 total(placed_households, everything),
+                total(unfunded_households, everything),
             )
         ],
         level="province",
@@ -1090,6 +1179,7 @@ def evaluate_targets(
                 members,
                 total(at_risk_households, [code]),
                 total(placed_households, [code]),
+                total(unfunded_households, [code]),
             )
         )
     by_district = _evaluate_units(frames, units, level="district", config=config)
@@ -1104,6 +1194,7 @@ def targets_by_commune(
     config: TargetsConfig | None = None,
     at_risk_households: Mapping[str, float] | None = None,
     placed_households: Mapping[str, float] | None = None,
+    unfunded_households: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Evaluate the commune-level targets for each 2022 commune.
 
@@ -1152,6 +1243,7 @@ def targets_by_commune(
                 members,
                 _weighted_total(at_risk_households, members),
                 _weighted_total(placed_households, members),
+                _weighted_total(unfunded_households, members),
             )
         )
     return _evaluate_units(frames, units, level="commune", config=config)
@@ -1166,6 +1258,7 @@ def targets_by_commune_2025(
     config: TargetsConfig | None = None,
     at_risk_households: Mapping[str, float] | None = None,
     placed_households: Mapping[str, float] | None = None,
+    unfunded_households: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Evaluate the commune-level targets for each merged 2025 commune.
 
@@ -1218,6 +1311,7 @@ def targets_by_commune_2025(
                 members,
                 _weighted_total(at_risk_households, members),
                 _weighted_total(placed_households, members),
+                _weighted_total(unfunded_households, members),
             )
         )
     return _evaluate_units(frames, units, level="commune_2025", config=config)
