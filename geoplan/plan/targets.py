@@ -300,6 +300,8 @@ def _rural(c: pd.DataFrame) -> pd.Series:
 
 def _urban_only(c: pd.DataFrame) -> bool:
     """Return whether every commune of the unit is known to be a ward or a town."""
+    if "commune_type" not in c.columns:
+        return False
     return bool(len(c)) and _known(c, "commune_type") and not _rural(c).any()
 
 

@@ -457,6 +457,9 @@ def side_panel(ctx: RenderContext) -> str:
     ]
     if ctx.synthetic:
         parts.append(f"<p class='gp-synthetic'>{escape(tr('synthetic', lang))}</p>")
+    parts.append(
+        f"<p class='gp-side-sub'>{escape(tr('structure_' + ctx.admin_structure, lang))}</p>"
+    )
     targets = targets_frame(ctx)
     parts.append(f"<h3>{escape(tr('targets', lang))}</h3>{targets_table(targets, lang)}")
     chart = targets_chart(targets, lang)

@@ -397,6 +397,7 @@ def report_html(ctx: RenderContext, pngs: list[Path], *, top_n: int = 20) -> str
         f"<style>{_CSS}</style></head><body><main>",
         f"<h1>{escape(title)}</h1>",
         f"<p class='gp-synthetic'>{escape(tr('synthetic', lang))}</p>" if ctx.synthetic else "",
+        f"<p>{escape(tr('structure_' + ctx.admin_structure, lang))}</p>",
         f"<nav>{nav}</nav>",
         _scenario_section(ctx),
         _data_section(ctx),
