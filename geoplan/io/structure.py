@@ -60,24 +60,30 @@ def villages_to_2025(
         use = given.notna() & given.isin(new_codes)
         out["commune_code_2022"] = stated
         out.loc[use, "commune_code"] = given[use]
+        how = "by their commune_code_2025 column"
         translated = int((use & (given != stated)).sum())
     else:
+        how = "through the crosswalk of communes_2022"
         translated = 0
         if communes_2022 is not None and "commune_code" in communes_2022:
             cw = crosswalk_2022(communes, communes_2022)
             main = cw.sort_values(["commune_code", "area_share"], ascending=[True, False])
             main = main.drop_duplicates("commune_code").set_index("commune_code")
-            old = ~stated.isin(new_codes) & stated.isin(main.index)
+            # a code of the 2022 layer is read as a 2022 code; the 2025 code of a merged unit
+            # is the code of one of its own members, so a code in both layers agrees
+            old = stated.isin(main.index)
             if old.any():
+                mapped = stated[old].map(main["commune_code_2025"])
+                translated = int((mapped != stated[old]).sum())
                 out["commune_code_2022"] = stated.where(old)
-                out.loc[old, "commune_code"] = stated[old].map(main["commune_code_2025"])
-                translated = int(old.sum())
+                out.loc[old, "commune_code"] = mapped
     if translated:
         report.add(
             Issue(
                 "repair",
                 f"{translated} villages keyed by a 2022 commune code were placed in the 2025 "
-                "commune their 2022 commune merged into",
+                f"commune their 2022 commune merged into ({how}; the 2022 code is kept as "
+                "commune_code_2022)",
                 layer="villages",
                 field="commune_code",
                 code="commune-2022-to-2025",
