@@ -261,3 +261,66 @@ def test_a_bare_file_is_never_checked_as_a_guessed_wrong_kind(bare_files):
         else:  # or no guess at all: an error saying to give --kind
             assert report.errors[0].code == "ambiguous-kind", kind
             assert "--kind" in report.errors[0].message
+
+
+# --- a 2025-only scenario, end to end ---------------------------------------------------------
+
+CONTRACT = [
+    "priority_resettlement.html",
+    "priority_infrastructure.html",
+    "priority_investment.html",
+    "hazard_overlay.html",
+    "dashboard.html",
+    "report.html",
+    "rankings.gpkg",
+    "rankings.csv",
+    "rankings.xlsx",
+    "landslide_model.json",
+    "run.json",
+    "allocation.csv",
+    "targets.csv",
+    "targets_by_commune.csv",
+    "targets_by_commune_2025.csv",
+    "crosswalk.csv",
+]
+
+
+@pytest.mark.slow
+def test_a_2025_only_scenario_writes_the_whole_contract(tmp_path, runner):
+    """Only the 2025 units, villages and hazard layers: no district, no 2022 layer."""
+    from _paths import DEMO_SCENARIO
+
+    from geoplan.cli import cli
+
+    doc = yaml.safe_load(DEMO_SCENARIO.read_text(encoding="utf-8"))
+    lay = {"path": str(GPKG)}
+    doc["name"] = "only-2025"
+    doc["layers"] = {
+        "communes": {**lay, "layer": "communes_2025"},
+        "villages": {**lay, "layer": "villages"},
+        "landslide_zones": {**lay, "layer": "landslide_zones"},
+        "landslide_inventory": {**lay, "layer": "landslide_inventory"},
+        "dem": {"path": str(DEMO_LAYERS / "dem.tif")},
+    }
+    doc["admin_structure"] = "2025"
+    doc["susceptibility"] = {"enabled": True, "model": "logistic", "folds": 2, "random_state": 1}
+    doc["scoring"]["stability"] = {"draws": 50, "random_state": 7}
+    scenario = tmp_path / "only-2025.yaml"
+    scenario.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["run", str(scenario), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output + result.stderr
+    missing = [name for name in CONTRACT if not (out / name).is_file()]
+    assert missing == []
+    units = set(gpd.read_file(GPKG, layer="communes_2025")["commune_code"])
+    assert set(gpd.read_file(out / "rankings.gpkg", layer="communes")["commune_code"]) == units
+    layer_2025 = gpd.read_file(out / "rankings.gpkg", layer="communes_2025")
+    assert set(layer_2025["commune_code_2025"]) == units
+    by_2025 = pd.read_csv(out / "targets_by_commune_2025.csv", dtype=str, encoding="utf-8-sig")
+    assert set(by_2025["commune_code_2025"]) == units
+    # no districts in the 2025 structure: no per-district file, T8 not applicable
+    assert not (out / "targets_by_district.csv").exists()
+    targets = pd.read_csv(out / "targets.csv", dtype={"id": str}, encoding="utf-8-sig")
+    assert targets.set_index("id").loc["T8", "status"] == "not_applicable"
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "01/7/2025" in report  # the report says which structure its figures are in
