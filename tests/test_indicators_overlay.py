@@ -321,3 +321,37 @@ def test_minimal_columns_do_not_crash() -> None:
     assert out.communes["villages"].tolist() == [3, 1]
     assert out.communes["households"].isna().all()
     assert len(out.districts) == 0
+
+
+def _wiggly_polygon(rng: np.random.Generator, cx: float, cy: float, n: int) -> object:
+    angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    phase = rng.uniform(0, 2 * np.pi, 3)
+    radii = 6_000 + sum(
+        900 * np.sin(k * angles + p) for k, p in zip((2, 5, 11), phase, strict=True)
+    )
+    return shapely.Polygon(np.c_[cx + radii * np.cos(angles), cy + radii * np.sin(angles)])
+
+
+def test_class_shares_on_grid_pieces_match_whole_polygon_overlay() -> None:
+    from geoplan.indicators.overlay import class_shares, cut_to_grid, disjoint_classes
+
+    rng = np.random.default_rng(7)
+    polys = [_wiggly_polygon(rng, x, y, 2_000) for x, y in [(0, 0), (6_000, 2_000), (-5_000, 0)]]
+    zones = gpd.GeoDataFrame({"level": [5, 4, 3]}, geometry=polys, crs="EPSG:3405")
+    clean = disjoint_classes(zones, "level", [5, 4, 3])
+    pts = shapely.points(rng.uniform(-14_000, 15_000, (400, 2)))
+    areas = gpd.GeoSeries(shapely.buffer(pts, 500), crs="EPSG:3405")
+    shares = class_shares(areas, clean, "level", [3, 4, 5])
+    # Reference: each disc against the whole (uncut) union of each class.
+    for level in (3, 4, 5):
+        whole = shapely.union_all(clean.geometry[clean["level"] == level].to_numpy())
+        expected = shapely.area(shapely.intersection(areas.to_numpy(), whole)) / shapely.area(
+            areas.to_numpy()
+        )
+        np.testing.assert_allclose(shares[level].to_numpy(), expected, atol=1e-9)
+    pieces, src = cut_to_grid(clean.geometry.to_numpy(), 2_000)
+    assert len(pieces) > len(clean)
+    np.testing.assert_allclose(
+        np.bincount(src, weights=shapely.area(pieces)), shapely.area(clean.geometry.to_numpy())
+    )
+    assert shapely.get_num_coordinates(pieces).max() < 2_000

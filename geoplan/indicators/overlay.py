@@ -16,6 +16,7 @@ import shapely
 __all__ = [
     "class_at_points",
     "class_shares",
+    "cut_to_grid",
     "disjoint_classes",
     "nearest_distance",
     "village_areas",
@@ -102,10 +103,53 @@ def disjoint_classes(
     return out.explode(index_parts=False).reset_index(drop=True)
 
 
+def cut_to_grid(geoms: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
+    """Cut polygons along a square grid, so that no piece is larger than a cell.
+
+    Overlaying many small areas on a few polygons of thousands of vertices
+    costs each intersection the whole polygon; against grid pieces it costs
+    only the piece, and the total work grows with the number of areas.
+
+    Parameters
+    ----------
+    geoms
+        Shapely polygons.
+    size
+        Cell side in CRS units.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The non-empty pieces and, for each, the index of the polygon it came from.
+    """
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not ok.any() or not size > 0:
+        return geoms[:0], np.zeros(0, dtype=np.intp)
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms[ok])
+    nx = max(1, int(np.ceil((xmax - xmin) / size)))
+    ny = max(1, int(np.ceil((ymax - ymin) / size)))
+    x0, y0 = np.meshgrid(xmin + size * np.arange(nx), ymin + size * np.arange(ny))
+    cells = shapely.box(x0.ravel(), y0.ravel(), x0.ravel() + size, y0.ravel() + size)
+    src, cell = shapely.STRtree(cells).query(geoms, predicate="intersects")
+    pieces = shapely.intersection(geoms[src], cells[cell])
+    keep = shapely.area(pieces) > 0
+    return pieces[keep], src[keep]
+
+
+def _cell_size(areas: np.ndarray) -> float:
+    # Ten area diameters: a disc meets at most four cells, and a cell holds few vertices.
+    sizes = np.sqrt(shapely.area(areas[~shapely.is_missing(areas)]))
+    return float(10 * np.median(sizes)) if sizes.size else 0.0
+
+
 def class_shares(
     areas: gpd.GeoSeries, polygons: gpd.GeoDataFrame, key: str, classes: Sequence[object]
 ) -> pd.DataFrame:
     """Share of each area covered by polygons of each class.
+
+    The class polygons are first cut along a grid ten area diameters wide
+    (:func:`cut_to_grid`), so that the cost grows with the number of areas
+    rather than with areas times polygon vertices.
 
     Parameters
     ----------
@@ -128,16 +172,15 @@ def class_shares(
     geoms = areas.to_numpy()
     out = np.zeros((len(geoms), len(classes)))
     total = shapely.area(geoms)
-    if len(polygons):
-        poly_geoms = polygons.geometry.to_numpy()
-        codes = pd.Categorical(polygons[key], categories=list(classes)).codes
-        tree = shapely.STRtree(poly_geoms)
-        i, j = tree.query(geoms, predicate="intersects")
-        keep = codes[j] >= 0
-        i, j = i[keep], j[keep]
-        inter = shapely.area(shapely.intersection(geoms[i], poly_geoms[j]))
+    codes = pd.Categorical(polygons[key], categories=list(classes)).codes
+    wanted = codes >= 0
+    if wanted.any() and len(geoms):
+        pieces, src = cut_to_grid(polygons.geometry.to_numpy()[wanted], _cell_size(geoms))
+        piece_codes = codes[wanted][src]
+        i, j = shapely.STRtree(pieces).query(geoms, predicate="intersects")
+        inter = shapely.area(shapely.intersection(geoms[i], pieces[j]))
         flat = np.bincount(
-            i * len(classes) + codes[j], weights=inter, minlength=len(geoms) * len(classes)
+            i * len(classes) + piece_codes[j], weights=inter, minlength=len(geoms) * len(classes)
         )
         out = flat.reshape(len(geoms), len(classes)).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):

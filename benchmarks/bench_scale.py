@@ -1,0 +1,202 @@
+"""End-to-end growth with the number of villages: the demo at 1x, 10x and 100x.
+
+Each scale replicates every demo village ``factor`` times at seeded random points inside its own
+commune (households and statistics kept, ids and names suffixed), writes the villages beside a copy
+of the demo scenario, and runs the whole pipeline plus ``write_outputs`` in a fresh process. Per
+stage it records wall time, CPU time and the peak resident memory reached by the end of the stage;
+the growth exponent between two scales is ``log(t2 / t1) / log(n2 / n1)`` (1 = linear).
+
+Peer in the same run: plain ``geopandas.read_file`` of the replicated village layer (the floor any
+pipeline pays to look at the villages), reported as a ratio.
+
+Usage: python benchmarks/bench_scale.py [--factors 1 10 100] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import platform
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "scenarios" / "kontum-2025.yaml"
+
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+import geoplan
+from geoplan.pipeline import run
+from geoplan.render import write_outputs
+
+marks = []
+def mark(name):
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    marks.append((name, time.perf_counter(), ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024))
+
+mark("start")
+scenario = geoplan.load_scenario(sys.argv[1])
+result = run(scenario, progress=mark)
+mark("render")
+write_outputs(result, Path(sys.argv[2]))
+mark("end")
+stages = []
+for (name, wall, cpu, _), (_, wall2, cpu2, peak2) in zip(marks[1:], marks[2:]):
+    stages.append({"stage": name, "wall_s": wall2 - wall, "cpu_s": cpu2 - cpu, "peak_mib": peak2})
+status = getattr(getattr(result.plan, "allocation", None), "status", None)
+print(json.dumps({
+    "villages": len(result.layers.villages),
+    "total_wall_s": marks[-1][1] - marks[0][1],
+    "total_cpu_s": marks[-1][2] - marks[0][2],
+    "peak_mib": marks[-1][3],
+    "stages": stages,
+    "allocation_status": status,
+}))
+"""
+
+PEER = r"""
+import sys, time
+import geopandas as gpd
+start = time.perf_counter()
+gpd.read_file(sys.argv[1], layer="villages")
+print(time.perf_counter() - start)
+"""
+
+
+def replicate_villages(
+    villages: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, factor: int, seed: int = 20260
+) -> gpd.GeoDataFrame:
+    """Return ``factor`` copies of every village, the extra ones at random points in its commune.
+
+    Parameters
+    ----------
+    villages, communes
+        The demo layers (same CRS); villages carry ``commune_code``.
+    factor
+        Copies per village; 1 returns the villages unchanged.
+    seed
+        Seed of the random points (the same scale always gives the same layer).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``len(villages) * factor`` rows; copy ``k`` of village ``v`` has id ``v-k``.
+    """
+    if factor == 1:
+        return villages
+    rng = np.random.default_rng(seed)
+    shape_of = communes.set_index("commune_code").geometry
+    copies = [villages]
+    for k in range(1, factor):
+        copy = villages.copy()
+        copy["village_id"] = villages["village_id"].astype(str) + f"-{k}"
+        copy["village_name"] = villages["village_name"].astype(str) + f" {k}"
+        copies.append(copy)
+    out = pd.concat(copies, ignore_index=True)
+    extra = np.arange(len(villages), len(out))
+    points = out.geometry.to_numpy().copy()
+    for code, rows in pd.Series(extra).groupby(out["commune_code"].to_numpy()[extra]):
+        polygon = shape_of[code]
+        xmin, ymin, xmax, ymax = polygon.bounds
+        need = rows.to_numpy()
+        found: list[object] = []
+        shapely.prepare(polygon)
+        while len(found) < len(need):
+            xy = rng.uniform((xmin, ymin), (xmax, ymax), size=(2 * len(need), 2))
+            cand = shapely.points(xy)
+            found.extend(cand[shapely.contains(polygon, cand)][: len(need) - len(found)])
+        points[need] = found
+    return gpd.GeoDataFrame(out.drop(columns="geometry"), geometry=points, crs=villages.crs)
+
+
+def build(factor: int, folder: Path) -> tuple[Path, int]:
+    """Write the scenario of one scale into ``folder``; return its path and village count."""
+    spec = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    for layer in spec["layers"].values():
+        layer["path"] = str((DEMO.parent / layer["path"]).resolve())
+    villages_spec = spec["layers"]["villages"]
+    communes_spec = spec["layers"]["communes"]
+    villages = gpd.read_file(villages_spec["path"], layer=villages_spec.get("layer"))
+    communes = gpd.read_file(communes_spec["path"], layer=communes_spec.get("layer"))
+    big = replicate_villages(villages, communes.to_crs(villages.crs), factor)
+    path = folder / "villages.gpkg"
+    big.to_file(path, layer="villages", driver="GPKG")
+    spec["layers"]["villages"] = {**villages_spec, "path": str(path), "layer": "villages"}
+    spec["name"] = f"scale-{factor}x"
+    scenario = folder / "scenario.yaml"
+    scenario.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), "utf-8")
+    return scenario, len(big)
+
+
+def measure(factor: int) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        scenario, n = build(factor, Path(tmp))
+        child = subprocess.run(
+            [sys.executable, "-c", CHILD, str(scenario), str(Path(tmp) / "out")],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        )
+        if child.returncode:
+            return {"factor": factor, "villages": n, "error": child.stderr.strip()[-2000:]}
+        peer = subprocess.run(
+            [sys.executable, "-c", PEER, str(Path(tmp) / "villages.gpkg")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    result["factor"] = factor
+    result["peer_read_villages_s"] = float(peer.stdout)
+    return result
+
+
+def growth(results: list[dict[str, object]]) -> dict[str, float]:
+    """Growth exponent of total wall time between consecutive scales."""
+    ok = [r for r in results if "error" not in r]
+    out = {}
+    for a, b in itertools.pairwise(ok):
+        key = f"{a['factor']}x->{b['factor']}x"
+        ratio_n = float(b["villages"]) / float(a["villages"])  # type: ignore[arg-type]
+        ratio_t = float(b["total_wall_s"]) / float(a["total_wall_s"])  # type: ignore[arg-type]
+        out[key] = round(math.log(ratio_t) / math.log(ratio_n), 2)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--factors", type=int, nargs="+", default=[1, 10, 100])
+    args = parser.parse_args()
+    results = []
+    for factor in args.factors:
+        result = measure(factor)
+        results.append(result)
+        print(json.dumps(result), file=sys.stderr, flush=True)
+    print(
+        json.dumps(
+            {
+                "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+                "machine": f"{platform.machine()}, python {platform.python_version()}",
+                "results": results,
+                "growth_exponent_wall": growth(results),
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
