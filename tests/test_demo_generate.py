@@ -355,3 +355,35 @@ def test_roads_and_rivers():
     assert any(re.match(r"^ĐT\d{3}$", n) for n in names)
     rivers = _layer("rivers")
     assert {"Sê San", "Đăk Bla", "Pô Kô", "Đăk Psi", "Ia H'Drai"} <= set(rivers["name"])
+
+
+# --- lineage matching ---------------------------------------------------------------------
+
+
+def test_lineage_names_fold_and_parse():
+    from geoplan.demo.lineage import fold, parse_members
+
+    assert fold("Xã Ngọk Réo") == fold("Xã Ngok Réo") == fold("xa ngoc reo")
+    assert fold("Đăk Plô") == fold("Đắk Blô") and fold("Pờ Y") == fold("Bờ Y")
+    assert fold("Măng Bút") == fold("Măng Buk")
+    members = parse_members("Phường Trần Hưng Đạo (thành phố Kon Tum), Lê Lợi, Nguyễn Trãi", "X")
+    assert [m.kind for m in members] == ["phuong"] * 3  # types inherited from the first
+    assert members[0].district == fold("Kon Tum") and members[1].district is None
+    long = parse_members("Xã Đăk Long (thuộc huyện Đăk Hà), Xã Đăk Pxi", "Đăk Pxi")[0]
+    assert long.district == fold("Đăk Hà") and long.kind == "xa"
+    assert [m.name for m in parse_members("Không sáp nhập", "Mô Rai")] == [fold("Mô Rai")]
+
+
+def test_an_unmatched_lineage_name_stops_the_generator():
+    from geoplan.demo.admin import load_divisions
+    from geoplan.demo.lineage import LineageError, match_lineage
+
+    units = gpd.read_file(ROOT / "geoplan" / "demo" / "data" / "kontum_2025_communes.geojson")
+    units.loc[units["commune_code_2025"] == "23317", "before_merger"] = (
+        "Xã Kroong, Xã Nowhere, Xã Ngọk Bay"
+    )
+    with pytest.raises(LineageError) as info:
+        match_lineage(units, load_divisions())
+    text = str(info.value)
+    assert "'Xã Nowhere' matches no 2022 commune" in text
+    assert "23320" in text  # Vinh Quang is then left in no unit
