@@ -324,3 +324,34 @@ def test_a_2025_only_scenario_writes_the_whole_contract(tmp_path, runner):
     assert targets.set_index("id").loc["T8", "status"] == "not_applicable"
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "01/7/2025" in report  # the report says which structure its figures are in
+
+
+def test_a_name_keyed_members_column_gives_the_same_crosswalk():
+    from geoplan.config.plan import CrosswalkConfig
+    from geoplan.errors import AllocationError
+    from geoplan.plan.crosswalk import make_crosswalk
+
+    old = gpd.read_file(GPKG, layer="communes")
+    new = gpd.read_file(GPKG, layer="communes_2025")
+    from geoplan.io.text import normalize_name
+
+    name_of = dict(zip(old["commune_code"], old["commune_name"], strict=True))
+    keys = old["commune_name"].map(normalize_name)
+    repeated = set(old["commune_name"][keys.duplicated(keep=False)])  # two Đăk Long, two Đắk Hà
+    by_name = new.assign(
+        members=[
+            ", ".join(
+                c if name_of[c] in repeated else f"Xã {name_of[c].upper()}" for c in m.split(",")
+            )
+            for m in new["members"]
+        ]
+    )
+    cfg = CrosswalkConfig()
+    by_code = make_crosswalk(old, cfg, communes_2025=new)
+    named = make_crosswalk(old, cfg, communes_2025=by_name)
+    pd.testing.assert_frame_equal(named, by_code)
+    assert len(named) == len(old)
+    # a name that is not a 2022 commune stops the run instead of dropping every 2025 output
+    bad = by_name.assign(members=by_name["members"].where(by_name.index > 0, "Xã Không Có"))
+    with pytest.raises(AllocationError, match="Không Có"):
+        make_crosswalk(old, cfg, communes_2025=bad)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from geoplan.io.text import normalize_name
+
 __all__ = ["LineageError", "fold", "match_lineage", "parse_members"]
 
 NOT_MERGED = "Không sáp nhập"
@@ -41,11 +43,10 @@ def fold(text: str) -> str:
     Returns
     -------
     str
-        For example ``"xa ngoc reo"``.
+        For example ``"xa ngoc reo"`` (:func:`geoplan.io.text.normalize_name`, then the
+        portal's spelling variants).
     """
-    text = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn").lower()
-    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    words = re.sub(r"[^a-z0-9]+", " ", normalize_name(text, compact=False)).split()
     return " ".join(WORD_VARIANTS.get(w, w) for w in words)
 
 

@@ -193,11 +193,16 @@ def make_crosswalk(
         msg = "plan.crosswalk.method is 'overlay' but no 'communes_2025' layer is given"
         raise AllocationError(msg)
     if config.members_field in communes_2025.columns:
-        return crosswalk_from_members(communes_2025, config)
+        return crosswalk_from_members(communes_2025, config, communes_2022=communes)
     return crosswalk_from_overlay(communes, communes_2025, config)
 
 
-def crosswalk_from_members(communes_2025: pd.DataFrame, config: CrosswalkConfig) -> pd.DataFrame:
+def crosswalk_from_members(
+    communes_2025: pd.DataFrame,
+    config: CrosswalkConfig,
+    *,
+    communes_2022: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Build the crosswalk from a 2025 layer that lists its 2022 member communes.
 
     Parameters
@@ -205,32 +210,88 @@ def crosswalk_from_members(communes_2025: pd.DataFrame, config: CrosswalkConfig)
     communes_2025
         Rows with the 2025 code (``config.code_2025_field`` or
         ``commune_code``), name, and ``config.members_field``: comma-separated
-        2022 codes.
+        2022 codes, or 2022 names (matched to ``communes_2022`` regardless of
+        accents, case and a leading "Xã"/"Phường"/"Thị trấn").
     config
         The scenario's ``plan.crosswalk`` section.
+    communes_2022
+        The 2022 communes (``commune_code``, ``commune_name``); when given, every
+        member must be one of their codes or names.
 
     Returns
     -------
     pandas.DataFrame
         ``CROSSWALK_COLUMNS``; a 2022 commune listed by ``k`` new communes
         gives ``1/k`` to each.
+
+    Raises
+    ------
+    AllocationError
+        If a member is neither a 2022 code nor exactly one 2022 commune's name.
     """
     new = pd.DataFrame(communes_2025)
     code_col = config.code_2025_field if config.code_2025_field in new.columns else "commune_code"
     name_col = config.name_2025_field if config.name_2025_field in new.columns else "commune_name"
+    resolve = _member_resolver(communes_2022)
     rows = []
+    problems = []
     for _, r in new.iterrows():
         for member in str(r[config.members_field]).split(","):
-            if member.strip():
-                rows.append(
-                    {
-                        "commune_code": member.strip(),
-                        "commune_code_2025": str(r[code_col]),
-                        "commune_name_2025": str(r[name_col]) if name_col in new.columns else "",
-                        "area_share": 1.0,
-                    }
-                )
+            if not member.strip():
+                continue
+            code, problem = resolve(member.strip())
+            if problem:
+                problems.append(f"{config.members_field} of {r[code_col]}: {problem}")
+                continue
+            rows.append(
+                {
+                    "commune_code": code,
+                    "commune_code_2025": str(r[code_col]),
+                    "commune_name_2025": str(r[name_col]) if name_col in new.columns else "",
+                    "area_share": 1.0,
+                }
+            )
+    if problems:
+        msg = "communes_2025: members not found among the 2022 communes:\n  " + "\n  ".join(
+            problems[:20]
+        )
+        raise AllocationError(msg)
     return _normalise(pd.DataFrame(rows, columns=CROSSWALK_COLUMNS))
+
+
+def _member_resolver(communes_2022: pd.DataFrame | None) -> Any:
+    """Return ``member -> (2022 code, problem)``: a code as is, else a unique name."""
+    if communes_2022 is None or "commune_code" not in communes_2022:
+        return lambda m: (m, "")
+    from geoplan.io.text import normalize_name  # at call time: geoplan.io imports this module
+
+    def key(name: object) -> str:
+        text = normalize_name(name, compact=False)
+        for prefix in ("thi tran ", "phuong ", "xa "):  # the unit type only ("Plei" stays)
+            if text.startswith(prefix):
+                text = text[len(prefix) :]
+                break
+        return text.replace(" ", "")
+
+    codes = set(communes_2022["commune_code"].astype(str))
+    by_name: dict[str, list[str]] = {}
+    if "commune_name" in communes_2022:
+        for code, name in zip(
+            communes_2022["commune_code"].astype(str), communes_2022["commune_name"], strict=True
+        ):
+            by_name.setdefault(key(name), []).append(code)
+
+    def resolve(member: str) -> tuple[str, str]:
+        if member in codes:
+            return member, ""
+        found = by_name.get(key(member), [])
+        if len(found) == 1:
+            return found[0], ""
+        if found:
+            return "", f"{member!r} names several 2022 communes ({', '.join(found)}); use codes"
+        return "", f"{member!r} is neither a 2022 commune code nor a 2022 commune name"
+
+    return resolve
 
 
 def to_2025(
