@@ -50,11 +50,12 @@ def test_demo_map_works_offline(driver, demo_outputs, demo_result, name):
     assert console_errors(driver) == [], f"{name}: console errors"
 
 
-def test_demo_search_finds_a_real_district_without_accents(driver, demo_outputs):
+def test_demo_search_finds_a_real_commune_without_accents(driver, demo_outputs):
+    # the demo plans in the 2025 structure: its communes are the real units of 2025
     open_map(driver, demo_outputs / "priority_infrastructure.html")
     box = driver.find_element(By.CSS_SELECTOR, ".gp-search-input")
     box.clear()
-    box.send_keys("dak glei")
+    box.send_keys("dak pek")
     time.sleep(0.2)
     hits = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".gp-search-hit .gp-hit-name")]
-    assert "Đắk Glei" in hits
+    assert "Đăk Pék" in hits
