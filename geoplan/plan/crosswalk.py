@@ -147,10 +147,10 @@ def crosswalk_from_overlay(
     inter = gpd.overlay(old, right, how="intersection", keep_geom_type=True)
     inter["area_share"] = inter.geometry.area / inter["_area"]
     inter = inter[inter["area_share"] >= config.min_share]
-    frame = pd.DataFrame(inter.drop(columns=["geometry", "_area"]))
-    frame = frame.groupby(
+    pieces = pd.DataFrame(inter.drop(columns=["geometry", "_area"]))
+    frame = pieces.groupby(
         ["commune_code", "commune_code_2025", "commune_name_2025"], as_index=False
-    )["area_share"].sum()
+    ).agg(area_share=("area_share", "sum"))
     return _normalise(frame)
 
 

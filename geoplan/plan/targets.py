@@ -407,9 +407,12 @@ def _t8(d: TargetData) -> TargetValue:
 
 def _t9(d: TargetData) -> TargetValue:
     v, w = d.villages, _vw(d)
-    lacking = np.maximum(
-        _num(v, "em_hh_no_residential_land").fillna(0),
-        _num(v, "em_hh_no_production_land").fillna(0),
+    lacking = pd.Series(
+        np.maximum(
+            _num(v, "em_hh_no_residential_land").fillna(0),
+            _num(v, "em_hh_no_production_land").fillna(0),
+        ),
+        index=v.index,
     )
     em = _wsum(_num(v, "em_households").fillna(0), w)
     res = _ratio(
