@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from geoplan.io.detect import detect_encoding
 from geoplan.io.text import (
     badness,
     decode_cp1258,
     decode_tcvn3,
     decode_vni,
-    detect_encoding,
     encode_cp1258,
     encode_tcvn3,
     encode_vni,
@@ -77,9 +77,10 @@ def test_tcvn3_and_vni_round_trip_property(text):
     ],
 )
 def test_detect_encoding(encoder, expected):
-    enc, bad = detect_encoding([encoder(n) for n in NAMES])
-    assert enc == expected
-    assert bad == 0
+    found = detect_encoding([encoder(n) for n in NAMES])
+    assert found.encoding == expected
+    assert found.badness == 0
+    assert not found.ambiguous and not found.weak
 
 
 def test_badness_flags_legacy_text_read_as_latin1():

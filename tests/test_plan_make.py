@@ -177,7 +177,8 @@ def test_targets_crosswalk_and_summary():
     assert out.crosswalk is not None and len(out.crosswalk) == 4
     assert set(out.communes_2025["commune_code_2025"]) == {"M1", "M2"}
     assert out.communes_2025["households"].sum() == pytest.approx(900)
-    assert out.summary["sites"]["rules_skipped"] == {}
+    # this world has no rivers layer and no susceptibility model: their site rules are skipped
+    assert set(out.summary["sites"]["rules_skipped"]) == {"river", "model_level"}
     assert set(out.summary["timings_s"]) == {
         "sites",
         "assignment",

@@ -14,7 +14,13 @@ from shapely.geometry import LineString, box
 
 from geoplan.config.plan import SitesConfig
 from geoplan.hazard.terrain import slope_degrees
-from geoplan.plan.sites import _slope_native, find_sites
+from geoplan.plan.site_profile import terrain_rasters
+from geoplan.plan.sites import find_sites
+
+
+def _slope_native(dem: SimpleNamespace) -> np.ndarray:
+    return terrain_rasters(dem, 30.0)["slope"].array
+
 
 CRS = "EPSG:3405"
 X0, Y0 = 500_000.0, 1_600_000.0
@@ -87,7 +93,7 @@ def test_forest_road_distance_and_missing_layers_are_reported():
     # (4 cells) away are columns 0-10 -> columns 11-15 remain (5 x 4 cells)
     assert len(sites) == 1
     assert sites.iloc[0]["area_ha"] == pytest.approx(20 * 6.25)
-    assert set(grid.skipped) == {"slope", "landslide"}
+    assert set(grid.skipped) == {"slope", "landslide", "river", "model_level"}
     assert grid.excluded["forest"] == 16
     assert sites.iloc[0]["road_dist_mean_m"] == pytest.approx(250 * np.mean([4, 3, 2, 1, 0]))
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from geoplan.config._base import ScenarioModel
 
@@ -12,22 +13,32 @@ __all__ = ["JoinSpec", "LayerSpec", "LayersSpec"]
 
 
 class JoinSpec(ScenarioModel):
-    """An attribute table (CSV or XLSX) joined onto a layer by a code."""
+    """An attribute table (CSV or XLSX) joined onto a layer by a code or a name."""
 
     path: Path = Field(description="CSV or XLSX file, relative to the scenario file.")
     sheet: str | None = Field(
         default=None, description="Sheet name of an XLSX (first sheet if omitted)."
     )
-    on: str | None = Field(
+    on: str | list[str] | None = Field(
         default=None,
         description=(
-            "Canonical key field to join on ('commune_code' or 'village_id'); defaults to the "
-            "layer's key."
+            "Field(s) to join on: a canonical field ('commune_code', 'village_id', "
+            "'commune_name') or a column name the table and layer both know ('ma_xa'); a list "
+            "makes a compound key ([district_name, commune_name]) for names that repeat across "
+            "districts. Defaults to the layer's key. Names match through geoplan.io.names."
         ),
     )
     encoding: str | None = Field(
         default=None,
         description="Text encoding of a CSV (utf-8, cp1258, tcvn3, vni); detected if omitted.",
+    )
+    header_row: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Spreadsheet row (1 = first) holding the column names, when title rows sit above "
+            "it; detected when omitted."
+        ),
     )
     fields: dict[str, str] = Field(
         default_factory=dict,
@@ -36,6 +47,15 @@ class JoinSpec(ScenarioModel):
             "automatically."
         ),
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on_key(cls, data: Any) -> Any:
+        # YAML 1.1 (PyYAML) reads a bare `on:` key as the boolean True
+        if isinstance(data, dict) and True in data and "on" not in data:
+            data = dict(data)
+            data["on"] = data.pop(True)
+        return data
 
 
 class LayerSpec(ScenarioModel):
@@ -71,6 +91,14 @@ class LayerSpec(ScenarioModel):
     y: str | None = Field(
         default=None,
         description="CSV/XLSX point layers: column of latitude or northing (detected if omitted).",
+    )
+    header_row: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "CSV/XLSX: spreadsheet row (1 = first) holding the column names, when title rows "
+            "sit above it; detected when omitted."
+        ),
     )
     join: list[JoinSpec] = Field(
         default_factory=list,

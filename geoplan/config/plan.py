@@ -30,6 +30,11 @@ __all__ = [
 ]
 
 Track = Literal["resettlement", "infrastructure", "investment"]
+Hazard = Literal["official_level", "model_probability", "slope"]
+
+
+def _all_hazards() -> list[Hazard]:
+    return ["official_level", "model_probability", "slope"]
 
 
 class SitesConfig(ScenarioModel):
@@ -83,6 +88,94 @@ class SitesConfig(ScenarioModel):
     site_use: str = Field(
         default="residential+production", description="Land use written on each site."
     )
+    # Site safety: each candidate site is profiled on the DEM / model / vector layers and
+    # rejected, with a reason per rule, when it breaks one of these (docs/plan.md).
+    max_official_share: dict[int, float] = Field(
+        default_factory=lambda: {3: 0.0},
+        description=(
+            "Official landslide level -> largest share of a site allowed in zones of that level "
+            "or above (P-RESETTLE, T11: people leave landslide areas, they are not moved into one)."
+        ),
+    )
+    max_model_share: dict[int, float] = Field(
+        default_factory=lambda: {4: 0.05},
+        description=(
+            "Modelled susceptibility level -> largest share of a site allowed in that level or "
+            "above (P-RESETTLE, T11); default: at most 5% of a site in levels 4-5."
+        ),
+    )
+    max_site_slope_mean_deg: float | None = Field(
+        default=15.0,
+        gt=0,
+        le=90,
+        description=(
+            "Steepest mean slope of a whole site on the DEM's own grid (P-RESETTLE, T9: "
+            "residential land and production land that can be built on and farmed)."
+        ),
+    )
+    max_site_slope_p90_deg: float | None = Field(
+        default=25.0,
+        gt=0,
+        le=90,
+        description="Largest 90th-percentile slope of a site on the DEM grid (P-RESETTLE, T9).",
+    )
+    min_river_distance_m: float | None = Field(
+        default=100.0,
+        ge=0,
+        description=(
+            "Nearest a site may come to a river (flash floods; P-RESETTLE: areas hit by natural "
+            "disasters, T11). None: no limit."
+        ),
+    )
+    steep_slope_deg: float = Field(
+        default=30.0,
+        gt=0,
+        le=90,
+        description="DEM cells at least this steep are steep ground (for min_steep_distance_m).",
+    )
+    min_steep_distance_m: float | None = Field(
+        default=100.0,
+        ge=0,
+        description=(
+            "Nearest a site may come to steep ground, i.e. the foot (and top) of a steep slope "
+            "where slides start and run out (P-RESETTLE, T11). None: no limit."
+        ),
+    )
+    max_forest_share: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description=(
+            "Largest share of a site in the exclude_forest types (P-RESETTLE moves people out of "
+            "special-use and protective forest; P-SOCIAL protects it); the tolerance absorbs "
+            "boundary mismatch between the forest map and the site grid."
+        ),
+    )
+    compare_with_origin: list[Hazard] = Field(
+        default_factory=_all_hazards,
+        description=(
+            "Hazards on which a destination must be safer than the village it receives "
+            "(P-RESETTLE, T11: a move must reduce the risk)."
+        ),
+    )
+    verify_share: float = Field(
+        default=0.01,
+        ge=0,
+        le=1,
+        description=(
+            "A site is flagged for field verification when the model puts more than this share "
+            "of it in level 4-5 while the official map says level 2 or less, or the reverse."
+        ),
+    )
+
+    @field_validator("max_official_share", "max_model_share")
+    @classmethod
+    def _level_shares(cls, value: dict[int, float]) -> dict[int, float]:
+        bad = {k: v for k, v in value.items() if not (1 <= k <= 5 and 0.0 <= v <= 1.0)}
+        if bad:
+            msg = f"{bad}: keys must be levels 1-5 and values shares in [0, 1]"
+            raise ValueError(msg)
+        return dict(sorted(value.items()))
 
 
 class AssignmentConfig(ScenarioModel):

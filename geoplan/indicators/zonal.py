@@ -24,6 +24,13 @@ from geoplan.hazard.grid import RasterLike, grid_bounds, to_pyproj
 __all__ = ["zonal_stats"]
 
 
+def _op_label(op: str) -> str:
+    """Return exactextract's label of an operation (``quantile(q=0.9)`` -> ``quantile_90``)."""
+    if op.startswith("quantile(q=") and op.endswith(")"):
+        return f"quantile_{round(float(op[len('quantile(q=') : -1]) * 100)}"
+    return op
+
+
 class _WkbFeature(Feature):
     """One polygon handed to exactextract as WKB, carrying its row position."""
 
@@ -80,14 +87,16 @@ def zonal_stats(
         Name -> raster; all must share one grid (same transform, shape, CRS).
         ``NaN`` cells are ignored.
     ops
-        exactextract operations, e.g. ``"mean"``, ``"min"``, ``"max"``.
+        exactextract operations, e.g. ``"mean"``, ``"min"``, ``"max"``,
+        ``"quantile(q=0.9)"``.
 
     Returns
     -------
     pandas.DataFrame
-        One row per zone (same index), columns ``<name>_<op>``.
+        One row per zone (same index), columns ``<name>_<op>`` (a quantile's
+        column is ``<name>_quantile_90``).
     """
-    columns = [f"{name}_{op}" for name in rasters for op in ops]
+    columns = [f"{name}_{_op_label(op)}" for name in rasters for op in ops]
     result = pd.DataFrame(np.nan, index=zones.index, columns=columns, dtype=float)
     if not rasters or len(zones) == 0:
         return result
@@ -115,7 +124,7 @@ def zonal_stats(
     )
     if len(sources) == 1:
         name = next(iter(rasters))
-        table = table.rename(columns={op: f"{name}_{op}" for op in ops})
+        table = table.rename(columns={_op_label(op): f"{name}_{_op_label(op)}" for op in ops})
     rows = table["_row"].to_numpy(dtype=np.int64)
     for column in columns:
         values = table[column].to_numpy(dtype=float)

@@ -3,7 +3,8 @@
 Public entry points: :func:`read_layer`, :func:`read_raster`,
 :func:`load_layers` (-> :class:`Layers`) and :func:`check_paths`
 (-> :class:`ValidationReport`). CRS spellings live in :mod:`geoplan.io.crs`,
-Vietnamese text utilities in :mod:`geoplan.io.text`.
+Vietnamese text utilities in :mod:`geoplan.io.text`, place-name matching in
+:mod:`geoplan.io.names`.
 """
 
 from geoplan.io.crs import resolve_crs

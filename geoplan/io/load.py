@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyproj
-import rasterio
-import rasterio.warp
-from affine import Affine
 
-from geoplan.config.layers import JoinSpec, LayerSpec
+from geoplan.config.layers import LayerSpec
 from geoplan.errors import GeoplanError, Issue, LayerError, LayerValidationError, ScenarioError
+from geoplan.io.consistency import check_raster_extent, dissolve, villages_in_communes
 from geoplan.io.crs import crs_label, is_metric, resolve_crs
 from geoplan.io.fields import KINDS
-from geoplan.io.readers import RASTER_SUFFIXES, list_layers, read_table, read_vector
+from geoplan.io.joins import check_required, join_tables
+from geoplan.io.rasters import Raster, read_raster, resolve_crs_arg
+from geoplan.io.readers import RASTER_SUFFIXES, list_layers, read_vector
 from geoplan.io.report import LayerSummary, ValidationReport
 from geoplan.io.structure import history_from_2022, villages_to_2025
-from geoplan.io.text import normalize_names
-from geoplan.io.validate import (
-    _apply_fields,
-    _fix_text,
-    guess_kinds,
-    prepare_layer,
-    row_issues,
-)
+from geoplan.io.validate import guess_kinds, prepare_layer, row_issues
 
 if TYPE_CHECKING:
     from geoplan.scenario import Scenario
@@ -49,49 +40,6 @@ _VECTOR_LAYERS = (
     "forest", "border", "roads", "rivers",
 )  # fmt: skip
 _RASTER_LAYERS = ("dem", "rainfall", "landslide_truth")
-
-
-@dataclass(frozen=True)
-class Raster:
-    """A single-band raster kept in its own CRS.
-
-    Parameters
-    ----------
-    array
-        2-D float64 values with NaN where the source has nodata.
-    transform
-        Affine transform from (col, row) to CRS coordinates.
-    crs
-        The raster's CRS.
-    path
-        The file read.
-    nodata
-        The source nodata value (``None`` when the file has none).
-    """
-
-    array: np.ndarray
-    transform: Affine
-    crs: pyproj.CRS
-    path: Path
-    nodata: float | None = None
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        """``(rows, cols)``."""
-        return (int(self.array.shape[0]), int(self.array.shape[1]))
-
-    @property
-    def bounds(self) -> tuple[float, float, float, float]:
-        """``(minx, miny, maxx, maxy)`` in the raster's CRS."""
-        rows, cols = self.shape
-        xs = [self.transform.c, self.transform.c + self.transform.a * cols]
-        ys = [self.transform.f, self.transform.f + self.transform.e * rows]
-        return (min(xs), min(ys), max(xs), max(ys))
-
-    @property
-    def res(self) -> tuple[float, float]:
-        """Cell size ``(x, y)`` in CRS units."""
-        return (abs(self.transform.a), abs(self.transform.e))
 
 
 @dataclass
@@ -127,18 +75,6 @@ class Layers:
 # single layers
 
 
-def _resolve_crs_arg(
-    crs: str | pyproj.CRS | None, file: str, layer: str | None
-) -> pyproj.CRS | None:
-    if crs is None:
-        return None
-    try:
-        return resolve_crs(crs)
-    except ScenarioError as exc:
-        msg = f"{file}{f', layer {layer!r}' if layer else ''}: {exc}"
-        raise LayerError(msg) from exc
-
-
 def _read_one(
     path: str | Path,
     *,
@@ -150,15 +86,23 @@ def _read_one(
     kind: str | None,
     x: str | None = None,
     y: str | None = None,
+    header_row: int | None = None,
+    require: bool = True,
     report: ValidationReport,
 ) -> gpd.GeoDataFrame:
-    """Read and validate one layer; findings go to ``report`` (LayerError is raised)."""
+    """Read and validate one layer; findings go to ``report`` (LayerError is raised).
+
+    ``require=False`` leaves required fields and defaults to :func:`check_required`,
+    for layers whose joins may bring them.
+    """
     p = Path(path)
     if kind is not None and kind not in KINDS:
         msg = f"unknown layer kind {kind!r}; use one of {', '.join(KINDS)}"
         raise LayerError(msg)
-    target = _resolve_crs_arg(crs, str(p), layer)
-    raw = read_vector(p, layer=layer, encoding=encoding, kind=kind, crs=target, x=x, y=y)
+    target = resolve_crs_arg(crs, str(p), layer)
+    raw = read_vector(
+        p, layer=layer, encoding=encoding, kind=kind, crs=target, x=x, y=y, header_row=header_row
+    )
     label = name or kind or raw.layer or p.stem
     summary = LayerSummary(name=label, file=str(p), layer=raw.layer)
     report.layers.append(summary)
@@ -172,6 +116,7 @@ def _read_one(
         crs=target,
         summary=summary,
         issues=issues,
+        require=require,
     )
     report.extend(issues)
     return gdf
@@ -275,322 +220,8 @@ def check_layer(
     return gdf, report
 
 
-def read_raster(path: str | Path, *, crs: str | pyproj.CRS | None = None) -> Raster:
-    """Read band 1 of a GeoTIFF/COG as float64 with NaN for nodata.
-
-    Parameters
-    ----------
-    path
-        The raster file.
-    crs
-        CRS to assume when the file has none (or a wrong one).
-
-    Returns
-    -------
-    Raster
-        The raster in its own CRS.
-
-    Raises
-    ------
-    LayerError
-        If the file cannot be read, has no CRS and none is given, or holds
-        no valid cell.
-    """
-    p = Path(path)
-    if not p.exists():
-        msg = f"{p}: raster file not found"
-        raise LayerError(msg)
-    target = _resolve_crs_arg(crs, str(p), None)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with rasterio.open(p) as src:
-                arr = src.read(1, masked=True)
-                transform = src.transform
-                file_crs = pyproj.CRS.from_wkt(src.crs.to_wkt()) if src.crs else None
-                nodata = src.nodata
-    except rasterio.errors.RasterioIOError as exc:
-        msg = f"{p}: cannot read the raster ({exc})"
-        raise LayerError(msg) from exc
-    out_crs = target or file_crs
-    if out_crs is None:
-        msg = (
-            f"{p}: the raster has no CRS; state it with `crs:` (e.g. 'EPSG:4326' or "
-            "'vn2000-tm3:kontum')"
-        )
-        raise LayerError(msg)
-    data = np.ma.filled(arr.astype("float64"), np.nan)
-    data[~np.isfinite(data)] = np.nan
-    if not np.isfinite(data).any():
-        msg = f"{p}: every cell is nodata; check the file and its nodata value"
-        raise LayerError(msg)
-    return Raster(
-        array=data,
-        transform=transform,
-        crs=out_crs,
-        path=p,
-        nodata=None if nodata is None else float(nodata),
-    )
-
-
 # --------------------------------------------------------------------------------------
 # scenario
-
-
-def _join_tables(
-    gdf: gpd.GeoDataFrame,
-    kind: str,
-    *,
-    joins: list[JoinSpec],
-    base: Path,
-    summary: LayerSummary,
-    report: ValidationReport,
-) -> gpd.GeoDataFrame:
-    kdef = KINDS[kind]
-    out = gdf
-    for js in joins:
-        p = js.path if js.path.is_absolute() else (base / js.path)
-        key = js.on or kdef.key
-        if key is None or kdef.get(key) is None:
-            report.add(
-                Issue(
-                    "error",
-                    f"cannot join a table onto {kind}: no key field '{key}'",
-                    file=str(p),
-                    layer=kind,
-                    code="bad-join",
-                )
-            )
-            continue
-        try:
-            table, enc, issues = read_table(p, sheet=js.sheet, encoding=js.encoding)
-        except LayerError as exc:
-            report.add(Issue("error", _msg(exc, p), file=str(p), layer=kind, code="unreadable"))
-            continue
-        report.extend(issues)
-        tsum = LayerSummary(
-            name=f"{kind} table", file=str(p), layer=js.sheet, features=len(table), encoding=enc
-        )
-        report.layers.append(tsum)
-        issues2: list[Issue] = []
-        tgdf = gpd.GeoDataFrame(
-            table, geometry=gpd.GeoSeries([None] * len(table), index=table.index)
-        )
-        tgdf = _fix_text(tgdf, tsum, issues2, js.sheet or kind)
-        tgdf = _apply_fields(
-            tgdf,
-            kdef,
-            mapping=js.fields,
-            summary=tsum,
-            issues=issues2,
-            layer=js.sheet or kind,
-            require=False,
-        )
-        report.extend(issues2)
-        tsum.kept = len(tgdf)
-        if key not in tgdf:
-            report.add(
-                Issue(
-                    "error",
-                    f"the table has no '{key}' column to join on; map it with "
-                    f"`fields: {{{key}: <column>}}`",
-                    file=str(p),
-                    layer=js.sheet,
-                    field=key,
-                    code="bad-join",
-                )
-            )
-            continue
-        tdf = pd.DataFrame(tgdf.drop(columns=tgdf.geometry.name))
-        fdef = kdef.get(key)
-        by_name = fdef is not None and fdef.type == "text"
-
-        def join_key(values: pd.Series, by_name: bool = by_name) -> pd.Series:
-            # names match ignoring accents, case, spacing and a leading "xã"/"thôn"...
-            if not by_name:
-                return values
-            keys = normalize_names(values, drop_prefix=True)
-            return keys.mask(values.isna())
-
-        tdf["__key__"] = join_key(tdf[key])
-        dup = tdf["__key__"].notna() & tdf["__key__"].duplicated(keep="first")
-        report.extend(
-            row_issues(
-                tdf.index[dup.to_numpy()],
-                severity="error",
-                message=f"duplicate {key} in the joined table",
-                file=str(p),
-                layer=js.sheet,
-                field=key,
-                code="duplicate-code",
-            )
-        )
-        tdf = tdf.loc[~dup.to_numpy() & tdf["__key__"].notna().to_numpy()]
-        layer_key = join_key(out[key])
-        unmatched = ~tdf["__key__"].isin(layer_key)
-        report.extend(
-            row_issues(
-                tdf.index[unmatched.to_numpy()],
-                severity="warning",
-                message=f"{key} not found in the {kind} layer; row not joined",
-                file=str(p),
-                layer=js.sheet,
-                field=key,
-                code="join-unmatched",
-            )
-        )
-        missing = ~layer_key.isin(tdf["__key__"])
-        if missing.any():
-            report.add(
-                Issue(
-                    "warning",
-                    f"{int(missing.sum())} feature(s) have no row in the joined table {p.name}",
-                    file=summary.file,
-                    layer=kind,
-                    field=key,
-                    code="join-missing",
-                )
-            )
-        tdf = tdf.drop(columns=[key])
-        cols = [c for c in tdf.columns if c != "__key__"]
-        overlap = [c for c in cols if c in out.columns]
-        if overlap:
-            report.add(
-                Issue(
-                    "warning",
-                    f"columns {', '.join(map(str, overlap))} come from the "
-                    f"joined table {p.name} and replace the layer's",
-                    file=str(p),
-                    layer=kind,
-                    code="join-overrides",
-                )
-            )
-        merged = (
-            out.drop(columns=overlap)
-            .assign(__key__=layer_key)
-            .reset_index()
-            .merge(tdf, on="__key__", how="left", validate="many_to_one")
-            .drop(columns="__key__")
-            .set_index(out.index.name or "index")
-        )
-        merged.index.name = out.index.name
-        out = gpd.GeoDataFrame(merged, geometry=out.geometry.name, crs=out.crs)
-        summary.count_repair("joined-table", 1)
-    return out
-
-
-def _villages_in_communes(
-    villages: gpd.GeoDataFrame,
-    communes: gpd.GeoDataFrame,
-    *,
-    assign: bool,
-    summary: LayerSummary,
-    report: ValidationReport,
-) -> gpd.GeoDataFrame:
-    file = summary.file
-    labels = villages.get("village_id", None)
-    src_field = summary.fields.get("commune_code", "commune_code")
-    pts = villages.geometry.to_numpy()
-    vi, ci = communes.sindex.query(pts, predicate="intersects")
-    spatial = pd.Series(pd.NA, index=villages.index, dtype=object)
-    codes = communes["commune_code"].to_numpy()
-    first = pd.Series(ci, index=vi).groupby(level=0).first()
-    spatial.iloc[first.index.to_numpy()] = codes[first.to_numpy()]
-    stated = villages["commune_code"]
-    known = stated.isin(communes["commune_code"])
-    outside = spatial.isna()
-    # a point on an overlap of two polygons agrees with either of them
-    hit = pd.Series(codes[ci], index=villages.index[vi]).astype(str)
-    agrees = hit.eq(stated.astype(str).reindex(hit.index)).groupby(level=0).any()
-    agrees = agrees.reindex(villages.index, fill_value=False)
-    spatial = spatial.where(~agrees, stated)
-    report.extend(
-        row_issues(
-            villages.index[outside.to_numpy()],
-            severity="warning",
-            message="village point lies outside every commune polygon",
-            file=file,
-            layer="villages",
-            field=None,
-            code="outside-communes",
-            labels=labels,
-        )
-    )
-    mismatch = ~outside & known & (spatial != stated)
-    out = villages
-    if assign:
-        fix = ~outside & (spatial != stated)
-        if fix.any():
-            out = villages.copy()
-            out["commune_code_source"] = stated
-            out.loc[fix, "commune_code"] = spatial[fix]
-            summary.count_repair("commune-assigned-spatially", int(fix.sum()))
-            report.extend(
-                row_issues(
-                    villages.index[fix.to_numpy()],
-                    severity="repair",
-                    message="commune_code replaced by the commune the point lies in",
-                    file=file,
-                    layer="villages",
-                    field=src_field,
-                    code="commune-assigned",
-                    labels=labels,
-                )
-            )
-        known = out["commune_code"].isin(communes["commune_code"])
-    else:
-        rows = list(villages.index[mismatch.to_numpy()])
-        for r in rows[:100]:
-            who = f"[village_id {labels.at[r]}] " if labels is not None else ""
-            report.add(
-                Issue(
-                    "error",
-                    f"{who}village point lies in commune {spatial.at[r]} but its "
-                    f"commune_code is {stated.at[r]}; fix the code or set "
-                    "`assign_commune_spatially: true`",
-                    file=file,
-                    layer="villages",
-                    row=int(r),
-                    field=src_field,
-                    code="village-outside-commune",
-                )
-            )
-        if len(rows) > 100:
-            report.add(
-                Issue(
-                    "error",
-                    f"... and {len(rows) - 100} more villages outside their stated commune",
-                    file=file,
-                    layer="villages",
-                    field=src_field,
-                    code="village-outside-commune",
-                )
-            )
-    unknown = out["commune_code"].notna() & ~known
-    report.extend(
-        row_issues(
-            out.index[unknown.to_numpy()],
-            severity="error",
-            message="commune_code does not exist in the communes layer",
-            file=file,
-            layer="villages",
-            field=src_field,
-            code="unknown-commune",
-            labels=labels,
-        )
-    )
-    return out
-
-
-def _dissolve(communes: gpd.GeoDataFrame, by: str | None) -> gpd.GeoDataFrame:
-    if by is None:
-        geom = communes.geometry.union_all()
-        return gpd.GeoDataFrame({"province_name": [""]}, geometry=[geom], crs=communes.crs)
-    cols = {"district_name": "first"} if "district_name" in communes else {}
-    out = communes[[by, *cols, communes.geometry.name]].dissolve(by=by, aggfunc=cols or "first")
-    out = out.reset_index()
-    out["ntm_status"] = "none"
-    return out
 
 
 def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
@@ -661,7 +292,7 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
     ):
         vsum = report.summary("villages")
         assert vsum is not None
-        frames["villages"] = _villages_in_communes(
+        frames["villages"] = villages_in_communes(
             villages,
             communes,
             assign=specs["villages"].assign_commune_spatially,
@@ -670,7 +301,7 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
         )
     if communes is not None and "district_code" in communes:
         if frames.get("districts") is None:
-            frames["districts"] = _dissolve(communes, "district_code")
+            frames["districts"] = dissolve(communes, "district_code")
         else:
             districts = frames["districts"]
             assert districts is not None
@@ -688,14 +319,14 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
                     )
                 )
     if communes is not None and frames.get("province") is None:
-        frames["province"] = _dissolve(communes, None)
+        frames["province"] = dissolve(communes, None)
     if scenario.admin_structure == "2025" and communes is not None:
         old = frames.get("communes_2022")
         if old is not None and "commune_code" in communes and "commune_code" in old:
             frames["communes"] = communes = history_from_2022(communes, old, report)
         # the planning units are the 2025 units: the 2025 view is the communes themselves
         frames["communes_2025"] = communes
-    _check_raster_extent(rasters, frames, target, report)
+    check_raster_extent(rasters, frames, target, report)
     if report.errors:
         return None, report
     out = {k: (v.reset_index(drop=True) if v is not None else None) for k, v in frames.items()}
@@ -748,6 +379,8 @@ def _load_vector(
             kind=kind or name,
             x=spec.x,
             y=spec.y,
+            header_row=spec.header_row,
+            require=not spec.join,
             report=report,
         )
     except LayerError as exc:
@@ -758,64 +391,16 @@ def _load_vector(
     summary = report.summary(name)
     assert summary is not None
     if spec.join:
-        gdf = _join_tables(
-            gdf, name, joins=list(spec.join), base=base, summary=summary, report=report
-        )
+        before = list(gdf.columns)
+        joins = list(spec.join)
+        layer_kind = kind or name
+        gdf = join_tables(gdf, layer_kind, joins=joins, base=base, summary=summary, report=report)
+        gdf = check_required(gdf, layer_kind, before=before, summary=summary, report=report)
     if gdf.crs is not None and len(gdf):
         if not gdf.crs.equals(target):
             gdf = gdf.to_crs(target)
         summary.crs = crs_label(target)
     return gdf
-
-
-def _check_raster_extent(
-    rasters: dict[str, Raster | None],
-    frames: dict[str, gpd.GeoDataFrame | None],
-    target: pyproj.CRS,
-    report: ValidationReport,
-) -> None:
-    villages = frames.get("villages")
-    if villages is None or villages.empty or villages.crs is None:
-        return
-    for name, r in rasters.items():
-        if r is None:
-            continue
-        try:
-            minx, miny, maxx, maxy = rasterio.warp.transform_bounds(
-                target, r.crs, *villages.total_bounds
-            )
-        except Exception:
-            report.add(
-                Issue(
-                    "warning",
-                    "cannot compare the raster extent with the villages",
-                    file=str(r.path),
-                    layer=name,
-                    code="raster-extent",
-                )
-            )
-            continue
-        rx0, ry0, rx1, ry1 = r.bounds
-        if maxx < rx0 or minx > rx1 or maxy < ry0 or miny > ry1:
-            report.add(
-                Issue(
-                    "error",
-                    "the raster does not overlap the villages; check its CRS",
-                    file=str(r.path),
-                    layer=name,
-                    code="raster-extent",
-                )
-            )
-        elif minx < rx0 or maxx > rx1 or miny < ry0 or maxy > ry1:
-            report.add(
-                Issue(
-                    "warning",
-                    "the raster does not cover every village",
-                    file=str(r.path),
-                    layer=name,
-                    code="raster-extent",
-                )
-            )
 
 
 def load_layers(scenario: Scenario) -> Layers:

@@ -23,13 +23,10 @@ import pyproj
 import shapely
 
 from geoplan.errors import Issue, LayerError
-from geoplan.io.fields import coerce_number
-from geoplan.io.text import (
-    LEGACY_ENCODINGS,
-    canonical_encoding,
-    decode_bytes,
-    detect_encoding,
-)
+from geoplan.io.coerce import coerce_coordinate
+from geoplan.io.detect import Detection, detect_encoding
+from geoplan.io.sheets import frame_from_grid, read_xlsx_grid
+from geoplan.io.text import LEGACY_ENCODINGS, canonical_encoding, decode_bytes
 
 __all__ = [
     "RASTER_SUFFIXES",
@@ -109,7 +106,7 @@ def list_layers(path: str | Path) -> list[str]:
     suffix = p.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
         try:
-            return list(pd.ExcelFile(p).sheet_names)
+            return [str(n) for n in pd.ExcelFile(p).sheet_names]
         except Exception as exc:
             msg = f"{p}: cannot open the spreadsheet: {exc}"
             raise LayerError(msg) from exc
@@ -183,7 +180,8 @@ def _decode_columns(
         values.update(v for v in u if not v.isascii())
     samples = [v.encode("latin-1", errors="replace") for v in sorted(values)[:5000]]
     if encoding is None:
-        enc, bad = detect_encoding(samples)
+        detection = detect_encoding(samples)
+        enc = detection.encoding
         if samples:
             raw.issues.append(
                 Issue(
@@ -195,17 +193,7 @@ def _decode_columns(
                 )
             )
             raw.repairs["encoding-detected"] = 1
-            if bad:
-                raw.issues.append(
-                    Issue(
-                        "warning",
-                        f"the text encoding is uncertain (best guess {enc}); check the names "
-                        "and state `encoding:` (utf-8, cp1258, tcvn3 or vni) in the scenario",
-                        file=file,
-                        layer=layer,
-                        code="encoding-uncertain",
-                    )
-                )
+            raw.issues.extend(_encoding_doubts(detection, file=file, layer=layer))
     else:
         enc = canonical_encoding(encoding)
     raw.encoding = enc
@@ -222,6 +210,30 @@ def _decode_columns(
                 table[v] = decode_bytes(b, "cp1258")
         out[c] = s.astype(object).map(table).where(s.notna(), None)
     return out
+
+
+def _encoding_doubts(detection: Detection, *, file: str, layer: str | None) -> list[Issue]:
+    """Say when a detected encoding rests on weak or no evidence, and ask for `encoding:`."""
+    readings = "; ".join(f"{k}: {v!r}" for k, v in detection.alternatives.items())
+    ask = "state `encoding:` (utf-8, cp1258, tcvn3 or vni) in the scenario"
+    if detection.ambiguous:
+        msg = (
+            f"cannot tell the text encoding: the names read just as plausibly as {readings}; {ask}"
+        )
+        return [Issue("error", msg, file=file, layer=layer, code="encoding-ambiguous")]
+    if detection.badness:
+        msg = (
+            f"the text encoding is uncertain (best guess {detection.encoding}, yet some names "
+            f"do not read as Vietnamese); check the names and {ask}"
+        )
+        return [Issue("warning", msg, file=file, layer=layer, code="encoding-uncertain")]
+    if detection.weak:
+        msg = (
+            f"text encoding {detection.encoding} chosen on little evidence (one name tells "
+            f"the encodings apart: {readings}); check the names and {ask}"
+        )
+        return [Issue("warning", msg, file=file, layer=layer, code="encoding-uncertain")]
+    return []
 
 
 def _read_ogr(
@@ -277,9 +289,16 @@ def _sniff_sep(text: str) -> str:
 
 
 def read_table(
-    path: str | Path, *, sheet: str | None = None, encoding: str | None = None
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    header_row: int | None = None,
 ) -> tuple[pd.DataFrame, str, list[Issue]]:
     """Read a CSV or XLSX attribute table with every cell kept as text or number.
+
+    Title rows, merged header cells, column-number rows and totals rows are
+    handled as :mod:`geoplan.io.sheets` describes.
 
     Parameters
     ----------
@@ -288,12 +307,16 @@ def read_table(
     sheet
         Sheet name for spreadsheets (first sheet when omitted).
     encoding
-        Text encoding of a CSV (detected when omitted).
+        Text encoding of a CSV (detected when omitted); for an XLSX, the legacy
+        font its text was typed in (``tcvn3``, ``vni``).
+    header_row
+        1-based row holding the column names (detected when omitted).
 
     Returns
     -------
     tuple of (pandas.DataFrame, str, list of Issue)
-        The table (index = 0-based data row), the encoding used and findings.
+        The table (index = 0-based row below the header), the encoding used
+        and findings.
 
     Raises
     ------
@@ -306,35 +329,25 @@ def read_table(
         msg = f"{p}: file not found"
         raise LayerError(msg)
     if p.suffix.lower() in {".xlsx", ".xlsm"}:
-        try:
-            df = pd.read_excel(p, sheet_name=sheet or 0, dtype=object)
-        except Exception as exc:
-            msg = f"{p}{f', sheet {sheet!r}' if sheet else ''}: cannot read the spreadsheet ({exc})"
-            raise LayerError(msg) from exc
-        df.columns = [str(c).strip() for c in df.columns]
-        for c in df.columns:
-            if pd.api.types.is_object_dtype(df[c].dtype):
-                s = df[c]
-                is_str = s.map(lambda v: isinstance(v, str))
-                if is_str.any():
-                    df[c] = s.where(~is_str, s[is_str].astype(str).str.normalize("NFC"))
+        rows, _, merged_down = read_xlsx_grid(p, sheet)
         enc = "utf-8"
         if encoding:
             enc = canonical_encoding(encoding)
             if enc in LEGACY_ENCODINGS:
-                for c in df.columns:
-                    s = df[c]
-                    mask = s.map(lambda v: isinstance(v, str))
-                    if mask.any():
-                        df.loc[mask, c] = s[mask].map(LEGACY_ENCODINGS[enc])
-        return df, enc, issues
+                decode = LEGACY_ENCODINGS[enc]
+                rows = [[decode(v) if isinstance(v, str) else v for v in r] for r in rows]
+        df, found = frame_from_grid(
+            rows, header_row=header_row, file=str(p), sheet=sheet, merged_down=merged_down
+        )
+        return df, enc, issues + found
     data = p.read_bytes()
     if encoding:
         enc = canonical_encoding(encoding)
     else:
         body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
         lines = [ln for ln in body.splitlines() if not ln.isascii()][:2000]
-        enc, bad = detect_encoding(lines)
+        detection = detect_encoding(lines)
+        enc = detection.encoding
         if enc != "utf-8":
             issues.append(
                 Issue(
@@ -344,34 +357,19 @@ def read_table(
                     code="encoding-detected",
                 )
             )
-        if bad:
-            issues.append(
-                Issue(
-                    "warning",
-                    f"the text encoding is uncertain (best guess {enc}); state "
-                    "`encoding:` (utf-8, cp1258, tcvn3 or vni)",
-                    file=str(p),
-                    code="encoding-uncertain",
-                )
-            )
+        issues.extend(_encoding_doubts(detection, file=str(p), layer=None))
     if enc == "utf-8":
         text = unicodedata.normalize("NFC", data.decode("utf-8-sig", errors="replace"))
     else:
         text = decode_bytes(data, enc)
     sep = "\t" if p.suffix.lower() == ".tsv" else _sniff_sep(text)
     try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-        )
-    except Exception as exc:
+        rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=sep)]
+    except csv.Error as exc:
         msg = f"{p}: cannot read the CSV ({exc}); check the separator and quoting"
         raise LayerError(msg) from exc
-    df.columns = [str(c).strip() for c in df.columns]
-    return df, enc, issues
+    df, found = frame_from_grid(rows, header_row=header_row, file=str(p), sheet=None)
+    return df, enc, issues + found
 
 
 def _find_col(columns: list[str], names: tuple[str, ...], given: str | None) -> str | None:
@@ -408,8 +406,21 @@ def _points_from_table(
             raise LayerError(msg)
         raw.has_geometry = False
         return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries([None] * len(df), index=df.index))
-    xs, xbad = coerce_number(df[xcol])
-    ys, ybad = coerce_number(df[ycol])
+    xs, xbad, xdms = coerce_coordinate(df[xcol])
+    ys, ybad, ydms = coerce_coordinate(df[ycol])
+    if xdms or ydms:
+        degrees = True
+        raw.repairs["dms-coordinates"] = xdms + ydms
+        raw.issues.append(
+            Issue(
+                "repair",
+                f"{xdms + ydms} coordinate(s) written in degrees-minutes-seconds were read as "
+                "decimal degrees",
+                file=file,
+                layer=layer,
+                code="dms-coordinates",
+            )
+        )
     for col, bad in ((xcol, xbad), (ycol, ybad)):
         for row in df.index[bad.to_numpy()][:100]:
             raw.issues.append(
@@ -470,6 +481,7 @@ def read_vector(
     crs: pyproj.CRS | None = None,
     x: str | None = None,
     y: str | None = None,
+    header_row: int | None = None,
 ) -> RawLayer:
     """Read any supported vector or table file into a raw GeoDataFrame.
 
@@ -490,6 +502,8 @@ def read_vector(
     x, y
         Coordinate column names of CSV/XLSX point layers (detected when
         omitted).
+    header_row
+        CSV/XLSX: 1-based row of the column names (detected when omitted).
 
     Returns
     -------
@@ -512,7 +526,7 @@ def read_vector(
     raw = RawLayer(frame=gpd.GeoDataFrame())
     if suffix in TABLE_SUFFIXES:
         sheet = layer if suffix in {".xlsx", ".xlsm"} else None
-        df, enc, issues = read_table(p, sheet=sheet, encoding=encoding)
+        df, enc, issues = read_table(p, sheet=sheet, encoding=encoding, header_row=header_row)
         raw.issues.extend(issues)
         for issue in issues:
             if issue.severity == "repair":

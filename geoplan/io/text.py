@@ -21,8 +21,6 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
-import pandas as pd
-
 __all__ = [
     "LEGACY_ENCODINGS",
     "badness",
@@ -30,13 +28,11 @@ __all__ = [
     "decode_cp1258",
     "decode_tcvn3",
     "decode_vni",
-    "detect_encoding",
     "encode_cp1258",
     "encode_tcvn3",
     "encode_vni",
     "is_mojibake",
     "normalize_name",
-    "normalize_names",
     "repair_mojibake",
 ]
 
@@ -91,6 +87,35 @@ _TCVN3_CHARS = {
     0xFA: "ỳ", 0xFB: "ỷ", 0xFC: "ỹ", 0xFD: "ý", 0xFE: "ỵ",
 }  # fmt: skip
 _TCVN3_ENCODE = {ch: bytes([b]) for b, ch in _TCVN3_CHARS.items()}
+# Tone marks on their own, written after a capital letter by old converters ("Â" + acute
+# for "Ấ"): TCVN3 has codes for the capitals Ă Â Ê Ô Ơ Ư Đ only.
+_TCVN3_CHARS.update({
+    0xB0: "\u0300", 0xB1: "\u0309", 0xB2: "\u0303", 0xB3: "\u0301", 0xB4: "\u0323",
+})  # fmt: skip
+_ASCII_UPPER_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _tcvn3_case(text: str) -> str:
+    """Restore capitals the one-case TCVN3 codes lost ("ĐắK Hµ" -> "ĐẮK HÀ").
+
+    A word holding a TCVN3 letter whose ASCII letters after the first are all
+    capitals ("ĐắK") is upper case throughout; then, when some word of two
+    letters or more is upper case and no ASCII letter is lower case, so is the
+    whole value. Short names such as "Pô Kô" stay as they are.
+    """
+
+    def word(m: re.Match[str]) -> str:
+        w = m.group(0)
+        tail = [c for c in w[1:] if c.isascii()]
+        coded = any(not c.isascii() and c.islower() for c in w)  # a one-case TCVN3 letter
+        return w.upper() if coded and tail and all(c.isupper() for c in tail) else w
+
+    out = _ASCII_UPPER_WORD.sub(word, text)
+    words = _ASCII_UPPER_WORD.findall(out)
+    shouting = any(len(w) > 1 and w.isupper() for w in words)
+    if shouting and not any(c.isascii() and c.islower() for c in out):
+        return out.upper()
+    return out
 
 
 def decode_tcvn3(data: bytes | str) -> str:
@@ -109,14 +134,14 @@ def decode_tcvn3(data: bytes | str) -> str:
 
     Examples
     --------
-    >>> decode_tcvn3(b"\\xa7\\xbek H\\xb5")
+    >>> decode_tcvn3(b"\xa7\xbek H\xb5")
     'Đắk Hà'
     """
     raw = data if isinstance(data, bytes) else _to_bytes(data)
     if raw is None:
         return str(data)
     text = raw.decode("latin-1")
-    return unicodedata.normalize("NFC", text.translate(_TCVN3_CHARS))
+    return _tcvn3_case(unicodedata.normalize("NFC", text.translate(_TCVN3_CHARS)))
 
 
 def encode_tcvn3(text: str) -> bytes:
@@ -404,37 +429,6 @@ def badness(text: str) -> int:
     return bad
 
 
-def detect_encoding(samples: list[bytes]) -> tuple[str, int]:
-    """Guess the encoding of a set of byte strings.
-
-    UTF-8 wins whenever every sample decodes as UTF-8; otherwise the legacy
-    encoding with the lowest total :func:`badness` wins (ties go to
-    Windows-1258, then TCVN3, then VNI).
-
-    Parameters
-    ----------
-    samples
-        Byte strings (the distinct values of the text columns).
-
-    Returns
-    -------
-    tuple of (str, int)
-        The encoding name and the badness of the decoded samples (0 = clean).
-    """
-    non_ascii = [s for s in samples if not s.isascii()]
-    if not non_ascii:
-        return "utf-8", 0
-    try:
-        decoded = [_decode_utf8(s) for s in non_ascii]
-    except UnicodeDecodeError:
-        pass
-    else:
-        return "utf-8", sum(badness(t) for t in decoded)
-    scores = {name: sum(badness(fn(s)) for s in non_ascii) for name, fn in LEGACY_ENCODINGS.items()}
-    best = min(scores, key=lambda k: scores[k])
-    return best, scores[best]
-
-
 def _to_bytes(text: str) -> bytes | None:
     """Return the single-byte string behind text decoded as Latin-1 or Windows-1252."""
     try:
@@ -520,10 +514,16 @@ def repair_mojibake(text: str) -> str | None:
 
 _D_VARIANTS = str.maketrans({"Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "Ɖ": "D", "ɖ": "d"})
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
-_PREFIXES = re.compile(
-    r"^(?:xa|thi tran|phuong|thon|lang|lang|buon|plei|to dan pho|huyen|thanh pho|tp|thi xa|tx|"
-    r"tinh|khu pho)\s+"
-)
+
+
+def _unit_prefix() -> re.Pattern[str]:
+    from geoplan.io.names import UNIT_WORDS
+
+    words = sorted(UNIT_WORDS, key=len, reverse=True)
+    return re.compile(r"^(?:" + "|".join(re.escape(w) for w in words) + r")\s+")
+
+
+_PREFIXES = _unit_prefix()
 
 
 def normalize_name(text: object, *, compact: bool = True, drop_prefix: bool = False) -> str:
@@ -540,8 +540,11 @@ def normalize_name(text: object, *, compact: bool = True, drop_prefix: bool = Fa
         Remove spaces and punctuation entirely (``"Đăk Tô"`` -> ``"dakto"``);
         otherwise words are joined by single spaces.
     drop_prefix
-        Drop a leading administrative word such as *xã*, *thôn*, *huyện*
-        (kept when ``compact`` would otherwise leave nothing).
+        Drop a leading unit word of :data:`geoplan.io.names.UNIT_WORDS` (*xã*,
+        *thôn*, *huyện*...; never *Plei*, *Buôn*, *Kon*). To match place
+        names, use :func:`geoplan.io.names.name_key` or
+        :class:`~geoplan.io.names.NameMatcher`, which also keep the unit
+        type and fold spelling variants.
 
     Returns
     -------
@@ -564,25 +567,3 @@ def normalize_name(text: object, *, compact: bool = True, drop_prefix: bool = Fa
         stripped = _PREFIXES.sub("", s)
         s = stripped or s
     return s.replace(" ", "") if compact else s
-
-
-def normalize_names(
-    values: pd.Series, *, compact: bool = True, drop_prefix: bool = False
-) -> pd.Series:
-    """Vectorised :func:`normalize_name` (computed once per distinct value).
-
-    Parameters
-    ----------
-    values
-        Names.
-    compact, drop_prefix
-        As for :func:`normalize_name`.
-
-    Returns
-    -------
-    pandas.Series
-        Matching keys, same index.
-    """
-    uniq = pd.unique(values.astype(object))
-    table = {u: normalize_name(u, compact=compact, drop_prefix=drop_prefix) for u in uniq}
-    return values.astype(object).map(table).astype(str)

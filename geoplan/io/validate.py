@@ -20,19 +20,16 @@ import pyproj
 import shapely
 
 from geoplan.errors import Issue
-from geoplan.io.crs import crs_label, guess_crs, identify_vn2000
-from geoplan.io.fields import (
-    KINDS,
-    FieldDef,
-    KindDef,
+from geoplan.io.coerce import (
     coerce_bool,
     coerce_code,
     coerce_date,
     coerce_enum,
     coerce_number,
     coerce_text,
-    match_columns,
 )
+from geoplan.io.crs import crs_label, guess_crs, identify_vn2000
+from geoplan.io.fields import KINDS, FieldDef, KindDef, match_columns
 from geoplan.io.geometry import repair_geometry
 from geoplan.io.readers import RawLayer
 from geoplan.io.report import LayerSummary
@@ -472,9 +469,20 @@ def _apply_fields(
     for c in cols:
         if c in canon_names and matched.get(c) != c:
             rename[c] = f"{c}_source"
+    # a column mapped to several fields feeds each of them (a copy, not a KeyError)
+    first_of: dict[str, str] = {}
+    copies: dict[str, str] = {}
     for canon, src in matched.items():
-        rename[src] = canon
+        if src in first_of:
+            copies[canon] = first_of[src]
+        else:
+            first_of[src] = canon
+    for canon, src in matched.items():
+        if canon not in copies:
+            rename[src] = canon
     out = out.rename(columns=rename)
+    for canon, first in copies.items():
+        out[canon] = out[first]
     for fd in kind.fields:
         if fd.name not in matched:
             if fd.required and require and fd.name not in missing_map:
@@ -796,6 +804,7 @@ def prepare_layer(
     crs: pyproj.CRS | None,
     summary: LayerSummary,
     issues: list[Issue],
+    require: bool = True,
 ) -> gpd.GeoDataFrame:
     """Validate and repair a raw layer; every finding goes to ``issues``.
 
@@ -817,6 +826,9 @@ def prepare_layer(
         Receives counts, CRS, encoding and repairs.
     issues
         Receives findings.
+    require
+        Report absent required fields and add defaults (``False`` when joined
+        tables may still bring them: :func:`geoplan.io.joins.check_required`).
 
     Returns
     -------
@@ -857,7 +869,9 @@ def prepare_layer(
             )
         )
     if kdef is not None:
-        gdf = _apply_fields(gdf, kdef, mapping=fields, summary=summary, issues=issues, layer=layer)
+        gdf = _apply_fields(
+            gdf, kdef, mapping=fields, summary=summary, issues=issues, layer=layer, require=require
+        )
     gdf = _duplicates(gdf, summary, issues, layer)
     if kdef is not None and kdef.key:
         _duplicate_codes(

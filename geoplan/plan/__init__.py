@@ -19,6 +19,7 @@ from geoplan.plan.allocate import AllocationResult, allocate_budget, budget_tabl
 from geoplan.plan.assign import Assignment, assign_villages, at_risk_villages
 from geoplan.plan.crosswalk import make_crosswalk, members_2022, plan_crosswalks, to_2025
 from geoplan.plan.interventions import build_candidates
+from geoplan.plan.site_safety import compare_moves, safe_sites, safer_than_origin
 from geoplan.plan.sites import find_sites
 from geoplan.plan.targets import (
     TARGETS,
@@ -53,17 +54,20 @@ class PlanOutcome:
     Attributes
     ----------
     sites
-        Candidate resettlement sites (polygons, scenario CRS): ``site_id``,
-        ``commune_code``, ``commune_name``, ``district_code``,
-        ``district_name``, ``area_ha``, ``capacity_hh``, ``used_hh``,
-        ``free_hh``, ``slope_mean_deg``, ``road_dist_mean_m``,
-        ``suitability`` (0-1), ``use``.
+        Candidate resettlement sites that meet every safety rule (polygons,
+        scenario CRS): ``site_id``, ``commune_code``, ``commune_name``,
+        ``district_code``, ``district_name``, ``area_ha``, ``capacity_hh``,
+        ``used_hh``, ``free_hh``, ``slope_mean_deg``, ``road_dist_mean_m``,
+        ``suitability`` (0-1), ``use``, the hazard profile
+        (:data:`geoplan.plan.site_profile.PROFILE_COLUMNS`), ``verify_code``,
+        ``verify_reason``.
     moves
         Lines village → site of the exact assignment: ``village_id``,
         ``village_name``, ``commune_code``, ``district_code``, ``site_id``,
         ``site_commune_code``, ``households``, ``distance_m``, ``cost_m``,
         ``same_commune``, ``same_district``, ``priority_rank``, ``method``
-        (``"milp"``).
+        (``"milp"``) and the origin / site hazard comparison
+        (:func:`geoplan.plan.site_safety.compare_moves`).
     greedy_moves
         The greedy assignment, same columns, ``method == "greedy"``.
     unplaced
@@ -101,6 +105,9 @@ class PlanOutcome:
     crosswalk
         2022 ``commune_code`` → ``commune_code_2025`` with ``area_share``,
         or ``None``.
+    site_screening
+        Every candidate site with its profile, ``status`` (kept / rejected),
+        ``reason_code``, ``reason``, ``verify_code``, ``verify_reason``.
     communes_2025
         Commune roll-ups re-aggregated to the 2025 communes (``None``
         without a crosswalk).
@@ -123,15 +130,7 @@ class PlanOutcome:
     crosswalk: pd.DataFrame | None = None
     communes_2025: pd.DataFrame | None = None
     summary: dict[str, Any] = field(default_factory=dict)
-
-
-def _susceptibility_raster(indicators: Any) -> Any:
-    result = getattr(indicators, "susceptibility", None)
-    for name in ("probability", "raster", "probability_raster"):
-        raster = getattr(result, name, None)
-        if raster is not None and hasattr(raster, "array") and hasattr(raster, "transform"):
-            return raster
-    return None
+    site_screening: gpd.GeoDataFrame | None = None
 
 
 def _by_key(frame: pd.DataFrame, column: str, key: str = "district_code") -> dict[str, float]:
@@ -183,9 +182,10 @@ def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = Non
         codes = communes.get("district_code", [])
         districts = pd.DataFrame({"district_code": sorted(set(pd.Series(codes, dtype=str)))})
 
-    sites, grid = find_sites(
-        communes, cfg.sites, layers=layers, susceptibility=_susceptibility_raster(indicators)
+    safe = safe_sites(
+        communes, cfg.sites, layers=layers, model=getattr(indicators, "susceptibility", None)
     )
+    sites, grid = safe.sites, safe.grid
     timings["sites"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -195,7 +195,10 @@ def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = Non
     else:
         at_risk = villages.iloc[0:0]
         notes.append("no resettlement track scored: no village is assigned to a site")
-    assignment: Assignment = assign_villages(at_risk, sites, cfg.assignment)
+    assignment: Assignment = assign_villages(
+        at_risk, sites, cfg.assignment, allowed=safer_than_origin(at_risk, sites, cfg.sites)
+    )
+    assignment.moves = compare_moves(assignment.moves, at_risk, sites, cfg.sites)
     timings["assignment"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -282,6 +285,7 @@ def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = Non
             "grid_m": cfg.sites.grid_m,
             "cells_excluded_by_rule": grid.excluded,
             "rules_skipped": grid.skipped,
+            **safe.summary(),
         },
         "assignment": assignment.summary,
         "allocation": {k: v for k, v in alloc.summary.items() if k != "binding"},
@@ -306,6 +310,7 @@ def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = Non
         crosswalk=crosswalk,
         communes_2025=communes_2025,
         summary=summary,
+        site_screening=safe.screening,
     )
 
 

@@ -126,6 +126,8 @@ def assign_villages(
     villages: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
     config: AssignmentConfig,
+    *,
+    allowed: np.ndarray | None = None,
 ) -> Assignment:
     """Assign every at-risk village to a site, or say why it cannot be placed.
 
@@ -139,6 +141,9 @@ def assign_villages(
         Candidate sites from :func:`geoplan.plan.sites.find_sites`.
     config
         The scenario's ``plan.assignment`` section.
+    allowed
+        Optional boolean ``(len(villages), len(sites))``: the pairs that may be
+        used at all (e.g. :func:`geoplan.plan.site_safety.safer_than_origin`).
 
     Returns
     -------
@@ -198,6 +203,11 @@ def assign_villages(
                 f"in the same {config.scope}",
             )
             continue
+        if allowed is not None:
+            reach &= allowed[i]
+            if not reach.any():
+                reasons[i] = ("no_safer_site", "no reachable site is safer than the village")
+                continue
         fits = reach & (cap >= hh[i])
         if not fits.any():
             reasons[i] = (

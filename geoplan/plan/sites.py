@@ -23,8 +23,8 @@ from rasterio.enums import Resampling
 from scipy import ndimage
 
 from geoplan.config.plan import SitesConfig
-from geoplan.hazard.grid import warp_to_grid
-from geoplan.hazard.terrain import slope_degrees
+from geoplan.hazard.grid import GridRaster, warp_to_grid
+from geoplan.plan.site_profile import terrain_rasters
 
 __all__ = ["SiteGrid", "find_sites", "suitability_grid"]
 
@@ -64,6 +64,9 @@ class SiteGrid:
         Rule name -> number of in-province cells that rule excluded.
     skipped
         Rule name -> why it was not applied (missing layer).
+    terrain
+        Slope and distance to steep ground on the DEM's own grid
+        (:func:`geoplan.plan.site_profile.terrain_rasters`); empty without a DEM.
     """
 
     transform: Affine
@@ -73,6 +76,7 @@ class SiteGrid:
     road_dist_m: np.ndarray
     excluded: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    terrain: dict[str, GridRaster] = field(default_factory=dict)
 
 
 def _grid_for(
@@ -84,14 +88,6 @@ def _grid_for(
     width = max(1, math.ceil((maxx - x0) / cell))
     height = max(1, math.ceil((y1 - miny) / cell))
     return Affine(cell, 0.0, x0, 0.0, -cell, y1), (height, width)
-
-
-def _slope_native(raster: Any) -> np.ndarray:
-    """Return the slope (degrees) of a DEM on its own grid, by :func:`slope_degrees`."""
-    arr = np.asarray(raster.array, dtype="float64")
-    if arr.ndim == 3:
-        arr = arr[0]
-    return slope_degrees(arr, raster.transform, raster.crs)
 
 
 def _burn(
@@ -110,12 +106,24 @@ def _burn(
     ).astype(bool)
 
 
+_SUBCELLS = 5
+
+
+def _cover_fraction(geoms: Any, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
+    """Share of each cell covered by ``geoms``, rasterised on a 5 x 5 finer grid."""
+    fine = transform @ Affine.scale(1.0 / _SUBCELLS)
+    burned = _burn(geoms, fine, (shape[0] * _SUBCELLS, shape[1] * _SUBCELLS), all_touched=False)
+    blocks = burned.reshape(shape[0], _SUBCELLS, shape[1], _SUBCELLS)
+    return blocks.mean(axis=(1, 3))
+
+
 def suitability_grid(
     communes: gpd.GeoDataFrame,
     config: SitesConfig,
     *,
     layers: Any = None,
     susceptibility: Any = None,
+    model_levels: Any = None,
 ) -> SiteGrid:
     """Rasterise the site rules on the site grid.
 
@@ -129,9 +137,13 @@ def suitability_grid(
     layers
         Object with optional attributes ``dem`` (raster with ``array``,
         ``transform``, ``crs``), ``landslide_zones`` (``level``), ``forest``
-        (``forest_type``) and ``roads``; a missing attribute skips its rule.
+        (``forest_type``), ``roads`` and ``rivers``; a missing attribute skips
+        its rule.
     susceptibility
         Optional raster of modelled landslide probability (same duck type).
+    model_levels
+        Optional raster of modelled levels 1-5 (0 outside); a cell whose
+        share in level ``k`` or above exceeds ``max_model_share[k]`` is excluded.
 
     Returns
     -------
@@ -160,12 +172,20 @@ def suitability_grid(
 
     dem = getattr(layers, "dem", None) if layers is not None else None
     slope = np.full(shape, np.nan)
+    terrain: dict[str, GridRaster] = {}
     if dem is not None:
+        terrain = terrain_rasters(dem, config.steep_slope_deg)
         slope = warp_to_grid(
             dem, transform, crs, shape,
-            resampling=Resampling.average, values=_slope_native(dem), dtype=np.float64,
+            resampling=Resampling.average, values=terrain["slope"].array, dtype=np.float64,
         )  # fmt: skip
         apply("slope", ~(slope <= config.max_slope_deg))
+        if config.min_steep_distance_m is not None:
+            nearest = warp_to_grid(
+                dem, transform, crs, shape,
+                resampling=Resampling.min, values=terrain["steep_dist"].array, dtype=np.float64,
+            )  # fmt: skip
+            apply("steep_slope", nearest < config.min_steep_distance_m)
     else:
         skipped["slope"] = "no DEM layer"
 
@@ -179,9 +199,19 @@ def suitability_grid(
     forest = getattr(layers, "forest", None) if layers is not None else None
     if forest is not None and "forest_type" in forest.columns and config.exclude_forest:
         protected = forest[forest["forest_type"].astype(str).isin(config.exclude_forest)]
-        apply("forest", _burn(protected.geometry, transform, shape, all_touched=False))
+        covered = _cover_fraction(protected.geometry, transform, shape)
+        apply("forest", covered > config.max_forest_share)
     elif config.exclude_forest:
         skipped["forest"] = "no forest layer with a 'forest_type' field"
+
+    rivers = getattr(layers, "rivers", None) if layers is not None else None
+    if config.min_river_distance_m is not None:
+        if rivers is not None and len(rivers):
+            # 1 m beyond the limit: a buffer's polygon lies slightly inside the true distance
+            corridor = rivers.geometry.buffer(config.min_river_distance_m + 1.0)
+            apply("river", _burn(corridor, transform, shape, all_touched=True))
+        else:
+            skipped["river"] = "no rivers layer"
 
     roads = getattr(layers, "roads", None) if layers is not None else None
     road_dist = np.full(shape, np.nan)
@@ -204,7 +234,22 @@ def suitability_grid(
         else:
             skipped["susceptibility"] = "no susceptibility raster"
 
-    return SiteGrid(transform, commune_idx, suitable, slope, road_dist, excluded, skipped)
+    if config.max_model_share:
+        if model_levels is not None:
+            levels = np.asarray(model_levels.array)
+            bad = np.zeros(shape, dtype=bool)
+            for level, share in config.max_model_share.items():
+                at_or_above = np.where(levels == 0, np.nan, (levels >= level).astype(np.float64))
+                covered = warp_to_grid(
+                    model_levels, transform, crs, shape,
+                    resampling=Resampling.average, values=at_or_above, dtype=np.float64,
+                )  # fmt: skip
+                bad |= covered > share
+            apply("model_level", bad)
+        else:
+            skipped["model_level"] = "no susceptibility model"
+
+    return SiteGrid(transform, commune_idx, suitable, slope, road_dist, excluded, skipped, terrain)
 
 
 def find_sites(
@@ -213,6 +258,7 @@ def find_sites(
     *,
     layers: Any = None,
     susceptibility: Any = None,
+    model_levels: Any = None,
 ) -> tuple[gpd.GeoDataFrame, SiteGrid]:
     """Return candidate resettlement sites and the grid they come from.
 
@@ -223,7 +269,7 @@ def find_sites(
         known, ``commune_name``, ``district_code``, ``district_name``.
     config
         The scenario's ``plan.sites`` section.
-    layers, susceptibility
+    layers, susceptibility, model_levels
         See :func:`suitability_grid`.
 
     Returns
@@ -234,7 +280,9 @@ def find_sites(
     grid : SiteGrid
         The rasterised rules.
     """
-    grid = suitability_grid(communes, config, layers=layers, susceptibility=susceptibility)
+    grid = suitability_grid(
+        communes, config, layers=layers, susceptibility=susceptibility, model_levels=model_levels
+    )
     cell = float(config.grid_m)
     shape = grid.suitable.shape
     comp, _ = ndimage.label(grid.suitable)

@@ -221,6 +221,68 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "road_dist": ("Khoảng cách đến đường", "Distance to a road"),
     "suitability": ("Mức phù hợp (0–1)", "Suitability (0–1)"),
     "moving_in": ("Các thôn chuyển đến", "Villages moving in"),
+    # site safety (plan/site_safety.py): popups, GeoPackage styles, report
+    "official_level_site": ("Cấp sạt lở chính thức cao nhất", "Highest official landslide level"),
+    "model_share_high": ("Tỷ lệ diện tích mô hình cấp 4–5", "Share in modelled levels 4–5"),
+    "susceptibility_mean": ("Xác suất sạt lở mô hình (TB)", "Modelled landslide probability"),
+    "slope_p90": ("Độ dốc phân vị 90 (độ)", "90th-percentile slope (degrees)"),
+    "river_dist": ("Khoảng cách đến sông suối", "Distance to a river"),
+    "steep_dist": ("Khoảng cách đến sườn dốc", "Distance to steep ground"),
+    "protected_forest_share": ("Tỷ lệ rừng đặc dụng/phòng hộ", "Share in protected forest"),
+    "verify_field": ("Cần kiểm tra thực địa", "Verify in the field"),
+    "rejected_sites": ("Điểm bị loại vì không an toàn", "Sites rejected as unsafe"),
+    "verify_sites": ("Điểm cần kiểm tra thực địa", "Sites to verify in the field"),
+    "verify_model_higher": (
+        "Mô hình cấp 4–5, bản đồ chính thức ≤ 2",
+        "Model level 4–5, official map ≤ 2",
+    ),
+    "verify_official_higher": (
+        "Bản đồ chính thức cấp 4–5, mô hình ≤ 2",
+        "Official map level 4–5, model ≤ 2",
+    ),
+    "verify_intro": (
+        "Mô hình và bản đồ phân vùng chính thức khác nhau tại các điểm này (tỷ lệ diện tích cấp"
+        " 4–5: chính thức / mô hình); cần kiểm tra thực địa trước khi quyết định. Danh sách đầy đủ:"
+        " resettlement_sites_to_verify.csv.",
+        "The model and the official zoning disagree on these sites (share in levels 4–5:"
+        " official / model); check on the ground before deciding. Full list:"
+        " resettlement_sites_to_verify.csv.",
+    ),
+    "verify_none": (
+        "Mô hình và bản đồ chính thức thống nhất tại mọi điểm.",
+        "The model and the official map agree on every site.",
+    ),
+    "site_safety": ("Điểm đến an toàn", "Safe destinations"),
+    "site_safety_intro": (
+        "Mỗi điểm dự kiến được đánh giá theo các quy tắc an toàn của kịch bản; điểm vi phạm bị"
+        " loại kèm lý do. Một thôn chỉ được chuyển đến điểm an toàn hơn nơi ở hiện tại theo mọi"
+        " loại nguy cơ kịch bản nêu (cấp sạt lở chính thức, xác suất mô hình, độ dốc).",
+        "Every candidate site is checked against the scenario's safety rules; a site that breaks"
+        " one is rejected with its reason. A village only moves to a site safer than where it"
+        " lives on every hazard the scenario names (official level, modelled probability,"
+        " slope).",
+    ),
+    "rule": ("Quy tắc", "Rule"),
+    "limit": ("Giới hạn", "Limit"),
+    "cites": ("Căn cứ nghị quyết", "Resolution"),
+    "sites_rejected": ("Số điểm bị loại", "Sites rejected"),
+    "rule_official_level": ("Vùng sạt lở chính thức", "Official landslide zones"),
+    "rule_model_level": ("Vùng nguy cơ theo mô hình", "Modelled susceptibility"),
+    "rule_slope_mean": ("Độ dốc trung bình", "Mean slope"),
+    "rule_slope_p90": ("Độ dốc phân vị 90", "90th-percentile slope"),
+    "rule_near_river": ("Cách sông suối (lũ quét)", "Distance from rivers (flash floods)"),
+    "rule_near_steep_slope": ("Cách chân sườn dốc", "Distance from steep slopes"),
+    "rule_protected_forest": ("Rừng đặc dụng, phòng hộ", "Special-use and protective forest"),
+    "moves_safety": ("So sánh nguy cơ nơi đi – nơi đến", "Hazard at origin and destination"),
+    "official_level_move": ("Cấp chính thức", "Official level"),
+    "probability_move": ("Xác suất mô hình", "Modelled probability"),
+    "probability_drop": ("Giảm xác suất", "Probability drop"),
+    "slope_move": ("Độ dốc (độ)", "Slope (degrees)"),
+    "slope_drop": ("Giảm độ dốc", "Slope drop"),
+    "site_model_high": ("Điểm đến: mô hình cấp 4–5", "Site in model levels 4–5"),
+    "safer_than_origin": ("An toàn hơn", "Safer"),
+    "site_status_kept": ("Giữ lại", "Kept"),
+    "site_status_rejected": ("Bị loại", "Rejected"),
     "same_commune": ("Trong cùng xã", "Within the commune"),
     "destination": ("Xã nơi đến", "Destination commune"),
     "move_same": ("Di dời trong xã", "Move within the commune"),

@@ -1200,8 +1200,16 @@ def _site_popup(lang: Lang) -> SECTION:
             [tr("slope_mean", lang), "sl", "dec1", True],
             [tr("road_dist", lang), "rd", "m", True],
             [tr("suitability", lang), "su", "dec2", True],
+            [tr("official_level_site", lang), "ol", "int", True],
+            [tr("model_share_high", lang), "mh", "pct", True],
+            [tr("susceptibility_mean", lang), "pm", "dec3", True],
+            [tr("slope_p90", lang), "s9", "dec1", True],
+            [tr("river_dist", lang), "dr", "m", True],
+            [tr("steep_dist", lang), "ds", "m", True],
+            [tr("protected_forest_share", lang), "fs", "pct", True],
         ],
         "list": {"key": "in", "title": tr("moving_in", lang)},
+        "text": {"key": "vf", "title": tr("verify_field", lang)},
     }
 
 
@@ -1235,8 +1243,38 @@ def _site_props(row: pd.Series, moving_in: dict[str, list[str]]) -> dict[str, An
         "sl": clean_value(row.get("slope_mean_deg"), 1),
         "rd": clean_value(row.get("road_dist_mean_m"), 0),
         "su": clean_value(row.get("suitability"), 2),
+        **_site_hazard_props(row),
         "in": moving_in.get(sid) or None,
     }
+
+
+def _site_hazard_props(row: pd.Series) -> dict[str, Any]:
+    """Return the site's hazard profile (plan/site_profile.py) for its popup."""
+    high = [_num(row.get(f"model_share_{lv}")) for lv in (4, 5)]
+    return {
+        "ol": clean_value(row.get("official_level")),
+        "mh": clean_value(sum(h for h in high if h is not None), 3)
+        if any(h is not None for h in high)
+        else None,
+        "pm": clean_value(row.get("susceptibility"), 3),
+        "s9": clean_value(row.get("slope_p90_deg"), 1),
+        "dr": clean_value(row.get("dist_river_m"), 0),
+        "ds": clean_value(row.get("dist_steep_m"), 0),
+        "fs": clean_value(row.get("protected_forest_share"), 3),
+        "vf": _text(row.get("verify_reason")) or None,
+    }
+
+
+def _move_hazard_props(row: pd.Series, lang: Lang) -> dict[str, Any]:
+    """Return "origin → site" texts of the hazards compared on a move (plan/site_safety.py)."""
+    out: dict[str, Any] = {}
+    for key, hazard, digits in (("hl", "official_level", 0), ("hp", "susceptibility", 3),
+                                ("hs", "slope_deg", 1)):  # fmt: skip
+        origin, site = _num(row.get(f"origin_{hazard}")), _num(row.get(f"site_{hazard}"))
+        known = origin is not None and site is not None
+        text = f"{fmt_num(origin, lang, digits)} → {fmt_num(site, lang, digits)}"
+        out[key] = text if known else None
+    return out
 
 
 def add_sites(m: folium.Map, ctx: RenderContext) -> None:
@@ -1270,7 +1308,7 @@ def add_candidate_sites(m: folium.Map, ctx: RenderContext) -> None:
     if unused.empty:
         return
     lang = ctx.lang
-    keep = ("n", "c", "k", "cap", "used", "free", "sl", "rd", "su")
+    keep = ("n", "c", "k", "cap", "used", "free", "sl", "rd", "su", "ol", "mh", "vf")
 
     def props(row: pd.Series) -> dict[str, Any]:
         full = _site_props(row, {})
@@ -1377,6 +1415,7 @@ def add_moves(m: folium.Map, ctx: RenderContext) -> None:
             "dm": clean_value(row.get("distance_m"), 0),
             "sc": same,
             "pr": clean_value(row.get("priority_rank")),
+            **_move_hazard_props(row, lang),
         }
 
     data = feature_collection(moves, props)
@@ -1397,6 +1436,9 @@ def add_moves(m: folium.Map, ctx: RenderContext) -> None:
                 [tr("same_commune", lang), "sc", "bool", True],
                 [tr("destination", lang), "dc", "text", True],
                 [tr("rank", lang), "pr", "int", True],
+                [tr("official_level_move", lang), "hl", "text", True],
+                [tr("probability_move", lang), "hp", "text", True],
+                [tr("slope_move", lang), "hs", "text", True],
             ],
         },
         "tooltip": "n",

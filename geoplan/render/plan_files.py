@@ -2,8 +2,9 @@
 
 Written beside the contract files of ``DESIGN.md`` (see ``docs/maps.md``) when the
 run has a plan: ``resettlement_sites.gpkg`` (layers ``sites``, ``candidate_sites``,
-``moves``, in the scenario CRS like ``rankings.gpkg``), ``resettlement_moves.csv``,
-``resettlement_unplaced.csv``, ``allocation.csv``, ``targets.csv``,
+``moves``, ``rejected_sites``, ``verify_sites``, in the scenario CRS like
+``rankings.gpkg``), ``resettlement_moves.csv``, ``resettlement_unplaced.csv``,
+``resettlement_sites_to_verify.csv``, ``allocation.csv``, ``targets.csv``,
 ``targets_by_district.csv``, ``targets_by_commune.csv``,
 ``targets_by_commune_2025.csv`` and ``crosswalk.csv`` (UTF-8 with BOM like
 ``rankings.csv``).  Each file is written only when its frame is present, so a run
@@ -21,6 +22,12 @@ import pandas as pd
 
 from geoplan.render.context import RenderContext, plan_frame
 from geoplan.render.i18n import Lang, tr
+from geoplan.render.site_files import (
+    VERIFY_CSV,
+    safety_layers,
+    safety_style,
+    write_verify_csv,
+)
 from geoplan.render.tables import Style, qml_categories, write_frame_csv, write_layer, write_styles
 
 __all__ = [
@@ -48,6 +55,7 @@ PLAN_FILES = (
     "resettlement_sites.gpkg",
     "resettlement_moves.csv",
     "resettlement_unplaced.csv",
+    VERIFY_CSV,
     "allocation.csv",
     "targets.csv",
     "targets_by_district.csv",
@@ -189,6 +197,7 @@ def write_sites_gpkg(ctx: RenderContext, path: Path) -> Path | None:
         layers += [("sites", used), ("candidate_sites", unused)]
     if isinstance(moves, gpd.GeoDataFrame):
         layers.append(("moves", moves))
+    layers += safety_layers(ctx)
     layers = [(name, frame) for name, frame in layers if len(frame)]
     if not layers:
         return None
@@ -199,6 +208,8 @@ def write_sites_gpkg(ctx: RenderContext, path: Path) -> Path | None:
 
 def _site_style(layer: str, lang: Lang) -> Style:
     """Return the QGIS style of a layer of ``resettlement_sites.gpkg``, as on the web maps."""
+    if layer in ("rejected_sites", "verify_sites"):
+        return safety_style(layer, lang)
     if layer == "moves":
         cats = [(k, tr(f"move_{k}", lang), MOVE_COLOURS[k]) for k in ("same", "other")]
         qml = qml_categories(_MOVE_CLASS_QGIS, "line", cats, dashed=True)
@@ -304,6 +315,7 @@ def write_plan_files(ctx: RenderContext, folder: Path) -> list[str]:
     writers = {
         "resettlement_sites.gpkg": write_sites_gpkg,
         "resettlement_moves.csv": write_moves_csv,
+        VERIFY_CSV: write_verify_csv,
     }
     written = []
     for name in PLAN_FILES:

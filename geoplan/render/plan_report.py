@@ -15,6 +15,7 @@ import pandas as pd
 from geoplan.render.context import RenderContext, plan_frame, plan_summary
 from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.plan_files import code_names
+from geoplan.render.site_report import site_safety_section
 
 __all__ = [
     "allocation_section",
@@ -248,6 +249,7 @@ def resettlement_section(ctx: RenderContext, *, limit: int = 100) -> str:
             _unplaced_table(ctx),
             f"<h3>{escape(tr('moves', lang))}</h3>",
             _moves_table(ctx, limit),
+            site_safety_section(ctx, limit=limit),
         ]
     )
 

@@ -1,0 +1,186 @@
+"""Checks across layers: villages in their communes, dissolved districts, raster extents."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pandas as pd
+import pyproj
+import rasterio.warp
+
+from geoplan.errors import Issue
+from geoplan.io.report import LayerSummary, ValidationReport
+from geoplan.io.validate import row_issues
+
+if TYPE_CHECKING:
+    from geoplan.io.rasters import Raster
+
+__all__ = ["check_raster_extent", "dissolve", "villages_in_communes"]
+
+
+def villages_in_communes(
+    villages: gpd.GeoDataFrame,
+    communes: gpd.GeoDataFrame,
+    *,
+    assign: bool,
+    summary: LayerSummary,
+    report: ValidationReport,
+) -> gpd.GeoDataFrame:
+    """Check (or, with ``assign``, set) each village's commune from where its point lies."""
+    file = summary.file
+    labels = villages.get("village_id", None)
+    src_field = summary.fields.get("commune_code", "commune_code")
+    pts = villages.geometry.to_numpy()
+    vi, ci = communes.sindex.query(pts, predicate="intersects")
+    spatial = pd.Series(pd.NA, index=villages.index, dtype=object)
+    codes = communes["commune_code"].to_numpy()
+    first = pd.Series(ci, index=vi).groupby(level=0).first()
+    spatial.iloc[first.index.to_numpy()] = codes[first.to_numpy()]
+    stated = villages["commune_code"]
+    known = stated.isin(communes["commune_code"])
+    outside = spatial.isna()
+    # a point on an overlap of two polygons agrees with either of them
+    hit = pd.Series(codes[ci], index=villages.index[vi]).astype(str)
+    agrees = hit.eq(stated.astype(str).reindex(hit.index)).groupby(level=0).any()
+    agrees = agrees.reindex(villages.index, fill_value=False)
+    spatial = spatial.where(~agrees, stated)
+    report.extend(
+        row_issues(
+            villages.index[outside.to_numpy()],
+            severity="warning",
+            message="village point lies outside every commune polygon",
+            file=file,
+            layer="villages",
+            field=None,
+            code="outside-communes",
+            labels=labels,
+        )
+    )
+    mismatch = ~outside & known & (spatial != stated)
+    out = villages
+    if assign:
+        fix = ~outside & (spatial != stated)
+        if fix.any():
+            out = villages.copy()
+            out["commune_code_source"] = stated
+            out.loc[fix, "commune_code"] = spatial[fix]
+            summary.count_repair("commune-assigned-spatially", int(fix.sum()))
+            report.extend(
+                row_issues(
+                    villages.index[fix.to_numpy()],
+                    severity="repair",
+                    message="commune_code replaced by the commune the point lies in",
+                    file=file,
+                    layer="villages",
+                    field=src_field,
+                    code="commune-assigned",
+                    labels=labels,
+                )
+            )
+        known = out["commune_code"].isin(communes["commune_code"])
+    else:
+        rows = list(villages.index[mismatch.to_numpy()])
+        for r in rows[:100]:
+            who = f"[village_id {labels.at[r]}] " if labels is not None else ""
+            report.add(
+                Issue(
+                    "error",
+                    f"{who}village point lies in commune {spatial.at[r]} but its "
+                    f"commune_code is {stated.at[r]}; fix the code or set "
+                    "`assign_commune_spatially: true`",
+                    file=file,
+                    layer="villages",
+                    row=int(r),
+                    field=src_field,
+                    code="village-outside-commune",
+                )
+            )
+        if len(rows) > 100:
+            report.add(
+                Issue(
+                    "error",
+                    f"... and {len(rows) - 100} more villages outside their stated commune",
+                    file=file,
+                    layer="villages",
+                    field=src_field,
+                    code="village-outside-commune",
+                )
+            )
+    unknown = out["commune_code"].notna() & ~known
+    report.extend(
+        row_issues(
+            out.index[unknown.to_numpy()],
+            severity="error",
+            message="commune_code does not exist in the communes layer",
+            file=file,
+            layer="villages",
+            field=src_field,
+            code="unknown-commune",
+            labels=labels,
+        )
+    )
+    return out
+
+
+def dissolve(communes: gpd.GeoDataFrame, by: str | None) -> gpd.GeoDataFrame:
+    """Dissolve communes into districts (``by="district_code"``) or the province (``None``)."""
+    if by is None:
+        geom = communes.geometry.union_all()
+        return gpd.GeoDataFrame({"province_name": [""]}, geometry=[geom], crs=communes.crs)
+    cols = {"district_name": "first"} if "district_name" in communes else {}
+    out = communes[[by, *cols, communes.geometry.name]].dissolve(by=by, aggfunc=cols or "first")
+    out = out.reset_index()
+    out["ntm_status"] = "none"
+    return out
+
+
+def check_raster_extent(
+    rasters: dict[str, Raster | None],
+    frames: dict[str, gpd.GeoDataFrame | None],
+    target: pyproj.CRS,
+    report: ValidationReport,
+) -> None:
+    """Report rasters that miss the villages (error) or do not cover all of them (warning)."""
+    villages = frames.get("villages")
+    if villages is None or villages.empty or villages.crs is None:
+        return
+    for name, r in rasters.items():
+        if r is None:
+            continue
+        try:
+            minx, miny, maxx, maxy = rasterio.warp.transform_bounds(
+                target, r.crs, *villages.total_bounds
+            )
+        except Exception:
+            report.add(
+                Issue(
+                    "warning",
+                    "cannot compare the raster extent with the villages",
+                    file=str(r.path),
+                    layer=name,
+                    code="raster-extent",
+                )
+            )
+            continue
+        rx0, ry0, rx1, ry1 = r.bounds
+        if maxx < rx0 or minx > rx1 or maxy < ry0 or miny > ry1:
+            report.add(
+                Issue(
+                    "error",
+                    "the raster does not overlap the villages; check its CRS",
+                    file=str(r.path),
+                    layer=name,
+                    code="raster-extent",
+                )
+            )
+        elif minx < rx0 or maxx > rx1 or miny < ry0 or maxy > ry1:
+            report.add(
+                Issue(
+                    "warning",
+                    "the raster does not cover every village",
+                    file=str(r.path),
+                    layer=name,
+                    code="raster-extent",
+                )
+            )
