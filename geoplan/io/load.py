@@ -393,9 +393,11 @@ def _load_vector(
     if spec.join:
         before = list(gdf.columns)
         joins = list(spec.join)
-        layer_kind = kind or name
-        gdf = join_tables(gdf, layer_kind, joins=joins, base=base, summary=summary, report=report)
-        gdf = check_required(gdf, layer_kind, before=before, summary=summary, report=report)
+        # messages name the scenario's layer; the 2025 units' field set (no district) decides
+        # what is required
+        label = name if name in KINDS else (kind or name)
+        gdf = join_tables(gdf, label, joins=joins, base=base, summary=summary, report=report)
+        gdf = check_required(gdf, kind or name, before=before, summary=summary, report=report)
     if gdf.crs is not None and len(gdf):
         if not gdf.crs.equals(target):
             gdf = gdf.to_crs(target)
