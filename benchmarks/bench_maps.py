@@ -7,14 +7,19 @@ Usage::
     python benchmarks/bench_maps.py --out DIR  # maps already written in DIR
 
 Render time is ``window.geoplanReady`` (ms since navigation start, taken when the
-runtime has drawn every layer), median of ``--repeat`` loads.  The peer in the same
-run is an empty map page with the same inlined Leaflet and runtime; the ratio
-map / peer is what to compare across machines.  Prints a Markdown table.
+runtime has drawn every layer), median of ``--repeat`` loads, at 1366x768 and at
+390x844 (a phone, emulated).  Main-thread CPU is Chromium's ``TaskDuration`` counted in
+thread ticks (``Performance.getMetrics``): the work the page costs, far less sensitive
+to a busy machine than the wall-clock time.  The peer in the same run is an empty map
+page with the same inlined Leaflet and runtime; the ratio map / peer is what to compare
+across machines.  ``--compare DIR`` measures the maps of another run (e.g. written
+before a change) in the same session.  Prints a Markdown table.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import sys
@@ -56,9 +61,10 @@ def main() -> None:
     parser.add_argument("--fixture", action="store_true")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--compare", type=Path, help="maps written by another run, measured too")
     args = parser.parse_args()
 
-    from _render_browser import chromium, open_map
+    from _render_browser import chromium
 
     from geoplan.render import write_outputs
 
@@ -81,22 +87,57 @@ def main() -> None:
         write_outputs(result, out)
         write_s = time.perf_counter() - start
     peer = _peer(work)
+    folders = [("", out)] + ([("before: ", args.compare)] if args.compare else [])
     rows = []
-    with chromium(1366, 768) as driver:
-        base = statistics.median(open_map(driver, peer) for _ in range(args.repeat))
-        for name in MAPS:
-            path = out / f"{name}.html"
-            times = [open_map(driver, path) for _ in range(args.repeat)]
-            rows.append((name, path.stat().st_size, statistics.median(times), max(times)))
+    bases = {}
+    for size in ((1366, 768), (390, 844)):
+        with chromium(*size) as driver:
+            driver.execute_cdp_cmd("Performance.enable", {"timeDomain": "threadTicks"})
+            bases[size] = statistics.median(_load(driver, peer)[0] for _ in range(args.repeat))
+            for label, folder in folders:
+                for name in MAPS:
+                    path = folder / f"{name}.html"
+                    loads = [_load(driver, path) for _ in range(args.repeat)]
+                    times, cpu = [t for t, _ in loads], [c for _, c in loads]
+                    rows.append(
+                        (
+                            f"{label}{name}.html",
+                            f"{size[0]}×{size[1]}",
+                            path.stat().st_size,
+                            statistics.median(times),
+                            max(times),
+                            statistics.median(cpu),
+                            statistics.median(times) / bases[size],
+                        )
+                    )
     print(
-        f"machine: {platform.machine()}, {platform.processor() or platform.platform()}; "
-        f"date: {time.strftime('%Y-%m-%d')}; write_outputs: {write_s:.1f} s"
+        f"machine: {platform.machine()}, {platform.processor() or platform.platform()}, "
+        f"load average {os.getloadavg()[0]:.1f}; date: {time.strftime('%Y-%m-%d')}; "
+        f"write_outputs: {write_s:.1f} s"
     )
-    print(f"peer (empty map, same inlined assets): {base:.0f} ms\n")
-    print("| map | size (MB) | render median (ms) | render max (ms) | ratio to peer |")
-    print("|---|---:|---:|---:|---:|")
-    for name, size, med, worst in rows:
-        print(f"| {name}.html | {size / 1e6:.2f} | {med:.0f} | {worst:.0f} | {med / base:.1f} |")
+    peers = ", ".join(f"{w}×{h}: {b:.0f} ms" for (w, h), b in bases.items())
+    print(f"peer (empty map, same inlined assets): {peers}\n")
+    print(
+        "| map | window | size (MB) | render median (ms) | render max (ms) | main-thread CPU (ms)"
+        " | ratio to peer |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for name, window, size_b, med, worst, cpu, ratio in rows:
+        print(
+            f"| {name} | {window} | {size_b / 1e6:.2f} | {med:.0f} | {worst:.0f} | {cpu:.0f}"
+            f" | {ratio:.1f} |"
+        )
+
+
+def _load(driver: object, path: Path) -> tuple[float, float]:
+    """Open ``path``; return the render time and the main thread's CPU time, both in ms."""
+    from _render_browser import open_map
+
+    driver.get("about:blank")  # type: ignore[attr-defined]
+    ready = open_map(driver, path)
+    metrics = driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]  # type: ignore[attr-defined]
+    cpu = next(m["value"] for m in metrics if m["name"] == "TaskDuration")
+    return ready, 1000 * cpu
 
 
 if __name__ == "__main__":

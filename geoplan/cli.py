@@ -7,11 +7,13 @@ the traceback).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +32,7 @@ DEMO_OUT = Path("maps") / "kontum-demo"
 
 EXIT_ERROR = 2
 EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
 
 
 class _Console:
@@ -67,13 +70,19 @@ def _handle_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         debug = kwargs.get("debug", False)
         try:
-            return func(*args, **kwargs)
+            with _terminate_as_interrupt():
+                return func(*args, **kwargs)
         except GeoplanError as exc:
             if debug:
                 raise
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
-        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            click.echo("interrupted: no output was changed by this run", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException):
             raise
         except Exception as exc:
             if debug:
@@ -86,6 +95,25 @@ def _handle_errors(func: F) -> F:
             sys.exit(EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Let SIGTERM unwind like Ctrl-C, so staging files are removed on the way out."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def demo_scenario_path() -> Path:
@@ -111,13 +139,26 @@ def demo_scenario_path() -> Path:
     raise GeoplanError(msg)
 
 
-def _run_and_write(scenario: Scenario, out: Path, *, lang: str | None, console: _Console) -> None:
+def _run_and_write(
+    scenario: Scenario,
+    out: Path,
+    *,
+    lang: str | None,
+    console: _Console,
+    default_out: bool = False,
+) -> None:
+    from geoplan.check import preflight_run
     from geoplan.pipeline import run
-    from geoplan.render import write_outputs
+    from geoplan.render import output_folder, write_outputs
 
-    result = run(scenario, progress=console.step)
-    console.step("writing maps, tables and reports")
-    written = write_outputs(result, out, lang=lang)
+    folder = output_folder(out, scenario, create_parents=default_out)
+    try:
+        preflight_run(scenario)
+        result = run(scenario, progress=console.step)
+        console.step("writing maps, tables and reports")
+        written = write_outputs(result, out, lang=lang, folder=folder)
+    finally:
+        folder.abort()
     villages = len(result.scoring.villages)
     communes = len(result.scoring.communes)
     console.done(
@@ -171,7 +212,7 @@ def demo(out: Path | None, lang: str | None, quiet: bool, debug: bool) -> None:
     """
     console = _Console(quiet=quiet)
     scenario = load_scenario(demo_scenario_path())
-    _run_and_write(scenario, out or DEMO_OUT, lang=lang, console=console)
+    _run_and_write(scenario, out or DEMO_OUT, lang=lang, console=console, default_out=out is None)
 
 
 @cli.command("run")
@@ -189,7 +230,13 @@ def run_command(
     """
     console = _Console(quiet=quiet)
     scenario = load_scenario(scenario_path)
-    _run_and_write(scenario, out or Path("maps") / scenario.name, lang=lang, console=console)
+    _run_and_write(
+        scenario,
+        out or Path("maps") / scenario.name,
+        lang=lang,
+        console=console,
+        default_out=out is None,
+    )
 
 
 @cli.command()
@@ -228,15 +275,22 @@ def check(
     Lists every problem at once (file, layer, row, field) and the repairs
     geoplan would make. Exit code: 0 clean, 2 errors, 1 warnings with --strict.
     """
-    from geoplan.io import check_paths
+    from geoplan.check import check_paths
+    from geoplan.render.outfolder import check_writable_file
 
+    if json_path is not None:
+        check_writable_file(json_path, option="--json")
     report = check_paths(list(paths), strict=strict, kind=kind)
     if not quiet:
         click.echo(report.to_text())
     if json_path is not None:
-        json_path.write_text(
-            json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
-        )
+        try:
+            json_path.write_text(
+                json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+            )
+        except OSError as exc:
+            msg = f"{json_path}: cannot write the --json report: {exc.strerror or exc}"
+            raise GeoplanError(msg) from exc
     sys.exit(report.exit_code(strict=strict))
 
 
@@ -260,6 +314,10 @@ def compare(
     from geoplan.scoring import compare_scores
 
     console = _Console(quiet=quiet)
+    if csv_path is not None:
+        from geoplan.render.outfolder import check_writable_file
+
+        check_writable_file(csv_path, option="--csv")
     results: dict[Path, PlanResult] = {}
     for path in (scenario_a, scenario_b):
         key = path.resolve()
@@ -272,7 +330,9 @@ def compare(
     result_a, result_b = results[scenario_a.resolve()], results[scenario_b.resolve()]
     changes = compare_scores(result_a.scoring, result_b.scoring)
     if csv_path is not None:
-        changes.to_csv(csv_path, index=False)
+        from geoplan.render.tables import write_frame_csv
+
+        write_frame_csv(changes, csv_path)
     if changes.empty:
         click.echo("No village changes class between the two scenarios.")
     else:

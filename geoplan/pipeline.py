@@ -15,9 +15,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geoplan.scenario import Scenario, scenario_hash
+
+if TYPE_CHECKING:  # the stages load the scientific stack; the types alone do not
+    from geoplan.indicators import Indicators
+    from geoplan.io import Layers
+    from geoplan.plan import PlanOutcome
+    from geoplan.scoring import ScoringResult
 
 __all__ = ["PlanResult", "run"]
 
@@ -41,7 +47,7 @@ _VERSIONED_PACKAGES = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlanResult:
     """Everything one run computed, ready to render.
 
@@ -69,10 +75,10 @@ class PlanResult:
     """
 
     scenario: Scenario
-    layers: Any
-    indicators: Any
-    scoring: Any
-    plan: Any
+    layers: Layers
+    indicators: Indicators
+    scoring: ScoringResult
+    plan: PlanOutcome | None
     timings: dict[str, float] = field(default_factory=dict)
     inputs: dict[str, str] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
@@ -108,7 +114,7 @@ class PlanResult:
                 "eligible": eligible,
             },
             "issues": [issue.to_dict() for issue in self.layers.report.issues]
-            + [issue.to_dict() for issue in getattr(self.scoring, "issues", [])],
+            + [issue.to_dict() for issue in self.scoring.issues],
         }
 
 
@@ -184,6 +190,7 @@ def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
         and field at fault.
     """
     # Imported here so that `geoplan --help` and scenario checks stay fast.
+    from geoplan.check import preflight_run
     from geoplan.indicators import compute_indicators
     from geoplan.io import load_layers
     from geoplan.plan import make_plan
@@ -193,11 +200,12 @@ def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
     with _stage("load and validate layers", timings, progress):
         inputs = input_hashes(scenario)
         layers = load_layers(scenario)
+        preflight_run(scenario, layers)  # the checks `geoplan check` makes, same messages
     with _stage("indicators and hazard model", timings, progress):
         indicators = compute_indicators(layers, scenario)
     with _stage("scoring", timings, progress):
         scoring = score_tracks(indicators, scenario)
-    plan = None
+    plan: PlanOutcome | None = None
     if scenario.plan.enabled:
         with _stage("sites, budget and targets", timings, progress):
             plan = make_plan(indicators, scoring, scenario, layers=layers)

@@ -34,7 +34,14 @@ class Scenario(ScenarioModel):
     title_en: str = Field(
         default="", description="English title, used with `--lang en` (falls back to `title`)."
     )
-    description: str = Field(default="", description="What this scenario is for.")
+    description: str = Field(
+        default="",
+        description="What this scenario is for (Vietnamese; shown in Vietnamese outputs).",
+    )
+    description_en: str = Field(
+        default="",
+        description="English description, used with `--lang en` (falls back to `description`).",
+    )
     synthetic: bool = Field(
         default=False, description="Marks synthetic demo data; maps then say so on their face."
     )
@@ -121,6 +128,68 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> None:
             spec["path"] = str(path if path.is_absolute() else (base / path).resolve())
 
 
+# A scenario is a few hundred values; anything far larger after expanding YAML
+# aliases is an "alias bomb" (a few KB that expand to billions of nodes).
+MAX_YAML_NODES = 200_000
+MAX_YAML_BYTES = 5 * 1024 * 1024
+
+
+def _expanded_size(root: yaml.Node, path: Path) -> int:
+    """Count the nodes of ``root`` with aliases expanded, without expanding them."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in sizes and not done:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if not done:
+            sizes[key] = -1  # in progress: a node reached again while open is a cycle
+            stack.append((node, True))
+            for child in children:
+                if sizes.get(id(child)) == -1:
+                    msg = f"{path}: a YAML alias refers to itself; write the values out"
+                    raise ScenarioError(msg)
+                if id(child) not in sizes:
+                    stack.append((child, False))
+            continue
+        total = 1 + sum(sizes[id(child)] for child in children)
+        sizes[key] = total
+        if total > MAX_YAML_NODES:
+            msg = (
+                f"{path}: the YAML expands to more than {MAX_YAML_NODES:,} values (aliases "
+                "repeated inside aliases?); a scenario is far smaller"
+            )
+            raise ScenarioError(msg)
+    return sizes[id(root)]
+
+
+def _read_yaml(path: Path) -> Any:
+    """Parse ``path`` safely: size and alias expansion bounded before anything is built."""
+    try:
+        if path.stat().st_size > MAX_YAML_BYTES:
+            msg = f"{path}: {path.stat().st_size:,} bytes is too large for a scenario file"
+            raise ScenarioError(msg)
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is None:
+            return None
+        _expanded_size(node, path)
+        loader = yaml.SafeLoader(text)
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+        msg = f"{path}: not a readable YAML file: {exc}"
+        raise ScenarioError(msg) from exc
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file.
 
@@ -146,11 +215,7 @@ def load_scenario(path: str | Path) -> Scenario:
     if not path.is_file():
         msg = f"{path}: scenario file not found"
         raise ScenarioError(msg)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        msg = f"{path}: not a readable YAML file: {exc}"
-        raise ScenarioError(msg) from exc
+    data = _read_yaml(path)
     if not isinstance(data, dict):
         msg = f"{path}: a scenario must be a YAML mapping (key: value), got {type(data).__name__}"
         raise ScenarioError(msg)

@@ -17,6 +17,7 @@ from typing import Any
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+PHONE_WIDTH = 600
 BLOCKED = ["http://*", "https://*", "ws://*", "wss://*", "ftp://*"]
 
 
@@ -48,6 +49,10 @@ def chromium(width: int = 1400, height: int = 900):
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     try:
+        if width < PHONE_WIDTH:
+            # a headless window is at least 500 px wide: emulate the phone's screen instead
+            metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True}
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
         driver.execute_cdp_cmd("Network.enable", {})
         driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": BLOCKED})
         yield driver
@@ -70,15 +75,20 @@ def open_map(driver: Any, path: Path, timeout: float = 20.0) -> float:
     raise TimeoutError(f"{path} did not become ready in {timeout} s")
 
 
+#: Chromium's own pages and extensions: requests to them never leave the machine
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "chrome:", "chrome-extension:", "devtools:", "about:")
+
+
 def network_events(driver: Any) -> dict[str, list[str]]:
-    """Requests sent to anything but file:/data:/blob:, and every failed request."""
+    """Requests that could leave the machine (not file:, data:, blob: or Chromium's own
+    chrome:// pages), and every failed request."""
     sent, failed = [], []
     for entry in driver.get_log("performance"):
         msg = json.loads(entry["message"])["message"]
         method, params = msg.get("method"), msg.get("params", {})
         if method == "Network.requestWillBeSent":
             url = params["request"]["url"]
-            if not url.startswith(("file:", "data:", "blob:")):
+            if not url.startswith(LOCAL_SCHEMES):
                 sent.append(url)
         elif method == "Network.loadingFailed":
             failed.append(
@@ -91,3 +101,32 @@ def network_events(driver: Any) -> dict[str, list[str]]:
 def console_errors(driver: Any) -> list[str]:
     """Console messages of level SEVERE (errors, uncaught exceptions, failed loads)."""
     return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def wait_for(driver: Any, script: str, timeout: float = 10.0) -> Any:
+    """Run ``script`` (a JavaScript expression after ``return``) until it is truthy; return it."""
+    end = time.monotonic() + timeout
+    while True:
+        value = driver.execute_script(f"return ({script})")
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise TimeoutError(f"still false after {timeout} s: {script}")
+        time.sleep(0.03)
+
+
+def rect(driver: Any, selector: str) -> dict[str, float] | None:
+    """The bounding box of the first visible element matching ``selector`` (None if none)."""
+    return driver.execute_script(
+        "var e = document.querySelector(arguments[0]); if (!e) return null;"
+        " var r = e.getBoundingClientRect();"
+        " return r.width && r.height ? {l: r.left, t: r.top, r: r.right, b: r.bottom} : null",
+        selector,
+    )
+
+
+def overlaps(a: dict[str, float] | None, b: dict[str, float] | None) -> bool:
+    """Whether two boxes from :func:`rect` overlap."""
+    if a is None or b is None:
+        return False
+    return a["l"] < b["r"] and b["l"] < a["r"] and a["t"] < b["b"] and b["t"] < a["b"]

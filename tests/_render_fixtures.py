@@ -51,7 +51,7 @@ VILLAGE_NAMES = [
     "Thôn Văn Lem",
     "Thôn Long Tỏ",
     "Thôn Kon Tu",
-    "Làng Pêng Sel Kơ Ne",
+    "Ia H'Drai",
 ]
 
 
@@ -138,6 +138,10 @@ def make_plan(villages: gpd.GeoDataFrame, x0: float, y0: float, *, with_2025: bo
                     "same_commune": communes[vid] == site_commune[sid],
                     "same_district": True,
                     "priority_rank": rank,
+                    # the funding columns the plan writes on its moves
+                    "funding_status": "unfunded" if vid == "V008" else "funded",
+                    "funded_year": None if vid == "V008" else 2027,
+                    "cost": 250.0 * hh[vid],
                     "method": method,
                     "geometry": line,
                 }
@@ -600,6 +604,8 @@ def make_result(
     villages["landslide_share_high"] = villages["landslide_share_4"] + villages["landslide_share_5"]
     villages["hh_exposed_high"] = villages["hh_exposed_4"] + villages["hh_exposed_5"]
     villages["dist_high_landslide_m"] = np.where(lvl >= 4, 0.0, rng.uniform(100, 5000, n))
+    # every village has some share in levels 4-5 (above): inside (3) or partly in (2)
+    villages["landslide_exposure_class"] = np.where(lvl >= 4, 3, 2)
     villages["dist_border_m"] = rng.uniform(500, 40000, n)
     villages["in_border_belt"] = villages["dist_border_m"] < 5000
     villages["in_special_use_forest"] = np.arange(n) % 7 == 0
@@ -787,7 +793,9 @@ def make_result(
     scenario = SimpleNamespace(
         name="fixture",
         title="Fixture scenario <Kon Tum>",
-        description="Small hand-made scenario.",
+        description="Kịch bản nhỏ dựng bằng tay.",
+        description_en="Small hand-made scenario.",
+        source="/srv/geoplan/scenarios/fixture.yaml",
         synthetic=synthetic,
         crs=CRS,
         indicators=SimpleNamespace(
@@ -804,7 +812,7 @@ def make_result(
         scoring=scoring,
         plan=plan_outcome,
         timings={"load": 0.1, "indicators": 0.2},
-        inputs={"kontum.gpkg": "ab" * 32},
+        inputs={"/srv/geoplan/layers/kontum.gpkg": "ab" * 32},
         versions={"geoplan": "0.1.0"},
     )
     result.run_info = {

@@ -14,7 +14,8 @@ from _paths import DEMO_LAYERS, SHARED_DATA
 from geoplan.errors import ScenarioError
 from geoplan.io import check_paths
 from geoplan.io.load import load_layers
-from geoplan.plan.targets import evaluate_targets, funded_moves, targets_by_commune
+from geoplan.plan.target_progress import evaluate_targets, targets_by_commune
+from geoplan.plan.targets import funded_moves
 from geoplan.scenario import load_scenario
 
 GPKG = DEMO_LAYERS / "kontum.gpkg"

@@ -6,10 +6,8 @@ a small hand-made result; these check the real demo outputs as a leader would op
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from _render_browser import chromium, console_errors, network_events, open_map
+from _render_browser import chromium, console_errors, network_events, open_map, wait_for
 from selenium.webdriver.common.by import By
 
 MAPS = [
@@ -30,12 +28,24 @@ def driver():
         yield d
 
 
+@pytest.fixture(scope="module")
+def phone():
+    with chromium(390, 844) as d:
+        yield d
+
+
+@pytest.mark.parametrize("size", ["laptop", "phone"])
 @pytest.mark.parametrize("name", MAPS)
-def test_demo_map_works_offline(driver, demo_outputs, demo_result, name):
+def test_demo_map_works_offline(request, demo_outputs, demo_result, name, size):
+    driver = request.getfixturevalue("driver" if size == "laptop" else "phone")
     path = demo_outputs / f"{name}.html"
     assert path.stat().st_size < MAX_BYTES
     open_map(driver, path)
-    time.sleep(0.3)
+    # the layer control is open on a laptop, folded to a button on a phone
+    closed = driver.execute_script(
+        "return GP.layerControl._container.classList.contains('gp-lc-closed')"
+    )
+    assert closed == (size == "phone")
     villages = driver.execute_script("return GP.layers.villages.getLayers().length")
     assert villages == len(demo_result.scoring.villages)
     assert driver.execute_script(
@@ -56,6 +66,24 @@ def test_demo_search_finds_a_real_commune_without_accents(driver, demo_outputs):
     box = driver.find_element(By.CSS_SELECTOR, ".gp-search-input")
     box.clear()
     box.send_keys("dak pek")
-    time.sleep(0.2)
+    wait_for(driver, "document.querySelector('.gp-search-hit')")
     hits = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".gp-search-hit .gp-hit-name")]
     assert "Đăk Pék" in hits
+
+
+def test_demo_search_lists_each_place_once_whatever_the_spelling(driver, demo_outputs):
+    """Apostrophes, spaces and hyphens fold away; no place is listed twice."""
+    open_map(driver, demo_outputs / "hazard_overlay.html")
+    box = driver.find_element(By.CSS_SELECTOR, ".gp-search-input")
+    lists = []
+    for spelling in ("ia hdrai", "ia h'drai", "ia h drai", "IA H-DRAI"):
+        box.clear()
+        box.send_keys(spelling)
+        wait_for(driver, "document.querySelector('.gp-search-hit, .gp-search-none')")
+        hits = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.gp-search-hit'))"
+            ".map(li => li.textContent)"
+        )
+        assert len(hits) == len(set(hits)), hits
+        lists.append(hits)
+    assert lists[0] and all(hits == lists[0] for hits in lists)

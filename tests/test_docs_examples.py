@@ -8,7 +8,7 @@ import pytest
 import yaml
 from _office_files import build_files, yaml_blocks
 
-from geoplan.io import check_paths
+from geoplan.check import check_paths
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),

@@ -62,7 +62,7 @@ def test_office_files_to_a_first_map(tmp_path: Path, runner, monkeypatch):
     # 3. check, then run
     step3 = runner.invoke(cli, ["check", "my-province.yaml"])
     assert step3.exit_code == 0, step3.output
-    run = runner.invoke(cli, ["run", "my-province.yaml", "--out", "maps/kontum-office"])
+    run = runner.invoke(cli, ["run", "my-province.yaml"])
     assert run.exit_code == 0, run.output
     outdir = tmp_path / "maps" / "kontum-office"
     assert (outdir / "dashboard.html").is_file()

@@ -19,8 +19,9 @@ from geoplan.config.indicators import IndicatorConfig
 from geoplan.errors import ModelError
 from geoplan.hazard import SusceptibilityResult, fit_susceptibility
 from geoplan.hazard.grid import GridRaster
-from geoplan.hazard.model import classify, jenks_breaks, spatial_blocks
+from geoplan.hazard.model import spatial_blocks
 from geoplan.hazard.terrain import flow_accumulation, slope_degrees, wetness_index
+from geoplan.hazard.zones import classify, jenks_breaks
 from geoplan.io import read_raster
 
 CRS = "EPSG:32648"

@@ -355,3 +355,21 @@ def test_class_shares_on_grid_pieces_match_whole_polygon_overlay() -> None:
         np.bincount(src, weights=shapely.area(pieces)), shapely.area(clean.geometry.to_numpy())
     )
     assert shapely.get_num_coordinates(pieces).max() < 2_000
+
+
+def test_exposure_classes_by_hand() -> None:
+    from geoplan.config.indicators import IndicatorConfig
+    from geoplan.indicators.exposure import exposure_classes
+
+    out = pd.DataFrame(
+        {
+            "landslide_level": [5, 4, 2, 0, 0, 0, np.nan],
+            "hh_exposed_high": [0.0, 3.0, 1.5, 0.0, 0.0, np.nan, np.nan],
+            "landslide_share_high": [0.0, 0.2, 0.0, 0.1, 0.0, np.nan, np.nan],
+            "dist_high_landslide_m": [0.0, 0.0, 0.0, 0.0, 999.0, 1500.0, np.nan],
+        }
+    )
+    exposure_classes(out, IndicatorConfig(high_landslide_level=4, exposure_near_m=1000.0))
+    assert out["landslide_exposure_class"].tolist() == [3, 3, 2, 2, 1, 0, 0]
+    exposure_classes(out, IndicatorConfig(high_landslide_level=5, exposure_near_m=1600.0))
+    assert out["landslide_exposure_class"].tolist() == [3, 2, 2, 2, 1, 1, 0]

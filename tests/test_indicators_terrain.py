@@ -15,7 +15,7 @@ from rasterio.enums import Resampling
 from geoplan.config.hazard import SusceptibilityConfig
 from geoplan.config.indicators import IndicatorConfig
 from geoplan.hazard.grid import GridRaster, cell_size_m, warp_to_grid
-from geoplan.hazard.terrain import slope_degrees
+from geoplan.hazard.terrain import hillshade, slope_degrees
 from geoplan.indicators import compute_indicators
 from geoplan.indicators.travel import friction_surface, tobler_factor, travel_minutes
 from geoplan.indicators.zonal import zonal_stats
@@ -95,6 +95,26 @@ def test_slope_of_inclined_plane_in_metric_crs() -> None:
     slope = slope_degrees(z, Affine(30, 0, X0, 0, -30, Y0), CRS)
     expected = np.degrees(np.arctan(np.hypot(0.25, 0.1)))
     np.testing.assert_allclose(slope, expected, atol=1e-4)
+
+
+def test_hillshade_of_planes_by_hand() -> None:
+    # a plane of gradient g facing azimuth a, lit from 315° at 45°:
+    # cos(45°) cos(atan g) + sin(45°) sin(atan g) cos(315° - a), worked out here by hand
+    transform = Affine(30, 0, X0, 0, -30, Y0)
+    rows, cols = np.mgrid[0:20, 0:20]
+    flat = hillshade(np.full((20, 20), 500.0), transform, CRS)
+    np.testing.assert_allclose(flat, np.sqrt(0.5), atol=1e-12)
+    g = 0.5
+    towards_nw = 500.0 + g * 30.0 * (cols + rows) / np.sqrt(2)  # rises to the south-east
+    towards_se = 500.0 - g * 30.0 * (cols + rows) / np.sqrt(2)  # rises to the north-west
+    lit = hillshade(towards_nw, transform, CRS)
+    shaded = hillshade(towards_se, transform, CRS)
+    cos_s, sin_s = 1 / np.sqrt(1 + g**2), g / np.sqrt(1 + g**2)
+    np.testing.assert_allclose(lit, np.sqrt(0.5) * (cos_s + sin_s), atol=1e-9)
+    np.testing.assert_allclose(shaded, np.sqrt(0.5) * (cos_s - sin_s), atol=1e-9)
+    hole = towards_nw.copy()
+    hole[10, 10] = np.nan
+    assert np.isnan(hillshade(hole, transform, CRS)[9:12, 9:12]).all()
 
 
 @pytest.mark.parametrize("direction", ["north", "east"])

@@ -200,3 +200,193 @@ def test_tcvn3_one_case_codes_in_upper_case_names(raw: bytes, text: str):
     from geoplan.io.text import decode_tcvn3
 
     assert decode_tcvn3(raw) == text
+
+
+# --- text in an encoding geoplan does not decode: VNI for DOS -----------------------------
+# No chart of VNI for DOS could be found (docs/io.md says where we looked); the one published
+# fact is its shape: one byte per precomposed lower-case letter, and capitals with tone marks
+# "replacing certain ASCII punctuation characters (compare ISO 646)". The layouts below have
+# that shape with the assignment drawn at random, so the tests hold whatever the real one is.
+
+_ISO646 = "#$@[\\]^`{|}~"
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def _dos_shaped_layout(seed: int) -> dict[str, bytes]:
+    import random
+
+    from geoplan.io.text import VIET_LETTERS
+
+    rng = random.Random(seed)
+    lower = sorted(c for c in VIET_LETTERS if not c.isascii() and c.islower())
+    upper = sorted(c for c in VIET_LETTERS if not c.isascii() and c.isupper())
+    codes = rng.sample(range(0x80, 0x100), len(lower))
+    table = {c: bytes([b]) for c, b in zip(lower, codes, strict=True)}
+    spare = [b for b in range(0x80, 0x100) if b not in codes]
+    rng.shuffle(spare)
+    toned = [c for c in upper if unicodedata.normalize("NFD", c)[-1] in _TONES]
+    rng.shuffle(toned)
+    for i, c in enumerate(toned):
+        table[c] = _ISO646[i].encode() if i < len(_ISO646) else bytes([spare.pop()])
+    for c in upper:
+        if c not in table:
+            table[c] = bytes([spare.pop()])
+    return table
+
+
+def _dos_shaped(seed: int):
+    table = _dos_shaped_layout(seed)
+    return lambda s: b"".join(
+        c.encode() if ord(c) < 0x80 else table[c] for c in unicodedata.normalize("NFC", s)
+    )
+
+
+_DOUBTS = {"encoding-unsupported", "encoding-ambiguous", "encoding-suspect", "encoding-uncertain"}
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("size", [40, 1000])
+def test_dos_shaped_csv_is_refused(tmp_path: Path, size: int, upper: bool, seed: int):
+    names = [n.upper() if upper else n for n in _names(size)]
+    path = tmp_path / "xa.csv"
+    _write_csv(path, names, _dos_shaped(seed))
+    _, _, issues = read_table(path)
+    errors = [i for i in issues if i.severity == "error"]
+    assert [i.code for i in errors] == ["encoding-unsupported"]
+    msg = errors[0].message
+    assert "VNI for DOS" in msg and "`encoding:`" in msg
+    assert all(name in msg for name in ("cp1258", "tcvn3", "vni (VNI-Windows)"))
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("upper", [False, True])
+def test_dos_shaped_dbf_without_cpg_is_refused(tmp_path: Path, upper: bool, seed: int):
+    names = [n.upper() if upper else n for n in _names(300)]
+    path = tmp_path / "xa.shp"
+    _write_dbf(path, names, _dos_shaped(seed))
+    raw = read_vector(path)
+    assert [i.code for i in raw.issues if i.severity == "error"] == ["encoding-unsupported"]
+
+
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("size", [1, 3])
+def test_small_dos_shaped_files_never_pass_an_odd_name_silently(
+    tmp_path: Path, size: int, upper: bool
+):
+    """With one to three names a layout can read as plausible TCVN3 (both put one letter on
+    one byte): then no check can tell. Every name that reads oddly is said, though."""
+    import random
+
+    from geoplan.io.detect import plausibility
+
+    names = _demo_names()
+    refused = 0
+    for seed in range(30):
+        sample = random.Random(seed).sample(names, size)
+        sample = [n.upper() for n in sample] if upper else sample
+        path = tmp_path / "xa.csv"
+        _write_csv(path, sample, _dos_shaped(seed))
+        df, _, issues = read_table(path)
+        doubts = [i for i in issues if i.code in _DOUBTS]
+        refused += any(i.severity == "error" for i in doubts)
+        if not doubts:
+            assert [n for n in df["ten_xa"] if plausibility(n)] == []
+    assert refused > 15  # most are refused outright, not merely warned about
+
+
+def _iso646_capitals(seed: int):
+    """Upper-case text where every capital with a tone mark sits on ISO 646 punctuation."""
+    import random
+
+    rng = random.Random(seed)
+    table: dict[str, str] = {}
+
+    def encode(text: str) -> bytes:
+        out = []
+        for c in unicodedata.normalize("NFC", text.upper()):
+            base = unicodedata.normalize("NFD", c)[0]
+            if c.isascii() or c == "Đ":
+                out.append("D" if c == "Đ" else c)  # keeps the test to the toned capitals
+            elif c != base and unicodedata.normalize("NFD", c)[-1] in _TONES:
+                out.append(table.setdefault(c, rng.choice(_ISO646)))
+            else:
+                out.append(base)
+        return "".join(out).encode("ascii")
+
+    return encode
+
+
+@pytest.mark.parametrize("size", [1, 3, 40])
+def test_all_ascii_dos_capitals_are_refused(tmp_path: Path, size: int):
+    # "ĐẮK HÀ" comes out as plain ASCII such as "DAK H{": UTF-8 by the bytes, yet not Vietnamese
+    names = [
+        n for n in _names(200) if any(unicodedata.normalize("NFD", c)[-1] in _TONES for c in n)
+    ][:size]
+    encode = _iso646_capitals(size)
+    path = tmp_path / "xa.csv"
+    _write_csv(path, names, encode)
+    assert path.read_bytes().isascii()
+    _, enc, issues = read_table(path)
+    (err,) = [i for i in issues if i.severity == "error"]
+    assert enc == "utf-8" and err.code == "encoding-unsupported"
+    shown = encode(names[0]).decode().split()
+    assert any(repr(w) in err.message for w in shown)
+    assert "VNI for DOS" in err.message and "`encoding:`" in err.message
+
+
+def test_all_ascii_dos_capitals_in_a_dbf_are_refused(tmp_path: Path):
+    path = tmp_path / "xa.shp"
+    _write_dbf(path, ["Đắk Hà", "Ngọc Hồi", "Sa Thầy"], _iso646_capitals(7))
+    raw = read_vector(path)
+    assert [i.code for i in raw.issues if i.severity == "error"] == ["encoding-unsupported"]
+
+
+def test_one_odd_value_among_good_names_is_a_warning(tmp_path: Path):
+    names = _names(40)
+    path = tmp_path / "xa.csv"
+    lines = [b"ma_xa,ten_xa"] + [f"{i},".encode() + encode_cp1258(n) for i, n in enumerate(names)]
+    path.write_bytes(b"\r\n".join([*lines, b"99,Th\xf4n A{B"]) + b"\r\n")
+    df, enc, issues = read_table(path)
+    assert enc == "cp1258" and df["ten_xa"].tolist()[:40] == names
+    assert not [i for i in issues if i.severity == "error"]
+    (warn,) = [i for i in issues if i.code == "encoding-suspect"]
+    assert "'A{B'" in warn.message and "`encoding:`" in warn.message
+    assert (warn.row, warn.field) == (40, "ten_xa")
+
+
+def test_stated_encoding_skips_the_punctuation_check(tmp_path: Path):
+    path = tmp_path / "xa.csv"
+    path.write_bytes(b"ma_xa,ten_xa\r\n1,DAK H{\r\n")
+    _, _, issues = read_table(path, encoding="utf-8")
+    assert not [i for i in issues if i.code.startswith("encoding")]
+
+
+@pytest.mark.parametrize(
+    ("values", "words"),
+    [
+        (["DAK H@", "$AK TO"], ["H@", "$AK"]),
+        (["K{N R]Y"], ["K{N", "R]Y"]),
+        (["Thôn#2", "Tổ 3#", "Kon Tum | Gia Lai", "ubnd@kontum.gov.vn", "http://a/~b"], []),
+        (["H'Drai", "Plei-Kần", "TP. Kon Tum", "Thôn 1/2 (cũ)", "XA_01", "50%"], []),
+    ],
+)
+def test_iso646_words(values: list[str], words: list[str]):
+    from geoplan.io.detect import iso646_words
+
+    assert iso646_words(values) == words
+
+
+@pytest.mark.parametrize("name", ["vni-dos", "VNI for DOS", "vni_dos", "VNIDOS"])
+def test_vni_for_dos_named_in_encoding_is_refused_with_the_supported_list(name: str):
+    from pydantic import ValidationError
+
+    from geoplan.config.layers import JoinSpec, LayerSpec
+    from geoplan.io.text import canonical_encoding
+
+    with pytest.raises(LookupError, match="not VNI for DOS") as exc:
+        canonical_encoding(name)
+    assert all(n in str(exc.value) for n in ("utf-8", "cp1258", "tcvn3", "vni (VNI-Windows)"))
+    for spec in (LayerSpec, JoinSpec):
+        with pytest.raises(ValidationError, match="not VNI for DOS"):
+            spec(path="xa.csv", encoding=name)

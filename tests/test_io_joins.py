@@ -10,8 +10,9 @@ import pyogrio
 import pytest
 import shapely
 
+from geoplan.check import check_paths
 from geoplan.errors import LayerValidationError
-from geoplan.io import check_paths, load_layers
+from geoplan.io import load_layers
 from geoplan.scenario import load_scenario
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")

@@ -16,8 +16,9 @@ import yaml
 from _paths import DEMO_SCENARIO
 from rasterio.transform import from_origin
 
+from geoplan.check import check_paths
 from geoplan.errors import LayerValidationError
-from geoplan.io import Layers, check_paths, load_layers
+from geoplan.io import Layers, load_layers
 from geoplan.scenario import load_scenario
 
 pytestmark = [
@@ -41,14 +42,14 @@ def _communes() -> gpd.GeoDataFrame:
     )
 
 
-def _villages(*, mismatch: bool = False) -> gpd.GeoDataFrame:
+def _villages() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {
             "ma_thon": ["V1", "V2", "V3", "V4"],
-            # with ``mismatch`` V4 states commune 23287 but lies in 23290
-            "ma_xa": ["23281", "23284", "23287", "23287" if mismatch else "23290"],
+            "ma_xa": ["23281", "23284", "23287", "23287"],
             "so_ho": [100, 80, 60, 40],
         },
+        # V4 states commune 23287 but lies in 23290
         geometry=[shapely.Point(X0 + 500 + i * 1000, Y0 + 500) for i in range(4)],
         crs=9216,
     )
@@ -69,13 +70,20 @@ def gpkg(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def gpkg_mismatch(tmp_path: Path) -> Path:
-    """V4 states commune 23287 but its point lies in 23290."""
-    path = tmp_path / "mismatch.gpkg"
-    pyogrio.write_dataframe(_communes(), path, layer="xa")
-    pyogrio.write_dataframe(_villages(mismatch=True), path, layer="thon")
-    return path
+def test_village_outside_its_commune_is_an_error_by_default(tmp_path: Path, gpkg: Path):
+    sc = load_scenario(
+        _scenario(
+            tmp_path,
+            {
+                "communes": {"path": gpkg.name, "layer": "xa"},
+                "villages": {"path": gpkg.name, "layer": "thon"},
+            },
+        )
+    )
+    with pytest.raises(LayerValidationError) as info:
+        load_layers(sc)
+    errors = [i for i in info.value.issues if i.severity == "error"]
+    assert [(i.code, i.row, i.field) for i in errors] == [("village-outside-commune", 3, "ma_xa")]
 
 
 def test_load_layers_reprojects_dissolves_and_flags(tmp_path: Path, gpkg: Path):
@@ -84,7 +92,11 @@ def test_load_layers_reprojects_dissolves_and_flags(tmp_path: Path, gpkg: Path):
             tmp_path,
             {
                 "communes": {"path": gpkg.name, "layer": "xa"},
-                "villages": {"path": gpkg.name, "layer": "thon"},
+                "villages": {
+                    "path": gpkg.name,
+                    "layer": "thon",
+                    "downgrade": ["village-outside-commune"],
+                },
             },
         )
     )
@@ -101,30 +113,14 @@ def test_load_layers_reprojects_dissolves_and_flags(tmp_path: Path, gpkg: Path):
     ]
     assert len(layers.province) == 1
     assert layers.province.area.iloc[0] == pytest.approx(layers.communes.area.sum(), rel=1e-6)
-    assert not [i for i in layers.report.issues if i.code == "village-outside-commune"]
+    flagged = [i for i in layers.report.warnings if i.code == "village-outside-commune"]
+    assert [i.row for i in flagged] == [3]
+    assert "23290" in flagged[0].message and flagged[0].field == "ma_xa"
+    assert layers.villages["commune_code"].iloc[3] == "23287"  # only flagged
     assert layers.dem is None and layers.roads is None
 
 
-def test_village_code_disagreeing_with_its_polygon_is_an_error(tmp_path: Path, gpkg_mismatch):
-    sc = load_scenario(
-        _scenario(
-            tmp_path,
-            {
-                "communes": {"path": gpkg_mismatch.name, "layer": "xa"},
-                "villages": {"path": gpkg_mismatch.name, "layer": "thon"},
-            },
-        )
-    )
-    with pytest.raises(LayerValidationError) as info:
-        load_layers(sc)
-    flagged = [i for i in info.value.issues if i.code == "village-outside-commune"]
-    assert [(i.severity, i.row) for i in flagged] == [("error", 3)]
-    assert "23290" in flagged[0].message and flagged[0].field == "ma_xa"
-    assert "assign_commune_spatially" in flagged[0].message
-
-
-def test_assign_commune_spatially(tmp_path: Path, gpkg_mismatch: Path):
-    gpkg = gpkg_mismatch
+def test_assign_commune_spatially(tmp_path: Path, gpkg: Path):
     sc = load_scenario(
         _scenario(
             tmp_path,
@@ -182,7 +178,11 @@ def test_per_layer_crs_kontum_and_quangngai(tmp_path: Path):
             tmp_path,
             {
                 "communes": {"path": a.name, "crs": "vn2000-tm3:kontum"},
-                "villages": {"path": b.name, "crs": "vn2000-tm3:108"},
+                "villages": {
+                    "path": b.name,
+                    "crs": "vn2000-tm3:108",
+                    "downgrade": ["village-outside-commune"],
+                },
             },
         )
     )
@@ -207,6 +207,7 @@ def test_join_tables_csv_and_xlsx(tmp_path: Path, gpkg: Path):
                 "villages": {
                     "path": gpkg.name,
                     "layer": "thon",
+                    "downgrade": ["village-outside-commune"],
                     "join": [{"path": "ho.xlsx", "sheet": "2024"}],
                 },
             },
@@ -236,7 +237,11 @@ def test_join_by_name_ignores_accents_case_and_d_variants(tmp_path: Path, gpkg: 
                     "layer": "xa",
                     "join": [{"path": "kv.csv", "on": "commune_name"}],
                 },
-                "villages": {"path": gpkg.name, "layer": "thon"},
+                "villages": {
+                    "path": gpkg.name,
+                    "layer": "thon",
+                    "downgrade": ["village-outside-commune"],
+                },
             },
         )
     )
@@ -251,11 +256,16 @@ def test_check_paths_scenario_and_bare_files(tmp_path: Path, gpkg: Path):
         tmp_path,
         {
             "communes": {"path": gpkg.name, "layer": "xa"},
-            "villages": {"path": gpkg.name, "layer": "thon"},
+            "villages": {
+                "path": gpkg.name,
+                "layer": "thon",
+                "downgrade": ["village-outside-commune"],
+            },
         },
     )
     report = check_paths([sc])
     assert report.exit_code() == 0
+    assert report.exit_code(strict=True) == 1  # the village outside its commune
     assert [s.name for s in report.layers] == ["communes", "villages"]
     bare = check_paths([gpkg], strict=True)
     # a bare file's kind is guessed (from the layer names here) and the guess is shown

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from geoplan.config.plan import TargetOverride, TargetsConfig
-from geoplan.plan.targets import TARGETS, evaluate_targets
+from geoplan.plan.target_progress import evaluate_targets
+from geoplan.plan.targets import TARGETS
 
 
 def frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

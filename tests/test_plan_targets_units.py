@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geoplan.plan.targets import (
-    TARGETS,
+from geoplan.plan.target_progress import (
     evaluate_targets,
     targets_by_commune,
     targets_by_commune_2025,
 )
+from geoplan.plan.targets import TARGETS
 
 COMMUNE_IDS = [t.id for t in TARGETS if t.per_commune]
 SHARE_IDS = ["T5", "T6", "T7", "T9", "T10", "T12", "T13", "T14", "T16"]

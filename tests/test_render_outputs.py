@@ -145,7 +145,7 @@ def test_hazard_panel_has_the_model_card(out):
         "AUC kiểm định chéo ngẫu nhiên</th><td>0,860",
         "Độ dốc (0,210), Chênh cao địa hình (0,060), Khoảng cách đến đường (0,040)",
         "3,4 km²",
-        "<table class='gp-table'>",  # the exposure table follows
+        '<table class="gp-table gp-sortable">',  # the exposure table follows, sortable
     ):
         assert part in text, part
 

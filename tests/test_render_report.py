@@ -22,7 +22,9 @@ def reports(tmp_path_factory):
 
 
 def _section(html: str, sid: str) -> str:
-    start = html.index(f"<h2 id='{sid}'>")
+    found = re.search(rf"<h2 id=['\"]{sid}['\"]>", html)
+    assert found, sid
+    start = found.start()
     end = html.find("<h2 ", start + 1)
     return html[start : end if end > 0 else len(html)]
 
@@ -142,3 +144,49 @@ def test_report_without_model_or_stability(tmp_path):
     html = (tmp_path / "bare" / "report.html").read_text(encoding="utf-8")
     assert "Mô hình không chạy" in _section(html, "model")
     assert "<table class='gp-stability'>" not in html and "<pre>" not in html
+
+
+def test_report_opens_with_the_summary_and_ends_with_provenance(reports):
+    html = reports["vi"]
+    order = [
+        html.index('id="summary"'),
+        html.index('id="data"'),
+        html.index('id="top"'),
+        html.index('id="targets"'),
+        html.index('id="provenance"'),
+    ]
+    assert order == sorted(order)
+    summary = _section(html, "summary")
+    for text in ("Đã xếp hạng", "30 thôn, làng trong 6 xã", "Việc cần làm trước", "Xã cần ưu tiên"):
+        assert text in summary, text
+    assert "Kế hoạch: tổng số" in summary and "Mục tiêu chậm tiến độ" in summary
+    # the summary fits a screen: a few lines per track, not the detail tables
+    assert summary.count("<li>") <= 5 * 3 + 19
+
+
+@pytest.mark.parametrize(("lang", "description"), [("vi", "Kịch bản nhỏ"), ("en", "Small hand")])
+def test_report_is_in_the_chosen_language_with_relative_paths(reports, lang, description):
+    html = reports[lang]
+    assert description in _section(html, "summary")
+    provenance = _section(html, "provenance")
+    assert "../layers/kontum.gpkg" in provenance
+    assert "/srv/" not in html and "site-packages" not in html and "/tmp" not in html
+    assert "fixture.yaml" in provenance
+
+
+def test_report_prints_on_a4(reports):
+    html = reports["vi"]
+    assert "@page { size: A4;" in html and "@media print" in html
+    assert '<meta name="viewport"' in html
+
+
+def test_reason_in_one_line_keeps_the_factors():
+    from geoplan.render.priorities import one_line
+
+    reason = (
+        "Xếp thứ 3/267 về sắp xếp (nhóm ưu tiên 1): 120 hộ trong vùng nguy cơ cao (40%),"
+        "  độ dốc 30° (12%). Ra khỏi nhóm 20 thôn đầu nếu trọng số giảm dưới 0,10."
+    )
+    assert one_line(reason) == "120 hộ trong vùng nguy cơ cao (40%), độ dốc 30° (12%)."
+    assert one_line("High road_access; score 0.99") == "High road_access; score 0.99"
+    assert one_line("Only sentence. Second one.") == "Only sentence."

@@ -220,7 +220,7 @@ def _promethee_pairwise_reference(x, w, benefit, kinds, p, q):
 
 
 def test_promethee_ii_matches_pairwise_reference_in_small_blocks(monkeypatch):
-    import geoplan.scoring.methods as methods
+    import geoplan.scoring.promethee as promethee
 
     rng = np.random.default_rng(4)
     x = np.round(rng.uniform(0, 10, (23, 6)), 1)
@@ -233,8 +233,8 @@ def test_promethee_ii_matches_pairwise_reference_in_small_blocks(monkeypatch):
     expected = _promethee_pairwise_reference(x, w, benefit, kinds, p, q)
     whole = promethee_ii(x, w, benefit, preference=kinds, p=p, q=q)
     np.testing.assert_allclose(whole, expected, atol=1e-12)
-    monkeypatch.setattr(methods, "_PAIR_BLOCK", 50)  # blocks of 2 rows
-    blocked = methods.promethee_ii(x, w, benefit, preference=kinds, p=p, q=q)
+    monkeypatch.setattr(promethee, "_PAIR_BLOCK", 50)  # blocks of 2 rows
+    blocked = promethee.promethee_ii(x, w, benefit, preference=kinds, p=p, q=q)
     np.testing.assert_allclose(blocked, expected, atol=1e-12)
     # default thresholds: q = 0, p = the criterion's standard deviation
     default = promethee_ii(x, w, benefit)
@@ -388,3 +388,57 @@ def test_fisher_jenks_matches_mapclassify_optimum():
             theirs = np.asarray(mapclassify.FisherJenks(x, k=k).bins)
         assert within_ssd(x, ours) == pytest.approx(within_ssd(x, theirs), abs=1e-9)
         assert ours[-1] == x.max() and np.all(np.diff(ours) > 0)
+
+
+# --- cross-checks against pymcdm, an independent implementation (test extra) -------------
+
+PYMCDM_PREFERENCE = {
+    "usual": "usual",
+    "u_shape": "ushape",
+    "v_shape": "vshape",
+    "level": "level",
+    "linear": "vshape_2",
+}
+
+
+def _random_problem(seed: int, n: int = 17, m: int = 4):
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.uniform(0, 100, (n, m)), 1)
+    w = rng.uniform(0.05, 1, m)
+    benefit = rng.random(m) < 0.6
+    benefit[0] = True  # at least one benefit and, with seed luck, a cost criterion
+    return x, w / w.sum(), benefit
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_topsis_matches_pymcdm(seed):
+    from pymcdm.methods import TOPSIS
+    from pymcdm.normalizations import vector_normalization
+
+    x, w, benefit = _random_problem(seed)
+    types = np.where(benefit, 1, -1)
+    expected = TOPSIS(vector_normalization)(x, w, types)
+    np.testing.assert_allclose(topsis(x, w, benefit), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_vikor_q_matches_pymcdm(seed):
+    from pymcdm.methods import VIKOR
+
+    x, w, benefit = _random_problem(seed)
+    types = np.where(benefit, 1, -1)
+    _, _, q = vikor(x, w, benefit)
+    np.testing.assert_allclose(q, VIKOR(v=0.5)(x, w, types), atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", sorted(PYMCDM_PREFERENCE))
+def test_promethee_ii_matches_pymcdm(kind):
+    from pymcdm.methods import PROMETHEE_II
+
+    x, w, benefit = _random_problem(11, n=21, m=3)
+    types = np.where(benefit, 1, -1)
+    p = np.array([30.0, 20.0, 45.0])
+    q = np.array([5.0, 10.0, 2.5])
+    expected = PROMETHEE_II(PYMCDM_PREFERENCE[kind], p=p, q=q)(x, w, types)
+    ours = promethee_ii(x, w, benefit, preference=kind, p=p, q=q)
+    np.testing.assert_allclose(ours, expected, atol=1e-12)

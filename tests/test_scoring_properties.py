@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from _scoring_fixtures import make_indicators
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from test_scoring_tracks import make_indicators
 
 from geoplan.scoring import (
     ScoringConfig,

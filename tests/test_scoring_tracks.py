@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
-from types import SimpleNamespace
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
+from _scoring_fixtures import make_indicators
 from pydantic import ValidationError
-from shapely.geometry import Point
 
 from geoplan.config.scoring import default_tracks
 from geoplan.errors import ScoringError
@@ -24,97 +22,6 @@ from geoplan.scoring import (
 )
 
 TRACKS = ("resettlement", "infrastructure", "investment")
-
-
-def make_indicators(n: int = 60, n_communes: int = 6, seed: int = 0) -> SimpleNamespace:
-    """Villages and communes with the indicator columns the scoring stage reads."""
-    rng = np.random.default_rng(seed)
-    codes = [f"{23000 + i}" for i in range(n_communes)]
-    k = np.arange(n) % n_communes
-    hh = rng.integers(20, 200, n)
-    em = (hh * rng.uniform(0.3, 1, n)).astype(int)
-    level = rng.integers(0, 6, n)
-    share5 = np.where(level == 5, rng.uniform(0.1, 0.8, n), 0.0)
-    share_high = np.clip(share5 + np.where(level >= 4, rng.uniform(0, 0.5, n), 0.0), 0, 1)
-    ntm = np.resize([10, 12, 15, 17, 19, 14], n_communes)
-    region = np.resize(["III", "II", "I", "III", "I", "II"], n_communes)
-    v = pd.DataFrame(
-        {
-            "village_id": [f"V{i:03d}" for i in range(n)],
-            "village_name": [f"Thôn {i}" for i in range(n)],
-            "commune_code": [codes[j] for j in k],
-            "commune_name": [f"Xã {j}" for j in k],
-            "district_code": np.where(k < 3, "601", "602"),
-            "households": hh,
-            "population": hh * 5,
-            "poor_households": (hh * rng.uniform(0, 0.5, n)).astype(int),
-            "near_poor_households": (hh * rng.uniform(0, 0.2, n)).astype(int),
-            "em_households": em,
-            "main_ethnic_group": rng.choice(["Xơ Đăng", "Ba Na", "Brâu", "Kinh"], n),
-            "is_especially_difficult": rng.random(n) < 0.3,
-            "hygienic_water_households": (hh * rng.uniform(0.3, 1, n)).astype(int),
-            "has_communal_house": rng.random(n) < 0.5,
-            "communal_house_repaired": rng.random(n) < 0.5,
-            "has_grid_power": rng.random(n) < 0.8,
-            "all_season_road": rng.random(n) < 0.6,
-            "em_hh_no_residential_land": (em * rng.uniform(0, 0.1, n)).astype(int),
-            "em_hh_no_production_land": (em * rng.uniform(0, 0.3, n)).astype(int),
-            "landslide_level": level,
-            "landslide_share_5": share5,
-            "landslide_share_high": share_high,
-            "hh_exposed_5": hh * share5,
-            "hh_exposed_high": hh * share_high,
-            "dist_high_landslide_m": np.where(level >= 4, 0.0, rng.uniform(0, 5000, n)),
-            "slope_mean_deg": rng.uniform(5, 35, n),
-            "in_special_use_forest": rng.random(n) < 0.1,
-            "in_protective_forest": rng.random(n) < 0.1,
-            "share_special_use_forest": rng.uniform(0, 0.3, n),
-            "share_protective_forest": rng.uniform(0, 0.3, n),
-            "in_border_belt": rng.random(n) < 0.2,
-            "travel_min_commune_centre": rng.uniform(5, 180, n),
-            "travel_min_district_centre": rng.uniform(20, 300, n),
-            "dist_road_m": rng.uniform(0, 3000, n),
-            "susceptibility": rng.random(n),
-            "commune_ntm_criteria_met": ntm[k],
-            "commune_is_atk": k == 1,
-            "commune_region": region[k],
-            "commune_is_border": np.isin(k, [0, 3]),
-            "commune_is_especially_difficult": np.isin(k, [0, 3]),
-            "commune_has_cooperative": np.isin(k, [2, 4]),
-            "commune_poverty_rate": np.resize([0.3, 0.2, 0.1, 0.25, 0.05, 0.15], n_communes)[k],
-        }
-    )
-    v["forest_name"] = np.where(v["in_special_use_forest"], "Khu bảo tồn thiên nhiên Ngọc Linh", "")
-    v["poverty_rate"] = v["poor_households"] / v["households"]
-    v["near_poverty_rate"] = v["near_poor_households"] / v["households"]
-    v["em_share"] = v["em_households"] / v["households"]
-    v["water_gap"] = 1 - v["hygienic_water_households"] / v["households"]
-    villages = gpd.GeoDataFrame(
-        v, geometry=[Point(500000 + 100 * i, 1600000) for i in range(n)], crs="EPSG:3405"
-    )
-    c = pd.DataFrame(
-        {
-            "commune_code": codes,
-            "commune_name": [f"Xã {j}" for j in range(n_communes)],
-            "district_code": ["601" if j < 3 else "602" for j in range(n_communes)],
-            "ntm_criteria_met": ntm,
-            "ntm_status": np.resize(["none", "none", "none", "standard", "model", "none"], 10**4)[
-                :n_communes
-            ],
-            "region": region,
-            "is_atk": np.arange(n_communes) == 1,
-            "is_especially_difficult": np.isin(np.arange(n_communes), [0, 3]),
-            "is_border": np.isin(np.arange(n_communes), [0, 3]),
-            "has_cooperative": np.isin(np.arange(n_communes), [2, 4]),
-            "poverty_rate_2023": np.linspace(0.3, 0.05, n_communes),
-            "poverty_rate_2024": np.linspace(0.28, 0.04, n_communes),
-        }
-    )
-    communes = gpd.GeoDataFrame(
-        c, geometry=[Point(j * 1000, 0).buffer(400) for j in range(n_communes)], crs="EPSG:3405"
-    )
-    districts = pd.DataFrame({"district_code": ["601", "602"], "is_poor_district": [True, False]})
-    return SimpleNamespace(villages=villages, communes=communes, districts=districts)
 
 
 def config(**changes: object) -> ScoringConfig:
@@ -251,18 +158,33 @@ def test_nodup_override_ranks_them_and_says_so():
         assert "P-NODUP override" in text
 
 
-def test_missing_values_are_filled_and_reported():
+def _with_gaps():
     ind = make_indicators()
     v = ind.villages.copy()
     v.loc[v.index[:5], "travel_min_commune_centre"] = np.nan
     v = v.drop(columns=["susceptibility"])
     ind.villages = v
-    res = score_tracks(ind, config())
+    return ind
+
+
+def test_missing_values_are_refused_unless_the_scenario_says_how_to_fill():
+    with pytest.raises(ScoringError, match="travel_time_commune") as info:
+        score_tracks(_with_gaps(), config())
+    assert "V000" in str(info.value) and "missing:" in str(info.value)
+
+
+def test_missing_values_are_filled_as_asked_and_listed_per_village():
+    cfg = config()
+    median = {k: t.model_copy(update={"missing": "median"}) for k, t in cfg.tracks.items()}
+    res = score_tracks(_with_gaps(), cfg.model_copy(update={"tracks": median}))
     codes = {(i.code, i.field) for i in res.issues}
     assert ("missing-filled", "travel_min_commune_centre") in codes
     assert ("criterion-no-data", "susceptibility") in codes
     filled = next(i for i in res.issues if i.field == "travel_min_commune_centre")
     assert "5 row(s)" in filled.message and "median" in filled.message
+    imputed = res.villages["infrastructure_imputed"]
+    assert all("travel_time_commune=" in text for text in imputed.iloc[:5])
+    assert (imputed.iloc[5:] == "").all()
     for t in TRACKS:
         ranked = res.villages[res.villages[f"{t}_eligible"]]
         assert np.isfinite(ranked[f"{t}_score"]).all()
@@ -380,24 +302,34 @@ def test_methods_and_class_schemes_all_work():
 @pytest.mark.parametrize("method", ["vikor", "promethee_ii"])
 def test_vikor_and_promethee_tracks_score_rank_and_explain(method):
     """The track score is 1 - Q (VIKOR) or (1 + net flow) / 2 (PROMETHEE II) of the
-    normalised, oriented matrix; ranks follow it; reasons and stability are filled."""
-    from geoplan.scoring import normalize, promethee_ii, vikor
-    from geoplan.scoring.catalogue import RuleContext
+    min-max normalised, oriented matrix; the reference is pymcdm, an independent
+    implementation, on a matrix normalised here by hand; ranks follow the score."""
+    from pymcdm.methods import PROMETHEE_II, VIKOR
 
     spec = default_tracks()["investment"].model_dump()
     spec["method"] = method
+    assert spec["normalization"] == "minmax"
     res = score_tracks(make_indicators(), config(tracks={"investment": spec}))
     v = res.villages[res.villages["investment_eligible"]]
     assert res.tracks["investment"]["method"] == method
-    # recompute from the raw indicators with the public functions
     crits = {c.id: c for c in criteria_catalogue()}
     ids = [c["id"] for c in spec["criteria"]]
     w = np.array([c["weight"] for c in spec["criteria"]])
-    raw = np.column_stack([crits[i].values(v, RuleContext()).to_numpy(float) for i in ids])
+    w = w / w.sum()
+    raw = np.column_stack([crits[i].values(v).to_numpy(float) for i in ids])
     assert np.isfinite(raw).all()  # nothing to fill in these synthetic villages
-    norm = normalize(raw, [crits[i].direction == "benefit" for i in ids])
-    expected = 1.0 - vikor(norm, w)[2] if method == "vikor" else (1.0 + promethee_ii(norm, w)) / 2.0
-    np.testing.assert_allclose(v["investment_score"].to_numpy(), expected, atol=1e-12)
+    lo, hi = raw.min(axis=0), raw.max(axis=0)
+    assert (hi > lo).all()  # no constant column: pymcdm's VIKOR divides by the range
+    benefit = np.array([crits[i].direction == "benefit" for i in ids])
+    norm = np.where(benefit, raw - lo, hi - raw) / (hi - lo)
+    types = np.ones(len(ids))
+    if method == "vikor":
+        expected = 1.0 - VIKOR()(norm, w, types)
+    else:  # linear preference, q = 0, p = the criterion's standard deviation
+        sd = norm.std(axis=0)
+        flows = PROMETHEE_II("vshape_2", p=sd, q=np.zeros(len(ids)))(norm, w, types)
+        expected = (1.0 + flows) / 2.0
+    np.testing.assert_allclose(v["investment_score"].to_numpy(), expected, atol=1e-9)
     order = np.argsort(v["investment_rank"].to_numpy())
     assert np.all(np.diff(v["investment_score"].to_numpy()[order]) <= 1e-12)
     assert v["investment_reason"].str.startswith("Ranked").all()
@@ -443,9 +375,9 @@ def test_reason_without_shares_names_a_positive_score():
 
 
 def test_promethee_on_many_rows_is_reported(monkeypatch):
-    import geoplan.scoring.tracks as tracks_mod
+    import geoplan.scoring.ranking as ranking_mod
 
-    monkeypatch.setattr(tracks_mod, "PROMETHEE_PRACTICAL_LIMIT", 10)
+    monkeypatch.setattr(ranking_mod, "PROMETHEE_PRACTICAL_LIMIT", 10)
     spec = default_tracks()["investment"].model_dump()
     spec["method"] = "promethee_ii"
     res = score_tracks(make_indicators(), config(tracks={"investment": spec}))

@@ -88,3 +88,11 @@ class IndicatorConfig(ScenarioModel):
         ge=0,
         description="Flag a village for hazard review when a high/very-high zone is this close.",
     )
+    exposure_near_m: float = Field(
+        default=1000.0,
+        ge=0,
+        description=(
+            "A village outside every high/very-high zone but this close to one is in landslide "
+            "exposure class 1 ('near'; the hazard map's colours)."
+        ),
+    )

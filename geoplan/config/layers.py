@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from geoplan.config._base import ScenarioModel
+
+
+def _known_encoding(value: str | None) -> str | None:
+    """Refuse an encoding geoplan cannot decode when the scenario is read, not mid-run."""
+    from geoplan.io.text import canonical_encoding
+
+    if value is not None:
+        try:
+            canonical_encoding(value)
+        except LookupError as exc:
+            raise ValueError(str(exc)) from None
+    return value
+
 
 __all__ = ["JoinSpec", "LayerSpec", "LayersSpec"]
 
@@ -48,6 +61,8 @@ class JoinSpec(ScenarioModel):
         ),
     )
 
+    _encoding = field_validator("encoding")(_known_encoding)
+
     @model_validator(mode="before")
     @classmethod
     def _yaml_on_key(cls, data: Any) -> Any:
@@ -84,6 +99,8 @@ class LayerSpec(ScenarioModel):
             "Canonical field name -> source column name, for columns not recognised automatically."
         ),
     )
+    _encoding = field_validator("encoding")(_known_encoding)
+
     x: str | None = Field(
         default=None,
         description="CSV/XLSX point layers: column of longitude or easting (detected if omitted).",
@@ -105,6 +122,20 @@ class LayerSpec(ScenarioModel):
         description=(
             "Attribute tables (CSV/XLSX) joined onto this layer by commune or village code."
         ),
+    )
+    bounds: dict[str, tuple[float | None, float | None]] = Field(
+        default_factory=dict,
+        description="Plausible range (low, high) per canonical field, replacing geoplan's "
+        "defaults (villages: households 0..5000, population 0..30000); a value outside is an "
+        "error naming the row.",
+    )
+    downgrade: list[Literal["implausible-value", "outside-communes", "village-outside-commune"]] = (
+        Field(
+            default_factory=list,
+            description="Problems reported as warnings instead of errors, stated explicitly: "
+            "implausible values, villages outside every commune (e.g. X/Y swapped), villages "
+            "outside their stated commune.",
+        )
     )
     assign_commune_spatially: bool = Field(
         default=False,

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from geoplan.config._base import ScenarioModel
+from geoplan.config.criteria import criterion_ids, rule_ids
 
 __all__ = [
     "TRACKS",
@@ -30,7 +31,7 @@ __all__ = [
 TRACKS: tuple[str, ...] = ("resettlement", "infrastructure", "investment")
 TrackName = Literal["resettlement", "infrastructure", "investment"]
 NormalizationName = Literal["minmax", "vector", "rank", "value"]
-MissingRule = Literal["zero", "median", "min", "max", "worst", "best"]
+MissingRule = Literal["refuse", "zero", "median", "min", "max", "worst", "best"]
 ClassScheme = Literal["natural_breaks", "quantiles", "equal_interval", "quotas"]
 MethodName = Literal["weighted_sum", "weighted_product", "topsis", "vikor", "promethee_ii"]
 
@@ -155,9 +156,10 @@ class TrackSpec(ScenarioModel):
         "((1 + net flow) / 2; compares every pair, practical up to about 5,000 villages).",
     )
     missing: MissingRule = Field(
-        default="median",
-        description="Fill rule for missing values (each fill is reported): zero, median, min, max, "
-        "worst (least priority) or best.",
+        default="refuse",
+        description="Missing criterion values: 'refuse' (default: the run stops naming the "
+        "villages) or a fill rule, zero, median, min, max, worst (least priority) or best; every "
+        "filled value is reported and listed in the <track>_imputed column.",
     )
     eligibility: EligibilitySpec = Field(default_factory=EligibilitySpec)
     tie_break: list[str] = Field(
@@ -193,7 +195,7 @@ class TrackSpec(ScenarioModel):
                 )
                 raise ValueError(msg)
             from geoplan.errors import ScoringError
-            from geoplan.scoring.methods import ahp_weights
+            from geoplan.scoring.ahp import ahp_weights
 
             m = len(ids)
             for k, mat in enumerate(self.ahp.matrices):
@@ -265,7 +267,7 @@ class CommuneRankingSpec(ScenarioModel):
     )
     normalization: Literal["minmax", "vector", "rank"] = Field(default="minmax")
     method: MethodName = Field(default="weighted_sum")
-    missing: MissingRule = Field(default="median")
+    missing: MissingRule = Field(default="refuse")
     classes: ClassScheme = Field(default="natural_breaks")
 
 
@@ -375,10 +377,8 @@ class ScoringConfig(ScenarioModel):
     @field_validator("tracks")
     @classmethod
     def _known_ids(cls, tracks: dict[str, TrackSpec]) -> dict[str, TrackSpec]:
-        from geoplan.scoring.catalogue import criteria_catalogue, eligibility_rules
-
-        known = {c.id for c in criteria_catalogue(level="village")}
-        rules = {r.id for r in eligibility_rules()}
+        known = set(criterion_ids(level="village"))
+        rules = set(rule_ids())
         problems: list[str] = []
         for name, track in tracks.items():
             problems.extend(
@@ -401,9 +401,7 @@ class ScoringConfig(ScenarioModel):
     @field_validator("communes")
     @classmethod
     def _known_commune_ids(cls, spec: CommuneRankingSpec) -> CommuneRankingSpec:
-        from geoplan.scoring.catalogue import criteria_catalogue
-
-        known = {c.id for c in criteria_catalogue(level="commune")}
+        known = set(criterion_ids(level="commune"))
         bad = [c.id for c in spec.criteria if c.id not in known]
         if bad:
             msg = f"communes: unknown commune criteria {bad}; known: {', '.join(sorted(known))}"

@@ -1,19 +1,19 @@
-"""Landslide susceptibility: sampling, scikit-learn model, spatial CV, prediction, zones."""
+"""Landslide susceptibility: sampling, scikit-learn model, spatial CV, prediction.
+
+Levels and zones from the predicted probability are in :mod:`geoplan.hazard.zones`.
+"""
 
 from __future__ import annotations
 
-import itertools
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyproj
 import shapely
-from rasterio import features
 from rasterio.enums import Resampling
 from sklearn.base import ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
@@ -25,23 +25,23 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from geoplan.classes import natural_break_cuts
 from geoplan.errors import ModelError
 from geoplan.hazard.factors import FactorStack, build_factor_stack
 from geoplan.hazard.grid import GridRaster, RasterLike, cell_area_m2, to_pyproj, warp_to_grid
+from geoplan.hazard.zones import LEVELS, class_breaks, classify, disagreement_zones, vectorise
+
+if TYPE_CHECKING:
+    from geoplan.io import Layers
+    from geoplan.scenario import Scenario
 
 __all__ = [
     "SusceptibilityResult",
-    "classify",
     "fit_susceptibility",
-    "jenks_breaks",
     "make_estimator",
     "spatial_blocks",
 ]
 
 logger = logging.getLogger(__name__)
-
-LEVELS = (1, 2, 3, 4, 5)
 
 
 @dataclass(frozen=True)
@@ -153,74 +153,7 @@ def spatial_blocks(x: np.ndarray, y: np.ndarray, block_size: float) -> np.ndarra
     """Return an integer block id per point for square blocks of side ``block_size``."""
     bx = np.floor(np.asarray(x) / block_size).astype(np.int64)
     by = np.floor(np.asarray(y) / block_size).astype(np.int64)
-    return (bx - bx.min()) * (by.max() - by.min() + 1) + (by - by.min())
-
-
-def jenks_breaks(values: np.ndarray, k: int = 5) -> np.ndarray:
-    """Fisher-Jenks natural breaks: the ``k - 1`` cut points minimising within-class variance.
-
-    Parameters
-    ----------
-    values
-        1-D values (``NaN`` ignored); meant for a sample of a few thousand.
-    k
-        Number of classes.
-
-    Returns
-    -------
-    numpy.ndarray
-        Increasing cut points, length ``k - 1``; a value ``v`` is in class
-        ``searchsorted(cuts, v, side="right")``.
-
-    Raises
-    ------
-    ModelError
-        With fewer than ``k`` distinct values.
-    """
-    v = np.asarray(values, dtype=np.float64)
-    distinct = np.unique(v[~np.isnan(v)]).size
-    if distinct < k:
-        msg = f"natural breaks need at least {k} distinct values, got {distinct}"
-        raise ModelError(msg)
-    return natural_break_cuts(v, k)
-
-
-def classify(probability: np.ndarray, breaks: tuple[float, ...] | np.ndarray) -> np.ndarray:
-    """Return levels 1-5 (uint8) for probabilities, 0 where ``NaN``."""
-    p = np.asarray(probability)
-    levels = (np.searchsorted(np.asarray(breaks), p, side="right") + 1).astype(np.uint8)
-    levels[np.isnan(p)] = 0
-    return levels
-
-
-def _class_breaks(
-    sample: np.ndarray, method: str, jenks_sample: int = 3000
-) -> tuple[np.ndarray, str]:
-    """Return the four cut points and the method used.
-
-    Quantile cuts that coincide (a probability shared by over a fifth of the
-    area, e.g. 0 for a random forest on stable plains) cannot make five
-    classes; natural breaks over the distinct values are used instead.
-    """
-    if method == "quantiles":
-        cuts = np.quantile(sample, [0.2, 0.4, 0.6, 0.8])
-        if np.unique(cuts).size == cuts.size:
-            return cuts, "quantiles"
-    sub = sample[:jenks_sample] if sample.size > jenks_sample else sample
-    return jenks_breaks(sub, 5), "natural_breaks"
-
-
-def _matched_breaks(probability: np.ndarray, official: np.ndarray) -> np.ndarray:
-    """Cut points giving the model's levels the official map's class proportions.
-
-    Comparing a quantile classification with an official one drawn on absolute
-    thresholds would flag differences of scheme rather than of ranking; with
-    matched proportions the disagreement shows where the two maps order the
-    land differently.
-    """
-    counts = np.array([(official == lv).sum() for lv in LEVELS], dtype=float)
-    cumulative = np.cumsum(counts)[:-1] / counts.sum()
-    return np.quantile(probability.astype(np.float64), cumulative)
+    return np.asarray((bx - bx.min()) * (by.max() - by.min() + 1) + (by - by.min()))
 
 
 def _cell_xy(transform: Any, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -254,71 +187,6 @@ def _cross_validate(
 def _mean(values: list[float | None]) -> float | None:
     good = [v for v in values if v is not None]
     return float(np.mean(good)) if good else None
-
-
-def _vectorise(
-    codes: np.ndarray,
-    transform: Any,
-    crs: Any,
-    target_crs: Any,
-    min_pixels: int,
-    *,
-    keep_outside: bool = True,
-) -> gpd.GeoDataFrame:
-    """Polygons of equal non-zero codes, small patches sieved into their neighbours."""
-    raster = codes.astype(np.int32)
-    if min_pixels > 1:
-        # Small patches merge into their largest neighbour; with ``keep_outside`` the
-        # outside (0) neither absorbs nor feeds them, so the study area keeps its shape.
-        raster = features.sieve(
-            raster, size=min_pixels, mask=(raster > 0) if keep_outside else None
-        )
-    shapes = list(features.shapes(raster, mask=raster > 0, transform=transform, connectivity=4))
-    values = np.array([int(v) for _, v in shapes], dtype=np.int32)
-    frame = gpd.GeoDataFrame(
-        {"code": values}, geometry=_polygons([g for g, _ in shapes]), crs=to_pyproj(crs)
-    )
-    if target_crs is not None:
-        frame = frame.to_crs(target_crs)
-    return frame
-
-
-def _polygons(geojson: list[dict[str, Any]]) -> np.ndarray:
-    """Build shapely polygons from GeoJSON-like polygons in one vectorised call."""
-    if not geojson:
-        return np.array([], dtype=object)
-    rings = [ring for g in geojson for ring in g["coordinates"]]
-    ring_sizes = np.fromiter((len(r) for r in rings), dtype=np.int64, count=len(rings))
-    ring_counts = np.fromiter(
-        (len(g["coordinates"]) for g in geojson), dtype=np.int64, count=len(geojson)
-    )
-    coords = np.array(list(itertools.chain.from_iterable(rings)), dtype=np.float64)
-    offsets = (
-        np.concatenate([[0], np.cumsum(ring_sizes)]),
-        np.concatenate([[0], np.cumsum(ring_counts)]),
-    )
-    return shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets)
-
-
-def _empty_disagreement(crs: Any) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(
-        {"official_level": pd.Series(dtype=int), "model_level": pd.Series(dtype=int)},
-        geometry=gpd.GeoSeries([], crs=crs),
-        crs=crs,
-    )
-
-
-def _official_levels(
-    zones: gpd.GeoDataFrame, transform: Any, crs: Any, shape: tuple[int, int]
-) -> np.ndarray:
-    zones = zones.assign(level=pd.to_numeric(zones["level"], errors="coerce"))
-    zones = zones[zones["level"].isin(LEVELS)].sort_values("level", kind="stable")
-    zones = zones.to_crs(to_pyproj(crs))
-    shapes = [(g, int(v)) for g, v in zip(zones.geometry, zones["level"], strict=True)
-              if g is not None and not g.is_empty]  # fmt: skip
-    if not shapes:
-        return np.zeros(shape, dtype=np.uint8)
-    return features.rasterize(shapes, out_shape=shape, transform=transform, fill=0, dtype="uint8")
 
 
 def _truth_on_grid(truth: Any, stack: FactorStack, scale: float) -> np.ndarray:
@@ -464,43 +332,6 @@ def _predict(stack: FactorStack, model: Any, fill: np.ndarray, window_rows: int)
     return probability
 
 
-def _disagreement(
-    official: gpd.GeoDataFrame | None,
-    stack: FactorStack,
-    probability: np.ndarray,
-    levels: np.ndarray,
-    *,
-    classes: str,
-    target_crs: Any,
-    min_pixels: int,
-    cell_areas: np.ndarray,
-) -> tuple[gpd.GeoDataFrame, float | None, np.ndarray | None]:
-    """Polygons where official and model levels differ by two or more, area, matched cuts."""
-    empty = _empty_disagreement(to_pyproj(target_crs))
-    if official is None or len(official) == 0:
-        return empty, None, None
-    off = _official_levels(official, stack.transform, stack.crs, stack.shape)
-    both = (off > 0) & (levels > 0)
-    compare = levels
-    matched = None
-    if classes == "matched" and both.any():
-        matched = _matched_breaks(probability[both], off[both])
-        compare = classify(probability, matched)
-    differ = both & (np.abs(off.astype(np.int16) - compare.astype(np.int16)) >= 2)
-    area_km2 = round(float((differ * cell_areas[:, None]).sum() / 1e6), 3)
-    if not differ.any():
-        return empty, area_km2, matched
-    codes = np.where(differ, off.astype(np.int32) * 10 + compare, 0)
-    frame = _vectorise(
-        codes, stack.transform, stack.crs, target_crs, min_pixels, keep_outside=False
-    )
-    result = gpd.GeoDataFrame(
-        {"official_level": frame["code"] // 10, "model_level": frame["code"] % 10},
-        geometry=frame.geometry, crs=frame.crs,
-    )  # fmt: skip
-    return result, area_km2, matched
-
-
 def _weighted_truth_auc(truth: np.ndarray, probability: np.ndarray) -> float | None:
     """Return the expected ROC-AUC against landslides drawn from the truth.
 
@@ -518,7 +349,7 @@ def _weighted_truth_auc(truth: np.ndarray, probability: np.ndarray) -> float | N
 
 
 def fit_susceptibility(
-    layers: Any, scenario: Any, *, factors: list[str] | None = None
+    layers: Layers, scenario: Scenario, *, factors: list[str] | None = None
 ) -> SusceptibilityResult | None:
     """Fit, validate and apply the landslide susceptibility model.
 
@@ -606,18 +437,18 @@ def fit_susceptibility(
 
     valid = np.flatnonzero(stack.mask.ravel())
     sample = probability.ravel()[rng.choice(valid, size=min(valid.size, 200000), replace=False)]
-    breaks, classes_used = _class_breaks(sample, cfg.classes)
+    breaks, classes_used = class_breaks(sample, cfg.classes)
     levels = classify(probability, breaks)
     areas_row = cell_area_m2(stack.transform, stack.crs, height)
     class_area = {
         str(lv): round(float(((levels == lv) * areas_row[:, None]).sum() / 1e6), 3) for lv in LEVELS
     }
     min_pixels = round(cfg.min_zone_area_m2 / float(np.mean(areas_row)))
-    zones = _vectorise(levels, stack.transform, stack.crs, target_crs, min_pixels)
+    zones = vectorise(levels, stack.transform, stack.crs, target_crs, min_pixels)
     zones = zones.rename(columns={"code": "level"})
     zones["level"] = zones["level"].astype(int)
     official = getattr(layers, "landslide_zones", None)
-    disagreement, disagreement_km2, matched_breaks = _disagreement(
+    disagreement, disagreement_km2, matched_breaks = disagreement_zones(
         official, stack, probability, levels,
         classes=cfg.disagreement_classes, target_crs=target_crs, min_pixels=min_pixels,
         cell_areas=areas_row,

@@ -21,6 +21,7 @@ from geoplan.hazard.grid import cell_size_m, row_windows
 __all__ = [
     "TERRAIN_FACTORS",
     "flow_accumulation",
+    "hillshade",
     "relief_window_px",
     "slope_degrees",
     "terrain_window",
@@ -162,6 +163,48 @@ def terrain_window(
             out["profile_curvature"] = (100 * profile).astype(np.float32)
     if "relief" in factors:
         out["relief"] = _relief(dem, r0, r1, relief_px)
+    return out
+
+
+def hillshade(
+    dem: np.ndarray,
+    transform: Affine,
+    crs: Any,
+    *,
+    azimuth_deg: float = 315.0,
+    altitude_deg: float = 45.0,
+) -> np.ndarray:
+    """Return the illumination (0-1) of a DEM lit by a distant sun, from Horn's derivatives.
+
+    Parameters
+    ----------
+    dem
+        Elevations in metres (``NaN`` nodata).
+    transform, crs
+        Grid of the DEM; geographic grids are handled per row.
+    azimuth_deg, altitude_deg
+        Direction of the light, clockwise from north, and its height above the horizon.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``cos(zenith) cos(slope) + sin(zenith) sin(slope) cos(azimuth - aspect)`` clipped
+        to ``[0, 1]``, float64, ``NaN`` where a cell or a neighbour is nodata.
+    """
+    azimuth = np.radians(azimuth_deg)
+    altitude = np.radians(altitude_deg)
+    dx_all, dy_all = cell_size_m(transform, crs, dem.shape[0])
+    out = np.empty(dem.shape, dtype=np.float64)
+    for r0, r1 in row_windows(dem.shape[0], _WINDOW_ROWS):
+        z = _neighbours(_padded_block(dem, r0, r1, 1), 1, r1 - r0, dem.shape[1])
+        dz_east, dz_north = _horn(z, dx_all[r0:r1, None], dy_all[r0:r1, None])
+        slope = np.arctan(np.hypot(dz_east, dz_north))
+        aspect = np.arctan2(-dz_east, -dz_north)  # downslope direction, clockwise from north
+        shade = np.sin(altitude) * np.cos(slope) + np.cos(altitude) * np.sin(slope) * np.cos(
+            azimuth - aspect
+        )
+        out[r0:r1] = np.clip(shade, 0.0, 1.0)
+    out[np.isnan(dem)] = np.nan
     return out
 
 

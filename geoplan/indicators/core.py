@@ -15,8 +15,8 @@ import shapely
 from geoplan.hazard import SusceptibilityResult, fit_susceptibility
 from geoplan.hazard.grid import GridRaster, RasterLike
 from geoplan.hazard.terrain import slope_degrees
+from geoplan.indicators.exposure import exposure_classes, hazard_flags, landslide_columns
 from geoplan.indicators.overlay import (
-    class_at_points,
     class_shares,
     disjoint_classes,
     nearest_distance,
@@ -28,6 +28,8 @@ from geoplan.indicators.zonal import zonal_stats
 
 if TYPE_CHECKING:
     from geoplan.config.indicators import IndicatorConfig
+    from geoplan.io import Layers
+    from geoplan.scenario import Scenario
 
 __all__ = ["ROAD_CLASSES", "Indicators", "compute_indicators"]
 
@@ -35,7 +37,6 @@ logger = logging.getLogger(__name__)
 
 #: Canonical road classes; each gets a ``dist_road_<class>_m`` column.
 ROAD_CLASSES = ("national", "provincial", "district", "commune", "track")
-LEVELS = (1, 2, 3, 4, 5)
 
 _COMMUNE_COPY = {
     "ntm_criteria_met": "commune_ntm_criteria_met",
@@ -144,45 +145,6 @@ def _dem_rasters(dem: RasterLike) -> dict[str, RasterLike]:
         "elev": GridRaster(values, dem.transform, dem.crs),
         "slope": GridRaster(slope, dem.transform, dem.crs),
     }
-
-
-def _landslide_columns(
-    out: pd.DataFrame,
-    areas: gpd.GeoSeries,
-    *,
-    points: np.ndarray,
-    geoms: np.ndarray,
-    zones: gpd.GeoDataFrame | None,
-    households: pd.Series,
-    config: IndicatorConfig,
-) -> None:
-    high = config.high_landslide_level
-    if zones is None:
-        out["landslide_level"] = np.nan
-        for level in LEVELS:
-            out[f"landslide_share_{level}"] = np.nan
-        out["landslide_share_high"] = np.nan
-        for level in LEVELS:
-            out[f"hh_exposed_{level}"] = np.nan
-        out["hh_exposed_high"] = np.nan
-        out["dist_high_landslide_m"] = np.nan
-        return
-    zones = zones.assign(level=pd.to_numeric(zones["level"], errors="coerce"))
-    zones = zones[zones["level"].isin(LEVELS)]
-    level_at = class_at_points(points, zones, "level")
-    out["landslide_level"] = np.nan_to_num(level_at, nan=0.0).astype(int)
-    clean = disjoint_classes(zones, "level", sorted(LEVELS, reverse=True))
-    shares = class_shares(areas, clean, "level", list(LEVELS))
-    for level in LEVELS:
-        out[f"landslide_share_{level}"] = shares[level].to_numpy()
-    out["landslide_share_high"] = (
-        shares[[lv for lv in LEVELS if lv >= high]].sum(axis=1, min_count=1).to_numpy()
-    )
-    for level in LEVELS:
-        out[f"hh_exposed_{level}"] = (households * out[f"landslide_share_{level}"]).to_numpy()
-    out["hh_exposed_high"] = (households * out["landslide_share_high"]).to_numpy()
-    high_geoms = zones.geometry[zones["level"] >= high].to_numpy()
-    out["dist_high_landslide_m"] = nearest_distance(geoms, high_geoms)
 
 
 def _forest_columns(
@@ -308,7 +270,7 @@ def _rollup(
     return out
 
 
-def compute_indicators(layers: Any, scenario: Any) -> Indicators:
+def compute_indicators(layers: Layers, scenario: Scenario) -> Indicators:
     """Compute the village indicators and their commune and district roll-ups.
 
     Parameters
@@ -331,35 +293,17 @@ def compute_indicators(layers: Any, scenario: Any) -> Indicators:
     villages: gpd.GeoDataFrame = layers.villages
     communes: gpd.GeoDataFrame = layers.communes.copy()
     communes["commune_code"] = communes["commune_code"].astype(str)
-    crs = villages.crs
+    codes = villages["commune_code"].astype(str)
 
     out = pd.DataFrame(index=villages.index)
-    codes = villages["commune_code"].astype(str)
-    commune_by_code = communes.drop_duplicates("commune_code").set_index("commune_code")
-
-    def commune_attr(column: str) -> pd.Series:
-        if column not in commune_by_code:
-            return pd.Series(np.nan, index=villages.index)
-        return codes.map(commune_by_code[column])
-
-    out["commune_name"] = commune_attr("commune_name")
-    district_code = commune_attr("district_code")
-    out["district_code"] = (
-        district_code.astype("string").astype(object).where(district_code.notna())
-    )
-    out["district_name"] = commune_attr("district_name")
-
+    _admin_columns(out, codes, communes)
     households = _num(villages, "households")
-    out["poverty_rate"] = _ratio(_num(villages, "poor_households"), households)
-    out["near_poverty_rate"] = _ratio(_num(villages, "near_poor_households"), households)
-    out["em_share"] = _ratio(_num(villages, "em_households"), households)
-    out["water_gap"] = 1.0 - _ratio(_num(villages, "hygienic_water_households"), households)
+    _household_columns(out, villages, households)
 
     geoms = villages.geometry.to_numpy()
     points = village_points(villages)
     areas = village_areas(villages, config.village_buffer_m)
-
-    _landslide_columns(
+    landslide_columns(
         out,
         areas,
         points=points,
@@ -368,89 +312,178 @@ def compute_indicators(layers: Any, scenario: Any) -> Indicators:
         households=households,
         config=config,
     )
-
     dem = _layer(layers, "dem")
     dem_rasters = _dem_rasters(dem) if dem is not None else None
-    if dem_rasters is not None:
-        stats = zonal_stats(areas, dem_rasters, ("mean", "min", "max"))
-        out["elev_mean_m"] = stats["elev_mean"].to_numpy()
-        out["elev_min_m"] = stats["elev_min"].to_numpy()
-        out["elev_max_m"] = stats["elev_max"].to_numpy()
-        out["relief_m"] = out["elev_max_m"] - out["elev_min_m"]
-        out["slope_mean_deg"] = stats["slope_mean"].to_numpy()
-        out["slope_max_deg"] = stats["slope_max"].to_numpy()
-    else:
-        for column in ("elev_mean_m", "elev_min_m", "elev_max_m", "relief_m",
-                       "slope_mean_deg", "slope_max_deg"):  # fmt: skip
-            out[column] = np.nan
-
+    _terrain_columns(out, areas, dem_rasters)
     forest = _layer(layers, "forest")
     _forest_columns(out, areas, points, geoms, forest)
-
     border = _layer(layers, "border")
-    if border is not None:
-        out["dist_border_m"] = nearest_distance(geoms, border.geometry.to_numpy())
-        out["in_border_belt"] = (out["dist_border_m"] <= config.border_belt_m).to_numpy()
-    else:
-        out["dist_border_m"] = np.nan
-        out["in_border_belt"] = False
-
+    _border_columns(out, geoms, border, config)
     roads = _layer(layers, "roads")
     _road_columns(out, geoms, roads)
-
-    # Travel time over the friction surface.
-    extent = _layer(layers, "province")
-    extent = extent if extent is not None else communes
-    surface = friction_surface(
-        tuple(extent.total_bounds),
-        crs,
-        resolution=config.friction_resolution_m,
-        speeds_kmh=config.speeds_kmh,
-        roads=roads,
-        forest=forest,
-        landcover_speed_factor=config.landcover_speed_factor,
-        slope=dem_rasters["slope"] if dem_rasters is not None else None,
-        max_walk_slope_deg=config.max_walk_slope_deg,
-    )
-    on_road = (out["dist_road_m"] <= config.centre_road_max_m).to_numpy()
-    origins, groups = _centres(
-        communes,
-        "commune_code",
-        village_key=codes,
-        points=points,
-        households=households,
-        on_road=on_road,
-    )
-    out["travel_min_commune_centre"] = travel_minutes(surface, origins, groups, points)
     districts = _districts(layers, communes)
-    origins, groups = _centres(
-        districts,
-        "district_code",
-        village_key=out["district_code"].astype(str),
+    _travel_columns(
+        out,
+        _FrictionInputs(
+            extent=_layer(layers, "province"), roads=roads, forest=forest, dem=dem_rasters
+        ),
+        communes=communes,
+        districts=districts,
+        village_codes=codes,
         points=points,
         households=households,
-        on_road=on_road,
+        config=config,
+        crs=villages.crs,
     )
-    out["travel_min_district_centre"] = travel_minutes(surface, origins, groups, points)
-
     rivers = _layer(layers, "rivers")
     out["dist_river_m"] = (
         nearest_distance(geoms, rivers.geometry.to_numpy()) if rivers is not None else np.nan
     )
-
     result = fit_susceptibility(layers, scenario)
     if result is not None:
         stats = zonal_stats(areas, {"p": result.probability}, ("mean",))
         out["susceptibility"] = stats["p_mean"].to_numpy()
     else:
         out["susceptibility"] = np.nan
-
     communes["is_border"] = _border_communes(
         communes, border, config.border_commune_tolerance_m
     ).to_numpy()
+    _commune_columns(out, codes, communes)
+    hazard_flags(out, config, result)
+    exposure_classes(out, config)
+
+    frame = villages.drop(columns=[c for c in out.columns if c in villages.columns])
+    frame = pd.concat([frame, out], axis=1)
+    village_frame = gpd.GeoDataFrame(frame, geometry=villages.geometry.name, crs=villages.crs)
+    commune_out, district_out, province_out = _rollups(
+        village_frame,
+        households=households,
+        communes=communes,
+        districts=districts,
+        province=_layer(layers, "province"),
+        slope=dem_rasters["slope"] if dem_rasters is not None else None,
+    )
+    return Indicators(
+        villages=village_frame,
+        communes=commune_out,
+        districts=district_out,
+        susceptibility=result,
+        province=province_out,
+    )
+
+
+def _by_commune(codes: pd.Series, communes: pd.DataFrame, column: str) -> pd.Series:
+    """Return each village's value of its commune's ``column`` (NaN when absent)."""
     commune_by_code = communes.drop_duplicates("commune_code").set_index("commune_code")
+    if column not in commune_by_code:
+        return pd.Series(np.nan, index=codes.index)
+    return codes.map(commune_by_code[column])
+
+
+def _admin_columns(out: pd.DataFrame, codes: pd.Series, communes: pd.DataFrame) -> None:
+    """Add the commune's name and its district's code and name."""
+    out["commune_name"] = _by_commune(codes, communes, "commune_name")
+    district_code = _by_commune(codes, communes, "district_code")
+    out["district_code"] = (
+        district_code.astype("string").astype(object).where(district_code.notna())
+    )
+    out["district_name"] = _by_commune(codes, communes, "district_name")
+
+
+def _household_columns(out: pd.DataFrame, villages: pd.DataFrame, households: pd.Series) -> None:
+    """Add the shares of poor, near-poor, ethnic-minority and unserved households."""
+    out["poverty_rate"] = _ratio(_num(villages, "poor_households"), households)
+    out["near_poverty_rate"] = _ratio(_num(villages, "near_poor_households"), households)
+    out["em_share"] = _ratio(_num(villages, "em_households"), households)
+    out["water_gap"] = 1.0 - _ratio(_num(villages, "hygienic_water_households"), households)
+
+
+def _terrain_columns(
+    out: pd.DataFrame, areas: gpd.GeoSeries, dem_rasters: dict[str, RasterLike] | None
+) -> None:
+    """Add elevation, relief and slope over each village's area (NaN without a DEM)."""
+    if dem_rasters is None:
+        for column in ("elev_mean_m", "elev_min_m", "elev_max_m", "relief_m",
+                       "slope_mean_deg", "slope_max_deg"):  # fmt: skip
+            out[column] = np.nan
+        return
+    stats = zonal_stats(areas, dem_rasters, ("mean", "min", "max"))
+    out["elev_mean_m"] = stats["elev_mean"].to_numpy()
+    out["elev_min_m"] = stats["elev_min"].to_numpy()
+    out["elev_max_m"] = stats["elev_max"].to_numpy()
+    out["relief_m"] = out["elev_max_m"] - out["elev_min_m"]
+    out["slope_mean_deg"] = stats["slope_mean"].to_numpy()
+    out["slope_max_deg"] = stats["slope_max"].to_numpy()
+
+
+def _border_columns(
+    out: pd.DataFrame, geoms: np.ndarray, border: gpd.GeoDataFrame | None, config: IndicatorConfig
+) -> None:
+    """Add the distance to the border and whether the village is in the border belt."""
+    if border is None:
+        out["dist_border_m"] = np.nan
+        out["in_border_belt"] = False
+        return
+    out["dist_border_m"] = nearest_distance(geoms, border.geometry.to_numpy())
+    out["in_border_belt"] = (out["dist_border_m"] <= config.border_belt_m).to_numpy()
+
+
+@dataclass(frozen=True)
+class _FrictionInputs:
+    """The layers the friction surface is built from (each may be absent)."""
+
+    extent: gpd.GeoDataFrame | None
+    roads: gpd.GeoDataFrame | None
+    forest: gpd.GeoDataFrame | None
+    dem: dict[str, RasterLike] | None
+
+
+def _travel_columns(
+    out: pd.DataFrame,
+    inputs: _FrictionInputs,
+    *,
+    communes: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    village_codes: pd.Series,
+    points: np.ndarray,
+    households: pd.Series,
+    config: IndicatorConfig,
+    crs: Any,
+) -> None:
+    """Add the travel minutes to the commune and district centres over the friction surface."""
+    extent = inputs.extent if inputs.extent is not None else communes
+    surface = friction_surface(
+        tuple(extent.total_bounds),
+        crs,
+        resolution=config.friction_resolution_m,
+        speeds_kmh=config.speeds_kmh,
+        roads=inputs.roads,
+        forest=inputs.forest,
+        landcover_speed_factor=config.landcover_speed_factor,
+        slope=inputs.dem["slope"] if inputs.dem is not None else None,
+        max_walk_slope_deg=config.max_walk_slope_deg,
+    )
+    on_road = (out["dist_road_m"] <= config.centre_road_max_m).to_numpy()
+    for column, polygons, key, village_key in (
+        ("travel_min_commune_centre", communes, "commune_code", village_codes),
+        ("travel_min_district_centre", districts, "district_code",
+         out["district_code"].astype(str)),
+    ):  # fmt: skip
+        origins, groups = _centres(
+            polygons,
+            key,
+            village_key=village_key,
+            points=points,
+            households=households,
+            on_road=on_road,
+        )
+        out[column] = travel_minutes(surface, origins, groups, points)
+
+
+def _commune_columns(out: pd.DataFrame, codes: pd.Series, communes: pd.DataFrame) -> None:
+    """Copy the commune attributes the criteria read, and the commune's latest poverty rate."""
     for source, target in _COMMUNE_COPY.items():
-        out[target] = commune_attr(source).to_numpy()
+        out[target] = _by_commune(codes, communes, source).to_numpy()
     out["commune_is_border"] = out["commune_is_border"].fillna(False).astype(bool)
     commune_poverty = _latest_year_value(communes, "poverty_rate")
     if "poverty_rate" in communes:
@@ -459,16 +492,20 @@ def compute_indicators(layers: Any, scenario: Any) -> Indicators:
     pov = pov[~pov.index.duplicated()]
     out["commune_poverty_rate"] = codes.map(pov).to_numpy()
 
-    _hazard_flags(out, config, result)
 
-    frame = villages.drop(columns=[c for c in out.columns if c in villages.columns])
-    frame = pd.concat([frame, out], axis=1)
-    village_frame = gpd.GeoDataFrame(frame, geometry=villages.geometry.name, crs=crs)
-
-    # Roll-ups.
-    roll = village_frame.assign(
-        _commune=codes.to_numpy(),
-        _district=out["district_code"].astype(str).to_numpy(),
+def _rollups(
+    villages: gpd.GeoDataFrame,
+    *,
+    households: pd.Series,
+    communes: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    province: gpd.GeoDataFrame | None,
+    slope: RasterLike | None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
+    """Return the commune, district and province frames with the village roll-ups."""
+    roll = villages.assign(
+        _commune=villages["commune_code"].astype(str).to_numpy(),
+        _district=villages["district_code"].astype(str).to_numpy(),
         households=households.to_numpy(),
         poor_households=_num(villages, "poor_households").to_numpy(),
         em_households=_num(villages, "em_households").to_numpy(),
@@ -484,38 +521,20 @@ def compute_indicators(layers: Any, scenario: Any) -> Indicators:
     district_out["is_border"] = (
         district_out["district_code"].astype(str).map(district_border).fillna(False).astype(bool)
     )
-    province = _layer(layers, "province")
     province_out = None
     if province is not None:
         province_out = _rollup(
             roll.assign(_all="all"), "_all", province.assign(_all="all"), "_all"
         ).drop(columns="_all")
         province_out["is_border"] = bool(communes["is_border"].any())
-    if dem_rasters is not None:
-        slope_only = {"slope": dem_rasters["slope"]}
-        commune_out["slope_mean_deg"] = zonal_stats(commune_out.geometry, slope_only)[
-            "slope_mean"
-        ].to_numpy()
-        district_out["slope_mean_deg"] = zonal_stats(district_out.geometry, slope_only)[
-            "slope_mean"
-        ].to_numpy()
-        if province_out is not None:
-            province_out["slope_mean_deg"] = zonal_stats(province_out.geometry, slope_only)[
-                "slope_mean"
-            ].to_numpy()
-    else:
-        commune_out["slope_mean_deg"] = np.nan
-        district_out["slope_mean_deg"] = np.nan
-        if province_out is not None:
-            province_out["slope_mean_deg"] = np.nan
-
-    return Indicators(
-        villages=village_frame,
-        communes=commune_out,
-        districts=district_out,
-        susceptibility=result,
-        province=province_out,
-    )
+    for frame in (commune_out, district_out, province_out):
+        if frame is not None:
+            frame["slope_mean_deg"] = (
+                zonal_stats(frame.geometry, {"slope": slope})["slope_mean"].to_numpy()
+                if slope is not None
+                else np.nan
+            )
+    return commune_out, district_out, province_out
 
 
 def _districts(layers: Any, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -532,41 +551,3 @@ def _districts(layers: Any, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     dissolved = communes[[*keep, "geometry"]].dissolve(by="district_code", as_index=False)
     dissolved["district_code"] = dissolved["district_code"].astype(str)
     return dissolved
-
-
-def _hazard_flags(
-    out: pd.DataFrame, config: IndicatorConfig, result: SusceptibilityResult | None
-) -> None:
-    """Add ``hazard_flag`` and ``hazard_reason``: why the hazard review map flags a village.
-
-    A village is flagged when its point is in a high zone, when at least
-    ``hazard_flag_share`` of its area is high, when a high zone is within
-    ``hazard_flag_distance_m``, or when the model puts it in a high level.
-    """
-    high = config.high_landslide_level
-
-    def say(mask: np.ndarray, template: str, *values: np.ndarray) -> list[str]:
-        return [
-            template.format(*(v[i] for v in values)) if mask[i] else "" for i in range(len(mask))
-        ]
-
-    level = out["landslide_level"].fillna(0).to_numpy(dtype=float)
-    share = out["landslide_share_high"].to_numpy(dtype=float)
-    dist = out["dist_high_landslide_m"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        parts = [
-            say(level >= high, "inside a level-{:.0f} landslide zone", level),
-            say(share >= config.hazard_flag_share, "{:.0%} of its area in levels "
-                f"{high}-5", share),
-            say((dist <= config.hazard_flag_distance_m) & (dist > 0),
-                "{:.0f} m from a high landslide zone", dist),
-        ]  # fmt: skip
-    if result is not None:
-        p = out["susceptibility"].to_numpy(dtype=float)
-        modelled = result.level_of(p)
-        parts.append(
-            say(modelled >= high, "modelled susceptibility level {} (p = {:.2f})", modelled, p)
-        )
-    text = ["; ".join(r for r in row if r) for row in zip(*parts, strict=True)]
-    out["hazard_reason"] = np.array(text, dtype=object)
-    out["hazard_flag"] = out["hazard_reason"] != ""

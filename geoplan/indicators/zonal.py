@@ -8,7 +8,7 @@ the fraction of it that the polygon covers.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -128,5 +128,5 @@ def zonal_stats(
     rows = table["_row"].to_numpy(dtype=np.int64)
     for column in columns:
         values = table[column].to_numpy(dtype=float)
-        result.iloc[rows, result.columns.get_loc(column)] = values
+        result.iloc[rows, cast(int, result.columns.get_loc(column))] = values
     return result

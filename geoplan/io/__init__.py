@@ -1,8 +1,8 @@
 """Load stage: read, repair, validate and reproject the input layers.
 
 Public entry points: :func:`read_layer`, :func:`read_raster`,
-:func:`load_layers` (-> :class:`Layers`) and :func:`check_paths`
-(-> :class:`ValidationReport`). CRS spellings live in :mod:`geoplan.io.crs`,
+:func:`load_layers` (-> :class:`Layers`); ``geoplan check`` lives in
+:mod:`geoplan.check`. CRS spellings live in :mod:`geoplan.io.crs`,
 Vietnamese text utilities in :mod:`geoplan.io.text`, place-name matching in
 :mod:`geoplan.io.names`.
 """
@@ -12,7 +12,6 @@ from geoplan.io.load import (
     Layers,
     Raster,
     check_layer,
-    check_paths,
     load_layers,
     read_layer,
     read_raster,
@@ -26,7 +25,6 @@ __all__ = [
     "Raster",
     "ValidationReport",
     "check_layer",
-    "check_paths",
     "load_layers",
     "normalize_name",
     "read_layer",

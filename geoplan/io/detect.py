@@ -3,18 +3,34 @@
 Each candidate decoding (:data:`geoplan.io.text.LEGACY_ENCODINGS`) is scored
 by :func:`plausibility`; the margin between the best and the runner-up tells
 a clear choice from a weak or an ambiguous one, so that readers can say so
-and ask for ``encoding:`` instead of guessing silently.
+and ask for ``encoding:`` instead of guessing silently. Text that no
+supported encoding reads as Vietnamese, or that holds ASCII punctuation
+inside words (as VNI for DOS writes capitals with tone marks), is refused or
+warned about by :func:`encoding_issues`: geoplan does not decode VNI for DOS.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from geoplan.errors import Issue
 from geoplan.io.text import _TONES, LEGACY_ENCODINGS, _decode_utf8, badness
 
-__all__ = ["Detection", "detect_encoding", "plausibility"]
+__all__ = [
+    "ISO646_NATIONAL",
+    "SUPPORTED_ENCODINGS",
+    "Detection",
+    "detect_encoding",
+    "encoding_issues",
+    "iso646_words",
+    "plausibility",
+]
+
+#: What `encoding:` accepts, for messages.
+SUPPORTED_ENCODINGS = "utf-8, cp1258 (Windows-1258), tcvn3 (TCVN3/ABC) or vni (VNI-Windows)"
 
 # Vowel groups of Vietnamese syllables (tone marks removed; ă â ê ô ơ ư kept)
 _NUCLEI = frozenset((
@@ -135,12 +151,20 @@ class Detection:
     alternatives
         Encoding -> the first sample where it reads differently, decoded
         with it (the best encoding first), for messages.
+    implausible
+        The samples that still do not read as Vietnamese with the best
+        legacy encoding, decoded with it.
+    checked
+        How many non-ASCII samples a legacy encoding was chosen on (0 for
+        UTF-8 and ASCII: nothing to doubt).
     """
 
     encoding: str
     badness: int
     margin: int | None = None
     alternatives: dict[str, str] = field(default_factory=dict)
+    implausible: tuple[str, ...] = ()
+    checked: int = 0
 
     @property
     def ambiguous(self) -> bool:
@@ -151,6 +175,17 @@ class Detection:
     def weak(self) -> bool:
         """The choice rests on a single implausible word of the runner-up."""
         return self.margin == 1
+
+    @property
+    def unreadable(self) -> bool:
+        """No supported encoding reads the text: a third or more of it is implausible.
+
+        Names in an encoding geoplan decodes read as Vietnamese (none of the
+        441 accented demo names is implausible); VNI for DOS or another
+        unsupported layout leaves most of them implausible under every
+        reading.
+        """
+        return self.checked > 0 and 3 * len(self.implausible) >= self.checked
 
 
 def detect_encoding(samples: list[bytes]) -> Detection:
@@ -184,12 +219,153 @@ def detect_encoding(samples: list[bytes]) -> Detection:
     texts = {name: [fn(s) for s in non_ascii] for name, fn in LEGACY_ENCODINGS.items()}
     scores = {name: sum(plausibility(t) for t in ts) for name, ts in texts.items()}
     best = min(scores, key=lambda k: scores[k])
+    odd = tuple(t for t in texts[best] if plausibility(t))
     rivals = [k for k in scores if k != best and texts[k] != texts[best]]
     if not rivals:
-        return Detection(best, scores[best])
+        return Detection(best, scores[best], implausible=odd, checked=len(non_ascii))
     runner = min(rivals, key=lambda k: scores[k])
     pairs = zip(texts[best], texts[runner], strict=True)
     first = next(i for i, (a, b) in enumerate(pairs) if a != b)
     alternatives = {best: texts[best][first]}
     alternatives.update({k: texts[k][first] for k in rivals})
-    return Detection(best, scores[best], scores[runner] - scores[best], alternatives)
+    return Detection(
+        best,
+        scores[best],
+        scores[runner] - scores[best],
+        alternatives,
+        implausible=odd,
+        checked=len(non_ascii),
+    )
+
+
+# ASCII positions that ISO 646 national variants give to letters. VNI for DOS "does not use
+# separate characters for diacritics, instead replacing certain ASCII punctuation characters
+# with tone-marked uppercase letters (compare ISO 646)" (English Wikipedia, "VNI", section
+# "VNI Encoding for DOS"). No chart says which letter sits where (docs/io.md lists where we
+# looked), so this only recognises the pattern: no Vietnamese name has one inside a word.
+ISO646_NATIONAL = "#$@[\\]^`{|}~"
+_ISO646_RUN = re.compile(r"(?:[^\W\d_]|[#$@\[\\\]^`{|}~])+")
+_MAIL_OR_URL = re.compile(r"\S@\S+\.\w|://")
+
+
+def iso646_words(values: Iterable[str]) -> list[str]:
+    """Return the distinct words of ``values`` with ISO 646 national punctuation inside.
+
+    A word is a run of letters and the characters of :data:`ISO646_NATIONAL`
+    holding at least one of each (``"H@"``, ``"$K"``, ``"K{N"``); one that
+    ends on the punctuation before a digit (``"Thôn#2"``) or starts on it
+    after one is a number sign, not a letter. E-mail addresses and URLs are
+    skipped.
+
+    Parameters
+    ----------
+    values
+        Decoded text values.
+
+    Returns
+    -------
+    list of str
+        The words, in the order first seen.
+    """
+    found: dict[str, None] = {}
+    for value in values:
+        if not any(c in ISO646_NATIONAL for c in value) or _MAIL_OR_URL.search(value):
+            continue
+        for m in _ISO646_RUN.finditer(value):
+            word, start, end = m.group(0), m.start(), m.end()
+            if not any(c in ISO646_NATIONAL for c in word) or not any(c.isalpha() for c in word):
+                continue
+            digit_after = end < len(value) and value[end].isdigit()
+            digit_before = start > 0 and value[start - 1].isdigit()
+            if (digit_after and word[-1] in ISO646_NATIONAL) or (
+                digit_before and word[0] in ISO646_NATIONAL
+            ):
+                continue
+            found.setdefault(word, None)
+    return list(found)
+
+
+def encoding_issues(
+    detection: Detection,
+    punctuated: list[str],
+    *,
+    values: int,
+    file: str,
+    layer: str | None,
+    where: tuple[int, str] | None = None,
+) -> list[Issue]:
+    """Say when a detected encoding is doubtful, unsupported or rests on weak evidence.
+
+    Parameters
+    ----------
+    detection
+        The outcome of :func:`detect_encoding`.
+    punctuated
+        The distinct decoded text values holding ISO 646 punctuation inside
+        a word (see :func:`iso646_words`); when they are a third or more of
+        the ``values`` checked the file is refused, otherwise warned about.
+    values
+        How many distinct text values were checked.
+    file, layer
+        Where the text comes from, for the issues.
+    where
+        Row and field of the first punctuated value, for its issue.
+
+    Returns
+    -------
+    list of Issue
+        ``encoding-unsupported`` (error), ``encoding-ambiguous`` (error),
+        ``encoding-suspect`` or ``encoding-uncertain`` (warnings), or nothing.
+    """
+    ask = f"state `encoding:` ({SUPPORTED_ENCODINGS}) in the scenario"
+    dos = (
+        "geoplan does not decode VNI for DOS (nor VISCII, VPS): save such a file as Unicode "
+        f"in the program that wrote it, or, if it is in a supported encoding, {ask}"
+    )
+    words = ", ".join(repr(w) for w in iso646_words(punctuated)[:5])
+    if detection.unreadable:
+        shown = "; ".join(repr(t) for t in detection.implausible[:3])
+        extra = f"; ASCII punctuation inside words: {words}" if punctuated else ""
+        msg = (
+            f"no supported encoding reads the names as Vietnamese: {len(detection.implausible)} "
+            f"of {detection.checked} still read oddly with the best, {detection.encoding} "
+            f"({shown}){extra}; the file may be in VNI for DOS or another encoding; {dos}"
+        )
+        return [Issue("error", msg, file=file, layer=layer, code="encoding-unsupported")]
+    readings = "; ".join(f"{k}: {v!r}" for k, v in detection.alternatives.items())
+    if detection.ambiguous:
+        msg = (
+            f"cannot tell the text encoding: the names read just as plausibly as {readings}; {ask}"
+        )
+        return [Issue("error", msg, file=file, layer=layer, code="encoding-ambiguous")]
+    if punctuated:
+        msg = (
+            f"ASCII punctuation inside words ({words}) is how VNI for DOS writes capitals "
+            f"with tone marks; {dos}"
+        )
+        row, col = where if where else (None, None)
+        refused = 3 * len(punctuated) >= max(values, 1)
+        return [
+            Issue(
+                "error" if refused else "warning",
+                msg,
+                file=file,
+                layer=layer,
+                row=row,
+                field=col,
+                code="encoding-unsupported" if refused else "encoding-suspect",
+            )
+        ]
+    if detection.badness:
+        msg = (
+            f"the text encoding is uncertain (best guess {detection.encoding}, yet some names "
+            f"do not read as Vietnamese); check the names and {ask}"
+        )
+        return [Issue("warning", msg, file=file, layer=layer, code="encoding-uncertain")]
+    if detection.weak:
+        msg = (
+            f"text encoding {detection.encoding} chosen on little evidence (one name tells "
+            f"the encodings apart: {readings}); check the names and {ask}"
+        )
+        return [Issue("warning", msg, file=file, layer=layer, code="encoding-uncertain")]
+    return []

@@ -12,17 +12,14 @@ import pandas as pd
 
 from geoplan.config.layers import JoinSpec
 from geoplan.errors import Issue, LayerError
+from geoplan.io.checks import duplicate_codes
 from geoplan.io.fields import KINDS, KindDef, match_columns
 from geoplan.io.names import NameMatcher, name_key
 from geoplan.io.readers import read_table
 from geoplan.io.report import LayerSummary, ValidationReport
-from geoplan.io.validate import (
-    MAX_ROWS_LISTED,
-    _apply_fields,
-    _duplicate_codes,
-    _fix_text,
-    row_issues,
-)
+from geoplan.io.rows import MAX_ROWS_LISTED, row_issues
+from geoplan.io.text_repair import fix_text
+from geoplan.io.validate import _apply_fields
 
 __all__ = ["check_required", "join_tables", "resolve_join_keys"]
 
@@ -284,7 +281,7 @@ def _read_join_table(
     report.layers.append(tsum)
     found: list[Issue] = []
     tgdf = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries([None] * len(table), index=table.index))
-    tgdf = _fix_text(tgdf, tsum, found, js.sheet)
+    tgdf = fix_text(tgdf, tsum, found, js.sheet)
     tgdf = _apply_fields(
         tgdf,
         kdef,
@@ -475,6 +472,6 @@ def check_required(
             out = out.assign(**{fd.name: out[fd.name].where(out[fd.name].notna(), fd.default)})
     if kdef.key and kdef.key in out and kdef.key not in before:
         found: list[Issue] = []
-        _duplicate_codes(out, kdef.key, summary=summary, issues=found, layer=kind, src=kdef.key)
+        duplicate_codes(out, kdef.key, summary=summary, issues=found, layer=kind, src=kdef.key)
         report.extend(found)
     return out

@@ -1,26 +1,38 @@
-"""Public entry points of the load stage: read_layer, read_raster, load_layers, check_paths."""
+"""Public entry points of the load stage: read_layer, read_raster, load_layers.
+
+``geoplan check`` (:mod:`geoplan.check`) reuses :func:`load_report` so that it finds
+exactly what :func:`load_layers` would refuse.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pyproj
 
 from geoplan.config.layers import LayerSpec
-from geoplan.errors import GeoplanError, Issue, LayerError, LayerValidationError, ScenarioError
-from geoplan.io.consistency import check_raster_extent, dissolve, villages_in_communes
+from geoplan.errors import Issue, LayerError, LayerValidationError, ScenarioError
+from geoplan.io.checks import plausibility_issues
+from geoplan.io.crosslayer import (
+    apply_downgrades,
+    check_raster_extent,
+    dissolve,
+    villages_in_communes,
+)
 from geoplan.io.crs import crs_label, is_metric, resolve_crs
 from geoplan.io.fields import KINDS
+from geoplan.io.integrity import check_feature_count, check_file_integrity
 from geoplan.io.joins import check_required, join_tables
-from geoplan.io.rasters import Raster, read_raster, resolve_crs_arg
-from geoplan.io.readers import RASTER_SUFFIXES, list_layers, read_vector
+from geoplan.io.raster import Raster, read_raster, resolve_crs_arg
+from geoplan.io.readers import RawLayer, read_vector
 from geoplan.io.report import LayerSummary, ValidationReport
+from geoplan.io.rows import row_issues
 from geoplan.io.structure import history_from_2022, villages_to_2025
-from geoplan.io.validate import guess_kinds, prepare_layer, row_issues
+from geoplan.io.validate import prepare_layer
 
 if TYPE_CHECKING:
     from geoplan.scenario import Scenario
@@ -29,8 +41,9 @@ __all__ = [
     "Layers",
     "Raster",
     "check_layer",
-    "check_paths",
     "load_layers",
+    "load_report",
+    "read_checked",
     "read_layer",
     "read_raster",
 ]
@@ -40,9 +53,11 @@ _VECTOR_LAYERS = (
     "forest", "border", "roads", "rivers",
 )  # fmt: skip
 _RASTER_LAYERS = ("dem", "rainfall", "landslide_truth")
+# formats whose header declares a feature count that the rows read must match
+OGR_COUNTED = frozenset({".gpkg", ".shp", ".fgb", ".geojson", ".json"})
 
 
-@dataclass
+@dataclass(frozen=True)
 class Layers:
     """Every input layer of a scenario, validated and in the scenario CRS.
 
@@ -75,6 +90,28 @@ class Layers:
 # single layers
 
 
+def read_checked(path: Path, **kwargs: Any) -> RawLayer:
+    """Read a vector layer with :func:`read_vector`, refusing damaged or empty ones.
+
+    The file's integrity is checked first (GeoPackage ``quick_check``, shapefile
+    sidecars), then the rows read are compared with the count the file declares.
+
+    Raises
+    ------
+    LayerError
+        A damaged file, features lost on reading, or a layer with no features.
+    """
+    check_file_integrity(path, kwargs.get("layer"))
+    raw = read_vector(path, **kwargs)
+    if path.suffix.lower() in OGR_COUNTED:
+        check_feature_count(path, raw.layer, len(raw.frame))
+    if len(raw.frame) == 0:
+        where = f"{path}{f', layer {raw.layer!r}' if raw.layer else ''}"
+        msg = f"{where}: the layer has no features; check the file or remove it from the scenario"
+        raise LayerError(msg)
+    return raw
+
+
 def _read_one(
     path: str | Path,
     *,
@@ -88,6 +125,7 @@ def _read_one(
     y: str | None = None,
     header_row: int | None = None,
     require: bool = True,
+    bounds: dict[str, tuple[float | None, float | None]] | None = None,
     report: ValidationReport,
 ) -> gpd.GeoDataFrame:
     """Read and validate one layer; findings go to ``report`` (LayerError is raised).
@@ -100,7 +138,7 @@ def _read_one(
         msg = f"unknown layer kind {kind!r}; use one of {', '.join(KINDS)}"
         raise LayerError(msg)
     target = resolve_crs_arg(crs, str(p), layer)
-    raw = read_vector(
+    raw = read_checked(
         p, layer=layer, encoding=encoding, kind=kind, crs=target, x=x, y=y, header_row=header_row
     )
     label = name or kind or raw.layer or p.stem
@@ -118,6 +156,7 @@ def _read_one(
         issues=issues,
         require=require,
     )
+    issues += plausibility_issues(gdf, kind, bounds=bounds, summary=summary, layer=raw.layer)
     report.extend(issues)
     return gdf
 
@@ -327,6 +366,7 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
         # the planning units are the 2025 units: the 2025 view is the communes themselves
         frames["communes_2025"] = communes
     check_raster_extent(rasters, frames, target, report)
+    apply_downgrades(report, specs)
     if report.errors:
         return None, report
     out = {k: (v.reset_index(drop=True) if v is not None else None) for k, v in frames.items()}
@@ -381,6 +421,7 @@ def _load_vector(
             y=spec.y,
             header_row=spec.header_row,
             require=not spec.join,
+            bounds=dict(spec.bounds),
             report=report,
         )
     except LayerError as exc:
@@ -431,98 +472,6 @@ def load_layers(scenario: Scenario) -> Layers:
     return layers
 
 
-# --------------------------------------------------------------------------------------
-# check
-
-
-def check_paths(
-    paths: list[str | Path] | tuple[str | Path, ...],
-    *,
-    strict: bool = False,
-    kind: str | None = None,
-) -> ValidationReport:
-    """Check scenarios and bare layer files; never raises for bad input.
-
-    A ``.yaml``/``.yml`` path is loaded as a scenario and all its layers are
-    checked as :func:`load_layers` would; any other path is read as a layer
-    (every layer of a GeoPackage/KML), with its kind guessed from its name,
-    columns and geometry; rasters are opened and checked.
-
-    Parameters
-    ----------
-    paths
-        Files to check.
-    strict
-        Stored on the report: :meth:`ValidationReport.exit_code` then returns
-        1 when there are only warnings.
-    kind
-        What every bare layer file is (a key of :data:`~geoplan.io.fields.KINDS`);
-        without it the kind is guessed, only when the guess is unambiguous, and
-        the guess is shown in the layer's summary.
-
-    Returns
-    -------
-    ValidationReport
-        Every issue found, with per-layer summaries.
-    """
-    report = ValidationReport(strict=strict)
-    if kind is not None and kind not in KINDS:
-        report.add(
-            Issue(
-                "error",
-                f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}",
-                code="unknown-kind",
-            )
-        )
-        return report
-    for item in paths:
-        p = Path(item)
-        try:
-            if p.suffix.lower() in {".yaml", ".yml"}:
-                from geoplan.scenario import load_scenario
-
-                try:
-                    scenario = load_scenario(p)
-                except ScenarioError as exc:
-                    report.add(Issue("error", _msg(exc, p), file=str(p), code="scenario"))
-                    continue
-                _, sub = _load(scenario)
-                report.merge(sub)
-            elif p.suffix.lower() in RASTER_SUFFIXES:
-                try:
-                    r = read_raster(p)
-                except LayerError as exc:
-                    report.add(Issue("error", _msg(exc, p), file=str(p), code="raster"))
-                    continue
-                n = int(np.isfinite(r.array).sum())
-                report.layers.append(
-                    LayerSummary(
-                        name=p.stem,
-                        file=str(p),
-                        features=n,
-                        kept=n,
-                        source_crs=crs_label(r.crs),
-                        crs=crs_label(r.crs),
-                        geometry_type=f"raster {r.shape[1]}x{r.shape[0]}",
-                    )
-                )
-            else:
-                _check_file(p, report, kind=kind)
-        except GeoplanError as exc:
-            report.add(Issue("error", _msg(exc, p), file=str(p), code="unreadable"))
-        except Exception as exc:  # `geoplan check` reports, never crashes
-            report.add(
-                Issue(
-                    "error",
-                    f"unexpected {type(exc).__name__} while checking: {exc} (please report this "
-                    "as a geoplan bug with the file)",
-                    file=str(p),
-                    code="internal-error",
-                )
-            )
-    return report
-
-
 def _msg(exc: Exception, path: Path | str) -> str:
     """Return the message of ``exc`` without a leading ``<path>: `` (the issue names the file)."""
     text = str(exc)
@@ -530,62 +479,17 @@ def _msg(exc: Exception, path: Path | str) -> str:
     return text[len(prefix) :] if text.startswith(prefix) else text
 
 
-def _check_file(p: Path, report: ValidationReport, *, kind: str | None = None) -> None:
-    if not p.exists():
-        report.add(Issue("error", "file not found", file=str(p), code="not-found"))
-        return
-    try:
-        names: list[str | None] = list(list_layers(p))
-    except LayerError as exc:
-        report.add(Issue("error", _msg(exc, p), file=str(p), code="unreadable"))
-        return
-    single = p.suffix.lower() in {
-        ".shp",
-        ".csv",
-        ".txt",
-        ".tsv",
-        ".parquet",
-        ".geoparquet",
-        ".geojson",
-        ".json",
-        ".fgb",
-    }
-    for name in names:
-        layer = None if single else name
-        try:
-            raw = read_vector(p, layer=layer)
-        except LayerError as exc:
-            report.add(Issue("error", _msg(exc, p), file=str(p), layer=layer, code="unreadable"))
-            continue
-        label = name if not single else p.stem
-        given = kind
-        if given is None:
-            candidates = guess_kinds(raw.frame, label)
-            if len(candidates) > 1:
-                report.add(
-                    Issue(
-                        "error",
-                        f"cannot tell what this layer is ({' or '.join(candidates)}); "
-                        f"say it with `geoplan check --kind {candidates[0]} {p}`",
-                        file=str(p),
-                        layer=layer,
-                        code="ambiguous-kind",
-                    )
-                )
-                continue
-            given = candidates[0] if candidates else None
-        shown = given if kind is not None or given is None else f"{given} (guessed)"
-        summary = LayerSummary(name=shown or (name or p.stem), file=str(p), layer=raw.layer)
-        report.layers.append(summary)
-        issues: list[Issue] = []
-        prepare_layer(
-            raw,
-            file=str(p),
-            name=layer or summary.name,
-            kind=given,
-            fields=None,
-            crs=None,
-            summary=summary,
-            issues=issues,
-        )
-        report.extend(issues)
+def load_report(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
+    """Load a scenario's layers without raising: the layers (``None`` on errors) and the report.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario.
+
+    Returns
+    -------
+    tuple of (Layers or None, ValidationReport)
+        What :func:`load_layers` would return, and every issue it found.
+    """
+    return _load(scenario)

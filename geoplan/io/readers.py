@@ -24,7 +24,7 @@ import shapely
 
 from geoplan.errors import Issue, LayerError
 from geoplan.io.coerce import coerce_coordinate
-from geoplan.io.detect import Detection, detect_encoding
+from geoplan.io.detect import Detection, detect_encoding, encoding_issues, iso646_words
 from geoplan.io.sheets import frame_from_grid, read_xlsx_grid
 from geoplan.io.text import LEGACY_ENCODINGS, canonical_encoding, decode_bytes
 
@@ -174,11 +174,9 @@ def _decode_columns(
     if not cols:
         raw.encoding = encoding or "utf-8"
         return df
-    values: set[str] = set()
-    for c in cols:
-        u = pd.unique(df[c].dropna().astype(str))
-        values.update(v for v in u if not v.isascii())
-    samples = [v.encode("latin-1", errors="replace") for v in sorted(values)[:5000]]
+    every = _distinct_text(df, cols)
+    samples = [v.encode("latin-1", errors="replace") for v in every if not v.isascii()][:5000]
+    detection = None
     if encoding is None:
         detection = detect_encoding(samples)
         enc = detection.encoding
@@ -193,7 +191,6 @@ def _decode_columns(
                 )
             )
             raw.repairs["encoding-detected"] = 1
-            raw.issues.extend(_encoding_doubts(detection, file=file, layer=layer))
     else:
         enc = canonical_encoding(encoding)
     raw.encoding = enc
@@ -209,31 +206,46 @@ def _decode_columns(
             except UnicodeDecodeError:
                 table[v] = decode_bytes(b, "cp1258")
         out[c] = s.astype(object).map(table).where(s.notna(), None)
+    if detection is not None:
+        legacy = bool(samples) and enc != "utf-8"
+        raw.issues.extend(
+            _encoding_report(
+                detection, out, cols, legacy=legacy or not samples, file=file, layer=layer
+            )
+        )
     return out
 
 
-def _encoding_doubts(detection: Detection, *, file: str, layer: str | None) -> list[Issue]:
-    """Say when a detected encoding rests on weak or no evidence, and ask for `encoding:`."""
-    readings = "; ".join(f"{k}: {v!r}" for k, v in detection.alternatives.items())
-    ask = "state `encoding:` (utf-8, cp1258, tcvn3 or vni) in the scenario"
-    if detection.ambiguous:
-        msg = (
-            f"cannot tell the text encoding: the names read just as plausibly as {readings}; {ask}"
-        )
-        return [Issue("error", msg, file=file, layer=layer, code="encoding-ambiguous")]
-    if detection.badness:
-        msg = (
-            f"the text encoding is uncertain (best guess {detection.encoding}, yet some names "
-            f"do not read as Vietnamese); check the names and {ask}"
-        )
-        return [Issue("warning", msg, file=file, layer=layer, code="encoding-uncertain")]
-    if detection.weak:
-        msg = (
-            f"text encoding {detection.encoding} chosen on little evidence (one name tells "
-            f"the encodings apart: {readings}); check the names and {ask}"
-        )
-        return [Issue("warning", msg, file=file, layer=layer, code="encoding-uncertain")]
-    return []
+def _distinct_text(df: pd.DataFrame, cols: list[str]) -> list[str]:
+    values: set[str] = set()
+    for c in cols:
+        values.update(str(v) for v in pd.unique(df[c].dropna()))
+    return sorted(values)
+
+
+def _encoding_report(
+    detection: Detection,
+    df: pd.DataFrame,
+    cols: list[str],
+    *,
+    legacy: bool,
+    file: str,
+    layer: str | None,
+) -> list[Issue]:
+    """Doubts on a detected encoding, with the VNI-for-DOS punctuation check.
+
+    The check runs on text read as a legacy encoding or as plain ASCII (an
+    upper-case VNI-for-DOS file can be all ASCII), not on real UTF-8.
+    """
+    values = [v for v in _distinct_text(df, cols) if any(c.isalpha() for c in v)]
+    punctuated = [v for v in values if iso646_words([v])] if legacy else []
+    where = None
+    if punctuated:
+        col = next(c for c in cols if df[c].isin(punctuated).any())
+        where = (int(df.index[df[col].isin(punctuated)][0]), col)
+    return encoding_issues(
+        detection, punctuated, values=len(values), file=file, layer=layer, where=where
+    )
 
 
 def _read_ogr(
@@ -357,7 +369,6 @@ def read_table(
                     code="encoding-detected",
                 )
             )
-        issues.extend(_encoding_doubts(detection, file=str(p), layer=None))
     if enc == "utf-8":
         text = unicodedata.normalize("NFC", data.decode("utf-8-sig", errors="replace"))
     else:
@@ -369,6 +380,13 @@ def read_table(
         msg = f"{p}: cannot read the CSV ({exc}); check the separator and quoting"
         raise LayerError(msg) from exc
     df, found = frame_from_grid(rows, header_row=header_row, file=str(p), sheet=None)
+    if not encoding:
+        legacy = enc != "utf-8" or not lines
+        issues.extend(
+            _encoding_report(
+                detection, df, _text_columns(df), legacy=legacy, file=str(p), layer=None
+            )
+        )
     return df, enc, issues + found
 
 

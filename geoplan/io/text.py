@@ -354,6 +354,8 @@ _ALIASES = {
     "tcvn3": "tcvn3", "tcvn": "tcvn3", "abc": "tcvn3", "vn3": "tcvn3", "tcvn-3": "tcvn3",
     "vni": "vni", "vni-windows": "vni", "vniwin": "vni",
 }  # fmt: skip
+# Spellings of VNI for DOS, refused with an explanation instead of "unknown encoding"
+_NOT_DECODED = frozenset(("vnidos", "vnifordos"))
 
 
 def canonical_encoding(name: str) -> str:
@@ -373,11 +375,19 @@ def canonical_encoding(name: str) -> str:
     Raises
     ------
     LookupError
-        If the name is neither a Vietnamese legacy name nor a Python codec.
+        If the name is neither a Vietnamese legacy name nor a Python codec
+        (VNI for DOS is named and refused with an explanation).
     """
     key = name.strip().lower().replace(" ", "")
     if key in _ALIASES:
         return _ALIASES[key]
+    if key.replace("-", "").replace("_", "") in _NOT_DECODED:
+        msg = (
+            f"encoding {name!r} is not supported: geoplan decodes utf-8, cp1258, tcvn3 (ABC) "
+            "and vni (VNI-Windows), not VNI for DOS (no verified chart of its byte layout); "
+            "save the file as Unicode first, in the program that wrote it"
+        )
+        raise LookupError(msg)
     import codecs
 
     return codecs.lookup(key).name

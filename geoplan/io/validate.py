@@ -7,19 +7,22 @@ raising, so that one run reports every problem at once.
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import pyproj
-import shapely
 
 from geoplan.errors import Issue
+from geoplan.io.checks import (
+    DEFAULT_BOUNDS,
+    check_communes,
+    check_villages,
+    drop_duplicates,
+    duplicate_codes,
+    plausibility_issues,
+)
 from geoplan.io.coerce import (
     coerce_bool,
     coerce_code,
@@ -33,217 +36,17 @@ from geoplan.io.fields import KINDS, FieldDef, KindDef, match_columns
 from geoplan.io.geometry import repair_geometry
 from geoplan.io.readers import RawLayer
 from geoplan.io.report import LayerSummary
-from geoplan.io.text import VIET_LETTERS, is_mojibake, repair_mojibake
+from geoplan.io.rows import MAX_ROWS_LISTED, row_issues
+from geoplan.io.text_repair import fix_text
 
-__all__ = ["MAX_ROWS_LISTED", "guess_kind", "prepare_layer", "row_issues"]
-
-Severity = Literal["error", "warning", "repair"]
-
-#: At most this many rows are listed one by one per problem; the rest are counted.
-MAX_ROWS_LISTED = 100
-
-_OK_CHARS = "".join(
-    sorted(
-        c
-        for c in VIET_LETTERS | {"\u00a0", "–", "—", "’", "‘", "“", "”", "°", "…"}
-        if ord(c) > 0x7E
-    )
-)
-# any character that is neither printable ASCII nor used in Vietnamese (valid in re and RE2)
-_NOT_VIET_PATTERN = f"[^\\x09\\x0a\\x0d\\x20-\\x7e{_OK_CHARS}]"
-_STRONG_MOJIBAKE = re.compile(r"[ÃÄÅÆ][\x80-\xbf\u0152-\u02dc\u2013-\u2122]|á[º»]")
-
-
-def row_issues(
-    rows: Iterable[object],
-    *,
-    severity: Severity,
-    message: str,
-    file: str,
-    layer: str | None,
-    field: str | None,
-    code: str,
-    labels: pd.Series | None = None,
-) -> list[Issue]:
-    """Make one issue per row (capped at :data:`MAX_ROWS_LISTED`, then a count).
-
-    Parameters
-    ----------
-    rows
-        Row labels (0-based source feature index).
-    severity, message, file, layer, field, code
-        As for :class:`~geoplan.errors.Issue`; ``message`` may use
-        ``{value}`` and ``{id}`` placeholders.
-    labels
-        Optional Series of identifiers (e.g. ``village_id``) by row, quoted
-        in the message when given.
-
-    Returns
-    -------
-    list of Issue
-        The issues.
-    """
-    rows = list(rows)
-    out: list[Issue] = []
-    for row in rows[:MAX_ROWS_LISTED]:
-        msg = message
-        if labels is not None and row in labels.index:
-            msg = f"[{labels.name} {labels.at[row]!s}] {message}"
-        out.append(
-            Issue(
-                severity,
-                msg,
-                file=file,
-                layer=layer,
-                row=_row(row),
-                field=field,
-                code=code,
-            )
-        )
-    if len(rows) > MAX_ROWS_LISTED:
-        rest = ", ".join(str(r) for r in rows[MAX_ROWS_LISTED : MAX_ROWS_LISTED + 20])
-        out.append(
-            Issue(
-                severity,
-                f"... and {len(rows) - MAX_ROWS_LISTED} more rows ({rest}, ...): {message}",
-                file=file,
-                layer=layer,
-                field=field,
-                code=code,
-            )
-        )
-    return out
-
-
-def _row(value: object) -> int | str:
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    return str(value)
-
-
-# --------------------------------------------------------------------------------------
-# text
-
-
-def _as_arrow(txt: pd.Series) -> pa.Array:
-    """Return the strings of ``txt`` (no missing values) as a pyarrow array."""
-    try:
-        return pa.array(txt.array, type=pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        return pa.array(txt.astype(object).tolist(), type=pa.string())
-
-
-def _fix_text(
-    gdf: pd.DataFrame, summary: LayerSummary, issues: list[Issue], layer: str | None
-) -> pd.DataFrame:
-    """NFC-normalise text columns and find mojibake (vectorised with pyarrow)."""
-    out = gdf.copy()
-    geom = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) else None
-    for col in gdf.columns:
-        if col == geom:
-            continue
-        s = gdf[col]
-        if pd.api.types.is_object_dtype(s.dtype):
-            is_str = s.map(lambda v: isinstance(v, str))
-        elif pd.api.types.is_string_dtype(s.dtype):
-            is_str = s.notna()
-        else:
-            continue
-        if not is_str.any():
-            continue
-        txt = s[is_str]
-        arr = _as_arrow(txt)
-        if pc.all(pc.string_is_ascii(arr)).as_py():
-            continue  # plain ASCII: nothing to normalise or repair
-        nfc_arr = pc.utf8_normalize(arr, form="NFC")
-        changed = pc.sum(pc.not_equal(arr, nfc_arr)).as_py() or 0
-        suspect_arr = pc.match_substring_regex(nfc_arr, pattern=_NOT_VIET_PATTERN)
-        n_suspect = pc.sum(suspect_arr).as_py() or 0
-        if not changed and not n_suspect:
-            continue
-        nfc = pd.Series(nfc_arr.to_pylist(), index=txt.index, dtype=object)
-        if changed:
-            summary.count_repair("text-nfc", int(changed))
-        if n_suspect:
-            suspect = pd.Series(suspect_arr.to_numpy(zero_copy_only=False), index=txt.index)
-            _scan_mojibake(
-                nfc,
-                suspect,
-                original=s,
-                summary=summary,
-                issues=issues,
-                layer=layer,
-                col=str(col),
-            )
-        new = s.astype(object).copy()
-        new.loc[nfc.index] = nfc.to_numpy()
-        out[col] = new
-    return out
-
-
-def _scan_mojibake(
-    nfc: pd.Series,
-    suspect: pd.Series,
-    *,
-    original: pd.Series,
-    summary: LayerSummary,
-    issues: list[Issue],
-    layer: str | None,
-    col: str,
-) -> None:
-    """Repair or report values with characters foreign to Vietnamese (edits ``nfc``)."""
-    table: dict[str, str | None] = {}
-    for v in pd.unique(nfc[suspect]):
-        table[v] = repair_mojibake(v) if is_mojibake(v) else None
-    fixed = nfc[suspect].map(table)
-    repaired = fixed.notna()
-    if repaired.any():
-        nfc.loc[fixed.index[repaired]] = fixed[repaired]
-        summary.count_repair("mojibake-repaired", int(repaired.sum()))
-        first = fixed.index[repaired][0]
-        issues.append(
-            Issue(
-                "repair",
-                f"{int(repaired.sum())} value(s) were mis-decoded text (mojibake) and were "
-                f"repaired, e.g. {nfc_orig(original, first)!r} -> {fixed[first]!r}",
-                file=summary.file,
-                layer=layer,
-                field=col,
-                code="mojibake-repaired",
-            )
-        )
-    left = nfc[suspect][~repaired]
-    strong = left.str.contains(_STRONG_MOJIBAKE)
-    issues.extend(
-        row_issues(
-            left.index[strong.to_numpy(dtype=bool)],
-            severity="error",
-            message="text is mojibake (UTF-8 read with the wrong encoding) and cannot be "
-            "repaired; re-export the file as UTF-8 or state `encoding:`",
-            file=summary.file,
-            layer=layer,
-            field=col,
-            code="mojibake",
-        )
-    )
-    weak = left[~strong.to_numpy(dtype=bool)]
-    if len(weak):
-        issues.append(
-            Issue(
-                "warning",
-                f"{len(weak)} value(s) contain characters unusual in Vietnamese text, e.g. "
-                f"{weak.iloc[0]!r} (row {_row(weak.index[0])}); check the encoding",
-                file=summary.file,
-                layer=layer,
-                field=col,
-                code="unusual-characters",
-            )
-        )
-
-
-def nfc_orig(s: pd.Series, row: object) -> str:
-    """Return the original text of ``s`` at ``row`` (for messages)."""
-    return unicodedata.normalize("NFC", str(s.at[row]))
+__all__ = [
+    "DEFAULT_BOUNDS",
+    "MAX_ROWS_LISTED",
+    "guess_kind",
+    "plausibility_issues",
+    "prepare_layer",
+    "row_issues",
+]
 
 
 # --------------------------------------------------------------------------------------
@@ -315,6 +118,64 @@ def _fix_crs(
 
 # --------------------------------------------------------------------------------------
 # fields
+
+
+_PERCENT_HEADER = re.compile(r"%|percent|phần[ _]?trăm|phan[ _]?tram", re.IGNORECASE)
+
+
+def _rate_scale(
+    num: pd.Series,
+    fd: FieldDef,
+    *,
+    summary: LayerSummary,
+    issues: list[Issue],
+    kw: dict[str, Any],
+) -> pd.Series:
+    """Convert a rate column given wholly in percent; refuse a column mixing both scales.
+
+    A value in (0, 1) is a fraction, one in (1, 100] a percent; 0 and 1 fit
+    both.  When both kinds occur the column is ambiguous: the rows of the
+    minority scale are errors (never a silent rescale), unless the source
+    column's name says percent ("%", "phần trăm"), which settles the scale.
+    """
+    finite = num[np.isfinite(num.astype("float64"))] if len(num) else num
+    if not len(finite) or finite.min() < 0 or finite.max() > 100:
+        return num  # the range check reports it
+    fraction = (num > 0) & (num < 1)
+    percent = num > 1
+    # A column headed as percent ("Tỷ lệ hộ nghèo (%)") is percent in every row, 0.8 included.
+    headed_percent = _PERCENT_HEADER.search(str(kw.get("field") or "")) is not None
+    if percent.any() and fraction.any() and not headed_percent:
+        minority, scale = (
+            (percent, "a percent among fractions")
+            if percent.sum() <= fraction.sum()
+            else (fraction, "a fraction among percents")
+        )
+        issues.extend(
+            row_issues(
+                num.index[minority.fillna(False).to_numpy()],
+                severity="error",
+                message=f"'{fd.name}' mixes scales: this value looks like {scale} "
+                f"({int(fraction.sum())} value(s) in 0-1, {int(percent.sum())} in 1-100); "
+                "write every rate in the same scale",
+                code="mixed-scale",
+                **kw,
+            )
+        )
+        return num
+    if percent.any() or (headed_percent and fraction.any()):
+        summary.count_repair("percent-to-fraction", int(num.notna().sum()))
+        issues.append(
+            Issue(
+                "warning",
+                f"'{fd.name}' is given in percent (0-100) in every row; converted to a "
+                "fraction 0-1",
+                code="percent-rate",
+                **kw,
+            )
+        )
+        return num / 100.0
+    return num
 
 
 def _coerce_field(
@@ -389,18 +250,7 @@ def _coerce_field(
         )
     )
     if fd.type == "rate":
-        finite = num.dropna()
-        if len(finite) and finite.max() > 1 and finite.max() <= 100 and finite.min() >= 0:
-            num = num / 100.0
-            summary.count_repair("percent-to-fraction", int(num.notna().sum()))
-            issues.append(
-                Issue(
-                    "repair",
-                    f"'{fd.name}' is given in percent (0-100); converted to a fraction 0-1",
-                    code="percent-rate",
-                    **kw,
-                )
-            )
+        num = _rate_scale(num, fd, summary=summary, issues=issues, kw=kw)
     lo, hi = fd.lo, fd.hi
     if lo is not None or hi is not None:
         out_of = pd.Series(False, index=num.index)
@@ -532,202 +382,6 @@ def _apply_fields(
     return out
 
 
-# --------------------------------------------------------------------------------------
-# duplicates and kind-specific checks
-
-
-def _duplicate_rows(gdf: gpd.GeoDataFrame) -> pd.Series:
-    """Mark rows equal (geometry and attributes) to an earlier row.
-
-    Geometries are compared first (vectorised); only rows whose geometry
-    repeats have their attributes compared.
-    """
-    geom = gdf.geometry
-    arr = geom.to_numpy()
-    types = shapely.get_type_id(arr)
-    if (types == 0).all():
-        # points: compare coordinates (much faster than WKB)
-        xy = shapely.get_coordinates(arr)
-        same_geom = pd.DataFrame(xy).duplicated(keep=False).to_numpy()
-    else:
-        same_geom = pd.Series(shapely.to_wkb(arr)).duplicated(keep=False).to_numpy()
-    dup = pd.Series(False, index=gdf.index)
-    if same_geom.any():
-        cand = gdf[same_geom]
-        key = pd.DataFrame(cand.drop(columns=geom.name)).astype(str)
-        key["__wkb__"] = shapely.to_wkb(cand.geometry.to_numpy())
-        dup.loc[cand.index] = key.duplicated(keep="first").to_numpy()
-    return dup
-
-
-def _duplicates(
-    gdf: gpd.GeoDataFrame, summary: LayerSummary, issues: list[Issue], layer: str | None
-) -> gpd.GeoDataFrame:
-    if gdf.empty:
-        return gdf
-    dup = _duplicate_rows(gdf)
-    if dup.any():
-        issues.extend(
-            row_issues(
-                gdf.index[dup.to_numpy()],
-                severity="warning",
-                message="exact duplicate of an earlier feature (same geometry and attributes); "
-                "left out",
-                file=summary.file,
-                layer=layer,
-                field=None,
-                code="duplicate-feature",
-            )
-        )
-        summary.count_repair("duplicate-feature-dropped", int(dup.sum()))
-        return gdf.loc[~dup.to_numpy()]
-    return gdf
-
-
-def _duplicate_codes(
-    gdf: pd.DataFrame,
-    col: str,
-    *,
-    summary: LayerSummary,
-    issues: list[Issue],
-    layer: str | None,
-    src: str,
-) -> None:
-    if col not in gdf:
-        return
-    s = gdf[col]
-    dup = s.notna() & s.duplicated(keep=False)
-    if dup.any():
-        labels = s[dup]
-        rows_by_code = labels.groupby(labels, sort=False).groups
-        for row in list(gdf.index[dup.to_numpy()])[:MAX_ROWS_LISTED]:
-            others = [_row(r) for r in rows_by_code[labels.at[row]] if r != row]
-            shown = ", ".join(str(r) for r in others[:5]) + (", ..." if len(others) > 5 else "")
-            issues.append(
-                Issue(
-                    "error",
-                    f"duplicate {col} '{labels.at[row]}' (also at row {shown}); "
-                    "codes must be unique",
-                    file=summary.file,
-                    layer=layer,
-                    row=_row(row),
-                    field=src,
-                    code="duplicate-code",
-                )
-            )
-        if dup.sum() > MAX_ROWS_LISTED:
-            issues.append(
-                Issue(
-                    "error",
-                    f"... and {int(dup.sum()) - MAX_ROWS_LISTED} more rows with duplicate {col}",
-                    file=summary.file,
-                    layer=layer,
-                    field=src,
-                    code="duplicate-code",
-                )
-            )
-
-
-def _check_villages(
-    gdf: pd.DataFrame, summary: LayerSummary, issues: list[Issue], layer: str | None
-) -> None:
-    f = summary.fields
-    labels = gdf["village_id"].rename("village_id") if "village_id" in gdf else None
-    hh = gdf.get("households", None)
-    if hh is None:
-        return
-    for col in (
-        "poor_households",
-        "near_poor_households",
-        "em_households",
-        "hygienic_water_households",
-        "em_hh_no_residential_land",
-        "em_hh_no_production_land",
-    ):
-        if col in gdf:
-            over = gdf[col] > hh
-            issues.extend(
-                row_issues(
-                    gdf.index[over.fillna(False).to_numpy()],
-                    severity="error",
-                    message=f"'{col}' is larger than 'households'; check both values",
-                    file=summary.file,
-                    layer=layer,
-                    field=f.get(col, col),
-                    code="impossible-value",
-                    labels=labels,
-                )
-            )
-    if "poor_households" in gdf and "near_poor_households" in gdf:
-        both = (gdf["poor_households"] + gdf["near_poor_households"]) > hh
-        both &= ~(gdf["poor_households"] > hh) & ~(gdf["near_poor_households"] > hh)
-        issues.extend(
-            row_issues(
-                gdf.index[both.fillna(False).to_numpy()],
-                severity="error",
-                message="poor plus near-poor households exceed 'households' (the groups do not "
-                "overlap)",
-                file=summary.file,
-                layer=layer,
-                field=f.get("near_poor_households"),
-                code="impossible-value",
-                labels=labels,
-            )
-        )
-    if "population" in gdf:
-        few = gdf["population"] < hh
-        issues.extend(
-            row_issues(
-                gdf.index[few.fillna(False).to_numpy()],
-                severity="warning",
-                message="'population' is smaller than 'households'; check the columns",
-                file=summary.file,
-                layer=layer,
-                field=f.get("population"),
-                code="suspicious-value",
-                labels=labels,
-            )
-        )
-    zero = hh == 0
-    issues.extend(
-        row_issues(
-            gdf.index[zero.fillna(False).to_numpy()],
-            severity="warning",
-            message="village has 0 households",
-            file=summary.file,
-            layer=layer,
-            field=f.get("households"),
-            code="suspicious-value",
-            labels=labels,
-        )
-    )
-
-
-def _check_communes(
-    gdf: pd.DataFrame, summary: LayerSummary, issues: list[Issue], layer: str | None
-) -> None:
-    years = [c for c in gdf.columns if re.fullmatch(r"ntm_criteria_20\d\d", str(c))]
-    if "ntm_criteria_met" in gdf and "ntm_status" in gdf:
-        bad = (
-            (gdf["ntm_status"] != "none")
-            & gdf["ntm_status"].notna()
-            & (gdf["ntm_criteria_met"] < 19)
-        )
-        issues.extend(
-            row_issues(
-                gdf.index[bad.fillna(False).to_numpy()],
-                severity="warning",
-                message="'ntm_status' says the NTM standard is met but fewer than 19 criteria "
-                "are met",
-                file=summary.file,
-                layer=layer,
-                field=summary.fields.get("ntm_status"),
-                code="suspicious-value",
-            )
-        )
-    del years
-
-
 def guess_kind(gdf: gpd.GeoDataFrame, layer_name: str | None = None) -> str | None:
     """Return the one kind :func:`guess_kinds` finds, or ``None`` when none or several."""
     kinds = guess_kinds(gdf, layer_name)
@@ -842,7 +496,7 @@ def prepare_layer(
     for k, v in raw.repairs.items():
         summary.count_repair(k, v)
     issues.extend(raw.issues)
-    gdf = _fix_text(gdf, summary, issues, layer)
+    gdf = fix_text(gdf, summary, issues, layer)
     gdf = _fix_crs(
         gdf, crs, summary=summary, issues=issues, layer=layer, has_geometry=raw.has_geometry
     )
@@ -872,9 +526,9 @@ def prepare_layer(
         gdf = _apply_fields(
             gdf, kdef, mapping=fields, summary=summary, issues=issues, layer=layer, require=require
         )
-    gdf = _duplicates(gdf, summary, issues, layer)
+    gdf = drop_duplicates(gdf, summary, issues, layer)
     if kdef is not None and kdef.key:
-        _duplicate_codes(
+        duplicate_codes(
             gdf,
             kdef.key,
             summary=summary,
@@ -883,9 +537,9 @@ def prepare_layer(
             src=summary.fields.get(kdef.key, kdef.key),
         )
     if kind == "villages":
-        _check_villages(gdf, summary, issues, layer)
+        check_villages(gdf, summary, issues, layer)
     elif kind == "communes":
-        _check_communes(gdf, summary, issues, layer)
+        check_communes(gdf, summary, issues, layer)
     summary.kept = len(gdf)
     summary.crs = crs_label(gdf.crs) if raw.has_geometry else None
     return gdf

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -21,13 +21,18 @@ from geoplan.plan.crosswalk import make_crosswalk, members_2022, plan_crosswalks
 from geoplan.plan.interventions import build_candidates
 from geoplan.plan.site_safety import compare_moves, safe_sites, safer_than_origin
 from geoplan.plan.sites import find_sites
-from geoplan.plan.targets import (
-    TARGETS,
+from geoplan.plan.target_progress import (
     evaluate_targets,
-    funded_moves,
     targets_by_commune,
     targets_by_commune_2025,
 )
+from geoplan.plan.targets import TARGETS, funded_moves
+
+if TYPE_CHECKING:
+    from geoplan.indicators import Indicators
+    from geoplan.io import Layers
+    from geoplan.scenario import Scenario
+    from geoplan.scoring import ScoringResult
 
 __all__ = [
     "TARGETS",
@@ -47,7 +52,7 @@ __all__ = [
 ]
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlanOutcome:
     """Everything the planning stage produced (frames only; nothing is written).
 
@@ -97,7 +102,7 @@ class PlanOutcome:
         The commune-level targets (T4-T7, T9-T18) per 2022 commune: ``id``,
         ``commune_code``, ``commune_name``, ``district_code``,
         ``district_name`` and the columns of ``targets`` (see
-        :func:`geoplan.plan.targets.targets_by_commune`).
+        :func:`geoplan.plan.target_progress.targets_by_commune`).
     targets_by_commune_2025
         The same per merged 2025 commune (``commune_code_2025``,
         ``commune_name_2025``, ``communes_2022``), members weighted by
@@ -141,7 +146,13 @@ def _by_key(frame: pd.DataFrame, column: str, key: str = "district_code") -> dic
     return {str(k): float(v) for k, v in values.groupby(keys).sum().items()}
 
 
-def make_plan(indicators: Any, scoring: Any, scenario: Any, *, layers: Any = None) -> PlanOutcome:
+def make_plan(
+    indicators: Indicators,
+    scoring: ScoringResult,
+    scenario: Scenario,
+    *,
+    layers: Layers | None = None,
+) -> PlanOutcome:
     """Turn the rankings into sites, moves, an allocation and target progress.
 
     Parameters

@@ -156,7 +156,7 @@ def decode_polyline(text: str, precision: int = 5) -> list[tuple[float, float]]:
 
 
 def _encoded_geometry(geom: Any, precision: int) -> dict[str, Any]:
-    """Return a polygon's GeoJSON geometry with rings as polyline strings (``enc``)."""
+    """Return a polygon's or line's GeoJSON geometry with rings or parts as polyline strings."""
 
     def rings(poly: Any) -> list[str]:
         return [
@@ -167,7 +167,12 @@ def _encoded_geometry(geom: Any, precision: int) -> dict[str, Any]:
         return {"type": "Polygon", "enc": rings(geom)}
     if geom.geom_type == "MultiPolygon":
         return {"type": "MultiPolygon", "enc": [rings(p) for p in geom.geoms]}
-    msg = f"only polygons can be encoded, not {geom.geom_type}"
+    if geom.geom_type == "LineString":
+        return {"type": "LineString", "enc": encode_polyline(geom.coords, precision)}
+    if geom.geom_type == "MultiLineString":
+        parts = [encode_polyline(g.coords, precision) for g in geom.geoms]
+        return {"type": "MultiLineString", "enc": parts}
+    msg = f"only polygons and lines can be encoded, not {geom.geom_type}"
     raise ValueError(msg)
 
 
@@ -191,7 +196,7 @@ def feature_collection(
     encoded
         Store polygon rings as polyline strings (:func:`encode_polyline`, about a
         quarter of the size; the collection gets ``"enc": precision`` and the
-        runtime decodes it).  Polygons and multipolygons only.
+        runtime decodes it).  Polygons and lines (single or multi) only.
 
     Returns
     -------

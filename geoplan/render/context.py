@@ -70,7 +70,6 @@ class RenderContext:
     high_level: int = 4
     border_belt_m: float = 5000.0
     layers: dict[str, gpd.GeoDataFrame | None] = field(default_factory=dict)
-    admin_structure: str = "2022"  # the structure every figure is given in ("2025"/"2022")
 
     def track_title(self, track: str) -> str:
         """Return the track's title in the context language."""
@@ -290,7 +289,6 @@ def prepare(result: Any, lang: Lang, *, tolerance_m: float = 40.0) -> RenderCont
         lang=lang,
         title=str(title),
         synthetic=bool(_get(scenario, "synthetic")),
-        admin_structure=str(_get(scenario, "admin_structure") or "2022"),
         villages=villages,
         communes=communes,
         communes_web=communes_web,

@@ -13,11 +13,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geoplan.render.context import RenderContext
+from geoplan.render.context import RenderContext, communes_2025_frame
 from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
+from geoplan.render.priorities import first_html
+from geoplan.render.templating import (
+    Markup,
+    html_table,
+    num_cell,
+    pct_cell,
+    render_template,
+    text_cell,
+)
 
 __all__ = [
+    "admin_structure",
     "bar_chart",
+    "commune_2025_table",
     "district_table",
     "side_panel",
     "sparkline",
@@ -112,10 +123,10 @@ def district_frame(ctx: RenderContext) -> pd.DataFrame:
 
 
 def district_table(frame: pd.DataFrame, lang: Lang) -> str:
-    """Render :func:`district_frame` as an escaped HTML table with a total row."""
+    """Render :func:`district_frame` as a sortable escaped HTML table with a total row."""
     if frame.empty:
         return ""
-    head = [
+    keys = [
         "district",
         "communes_n",
         "villages_n",
@@ -124,38 +135,70 @@ def district_table(frame: pd.DataFrame, lang: Lang) -> str:
         "ntm_communes",
         "hh_exposed_high",
     ]
-    out = [
-        "<table class='gp-table'><thead><tr>",
-        *(f"<th>{escape(tr(h, lang))}</th>" for h in head),
+    rows = [
+        [
+            text_cell(r.district_name),
+            num_cell(r.communes, lang),
+            num_cell(r.villages, lang),
+            num_cell(r.households, lang),
+            pct_cell(r.poverty_rate, lang),
+            num_cell(r.ntm_communes, lang),
+            num_cell(r.hh_exposed_high, lang),
+        ]
+        for r in frame.itertuples()
     ]
-    out.append("</tr></thead><tbody>")
-    for r in frame.itertuples():
-        out.append(
-            f"<tr><td>{escape(str(r.district_name))}</td><td class='n'>{fmt_num(r.communes, lang)}"
-            "</td>"
-            f"<td class='n'>{fmt_num(r.villages, lang)}</td><td"
-            f" class='n'>{fmt_num(r.households, lang)}</td>"
-            f"<td class='n'>{fmt_pct(r.poverty_rate, lang)}</td><td"
-            f" class='n'>{fmt_num(r.ntm_communes, lang)}</td>"
-            f"<td class='n'>{fmt_num(r.hh_exposed_high, lang)}</td></tr>"
-        )
     hh = frame["households"].sum()
-    ntm_total = pd.to_numeric(frame["ntm_communes"], errors="coerce").sum()
     poor = (frame["poverty_rate"] * frame["households"]).sum()
-    out.append(
-        f"<tr><th>{escape(tr('total', lang))}</th><th"
-        f" class='n'>{fmt_num(frame['communes'].sum(), lang)}</th>"
-        f"<th class='n'>{fmt_num(frame['villages'].sum(), lang)}</th><th"
-        f" class='n'>{fmt_num(hh, lang)}</th>"
-        f"<th class='n'>{fmt_pct(poor / hh if hh else float('nan'), lang)}</th>"
-        f"<th class='n'>{fmt_num(ntm_total, lang)}</th>"
-        f"<th class='n'>{fmt_num(frame['hh_exposed_high'].sum(), lang)}</th></tr></tbody></table>"
-    )
-    return "".join(out)
+    total = [
+        text_cell(tr("total", lang)),
+        num_cell(frame["communes"].sum(), lang),
+        num_cell(frame["villages"].sum(), lang),
+        num_cell(hh, lang),
+        pct_cell(poor / hh if hh else float("nan"), lang),
+        num_cell(pd.to_numeric(frame["ntm_communes"], errors="coerce").sum(), lang),
+        num_cell(frame["hh_exposed_high"].sum(), lang),
+    ]
+    return str(html_table([tr(k, lang) for k in keys], rows, total=total))
+
+
+def admin_structure(ctx: RenderContext) -> str:
+    """Return the structure the scenario plans in: ``"2025"`` (province–commune) or ``"2022"``."""
+    scenario = getattr(ctx.result, "scenario", None)
+    for owner in (scenario, getattr(scenario, "plan", None)):
+        value = getattr(owner, "admin_structure", None)
+        if value:
+            return str(value)
+    return "2022"
+
+
+def commune_2025_table(ctx: RenderContext) -> str:
+    """Return the merged 2025 communes with their roll-ups (sortable HTML), ``""`` without."""
+    frame = communes_2025_frame(ctx.result)
+    if frame is None or frame.empty:
+        return ""
+    lang = ctx.lang
+    head = ["commune", "communes_2022", "villages_n", "households", "poverty_rate"]
+    head += ["hh_exposed_high", "funded_cost"]
+    rows = []
+    for _, r in frame.iterrows():
+        hh = pd.to_numeric(pd.Series([r.get("households")]), errors="coerce").iloc[0]
+        poor = pd.to_numeric(pd.Series([r.get("poor_households")]), errors="coerce").iloc[0]
+        rows.append(
+            [
+                text_cell(r.get("commune_name_2025") or r.get("commune_code_2025")),
+                text_cell(r.get("communes_2022")),
+                num_cell(r.get("villages"), lang),
+                num_cell(hh, lang),
+                pct_cell(poor / hh if hh else float("nan"), lang),
+                num_cell(r.get("hh_exposed_high"), lang),
+                num_cell(r.get("funded_cost"), lang),
+            ]
+        )
+    return str(html_table([tr(k, lang) for k in head], rows))
 
 
 def commune_table(ctx: RenderContext) -> str:
-    """All communes with status, criteria, poverty and exposure (escaped HTML)."""
+    """All communes with status, criteria, poverty and exposure (sortable escaped HTML)."""
     c = ctx.communes
     lang = ctx.lang
     if c.empty:
@@ -175,26 +218,21 @@ def commune_table(ctx: RenderContext) -> str:
     sort = [k for k in ("district_name", "commune_name") if k in frame]
     frame = frame.sort_values(sort) if sort else frame
     present = [x for x in cols if x[0] in frame]
-    out = [
-        "<table class='gp-table'><thead><tr>",
-        *(f"<th>{escape(tr(x[1], lang))}</th>" for x in present),
-    ]
-    out.append("</tr></thead><tbody>")
+    rows = []
     for _, r in frame.iterrows():
         cells = []
         for col, _, kind in present:
             v = r[col]
             if kind == "text":
-                cells.append(f"<td>{escape(str(v))}</td>")
+                cells.append(text_cell(v))
             elif kind == "status":
-                cells.append(f"<td>{escape(tr(f'ntm_{v}', lang))}</td>")
+                cells.append(text_cell(tr(f"ntm_{v}", lang)))
             elif kind == "pct":
-                cells.append(f"<td class='n'>{fmt_pct(v, lang)}</td>")
+                cells.append(pct_cell(v, lang))
             else:
-                cells.append(f"<td class='n'>{fmt_num(v, lang)}</td>")
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
+                cells.append(num_cell(v, lang))
+        rows.append(cells)
+    return str(html_table([tr(x[1], lang) for x in present], rows))
 
 
 def targets_frame(ctx: RenderContext) -> pd.DataFrame:
@@ -250,7 +288,7 @@ def _fmt_target_value(value: Any, target: Any, lang: Lang, unit: Any = None) -> 
     try:
         v = float(value)
     except (TypeError, ValueError):
-        return escape(str(value)) if value is not None and not pd.isna(value) else "–"
+        return str(value) if value is not None and not pd.isna(value) else "–"
     try:
         t = float(target)
     except (TypeError, ValueError):
@@ -276,32 +314,27 @@ _STATUS_CLASS = {
 
 
 def targets_table(frame: pd.DataFrame, lang: Lang) -> str:
-    """Targets as an escaped HTML table with a coloured status column."""
+    """Targets as a sortable escaped HTML table with a coloured status column."""
     if frame.empty:
-        return f"<p>{escape(tr('status_no_data', lang))}</p>"
-    out = [
-        "<table class='gp-table gp-targets'><thead><tr><th>#</th>",
-        f"<th>{escape(tr('target', lang))}</th><th>{escape(tr('value', lang))}</th>",
-        f"<th>{escape(tr('target', lang))}</th><th>{escape(tr('status', lang))}</th></tr></thead>"
-        "<tbody>",
-    ]
+        return str(render_template("paragraph.html", text=tr("status_no_data", lang)))
     label_col = next((c for c in (f"label_{lang}", "label", "label_vi") if c in frame), "id")
+    rows = []
     for _, r in frame.iterrows():
         status = str(r.get("status", "") or "")
         text = tr(f"status_{status}", lang) if status else "–"
-        if text == f"status_{status}":
-            text = status
-        cls = _STATUS_CLASS.get(status, "na")
         unit = r.get("unit")
-        out.append(
-            f"<tr><td>{escape(str(r.get('id', '')))}</td>"
-            f"<td>{escape(str(r.get(label_col, '') or ''))}</td>"
-            f"<td class='n'>{_fmt_target_value(r.get('value'), r.get('target'), lang, unit)}</td>"
-            f"<td class='n'>{_fmt_target_value(r.get('target'), r.get('target'), lang, unit)}</td>"
-            f"<td class='st {cls}'>{escape(text)}</td></tr>"
+        rows.append(
+            {
+                "id": str(r.get("id", "")),
+                "label": str(r.get(label_col, "") or ""),
+                "value": _fmt_target_value(r.get("value"), r.get("target"), lang, unit),
+                "target": _fmt_target_value(r.get("target"), r.get("target"), lang, unit),
+                "status": status if text == f"status_{status}" else text,
+                "cls": _STATUS_CLASS.get(status, "na"),
+            }
         )
-    out.append("</tbody></table>")
-    return "".join(out)
+    head = ["#", tr("target", lang), tr("value", lang), tr("target", lang), tr("status", lang)]
+    return str(render_template("targets_table.html", head=head, rows=rows))
 
 
 STATUS_COLOURS = {"ok": "#1b7e2f", "bad": "#b3261e", "na": "#9e9e9e"}
@@ -353,7 +386,9 @@ def target_progress(row: pd.Series) -> float:
     return float(min(1.0, max(0.0, value / target)))
 
 
-def sparkline(points: Sequence[tuple[int, float]], *, colour: str, width: int = 70) -> str:
+def sparkline(
+    points: Sequence[tuple[int, float]], *, colour: str, width: int = 70, lang: Lang = "vi"
+) -> str:
     """Return a small inline-SVG line of yearly values ("" for fewer than two points).
 
     The line is scaled to its own range; the title lists every year and value.
@@ -370,7 +405,9 @@ def sparkline(points: Sequence[tuple[int, float]], *, colour: str, width: int = 
         for i, v in enumerate(values)
     ]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
-    title = ", ".join(f"{year}: {v:.3g}" for year, v in points)
+    title = ", ".join(
+        f"{year}: {fmt_num(v, lang, 0 if float(v).is_integer() else 2)}" for year, v in points
+    )
     return (
         f'<svg class="gp-spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
         f' xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
@@ -405,12 +442,13 @@ def targets_chart(frame: pd.DataFrame, lang: Lang) -> str:
         value = _fmt_target_value(r.get("value"), r.get("target"), lang, unit)
         goal = _fmt_target_value(r.get("target"), r.get("target"), lang, unit)
         tip = f"{r.get(label_col, '') or ''} – {text}"
+        spark = sparkline(_yearly(r), colour=colour, lang=lang)
         rows.append(
             f'<div class="gp-trow" title="{escape(str(tip))}">'
             f'<span class="gp-tid">{escape(str(r.get("id", "")))}</span>'
             f'<span class="gp-ttrack">{bar}</span>'
-            f'<span class="gp-tval {cls}">{value} / {goal}</span>'
-            f'<span class="gp-tspark">{sparkline(_yearly(r), colour=colour)}</span></div>'
+            f'<span class="gp-tval {cls}">{escape(value)} / {escape(goal)}</span>'
+            f'<span class="gp-tspark">{spark}</span></div>'
         )
     legend = "".join(
         f'<span><i style="background:{STATUS_COLOURS[c]}"></i>{escape(tr(k, lang))}</span>'
@@ -431,8 +469,8 @@ def _titled_chart(
     colour: str,
     *,
     lang: Lang,
-) -> str:
-    """Return a ``<h4>`` heading and a :func:`bar_chart` under it, both titled ``tr(key)``.
+) -> tuple[str, str, Markup]:
+    """Return a ``("h4", title, chart)`` section: a :func:`bar_chart` titled ``tr(key)``.
 
     Parameters
     ----------
@@ -444,71 +482,72 @@ def _titled_chart(
         Language of the title.
     """
     title = tr(key, lang)
-    return f"<h4>{escape(title)}</h4>" + bar_chart(labels, values, fmt, colour=colour, title=title)
+    return ("h4", title, Markup(bar_chart(labels, values, fmt, colour=colour, title=title)))
+
+
+def _ntm_chart(ctx: RenderContext) -> tuple[str, str, Markup] | None:
+    c = ctx.communes
+    if "ntm_criteria_met" not in c or not len(c):
+        return None
+    counts = pd.to_numeric(c["ntm_criteria_met"], errors="coerce").dropna().astype(int)
+    tally = counts.value_counts()
+    keys = list(range(int(tally.index.min()), int(tally.index.max()) + 1)) if len(tally) else []
+    return _titled_chart(
+        "chart_ntm",
+        [str(k) for k in keys],
+        [float(tally.get(k, 0)) for k in keys],
+        lambda x: fmt_num(x, ctx.lang),
+        "#41ab5d",
+        lang=ctx.lang,
+    )
 
 
 def side_panel(ctx: RenderContext) -> str:
-    """Return the dashboard's side column: targets, district summary, charts, commune table."""
+    """Return the dashboard's side column: what to do first, targets, districts, communes."""
     lang = ctx.lang
     districts = district_frame(ctx)
-    parts = [
-        f"<h2>{escape(tr('dashboard_title', lang))}</h2>",
-        f"<p class='gp-side-sub'>{escape(ctx.title)}</p>",
-    ]
-    if ctx.synthetic:
-        parts.append(f"<p class='gp-synthetic'>{escape(tr('synthetic', lang))}</p>")
-    parts.append(
-        f"<p class='gp-side-sub'>{escape(tr('structure_' + ctx.admin_structure, lang))}</p>"
-    )
+    structure_2025 = admin_structure(ctx) == "2025"
     targets = targets_frame(ctx)
-    parts.append(f"<h3>{escape(tr('targets', lang))}</h3>{targets_table(targets, lang)}")
+    sections: list[tuple[str, str, Markup]] = [
+        ("h3", tr("targets", lang), Markup(targets_table(targets, lang)))
+    ]
     chart = targets_chart(targets, lang)
     if chart:
-        parts.append(f"<h4>{escape(tr('chart_targets', lang))}</h4>{chart}")
-    if not districts.empty:
-        parts.append(
-            f"<h3>{escape(tr('district_summary', lang))}</h3>{district_table(districts, lang)}"
+        sections.append(("h4", tr("chart_targets", lang), Markup(chart)))
+    if not districts.empty and not structure_2025:
+        sections.append(
+            ("h3", tr("district_summary", lang), Markup(district_table(districts, lang)))
         )
         names = districts["district_name"].tolist()
         poverty = districts["poverty_rate"].tolist()
-        parts.append(
+        sections.append(
             _titled_chart(
                 "chart_poverty", names, poverty, lambda x: fmt_pct(x, lang), "#e34a33", lang=lang
             )
         )
         if districts["hh_exposed_high"].notna().any():
             exposed = districts["hh_exposed_high"].tolist()
-            parts.append(
-                _titled_chart(
-                    "chart_exposed",
-                    names,
-                    exposed,
-                    lambda x: fmt_num(x, lang),
-                    "#800026",
-                    lang=lang,
-                )
+            fmt = lambda x: fmt_num(x, lang)  # noqa: E731
+            sections.append(
+                _titled_chart("chart_exposed", names, exposed, fmt, "#800026", lang=lang)
             )
-    c = ctx.communes
-    if "ntm_criteria_met" in c and len(c):
-        counts = (
-            pd.to_numeric(c["ntm_criteria_met"], errors="coerce")
-            .dropna()
-            .astype(int)
-            .value_counts()
+    ntm = _ntm_chart(ctx)
+    if ntm is not None:
+        sections.append(ntm)
+    table_2025 = commune_2025_table(ctx) if structure_2025 else ""
+    if table_2025:
+        sections.append(("h3", tr("communes_2025", lang), Markup(table_2025)))
+    else:
+        sections.append(("h3", tr("commune_summary", lang), Markup(commune_table(ctx))))
+    return str(
+        render_template(
+            "dashboard_side.html",
+            title=tr("dashboard_title", lang),
+            subtitle=ctx.title,
+            synthetic=tr("synthetic", lang) if ctx.synthetic else "",
+            structure=tr("structure_" + admin_structure(ctx), lang),
+            first=first_html(ctx, links=True),
+            sections=sections,
+            foot=tr("generated_by", lang),
         )
-        keys = (
-            list(range(int(counts.index.min()), int(counts.index.max()) + 1)) if len(counts) else []
-        )
-        parts.append(
-            _titled_chart(
-                "chart_ntm",
-                [str(k) for k in keys],
-                [float(counts.get(k, 0)) for k in keys],
-                lambda x: fmt_num(x, lang),
-                "#41ab5d",
-                lang=lang,
-            )
-        )
-    parts.append(f"<h3>{escape(tr('commune_summary', lang))}</h3>{commune_table(ctx)}")
-    parts.append(f"<p class='gp-foot'>{escape(tr('generated_by', lang))}</p>")
-    return "".join(parts)
+    )

@@ -15,7 +15,7 @@ from folium.template import Template
 
 from geoplan.render.offline import safe_json
 
-__all__ = ["BlankLayer", "Call", "DataLayer", "ImageLayer", "TileLayer"]
+__all__ = ["BaseGroupLayer", "Call", "DataLayer", "ImageLayer", "TileLayer"]
 
 
 class Call(MacroElement):
@@ -95,11 +95,12 @@ class ImageLayer(_GPLayer):
         super().__init__(lid, name, factory, show=show)
 
 
-class BlankLayer(_GPLayer):
-    """An empty base layer: the offline default background."""
+class BaseGroupLayer(_GPLayer):
+    """The offline base layer: a group of layers made earlier by ``Call`` (see ``GP.baseGroup``)."""
 
-    def __init__(self, lid: str, name: str, *, show: bool = True) -> None:
-        super().__init__(lid, name, f"GP.blankLayer({safe_json(lid)})", overlay=False, show=show)
+    def __init__(self, lid: str, name: str, parts: list[str], *, show: bool = True) -> None:
+        factory = f"GP.baseGroup({safe_json(lid)}, {safe_json(parts)})"
+        super().__init__(lid, name, factory, overlay=False, show=show)
 
 
 class TileLayer(_GPLayer):

@@ -16,7 +16,7 @@ import geopandas as gpd
 
 from geoplan.render.context import RenderContext
 from geoplan.render.i18n import Lang, tr
-from geoplan.render.maps import DISAGREEMENT_COLOURS, LEVEL_COLOURS
+from geoplan.render.palette import DISAGREEMENT_COLOURS, LEVEL_COLOURS
 from geoplan.render.tables import Style, qml_categories, write_layer, write_styles
 
 __all__ = ["MODEL_GPKG", "write_model_gpkg"]

@@ -65,6 +65,7 @@ def _head_html() -> str:
     leaflet_js = _strip_source_map(asset_text("leaflet/leaflet.js"))
     return "\n".join(
         [
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
             "<!-- Leaflet 1.9.4 (BSD-2-Clause, see geoplan/render/assets/leaflet/LICENSE) -->",
             f"<style>{_leaflet_css()}</style>",
             f"<style>{asset_text('geoplan/geoplan.css')}</style>",

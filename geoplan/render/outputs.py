@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -14,14 +11,18 @@ from geoplan.errors import GeoplanError
 from geoplan.render.context import RenderContext, prepare
 from geoplan.render.dashboard import side_panel
 from geoplan.render.i18n import Lang
-from geoplan.render.maps import dashboard_map, hazard_map, priority_map, save_map
+from geoplan.render.map_base import save_map
+from geoplan.render.map_dashboard import dashboard_map
+from geoplan.render.map_hazard import hazard_map
+from geoplan.render.map_priority import priority_map
 from geoplan.render.model_files import MODEL_GPKG, write_model_gpkg
+from geoplan.render.outfolder import MANIFEST_KEY, OutputFolder, OutputFolderError
 from geoplan.render.plan_files import write_plan_files
 from geoplan.render.report import _jsonable, model_card, model_timings, report_html
 from geoplan.render.static import hazard_png, priority_png
 from geoplan.render.tables import write_csv, write_gpkg, write_xlsx
 
-__all__ = ["write_outputs"]
+__all__ = ["output_folder", "scenario_inputs", "write_outputs"]
 
 Progress = Callable[[str], None]
 
@@ -130,31 +131,50 @@ def _write_all(
         step(MODEL_GPKG)
         if write_model_gpkg(ctx, folder / MODEL_GPKG) is not None:
             names.append(MODEL_GPKG)
-    _write_json(folder / "run.json", _run_info(ctx.result))
     names.append("run.json")
+    info = _run_info(ctx.result)
+    info[MANIFEST_KEY] = sorted(names)
+    _write_json(folder / "run.json", info)
     return names
 
 
-def _move_into_place(tmp: Path, out_dir: Path, names: list[str]) -> None:
-    """Swap the finished folder in; merge file by file into a folder that holds other files."""
-    if not out_dir.exists():
-        tmp.rename(out_dir)
-        return
-    existing = list(out_dir.iterdir())
-    if not existing or (out_dir / "run.json").exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        out_dir.rename(old)
-        try:
-            tmp.rename(out_dir)
-        except OSError:
-            old.rename(out_dir)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-        return
-    # a folder with someone else's files: replace only ours, each atomically
-    for name in names:
-        os.replace(tmp / name, out_dir / name)
-    shutil.rmtree(tmp, ignore_errors=True)
+def scenario_inputs(scenario: Any) -> list[Path]:
+    """Return every file a scenario reads: the scenario itself, layers and joined tables."""
+    if scenario is None:
+        return []
+    found: list[Path] = []
+    source = getattr(scenario, "source", None)
+    if source:
+        found.append(Path(source))
+    layer_specs = getattr(scenario, "layer_specs", None)
+    specs = layer_specs().values() if callable(layer_specs) else []
+    for spec in specs:
+        path = Path(spec.path)
+        found.append(path)
+        for join in getattr(spec, "join", None) or []:
+            jp = Path(join.path)
+            found.append(jp if jp.is_absolute() else path.parent / jp)
+    return found
+
+
+def output_folder(
+    out_dir: str | Path, scenario: Any = None, *, create_parents: bool = True
+) -> OutputFolder:
+    """Return the checked output folder for a run of ``scenario`` (see :class:`OutputFolder`).
+
+    Call it before the pipeline runs so that a bad ``--out`` fails at once.
+
+    Raises
+    ------
+    OutputFolderError
+        If the folder is or contains an input, cannot be written, or holds
+        output-named files geoplan did not write.
+    """
+    folder = OutputFolder(
+        Path(out_dir), inputs=scenario_inputs(scenario), create_parents=create_parents
+    )
+    folder.preflight()
+    return folder
 
 
 def write_outputs(
@@ -163,6 +183,7 @@ def write_outputs(
     *,
     lang: str | None = None,
     progress: Progress | None = None,
+    folder: OutputFolder | None = None,
 ) -> list[Path]:
     """Write the output contract for one run.
 
@@ -177,8 +198,11 @@ def write_outputs(
     a crosswalk to the merged 2025 communes, ``targets_by_commune_2025.csv``,
     ``crosswalk.csv``, a ``communes_2025`` layer in ``rankings.gpkg`` and the
     dashboard's "Xã mới (2025)" layer (each when its frame exists).
-    Everything is written into a temporary sibling folder first and moved into
-    place only when complete, so a failure never leaves partial outputs.
+    ``run.json`` lists the files written (``written_files``).  Everything is
+    rendered into a hidden staging folder inside ``out_dir`` first; only when
+    complete is each file moved over its previous version (atomically, one by
+    one, ``run.json`` last), so a failure or an interrupt leaves the previous
+    outputs as they were.  Files geoplan did not write are never touched.
 
     Parameters
     ----------
@@ -188,13 +212,16 @@ def write_outputs(
         ``timings``, ``inputs``, ``versions`` and ``run_info``).  Missing optional
         parts (no model, no plan, no DEM...) leave out their layers and sections.
     out_dir
-        The output folder; created if needed.  An existing geoplan output folder
-        is replaced as a whole; in a folder with other files only geoplan's files
-        are replaced.
+        The output folder; created if needed.  Only the files listed in the
+        previous ``run.json`` manifest are replaced (and those it no longer
+        writes removed); any other file stays untouched.
     lang
         ``"vi"`` or ``"en"``; defaults to the scenario's ``outputs.lang``.
     progress
         Called with the name of each file group as it is written.
+    folder
+        An already checked :func:`output_folder` for ``out_dir`` (the CLI checks
+        it before running the pipeline); checked here when omitted.
 
     Returns
     -------
@@ -205,18 +232,28 @@ def write_outputs(
     ------
     GeoplanError
         If ``lang`` is not supported.
+    OutputFolderError
+        If the folder cannot be used or written (the message names the path).
     """
     out_dir = Path(out_dir)
     chosen = _lang(result, lang)
     outputs = getattr(getattr(result, "scenario", None), "outputs", None)
     top_n = int(getattr(outputs, "top_n", 20) or 20)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    if folder is None:
+        folder = output_folder(out_dir, getattr(result, "scenario", None))
+    staging = folder.begin()
     try:
         ctx = prepare(result, chosen)
-        names = _write_all(ctx, tmp, top_n, progress)
-        _move_into_place(tmp, out_dir, names)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        try:
+            names = _write_all(ctx, staging, top_n, progress)
+        except OSError as exc:
+            if isinstance(exc, GeoplanError):
+                raise
+            where = out_dir / Path(exc.filename).name if exc.filename else out_dir
+            reason = "no space left on the device" if exc.errno == 28 else exc.strerror or exc
+            msg = f"{where}: cannot write the outputs: {reason}"
+            raise OutputFolderError(msg) from exc
+        folder.commit(names)
+    finally:
+        folder.abort()
     return [out_dir / name for name in names]

@@ -20,6 +20,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geoplan.render.allocation_order import allocation_table
 from geoplan.render.context import RenderContext, plan_frame
 from geoplan.render.i18n import Lang, tr
 from geoplan.render.site_files import (
@@ -139,41 +140,6 @@ def moves_table(moves: gpd.GeoDataFrame, ctx: RenderContext) -> pd.DataFrame:
     if isinstance(moves, gpd.GeoDataFrame) and "geometry" in moves:
         out = pd.concat([out, _endpoints_wgs84(moves)], axis=1)
     return out
-
-
-def allocation_table(allocation: pd.DataFrame) -> pd.DataFrame:
-    """Candidate interventions, funded first (by year, programme, benefit), then the rest.
-
-    Parameters
-    ----------
-    allocation
-        ``PlanOutcome.allocation``.
-
-    Returns
-    -------
-    DataFrame
-        The same rows and columns, re-ordered; the index is reset.
-    """
-    frame = allocation.copy()
-    funded = (
-        frame["funded"].fillna(False).astype(bool)
-        if "funded" in frame
-        else pd.Series(False, index=frame.index)
-    )
-    keys = pd.DataFrame(
-        {
-            "_unfunded": ~funded,
-            "_year": pd.to_numeric(frame.get("year"), errors="coerce") if "year" in frame else 0,
-            "_programme": frame["programme"].astype(str) if "programme" in frame else "",
-            "_benefit": -pd.to_numeric(frame["benefit"], errors="coerce").fillna(0)
-            if "benefit" in frame
-            else 0,
-            "_id": frame["intervention_id"].astype(str) if "intervention_id" in frame else "",
-        },
-        index=frame.index,
-    )
-    order = keys.sort_values(list(keys.columns), kind="mergesort", na_position="last").index
-    return frame.loc[order].reset_index(drop=True)
 
 
 def targets_by_district_table(frame: pd.DataFrame, ctx: RenderContext) -> pd.DataFrame:

@@ -19,6 +19,8 @@ from rasterio.crs import CRS
 from rasterio.transform import Affine, array_bounds
 from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
 
+from geoplan.hazard.terrain import hillshade
+
 __all__ = ["ImageOverlayData", "colour_overlay", "hillshade_overlay", "raster_parts"]
 
 WEB_MERCATOR = CRS.from_epsg(3857)
@@ -92,20 +94,6 @@ def _png_uri(rgba: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _hillshade(
-    dem: np.ndarray, xres: float, yres: float, azimuth: float = 315, altitude: float = 45
-) -> np.ndarray:
-    filled = np.where(np.isfinite(dem), dem, np.nanmean(dem))
-    dy, dx = np.gradient(filled, yres, xres)
-    slope = np.pi / 2 - np.arctan(np.hypot(dx, dy))
-    aspect = np.arctan2(-dx, dy)
-    az, alt = np.radians(360 - azimuth + 90), np.radians(altitude)
-    shade = np.sin(alt) * np.sin(slope) + np.cos(alt) * np.cos(slope) * np.cos(az - aspect)
-    out = np.clip(shade, 0, 1)
-    out[~np.isfinite(dem)] = np.nan
-    return out
-
-
 def hillshade_overlay(dem: Any, *, max_px: int = 1400, levels: int = 48) -> ImageOverlayData | None:
     """Shade the DEM and return it as a translucent grey PNG overlay.
 
@@ -117,13 +105,7 @@ def hillshade_overlay(dem: Any, *, max_px: int = 1400, levels: int = 48) -> Imag
     if parts is None:
         return None
     array, transform, crs = parts
-    if crs.is_geographic:
-        # metres per degree at the raster's mid latitude
-        lat = np.radians(transform.f + transform.e * array.shape[0] / 2)
-        xres, yres = abs(transform.a) * 111_320 * np.cos(lat), abs(transform.e) * 110_540
-    else:
-        xres, yres = abs(transform.a), abs(transform.e)
-    shade = _hillshade(array, xres, -yres if transform.e < 0 else yres)
+    shade = hillshade(np.asarray(array, dtype=np.float64), transform, crs)
     merc, bounds = _to_mercator(shade, transform, crs, max_px, Resampling.bilinear)
     valid = np.isfinite(merc)
     flat = float(np.sin(np.radians(45)))

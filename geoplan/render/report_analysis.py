@@ -14,7 +14,7 @@ from typing import Any
 
 from geoplan.render.context import RenderContext
 from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
-from geoplan.render.maps import LEVEL_COLOURS
+from geoplan.render.palette import LEVEL_COLOURS
 
 __all__ = ["model_section", "p_top_label", "stability_by_track", "stability_section"]
 

@@ -8,13 +8,8 @@ import numpy as np
 
 from geoplan.render.context import RenderContext, plan_frame
 from geoplan.render.i18n import tr
-from geoplan.render.maps import (
-    CLASS_COLOURS,
-    EXPOSURE_COLOURS,
-    LEVEL_COLOURS,
-    exposure_class,
-    site_use_class,
-)
+from geoplan.render.map_plan import site_use_class
+from geoplan.render.palette import CLASS_COLOURS, EXPOSURE_COLOURS, LEVEL_COLOURS
 from geoplan.render.plan_files import MOVE_COLOURS, SITE_COLOURS, split_sites
 
 __all__ = ["hazard_png", "priority_png"]
@@ -185,7 +180,7 @@ def hazard_png(ctx: RenderContext, path: Path) -> Path:
     v = ctx.villages
     if len(v) and crs is not None:
         pts = v.geometry.representative_point().to_crs(crs)
-        exp = np.array([exposure_class(r, ctx.high_level) for _, r in v.iterrows()])
+        exp = v["landslide_exposure_class"].to_numpy()
         order = np.argsort(exp, kind="stable")
         ax.scatter(
             pts.x.to_numpy()[order],

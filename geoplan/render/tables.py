@@ -13,6 +13,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan.render.allocation_order import allocation_table
+from geoplan.render.cells import safe_cell, safe_frame
 from geoplan.render.context import RenderContext, communes_2025_frame, plan_frame
 from geoplan.render.i18n import TRACKS, tr
 
@@ -422,7 +424,9 @@ def write_frame_csv(frame: pd.DataFrame, path: Path) -> Path:
     ends, no index, geometry dropped, mixed columns made writable.
     """
     plain = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
-    table_ready(plain).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    safe_frame(table_ready(plain)).to_csv(
+        path, index=False, encoding="utf-8-sig", lineterminator="\n"
+    )
     return path
 
 
@@ -452,18 +456,18 @@ def write_xlsx(ctx: RenderContext, path: Path) -> Path:
         kind = "allocation" if title == "Phan_bo" else None
         headers = [vi_header(c, sheet=kind) for c in frame.columns]
         glossary.update(zip(headers, frame.columns, strict=True))
-        ws.append(headers)
+        ws.append([safe_cell(h) for h in headers])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in frame.itertuples(index=False):
-            ws.append([_cell(v) for v in row])
+            ws.append([safe_cell(_cell(v)) for v in row])
         ws.freeze_panes = "C2"
         for i, h in enumerate(headers, start=1):
             ws.column_dimensions[get_column_letter(i)].width = min(40, max(10, len(h) + 2))
     ws = wb.create_sheet("Chú thích")
     ws.append(["Tiêu đề cột", "Tên trường (column)"])
     for h, c in sorted(glossary.items(), key=lambda kv: str(kv[1])):
-        ws.append([h, str(c)])
+        ws.append([safe_cell(h), safe_cell(str(c))])
     from datetime import datetime
 
     fixed = datetime(2000, 1, 1)
@@ -480,8 +484,6 @@ def _plan_sheets(ctx: RenderContext) -> dict[str, pd.DataFrame]:
     ``Xa_2025`` (roll-ups per merged 2025 commune), ``Muc_tieu`` (targets T1–T19 for
     the province) and ``Phan_bo`` (every candidate intervention, funded first).
     """
-    from geoplan.render.plan_files import allocation_table
-
     sheets: dict[str, pd.DataFrame] = {}
     merged = communes_2025_frame(ctx.result)
     if merged is not None and len(merged):

@@ -8,6 +8,7 @@ See docs/scoring.md.
 from __future__ import annotations
 
 from geoplan.config.scoring import ScoringConfig
+from geoplan.scoring.ahp import ahp_details, ahp_weights, combine_judgements
 from geoplan.scoring.catalogue import (
     Criterion,
     EligibilityRule,
@@ -17,13 +18,8 @@ from geoplan.scoring.catalogue import (
     get_rule,
 )
 from geoplan.scoring.methods import (
-    ahp_details,
-    ahp_weights,
     classify_scores,
-    combine_judgements,
     normalize,
-    promethee_flows,
-    promethee_ii,
     rank_with_ties,
     topsis,
     value_function,
@@ -31,6 +27,7 @@ from geoplan.scoring.methods import (
     weighted_product,
     weighted_sum,
 )
+from geoplan.scoring.promethee import promethee_flows, promethee_ii
 from geoplan.scoring.stability import MonteCarloResult, monte_carlo_ranks, score_many, weight_sweep
 from geoplan.scoring.tracks import ScoringResult, compare_scores, score_tracks
 

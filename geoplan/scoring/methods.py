@@ -1,4 +1,6 @@
-"""Plain-numpy MCDA building blocks: normalisation, aggregation, AHP, ranks, classes.
+"""Plain-numpy MCDA building blocks: normalisation, aggregation, ranks, classes.
+
+PROMETHEE II lives in :mod:`geoplan.scoring.promethee`, AHP in :mod:`geoplan.scoring.ahp`.
 
 Every function takes numpy arrays and returns new numpy arrays; none reads a
 frame or a scenario, so they can be tested against published worked examples
@@ -26,18 +28,12 @@ import numpy.typing as npt
 
 from geoplan.classes import fisher_jenks_bounds
 from geoplan.errors import ScoringError
+from geoplan.scoring._arrays import FloatArray, as_benefit, as_matrix, as_weights
 
 __all__ = [
-    "PREFERENCE_FUNCTIONS",
-    "RANDOM_INDEX",
-    "ahp_details",
-    "ahp_weights",
     "classify_scores",
-    "combine_judgements",
     "fisher_jenks_bounds",
     "normalize",
-    "promethee_flows",
-    "promethee_ii",
     "rank_with_ties",
     "topsis",
     "value_function",
@@ -48,71 +44,10 @@ __all__ = [
     "weighted_sum",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 Normalization = Literal["minmax", "vector", "rank"]
-
-#: Random consistency index by matrix size (index 0 is n = 1).
-#: ``saaty1980``: Saaty, *The Analytic Hierarchy Process* (1980), the classic
-#: table (n <= 10).  ``saaty2005``: Saaty, *Theory and Applications of the
-#: Analytic Network Process* (2005), p. 31 (n <= 15).
-RANDOM_INDEX: dict[str, tuple[float, ...]] = {
-    "saaty1980": (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49),
-    "saaty2005": (
-        0.0,
-        0.0,
-        0.52,
-        0.89,
-        1.11,
-        1.25,
-        1.35,
-        1.40,
-        1.45,
-        1.49,
-        1.52,
-        1.54,
-        1.56,
-        1.58,
-        1.59,
-    ),
-}
 
 #: Floor used by the weighted product so that a 0 never annihilates a score.
 PRODUCT_FLOOR = 0.01
-
-
-def _as_matrix(matrix: npt.ArrayLike, name: str = "matrix") -> FloatArray:
-    arr = np.asarray(matrix, dtype=np.float64)
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        msg = f"{name} must be 2-D (alternatives x criteria), got shape {arr.shape}"
-        raise ScoringError(msg)
-    return arr
-
-
-def _as_weights(weights: npt.ArrayLike, n_criteria: int) -> FloatArray:
-    w = np.asarray(weights, dtype=np.float64).reshape(-1)
-    if w.shape[0] != n_criteria:
-        msg = f"{w.shape[0]} weights given for {n_criteria} criteria; give one weight per criterion"
-        raise ScoringError(msg)
-    if not np.all(np.isfinite(w)) or np.any(w < 0):
-        msg = f"weights must be finite and non-negative, got {w.tolist()}"
-        raise ScoringError(msg)
-    total = w.sum()
-    if total <= 0:
-        msg = "at least one weight must be positive (all weights are 0)"
-        raise ScoringError(msg)
-    return w / total
-
-
-def _as_benefit(benefit: npt.ArrayLike | None, n_criteria: int) -> npt.NDArray[np.bool_]:
-    if benefit is None:
-        return np.ones(n_criteria, dtype=bool)
-    b = np.asarray(benefit, dtype=bool).reshape(-1)
-    if b.shape[0] != n_criteria:
-        msg = f"{b.shape[0]} benefit flags given for {n_criteria} criteria"
-        raise ScoringError(msg)
-    return b
 
 
 def value_function(x: npt.ArrayLike, points: Sequence[tuple[float, float]]) -> FloatArray:
@@ -175,8 +110,8 @@ def normalize(
         Oriented normalised matrix in ``[0, 1]``.  A constant column gives 0
         everywhere (it does not separate alternatives).
     """
-    x = _as_matrix(matrix)
-    b = _as_benefit(benefit, x.shape[1])
+    x = as_matrix(matrix)
+    b = as_benefit(benefit, x.shape[1])
     if not np.all(np.isfinite(x)):
         msg = "the decision matrix contains NaN or infinite values; fill missing values first"
         raise ScoringError(msg)
@@ -229,8 +164,8 @@ def weighted_sum(normalized: npt.ArrayLike, weights: npt.ArrayLike) -> FloatArra
     numpy.ndarray
         Scores in ``[0, 1]``.
     """
-    x = _as_matrix(normalized, "normalized")
-    w = _as_weights(weights, x.shape[1])
+    x = as_matrix(normalized, "normalized")
+    w = as_weights(weights, x.shape[1])
     return np.asarray(x @ w, dtype=np.float64)
 
 
@@ -253,8 +188,8 @@ def weighted_product(normalized: npt.ArrayLike, weights: npt.ArrayLike) -> Float
     numpy.ndarray
         Scores in ``[0, 1]``.
     """
-    x = _as_matrix(normalized, "normalized")
-    w = _as_weights(weights, x.shape[1])
+    x = as_matrix(normalized, "normalized")
+    w = as_weights(weights, x.shape[1])
     logs = np.log(PRODUCT_FLOOR + (1.0 - PRODUCT_FLOOR) * np.clip(x, 0.0, 1.0))
     floor = np.log(PRODUCT_FLOOR)
     return np.asarray((logs @ w - floor) / -floor, dtype=np.float64)
@@ -286,9 +221,9 @@ def topsis(
         Closeness in ``[0, 1]``; 1 = the ideal.  When every alternative is
         identical (``d+ = d- = 0``) the closeness is 0 for all.
     """
-    x = _as_matrix(matrix)
-    w = _as_weights(weights, x.shape[1])
-    b = _as_benefit(benefit, x.shape[1])
+    x = as_matrix(matrix)
+    w = as_weights(weights, x.shape[1])
+    b = as_benefit(benefit, x.shape[1])
     if not np.all(np.isfinite(x)):
         msg = "the decision matrix contains NaN or infinite values; fill missing values first"
         raise ScoringError(msg)
@@ -346,9 +281,9 @@ def vikor(
         is the same for everyone is 0, so identical alternatives all get
         ``Q = 0`` and nothing is ever ``nan``.
     """
-    x = _as_matrix(matrix)
-    w = _as_weights(weights, x.shape[1])
-    b = _as_benefit(benefit, x.shape[1])
+    x = as_matrix(matrix)
+    w = as_weights(weights, x.shape[1])
+    b = as_benefit(benefit, x.shape[1])
     if not 0.0 <= v <= 1.0:
         msg = f"VIKOR v must lie in [0, 1], got {v}"
         raise ScoringError(msg)
@@ -388,291 +323,6 @@ def vikor_q(s: FloatArray, r: FloatArray, *, v: float = 0.5) -> FloatArray:
         return np.divide(a - lo, span, out=np.zeros_like(a), where=span > 0)
 
     return np.asarray(v * scaled(s) + (1.0 - v) * scaled(r), dtype=np.float64)
-
-
-PreferenceName = Literal["usual", "u_shape", "v_shape", "level", "linear", "gaussian"]
-PREFERENCE_FUNCTIONS: tuple[str, ...] = (
-    "usual",
-    "u_shape",
-    "v_shape",
-    "level",
-    "linear",
-    "gaussian",
-)
-
-#: Pairs ``(alternative, alternative)`` evaluated at once by PROMETHEE
-#: (bounds memory: a block of ``_PAIR_BLOCK`` differences is 32 MiB).
-_PAIR_BLOCK = 1 << 22
-
-
-def _thresholds(
-    value: float | npt.ArrayLike | None, default: FloatArray, name: str, m: int
-) -> FloatArray:
-    if value is None:
-        return default
-    arr = np.broadcast_to(np.asarray(value, dtype=np.float64), (m,)).copy()
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        msg = f"PROMETHEE threshold {name} must be finite and non-negative, got {arr.tolist()}"
-        raise ScoringError(msg)
-    return arr
-
-
-def _preference(d: FloatArray, kind: str, q: float, p: float) -> FloatArray:
-    """Preference degree ``P(d)`` in ``[0, 1]`` of a difference ``d`` (Brans & Vincke 1985)."""
-    pos = d > 0
-    if kind == "usual":
-        return pos.astype(np.float64)
-    if kind == "u_shape":
-        return (d > q).astype(np.float64)
-    if kind == "level":
-        return np.where(d > p, 1.0, np.where(d > q, 0.5, 0.0))
-    if kind == "gaussian":  # p is the inflexion point s
-        if p <= 0:
-            return pos.astype(np.float64)
-        return np.where(pos, 1.0 - np.exp(-(d * d) / (2.0 * p * p)), 0.0)
-    if kind == "v_shape":
-        q = 0.0
-    # linear (V-shape with indifference); p <= q degenerates to a step at q
-    if p <= q:
-        return (d > q).astype(np.float64)
-    return np.clip((d - q) / (p - q), 0.0, 1.0)
-
-
-def promethee_flows(
-    matrix: npt.ArrayLike,
-    benefit: npt.ArrayLike | None = None,
-    *,
-    preference: PreferenceName | Sequence[PreferenceName] = "linear",
-    p: float | npt.ArrayLike | None = None,
-    q: float | npt.ArrayLike | None = None,
-) -> FloatArray:
-    """Return the unicriterion net flows ``phi_j(a)`` of PROMETHEE, shape ``(n, m)``.
-
-    ``phi_j(a) = 1/(n-1) sum_b [P_j(a, b) - P_j(b, a)]`` lies in ``[-1, 1]``;
-    the PROMETHEE II net flow is ``sum_j w_j phi_j`` (so a new weight vector
-    costs one matrix product, which the Monte Carlo analysis uses).  See
-    :func:`promethee_ii` for the parameters.  Every pair is compared:
-    ``O(m n^2)`` time, in blocks of rows so that memory stays ``O(n)`` per
-    block (about 32 MiB).
-    """
-    x = _as_matrix(matrix)
-    n, m = x.shape
-    b = _as_benefit(benefit, m)
-    if not np.all(np.isfinite(x)):
-        msg = "the decision matrix contains NaN or infinite values; fill missing values first"
-        raise ScoringError(msg)
-    kinds = [preference] * m if isinstance(preference, str) else list(preference)
-    if len(kinds) != m:
-        msg = f"{len(kinds)} preference functions given for {m} criteria"
-        raise ScoringError(msg)
-    bad = sorted({k for k in kinds if k not in PREFERENCE_FUNCTIONS})
-    if bad:
-        msg = f"unknown preference function(s) {bad}; use one of {list(PREFERENCE_FUNCTIONS)}"
-        raise ScoringError(msg)
-    oriented = np.where(b, x, -x)
-    sd = x.std(axis=0) if n else np.zeros(m)
-    pp = _thresholds(p, sd, "p", m)
-    qq = _thresholds(q, np.zeros(m), "q", m)
-    flows = np.zeros((n, m))
-    if n < 2:
-        return flows
-    rows = max(1, _PAIR_BLOCK // n)
-    for j in range(m):
-        col = oriented[:, j]
-        for lo in range(0, n, rows):
-            d = col[lo : lo + rows, None] - col[None, :]  # (rows, n): a - b
-            # P(d) - P(-d) = sign(d) P(|d|), since P vanishes for d <= 0
-            pref = _preference(np.abs(d), kinds[j], float(qq[j]), float(pp[j]))
-            flows[lo : lo + rows, j] = (np.sign(d) * pref).sum(axis=1) / (n - 1)
-    return flows
-
-
-def promethee_ii(
-    matrix: npt.ArrayLike,
-    weights: npt.ArrayLike,
-    benefit: npt.ArrayLike | None = None,
-    *,
-    preference: PreferenceName | Sequence[PreferenceName] = "linear",
-    p: float | npt.ArrayLike | None = None,
-    q: float | npt.ArrayLike | None = None,
-) -> FloatArray:
-    """Return the PROMETHEE II net outranking flow (Brans & Vincke, 1985).
-
-    For each criterion the difference ``d = g_j(a) - g_j(b)`` (oriented so
-    that more is better) becomes a preference degree ``P_j(d)`` in ``[0, 1]``;
-    ``pi(a, b) = sum_j w_j P_j``; the net flow is
-    ``phi(a) = 1/(n-1) sum_b [pi(a, b) - pi(b, a)]`` (leaving minus entering
-    flow), in ``[-1, 1]``, larger is better.
-
-    Cost: every pair of alternatives is compared on every criterion,
-    ``O(m n^2)`` time (blocks of rows keep memory near 32 MiB): under 0.1 s
-    for 860 alternatives and 10 criteria, about 3 s for 5,000 (2 vCPU).
-    Beyond a few thousand alternatives the weighted sum (``O(n m)``) is the
-    practical choice.
-
-    Parameters
-    ----------
-    matrix
-        Raw decision matrix ``(n, m)``, finite.
-    weights
-        ``m`` non-negative weights (rescaled to sum 1).
-    benefit
-        One flag per criterion, ``True`` for benefit (larger is better).
-    preference
-        Preference function, one name or one per criterion: ``"usual"``
-        (``P = 1`` for ``d > 0``), ``"u_shape"`` (1 for ``d > q``),
-        ``"v_shape"`` (``d / p`` up to ``p``), ``"level"`` (1/2 for
-        ``q < d <= p``, 1 above), ``"linear"`` (0 up to ``q``, then linear
-        to 1 at ``p``) or ``"gaussian"`` (``1 - exp(-d^2 / 2p^2)``, ``p``
-        being the parameter ``s``).
-    p, q
-        Preference and indifference thresholds in the criterion's units, one
-        value or one per criterion.  Defaults: ``q = 0`` and ``p`` = the
-        criterion's standard deviation over the alternatives (a difference of
-        one standard deviation is a full preference).  With ``p`` at least
-        the criterion's range and ``q = 0`` the linear function makes the net
-        flow an affine function of the min-max weighted sum (same ranking).
-
-    Returns
-    -------
-    numpy.ndarray
-        Net flows in ``[-1, 1]``; a constant criterion adds 0, a single
-        alternative gets 0.
-    """
-    x = _as_matrix(matrix)
-    w = _as_weights(weights, x.shape[1])
-    flows = promethee_flows(x, benefit, preference=preference, p=p, q=q)
-    return np.asarray(flows @ w, dtype=np.float64)
-
-
-def _check_pairwise(a: FloatArray) -> None:
-    if a.ndim != 2 or a.shape[0] != a.shape[1]:
-        msg = f"a pairwise comparison matrix must be square, got shape {a.shape}"
-        raise ScoringError(msg)
-    if not np.all(np.isfinite(a)) or np.any(a <= 0):
-        msg = "pairwise comparisons must be positive numbers (use 1/3, not -3 or 0)"
-        raise ScoringError(msg)
-    bad = np.argwhere(~np.isclose(a * a.T, 1.0, rtol=0.02, atol=0.0))
-    if bad.size:
-        i, j = (int(v) for v in bad[0])
-        msg = (
-            f"the pairwise matrix is not reciprocal: a[{i}][{j}] = {a[i, j]:g} but "
-            f"a[{j}][{i}] = {a[j, i]:g} (should be {1 / a[i, j]:.4g}); write a[j][i] = 1/a[i][j]"
-        )
-        raise ScoringError(msg)
-
-
-def combine_judgements(matrices: npt.ArrayLike) -> FloatArray:
-    """Combine several experts' pairwise matrices by the element-wise geometric mean.
-
-    The geometric mean of reciprocal matrices is reciprocal (Aczél & Saaty,
-    1983), so the result is again a valid pairwise comparison matrix.
-
-    Parameters
-    ----------
-    matrices
-        Array ``(n_experts, m, m)`` or a single ``(m, m)`` matrix.
-
-    Returns
-    -------
-    numpy.ndarray
-        The combined ``(m, m)`` matrix.
-    """
-    arr = np.asarray(matrices, dtype=np.float64)
-    if arr.ndim == 2:
-        arr = arr[None]
-    if arr.ndim != 3 or arr.shape[0] == 0:
-        msg = f"expected one or more square matrices, got shape {arr.shape}"
-        raise ScoringError(msg)
-    for k in range(arr.shape[0]):
-        try:
-            _check_pairwise(arr[k])
-        except ScoringError as exc:
-            msg = f"expert matrix {k + 1}: {exc}"
-            raise ScoringError(msg) from exc
-    return np.asarray(np.exp(np.log(arr).mean(axis=0)), dtype=np.float64)
-
-
-def ahp_details(
-    matrix: npt.ArrayLike, *, random_index: str = "saaty1980"
-) -> dict[str, float | FloatArray]:
-    """Return the AHP priority vector with ``lambda_max``, CI, RI and CR.
-
-    Parameters
-    ----------
-    matrix
-        One ``(m, m)`` pairwise comparison matrix, or a stack
-        ``(n_experts, m, m)`` combined first by :func:`combine_judgements`.
-    random_index
-        Random-index table: ``"saaty1980"`` (n <= 10) or ``"saaty2005"``
-        (n <= 15).
-
-    Returns
-    -------
-    dict
-        ``weights`` (principal right eigenvector, sum 1), ``lambda_max``,
-        ``ci`` = (lambda_max - m)/(m - 1), ``ri`` and ``cr`` = CI/RI (0 for
-        m <= 2).
-    """
-    a = combine_judgements(matrix)
-    m = a.shape[0]
-    table = RANDOM_INDEX.get(random_index)
-    if table is None:
-        msg = f"unknown random index table {random_index!r}; use one of {sorted(RANDOM_INDEX)}"
-        raise ScoringError(msg)
-    if m > len(table):
-        msg = (
-            f"the {random_index} random index covers at most {len(table)} criteria, got {m}; "
-            "use random_index 'saaty2005' (up to 15) or split the criteria into groups"
-        )
-        raise ScoringError(msg)
-    # principal eigenvector by power iteration (positive matrix: Perron-Frobenius);
-    # converges fast and is deterministic, unlike the sign of numpy.linalg.eig vectors
-    w = np.full(m, 1.0 / m)
-    for _ in range(1000):
-        nxt = a @ w
-        nxt /= nxt.sum()
-        if np.max(np.abs(nxt - w)) < 1e-15:
-            w = nxt
-            break
-        w = nxt
-    lam = float((a @ w).sum())  # since sum(w) = 1, sum(A w) = lambda_max
-    ci = (lam - m) / (m - 1) if m > 2 else 0.0
-    ri = table[m - 1]
-    cr = ci / ri if ri > 0 else 0.0
-    return {"weights": w, "lambda_max": lam, "ci": max(ci, 0.0), "ri": ri, "cr": max(cr, 0.0)}
-
-
-def ahp_weights(
-    matrix: npt.ArrayLike, *, random_index: str = "saaty1980"
-) -> tuple[FloatArray, float]:
-    """Return AHP weights and the consistency ratio of a pairwise comparison matrix.
-
-    Parameters
-    ----------
-    matrix
-        ``(m, m)`` positive reciprocal matrix where ``a[i][j]`` says how much
-        more important criterion ``i`` is than ``j`` on Saaty's 1-9 scale; or a
-        stack ``(n_experts, m, m)`` combined by the geometric mean.
-    random_index
-        Random-index table, see :func:`ahp_details`.
-
-    Returns
-    -------
-    weights : numpy.ndarray
-        Principal eigenvector normalised to sum 1.
-    consistency_ratio : float
-        Saaty's CR; above 0.10 the judgements are usually revised.
-
-    Examples
-    --------
-    >>> w, cr = ahp_weights([[1, 3], [1 / 3, 1]])
-    >>> [round(float(v), 2) for v in w], cr
-    ([0.75, 0.25], 0.0)
-    """
-    details = ahp_details(matrix, random_index=random_index)
-    weights = np.asarray(details["weights"], dtype=np.float64)
-    return weights, float(details["cr"])
 
 
 def rank_with_ties(

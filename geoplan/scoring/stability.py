@@ -24,7 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from geoplan.errors import ScoringError
-from geoplan.scoring.methods import PRODUCT_FLOOR, promethee_flows, vikor_q, vikor_regret
+from geoplan.scoring.methods import PRODUCT_FLOOR, vikor_q, vikor_regret
+from geoplan.scoring.promethee import promethee_flows
 
 __all__ = [
     "EXACT_LIMIT",

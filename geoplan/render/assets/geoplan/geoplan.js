@@ -13,6 +13,11 @@
     t: {},
     layers: {},
     index: [],
+    indexKeys: {},
+    // shared by every popup: GP.finish moves it under the top-left controls, so a popup opened
+    // near the top pans clear of the title, the search box and the zoom buttons
+    panTopLeft: null,
+    panBottomRight: null,
     ready: false
   });
 
@@ -24,15 +29,15 @@
     return String(value).replace(/[&<>"']/g, function (c) { return ESC[c]; });
   };
 
-  /** Fold a name for searching: lower case, no accents, đ -> d, single spaces. */
+  /** Fold a name for searching: lower case, no accents, đ -> d, and no spaces, apostrophes,
+   * hyphens or other punctuation ("Ia H'Drai", "ia hdrai" and "IA H-DRAI" fold alike). */
   GP.fold = function (value) {
     return String(value || '')
       .normalize('NFD')
       .replace(/\p{Diacritic}/gu, '')
       .replace(/[đĐ]/g, 'd')
       .toLowerCase()
-      .replace(/\s+/g, ' ')
-      .trim();
+      .replace(/[^\p{L}\p{N}]+/gu, '');
   };
 
   function isNum(x) { return typeof x === 'number' && isFinite(x); }
@@ -51,6 +56,7 @@
       case 'dec2': return GP.num(x, 2);
       case 'dec3': return GP.num(x, 3);
       case 'pct': return isNum(x) ? GP.num(100 * x, 1) + ' %' : '–';
+      case 'prob': return isNum(x) ? GP.num(100 * x, 0) + ' %' : '–';
       case 'm': return isNum(x) ? (x >= 1000 ? GP.num(x / 1000, 1) + ' km' : GP.num(x, 0) + ' m') : '–';
       case 'min': return isNum(x) ? GP.num(x, 0) + ' ' + GP.t.minutes : '–';
       case 'bool': return x === true || x === 1 ? GP.t.yes : (x === false || x === 0 ? GP.t.no : '–');
@@ -64,9 +70,25 @@
     GP.lang = cfg.lang;
     GP.locale = cfg.lang === 'vi' ? 'vi-VN' : 'en-GB';
     GP.t = cfg.strings;
+    GP.panTopLeft = L.point(20, 100);
+    GP.panBottomRight = L.point(20, 20);
     window.geoplanMap = map;
     map.createPane('gpHillshade').style.zIndex = 250;
+    map.createPane('gpBase').style.zIndex = 270;
     map.createPane('gpRaster').style.zIndex = 300;
+    // polygons draw in Leaflet's overlay pane (400, one canvas); the plan's receiving sites,
+    // lines and points each in a pane above it, as SVG whose empty area lets clicks through to the polygons: points stay
+    // on top and clickable whatever layers are switched on, in whatever order
+    GP.renderers = {};
+    [['gpSites', 420], ['gpLines', 440], ['gpPoints', 450]].forEach(function (pz) {
+      var pane = map.createPane(pz[0]);
+      pane.style.zIndex = pz[1];
+      pane.classList.add('gp-pass');
+      GP.renderers[pz[0]] = L.svg({ pane: pz[0], padding: 0.3 });
+    });
+    var labels = map.createPane('gpLabels');
+    labels.style.zIndex = 460;
+    labels.style.pointerEvents = 'none';
     map.attributionControl.setPrefix(false);
     map.on('overlayadd overlayremove', function () { GP.updateLegend(); });
   };
@@ -164,6 +186,13 @@
     };
   }
 
+  /** Radius in pixels of a point sized by ``value`` (households): the one formula, used by the
+   * markers and by the legend's size key. */
+  GP.radius = function (value, st) {
+    if (!st.radiusBy || !isNum(value)) { return st.radius || 5; }
+    return Math.max(st.rmin || 3, Math.min(st.rmax || 10, (st.rscale || 0.5) * Math.sqrt(value)));
+  };
+
   /** Decode a polyline string (latitude first, 10^-precision steps) to GeoJSON [lon, lat]. */
   GP.decodePolyline = function (str, precision) {
     var factor = Math.pow(10, precision), out = [], i = 0, lat = 0, lon = 0;
@@ -190,8 +219,11 @@
     data.features.forEach(function (f) {
       var g = f.geometry;
       if (!g || !g.enc) { return; }
-      var rings = function (r) { return r.map(function (s) { return GP.decodePolyline(s, data.enc); }); };
-      g.coordinates = g.type === 'MultiPolygon' ? g.enc.map(rings) : rings(g.enc);
+      var line = function (s) { return GP.decodePolyline(s, data.enc); };
+      var rings = function (r) { return r.map(line); };
+      g.coordinates = g.type === 'MultiPolygon' ? g.enc.map(rings)
+        : g.type === 'LineString' ? line(g.enc)
+          : g.type === 'MultiLineString' ? rings(g.enc) : rings(g.enc);
       delete g.enc;
     });
     delete data.enc;
@@ -202,38 +234,49 @@
   GP.dataLayer = function (id, data, spec) {
     var st = spec.style || {};
     data = decodeCollection(data);
+    var pane = spec.pane || (st.type === 'point' ? 'gpPoints' : st.type === 'line' ? 'gpLines' : 'overlayPane');
+    var renderer = GP.renderers[pane];
     var layer = L.geoJSON(data, {
-      pane: spec.pane || 'overlayPane',
+      pane: pane,
       interactive: st.interactive !== false,
-      style: function (f) { return styleFor(f.properties, st); },
+      style: function (f) {
+        var s = styleFor(f.properties, st);
+        if (renderer) { s.renderer = renderer; }
+        return s;
+      },
       pointToLayer: function (f, latlng) {
         var s = styleFor(f.properties, st);
-        var r = st.radius || 5;
-        if (st.radiusBy) {
-          var v = f.properties[st.radiusBy];
-          r = isNum(v) ? Math.max(st.rmin || 3, Math.min(st.rmax || 10, (st.rscale || 0.5) * Math.sqrt(v))) : r;
-        }
-        s.radius = r;
+        s.radius = GP.radius(f.properties[st.radiusBy], st);
         s.color = st.stroke || '#222222';
         s.weight = st.weight === undefined ? 0.8 : st.weight;
         s.fillOpacity = st.fillOpacity === undefined ? 0.9 : st.fillOpacity;
+        s.fill = st.noFill !== true;
+        s.pane = pane;
+        if (renderer) { s.renderer = renderer; }
+        if (st.className) { s.className = st.className; }
         return L.circleMarker(latlng, s);
       },
       onEachFeature: function (f, lyr) {
         var p = f.properties;
         if (spec.popup) {
           lyr.bindPopup(function () { return GP.popupHtml(p, spec.popup); }, {
-            maxWidth: 340, minWidth: 240, autoPanPaddingTopLeft: [20, 100], autoPanPaddingBottomRight: [20, 20]
+            maxWidth: 340, minWidth: 240, autoPanPaddingTopLeft: GP.panTopLeft, autoPanPaddingBottomRight: GP.panBottomRight
           });
         }
         if (spec.tooltip && p[spec.tooltip]) {
           lyr.bindTooltip(GP.esc(p[spec.tooltip]), { sticky: true, direction: 'top' });
         }
         if (spec.search && p[spec.search.label]) {
+          var sub = (spec.search.sub || []).map(function (k) { return p[k]; }).filter(function (v) { return v; }).join(', ');
+          // one place, one entry: a commune drawn by several layers is listed once
+          var dedupe = spec.search.kind + '|' +
+            (p.id ? String(p.id) : GP.fold(p[spec.search.label]) + '|' + GP.fold(sub));
+          if (GP.indexKeys[dedupe]) { return; }
+          GP.indexKeys[dedupe] = true;
           GP.index.push({
             key: GP.fold(p[spec.search.label]),
             label: p[spec.search.label],
-            sub: (spec.search.sub || []).map(function (k) { return p[k]; }).filter(function (v) { return v; }).join(', '),
+            sub: sub,
             kind: spec.search.kind,
             layer: lyr,
             group: id
@@ -245,6 +288,41 @@
     return layer;
   };
 
+  /** Place names drawn as text at and above ``minZoom`` (never clickable).
+   * ``rows`` are [lat, lon, name]; names are set as text, never as HTML. */
+  GP.labelLayer = function (id, rows, opts) {
+    var group = L.layerGroup();
+    var markers = null;  // made the first time the zoom calls for them
+    function make() {
+      return rows.map(function (r) {
+        var icon = L.divIcon({ className: 'gp-label ' + (opts.className || ''), html: '', iconSize: null });
+        var mk = L.marker([r[0], r[1]], { icon: icon, interactive: false, keyboard: false, pane: 'gpLabels' });
+        mk.on('add', function () { var el = mk.getElement(); if (el) { el.textContent = r[2]; } });
+        return mk;
+      });
+    }
+    function sync() {
+      var show = GP.map.getZoom() >= opts.minZoom;
+      if (!show && !markers) { return; }
+      markers = markers || make();
+      markers.forEach(function (mk) {
+        if (show && !group.hasLayer(mk)) { group.addLayer(mk); }
+        if (!show && group.hasLayer(mk)) { group.removeLayer(mk); }
+      });
+    }
+    group.on('add', function () { sync(); GP.map.on('zoomend', sync); });
+    group.on('remove', function () { GP.map.off('zoomend', sync); });
+    GP.layers[id] = group;
+    return group;
+  };
+
+  /** The offline base: a group of non-clickable line and label layers drawn under the data. */
+  GP.baseGroup = function (id, parts) {
+    var group = L.layerGroup(parts.map(function (lid) { return GP.layers[lid]; }).filter(Boolean));
+    GP.layers[id] = group;
+    return group;
+  };
+
   /** An image overlay (hillshade, rasters) in its own pane. */
   GP.imageLayer = function (id, url, bounds, opts) {
     var layer = L.imageOverlay(url, bounds, {
@@ -253,13 +331,6 @@
       interactive: false,
       className: opts.className || ''
     });
-    GP.layers[id] = layer;
-    return layer;
-  };
-
-  /** An empty base layer (the offline default). */
-  GP.blankLayer = function (id) {
-    var layer = L.layerGroup();
     GP.layers[id] = layer;
     return layer;
   };
@@ -289,6 +360,8 @@
       case 'circle': return '<span class="gp-sw gp-sw-circle" style="background:' + c + '"></span>';
       case 'line': return '<span class="gp-sw gp-sw-line" style="border-top:3px ' + (item.dash ? 'dashed ' : 'solid ') + c + '"></span>';
       case 'outline': return '<span class="gp-sw gp-sw-outline" style="border:2px solid ' + c + '"></span>';
+      case 'ring': return '<span class="gp-sw gp-sw-circle gp-sw-ring" style="border:2.5px solid ' + c + '"></span>';
+      case 'halo': return '<span class="gp-sw gp-sw-circle gp-sw-halo" style="background:' + c + '"></span>';
       default: return '<span class="gp-sw" style="background:' + c + ';opacity:' + (item.opacity || 0.85) + '"></span>';
     }
   }
@@ -303,6 +376,17 @@
     (s.items || []).forEach(function (it) {
       html += '<div class="gp-leg-item">' + swatch(it) + '<span>' + GP.esc(it.label) + '</span></div>';
     });
+    if (s.sizes) {
+      // circle size: the same radius function as the markers
+      html += '<div class="gp-leg-sizes"><div class="gp-leg-sizes-title">' + GP.esc(s.sizes.title) + '</div>';
+      s.sizes.values.forEach(function (v) {
+        var r = GP.radius(v, s.sizes.style);
+        html += '<span class="gp-leg-size"><svg width="' + (2 * r + 2) + '" height="' + (2 * r + 2) +
+          '" aria-hidden="true"><circle cx="' + (r + 1) + '" cy="' + (r + 1) + '" r="' + r +
+          '" fill="#bbb" stroke="#333" stroke-width="0.8"/></svg>' + GP.num(v, 0) + '</span>';
+      });
+      html += '</div>';
+    }
     return html;
   }
 
@@ -311,9 +395,15 @@
     if (!ctl || !ctl._map || !ctl._layerControlInputs) { return; }
     var form = ctl._container.querySelector('.leaflet-control-layers-list');
     if (form && !ctl._container.querySelector('.gp-lc-head')) {
-      var head = document.createElement('div');
+      var head = document.createElement('button');
+      head.type = 'button';
       head.className = 'gp-lc-head';
       head.textContent = GP.t.layers_legend;
+      head.setAttribute('aria-expanded', 'true');
+      head.addEventListener('click', function (e) {
+        L.DomEvent.stop(e);
+        GP.collapseLayers(!ctl._container.classList.contains('gp-lc-closed'));
+      });
       form.parentNode.insertBefore(head, form);
     }
     var byStamp = {};
@@ -329,7 +419,7 @@
       label.setAttribute('data-layer', s.layer);
       var old = label.querySelectorAll('.gp-leg-inline, .gp-leg-lead');
       for (var i = 0; i < old.length; i++) { old[i].parentNode.removeChild(old[i]); }
-      var single = !s.gradient && s.items && s.items.length === 1;
+      var single = !s.gradient && !s.sizes && s.items && s.items.length === 1;
       var name = label.querySelector('span > span') || label;
       if (single) {
         var lead = document.createElement('span');
@@ -346,6 +436,21 @@
     });
   };
   GP.updateLegend = GP.decorateLayers;
+
+  /** Fold the layer control to its title button (true) or open it (false). */
+  GP.collapseLayers = function (closed) {
+    var ctl = GP.layerControl;
+    if (!ctl) { return; }
+    ctl._container.classList.toggle('gp-lc-closed', closed);
+    var head = ctl._container.querySelector('.gp-lc-head');
+    if (head) { head.setAttribute('aria-expanded', closed ? 'false' : 'true'); }
+  };
+
+  /** True on a phone-sized map: panels start folded. */
+  GP.small = function () {
+    var size = GP.map.getSize();
+    return size.x < 700 || size.y < 520;
+  };
 
   var layersUpdate = L.Control.Layers.prototype._update;
   L.Control.Layers.prototype._update = function () {
@@ -540,8 +645,11 @@
   // ---------------------------------------------------------------- title, banner, panels
 
   GP.title = function (cfg) {
-    // centred at the top of the map, outside Leaflet's corners
-    var div = L.DomUtil.create('div', 'gp-title', GP.map.getContainer());
+    // first in the top-left corner: the search box and the zoom buttons stack under it, so
+    // the title never covers them on any screen
+    var ctl = L.control({ position: 'topleft' });
+    var div = L.DomUtil.create('div', 'gp-title leaflet-bar');
+    ctl.onAdd = function () { return div; };
     var h = L.DomUtil.create('div', 'gp-title-main', div);
     h.textContent = cfg.title;
     if (cfg.subtitle) {
@@ -554,6 +662,9 @@
     }
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
+    ctl.addTo(GP.map);
+    var corner = div.parentNode;
+    corner.insertBefore(div, corner.firstChild);
   };
 
   /** A collapsible panel holding server-rendered (already escaped) HTML. */
@@ -561,7 +672,8 @@
     var ctl = L.control({ position: cfg.position || 'topright' });
     ctl.onAdd = function () {
       var div = L.DomUtil.create('div', 'gp-panel leaflet-bar' + (cfg.open ? '' : ' gp-collapsed'));
-      var head = L.DomUtil.create('div', 'gp-panel-head', div);
+      var head = L.DomUtil.create('button', 'gp-panel-head', div);
+      head.type = 'button';
       head.textContent = cfg.title;
       var body = L.DomUtil.create('div', 'gp-panel-body', div);
       body.innerHTML = cfg.html;  // built and escaped by geoplan.render
@@ -573,12 +685,64 @@
     ctl.addTo(GP.map);
   };
 
+  /** Make every ``table.gp-sortable`` sortable by a click on a column head (numbers by value). */
+  GP.sortTables = function (root) {
+    var tables = (root || document).querySelectorAll('table.gp-sortable');
+    Array.prototype.forEach.call(tables, function (table) {
+      var heads = table.querySelectorAll('thead th');
+      Array.prototype.forEach.call(heads, function (th, col) {
+        th.classList.add('gp-sort');
+        th.setAttribute('tabindex', '0');
+        th.setAttribute('aria-sort', 'none');
+        function sort() {
+          var asc = th.getAttribute('aria-sort') !== 'ascending';
+          Array.prototype.forEach.call(heads, function (h) { h.setAttribute('aria-sort', 'none'); });
+          th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
+          var body = table.tBodies[0];
+          var rows = Array.prototype.filter.call(body.rows, function (r) { return !r.classList.contains('gp-total'); });
+          var totals = Array.prototype.filter.call(body.rows, function (r) { return r.classList.contains('gp-total'); });
+          function key(r) {
+            var c = r.cells[col];
+            if (!c) { return ''; }
+            var v = c.getAttribute('data-v');
+            return v === null ? c.textContent.trim() : (v === '' ? NaN : parseFloat(v));
+          }
+          rows.sort(function (a, b) {
+            var x = key(a), y = key(b), d;
+            if (typeof x === 'number' || typeof y === 'number') {
+              var xn = typeof x === 'number' && !isNaN(x), yn = typeof y === 'number' && !isNaN(y);
+              d = xn && yn ? x - y : (xn ? -1 : (yn ? 1 : 0));
+              if (!xn || !yn) { return d; }
+            } else {
+              d = String(x).localeCompare(String(y), GP.locale);
+            }
+            return asc ? d : -d;
+          });
+          rows.concat(totals).forEach(function (r) { body.appendChild(r); });
+        }
+        th.addEventListener('click', sort);
+        th.addEventListener('keydown', function (e) { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); sort(); } });
+      });
+    });
+  };
+
   GP.finish = function (bounds) {
+    GP.map.invalidateSize({ animate: false });
+    if (GP.small()) { GP.collapseLayers(true); }
+    var box = GP.map.getContainer().getBoundingClientRect();
+    var topLeft = GP.map.getContainer().querySelector('.leaflet-top.leaflet-left');
+    if (topLeft) { GP.panTopLeft.y = Math.max(100, topLeft.getBoundingClientRect().bottom - box.top + 10); }
+    var bottomLeft = GP.map.getContainer().querySelector('.leaflet-bottom.leaflet-left');
+    if (bottomLeft && GP.small()) {
+      GP.panBottomRight.y = Math.max(20, box.bottom - bottomLeft.getBoundingClientRect().top + 10);
+    }
+    GP.sortTables();
     if (bounds) {
       // keep the data clear of the search box and the layer control
       var lc = GP.layerControl && GP.layerControl._container;
-      var right = lc ? Math.min(lc.offsetWidth + 20, GP.map.getSize().x / 3) : 20;
-      GP.map.fitBounds(bounds, { animate: false, paddingTopLeft: [60, 70], paddingBottomRight: [right, 20] });
+      var right = lc && !GP.small() ? Math.min(lc.offsetWidth + 20, GP.map.getSize().x / 3) : 10;
+      var left = GP.small() ? 10 : 60;
+      GP.map.fitBounds(bounds, { animate: false, paddingTopLeft: [left, GP.small() ? 40 : 70], paddingBottomRight: [right, 20] });
     }
     GP.updateLegend();
     window.requestAnimationFrame(function () {

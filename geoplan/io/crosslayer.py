@@ -1,22 +1,21 @@
-"""Checks across layers: villages in their communes, dissolved districts, raster extents."""
+"""Checks across layers: villages in their communes, rasters over the villages, downgrades."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import dataclasses
 
 import geopandas as gpd
 import pandas as pd
 import pyproj
 import rasterio.warp
 
+from geoplan.config.layers import LayerSpec
 from geoplan.errors import Issue
+from geoplan.io.raster import Raster
 from geoplan.io.report import LayerSummary, ValidationReport
-from geoplan.io.validate import row_issues
+from geoplan.io.rows import row_issues
 
-if TYPE_CHECKING:
-    from geoplan.io.rasters import Raster
-
-__all__ = ["check_raster_extent", "dissolve", "villages_in_communes"]
+__all__ = ["apply_downgrades", "check_raster_extent", "dissolve", "villages_in_communes"]
 
 
 def villages_in_communes(
@@ -27,7 +26,7 @@ def villages_in_communes(
     summary: LayerSummary,
     report: ValidationReport,
 ) -> gpd.GeoDataFrame:
-    """Check (or, with ``assign``, set) each village's commune from where its point lies."""
+    """Check each village point against its stated commune (or assign it, if asked)."""
     file = summary.file
     labels = villages.get("village_id", None)
     src_field = summary.fields.get("commune_code", "commune_code")
@@ -48,8 +47,9 @@ def villages_in_communes(
     report.extend(
         row_issues(
             villages.index[outside.to_numpy()],
-            severity="warning",
-            message="village point lies outside every commune polygon",
+            severity="error",
+            message="village point lies outside every commune polygon (X and Y swapped? "
+            "wrong CRS?); fix it or list 'outside-communes' under `downgrade:`",
             file=file,
             layer="villages",
             field=None,
@@ -87,8 +87,9 @@ def villages_in_communes(
                 Issue(
                     "error",
                     f"{who}village point lies in commune {spatial.at[r]} but its "
-                    f"commune_code is {stated.at[r]}; fix the code or set "
-                    "`assign_commune_spatially: true`",
+                    f"commune_code is {stated.at[r]}; fix the code or the point, set "
+                    "`assign_commune_spatially: true`, or list 'village-outside-commune' "
+                    "under `downgrade:`",
                     file=file,
                     layer="villages",
                     row=int(r),
@@ -124,7 +125,7 @@ def villages_in_communes(
 
 
 def dissolve(communes: gpd.GeoDataFrame, by: str | None) -> gpd.GeoDataFrame:
-    """Dissolve communes into districts (``by="district_code"``) or the province (``None``)."""
+    """Dissolve communes into districts (``by``) or into the province (``None``)."""
     if by is None:
         geom = communes.geometry.union_all()
         return gpd.GeoDataFrame({"province_name": [""]}, geometry=[geom], crs=communes.crs)
@@ -135,13 +136,26 @@ def dissolve(communes: gpd.GeoDataFrame, by: str | None) -> gpd.GeoDataFrame:
     return out
 
 
+def apply_downgrades(report: ValidationReport, specs: dict[str, LayerSpec]) -> None:
+    """Report as warnings the error codes a layer's ``downgrade:`` lists (explicit only)."""
+    wanted = {str(spec.path): set(spec.downgrade) for spec in specs.values() if spec.downgrade}
+    if not wanted:
+        return
+    report.issues = [
+        dataclasses.replace(i, severity="warning", message=i.message + " (downgraded)")
+        if i.severity == "error" and i.code in wanted.get(i.file or "", ())
+        else i
+        for i in report.issues
+    ]
+
+
 def check_raster_extent(
     rasters: dict[str, Raster | None],
     frames: dict[str, gpd.GeoDataFrame | None],
     target: pyproj.CRS,
     report: ValidationReport,
 ) -> None:
-    """Report rasters that miss the villages (error) or do not cover all of them (warning)."""
+    """Report rasters that miss the villages (error) or cover them only partly."""
     villages = frames.get("villages")
     if villages is None or villages.empty or villages.crs is None:
         return

@@ -1,4 +1,4 @@
-"""Single-band rasters (DEM, rainfall) read as float64 with NaN for nodata."""
+"""Rasters of the load stage: one band as float64 with NaN for nodata, in its own CRS."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ class Raster:
 def resolve_crs_arg(
     crs: str | pyproj.CRS | None, file: str, layer: str | None
 ) -> pyproj.CRS | None:
-    """Resolve a stated CRS; a bad spelling is a LayerError naming the file and layer."""
+    """Resolve a CRS given for ``file`` (``None`` stays ``None``); errors name the file."""
     if crs is None:
         return None
     try:

@@ -1,0 +1,194 @@
+"""The report's detail sections: data and validation, criteria and weights, top villages.
+
+Each is a Jinja2 template (``templates/report_*.html``, autoescape on); the functions
+here only gather the values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from geoplan.render.context import RenderContext, criterion_labels, track_criteria
+from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
+from geoplan.render.report_analysis import p_top_label
+from geoplan.render.templating import Markup, render_template
+
+__all__ = ["data_section", "top_section", "weights_section"]
+
+_T = {
+    "data": ("Dữ liệu và kiểm tra", "Data and validation"),
+    "weights": ("Tiêu chí, trọng số và căn cứ", "Criteria, weights and citations"),
+    "top": ("Các thôn ưu tiên", "Top villages"),
+    "criterion": ("Tiêu chí", "Criterion"),
+    "weight": ("Trọng số", "Weight"),
+    "cites": ("Căn cứ Nghị quyết", "Resolution citations"),
+    "method": ("Phương pháp", "Method"),
+    "layer": ("Lớp", "Layer"),
+    "rows": ("Số đối tượng", "Features"),
+    "issues": ("Phát hiện khi kiểm tra", "Validation findings"),
+    "severity": ("Mức", "Severity"),
+    "where": ("Vị trí", "Where"),
+    "message": ("Nội dung", "Message"),
+    "no_issues": ("Không có phát hiện nào.", "No findings."),
+    "eligible": ("Số thôn thuộc diện xét", "Eligible villages"),
+}
+LAYERS = (
+    "communes",
+    "villages",
+    "districts",
+    "province",
+    "landslide_zones",
+    "landslide_inventory",
+    "forest",
+    "border",
+    "roads",
+    "rivers",
+)
+MAX_ISSUES = 500
+
+
+def section_text(key: str, lang: Lang) -> str:
+    """Return a report heading or label in ``lang`` (the shared catalogue otherwise)."""
+    pair = _T.get(key)
+    if pair is None:
+        return tr(key, lang)
+    return pair[0] if lang == "vi" else pair[1]
+
+
+def _where(issue: Any) -> str:
+    location = getattr(issue, "location", None)
+    if callable(location):
+        return str(location())
+    parts = (getattr(issue, k, None) for k in ("file", "layer", "field"))
+    return ", ".join(str(x) for x in parts if x)
+
+
+def data_section(ctx: RenderContext) -> Markup:
+    """Return the layers read (feature counts, DEM size) and the validation findings."""
+    lang = ctx.lang
+    layers = getattr(ctx.result, "layers", None)
+    rows: list[tuple[str, str]] = []
+    for name in LAYERS:
+        layer = getattr(layers, name, None)
+        if layer is not None and hasattr(layer, "__len__"):
+            rows.append((name, fmt_num(len(layer), lang)))
+    dem = getattr(layers, "dem", None)
+    if dem is not None:
+        shape = getattr(getattr(dem, "array", None), "shape", ("?", "?"))
+        rows.append(("dem", " × ".join(str(x) for x in shape[-2:])))
+    issues = list(getattr(getattr(layers, "report", None), "issues", []) or [])
+    issues += list(getattr(getattr(ctx.result, "scoring", None), "issues", []) or [])
+    shown = [
+        {
+            "severity": str(getattr(i, "severity", "")),
+            "where": _where(i),
+            "message": str(getattr(i, "message", i)),
+        }
+        for i in issues[:MAX_ISSUES]
+    ]
+    return render_template(
+        "report_data.html",
+        t=lambda k: section_text(k, lang),
+        rows=rows,
+        issues=shown,
+        more=max(0, len(issues) - MAX_ISSUES),
+    )
+
+
+def weights_section(ctx: RenderContext) -> Markup:
+    """Return each track's method, citations and criteria with their normalised weights."""
+    lang = ctx.lang
+    labels = criterion_labels(lang)
+    scoring = getattr(getattr(ctx.result, "scenario", None), "scoring", None)
+    specs = getattr(scoring, "tracks", {}) or {}
+    tracks = []
+    for track in ctx.tracks:
+        spec = specs.get(track) if isinstance(specs, dict) else None
+        crit = list(getattr(spec, "criteria", []) or [])
+        total = sum(float(getattr(c, "weight", 0) or 0) for c in crit) or 1.0
+        tracks.append(
+            {
+                "title": ctx.track_title(track),
+                "method": str(getattr(spec, "method", "")),
+                "cites": ", ".join(getattr(spec, "cites", []) or []),
+                "criteria": [
+                    {
+                        "label": labels.get(str(c.id), str(c.id)),
+                        "id": str(c.id),
+                        "weight": fmt_pct(float(getattr(c, "weight", 0) or 0) / total, lang),
+                        "cites": ", ".join(getattr(c, "cites", []) or []),
+                    }
+                    for c in crit
+                ],
+            }
+        )
+    return render_template("report_weights.html", t=lambda k: section_text(k, lang), tracks=tracks)
+
+
+def _top_rows(ctx: RenderContext, track: str, ranked: pd.DataFrame) -> list[dict[str, str]]:
+    lang = ctx.lang
+    v = ctx.villages
+    reason = (
+        f"{track}_reason_vi" if lang == "vi" and f"{track}_reason_vi" in v else f"{track}_reason"
+    )
+    rows = []
+    for _, r in ranked.iterrows():
+        lo, hi = r.get(f"{track}_rank_p05"), r.get(f"{track}_rank_p95")
+        rows.append(
+            {
+                "rank": fmt_num(r[f"{track}_rank"], lang),
+                "village": str(r.get("village_name", r.get("village_id", ""))),
+                "commune": str(r.get("commune_name", "")),
+                "district": str(r.get("district_name", "")),
+                "score": fmt_num(r.get(f"{track}_score"), lang, 3),
+                "class": fmt_num(r.get(f"{track}_class"), lang),
+                "interval": f"{fmt_num(lo, lang)}–{fmt_num(hi, lang)}"
+                if pd.notna(lo) and pd.notna(hi)
+                else "–",
+                "p_top": fmt_pct(r.get(f"{track}_p_top"), lang, 0),
+                "reason": str(r.get(reason, "") or ""),
+            }
+        )
+    return rows
+
+
+def top_section(ctx: RenderContext, top_n: int) -> Markup:
+    """Return the ``top_n`` villages of each track with score, interval, p(top) and reason."""
+    lang = ctx.lang
+    v = ctx.villages
+    labels = criterion_labels(lang)
+    tracks = []
+    for track in ctx.tracks:
+        if f"{track}_rank" not in v:
+            continue
+        ranked = v[pd.to_numeric(v[f"{track}_rank"], errors="coerce").notna()]
+        ranked = ranked.sort_values(f"{track}_rank").head(top_n)
+        eligible = (
+            int(v[f"{track}_eligible"].fillna(False).astype(bool).sum())
+            if f"{track}_eligible" in v
+            else len(ranked)
+        )
+        crits = track_criteria(ctx.result, track, v)
+        means = ""
+        if crits and len(ranked):
+            means = "; ".join(
+                f"{labels.get(c, c)} "
+                + fmt_pct(
+                    float(pd.to_numeric(ranked[f"{track}_contrib_{c}"], errors="coerce").mean()),
+                    lang,
+                    0,
+                )
+                for c in crits
+            )
+        tracks.append(
+            {
+                "title": ctx.track_title(track),
+                "eligible": f"{fmt_num(eligible, lang)} / {fmt_num(len(v), lang)}",
+                "p_top": Markup(p_top_label(ctx, track)) if f"{track}_p_top" in v else "",
+                "rows": _top_rows(ctx, track, ranked),
+                "means": means,
+            }
+        )
+    return render_template("report_top.html", t=lambda k: section_text(k, lang), tracks=tracks)
