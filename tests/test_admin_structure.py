@@ -11,8 +11,8 @@ import pytest
 import yaml
 from _paths import DEMO_LAYERS, SHARED_DATA
 
+from geoplan.check import check_paths
 from geoplan.errors import ScenarioError
-from geoplan.io import check_paths
 from geoplan.io.load import load_layers
 from geoplan.plan.target_progress import evaluate_targets, targets_by_commune
 from geoplan.plan.targets import funded_moves
