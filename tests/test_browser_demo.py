@@ -76,7 +76,8 @@ def test_demo_search_lists_each_place_once_whatever_the_spelling(driver, demo_ou
     open_map(driver, demo_outputs / "hazard_overlay.html")
     box = driver.find_element(By.CSS_SELECTOR, ".gp-search-input")
     lists = []
-    for spelling in ("ia hdrai", "ia h'drai", "ia h drai", "IA H-DRAI"):
+    # the demo's communes are the 2025 units: Đăk Rơ Wa, spelled four ways
+    for spelling in ("dak rowa", "dak ro'wa", "dak ro wa", "DAK RO-WA"):
         box.clear()
         box.send_keys(spelling)
         wait_for(driver, "document.querySelector('.gp-search-hit, .gp-search-none')")
