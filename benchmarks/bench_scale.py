@@ -107,7 +107,13 @@ def replicate_villages(
     out = pd.concat(copies, ignore_index=True)
     extra = np.arange(len(villages), len(out))
     points = out.geometry.to_numpy().copy()
-    for code, rows in pd.Series(extra).groupby(out["commune_code"].to_numpy()[extra]):
+    # villages keyed by a 2022 code also carry their 2025 unit (the demo plans in 2025)
+    key = (
+        "commune_code"
+        if villages["commune_code"].isin(shape_of.index).all()
+        else "commune_code_2025"
+    )
+    for code, rows in pd.Series(extra).groupby(out[key].to_numpy()[extra]):
         polygon = shape_of[code]
         xmin, ymin, xmax, ymax = polygon.bounds
         need = rows.to_numpy()

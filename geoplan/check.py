@@ -18,11 +18,12 @@ import pandas as pd
 
 from geoplan.errors import GeoplanError, Issue, LayerError, ScenarioError
 from geoplan.io.crs import crs_label
+from geoplan.io.fields import KINDS
 from geoplan.io.integrity import check_file_integrity
 from geoplan.io.load import _msg, load_report, read_checked, read_raster
 from geoplan.io.readers import RASTER_SUFFIXES, list_layers
 from geoplan.io.report import LayerSummary, ValidationReport
-from geoplan.io.validate import guess_kind, prepare_layer
+from geoplan.io.validate import guess_kinds, prepare_layer
 
 if TYPE_CHECKING:
     from geoplan.io.load import Layers
@@ -233,7 +234,10 @@ def preflight_run(scenario: Scenario, layers: Layers | None = None) -> None:
 
 
 def check_paths(
-    paths: list[str | Path] | tuple[str | Path, ...], *, strict: bool = False
+    paths: list[str | Path] | tuple[str | Path, ...],
+    *,
+    strict: bool = False,
+    kind: str | None = None,
 ) -> ValidationReport:
     """Check scenarios and bare layer files; never raises for bad input.
 
@@ -249,6 +253,10 @@ def check_paths(
     strict
         Stored on the report: :meth:`ValidationReport.exit_code` then returns
         1 when there are only warnings.
+    kind
+        What every bare layer file is (a key of :data:`~geoplan.io.fields.KINDS`);
+        without it the kind is guessed, only when the guess is unambiguous, and
+        the guess is shown in the layer's summary.
 
     Returns
     -------
@@ -256,6 +264,15 @@ def check_paths(
         Every issue found, with per-layer summaries.
     """
     report = ValidationReport(strict=strict)
+    if kind is not None and kind not in KINDS:
+        report.add(
+            Issue(
+                "error",
+                f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}",
+                code="unknown-kind",
+            )
+        )
+        return report
     for item in paths:
         p = Path(item)
         try:
@@ -297,7 +314,7 @@ def check_paths(
                     )
                 )
             else:
-                _check_file(p, report)
+                _check_file(p, report, kind=kind)
         except GeoplanError as exc:
             report.add(Issue("error", _msg(exc, p), file=str(p), code="unreadable"))
         except Exception as exc:  # `geoplan check` reports, never crashes
@@ -313,7 +330,7 @@ def check_paths(
     return report
 
 
-def _check_file(p: Path, report: ValidationReport) -> None:
+def _check_file(p: Path, report: ValidationReport, *, kind: str | None = None) -> None:
     if not p.exists():
         report.add(Issue("error", "file not found", file=str(p), code="not-found"))
         return
@@ -341,15 +358,32 @@ def _check_file(p: Path, report: ValidationReport) -> None:
         except LayerError as exc:
             report.add(Issue("error", _msg(exc, p), file=str(p), layer=layer, code="unreadable"))
             continue
-        kind = guess_kind(raw.frame, name if not single else p.stem)
-        summary = LayerSummary(name=kind or (name or p.stem), file=str(p), layer=raw.layer)
+        label = name if not single else p.stem
+        given = kind
+        if given is None:
+            candidates = guess_kinds(raw.frame, label)
+            if len(candidates) > 1:
+                report.add(
+                    Issue(
+                        "error",
+                        f"cannot tell what this layer is ({' or '.join(candidates)}); "
+                        f"say it with `geoplan check --kind {candidates[0]} {p}`",
+                        file=str(p),
+                        layer=layer,
+                        code="ambiguous-kind",
+                    )
+                )
+                continue
+            given = candidates[0] if candidates else None
+        shown = given if kind is not None or given is None else f"{given} (guessed)"
+        summary = LayerSummary(name=shown or (name or p.stem), file=str(p), layer=raw.layer)
         report.layers.append(summary)
         issues: list[Issue] = []
         prepare_layer(
             raw,
             file=str(p),
             name=layer or summary.name,
-            kind=kind,
+            kind=given,
             fields=None,
             crs=None,
             summary=summary,

@@ -276,10 +276,26 @@ def run_command(
     help="Also write the report as JSON to this file.",
 )
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings (and no errors).")
+@click.option(
+    "--kind",
+    default=None,
+    metavar="KIND",
+    help=(
+        "What a bare layer file is: communes, communes_2025, villages, districts, province, "
+        "border, landslide_zones, landslide_inventory, forest, roads, rivers. Without it the "
+        "kind is guessed, only when unambiguous, and the guess is shown."
+    ),
+)
 @_common_options
 @_handle_errors
 def check(
-    paths: tuple[Path, ...], json_path: Path | None, strict: bool, quiet: bool, debug: bool
+    paths: tuple[Path, ...],
+    *,
+    json_path: Path | None,
+    strict: bool,
+    kind: str | None,
+    quiet: bool,
+    debug: bool,
 ) -> None:
     """Validate a scenario or bare layer files without writing outputs.
 
@@ -291,7 +307,7 @@ def check(
 
     if json_path is not None:
         check_writable_file(json_path, option="--json")
-    report = check_paths(list(paths), strict=strict)
+    report = check_paths(list(paths), strict=strict, kind=kind)
     if not quiet:
         click.echo(report.to_text())
     if json_path is not None:

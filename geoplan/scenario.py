@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from geoplan.config._base import ScenarioModel
 from geoplan.config.hazard import SusceptibilityConfig
@@ -45,6 +45,16 @@ class Scenario(ScenarioModel):
     )
     synthetic: bool = Field(
         default=False, description="Marks synthetic demo data; maps then say so on their face."
+    )
+    admin_structure: Literal["2025", "2022"] = Field(
+        default="2025",
+        description=(
+            "Administrative structure the scenario plans in. '2025': province -> commune "
+            "(the communes and wards in force since 1 July 2025; no district layer or field "
+            "needed; a 2022 layer, when given as communes_2022, is used for history). '2022': "
+            "province -> district -> commune (the 2022 communes), with the 2025 view as an "
+            "addition when communes_2025 is given."
+        ),
     )
     crs: str = Field(
         default="EPSG:3405",
@@ -81,6 +91,24 @@ class Scenario(ScenarioModel):
             )
             raise ValueError(msg)
         return value
+
+    @model_validator(mode="after")
+    def _layers_fit_the_structure(self) -> Scenario:
+        if self.admin_structure == "2025" and self.layers.communes_2025 is not None:
+            msg = (
+                "layers.communes_2025: with admin_structure '2025' the `communes` layer holds "
+                "the 2025 units; give the 2022 communes as `communes_2022` (or set "
+                "admin_structure: '2022')"
+            )
+            raise ValueError(msg)
+        if self.admin_structure == "2022" and self.layers.communes_2022 is not None:
+            msg = (
+                "layers.communes_2022: with admin_structure '2022' the `communes` layer holds "
+                "the 2022 communes; give the 2025 units as `communes_2025` (or set "
+                "admin_structure: '2025')"
+            )
+            raise ValueError(msg)
+        return self
 
     def layer_specs(self) -> dict[str, LayerSpec]:
         """Return the layers that are given, by canonical layer name."""

@@ -207,6 +207,12 @@ BUILDERS: dict[str, Callable[[Path], None]] = {
     "data/ba_loai_rung.gpkg": _demo_layer("forest", rename={"forest_type": "loai_rung"}),
     "data/duong_bien_gioi.geojson": _demo_layer("border"),
     "data/giao_thong.fgb": _demo_layer("roads"),
+    "data/xa_phuong_2025.gpkg": _demo_layer("communes_2025"),
+    "data/xa_2022.gpkg": _demo_layer("communes"),
+    "data/kontum_2025_communes.geojson": lambda p: (
+        p.parent.mkdir(parents=True, exist_ok=True),
+        shutil.copyfile(ROOT / "geoplan" / "demo" / "data" / "kontum_2025_communes.geojson", p),
+    ),
     "data/song_suoi.kmz": _demo_layer("rivers", driver="LIBKML"),
 }
 

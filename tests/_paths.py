@@ -5,3 +5,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_SCENARIO = ROOT / "scenarios" / "kontum-2025.yaml"
 DEMO_LAYERS = ROOT / "layers" / "kontum-demo"
+
+
+def _shared() -> Path:
+    """The project's shared/ folder: beside the clone (CI), or beside the worktrees' folder."""
+    for base in (ROOT.parent, ROOT.parent.parent):
+        if (base / "shared" / "data").is_dir():
+            return base / "shared"
+    return ROOT.parent / "shared"
+
+
+#: Real data for the tests (shared/data: the 2025 communes, outline, border); CI keeps a copy
+#: of shared/ beside the clone.
+SHARED_DATA = _shared() / "data"

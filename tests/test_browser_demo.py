@@ -60,14 +60,15 @@ def test_demo_map_works_offline(request, demo_outputs, demo_result, name, size):
     assert console_errors(driver) == [], f"{name}: console errors"
 
 
-def test_demo_search_finds_a_real_district_without_accents(driver, demo_outputs):
+def test_demo_search_finds_a_real_commune_without_accents(driver, demo_outputs):
+    # the demo plans in the 2025 structure: its communes are the real units of 2025
     open_map(driver, demo_outputs / "priority_infrastructure.html")
     box = driver.find_element(By.CSS_SELECTOR, ".gp-search-input")
     box.clear()
-    box.send_keys("dak glei")
+    box.send_keys("dak pek")
     wait_for(driver, "document.querySelector('.gp-search-hit')")
     hits = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".gp-search-hit .gp-hit-name")]
-    assert "Đắk Glei" in hits
+    assert "Đăk Pék" in hits
 
 
 def test_demo_search_lists_each_place_once_whatever_the_spelling(driver, demo_outputs):
@@ -75,7 +76,8 @@ def test_demo_search_lists_each_place_once_whatever_the_spelling(driver, demo_ou
     open_map(driver, demo_outputs / "hazard_overlay.html")
     box = driver.find_element(By.CSS_SELECTOR, ".gp-search-input")
     lists = []
-    for spelling in ("ia hdrai", "ia h'drai", "ia h drai", "IA H-DRAI"):
+    # the demo's communes are the 2025 units: Đăk Rơ Wa, spelled four ways
+    for spelling in ("dak rowa", "dak ro'wa", "dak ro wa", "DAK RO-WA"):
         box.clear()
         box.send_keys(spelling)
         wait_for(driver, "document.querySelector('.gp-search-hit, .gp-search-none')")

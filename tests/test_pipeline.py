@@ -5,27 +5,32 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from _paths import ROOT
 from shapely.geometry import box
 
 from geoplan.config.plan import CrosswalkConfig
 from geoplan.plan.crosswalk import make_crosswalk
 
 TRACKS = ("resettlement", "infrastructure", "investment")
+#: The real 2025 units the demo is built on (a copy of shared/data, kept with the generator).
+REAL_2025 = ROOT / "geoplan" / "demo" / "data" / "kontum_2025_communes.geojson"
 
 
 def test_every_village_and_commune_comes_out(demo_result):
     layers, scoring = demo_result.layers, demo_result.scoring
-    assert len(layers.communes) == 102
+    spec = demo_result.scenario.layers.communes
+    assert len(layers.communes) == len(gpd.read_file(spec.path, layer=spec.layer))
     assert list(scoring.villages["village_id"]) == list(layers.villages["village_id"])
     assert sorted(scoring.communes["commune_code"]) == sorted(layers.communes["commune_code"])
 
 
 def test_all_layers_are_in_the_processing_crs(demo_result):
     target = demo_result.scenario.crs
+    structure = demo_result.scenario.admin_structure
     for name in (
         "communes",
         "villages",
-        "districts",
+        "communes_2022" if structure == "2025" else "districts",
         "province",
         "landslide_zones",
         "forest",
@@ -80,12 +85,34 @@ def test_the_model_card_meets_the_skill_floor(demo_result):
 
 
 def test_crosswalk_to_the_2025_communes_covers_every_2022_commune(demo_result):
+    layers = demo_result.layers
     crosswalk = demo_result.plan.crosswalk
     assert crosswalk is not None
-    assert set(crosswalk["commune_code"]) == set(demo_result.layers.communes["commune_code"])
+    old = layers.communes_2022 if layers.admin_structure == "2025" else layers.communes
+    assert set(crosswalk["commune_code"]) == set(old["commune_code"])
     shares = crosswalk.groupby("commune_code")["area_share"].sum()
     np.testing.assert_allclose(shares.to_numpy(), 1.0, atol=1e-9)
-    assert crosswalk["commune_code_2025"].nunique() == len(demo_result.layers.communes_2025)
+    assert crosswalk["commune_code_2025"].nunique() == len(layers.communes_2025)
+
+
+def test_the_demo_plans_in_the_2025_structure_on_the_real_units(demo_result):
+    """Every 2022 commune maps to exactly the 2025 unit of its published lineage."""
+    layers, plan = demo_result.layers, demo_result.plan
+    assert layers.admin_structure == "2025" and layers.districts is None
+    units = gpd.read_file(REAL_2025)
+    assert set(layers.communes["commune_code"]) == set(units["commune_code_2025"])
+    lineage = {
+        m: u
+        for u, ms in zip(layers.communes["commune_code"], layers.communes["members"], strict=True)
+        for m in ms.split(",")
+    }
+    cw = plan.crosswalk
+    assert cw["commune_code"].is_unique and (cw["area_share"] == 1.0).all()
+    assert dict(zip(cw["commune_code"], cw["commune_code_2025"], strict=True)) == lineage
+    # the 2025 view and the per-commune targets are per real unit
+    assert set(plan.communes_2025["commune_code_2025"]) == set(units["commune_code_2025"])
+    assert set(plan.targets_by_commune_2025["commune_code_2025"]) == set(units["commune_code_2025"])
+    assert "district_code" not in layers.communes.columns
 
 
 def test_a_crosswalk_table_joined_onto_the_communes_is_used():

@@ -288,8 +288,10 @@ def test_per_commune_and_2025_frames_on_the_demo(demo_result):
     plan = demo_result.plan
     by_c, by_n = plan.targets_by_commune, plan.targets_by_commune_2025
     assert by_n is not None and plan.crosswalk is not None
-    assert by_c.groupby("id").size().to_dict() == dict.fromkeys(COMMUNE_IDS, 102)
-    assert by_n.groupby("id").size().to_dict() == dict.fromkeys(COMMUNE_IDS, 38)
+    n_communes = demo_result.scoring.communes["commune_code"].nunique()
+    n_2025 = plan.crosswalk["commune_code_2025"].nunique()
+    assert by_c.groupby("id").size().to_dict() == dict.fromkeys(COMMUNE_IDS, n_communes)
+    assert by_n.groupby("id").size().to_dict() == dict.fromkeys(COMMUNE_IDS, n_2025)
     assert set(by_c["status"]) <= {
         "achieved",
         "on_track",

@@ -149,7 +149,12 @@ class LayerSpec(ScenarioModel):
 class LayersSpec(ScenarioModel):
     """The scenario's input layers; only communes and villages are required."""
 
-    communes: LayerSpec = Field(description="Commune polygons with commune attributes.")
+    communes: LayerSpec = Field(
+        description=(
+            "Commune polygons with commune attributes: the planning units, in the scenario's "
+            "admin_structure (the communes and wards of 2025, or the communes of 2022)."
+        )
+    )
     villages: LayerSpec = Field(description="Village points (or polygons) with household data.")
     districts: LayerSpec | None = Field(
         default=None, description="District polygons; dissolved from communes when omitted."
@@ -182,8 +187,17 @@ class LayersSpec(ScenarioModel):
     communes_2025: LayerSpec | None = Field(
         default=None,
         description=(
-            "The merged communes in force since 1 July 2025, for reporting in either structure; "
-            "a 'members' column (comma-separated 2022 codes) is used when present, else the "
-            "area overlap with the 2022 communes."
+            "admin_structure '2022' only: the merged communes in force since 1 July 2025, for "
+            "the 2025 view; a 'members' column (comma-separated 2022 codes) is used when "
+            "present, else the area overlap with the 2022 communes."
+        ),
+    )
+    communes_2022: LayerSpec | None = Field(
+        default=None,
+        description=(
+            "admin_structure '2025' only: the communes of 2022, for history: the crosswalk "
+            "2022 -> 2025 (crosswalk.csv), villages keyed by a 2022 code, and commune fields "
+            "missing from the 2025 layer (2021-2024 statistics) carried over by area share, "
+            "weighted by households or population when the 2022 layer has them."
         ),
     )

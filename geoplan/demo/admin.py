@@ -1,11 +1,11 @@
-"""Synthetic administrative geometry with the real 2022 names and GSO codes.
+"""Administrative geometry: the real 2025 units, split into synthetic 2022 communes.
 
-The province outline is a hand-drawn approximation of Kon Tum (lon/lat control
-points) roughened by a seeded warp. Districts and communes are capacity-adjusted
-power diagrams in a warped plane, computed on a 250 m grid in EPSG:9216, made
-contiguous, polygonised and simplified as one polygon *coverage* (so shared
-boundaries stay identical). Laos and Cambodia are part of the same coverage, so
-the border line is exactly part of the province outline.
+The province outline, the border and the 40 communes and wards of 2025 are real
+(:mod:`geoplan.demo.ground`). Each 2025 unit is split into the 2022 communes that
+merged into it (:mod:`geoplan.demo.lineage`, real names and GSO codes): the split
+is synthetic (an area-targeted power diagram on a 250 m grid), the outer boundary
+is the unit's real one, so the 2022 communes tile each 2025 unit exactly. The
+2022 districts are the union of their communes.
 """
 
 from __future__ import annotations
@@ -31,74 +31,12 @@ from geoplan.demo.common import (
     smooth_noise,
     to_local,
 )
+from geoplan.demo.ground import PRECISION, real_border, real_outline, real_units
+from geoplan.demo.lineage import match_lineage
 
 PROVINCE_CODE = 62
 PROVINCE_NAME = "Kon Tum"
 
-#: Province outline control points (lon, lat), clockwise from the north end of
-#: the Laos border. ``S`` is the southern tip (start of the Cambodia border),
-#: ``T`` the Vietnam-Laos-Cambodia tri-border point near Bờ Y.
-OUTLINE_EAST: list[tuple[float, float]] = [
-    (107.64, 15.27),  # N: Laos / Quảng Nam / Kon Tum
-    (107.67, 15.35),
-    (107.74, 15.39),
-    (107.81, 15.37),
-    (107.86, 15.28),
-    (107.92, 15.18),
-    (108.01, 15.10),
-    (108.10, 15.02),
-    (108.22, 14.96),
-    (108.34, 14.90),
-    (108.45, 14.82),
-    (108.53, 14.73),
-    (108.49, 14.66),
-    (108.40, 14.61),
-    (108.31, 14.55),
-    (108.23, 14.45),
-    (108.15, 14.35),
-    (108.08, 14.26),
-    (108.02, 14.19),
-    (107.95, 14.21),
-    (107.86, 14.24),
-    (107.80, 14.22),
-    (107.74, 14.15),
-    (107.67, 14.05),
-    (107.60, 13.97),
-]
-OUTLINE_CAMBODIA: list[tuple[float, float]] = [
-    (107.54, 13.925),  # S
-    (107.45, 13.97),
-    (107.39, 14.08),
-    (107.37, 14.22),
-    (107.41, 14.37),
-    (107.46, 14.51),
-    (107.51, 14.61),
-    (107.55, 14.69),  # T
-]
-OUTLINE_LAOS: list[tuple[float, float]] = [
-    (107.55, 14.69),  # T
-    (107.52, 14.78),
-    (107.52, 14.90),
-    (107.56, 15.02),
-    (107.60, 15.15),
-    (107.64, 15.27),  # N
-]
-#: Lon/lat box the province must stay in.
-PROVINCE_BOX = (107.35, 13.90, 108.55, 15.42)
-
-#: District seeds (lon, lat) and approximate real areas (km²).
-DISTRICT_LAYOUT: dict[str, tuple[float, float, float]] = {
-    "608": (108.00, 14.36, 432.0),
-    "610": (107.72, 15.13, 1495.0),
-    "611": (107.62, 14.76, 844.0),
-    "612": (107.82, 14.67, 507.0),
-    "613": (108.30, 14.76, 1371.0),
-    "614": (108.17, 14.48, 911.0),
-    "615": (107.95, 14.56, 845.0),
-    "616": (107.66, 14.42, 1435.0),
-    "617": (107.99, 14.92, 857.0),
-    "618": (107.52, 14.10, 980.0),
-}
 POOR_DISTRICTS = {"613", "617", "618"}
 
 #: Known positions (lon, lat) of some communes: district seats, Bờ Y at the
@@ -120,8 +58,6 @@ COMMUNE_ANCHORS: dict[tuple[str, str], tuple[float, float]] = {
 }
 CITY_CENTRE = (108.00, 14.355)
 
-#: Outside labels of the working grid.
-LAB_VN, LAB_LAOS, LAB_CAMBODIA = 1, 2, 3
 COMMUNE_LABEL0 = 100
 ADMIN_CELL_AREA = 250.0 * 250.0
 
@@ -199,74 +135,6 @@ class Admin:
     border: gpd.GeoDataFrame
     centres: np.ndarray  # (n_communes, 2) commune centres in EPSG:9216
     extras: dict[str, Any] = field(default_factory=dict)
-
-
-def _outline(rng: np.random.Generator, grid: Grid) -> tuple[np.ndarray, int, int]:
-    """Return the warped outline ring (EPSG:9216) and the indices of S and T."""
-    east = np.array(OUTLINE_EAST)
-    camb = np.array(OUTLINE_CAMBODIA)
-    laos = np.array(OUTLINE_LAOS)
-    tr = to_local()
-    parts = []
-    for ctrl in (east, camb, laos):
-        x, y = tr.transform(ctrl[:, 0], ctrl[:, 1])
-        parts.append(np.column_stack([x, y]))
-    from geoplan.demo.common import densify
-
-    dens = [densify(p, 400.0) for p in parts]
-    ring = np.vstack([dens[0], dens[1][1:], dens[2][1:]])
-    i_s = len(dens[0]) - 1
-    i_t = i_s + len(dens[1]) - 1
-    # smooth warp: two scales of noise sampled at the vertices
-    shape_ = grid.shape
-    wx = 1800.0 * smooth_noise(shape_, rng, 40) + 450.0 * smooth_noise(shape_, rng, 8)
-    wy = 1800.0 * smooth_noise(shape_, rng, 40) + 450.0 * smooth_noise(shape_, rng, 8)
-    dx = grid.bilinear(wx, ring[:, 0], ring[:, 1])
-    dy = grid.bilinear(wy, ring[:, 0], ring[:, 1])
-    return np.column_stack([ring[:, 0] + dx, ring[:, 1] + dy]), i_s, i_t
-
-
-def _box_local() -> shapely.Polygon:
-    """Return the province lon/lat box as a polygon in EPSG:9216."""
-    w, s, e, n = PROVINCE_BOX
-    lon = np.concatenate([np.linspace(w, e, 50), np.full(50, e), np.linspace(e, w, 50)])
-    lat = np.concatenate([np.full(50, s), np.linspace(s, n, 50), np.full(50, n)])
-    lon = np.concatenate([lon, np.full(50, w)])
-    lat = np.concatenate([lat, np.linspace(n, s, 50)])
-    x, y = to_local().transform(lon, lat)
-    return shapely.Polygon(np.column_stack([x, y]))
-
-
-def _outside_regions(ring: np.ndarray, i_s: int, i_t: int, grid: Grid) -> np.ndarray:
-    """Rasterise Laos and Cambodia (west of the border sections) on the grid."""
-    far = 400_000.0
-    s_pt, t_pt = ring[i_s], ring[i_t]
-    n_pt = ring[-1]
-    laos_sec = ring[i_t:]
-    camb_sec = ring[i_s : i_t + 1]
-    laos = shapely.Polygon(
-        np.vstack([laos_sec, [[n_pt[0] - far, n_pt[1]], [t_pt[0] - far, t_pt[1]]]])
-    )
-    camb = shapely.Polygon(
-        np.vstack(
-            [
-                camb_sec,
-                [
-                    [t_pt[0] - far, t_pt[1]],
-                    [t_pt[0] - far, s_pt[1] - far],
-                    [s_pt[0], s_pt[1] - far],
-                ],
-            ]
-        )
-    )
-    out = np.full(grid.shape, LAB_VN, dtype=np.int32)
-    for raw, lab in ((camb, LAB_CAMBODIA), (laos, LAB_LAOS)):
-        geom = shapely.make_valid(raw)
-        burned = features.rasterize(
-            [(geom, lab)], out_shape=grid.shape, transform=grid.transform, fill=0
-        )
-        out[burned == lab] = lab
-    return out
 
 
 def _warped_coords(
@@ -377,23 +245,107 @@ def _farthest_seeds(
     return np.array(chosen).reshape(-1, 2)
 
 
-def _commune_targets(sub: pd.DataFrame, rng: np.random.Generator, total: float) -> np.ndarray:
-    """Return target areas (cells) of the communes of one district."""
-    base = rng.lognormal(0.0, 0.35, len(sub))
-    ward = (sub["commune_type"] == "phuong").to_numpy()
-    town = (sub["commune_type"] == "thi_tran").to_numpy()
-    weights = base.copy()
-    rural = ~(ward | town)
-    fixed = np.where(ward, rng.uniform(90, 150, len(sub)), 0.0)  # 5.6-9.4 km²
-    weights[town] *= 0.5
-    free = total - fixed.sum()
-    share = np.where(rural | town, weights, 0.0)
-    share = share / share.sum() * free
-    return np.where(ward, fixed, share)
+def _member_weights(sub: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """Return relative target areas of the 2022 members of one 2025 unit."""
+    w = rng.lognormal(0.0, 0.35, len(sub))
+    kind = sub["commune_type"].to_numpy()
+    return np.where(kind == "thi_tran", 0.6 * w, np.where(kind == "phuong", 0.8 * w, w))
+
+
+def _subdivide(
+    unit: shapely.Geometry,
+    sub: pd.DataFrame,
+    grid: Grid,
+    warp: tuple[np.ndarray, np.ndarray],
+    rng: np.random.Generator,
+) -> list[shapely.Geometry]:
+    """Split one real 2025 unit into its 2022 members; the pieces tile the unit exactly.
+
+    The members are an area-targeted power diagram in a warped plane on the 250 m
+    grid (anchored where a member's real position is known), made contiguous,
+    extended beyond the unit by nearest label, polygonised and simplified as one
+    coverage, then cut by the unit's real boundary.
+    """
+    if len(sub) == 1:
+        return [unit]
+    x0, y0, x1, y1 = unit.bounds
+    pad = 4 * grid.cell_x
+    c0 = max(int((x0 - pad - grid.x0) // grid.cell_x), 0)
+    c1 = min(int((x1 + pad - grid.x0) // grid.cell_x) + 1, grid.width)
+    r0 = max(int((grid.y0 - y1 - pad) // grid.cell_y), 0)
+    r1 = min(int((grid.y0 - y0 + pad) // grid.cell_y) + 1, grid.height)
+    win = Grid(
+        grid.x0 + c0 * grid.cell_x,
+        grid.y0 - r0 * grid.cell_y,
+        grid.cell_x,
+        grid.cell_y,
+        c1 - c0,
+        r1 - r0,
+    )
+    inside = features.rasterize([(unit, 1)], out_shape=win.shape, transform=win.transform) == 1
+    if inside.sum() < 4 * len(sub):
+        inside = (
+            features.rasterize(
+                [(unit, 1)], out_shape=win.shape, transform=win.transform, all_touched=True
+            )
+            == 1
+        )
+    wx, wy = warp[0][r0:r1, c0:c1], warp[1][r0:r1, c0:c1]
+    idx = np.nonzero(inside)
+    tr = to_local()
+    anchor = np.full((len(sub), 2), np.nan)
+    for j, key in enumerate(zip(sub["district_code"], sub["commune_name"], strict=True)):
+        if key in COMMUNE_ANCHORS:
+            r, c = win.index(*tr.transform(*COMMUNE_ANCHORS[key]))
+            if 0 <= r < win.height and 0 <= c < win.width and inside[r, c]:
+                anchor[j] = (wx[r, c], wy[r, c])
+    has = ~np.isnan(anchor[:, 0])
+    pick = rng.choice(len(idx[0]), size=min(3000, len(idx[0])), replace=False)
+    cand = np.column_stack([wx[idx][pick], wy[idx][pick]])
+    anchor[~has] = _farthest_seeds(cand, anchor[has], int((~has).sum()), rng)
+    weights = _member_weights(sub, rng)
+    targets = weights / weights.sum() * len(idx[0])
+    lab = np.full(win.shape, -1, dtype=np.int32)
+    lab[idx] = power_partition(wx[idx], wy[idx], anchor, targets)
+    lab = enforce_contiguity(lab, inside)
+    _, (ri, ci) = ndimage.distance_transform_edt(lab < 0, return_indices=True)
+    lab = lab[ri, ci]
+    present = sorted(set(np.unique(lab).tolist()))
+    if present != list(range(len(sub))):
+        raise RuntimeError(f"unit too small for its {len(sub)} members")
+    geoms, vals = [], []
+    for geo, val in features.shapes(lab, transform=win.transform, connectivity=4):
+        geoms.append(shape(geo))
+        vals.append(int(val))
+    arr = shapely.segmentize(np.array(geoms, dtype=object), grid.cell_x)
+    arr = shapely.transform(arr, lambda c: np.round(c, 2))
+    arr = shapely.coverage_simplify(arr, tolerance=180.0, simplify_boundary=False)
+    pieces = []
+    for j in range(len(sub)):
+        region = shapely.union_all([g for g, v in zip(arr, vals, strict=True) if v == j])
+        piece = shapely.intersection(region, unit, grid_size=PRECISION)
+        parts = sorted(shapely.get_parts(piece), key=lambda g: -g.area)
+        pieces.append(parts)
+    # a member cut into several parts by the real boundary keeps its largest part;
+    # the other parts go to the member that shares most of their edge
+    out = [p[0] for p in pieces]
+    for j, parts in enumerate(pieces):
+        for extra in parts[1:]:
+            shared = [
+                shapely.length(shapely.intersection(extra.boundary, out[k].boundary.buffer(0.5)))
+                if k != j
+                else -1.0
+                for k in range(len(sub))
+            ]
+            k = int(np.argmax(shared))
+            if shared[k] <= 0:
+                k = j
+            out[k] = shapely.union(out[k], extra, grid_size=PRECISION)
+    return out
 
 
 def build_admin(seed: int) -> Admin:
-    """Build province, districts, communes and the border.
+    """Build the real 2025 units, the synthetic 2022 communes and districts, and the border.
 
     Parameters
     ----------
@@ -403,121 +355,43 @@ def build_admin(seed: int) -> Admin:
     Returns
     -------
     Admin
-        Layers in EPSG:9216 and the working grid with its labels.
+        Layers in EPSG:9216 and the working grid with its labels; ``extras``
+        holds ``units`` (the real 2025 units) and ``lineage`` (2022 code -> 2025 code).
+
+    Raises
+    ------
+    LineageError
+        If a ``before_merger`` name matches no 2022 commune, or stays ambiguous.
     """
     rng = rng_for(seed, 1)
     grid = admin_grid()
-    div = load_divisions()
-    ring, i_s, i_t = _outline(rng, grid)
-    province0 = shapely.make_valid(shapely.Polygon(ring))
-    if province0.geom_type != "Polygon":
-        province0 = max(shapely.get_parts(province0), key=lambda g: g.area)
-    province0 = shapely.intersection(province0, _box_local().buffer(-200.0))
-    if province0.geom_type != "Polygon":
-        province0 = max(shapely.get_parts(province0), key=lambda g: g.area)
-    inside = (
-        features.rasterize([(province0, 1)], out_shape=grid.shape, transform=grid.transform) == 1
+    units = real_units()
+    lineage = match_lineage(units, load_divisions())
+    div = load_divisions().merge(lineage, on="commune_code", how="left", validate="1:1")
+    warp = _warped_coords(grid, rng, (1500.0, 500.0), (14.0, 4.0))
+    geoms: list[shapely.Geometry | None] = [None] * len(div)
+    for code, unit in zip(units["commune_code_2025"], units.geometry, strict=True):
+        rows = div.index[div["commune_code_2025"] == code].to_numpy()
+        try:
+            pieces = _subdivide(unit, div.loc[rows], grid, warp, rng)
+        except RuntimeError as exc:
+            raise RuntimeError(f"2025 unit {code}: {exc}") from exc
+        for r, g in zip(rows, pieces, strict=True):
+            geoms[r] = g
+    labels = np.zeros(grid.shape, dtype=np.int32)
+    burned = features.rasterize(
+        [(g, COMMUNE_LABEL0 + i) for i, g in enumerate(geoms)],
+        out_shape=grid.shape,
+        transform=grid.transform,
+        fill=0,
+        dtype="int32",
     )
-    # the largest 4-connected piece only
-    pieces, n = ndimage.label(inside)
-    if n > 1:
-        sizes = np.bincount(pieces.ravel())
-        sizes[0] = 0
-        inside = pieces == int(np.argmax(sizes))
-    inside = ndimage.binary_fill_holes(inside)
-    labels = _outside_regions(ring, i_s, i_t, grid)
-
-    # districts: power diagram in a warped plane
-    wx, wy = _warped_coords(grid, rng, (4200.0, 1200.0), (36.0, 9.0))
-    tr = to_local()
-    dcodes = list(DISTRICT_LAYOUT)
-    dl = np.array([DISTRICT_LAYOUT[c] for c in dcodes])
-    sx, sy = tr.transform(dl[:, 0], dl[:, 1])
-    seeds = np.column_stack([sx, sy])
-    n_in = int(inside.sum())
-    targets = dl[:, 2] / dl[:, 2].sum() * n_in
-    idx = np.nonzero(inside)
-    dlab = np.full(grid.shape, -1, dtype=np.int32)
-    dlab[idx] = power_partition(wx[idx], wy[idx], seeds, targets)
-    dlab = enforce_contiguity(dlab, inside)
-
-    # communes inside each district
-    cx, cy = _warped_coords(grid, rng, (1500.0, 500.0), (14.0, 4.0))
-    clab = np.full(grid.shape, -1, dtype=np.int32)
-    for di, dcode in enumerate(dcodes):
-        sub = div[div["district_code"] == dcode]
-        rows = sub.index.to_numpy()
-        dmask = dlab == di
-        didx = np.nonzero(dmask)
-        if len(rows) == 1:
-            clab[dmask] = rows[0]
-            continue
-        anchor = np.full((len(rows), 2), np.nan)
-        for j, name in enumerate(sub["commune_name"]):
-            key = (dcode, name)
-            if key in COMMUNE_ANCHORS:
-                lon, lat = COMMUNE_ANCHORS[key]
-                anchor[j] = tr.transform(lon, lat)
-        wards = (sub["commune_type"] == "phuong").to_numpy()
-        if wards.any():
-            ccx, ccy = tr.transform(*CITY_CENTRE)
-            nw = int(wards.sum())
-            ang = np.linspace(0, 2 * np.pi, nw - 3, endpoint=False) + rng.uniform(0, 1)
-            ring_pts = [(ccx + 3300 * np.cos(a), ccy + 3300 * np.sin(a)) for a in ang]
-            ang3 = np.linspace(0, 2 * np.pi, 3, endpoint=False) + rng.uniform(0, 1)
-            ring_pts += [(ccx + 1200 * np.cos(a), ccy + 1200 * np.sin(a)) for a in ang3]
-            anchor[np.nonzero(wards)[0]] = np.array(ring_pts)
-        # move anchors into the warped plane of their cell
-        has = ~np.isnan(anchor[:, 0])
-        if has.any():
-            r, c = grid.index(anchor[has, 0], anchor[has, 1])
-            ok = dmask[r, c]
-            pos = np.nonzero(has)[0]
-            anchor[pos[~ok]] = np.nan
-            anchor[pos[ok]] = np.column_stack([cx[r[ok], c[ok]], cy[r[ok], c[ok]]])
-        has = ~np.isnan(anchor[:, 0])
-        pick = rng.choice(len(didx[0]), size=min(3000, len(didx[0])), replace=False)
-        cand = np.column_stack([cx[didx][pick], cy[didx][pick]])
-        extra = _farthest_seeds(cand, anchor[has], int((~has).sum()), rng)
-        anchor[~has] = extra
-        tg = _commune_targets(sub, rng, float(len(didx[0])))
-        part = power_partition(cx[didx], cy[didx], anchor, tg)
-        clab[didx] = rows[part]
-    clab = enforce_contiguity(clab, inside)
-    labels[inside] = clab[inside] + COMMUNE_LABEL0
-
-    communes, outside = _polygonise(labels, grid, div)
+    labels[burned > 0] = burned[burned > 0]
+    communes = gpd.GeoDataFrame(
+        div.drop(columns=["lineage_name"]), geometry=list(geoms), crs=CRS_LOCAL
+    )
     centres = _centres(labels, grid, div)
-    return _finish(grid, labels, communes, outside, div, centres=centres)
-
-
-def _polygonise(
-    labels: np.ndarray, grid: Grid, div: pd.DataFrame
-) -> tuple[list[shapely.Geometry], dict[int, list[shapely.Geometry]]]:
-    """Polygonise the label grid and simplify it as one coverage."""
-    geoms: list[shapely.Geometry] = []
-    vals: list[int] = []
-    for geo, val in features.shapes(labels, transform=grid.transform, connectivity=4):
-        geoms.append(shape(geo))
-        vals.append(int(val))
-    # node the raster polygons: a vertex at every grid node along every edge, so
-    # that neighbours share identical vertices (a valid coverage)
-    arr = shapely.segmentize(np.array(geoms, dtype=object), grid.cell_x)
-    arr = shapely.transform(arr, lambda c: np.round(c, 2))
-    simp = shapely.coverage_simplify(arr, tolerance=260.0, simplify_boundary=False)
-    simp = shapely.transform(simp, lambda c: np.round(c, 1))
-    by_val: dict[int, list[shapely.Geometry]] = {}
-    for g, v in zip(simp, vals, strict=True):
-        by_val.setdefault(v, []).append(g)
-    communes = []
-    for i in range(len(div)):
-        parts = by_val[COMMUNE_LABEL0 + i]
-        geom = parts[0] if len(parts) == 1 else shapely.coverage_union_all(parts)
-        if not geom.is_valid:
-            geom = shapely.make_valid(geom)
-        communes.append(geom)
-    outside = {k: v for k, v in by_val.items() if k < COMMUNE_LABEL0}
-    return communes, outside
+    return _finish(grid, labels, communes, units, lineage, centres=centres)
 
 
 def _centres(labels: np.ndarray, grid: Grid, div: pd.DataFrame) -> np.ndarray:
@@ -544,17 +418,16 @@ def _centres(labels: np.ndarray, grid: Grid, div: pd.DataFrame) -> np.ndarray:
 def _finish(
     grid: Grid,
     labels: np.ndarray,
-    communes: list[shapely.Geometry],
-    outside: dict[int, list[shapely.Geometry]],
-    div: pd.DataFrame,
+    communes: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    lineage: pd.DataFrame,
     *,
     centres: np.ndarray,
 ) -> Admin:
-    """Assemble the GeoDataFrames of communes, districts, province and border."""
-    cgdf = gpd.GeoDataFrame(div.copy(), geometry=communes, crs=CRS_LOCAL)
+    """Assemble districts (from their communes), the real province outline and border."""
     drows = []
     dgeoms = []
-    for dcode, sub in cgdf.groupby("district_code", sort=True):
+    for dcode, sub in communes.groupby("district_code", sort=True):
         drows.append(
             {
                 "district_code": dcode,
@@ -562,22 +435,12 @@ def _finish(
                 "district_type": sub["district_type"].iloc[0],
             }
         )
-        dgeoms.append(shapely.coverage_union_all(sub.geometry.to_numpy()))
+        dgeoms.append(shapely.union_all(sub.geometry.to_numpy(), grid_size=PRECISION))
     dgdf = gpd.GeoDataFrame(pd.DataFrame(drows), geometry=dgeoms, crs=CRS_LOCAL)
-    prov = shapely.coverage_union_all(np.array(communes, dtype=object))
     pgdf = gpd.GeoDataFrame(
-        {"name": [PROVINCE_NAME], "code": [str(PROVINCE_CODE)]}, geometry=[prov], crs=CRS_LOCAL
+        {"name": [PROVINCE_NAME], "code": [str(PROVINCE_CODE)]},
+        geometry=[real_outline()],
+        crs=CRS_LOCAL,
     )
-    lines = []
-    for lab, country in ((LAB_LAOS, "Laos"), (LAB_CAMBODIA, "Cambodia")):
-        other = shapely.union_all(outside.get(lab, []))
-        shared = shapely.intersection(prov.boundary, other.boundary)
-        parts = [
-            g for g in shapely.get_parts(shared) if g.geom_type in ("LineString", "MultiLineString")
-        ]
-        merged = shapely.line_merge(shapely.union_all(parts)) if parts else shapely.LineString()
-        lines.append((country, merged))
-    bgdf = gpd.GeoDataFrame(
-        {"country": [c for c, _ in lines]}, geometry=[g for _, g in lines], crs=CRS_LOCAL
-    )
-    return Admin(grid, labels, cgdf, dgdf, pgdf, bgdf, centres)
+    extras = {"units": units, "lineage": lineage}
+    return Admin(grid, labels, communes, dgdf, pgdf, real_border(), centres, extras)

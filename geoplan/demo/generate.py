@@ -22,11 +22,16 @@ from shapely.ops import nearest_points
 from geoplan.demo.admin import CITY_CENTRE, POOR_DISTRICTS, build_admin
 from geoplan.demo.common import CRS_GEO, CRS_LOCAL, Grid, to_geo, to_local
 from geoplan.demo.hazard import build_forest, build_hazard, province_mask
-from geoplan.demo.merge import merge_communes
+from geoplan.demo.merge import communes_2025_layer
 from geoplan.demo.network import build_main_roads, distance_to_roads, make_router
 from geoplan.demo.stats import DISTRICT_NTM, YEARS, commune_profile, finish_communes
 from geoplan.demo.terrain import build_terrain
-from geoplan.demo.villages import place_villages, village_attributes, villages_frame
+from geoplan.demo.villages import (
+    place_villages,
+    scale_to_population,
+    village_attributes,
+    villages_frame,
+)
 from geoplan.demo.write import write_gpkg, write_json, write_raster
 
 DEFAULT_SEED = 2022
@@ -61,6 +66,13 @@ def _index_grid(gdf: gpd.GeoDataFrame, grid: Grid, shape: tuple[int, int]) -> np
         fill=-1,
         dtype="int32",
     )
+
+
+def _touches_border(polygons: gpd.GeoDataFrame, border: gpd.GeoDataFrame) -> np.ndarray:
+    """Return, per polygon, whether more than 100 m of its edge runs along the border."""
+    near = shapely.union_all(border.geometry.to_numpy()).buffer(5.0)
+    shared = shapely.intersection(polygons.geometry.boundary.to_numpy(), near)
+    return np.asarray(shapely.length(shared) > 100.0)
 
 
 def generate(
@@ -124,14 +136,19 @@ def generate(
     hazard = build_hazard(seed, terrain, ftype, dist_road, mask)
     tick("hazard")
 
-    border_union = shapely.union_all(admin.border.geometry.to_numpy())
-    shared = shapely.intersection(communes.geometry.boundary.to_numpy(), border_union)
-    communes["is_border"] = shapely.length(shared) > 100.0
+    units = admin.extras["units"]
+    lineage = admin.extras["lineage"]
+    communes["is_border"] = _touches_border(communes, admin.border)
     cx, cy = to_local().transform(*CITY_CENTRE)
     city_km = np.hypot(admin.centres[:, 0] - cx, admin.centres[:, 1] - cy) / 1000.0
     profile = commune_profile(seed, communes, commune_grid, terrain, city_km)
     placed = place_villages(seed, admin, terrain, ftype, hazard.level)
     table = village_attributes(seed, admin, placed, profile)
+    table = scale_to_population(
+        table,
+        lineage.set_index("commune_code")["commune_code_2025"],
+        units.set_index("commune_code_2025")["population"],
+    )
     tick("villages")
 
     # village roads: leave the most remote villages without a road
@@ -168,10 +185,14 @@ def generate(
         table["all_season_road"] | (np.arange(len(table)) % 3 == 0)
     )
     villages = villages_frame(table)
+    villages["commune_code_2025"] = villages["commune_code"].map(
+        lineage.set_index("commune_code")["commune_code_2025"]
+    )
     order = [
         "village_id",
         "village_name",
         "commune_code",
+        "commune_code_2025",
         "households",
         "population",
         "poor_households",
@@ -223,7 +244,9 @@ def generate(
     districts_out = gpd.GeoDataFrame(
         dist_out, geometry=districts.geometry.to_numpy(), crs=CRS_LOCAL
     )
-    merged = merge_communes(seed, communes)
+    merged = communes_2025_layer(
+        units, lineage, communes_out, villages, _touches_border(units, admin.border)
+    )
     tick("statistics")
 
     layers = {

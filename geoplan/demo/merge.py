@@ -1,99 +1,107 @@
-"""Synthetic 1 July 2025 commune merger (groups of contiguous 2022 communes)."""
+"""The real 1 July 2025 communes, with statistics gathered from their 2022 members."""
 
 from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
-from geoplan.demo.common import CRS_LOCAL, rng_for
+from geoplan.demo.common import CRS_LOCAL
+from geoplan.demo.stats import YEARS
 
-#: New communes per old district (about 40 in total).
-NEW_PER_DISTRICT = {
-    "608": 6,
-    "610": 5,
-    "611": 3,
-    "612": 3,
-    "613": 4,
-    "614": 3,
-    "615": 4,
-    "616": 5,
-    "617": 4,
-    "618": 1,
-}
+STATUS_RANK = {"none": 0, "standard": 1, "advanced": 2, "model": 3}
+REGION_RANK = {"I": 1, "II": 2, "III": 3}
 
 
-def merge_communes(seed: int, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Merge contiguous 2022 communes inside each old district.
+def _weighted(values: pd.Series, weights: pd.Series) -> float:
+    w = weights.to_numpy(dtype=float)
+    v = values.to_numpy(dtype=float)
+    return float(np.sum(v * w) / np.sum(w)) if w.sum() > 0 else float(np.mean(v))
+
+
+def _unit_row(members: pd.DataFrame, hh: pd.Series, unit_type: str) -> dict[str, object]:
+    """Aggregate the 2022 members of one 2025 unit (statistics are synthetic)."""
+    rural = members[members["commune_type"] == "xa"]
+    base = rural if (unit_type == "xa" and len(rural)) else members
+    weight = hh.reindex(base["commune_code"]).fillna(0)
+    weight.index = base.index
+    row: dict[str, object] = {}
+    for year in YEARS:
+        row[f"ntm_criteria_{year}"] = int(np.rint(_weighted(base[f"ntm_criteria_{year}"], weight)))
+    row["ntm_criteria_met"] = row[f"ntm_criteria_{YEARS[-1]}"]
+    ranks = base["ntm_status"].map(STATUS_RANK)
+    status = "none"
+    if row["ntm_criteria_met"] == 19:
+        status = next(k for k, v in STATUS_RANK.items() if v == max(int(ranks.min()), 1))
+    row["ntm_status"] = status
+    row["ntm_year"] = (
+        pd.NA if status == "none" else int(pd.to_numeric(base["ntm_year"]).max(skipna=True))
+    )
+    region = _weighted(base["region"].map(REGION_RANK), weight)
+    row["region"] = {1: "I", 2: "II", 3: "III"}[int(np.clip(np.rint(region), 1, 3))]
+    row["is_atk"] = bool(members["is_atk"].any())
+    row["is_especially_difficult"] = row["region"] == "III"
+    row["was_especially_difficult_2021"] = bool(members["was_especially_difficult_2021"].any())
+    row["has_cooperative"] = bool(members["has_cooperative"].any())
+    all_w = hh.reindex(members["commune_code"]).fillna(0)
+    all_w.index = members.index
+    for prefix in ("poverty_rate_", "near_poverty_rate_"):
+        for year in YEARS:
+            row[f"{prefix}{year}"] = round(_weighted(members[f"{prefix}{year}"], all_w), 4)
+    row["em_households_in_coop"] = int(members["em_households_in_coop"].sum())
+    return row
+
+
+def communes_2025_layer(
+    units: gpd.GeoDataFrame,
+    lineage: pd.DataFrame,
+    communes: pd.DataFrame,
+    villages: pd.DataFrame,
+    is_border: np.ndarray,
+) -> gpd.GeoDataFrame:
+    """Return the real 2025 units with their members and aggregated statistics.
 
     Parameters
     ----------
-    seed
-        Generator seed.
+    units
+        The real units (:func:`geoplan.demo.ground.real_units`).
+    lineage
+        2022 ``commune_code`` -> ``commune_code_2025`` (:func:`geoplan.demo.lineage.match_lineage`).
     communes
-        The 2022 communes (EPSG:9216).
+        The 2022 commune statistics (the ``communes`` layer).
+    villages
+        The villages with ``commune_code`` (2022) and ``households``.
+    is_border
+        Per unit: shares the international border.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        ``commune_code`` ("M001"...), ``commune_name`` (the largest member's name),
-        ``members`` (comma-separated 2022 codes), geometry.
+        ``commune_code``, ``commune_name``, ``commune_type`` (``xa``/``phuong``),
+        ``population`` (real, 2025), ``area_km2`` (official), ``members``
+        (comma-separated 2022 codes), ``before_merger`` (as published), then the
+        same statistics as the 2022 communes, gathered from the members (rates
+        weighted by households; NTM counts over the rural members of a xã).
     """
-    rng = rng_for(seed, 9)
+    hh = villages.groupby("commune_code")["households"].sum()
+    stats = communes.set_index("commune_code", drop=False)
     rows = []
-    for dcode in sorted(NEW_PER_DISTRICT):
-        sub = communes[communes["district_code"] == dcode].reset_index(drop=True)
-        geoms = sub.geometry.to_numpy()
-        n = len(sub)
-        k = min(NEW_PER_DISTRICT[dcode], n)
-        area = shapely.area(geoms)
-        tree = shapely.STRtree(geoms)
-        left, right = tree.query(geoms, predicate="touches")
-        nbrs: dict[int, set[int]] = {i: set() for i in range(n)}
-        for a, b in zip(left, right, strict=True):
-            if a != b and shapely.length(shapely.intersection(geoms[a], geoms[b])) > 0:
-                nbrs[int(a)].add(int(b))
-        cent = np.array([[g.centroid.x, g.centroid.y] for g in geoms])
-        seeds = [int(rng.integers(n))]
-        while len(seeds) < k:
-            d = np.min(
-                np.hypot(cent[:, None, 0] - cent[seeds, 0], cent[:, None, 1] - cent[seeds, 1]),
-                axis=1,
-            )
-            seeds.append(int(np.argmax(d)))
-        group = np.full(n, -1)
-        for g, s in enumerate(seeds):
-            group[s] = g
-        total = np.array([area[s] for s in seeds], dtype=float)
-        while (group < 0).any():
-            best = None
-            for g in np.argsort(total, kind="stable"):
-                cand = sorted(
-                    {j for i in np.flatnonzero(group == g) for j in nbrs[int(i)] if group[j] < 0}
-                )
-                if cand:
-                    best = (int(g), cand[int(rng.integers(len(cand)))])
-                    break
-            if best is None:  # isolated leftovers: join any touching group
-                i = int(np.flatnonzero(group < 0)[0])
-                touching = [group[j] for j in nbrs[i] if group[j] >= 0]
-                best = (int(touching[0]) if touching else 0, i)
-            g, i = best
-            group[i] = g
-            total[g] += area[i]
-        for g in range(k):
-            members = np.flatnonzero(group == g)
-            largest = members[int(np.argmax(area[members]))]
-            codes = sorted(sub["commune_code"].iloc[members])
-            rows.append(
-                {
-                    "commune_name": sub["commune_name"].iloc[largest],
-                    "members": ",".join(codes),
-                    "geometry": shapely.coverage_union_all(geoms[members]),
-                }
-            )
-    out = pd.DataFrame(rows)
-    out = out.sort_values("members", kind="stable").reset_index(drop=True)
-    out.insert(0, "commune_code", [f"M{i + 1:03d}" for i in range(len(out))])
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=CRS_LOCAL)
+    for k, unit in enumerate(units.itertuples(index=False)):
+        codes = sorted(
+            lineage.loc[lineage["commune_code_2025"] == unit.commune_code_2025, "commune_code"]
+        )
+        row: dict[str, object] = {
+            "commune_code": unit.commune_code_2025,
+            "commune_name": unit.commune_name_2025,
+            "commune_type": unit.unit_type,
+            "population": int(unit.population),
+            "area_km2": float(unit.area_km2),
+            "members": ",".join(codes),
+            "before_merger": unit.before_merger,
+        }
+        row.update(_unit_row(stats.loc[codes].reset_index(drop=True), hh, unit.unit_type))
+        row["is_border"] = bool(is_border[k])
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    frame["ntm_year"] = frame["ntm_year"].astype("Int64")
+    return gpd.GeoDataFrame(frame, geometry=units.geometry.to_numpy(), crs=CRS_LOCAL)

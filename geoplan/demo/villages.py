@@ -384,3 +384,67 @@ def villages_frame(table: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         table[cols].copy(), geometry=gpd.points_from_xy(table["x"], table["y"]), crs=CRS_LOCAL
     )
+
+
+#: Mean household size used to turn the real 2025 population into households.
+PERSONS_PER_HOUSEHOLD = 4.3
+_COUNTS = (
+    "poor_households",
+    "near_poor_households",
+    "em_households",
+    "hygienic_water_households",
+    "em_hh_no_residential_land",
+    "em_hh_no_production_land",
+)
+
+
+def scale_to_population(
+    table: pd.DataFrame, unit_of: pd.Series, population: pd.Series
+) -> pd.DataFrame:
+    """Scale village counts so that each 2025 unit holds its real population.
+
+    Households per unit become about ``population / 4.3``; the village
+    ``population`` adds up to the unit's real population (up to rounding); the
+    other counts keep their share of the village's households.
+
+    Parameters
+    ----------
+    table
+        Village table with ``commune_code`` (2022), ``households``, ``population``
+        and the household counts.
+    unit_of
+        2022 commune code -> 2025 unit code.
+    population
+        2025 unit code -> real 2025 population.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the counts scaled.
+    """
+    out = table.copy()
+    unit = out["commune_code"].map(unit_of)
+    if unit.isna().any():
+        raise ValueError("villages in a 2022 commune without a 2025 unit")
+    hh = out["households"].to_numpy(dtype=float)
+    pop = out["population"].to_numpy(dtype=float)
+    target_hh = unit.map(population).to_numpy(dtype=float) / PERSONS_PER_HOUSEHOLD
+    target_pop = unit.map(population).to_numpy(dtype=float)
+    f_hh = target_hh / out.groupby(unit)["households"].transform("sum").to_numpy(dtype=float)
+    f_pop = target_pop / out.groupby(unit)["population"].transform("sum").to_numpy(dtype=float)
+    new_hh = np.maximum(np.rint(hh * f_hh), 5).astype(int)
+    out["households"] = new_hh
+    out["population"] = np.maximum(np.rint(pop * f_pop), new_hh).astype(int)
+    ratio = new_hh / np.maximum(hh, 1.0)
+    for col in _COUNTS:
+        out[col] = np.minimum(np.rint(out[col].to_numpy() * ratio), new_hh).astype(int)
+    out["near_poor_households"] = np.minimum(
+        out["near_poor_households"], new_hh - out["poor_households"]
+    )
+    out["em_hh_no_residential_land"] = np.minimum(
+        out["em_hh_no_residential_land"], out["em_households"]
+    )
+    out["em_hh_no_production_land"] = np.minimum(
+        out["em_hh_no_production_land"], out["em_households"]
+    )
+    return out

@@ -39,6 +39,11 @@ def villages_in_communes(
     stated = villages["commune_code"]
     known = stated.isin(communes["commune_code"])
     outside = spatial.isna()
+    # a point on an overlap of two polygons agrees with either of them
+    hit = pd.Series(codes[ci], index=villages.index[vi]).astype(str)
+    agrees = hit.eq(stated.astype(str).reindex(hit.index)).groupby(level=0).any()
+    agrees = agrees.reindex(villages.index, fill_value=False)
+    spatial = spatial.where(~agrees, stated)
     report.extend(
         row_issues(
             villages.index[outside.to_numpy()],

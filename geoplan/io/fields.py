@@ -27,7 +27,7 @@ The converters live in :mod:`geoplan.io.coerce`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from geoplan.io.text import normalize_name
@@ -101,6 +101,11 @@ _DISTRICT_NTM = {
     "none": ("none", "chua dat", "khong", "no", "0", ""),
     "standard": ("standard", "dat chuan", "dat", "1"),
     "completed": ("completed", "hoan thanh", "hoan thanh nhiem vu", "2"),
+}
+_COMMUNE_TYPE = {
+    "xa": ("xa", "xã", "x", "commune", "rural"),
+    "phuong": ("phuong", "phường", "p", "ward"),
+    "thi_tran": ("thi_tran", "thị trấn", "thi tran", "tt", "town"),
 }
 _REGION = {
     "I": ("i", "1", "khu vuc i", "kv i", "kvi", "region i"),
@@ -190,6 +195,16 @@ _COMMUNES = KindDef(
             required=True,
         ),
         _f("district_name", "text", "ten_huyen", "tenhuyen", "huyen", "district"),
+        _f(
+            "commune_type",
+            "enum",
+            "loai_xa",
+            "loai_dvhc",
+            "cap_dvhc",
+            "unit_type",
+            "loai",
+            vocab=_COMMUNE_TYPE,
+        ),
         _f(
             "ntm_criteria_met",
             "int",
@@ -456,14 +471,20 @@ _ROADS = KindDef(
     ),
 )
 _RIVERS = KindDef("rivers", "line", (_f("name", "text", "ten", "ten_song", "ten_suoi"),))
+#: The communes and wards of the two-tier structure (since 1 July 2025): the commune
+#: fields, no district, plus the 2022 members and the population.
 _COMMUNES_2025 = KindDef(
     "communes_2025",
     "polygon",
     (
-        _f("commune_code", "code", "ma_xa", "maxa", "ma_dvhc", "code", "ma", required=True),
-        _f("commune_name", "text", "ten_xa", "tenxa", "ten", "name", "ten_dvhc"),
+        *(
+            replace(f, required=False) if f.name in ("district_code", "commune_name") else f
+            for f in _COMMUNES.fields
+        ),
         _f("members", "text", "xa_cu", "ma_xa_cu", "thanh_phan", "sap_nhap_tu"),
+        _f("population", "int", "dan_so", "danso", "so_dan", lo=0),
     ),
+    key="commune_code",
 )
 
 #: The canonical vector layer kinds by name.

@@ -31,6 +31,7 @@ from geoplan.io.raster import Raster, read_raster, resolve_crs_arg
 from geoplan.io.readers import RawLayer, read_vector
 from geoplan.io.report import LayerSummary, ValidationReport
 from geoplan.io.rows import row_issues
+from geoplan.io.structure import history_from_2022, villages_to_2025
 from geoplan.io.validate import prepare_layer
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class Layers:
 
     communes: gpd.GeoDataFrame
     villages: gpd.GeoDataFrame
-    districts: gpd.GeoDataFrame
+    districts: gpd.GeoDataFrame | None
     province: gpd.GeoDataFrame
     landslide_zones: gpd.GeoDataFrame | None = None
     landslide_inventory: gpd.GeoDataFrame | None = None
@@ -77,6 +78,8 @@ class Layers:
     roads: gpd.GeoDataFrame | None = None
     rivers: gpd.GeoDataFrame | None = None
     communes_2025: gpd.GeoDataFrame | None = None
+    communes_2022: gpd.GeoDataFrame | None = None
+    admin_structure: str = "2022"
     dem: Raster | None = None
     rainfall: Raster | None = None
     landslide_truth: Raster | None = None
@@ -312,8 +315,14 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
                 )
             )
             continue
-        frames[name] = _load_vector(name, spec, base, target, report)
+        frames[name] = _load_vector(
+            name, spec, base, target, report, kind=_kind_of(name, scenario.admin_structure)
+        )
     communes, villages = frames.get("communes"), frames.get("villages")
+    if scenario.admin_structure == "2025" and communes is not None and villages is not None:
+        frames["villages"] = villages = villages_to_2025(
+            villages, communes, frames.get("communes_2022"), report
+        )
     if (
         communes is not None
         and villages is not None
@@ -348,8 +357,14 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
                         code="unknown-district",
                     )
                 )
-        if frames.get("province") is None:
-            frames["province"] = dissolve(communes, None)
+    if communes is not None and frames.get("province") is None:
+        frames["province"] = dissolve(communes, None)
+    if scenario.admin_structure == "2025" and communes is not None:
+        old = frames.get("communes_2022")
+        if old is not None and "commune_code" in communes and "commune_code" in old:
+            frames["communes"] = communes = history_from_2022(communes, old, report)
+        # the planning units are the 2025 units: the 2025 view is the communes themselves
+        frames["communes_2025"] = communes
     check_raster_extent(rasters, frames, target, report)
     apply_downgrades(report, specs)
     if report.errors:
@@ -358,7 +373,7 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
     layers = Layers(
         communes=out["communes"],
         villages=out["villages"],
-        districts=out["districts"],
+        districts=out.get("districts"),
         province=out["province"],
         landslide_zones=out.get("landslide_zones"),
         landslide_inventory=out.get("landslide_inventory"),
@@ -367,6 +382,8 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
         roads=out.get("roads"),
         rivers=out.get("rivers"),
         communes_2025=out.get("communes_2025"),
+        communes_2022=out.get("communes_2022"),
+        admin_structure=scenario.admin_structure,
         dem=rasters.get("dem"),
         rainfall=rasters.get("rainfall"),
         landslide_truth=rasters.get("landslide_truth"),
@@ -375,8 +392,21 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
     return layers, report
 
 
+def _kind_of(name: str, structure: str) -> str:
+    """Return the field set a scenario layer is read with (2025 units need no district)."""
+    if name == "communes" and structure == "2025":
+        return "communes_2025"
+    return "communes" if name == "communes_2022" else name
+
+
 def _load_vector(
-    name: str, spec: LayerSpec, base: Path, target: pyproj.CRS, report: ValidationReport
+    name: str,
+    spec: LayerSpec,
+    base: Path,
+    target: pyproj.CRS,
+    report: ValidationReport,
+    *,
+    kind: str | None = None,
 ) -> gpd.GeoDataFrame | None:
     try:
         gdf = _read_one(
@@ -386,7 +416,7 @@ def _load_vector(
             crs=spec.crs,
             encoding=spec.encoding,
             fields=dict(spec.fields),
-            kind=name,
+            kind=kind or name,
             x=spec.x,
             y=spec.y,
             header_row=spec.header_row,
@@ -404,8 +434,11 @@ def _load_vector(
     if spec.join:
         before = list(gdf.columns)
         joins = list(spec.join)
-        gdf = join_tables(gdf, name, joins=joins, base=base, summary=summary, report=report)
-        gdf = check_required(gdf, name, before=before, summary=summary, report=report)
+        # messages name the scenario's layer; the 2025 units' field set (no district) decides
+        # what is required
+        label = name if name in KINDS else (kind or name)
+        gdf = join_tables(gdf, label, joins=joins, base=base, summary=summary, report=report)
+        gdf = check_required(gdf, kind or name, before=before, summary=summary, report=report)
     if gdf.crs is not None and len(gdf):
         if not gdf.crs.equals(target):
             gdf = gdf.to_crs(target)

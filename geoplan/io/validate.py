@@ -383,6 +383,12 @@ def _apply_fields(
 
 
 def guess_kind(gdf: gpd.GeoDataFrame, layer_name: str | None = None) -> str | None:
+    """Return the one kind :func:`guess_kinds` finds, or ``None`` when none or several."""
+    kinds = guess_kinds(gdf, layer_name)
+    return kinds[0] if len(kinds) == 1 else None
+
+
+def guess_kinds(gdf: gpd.GeoDataFrame, layer_name: str | None = None) -> list[str]:
     """Guess the canonical kind of a layer from its name, columns and geometry.
 
     Parameters
@@ -394,13 +400,15 @@ def guess_kind(gdf: gpd.GeoDataFrame, layer_name: str | None = None) -> str | No
 
     Returns
     -------
-    str or None
-        A key of :data:`~geoplan.io.fields.KINDS`, or ``None``.
+    list of str
+        The best-scoring keys of :data:`~geoplan.io.fields.KINDS`: one when the
+        guess is unambiguous, several on a tie, none when nothing fits.
     """
     from geoplan.io.text import normalize_name
 
     names = {
-        "communes": ("communes", "commune", "xa", "ranhgioixa", "communes2025", "xaphuong"),
+        "communes": ("communes", "commune", "xa", "ranhgioixa", "communes2022"),
+        "communes_2025": ("communes2025", "xaphuong", "xa2025", "xamoi"),
         "villages": ("villages", "village", "thon", "thonlang", "diemthon"),
         "districts": ("districts", "district", "huyen", "ranhgioihuyen"),
         "province": ("province", "tinh", "ranhgioitinh"),
@@ -415,7 +423,7 @@ def guess_kind(gdf: gpd.GeoDataFrame, layer_name: str | None = None) -> str | No
         key = normalize_name(layer_name)
         for kind, keys in names.items():
             if key in keys:
-                return kind
+                return [kind]
     types = set(gdf.geom_type.dropna().unique()) if len(gdf) else set()
     family = (
         "point"
@@ -427,7 +435,7 @@ def guess_kind(gdf: gpd.GeoDataFrame, layer_name: str | None = None) -> str | No
         else None
     )
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
-    best, best_score = None, 0
+    scores: dict[str, int] = {}
     for name, kdef in KINDS.items():
         if family and kdef.geometry != family:
             continue
@@ -435,10 +443,9 @@ def guess_kind(gdf: gpd.GeoDataFrame, layer_name: str | None = None) -> str | No
         required = [f.name for f in kdef.fields if f.required]
         if any(r not in matched for r in required):
             continue
-        score = len(matched) + 2 * len(required)
-        if score > best_score:
-            best, best_score = name, score
-    return best
+        scores[name] = len(matched) + 2 * len(required)
+    top = max(scores.values(), default=0)
+    return [k for k, v in scores.items() if v == top and top > 0]
 
 
 def prepare_layer(

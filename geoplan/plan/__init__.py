@@ -18,7 +18,7 @@ import pandas as pd
 from geoplan.config.plan import PlanConfig
 from geoplan.plan.allocate import AllocationResult, allocate_budget, budget_table
 from geoplan.plan.assign import Assignment, assign_villages, at_risk_villages
-from geoplan.plan.crosswalk import make_crosswalk, to_2025
+from geoplan.plan.crosswalk import make_crosswalk, members_2022, plan_crosswalks, to_2025
 from geoplan.plan.interventions import build_candidates
 from geoplan.plan.reach import travel_surface
 from geoplan.plan.relocation import fund_moves, move_costs, relocation_kind
@@ -29,7 +29,7 @@ from geoplan.plan.target_progress import (
     targets_by_commune,
     targets_by_commune_2025,
 )
-from geoplan.plan.targets import TARGETS
+from geoplan.plan.targets import TARGETS, funded_moves
 
 if TYPE_CHECKING:
     from geoplan.indicators import Indicators
@@ -150,7 +150,8 @@ def _by_key(frame: pd.DataFrame, column: str, key: str = "district_code") -> dic
     if frame.empty or key not in frame.columns:
         return {}
     values = pd.to_numeric(frame[column], errors="coerce").fillna(0)
-    return {str(k): float(v) for k, v in values.groupby(frame[key].astype(str)).sum().items()}
+    keys = frame[key].astype("string").fillna("")  # no district: one blank key
+    return {str(k): float(v) for k, v in values.groupby(keys).sum().items()}
 
 
 def make_plan(
@@ -197,9 +198,8 @@ def make_plan(
     communes = scoring.communes
     districts = getattr(indicators, "districts", None)
     if districts is None:
-        districts = pd.DataFrame(
-            {"district_code": sorted(set(communes["district_code"].astype(str)))}
-        )
+        codes = communes.get("district_code", [])
+        districts = pd.DataFrame({"district_code": sorted(set(pd.Series(codes, dtype=str)))})
 
     safe = safe_sites(
         communes, cfg.sites, layers=layers, model=getattr(indicators, "susceptibility", None)
@@ -255,10 +255,14 @@ def make_plan(
     start = time.perf_counter()
     risk_c: dict[str, float] = {}
     placed_c: dict[str, float] = {}
+    unfunded_c: dict[str, float] = {}
     if cfg.targets.enabled:
         hh_col = cfg.assignment.households_field
+        moves = pd.DataFrame(assignment.moves)
+        paid = funded_moves(moves, alloc.allocation)
         risk = _by_key(at_risk, hh_col) if hh_col in at_risk.columns else {}
-        placed = _by_key(pd.DataFrame(assignment.moves), "households")
+        placed = _by_key(moves[paid], "households")
+        unfunded = _by_key(moves[~paid], "households")
         targets, targets_d = evaluate_targets(
             communes,
             villages,
@@ -266,9 +270,11 @@ def make_plan(
             config=cfg.targets,
             at_risk_households=risk,
             placed_households=placed,
+            unfunded_households=unfunded,
         )
         risk_c = _by_key(at_risk, hh_col, "commune_code") if hh_col in at_risk.columns else {}
-        placed_c = _by_key(pd.DataFrame(assignment.moves), "households", "commune_code")
+        placed_c = _by_key(moves[paid], "households", "commune_code")
+        unfunded_c = _by_key(moves[~paid], "households", "commune_code")
         targets_c = targets_by_commune(
             communes,
             villages,
@@ -276,6 +282,7 @@ def make_plan(
             config=cfg.targets,
             at_risk_households=risk_c,
             placed_households=placed_c,
+            unfunded_households=unfunded_c,
         )
     else:
         targets, targets_d, targets_c = pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
@@ -283,27 +290,29 @@ def make_plan(
 
     start = time.perf_counter()
     # A user crosswalk table arrives joined onto the communes (`join:` by commune code),
-    # so it shows up as a 2025-code column there.
-    has_table = cfg.crosswalk.code_2025_field in communes.columns
-    crosswalk = make_crosswalk(
-        communes,
-        cfg.crosswalk,
-        table=pd.DataFrame(communes.drop(columns="geometry")) if has_table else None,
-        communes_2025=getattr(layers, "communes_2025", None),
-    )
+    # so it shows up as a 2025-code column there; in the 2025 structure the view is the
+    # planning communes themselves (plan_crosswalks).
+    crosswalk, view = plan_crosswalks(communes, cfg.crosswalk, layers)
     communes_2025 = targets_2025 = None
-    if crosswalk is not None:
-        communes_2025 = _communes_2025(communes, alloc.allocation, crosswalk)
+    if view is not None:
+        communes_2025 = _communes_2025(communes, alloc.allocation, view)
         if cfg.targets.enabled:
             targets_2025 = targets_by_commune_2025(
                 communes,
                 villages,
                 districts,
-                crosswalk,
+                view,
                 config=cfg.targets,
                 at_risk_households=risk_c,
                 placed_households=placed_c,
+                unfunded_households=unfunded_c,
             )
+        if view is not crosswalk and crosswalk is not None:
+            members = members_2022(crosswalk)
+            for frame in (communes_2025, targets_2025):
+                if frame is not None and "communes_2022" in frame:
+                    codes = frame["commune_code_2025"].astype(str)
+                    frame["communes_2022"] = codes.map(members).fillna("")
     timings["crosswalk"] = time.perf_counter() - start
 
     summary = {

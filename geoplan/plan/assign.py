@@ -22,7 +22,13 @@ from geoplan.config.plan import AssignmentConfig
 from geoplan.errors import AllocationError
 from geoplan.indicators.travel import FrictionSurface
 from geoplan.plan.assign_model import enforce_priority, solve_assignment
-from geoplan.plan.reach import PairFilter, candidate_pairs, households, representative_points
+from geoplan.plan.reach import (
+    PairFilter,
+    candidate_pairs,
+    households,
+    representative_points,
+    text_column,
+)
 
 __all__ = ["Assignment", "assign_villages", "at_risk_villages", "priority_tier"]
 
@@ -202,10 +208,10 @@ def assign_villages(
     greedy[np.flatnonzero(in_model)] = solved.greedy
     vxy = representative_points(v.geometry) if nv else np.zeros((0, 2))
     sxy = representative_points(sites.geometry) if ns else np.zeros((0, 2))
-    vcom = _column(v, "commune_code")
-    vdis = _column(v, "district_code")
-    scom = _column(sites, "commune_code")
-    sdis = _column(sites, "district_code")
+    vcom = text_column(v, "commune_code")
+    vdis = text_column(v, "district_code")
+    scom = text_column(sites, "commune_code")
+    sdis = text_column(sites, "district_code")
     rank = pd.to_numeric(
         v.get("resettlement_rank", pd.Series([np.nan] * nv)), errors="coerce"
     ).to_numpy()
@@ -216,8 +222,8 @@ def assign_villages(
         iv, isite = pairs.village[sel], pairs.site[sel]
         frame = gpd.GeoDataFrame(
             {
-                "village_id": _column(v, "village_id")[iv],
-                "village_name": _column(v, "village_name")[iv],
+                "village_id": text_column(v, "village_id")[iv],
+                "village_name": text_column(v, "village_name")[iv],
                 "commune_code": vcom[iv],
                 "district_code": vdis[iv],
                 "site_id": sites["site_id"].astype(str).to_numpy()[isite],
@@ -296,12 +302,6 @@ def _matrix_filter(allowed: np.ndarray, then: PairFilter | None) -> PairFilter:
     return keep
 
 
-def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in frame.columns:
-        return np.full(len(frame), "", dtype=object)
-    return frame[name].astype(str).to_numpy()
-
-
 UNPLACED_COLUMNS = [
     "village_id",
     "village_name",
@@ -327,7 +327,9 @@ def _unplaced(
     placed[pairs.village[x]] = True
     first = np.searchsorted(pairs.village, np.arange(len(v)))
     last = np.searchsorted(pairs.village, np.arange(len(v)), side="right")
-    ids, names, communes = (_column(v, c) for c in ("village_id", "village_name", "commune_code"))
+    ids, names, communes = (
+        text_column(v, c) for c in ("village_id", "village_name", "commune_code")
+    )
     rows = []
     for i in np.flatnonzero(~placed):
         if i in pairs.reasons:

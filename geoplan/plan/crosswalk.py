@@ -21,10 +21,13 @@ from geoplan.errors import AllocationError
 
 __all__ = [
     "CROSSWALK_COLUMNS",
+    "crosswalk_2022",
     "crosswalk_from_members",
     "crosswalk_from_overlay",
     "crosswalk_from_table",
     "make_crosswalk",
+    "members_2022",
+    "plan_crosswalks",
     "to_2025",
 ]
 
@@ -144,10 +147,10 @@ def crosswalk_from_overlay(
     inter = gpd.overlay(old, right, how="intersection", keep_geom_type=True)
     inter["area_share"] = inter.geometry.area / inter["_area"]
     inter = inter[inter["area_share"] >= config.min_share]
-    frame = pd.DataFrame(inter.drop(columns=["geometry", "_area"]))
-    frame = frame.groupby(
+    pieces = pd.DataFrame(inter.drop(columns=["geometry", "_area"]))
+    frame = pieces.groupby(
         ["commune_code", "commune_code_2025", "commune_name_2025"], as_index=False
-    )["area_share"].sum()
+    ).agg(area_share=("area_share", "sum"))
     return _normalise(frame)
 
 
@@ -190,11 +193,16 @@ def make_crosswalk(
         msg = "plan.crosswalk.method is 'overlay' but no 'communes_2025' layer is given"
         raise AllocationError(msg)
     if config.members_field in communes_2025.columns:
-        return crosswalk_from_members(communes_2025, config)
+        return crosswalk_from_members(communes_2025, config, communes_2022=communes)
     return crosswalk_from_overlay(communes, communes_2025, config)
 
 
-def crosswalk_from_members(communes_2025: pd.DataFrame, config: CrosswalkConfig) -> pd.DataFrame:
+def crosswalk_from_members(
+    communes_2025: pd.DataFrame,
+    config: CrosswalkConfig,
+    *,
+    communes_2022: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Build the crosswalk from a 2025 layer that lists its 2022 member communes.
 
     Parameters
@@ -202,32 +210,88 @@ def crosswalk_from_members(communes_2025: pd.DataFrame, config: CrosswalkConfig)
     communes_2025
         Rows with the 2025 code (``config.code_2025_field`` or
         ``commune_code``), name, and ``config.members_field``: comma-separated
-        2022 codes.
+        2022 codes, or 2022 names (matched to ``communes_2022`` regardless of
+        accents, case and a leading "Xã"/"Phường"/"Thị trấn").
     config
         The scenario's ``plan.crosswalk`` section.
+    communes_2022
+        The 2022 communes (``commune_code``, ``commune_name``); when given, every
+        member must be one of their codes or names.
 
     Returns
     -------
     pandas.DataFrame
         ``CROSSWALK_COLUMNS``; a 2022 commune listed by ``k`` new communes
         gives ``1/k`` to each.
+
+    Raises
+    ------
+    AllocationError
+        If a member is neither a 2022 code nor exactly one 2022 commune's name.
     """
     new = pd.DataFrame(communes_2025)
     code_col = config.code_2025_field if config.code_2025_field in new.columns else "commune_code"
     name_col = config.name_2025_field if config.name_2025_field in new.columns else "commune_name"
+    resolve = _member_resolver(communes_2022)
     rows = []
+    problems = []
     for _, r in new.iterrows():
         for member in str(r[config.members_field]).split(","):
-            if member.strip():
-                rows.append(
-                    {
-                        "commune_code": member.strip(),
-                        "commune_code_2025": str(r[code_col]),
-                        "commune_name_2025": str(r[name_col]) if name_col in new.columns else "",
-                        "area_share": 1.0,
-                    }
-                )
+            if not member.strip():
+                continue
+            code, problem = resolve(member.strip())
+            if problem:
+                problems.append(f"{config.members_field} of {r[code_col]}: {problem}")
+                continue
+            rows.append(
+                {
+                    "commune_code": code,
+                    "commune_code_2025": str(r[code_col]),
+                    "commune_name_2025": str(r[name_col]) if name_col in new.columns else "",
+                    "area_share": 1.0,
+                }
+            )
+    if problems:
+        msg = "communes_2025: members not found among the 2022 communes:\n  " + "\n  ".join(
+            problems[:20]
+        )
+        raise AllocationError(msg)
     return _normalise(pd.DataFrame(rows, columns=CROSSWALK_COLUMNS))
+
+
+def _member_resolver(communes_2022: pd.DataFrame | None) -> Any:
+    """Return ``member -> (2022 code, problem)``: a code as is, else a unique name."""
+    if communes_2022 is None or "commune_code" not in communes_2022:
+        return lambda m: (m, "")
+    from geoplan.io.text import normalize_name  # at call time: geoplan.io imports this module
+
+    def key(name: object) -> str:
+        text = normalize_name(name, compact=False)
+        for prefix in ("thi tran ", "phuong ", "xa "):  # the unit type only ("Plei" stays)
+            if text.startswith(prefix):
+                text = text[len(prefix) :]
+                break
+        return text.replace(" ", "")
+
+    codes = set(communes_2022["commune_code"].astype(str))
+    by_name: dict[str, list[str]] = {}
+    if "commune_name" in communes_2022:
+        for code, name in zip(
+            communes_2022["commune_code"].astype(str), communes_2022["commune_name"], strict=True
+        ):
+            by_name.setdefault(key(name), []).append(code)
+
+    def resolve(member: str) -> tuple[str, str]:
+        if member in codes:
+            return member, ""
+        found = by_name.get(key(member), [])
+        if len(found) == 1:
+            return found[0], ""
+        if found:
+            return "", f"{member!r} names several 2022 communes ({', '.join(found)}); use codes"
+        return "", f"{member!r} is neither a 2022 commune code nor a 2022 commune name"
+
+    return resolve
 
 
 def to_2025(
@@ -290,3 +354,99 @@ def to_2025(
         with np.errstate(invalid="ignore", divide="ignore"):
             out[col] = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
     return pd.DataFrame(out)
+
+
+def crosswalk_2022(
+    communes: gpd.GeoDataFrame,
+    communes_2022: gpd.GeoDataFrame,
+    config: CrosswalkConfig | None = None,
+) -> pd.DataFrame:
+    """Return the crosswalk from the 2022 communes to the 2025 planning communes.
+
+    Parameters
+    ----------
+    communes
+        The 2025 units (``commune_code``; a ``members`` column is used when present).
+    communes_2022
+        The 2022 communes (``commune_code``).
+    config
+        ``plan.crosswalk`` (defaults when omitted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``commune_code`` (2022), ``commune_code_2025``, ``commune_name_2025``, ``area_share``.
+    """
+    cfg = config or CrosswalkConfig()
+    new = communes.rename(columns={"commune_code": "commune_code_2025"}).assign(
+        commune_name_2025=communes.get("commune_name", "")
+    )
+    if cfg.members_field in new.columns and new[cfg.members_field].isna().all():
+        new = new.drop(columns=cfg.members_field)
+    cw = make_crosswalk(
+        communes_2022, cfg.model_copy(update={"method": "overlay"}), communes_2025=new
+    )
+    assert cw is not None
+    return cw
+
+
+def plan_crosswalks(
+    communes: gpd.GeoDataFrame, config: CrosswalkConfig, layers: Any
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Return the crosswalk to write and the one that builds the 2025 view.
+
+    In the 2022 structure both are the crosswalk the scenario asks for
+    (:func:`make_crosswalk`). In the 2025 structure the planning communes are the
+    2025 units: the view is the identity (each unit to itself) and the written
+    crosswalk is the real 2022 -> 2025 one when a ``communes_2022`` layer is given
+    (with the 2022 name and district beside each code), else the identity.
+
+    Parameters
+    ----------
+    communes
+        The planning communes.
+    config
+        ``plan.crosswalk``.
+    layers
+        :class:`geoplan.io.Layers` (``admin_structure``, ``communes_2025``,
+        ``communes_2022``) or ``None``.
+
+    Returns
+    -------
+    tuple
+        ``(crosswalk for crosswalk.csv, crosswalk for the 2025 view)``; ``None``
+        when there is none.
+    """
+    if getattr(layers, "admin_structure", "2022") != "2025":
+        has_table = config.code_2025_field in communes.columns
+        cw = make_crosswalk(
+            communes,
+            config,
+            table=pd.DataFrame(communes.drop(columns="geometry")) if has_table else None,
+            communes_2025=getattr(layers, "communes_2025", None),
+        )
+        return cw, cw
+    codes = communes["commune_code"].astype(str).to_numpy()
+    names = communes["commune_name"].astype(str).to_numpy() if "commune_name" in communes else ""
+    identity = pd.DataFrame(
+        {"commune_code": codes, "commune_code_2025": codes, "commune_name_2025": names}
+    ).assign(area_share=1.0)[CROSSWALK_COLUMNS]
+    old = getattr(layers, "communes_2022", None)
+    if old is None or "commune_code" not in old:
+        return identity, identity
+    real = crosswalk_2022(communes, old, config)
+    info = pd.DataFrame(old.drop(columns="geometry")).assign(
+        commune_code=lambda f: f["commune_code"].astype(str)
+    )
+    for col in ("district_code", "commune_name"):
+        if col in info:
+            real.insert(1, col, real["commune_code"].map(info.set_index("commune_code")[col]))
+    return real, identity
+
+
+def members_2022(crosswalk: pd.DataFrame) -> dict[str, str]:
+    """Return, per 2025 code, the comma-separated 2022 codes that went into it."""
+    return {
+        str(k): ",".join(sorted(set(map(str, g))))
+        for k, g in crosswalk.groupby("commune_code_2025")["commune_code"]
+    }

@@ -24,7 +24,14 @@ from scipy.spatial import cKDTree
 from geoplan.config.plan import AssignmentConfig
 from geoplan.indicators.travel import FrictionSurface, friction_surface, travel_minutes
 
-__all__ = ["PairFilter", "Pairs", "candidate_pairs", "representative_points", "travel_surface"]
+__all__ = [
+    "PairFilter",
+    "Pairs",
+    "candidate_pairs",
+    "representative_points",
+    "text_column",
+    "travel_surface",
+]
 
 # A pair filter receives the pairs (village_id, site_id, village_index, site_index,
 # distance_m, travel_min) and returns a boolean mask of those to keep.
@@ -176,10 +183,10 @@ def candidate_pairs(
     pv = np.repeat(np.arange(nv), [len(n) for n in near]).astype("int64")
     ps = np.concatenate([np.sort(np.asarray(n, "int64")) for n in near]) if nv else empty
     ps = ps.astype("int64")
-    vcom = _text(villages, "commune_code")[pv]
-    vdis = _text(villages, "district_code")[pv]
-    scom = _text(sites, "commune_code")[ps]
-    sdis = _text(sites, "district_code")[ps]
+    vcom = text_column(villages, "commune_code")[pv]
+    vdis = text_column(villages, "district_code")[pv]
+    scom = text_column(sites, "commune_code")[ps]
+    sdis = text_column(sites, "district_code")[ps]
     in_scope = {"commune": scom == vcom, "district": sdis == vdis}.get(
         config.scope, np.ones(len(pv), bool)
     )
@@ -194,7 +201,7 @@ def candidate_pairs(
     if pair_filter is not None and reach.any():
         frame = pd.DataFrame(
             {
-                "village_id": _text(villages, "village_id")[pv[reach]],
+                "village_id": text_column(villages, "village_id")[pv[reach]],
                 "site_id": sites["site_id"].astype(str).to_numpy()[ps[reach]],
                 "village_index": pv[reach],
                 "site_index": ps[reach],
@@ -246,10 +253,11 @@ def households(villages: pd.DataFrame, config: AssignmentConfig) -> np.ndarray:
     return values.fillna(0).round().astype("int64").to_numpy()
 
 
-def _text(frame: pd.DataFrame, column: str) -> np.ndarray:
+def text_column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Return ``column`` as text, blank where missing (a blank district is the whole province)."""
     if column not in frame.columns:
         return np.full(len(frame), "", dtype=object)
-    return frame[column].astype(str).to_numpy()
+    return frame[column].astype("string").fillna("").to_numpy(dtype=object)
 
 
 def _pair_minutes(

@@ -21,6 +21,7 @@ import pandas as pd
 from geoplan.config.plan import TargetsConfig
 from geoplan.plan.targets import (
     DEFAULT_AS_OF,
+    NO_DISTRICT_NOTE,
     TARGETS,
     TargetData,
     TargetDef,
@@ -91,6 +92,9 @@ def _evaluate_one(t: TargetDef, data: TargetData, as_of: int, n_units: float) ->
         "series": {},
     }
     if missing:
+        if not len(data.districts) and all(m.startswith("districts.") for m in missing):
+            row["status"] = "not_applicable"
+            row["note"] = NO_DISTRICT_NOTE
         return row
     res = t.compute(data)
     if not np.isfinite(res.value):
@@ -151,6 +155,7 @@ class _Unit:
     members: pd.Series | None  # 2022 commune_code -> weight; None = the whole province
     at_risk: float | None = None
     placed: float | None = None
+    unfunded: float | None = None
 
 
 class _Frames:
@@ -192,7 +197,12 @@ class _Frames:
         """Return the unit's communes, villages and districts with their weights."""
         if unit.members is None:
             return TargetData(
-                self.communes, self.villages, self.districts, unit.at_risk, unit.placed
+                self.communes,
+                self.villages,
+                self.districts,
+                unit.at_risk,
+                unit.placed,
+                unfunded_households=unit.unfunded,
             )
         weights = unit.members.astype(float)
         codes = sorted(str(k) for k in weights.index)
@@ -207,6 +217,7 @@ class _Frames:
             unit.placed,
             commune_weight=self.c_code[communes.index].map(weights),
             village_weight=self.v_code[villages.index].map(weights),
+            unfunded_households=unit.unfunded,
         )
 
 
@@ -283,6 +294,7 @@ def evaluate_targets(
     config: TargetsConfig | None = None,
     at_risk_households: Mapping[str, float] | None = None,
     placed_households: Mapping[str, float] | None = None,
+    unfunded_households: Mapping[str, float] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Evaluate every target for the province and for each district.
 
@@ -326,6 +338,7 @@ def evaluate_targets(
                 None,
                 total(at_risk_households, everything),
                 total(placed_households, everything),
+                total(unfunded_households, everything),
             )
         ],
         level="province",
@@ -340,6 +353,7 @@ def evaluate_targets(
                 members,
                 total(at_risk_households, [code]),
                 total(placed_households, [code]),
+                total(unfunded_households, [code]),
             )
         )
     by_district = _evaluate_units(frames, units, level="district", config=config)
@@ -354,6 +368,7 @@ def targets_by_commune(
     config: TargetsConfig | None = None,
     at_risk_households: Mapping[str, float] | None = None,
     placed_households: Mapping[str, float] | None = None,
+    unfunded_households: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Evaluate the commune-level targets for each 2022 commune.
 
@@ -402,6 +417,7 @@ def targets_by_commune(
                 members,
                 _weighted_total(at_risk_households, members),
                 _weighted_total(placed_households, members),
+                _weighted_total(unfunded_households, members),
             )
         )
     return _evaluate_units(frames, units, level="commune", config=config)
@@ -416,6 +432,7 @@ def targets_by_commune_2025(
     config: TargetsConfig | None = None,
     at_risk_households: Mapping[str, float] | None = None,
     placed_households: Mapping[str, float] | None = None,
+    unfunded_households: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Evaluate the commune-level targets for each merged 2025 commune.
 
@@ -468,6 +485,7 @@ def targets_by_commune_2025(
                 members,
                 _weighted_total(at_risk_households, members),
                 _weighted_total(placed_households, members),
+                _weighted_total(unfunded_households, members),
             )
         )
     return _evaluate_units(frames, units, level="commune_2025", config=config)

@@ -24,11 +24,13 @@ import pandas as pd
 from geoplan.config.targets import targets_file
 
 __all__ = [
+    "NO_DISTRICT_NOTE",
     "TARGETS",
     "TARGET_FUNCTIONS",
     "TargetData",
     "TargetDef",
     "TargetValue",
+    "funded_moves",
 ]
 
 NTM_MET = ("standard", "advanced", "model")
@@ -51,8 +53,11 @@ class TargetData:
     communes, villages, districts
         Frames with the canonical fields (and indicator columns).
     at_risk_households, placed_households
-        Households of the villages that must move and of those the plan
-        places (T11); ``None`` when no assignment ran.
+        Households of the villages that must move and of those relocated or
+        funded for relocation (T11); ``None`` when no assignment ran.
+    unfunded_households
+        Households the plan places at a site whose move is not funded: shown
+        beside T11, never counted in it.
     commune_weight, village_weight
         Weight of each row of ``communes`` / ``villages`` (same index);
         ``None`` means 1 for every row.
@@ -65,6 +70,7 @@ class TargetData:
     placed_households: float | None = None
     commune_weight: pd.Series | None = None
     village_weight: pd.Series | None = None
+    unfunded_households: float | None = None
 
 
 @dataclass
@@ -241,6 +247,60 @@ def _ratio(
     return TargetValue(num / den, series or {}, note=note, numerator=num, denominator=den)
 
 
+#: Unit types of the NTM programme: rural communes only; wards and towns are urban.
+RURAL_TYPES = ("xa",)
+URBAN_NOTE = (
+    "wards (phường) and towns (thị trấn) are outside the new rural development programme: "
+    "the target counts rural communes (xã) only"
+)
+NO_DISTRICT_NOTE = "no districts: the two-tier structure of 2025 has none"
+
+
+def funded_moves(moves: pd.DataFrame, allocation: pd.DataFrame) -> pd.Series:
+    """Return which planned moves are funded (T11 counts only these).
+
+    ``funding_status`` on the moves (``funded``/``unfunded``) wins; without it a
+    move is funded when the allocation funds a resettlement for its village.
+
+    Parameters
+    ----------
+    moves
+        ``PlanOutcome.moves`` (``village_id``, optional ``funding_status``).
+    allocation
+        The allocation (``kind``, ``village_id``, ``funded``).
+
+    Returns
+    -------
+    pandas.Series
+        Boolean, on the index of ``moves``.
+    """
+    if "funding_status" in moves.columns:
+        status = moves["funding_status"].astype("string").str.strip().str.lower()
+        return (status == "funded").fillna(False).astype(bool)
+    if not len(allocation) or not {"kind", "village_id", "funded"} <= set(allocation.columns):
+        return pd.Series(False, index=moves.index)
+    paid = allocation[
+        (allocation["kind"].astype(str) == "resettlement") & allocation["funded"].astype(bool)
+    ]
+    ids = set(paid["village_id"].astype(str))
+    return moves["village_id"].astype(str).isin(ids)
+
+
+def _rural(c: pd.DataFrame) -> pd.Series:
+    """Return which communes are rural (``commune_type`` xã); all when the type is unknown."""
+    if "commune_type" not in c.columns:
+        return pd.Series(True, index=c.index)
+    kind = c["commune_type"].astype("string").str.strip().str.lower()
+    return (kind.isna() | kind.isin(RURAL_TYPES) | (kind == "")).astype(bool)
+
+
+def _urban_only(c: pd.DataFrame) -> bool:
+    """Return whether every commune of the unit is known to be a ward or a town."""
+    if "commune_type" not in c.columns:
+        return False
+    return bool(len(c)) and _known(c, "commune_type") and not _rural(c).any()
+
+
 def _criteria_by_year(c: pd.DataFrame) -> dict[int, pd.Series]:
     out = {y: _num(c, f"ntm_criteria_{y}") for y in _years(c, "ntm_criteria")}
     if "ntm_criteria_met" in c.columns:
@@ -255,7 +315,9 @@ def _criteria_by_year(c: pd.DataFrame) -> dict[int, pd.Series]:
 
 def _ntm_count(levels: tuple[str, ...], with_years: bool) -> Callable[[TargetData], TargetValue]:
     def compute(d: TargetData) -> TargetValue:
-        w = _cw(d)
+        if _urban_only(d.communes):
+            return TargetValue(float("nan"), note=URBAN_NOTE, applicable=False)
+        w = _cw(d) * _rural(d.communes)
         status = d.communes["ntm_status"].astype(str).str.lower()
         value = _wsum(status.isin(levels), w)
         series: dict[int, float] = {}
@@ -269,7 +331,10 @@ def _ntm_count(levels: tuple[str, ...], with_years: bool) -> Callable[[TargetDat
 
 
 def _t4(d: TargetData) -> TargetValue:
-    c, v, w = d.communes, d.villages, _cw(d)
+    c, v = d.communes, d.villages
+    if _urban_only(c):
+        return TargetValue(float("nan"), note=URBAN_NOTE, applicable=False)
+    w = _cw(d) * _rural(c)
     ntm = c["ntm_status"].astype(str).str.lower().isin(NTM_MET)
     model = set(v[_bool(v, "is_ntm_model_village")]["commune_code"].astype(str))
     with_model = ntm & c["commune_code"].astype(str).isin(model)
@@ -282,7 +347,9 @@ def _t4(d: TargetData) -> TargetValue:
 
 
 def _t5(d: TargetData) -> TargetValue:
-    w = _cw(d)
+    if _urban_only(d.communes):
+        return TargetValue(float("nan"), note=URBAN_NOTE, applicable=False)
+    w = _cw(d) * _rural(d.communes)
     den = float(w.sum())
     if not den > 0:
         return TargetValue(float("nan"), note="no commune")
@@ -294,7 +361,9 @@ def _t5(d: TargetData) -> TargetValue:
 
 
 def _t6(d: TargetData) -> TargetValue:
-    w = _cw(d)
+    if _urban_only(d.communes):
+        return TargetValue(float("nan"), note=URBAN_NOTE, applicable=False)
+    w = _cw(d) * _rural(d.communes)
     by_year = _criteria_by_year(d.communes)
     years = sorted(by_year)
     den = float(w.sum())
@@ -325,6 +394,8 @@ def _t7(d: TargetData) -> TargetValue:
 
 
 def _t8(d: TargetData) -> TargetValue:
+    if not len(d.districts):
+        return TargetValue(float("nan"), note=NO_DISTRICT_NOTE, applicable=False)
     status = d.districts["ntm_status"].astype(str).str.lower()
     value = float(status.isin(("standard", "completed")).sum())
     return TargetValue(value, numerator=value)
@@ -360,12 +431,18 @@ def _t10(d: TargetData) -> TargetValue:
 def _t11(d: TargetData) -> TargetValue:
     if d.at_risk_households is None or d.placed_households is None:
         return TargetValue(float("nan"), note="no resettlement assignment ran")
+    unfunded = d.unfunded_households or 0.0
+    beside = (
+        f"; {unfunded:,.0f} more households planned at a site but not funded (not counted)"
+        if unfunded > 0
+        else ""
+    )
     if d.at_risk_households <= 0:
         return TargetValue(1.0, note="no village at risk", numerator=0.0, denominator=0.0)
     return _ratio(
         d.placed_households,
         d.at_risk_households,
-        note="households at risk that the plan places at a site (planned, not yet moved)",
+        note=f"households relocated or funded for relocation{beside}",
         empty="no village at risk",
     )
 

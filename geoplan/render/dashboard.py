@@ -549,6 +549,7 @@ def side_panel(ctx: RenderContext) -> str:
             title=tr("dashboard_title", lang),
             subtitle=ctx.title,
             synthetic=tr("synthetic", lang) if ctx.synthetic else "",
+            structure=tr("structure_" + admin_structure(ctx), lang),
             first=first_html(ctx, links=True),
             sections=sections,
             foot=tr("generated_by", lang),

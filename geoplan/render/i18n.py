@@ -25,8 +25,27 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "no": ("Không", "No"),
     "minutes": ("phút", "min"),
     "synthetic": (
-        "Dữ liệu minh hoạ tổng hợp – không phải số liệu thật",
-        "Synthetic demo data – not real figures",
+        "Dữ liệu minh hoạ tổng hợp trên ranh giới thật: ranh giới, tên, mã và dân số 2025 của "
+        "các xã, phường (2025), ranh giới tỉnh và biên giới là thật; ranh giới xã năm 2022, thôn, "
+        "địa hình, sạt lở, rừng, đường, sông và mọi số liệu khác là tổng hợp – không dùng cho "
+        "quyết định thật",
+        "Synthetic demo data on real boundaries: the boundaries, names, codes and 2025 "
+        "population of the communes and wards (2025), the province outline and the border are "
+        "real; the 2022 commune boundaries, villages, terrain, landslides, forest, roads, rivers "
+        "and every other figure are synthetic – not for real decisions",
+    ),
+    "structure_2025": (
+        "Số liệu theo cơ cấu hành chính hai cấp từ 01/7/2025 (tỉnh → xã, phường); số liệu "
+        "2021–2024 của các xã cũ được quy đổi qua bảng chuyển đổi (crosswalk.csv)",
+        "Figures in the two-tier structure in force since 1 July 2025 (province → commune, "
+        "ward); 2021–2024 figures of the former communes converted through the crosswalk "
+        "(crosswalk.csv)",
+    ),
+    "structure_2022": (
+        "Số liệu theo cơ cấu hành chính năm 2022 (tỉnh → huyện → xã); theo xã mới 2025 trong "
+        "targets_by_commune_2025.csv khi có lớp xã 2025",
+        "Figures in the 2022 structure (province → district → commune); per 2025 commune in "
+        "targets_by_commune_2025.csv when a 2025 layer is given",
     ),
     "province": ("Ranh giới tỉnh", "Province boundary"),
     "districts": ("Ranh giới huyện", "District boundaries"),

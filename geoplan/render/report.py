@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from geoplan.render.context import RenderContext
-from geoplan.render.dashboard import district_frame, district_table, targets_frame, targets_table
+from geoplan.render.dashboard import (
+    admin_structure,
+    district_frame,
+    district_table,
+    targets_frame,
+    targets_table,
+)
 from geoplan.render.i18n import fmt_num, label, tr
 from geoplan.render.plan_report import allocation_section, resettlement_section
 from geoplan.render.priorities import first_html
@@ -242,6 +248,7 @@ def report_html(ctx: RenderContext, pngs: list[Path], *, top_n: int = 20) -> str
             lang=lang,
             title=title,
             synthetic=tr("synthetic", lang) if ctx.synthetic else "",
+            structure=tr("structure_" + admin_structure(ctx), lang),
             nav=[(a, t) for a, t, _ in sections if a],
             sections=[body for _, _, body in sections],
             foot=tr("generated_by", lang),
