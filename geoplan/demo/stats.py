@@ -139,7 +139,10 @@ def commune_profile(
         out[f"ntm_criteria_{year}"] = series[year]
     out["ntm_criteria_met"] = series[2024]
     out["ntm_status"] = status
-    out["ntm_year"] = pd.array(np.where(np.isnan(ntm_year), pd.NA, ntm_year), dtype="Int64")
+    out["ntm_year"] = pd.array(
+        np.where(np.isnan(ntm_year), pd.NA, ntm_year),  # type: ignore[call-overload]
+        dtype="Int64",
+    )
 
     region = np.where(r > 0.55, "III", np.where(r > 0.12, "II", "I"))
     region = np.where(

@@ -289,7 +289,8 @@ def village_attributes(
     rng = rng_for(seed, 8)
     com = admin.communes.reset_index(drop=True)
     rows = []
-    for i, grp in placed.groupby("commune_index", sort=True):
+    for key, grp in placed.groupby("commune_index", sort=True):
+        i = int(key)  # type: ignore[arg-type]
         crow = com.iloc[i]
         code = crow["commune_code"]
         dcode = crow["district_code"]

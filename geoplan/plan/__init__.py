@@ -198,7 +198,7 @@ def make_plan(
     communes = scoring.communes
     districts = getattr(indicators, "districts", None)
     if districts is None:
-        codes = communes.get("district_code", [])
+        codes: Any = communes.get("district_code", [])
         districts = pd.DataFrame({"district_code": sorted(set(pd.Series(codes, dtype=str)))})
 
     safe = safe_sites(
