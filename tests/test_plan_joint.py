@@ -261,3 +261,13 @@ def test_site_use_never_exceeds_capacity_in_the_demo(demo_result):
     load = demo_result.plan.moves.groupby("site_id")["households"].sum()
     cap = sites.set_index("site_id")["capacity_hh"]
     assert (load <= cap[load.index]).all()
+
+
+def test_demo_moves_file_lists_every_village_the_sites_receive(demo_result, demo_outputs):
+    plan = demo_result.plan
+    used = pd.to_numeric(plan.sites["used_hh"], errors="coerce").fillna(0).sum()
+    moves = pd.read_csv(demo_outputs / "resettlement_moves.csv", encoding="utf-8-sig")
+    assert used > 0  # the demo plan does move villages
+    assert len(moves) == len(plan.moves) > 0
+    assert moves["households"].sum() == pytest.approx(used)
+    assert {"funding_status", "funded_year", "cost"} <= set(moves.columns)

@@ -258,11 +258,11 @@ def make_plan(
     unfunded_c: dict[str, float] = {}
     if cfg.targets.enabled:
         hh_col = cfg.assignment.households_field
-        moves = pd.DataFrame(assignment.moves)
-        paid = funded_moves(moves, alloc.allocation)
+        table = pd.DataFrame(moves)  # the moves with their funding, as a plain table
+        paid = funded_moves(table, alloc.allocation)
         risk = _by_key(at_risk, hh_col) if hh_col in at_risk.columns else {}
-        placed = _by_key(moves[paid], "households")
-        unfunded = _by_key(moves[~paid], "households")
+        placed = _by_key(table[paid], "households")
+        unfunded = _by_key(table[~paid], "households")
         targets, targets_d = evaluate_targets(
             communes,
             villages,
@@ -273,8 +273,8 @@ def make_plan(
             unfunded_households=unfunded,
         )
         risk_c = _by_key(at_risk, hh_col, "commune_code") if hh_col in at_risk.columns else {}
-        placed_c = _by_key(moves[paid], "households", "commune_code")
-        unfunded_c = _by_key(moves[~paid], "households", "commune_code")
+        placed_c = _by_key(table[paid], "households", "commune_code")
+        unfunded_c = _by_key(table[~paid], "households", "commune_code")
         targets_c = targets_by_commune(
             communes,
             villages,
