@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from geoplan.render.context import RenderContext, plan_frame
@@ -46,8 +47,12 @@ def top_villages(ctx: RenderContext, track: str, n: int = 5) -> pd.DataFrame:
     v = ctx.villages
     if f"{track}_rank" not in v:
         return pd.DataFrame()
-    ranks = pd.to_numeric(v[f"{track}_rank"], errors="coerce")
-    top = v[ranks.notna()].assign(_r=ranks).sort_values(["_r", "village_id"]).head(n)
+    # positional, not by index: a village layer's index need not be unique
+    ranks = pd.to_numeric(v[f"{track}_rank"], errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )
+    ranked = ~np.isnan(ranks)
+    top = v[ranked].assign(_r=ranks[ranked]).sort_values(["_r", "village_id"]).head(n)
     reason = _reason_col(ctx, track)
     return pd.DataFrame(
         {
