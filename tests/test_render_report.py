@@ -270,3 +270,23 @@ def test_site_safety_section_escapes_sites_and_communes():
     assert "5 → 2" in text and "30.0 → 9.0" in text
     assert "<i>check</i> the slope" in text and JINJA not in text  # S2 is not to verify
     assert len(moves) > 2 and f"First 2 of {len(moves)} rows" in text
+
+
+def test_imputed_values_are_listed_per_village_and_track():
+    from geoplan.render.context import prepare
+    from geoplan.render.report_sections import imputed_section
+
+    result = make_result(plan=False)
+    ctx = prepare(result, "en")
+    assert str(imputed_section(ctx)) == ""  # nothing filled, no section
+    villages = ctx.villages
+    track = ctx.tracks[0]
+    first = villages.index[0]
+    villages[f"{track}_imputed"] = ""
+    villages.loc[first, f"{track}_imputed"] = f"poverty=0.25 (median); {HOSTILE}=1 (zero)"
+    html = str(imputed_section(ctx, limit=1))
+    assert "poverty=0.25 (median)" in html
+    assert str(villages.loc[first, "village_id"]) in html
+    assert ctx.track_title(track) in unescape(html)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert html.count("<tr>") == 2  # header and the one village

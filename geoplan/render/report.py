@@ -26,6 +26,7 @@ from geoplan.render.priorities import first_html
 from geoplan.render.report_analysis import model_section, stability_section
 from geoplan.render.report_sections import (
     data_section,
+    imputed_section,
     section_text,
     top_section,
     weights_section,
@@ -233,6 +234,11 @@ def report_html(ctx: RenderContext, pngs: list[Path], *, top_n: int = 20) -> str
             ),
         ),
     ]
+    imputed = imputed_section(ctx)
+    if imputed:
+        title = section_text("imputed", lang)
+        body = render_template("report_h2.html", anchor="imputed", title=title, body=imputed)
+        sections.append(("imputed", title, body))
     if resettlement:
         sections.append(("resettlement", tr("resettlement", lang), Markup(resettlement)))
     if allocation:

@@ -15,12 +15,26 @@ from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.report_analysis import p_top_label
 from geoplan.render.templating import Markup, render_template
 
-__all__ = ["data_section", "top_section", "weights_section"]
+__all__ = ["data_section", "imputed_section", "top_section", "weights_section"]
 
 _T = {
     "data": ("Dữ liệu và kiểm tra", "Data and validation"),
     "weights": ("Tiêu chí, trọng số và căn cứ", "Criteria, weights and citations"),
     "top": ("Các thôn ưu tiên", "Top villages"),
+    "imputed": ("Giá trị được điền thay", "Imputed values"),
+    "imputed_intro": (
+        "Các giá trị tiêu chí dưới đây không có trong dữ liệu và được điền theo quy tắc "
+        "`missing:` của kịch bản (cột <track>_imputed trong rankings.*).",
+        "These criterion values were missing in the data and were filled by the scenario's "
+        "`missing:` rule (column <track>_imputed in rankings.*).",
+    ),
+    "village": ("Thôn", "Village"),
+    "track": ("Hướng ưu tiên", "Track"),
+    "filled": ("Tiêu chí = giá trị điền (quy tắc)", "Criterion = value filled (rule)"),
+    "shown_first": (
+        "Hiển thị {shown} trên {total} dòng đầu tiên.",
+        "First {shown} of {total} rows.",
+    ),
     "criterion": ("Tiêu chí", "Criterion"),
     "weight": ("Trọng số", "Weight"),
     "cites": ("Căn cứ Nghị quyết", "Resolution citations"),
@@ -192,3 +206,43 @@ def top_section(ctx: RenderContext, top_n: int) -> Markup:
             }
         )
     return render_template("report_top.html", t=lambda k: section_text(k, lang), tracks=tracks)
+
+
+def imputed_section(ctx: RenderContext, limit: int = MAX_ISSUES) -> Markup:
+    """Return the table of every imputed criterion value, per village and track, or nothing.
+
+    Parameters
+    ----------
+    ctx
+        Render inputs; the villages carry ``<track>_imputed`` (empty when nothing was filled).
+    limit
+        Rows shown at most; the tables (``rankings.*``) hold them all.
+    """
+    lang = ctx.lang
+    v = ctx.villages
+    rows: list[list[str]] = []
+    for track in ctx.tracks:
+        col = f"{track}_imputed"
+        if col not in v:
+            continue
+        filled = v[v[col].fillna("").astype(str) != ""]
+        names = filled.get("village_name", filled["village_id"]).astype(str)
+        for vid, name, text in zip(
+            filled["village_id"].astype(str), names, filled[col].astype(str), strict=True
+        ):
+            rows.append([f"{name} ({vid})", ctx.track_title(track), text])
+    if not rows:
+        return Markup("")
+    t = section_text
+    table = render_template(
+        "simple_table.html",
+        head=[t("village", lang), t("track", lang), t("filled", lang)],
+        rows=rows[:limit],
+        cls="",
+        numeric=(),
+    )
+    parts = [render_template("paragraph.html", text=t("imputed_intro", lang)), table]
+    if len(rows) > limit:
+        note = t("shown_first", lang).format(shown=limit, total=len(rows))
+        parts.append(render_template("paragraph.html", text=note))
+    return Markup("").join(parts)
