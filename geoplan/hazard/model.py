@@ -47,7 +47,9 @@ __all__ = [
     "SusceptibilityResult",
     "fit_susceptibility",
     "make_estimator",
+    "positive_probability",
     "spatial_blocks",
+    "worker_threads",
 ]
 
 logger = logging.getLogger(__name__)
@@ -260,6 +262,23 @@ def _validate(
     return aucs, time.perf_counter() - start
 
 
+def positive_probability(model: Any, values: np.ndarray) -> np.ndarray:
+    """Return the probability of the positive class (a landslide) for rows of factors.
+
+    A random forest's trees are averaged here, in order, exactly as scikit-learn does
+    with one job, instead of through joblib: scikit-learn's joblib wrapper resets the
+    process-wide warning filters, so two threads predicting at once would race on them.
+    """
+    if not isinstance(model, RandomForestClassifier):
+        return np.asarray(model.predict_proba(values)[:, 1])
+    rows = np.ascontiguousarray(values, dtype=np.float32)
+    total = np.zeros((rows.shape[0], int(model.n_classes_)), dtype=np.float64)
+    for tree in model.estimators_:
+        total += tree.predict_proba(rows, check_input=False)
+    total /= len(model.estimators_)
+    return total[:, 1]
+
+
 def _predict(
     stack: FactorStack, model: Any, fill: np.ndarray, window_rows: int, *, workers: int = 1
 ) -> np.ndarray:
@@ -277,7 +296,7 @@ def _predict(
             return
         values = stack.window(r0, r1)[:, sel].T
         values = np.where(np.isnan(values), fill, values)
-        probability[r0:r1][sel] = model.predict_proba(values)[:, 1].astype(np.float32)
+        probability[r0:r1][sel] = positive_probability(model, values).astype(np.float32)
 
     windows = list(row_windows(stack.shape[0], window_rows))
     if workers <= 1:
@@ -289,8 +308,8 @@ def _predict(
     return probability
 
 
-def _workers(n_jobs: int | None) -> int:
-    """Threads for ``n_jobs`` in joblib's convention (``None`` one, ``-1`` every core)."""
+def worker_threads(n_jobs: int | None) -> int:
+    """Return the threads ``n_jobs`` means (joblib's convention: ``None`` one, ``-1`` all cores)."""
     cores = os.cpu_count() or 1
     if n_jobs is None or n_jobs == 0:
         return 1
@@ -445,34 +464,31 @@ def fit_susceptibility(
 
     # The sample is small (a few thousand cells): each forest is fitted on one thread, and
     # the threads go to what is large, the grid prediction, while the cross-validation (it
-    # only reports skill) runs beside it. OpenMP estimators (gradient boosting) get as many
-    # threads as n_jobs allows. No result depends on a thread count.
+    # only reports skill) runs beside it, the only scikit-learn work at that time. OpenMP
+    # estimators (gradient boosting) get as many threads as n_jobs allows. No result
+    # depends on a thread count.
     threads = cfg.n_jobs if cfg.n_jobs is not None and cfg.n_jobs > 0 else None
-    workers = _workers(cfg.n_jobs)
+    workers = worker_threads(cfg.n_jobs)
     estimator = make_estimator(
         cfg.model, params=dict(cfg.params), random_state=cfg.random_state, n_jobs=1
     )
     splits = _cv_splits(x, y, groups, folds=cfg.folds, seed=cfg.random_state)
+    with threadpool_limits(limits=threads, user_api="openmp"):
+        model = clone(estimator).fit(x, y)
+        perm = permutation_importance(
+            model, x, y, scoring="roc_auc", n_repeats=3, random_state=cfg.random_state
+        )
+    clock.lap("fit")
     side = ThreadPoolExecutor(max_workers=1) if workers > 1 else None
     try:
         pending = side.submit(_validate, estimator, x, y, splits, threads) if side else None
         with threadpool_limits(limits=threads, user_api="openmp"):
-            model = clone(estimator).fit(x, y)
-            perm = permutation_importance(
-                model, x, y, scoring="roc_auc", n_repeats=3, random_state=cfg.random_state
-            )
-            clock.lap("fit")
             probability = _predict(stack, model, medians, cfg.window_rows, workers=workers)
-            clock.lap("prediction")
+        clock.lap("prediction")
         mapped = _map_levels(
-            layers,
-            stack,
-            probability=probability,
-            rng=rng,
-            cfg=cfg,
-            target_crs=target_crs,
+            layers, stack, probability=probability, rng=rng, cfg=cfg, target_crs=target_crs,
             clock=clock,
-        )
+        )  # fmt: skip
         validation, timings["cross_validation"] = (
             pending.result() if pending else _validate(estimator, x, y, splits, threads)
         )
