@@ -75,7 +75,12 @@ class SusceptibilityConfig(ScenarioModel):
         ),
     )
     n_jobs: int | None = Field(
-        default=-1, description="Parallel jobs for fitting and prediction (-1: all cores)."
+        default=-1,
+        description=(
+            "Threads for the model (-1: all cores): the grid is predicted in parallel windows "
+            "and the model is fitted beside the vector indicators; 1 runs everything in turn. "
+            "The results do not depend on it."
+        ),
     )
     window_rows: int = Field(
         default=256, ge=8, description="Raster rows per prediction window (bounds memory use)."
