@@ -426,7 +426,7 @@ def test_rainfall_factor_on_its_own_grid(world: SimpleNamespace) -> None:
 def test_threads_do_not_change_the_result(
     world: SimpleNamespace, fitted: SusceptibilityResult
 ) -> None:
-    # n_jobs=2: prediction windows on two threads, the cross-validation beside them
+    # n_jobs=2: the prediction windows on two threads
     threaded = fit_susceptibility(world.layers, scenario(n_jobs=2, window_rows=32))
     assert threaded is not None
     np.testing.assert_array_equal(threaded.probability.array, fitted.probability.array)

@@ -254,12 +254,10 @@ def _validate(
     y: np.ndarray,
     splits: dict[str, list[tuple[np.ndarray, np.ndarray]]],
     threads: int | None,
-) -> tuple[dict[str, list[float | None]], float]:
-    """ROC-AUC per fold of each kind of cross-validation, and the seconds it took."""
-    start = time.perf_counter()
+) -> dict[str, list[float | None]]:
+    """ROC-AUC per fold of each kind of cross-validation."""
     with threadpool_limits(limits=threads, user_api="openmp"):
-        aucs = {kind: _cross_validate(estimator, x, y, folds) for kind, folds in splits.items()}
-    return aucs, time.perf_counter() - start
+        return {kind: _cross_validate(estimator, x, y, folds) for kind, folds in splits.items()}
 
 
 def positive_probability(model: Any, values: np.ndarray) -> np.ndarray:
@@ -267,7 +265,8 @@ def positive_probability(model: Any, values: np.ndarray) -> np.ndarray:
 
     A random forest's trees are averaged here, in order, exactly as scikit-learn does
     with one job, instead of through joblib: scikit-learn's joblib wrapper resets the
-    process-wide warning filters, so two threads predicting at once would race on them.
+    process-wide warning filters, so threads predicting at once would race on them (and,
+    with several jobs, the order of the sum would follow the threads' timing).
     """
     if not isinstance(model, RandomForestClassifier):
         return np.asarray(model.predict_proba(values)[:, 1])
@@ -463,38 +462,32 @@ def fit_susceptibility(
     clock.lap("sampling")
 
     # The sample is small (a few thousand cells): each forest is fitted on one thread, and
-    # the threads go to what is large, the grid prediction, while the cross-validation (it
-    # only reports skill) runs beside it, the only scikit-learn work at that time. OpenMP
-    # estimators (gradient boosting) get as many threads as n_jobs allows. No result
-    # depends on a thread count.
+    # the threads go to what is large, the grid prediction. scikit-learn runs on this thread
+    # alone: its joblib wrapper resets the process-wide warning filters, which is not safe
+    # beside other threads (Python's warning filters are not thread-safe). OpenMP estimators
+    # (gradient boosting) get as many threads as n_jobs allows. No result depends on a
+    # thread count.
     threads = cfg.n_jobs if cfg.n_jobs is not None and cfg.n_jobs > 0 else None
-    workers = worker_threads(cfg.n_jobs)
     estimator = make_estimator(
         cfg.model, params=dict(cfg.params), random_state=cfg.random_state, n_jobs=1
     )
     splits = _cv_splits(x, y, groups, folds=cfg.folds, seed=cfg.random_state)
+    validation = _validate(estimator, x, y, splits, threads)
+    clock.lap("cross_validation")
     with threadpool_limits(limits=threads, user_api="openmp"):
         model = clone(estimator).fit(x, y)
         perm = permutation_importance(
             model, x, y, scoring="roc_auc", n_repeats=3, random_state=cfg.random_state
         )
     clock.lap("fit")
-    side = ThreadPoolExecutor(max_workers=1) if workers > 1 else None
-    try:
-        pending = side.submit(_validate, estimator, x, y, splits, threads) if side else None
-        with threadpool_limits(limits=threads, user_api="openmp"):
-            probability = _predict(stack, model, medians, cfg.window_rows, workers=workers)
-        clock.lap("prediction")
-        mapped = _map_levels(
-            layers, stack, probability=probability, rng=rng, cfg=cfg, target_crs=target_crs,
-            clock=clock,
-        )  # fmt: skip
-        validation, timings["cross_validation"] = (
-            pending.result() if pending else _validate(estimator, x, y, splits, threads)
-        )
-    finally:
-        if side is not None:
-            side.shutdown(wait=True, cancel_futures=True)
+    probability = _predict(
+        stack, model, medians, cfg.window_rows, workers=worker_threads(cfg.n_jobs)
+    )
+    clock.lap("prediction")
+    mapped = _map_levels(
+        layers, stack, probability=probability, rng=rng, cfg=cfg, target_crs=target_crs,
+        clock=clock,
+    )  # fmt: skip
 
     valid = mapped.valid
     spatial_auc = _mean(validation["spatial"])

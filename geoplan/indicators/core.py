@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +14,6 @@ import shapely
 
 from geoplan.hazard import SusceptibilityResult, fit_susceptibility
 from geoplan.hazard.grid import GridRaster, RasterLike
-from geoplan.hazard.model import worker_threads
 from geoplan.hazard.terrain import slope_degrees
 from geoplan.indicators.exposure import exposure_classes, hazard_flags, landslide_columns
 from geoplan.indicators.overlay import (
@@ -296,27 +294,6 @@ def compute_indicators(
         New frames; the inputs are not modified.  Villages keep their order
         and every input village is present.
     """
-    # The landslide model reads only rasters and the inventory: with threads to spare it is
-    # fitted beside the vector indicators (shapely, GDAL and scikit-learn's trees release the
-    # GIL), and joined where the villages' mean probability is taken.
-    fitting: Future[SusceptibilityResult | None] | None = None
-    side = None
-    if isinstance(susceptibility, str) and worker_threads(scenario.susceptibility.n_jobs) > 1:
-        side = ThreadPoolExecutor(max_workers=1)
-        fitting = side.submit(fit_susceptibility, layers, scenario)
-    try:
-        return _compute(layers, scenario, susceptibility, fitting)
-    finally:
-        if side is not None:
-            side.shutdown(wait=True, cancel_futures=True)
-
-
-def _compute(
-    layers: Layers,
-    scenario: Scenario,
-    susceptibility: SusceptibilityResult | str | None,
-    fitting: Future[SusceptibilityResult | None] | None,
-) -> Indicators:
     config: IndicatorConfig = scenario.indicators
     villages: gpd.GeoDataFrame = layers.villages
     communes: gpd.GeoDataFrame = layers.communes.copy()
@@ -367,12 +344,9 @@ def _compute(
     out["dist_river_m"] = (
         nearest_distance(geoms, rivers.geometry.to_numpy()) if rivers is not None else np.nan
     )
-    if fitting is not None:
-        result = fitting.result()
-    elif isinstance(susceptibility, str):
-        result = fit_susceptibility(layers, scenario)
-    else:
-        result = susceptibility
+    result = (
+        fit_susceptibility(layers, scenario) if isinstance(susceptibility, str) else susceptibility
+    )
     if result is not None:
         stats = zonal_stats(areas, {"p": result.probability}, ("mean",))
         out["susceptibility"] = stats["p_mean"].to_numpy()

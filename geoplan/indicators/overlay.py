@@ -213,13 +213,11 @@ def class_at_points(
     out = np.full(len(points), np.nan)
     if len(polygons) == 0 or len(points) == 0:
         return out
-    shapes = polygons.geometry.to_numpy().copy()
-    # Candidates by bounding box, then the test against the prepared polygon: its edge
-    # index makes each point cost log(vertices) instead of a walk round the polygon.
-    i, j = shapely.STRtree(shapes).query(points)
-    shapely.prepare(shapes)
-    hit = shapely.intersects(shapes[j], points[i])
-    i, j = i[hit], j[hit]
+    # The polygons query a tree of the points, so that each polygon is prepared once (its
+    # edge index makes a point cost log(vertices) instead of a walk round the polygon).
+    # shapely prepares them on the fly without touching the layer's geometries, which
+    # partitions share between threads.
+    j, i = shapely.STRtree(points).query(polygons.geometry.to_numpy(), predicate="intersects")
     values = pd.to_numeric(polygons[key], errors="coerce").to_numpy(dtype=float)[j]
     if reduce != "max":
         msg = f"unsupported reduce {reduce!r}"
@@ -286,9 +284,7 @@ def nearest_distance(geoms: np.ndarray, targets: np.ndarray) -> np.ndarray:
     tree = shapely.STRtree(pieces)
     (src, _), dist = tree.query_nearest(geoms[idx], return_distance=True, all_matches=False)
     out[idx[src]] = dist
-    if len(polygons):
-        i, j = shapely.STRtree(polygons).query(geoms[idx])
-        shapely.prepare(polygons)
-        inside = i[shapely.intersects(polygons[j], geoms[idx][i])]
+    if len(polygons):  # inside a polygon: 0 (each polygon prepared once, on the fly)
+        _, inside = shapely.STRtree(geoms[idx]).query(polygons, predicate="intersects")
         out[idx[inside]] = 0.0
     return out
