@@ -1,0 +1,328 @@
+/* geoplan map runtime, compact point layers: thousands of villages on one canvas.
+ * Part of geoplan (MIT). Needs Leaflet and geoplan.js; makes no network request.
+ * Layers come as columns (geoplan/render/map_compact.py). Popups are built on click by
+ * GP.popupHtml, which escapes every text from data; tooltips and labels are set as text
+ * (textContent, canvas fillText), never as HTML.
+ */
+(function () {
+  'use strict';
+
+  var GP = window.GP;
+  var geojsonLayer = GP.dataLayer;
+  var MERGE_PX = 6;          // points closer than this at low zoom are drawn as one
+  var MERGE_BELOW_ZOOM = 12; // ... below this zoom
+  var PAD = 0.2;             // canvas margin around the view, as a share of its size
+  var HIT_SLOP = 2;          // px added to a point's radius when testing a click or hover
+  var compact = [];          // compact layers, bottom first
+
+  /** A function of a row giving a column's value (see map_compact.encode_column). */
+  function getter(c) {
+    if ('l' in c) {
+      var parts = c.l.map(getter), nulls = {};
+      (c.z || []).forEach(function (i) { nulls[i] = true; });
+      return function (i) { return nulls[i] ? null : parts.map(function (g) { return g(i); }); };
+    }
+    if ('d' in c) { return function (i) { return c.d[c.i[i]]; }; }
+    if ('f' in c) { return function (i) { var v = c.v[i]; return v === null ? null : v / c.f; }; }
+    return function (i) { return c.v[i]; };
+  }
+
+  var CompactLayer = L.Layer.extend({
+    initialize: function (id, data, spec) {
+      var st = spec.style || {};
+      this.id = id;
+      this.spec = spec;
+      this.st = st;
+      this.n = data.n;
+      this.options.pane = spec.pane || 'gpPoints';
+      this.get = {};
+      for (var key in data.cols) { this.get[key] = getter(data.cols[key]); }
+      var coords = GP.decodePolyline(data.xy, data.enc), crs = L.CRS.EPSG3857;
+      this.lat = new Float64Array(this.n);
+      this.lon = new Float64Array(this.n);
+      this.px = new Float64Array(this.n);  // projected at zoom 0
+      this.py = new Float64Array(this.n);
+      this.radius = new Float32Array(this.n);
+      this.color = new Array(this.n);
+      for (var i = 0; i < this.n; i++) {
+        var ll = L.latLng(coords[i][1], coords[i][0]), p = crs.latLngToPoint(ll, 0);
+        this.lat[i] = ll.lat;
+        this.lon[i] = ll.lng;
+        this.px[i] = p.x;
+        this.py[i] = p.y;
+        this.radius[i] = GP.radius(st.radiusBy ? this.value(st.radiusBy, i) : null, st);
+        var k = st.by ? String(this.value(st.by, i)) : null;
+        this.color[i] = (k !== null && st.colors && st.colors[k]) || st.fill || st.color || '#3388ff';
+      }
+      this.shown = new Int32Array(0);
+      this.merged = new Int32Array(0);
+    },
+
+    value: function (key, i) { var g = this.get[key]; return g ? g(i) : undefined; },
+
+    /** The feature's properties, as the GeoJSON layers have them. */
+    props: function (i) {
+      var p = {};
+      for (var key in this.get) { p[key] = this.get[key](i); }
+      return p;
+    },
+
+    latLng: function (i) { return L.latLng(this.lat[i], this.lon[i]); },
+
+    onAdd: function (map) {
+      this.canvas = L.DomUtil.create('canvas', 'gp-compact leaflet-zoom-animated', this.getPane());
+      map.on('moveend viewreset resize', this.redraw, this);
+      map.on('zoomanim', this.animateZoom, this);
+      compact.push(this);
+      this.redraw();
+    },
+
+    onRemove: function (map) {
+      map.off('moveend viewreset resize', this.redraw, this);
+      map.off('zoomanim', this.animateZoom, this);
+      L.DomUtil.remove(this.canvas);
+      compact.splice(compact.indexOf(this), 1);
+      hideTip();
+    },
+
+    animateZoom: function (e) {
+      var offset = this._map._latLngBoundsToNewLayerBounds(this.bounds, e.zoom, e.center).min;
+      L.DomUtil.setTransform(this.canvas, offset, this._map.getZoomScale(e.zoom));
+    },
+
+    /** Draw the points in view (merged below MERGE_BELOW_ZOOM), then their names. */
+    redraw: function () {
+      var map = this._map;
+      if (!map) { return; }
+      var size = map.getSize(), pad = size.multiplyBy(PAD).round();
+      var w = size.x + 2 * pad.x, h = size.y + 2 * pad.y, dpr = window.devicePixelRatio || 1;
+      var topLeft = map.containerPointToLayerPoint([-pad.x, -pad.y]).round();
+      var canvas = this.canvas;
+      L.DomUtil.setPosition(canvas, topLeft);
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(h * dpr);
+      canvas.style.width = w + 'px';
+      canvas.style.height = h + 'px';
+      this.bounds = L.latLngBounds(map.layerPointToLatLng(topLeft), map.layerPointToLatLng(topLeft.add([w, h])));
+      var zoom = map.getZoom(), origin = map.getPixelOrigin();
+      this.scale = map.options.crs.scale(zoom) / map.options.crs.scale(0);
+      this.ox = origin.x + topLeft.x;
+      this.oy = origin.y + topLeft.y;
+      this.offset = map.layerPointToContainerPoint(topLeft);
+      this.pick(w, h, zoom < MERGE_BELOW_ZOOM ? MERGE_PX : 0);
+      var ctx = canvas.getContext('2d');
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      this.paint(ctx);
+      if (this.spec.labels && zoom >= this.spec.labels.minZoom) { this.label(ctx, w, h); }
+    },
+
+    x: function (i) { return this.px[i] * this.scale - this.ox; },
+    y: function (i) { return this.py[i] * this.scale - this.oy; },
+
+    /** Choose the points to draw: those in the canvas; with ``cell``, the last one of each
+     * ``cell``-pixel square stands for the others (``merged`` counts them). */
+    pick: function (w, h, cell) {
+      var m = 12, shown = [], merged = [], slot = cell ? new Map() : null;
+      for (var i = 0; i < this.n; i++) {
+        var x = this.x(i), y = this.y(i);
+        if (x < -m || y < -m || x > w + m || y > h + m) { continue; }
+        if (!slot) { shown.push(i); continue; }
+        var key = Math.floor(x / cell) * 65536 + Math.floor(y / cell), s = slot.get(key);
+        if (s === undefined) { slot.set(key, shown.length); shown.push(i); merged.push(1); }
+        else { shown[s] = i; merged[s] += 1; }
+      }
+      var order = shown.map(function (_, j) { return j; });
+      if (slot) { order.sort(function (a, b) { return shown[a] - shown[b]; }); }
+      this.shown = Int32Array.from(order, function (j) { return shown[j]; });
+      this.merged = Int32Array.from(order, function (j) { return slot ? merged[j] : 1; });
+    },
+
+    paint: function (ctx) {
+      var st = this.st, shown = this.shown, j, i, x, y, r;
+      var fill = st.noFill !== true, weight = st.weight === undefined ? 0.8 : st.weight;
+      var alpha = st.fillOpacity === undefined ? 0.9 : st.fillOpacity;
+      if (fill) {
+        // the white halo the GeoJSON layers get from a CSS drop-shadow: under every point
+        ctx.beginPath();
+        for (j = 0; j < shown.length; j++) {
+          i = shown[j]; x = this.x(i); y = this.y(i); r = this.radius[i] + 1.5;
+          ctx.moveTo(x + r, y);
+          ctx.arc(x, y, r, 0, 2 * Math.PI);
+        }
+        ctx.fillStyle = 'rgba(255,255,255,0.9)';
+        ctx.fill();
+      }
+      ctx.strokeStyle = st.stroke || '#222222';
+      for (j = 0; j < shown.length; j++) {
+        i = shown[j]; x = this.x(i); y = this.y(i); r = this.radius[i];
+        ctx.beginPath();
+        ctx.arc(x, y, r, 0, 2 * Math.PI);
+        if (fill) {
+          ctx.globalAlpha = alpha;
+          ctx.fillStyle = this.color[i];
+          ctx.fill();
+          ctx.globalAlpha = 1;
+        }
+        if (weight > 0) { ctx.lineWidth = weight; ctx.stroke(); }
+        if (this.merged[j] > 1) {
+          // several villages behind this one: a second ring says "zoom in"
+          ctx.beginPath();
+          ctx.arc(x, y, r + 2.5, 0, 2 * Math.PI);
+          ctx.lineWidth = 1;
+          ctx.stroke();
+        }
+      }
+    },
+
+    /** Names of the points in view, top points first, skipping names that would overlap. */
+    label: function (ctx, w, h) {
+      var key = this.spec.labels.key, taken = new Set(), rowH = 14, colW = 40;
+      ctx.font = '600 11px sans-serif';
+      ctx.textBaseline = 'middle';
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = 'rgba(255,255,255,0.9)';
+      ctx.fillStyle = '#333';
+      for (var j = this.shown.length - 1; j >= 0; j--) {
+        var i = this.shown[j], text = this.value(key, i);
+        if (!text) { continue; }
+        text = String(text);
+        var x = this.x(i) + this.radius[i] + 3, y = this.y(i);
+        if (x < 0 || y < 0 || x > w || y > h) { continue; }
+        var width = ctx.measureText(text).width, row = Math.floor(y / rowH);
+        var c0 = Math.floor(x / colW), c1 = Math.floor((x + width) / colW), free = true, c;
+        for (c = c0; c <= c1 && free; c++) { free = !taken.has(row * 4096 + c); }
+        if (!free) { continue; }
+        for (c = c0; c <= c1; c++) { taken.add(row * 4096 + c); }
+        ctx.strokeText(text, x, y);
+        ctx.fillText(text, x, y);
+      }
+    },
+
+    /** The topmost drawn point under a container point, as {layer, j, i}, or null. */
+    hit: function (cp) {
+      var x = cp.x - this.offset.x, y = cp.y - this.offset.y, ring = this.st.noFill === true;
+      for (var j = this.shown.length - 1; j >= 0; j--) {
+        var i = this.shown[j], dx = this.x(i) - x, dy = this.y(i) - y, r = this.radius[i];
+        var d = Math.sqrt(dx * dx + dy * dy);
+        if (d <= r + HIT_SLOP && (!ring || d >= r - 4)) { return { layer: this, j: j, i: i }; }
+      }
+      return null;
+    },
+
+    /** Open the popup of point ``i`` at its place. */
+    openAt: function (i) {
+      if (!this.spec.popup) { return; }
+      L.popup({
+        maxWidth: 340, minWidth: 240, autoPanPaddingTopLeft: GP.panTopLeft, autoPanPaddingBottomRight: GP.panBottomRight
+      }).setLatLng(this.latLng(i)).setContent(GP.popupHtml(this.props(i), this.spec.popup)).openOn(this._map);
+    },
+
+    /** Add every point to the search box's index (once, when the search is first used). */
+    index: function () {
+      var s = this.spec.search, folded = {};
+      if (!s) { return; }
+      for (var i = 0; i < this.n; i++) {
+        var label = this.value(s.label, i);
+        if (!label) { continue; }
+        var sub = (s.sub || []).map(function (k) { return this.value(k, i); }, this)
+          .filter(function (v) { return v; }).join(', ');
+        var id = this.value('id', i);
+        if (!(label in folded)) { folded[label] = GP.fold(label); }
+        var dedupe = s.kind + '|' + (id ? String(id) : folded[label] + '|' + GP.fold(sub));
+        if (GP.indexKeys[dedupe]) { continue; }
+        GP.indexKeys[dedupe] = true;
+        GP.index.push({ key: folded[label], label: label, sub: sub, kind: s.kind, layer: this.place(i), group: this.id });
+      }
+    },
+
+    /** What the search box needs of a hit: where it is and how to open it. */
+    place: function (i) {
+      var layer = this;
+      return {
+        getLatLng: function () { return layer.latLng(i); },
+        openPopup: function () { layer.openAt(i); }
+      };
+    }
+  });
+
+  /** The topmost compact point under a mouse event on the map, or null. */
+  function topHit(e) {
+    var map = GP.map, t = e.target;
+    if (!map || !compact.length || !(t instanceof Element)) { return null; }
+    if (t.closest('.leaflet-control-container, .leaflet-popup-pane, .leaflet-tooltip-pane')) { return null; }
+    var cp = map.mouseEventToContainerPoint(e);
+    for (var k = compact.length - 1; k >= 0; k--) {
+      var hit = compact[k].hit(cp);
+      if (hit) { return hit; }
+    }
+    return null;
+  }
+
+  var tip = null;
+  function hideTip() {
+    if (tip && GP.map) { GP.map.closeTooltip(tip); }
+    tip = null;
+  }
+
+  function onClick(e) {
+    var map = GP.map;
+    if (map && map.dragging && map.dragging.moved()) { return; }
+    var hit = topHit(e);
+    if (!hit || !hit.layer.spec.popup) { return; }
+    // the point is above every other layer: the click is its own
+    e.stopPropagation();
+    hideTip();
+    var layer = hit.layer, zoom = map.getZoom();
+    if (layer.merged[hit.j] > 1 && zoom < MERGE_BELOW_ZOOM) {
+      map.setView(layer.latLng(hit.i), Math.min(zoom + 2, MERGE_BELOW_ZOOM));
+    } else {
+      layer.openAt(hit.i);
+    }
+  }
+
+  function onMove(e) {
+    var map = GP.map, hit = topHit(e);
+    map.getContainer().classList.toggle('gp-on-point', !!hit);
+    var key = hit && hit.layer.spec.tooltip, text = key && hit.layer.value(key, hit.i);
+    if (!text) { hideTip(); return; }
+    var span = document.createElement('span');
+    span.textContent = String(text);
+    if (!tip) { tip = L.tooltip({ direction: 'top', offset: [0, -6] }); }
+    tip.setLatLng(hit.layer.latLng(hit.i)).setContent(span);
+    if (!map.hasLayer(tip)) { map.openTooltip(tip); }
+  }
+
+  var wired = false;
+  function wire(map) {
+    if (wired) { return; }
+    wired = true;
+    var style = document.createElement('style');
+    style.textContent = '.gp-compact{position:absolute;pointer-events:none}' +
+      '.gp-on-point,.gp-on-point .leaflet-interactive{cursor:pointer}';
+    document.head.appendChild(style);
+    var box = map.getContainer();
+    box.addEventListener('click', onClick, true);
+    box.addEventListener('mousemove', onMove);
+    box.addEventListener('mouseout', function (e) { if (!box.contains(e.relatedTarget)) { hideTip(); } });
+    var indexed = false;
+    function fill(e) {
+      if (indexed || !(e.target instanceof Element) || !e.target.classList.contains('gp-search-input')) { return; }
+      indexed = true;
+      allCompact.forEach(function (l) { l.index(); });
+    }
+    document.addEventListener('focusin', fill, true);
+    document.addEventListener('input', fill, true);
+  }
+
+  var allCompact = [];  // every compact layer, shown or not (the search finds hidden ones too)
+
+  /** ``GP.dataLayer`` for columns (``data.type == "Columns"``); GeoJSON goes as before. */
+  GP.dataLayer = function (id, data, spec) {
+    if (!data || data.type !== 'Columns') { return geojsonLayer(id, data, spec); }
+    wire(GP.map);
+    var layer = new CompactLayer(id, data, spec);
+    allCompact.push(layer);
+    GP.layers[id] = layer;
+    return layer;
+  };
+})();
