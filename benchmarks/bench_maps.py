@@ -134,6 +134,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--compare", type=Path, help="maps written by another run, measured too")
+    parser.add_argument("--scale", type=int, help="copies of every demo village (10, 100)")
+    parser.add_argument("--cache", type=Path, help="folder keeping the --scale pipeline result")
+    parser.add_argument("--phone", action="store_true", help="also measure at 390x844")
     args = parser.parse_args()
 
     from _render_browser import chromium
@@ -144,6 +147,9 @@ def main() -> None:
     if args.out:
         out = args.out
         write_s = float("nan")
+    elif args.scale:
+        out = work / "maps"
+        write_s = write_maps(scaled_result(args.scale, args.cache), out)
     else:
         if args.fixture:
             from _render_fixtures import make_result
@@ -162,7 +168,8 @@ def main() -> None:
     folders = [("", out)] + ([("before: ", args.compare)] if args.compare else [])
     rows = []
     bases = {}
-    for size in ((1366, 768), (390, 844)):
+    sizes = [(1366, 768), (390, 844)] if args.phone or not args.scale else [(1366, 768)]
+    for size in sizes:
         with chromium(*size) as driver:
             driver.execute_cdp_cmd("Performance.enable", {"timeDomain": "threadTicks"})
             bases[size] = statistics.median(_load(driver, peer)[0] for _ in range(args.repeat))
@@ -185,7 +192,8 @@ def main() -> None:
     print(
         f"machine: {platform.machine()}, {platform.processor() or platform.platform()}, "
         f"load average {os.getloadavg()[0]:.1f}; date: {time.strftime('%Y-%m-%d')}; "
-        f"write_outputs: {write_s:.1f} s"
+        f"{'maps written' if args.scale else 'write_outputs'}: {write_s:.1f} s"
+        f"{' (CPU)' if args.scale else ''}; maps in {out}"
     )
     peers = ", ".join(f"{w}×{h}: {b:.0f} ms" for (w, h), b in bases.items())
     print(f"peer (empty map, same inlined assets): {peers}\n")
@@ -206,7 +214,7 @@ def _load(driver: object, path: Path) -> tuple[float, float]:
     from _render_browser import open_map
 
     driver.get("about:blank")  # type: ignore[attr-defined]
-    ready = open_map(driver, path)
+    ready = open_map(driver, path, timeout=120)
     metrics = driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]  # type: ignore[attr-defined]
     cpu = next(m["value"] for m in metrics if m["name"] == "TaskDuration")
     return ready, 1000 * cpu

@@ -73,6 +73,11 @@ def test_compact_villages_click_search_and_escape(big_map):
         _search_and_choose(driver, "Thôn 4321")
         assert wait_for(driver, POPUP_TITLE) == "Thôn 4321"
 
+        # ... and by its code
+        driver.execute_script("GP.map.closePopup()")
+        _search_and_choose(driver, "V4321")
+        assert wait_for(driver, POPUP_TITLE) == "Thôn 4321"
+
         # markup in a name is text in the popup, not elements, and runs nothing
         driver.execute_script("GP.map.closePopup()")
         _search_and_choose(driver, "pwned")

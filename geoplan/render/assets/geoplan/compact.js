@@ -34,7 +34,7 @@
       this.spec = spec;
       this.st = st;
       this.n = data.n;
-      this.options.pane = spec.pane || 'gpPoints';
+      L.setOptions(this, { pane: spec.pane || 'gpPoints' });
       this.get = {};
       for (var key in data.cols) { this.get[key] = getter(data.cols[key]); }
       var coords = GP.decodePolyline(data.xy, data.enc), crs = L.CRS.EPSG3857;
@@ -231,7 +231,10 @@
         var dedupe = s.kind + '|' + (id ? String(id) : folded[label] + '|' + GP.fold(sub));
         if (GP.indexKeys[dedupe]) { continue; }
         GP.indexKeys[dedupe] = true;
-        GP.index.push({ key: folded[label], label: label, sub: sub, kind: s.kind, layer: this.place(i), group: this.id });
+        // the code too: a query (folded, so without '|') matches the name or the code, never
+        // a piece of both
+        var key = folded[label] + (id && String(id) !== label ? '|' + GP.fold(id) : '');
+        GP.index.push({ key: key, label: label, sub: sub, kind: s.kind, layer: this.place(i), group: this.id });
       }
     },
 
