@@ -6,6 +6,8 @@ markup reaches the popup as text.  Waits for conditions, never for a fixed time.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from _render_browser import chromium, console_errors, network_events, open_map, wait_for
 from _render_fixtures import SCRIPT_NAME, make_result
@@ -14,7 +16,7 @@ from selenium.webdriver.common.by import By
 
 from geoplan.render.context import prepare
 from geoplan.render.map_base import save_map
-from geoplan.render.map_compact import COMPACT_MIN_POINTS
+from geoplan.render.map_compact import COMPACT_MIN_POINTS, decode_column
 from geoplan.render.map_priority import priority_map
 
 pytestmark = pytest.mark.browser
@@ -35,6 +37,14 @@ def big_map(tmp_path_factory):
     return path
 
 
+def _villages_payload(path) -> dict:
+    html = path.read_text(encoding="utf-8")
+    start = html.index("{", html.index('GP.dataLayer("villages"'))
+    data, _ = json.JSONDecoder().raw_decode(html, start)
+    assert data["type"] == "Columns"
+    return data
+
+
 def _search_and_choose(driver, text: str) -> None:
     box = driver.find_element(By.CSS_SELECTOR, ".gp-search-input")
     box.clear()
@@ -48,6 +58,14 @@ def test_compact_villages_click_search_and_escape(big_map):
         open_map(driver, big_map)
         n = driver.execute_script("return GP.layers.villages.n")
         assert n == 6 * 834
+        # the runtime reads the columns as map_compact wrote them
+        data = _villages_payload(big_map)
+        rows = [0, 1, n // 2, n - 1]
+        decoded = {key: decode_column(col) for key, col in data["cols"].items()}
+        in_browser = driver.execute_script(
+            "return arguments[0].map(i => GP.layers.villages.props(i))", rows
+        )
+        assert in_browser == [{key: decoded[key][i] for key in decoded} for i in rows]
 
         # a click on a village drawn on the canvas opens its popup
         i = n - 7

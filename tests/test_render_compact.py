@@ -71,22 +71,35 @@ def test_small_layers_stay_geojson(ctx):
 
 
 def test_column_encodings_give_the_values_back():
-    n = 10
+    n = 12
+    reason = "Xếp thứ {}/8430 (nhóm ưu tiên {}): 1.234,5 hộ, 26% số hộ"
     columns = {
-        "ints": [3, None, 250, 0, -7, 1, 2, 3, 4, 5],
-        "floats": [0.123, None, 1.5, 2, 0.0001, -3.25, 1, 0.5, 0.25, 0.125],
+        "ints": [3, None, 250, 0, -7, 1, 2, 3, 4, 5, 2**40, -(2**40)],
+        "ranks": list(range(5000, 5000 - n, -1)),
+        "floats": [0.123, None, 1.5, 2, 0.0001, -3.25, 1, 0.5, 0.25, 0.125, -0.001, 7],
         "wide": [1 / 3] * n,
-        "repeated": ["Đắk Glei", XSS_NAME, None] * 3 + ["Hiếu"],
+        "repeated": ["Đắk Glei", XSS_NAME, None] * 4,
         "unique": [f"Thôn {i}" for i in range(n)],
-        "lists": [[0.1, None, 3], None] * 5,
-        "ragged": [["a"], ["b", "c"], []] * 3 + [None],
+        "reasons": [reason.format(i, i % 5) for i in range(n - 1)] + [None],
+        "sparse": [None] * 9 + ["a", None, 0.5],
+        "lists": [[i / 8, None, i] if i % 3 else None for i in range(n)],
+        "ragged": [[f"a {i}", "b"][: i % 3] for i in range(n - 2)] + [None, [SCRIPT_NAME]],
+        "mixed": [{"a": 1}, "x", 3, None] * 3,
     }
+    kinds = {}
     for name, values in columns.items():
+        assert len(values) == n, name
         encoded = encode_column(values)
         assert decode_column(json.loads(json.dumps(encoded))) == values, name
-    assert "f" in encode_column(columns["floats"])
-    assert "d" in encode_column(columns["repeated"])
-    assert "l" in encode_column(columns["lists"])
+        kinds[name] = next(iter(encoded))
+    # each has its encoding (the shortest of those that apply)
+    assert kinds["floats"] == "q" and kinds["ranks"] == "q"
+    assert encode_column(columns["ranks"]).get("dz") == 1
+    assert kinds["repeated"] == "d" and kinds["lists"] == "l" and kinds["sparse"] == "p"
+    assert kinds["reasons"] == "t" and kinds["mixed"] == "d"
+    flags = [[f"Trong vành đai biên giới ({i},{i % 10} km)"] if i % 2 else [] for i in range(200)]
+    encoded = encode_column(flags)
+    assert "j" in encoded and decode_column(json.loads(json.dumps(encoded))) == flags
 
 
 def test_compact_points_keeps_order_and_missing_properties():

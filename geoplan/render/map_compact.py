@@ -18,7 +18,8 @@ Maps with fewer points keep the GeoJSON layers, byte for byte.
 from __future__ import annotations
 
 import json
-import math
+import re
+from collections.abc import Sequence
 from typing import Any, cast
 
 import folium
@@ -97,50 +98,97 @@ def compact_points(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def encode_column(values: list[Any]) -> Column:
-    """Return the most compact of the column encodings that gives ``values`` back exactly.
+def encode_column(values: list[Any], *, text: bool = True) -> Column:
+    """Return the shortest encoding of a column that gives ``values`` back exactly.
 
-    ``{"v": values}`` as they are; ``{"v": integers, "f": scale}`` for numbers with at most
-    :data:`MAX_SCALED_DIGITS` decimals; ``{"d": distinct, "i": indices}`` when values repeat;
-    ``{"l": [column per position], "z": [rows that are None]}`` for lists of numbers of one
-    length.  :func:`decode_column` is the inverse (``compact.js`` decodes the same way).
+    The candidates (:func:`decode_column` is the inverse; ``compact.js`` decodes the same):
+
+    - ``{"v": values}``: the values as they are;
+    - ``{"q": varints, "f": scale, "dz": 1}``: numbers with at most
+      :data:`MAX_SCALED_DIGITS` decimals as integers (times ``1 / f`` when ``f`` is
+      given), each zig-zag coded in 5-bit characters like a polyline, 0 standing for a
+      missing value; with ``dz`` each is the difference from the previous one given;
+    - ``{"d": distinct, "i": column}``: repeated values by their index in ``distinct``;
+    - ``{"p": column, "c": column}``: a column mostly empty, as the positions (differences)
+      and the values of the rows that have one;
+    - ``{"l": [column per position], "z": [rows that are None]}``: lists of numbers of one
+      length;
+    - ``{"j": column}``: lists of texts, joined by :data:`LIST_SEP`;
+    - ``{"t": templates, "i": column, "a": column}``: texts whose numbers are cut out: the
+      text with :data:`NUMBER_MARK` for each number, and the numbers of each row joined by spaces
+      (``text=False`` leaves this one out, for the numbers' own column).
     """
-    if _all_numbers(values):
-        return _scaled(values)
-    lists = [v for v in values if v is not None]
-    if lists and all(isinstance(v, list) for v in lists):
-        width = len(lists[0])
-        if width and all(len(v) == width and _all_numbers(v) for v in lists):
-            nulls = [i for i, v in enumerate(values) if v is None]
-            parts = [
-                encode_column([None if v is None else v[j] for v in values]) for j in range(width)
-            ]
-            out: Column = {"l": parts}
-            if nulls:
-                out["z"] = nulls
-            return out
+    candidates: list[Column] = [{"v": values}]
+    present = [v for v in values if v is not None]
+    if 2 * len(present) < len(values):
+        positions = [i for i, v in enumerate(values) if v is not None]
+        sparse = {"p": _int_column(positions), "c": encode_column(present, text=text)}
+        candidates.append({**sparse, "n": len(values)})
+    elif _all_numbers(values):
+        candidates += _number_columns(values)
+    elif present and all(isinstance(v, list) for v in present):
+        candidates += _list_columns(values, present)
+    elif text and all(isinstance(v, str) for v in present):
+        candidates += _text_columns(values)
     keys = [json.dumps(v, ensure_ascii=False, sort_keys=True) for v in values]
     distinct: dict[str, int] = {}
     for key in keys:
         distinct.setdefault(key, len(distinct))
     if len(distinct) <= len(values) // 2:
-        by_index = list(distinct)
-        return {"d": [json.loads(k) for k in by_index], "i": [distinct[k] for k in keys]}
-    return {"v": values}
+        index = _int_column([distinct[k] for k in keys])
+        candidates.append({"d": [json.loads(k) for k in distinct], "i": index})
+    return min(candidates, key=_weight)
 
 
 def decode_column(column: Column) -> list[Any]:
     """Return the values of a column made by :func:`encode_column`."""
+    if "p" in column:
+        out: list[Any] = []
+        for pos, value in zip(decode_column(column["p"]), decode_column(column["c"]), strict=True):
+            out += [None] * (pos - len(out)) + [value]
+        return out + [None] * (column["n"] - len(out))
     if "l" in column:
         parts = [decode_column(p) for p in column["l"]]
         nulls = set(column.get("z", []))
-        return [None if i in nulls else list(row) for i, row in enumerate(zip(*parts, strict=True))]
+        rows = zip(*parts, strict=True)
+        return [None if i in nulls else list(row) for i, row in enumerate(rows)]
+    if "j" in column:
+        return [
+            None if v is None else (v.split(LIST_SEP) if v else [])
+            for v in decode_column(column["j"])
+        ]
+    if "t" in column:
+        args = decode_column(column["a"])
+        out = []
+        for t, a in zip(decode_column(column["i"]), args, strict=True):
+            template = column["t"][t]
+            if template is None:
+                out.append(None)
+                continue
+            pieces = template.split(NUMBER_MARK)
+            numbers = a.split(" ") if a else []
+            out.append(
+                "".join(x for pair in zip(pieces, [*numbers, ""], strict=True) for x in pair)
+            )
+        return out
     if "d" in column:
-        return [column["d"][i] for i in column["i"]]
-    if "f" in column:
-        scale = column["f"]
-        return [None if v is None else v / scale for v in column["v"]]
+        return [column["d"][i] for i in decode_column(column["i"])]
+    if "q" in column:
+        ints = _from_varints(column["q"], delta=bool(column.get("dz")))
+        scale = column.get("f")
+        return [None if v is None else v / scale for v in ints] if scale else list(ints)
     return list(column["v"])
+
+
+#: Stands for a number cut out of a text (see :func:`encode_column`).
+NUMBER_MARK = "\x01"
+#: Joins the texts of a list (see :func:`encode_column`).
+LIST_SEP = "\n"
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _weight(column: Column) -> int:
+    return len(json.dumps(column, ensure_ascii=False, separators=(",", ":")))
 
 
 def _all_numbers(values: list[Any]) -> bool:
@@ -149,15 +197,84 @@ def _all_numbers(values: list[Any]) -> bool:
     )
 
 
-def _scaled(values: list[Any]) -> Column:
-    """Numbers as integers times ``1 / f`` when that is exact, else as they are."""
-    numbers = [v for v in values if v is not None]
-    if all(isinstance(v, int) for v in numbers):
-        return {"v": values}
-    for digits in range(1, MAX_SCALED_DIGITS + 1):
+def _int_column(ints: Sequence[int | None]) -> Column:
+    return min(
+        ({"q": _varints(ints, delta=False)}, {"q": _varints(ints, delta=True), "dz": 1}),
+        key=_weight,
+    )
+
+
+def _number_columns(values: list[Any]) -> list[Column]:
+    """Numbers as (scaled) integers in varints, plain and as differences, when exact."""
+    for digits in range(MAX_SCALED_DIGITS + 1):
         scale = 10**digits
         ints = [None if v is None else round(v * scale) for v in values]
         exact = all(v is None or i / scale == v for v, i in zip(values, ints, strict=True))
-        if exact and all(i is None or abs(i) < 2**53 for i in ints):
-            return {"v": ints, "f": scale}
-    return {"v": [None if v is None or not math.isfinite(v) else v for v in values]}
+        if exact and all(i is None or abs(i) < 2**52 for i in ints):
+            extra = {"f": scale} if digits else {}
+            return [
+                {"q": _varints(ints, delta=False), **extra},
+                {"q": _varints(ints, delta=True), "dz": 1, **extra},
+            ]
+    return []
+
+
+def _list_columns(values: list[Any], present: list[Any]) -> list[Column]:
+    width = len(present[0])
+    if width and all(len(v) == width and _all_numbers(v) for v in present):
+        nulls = [i for i, v in enumerate(values) if v is None]
+        parts = [encode_column([None if v is None else v[j] for v in values]) for j in range(width)]
+        return [{"l": parts, **({"z": nulls} if nulls else {})}]
+    texts = all(isinstance(x, str) and LIST_SEP not in x for v in present for x in v)
+    if texts:
+        return [{"j": encode_column([None if v is None else LIST_SEP.join(v) for v in values])}]
+    return []
+
+
+def _text_columns(values: list[Any]) -> list[Column]:
+    if any(v is not None and NUMBER_MARK in v for v in values):
+        return []
+    templates: dict[str | None, int] = {}
+    index, args = [], []
+    for v in values:
+        template = None if v is None else _NUMBER.sub(NUMBER_MARK, v)
+        index.append(templates.setdefault(template, len(templates)))
+        args.append("" if v is None else " ".join(_NUMBER.findall(v)))
+    return [{"t": list(templates), "i": _int_column(index), "a": encode_column(args, text=False)}]
+
+
+def _varints(ints: Sequence[int | None], *, delta: bool) -> str:
+    """Zig-zag varints in printable characters (as polylines); 0 is a missing value."""
+    out: list[str] = []
+    prev = 0
+    for v in ints:
+        if v is None:
+            z = 0
+        else:
+            d = v - prev if delta else v
+            prev = v if delta else prev
+            z = (2 * d if d >= 0 else -2 * d - 1) + 1
+        while z >= 0x20:
+            out.append(chr((0x20 | (z & 0x1F)) + 63))
+            z >>= 5
+        out.append(chr(z + 63))
+    return "".join(out)
+
+
+def _from_varints(text: str, *, delta: bool) -> list[int | None]:
+    out: list[int | None] = []
+    prev = value = shift = 0
+    for char in text:
+        chunk = ord(char) - 63
+        value |= (chunk & 0x1F) << shift
+        shift += 5
+        if chunk < 0x20:
+            if value == 0:
+                out.append(None)
+            else:
+                z = value - 1
+                d = -(z + 1) // 2 if z & 1 else z // 2
+                prev = prev + d if delta else d
+                out.append(prev)
+            value = shift = 0
+    return out

@@ -15,15 +15,63 @@
   var HIT_SLOP = 2;          // px added to a point's radius when testing a click or hover
   var compact = [];          // compact layers, bottom first
 
+  /** Zig-zag varints in printable characters (map_compact._varints); 0 is a missing value,
+   * NaN here. ``delta``: each is the difference from the previous value given. */
+  function varints(s, delta) {
+    var out = [], i = 0, prev = 0;
+    while (i < s.length) {
+      var r = 0, m = 1, b;
+      do {
+        b = s.charCodeAt(i++) - 63;
+        r += (b & 31) * m;
+        m *= 32;
+      } while (b >= 32);
+      if (r === 0) { out.push(NaN); continue; }
+      var z = r - 1, d = z % 2 ? -(z + 1) / 2 : z / 2;
+      prev = delta ? prev + d : d;
+      out.push(prev);
+    }
+    return out;
+  }
+
   /** A function of a row giving a column's value (see map_compact.encode_column). */
   function getter(c) {
+    if ('p' in c) {
+      var pos = getter(c.p), inner = getter(c.c), at = new Int32Array(c.n).fill(-1);
+      for (var k = 0; at.length && k < c.n; k++) {
+        var where = pos(k);
+        if (where === null || where === undefined) { break; }
+        at[where] = k;
+      }
+      return function (i) { return at[i] < 0 ? null : inner(at[i]); };
+    }
     if ('l' in c) {
       var parts = c.l.map(getter), nulls = {};
       (c.z || []).forEach(function (i) { nulls[i] = true; });
       return function (i) { return nulls[i] ? null : parts.map(function (g) { return g(i); }); };
     }
-    if ('d' in c) { return function (i) { return c.d[c.i[i]]; }; }
-    if ('f' in c) { return function (i) { var v = c.v[i]; return v === null ? null : v / c.f; }; }
+    if ('j' in c) {
+      var joined = getter(c.j);
+      return function (i) { var v = joined(i); return v === null ? null : (v ? v.split('\n') : []); };
+    }
+    if ('t' in c) {
+      var template = getter(c.i), args = getter(c.a);
+      return function (i) {
+        var t = c.t[template(i)];
+        if (t === null || t === undefined) { return null; }
+        var pieces = t.split('\u0001'), a = args(i), numbers = a ? a.split(' ') : [], out = pieces[0];
+        for (var k = 1; k < pieces.length; k++) { out += numbers[k - 1] + pieces[k]; }
+        return out;
+      };
+    }
+    if ('d' in c) {
+      var index = getter(c.i);
+      return function (i) { return c.d[index(i)]; };
+    }
+    if ('q' in c) {
+      var ints = varints(c.q, c.dz === 1), f = c.f;
+      return function (i) { var v = ints[i]; return v !== v ? null : (f ? v / f : v); };
+    }
     return function (i) { return c.v[i]; };
   }
 
