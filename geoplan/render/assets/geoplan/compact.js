@@ -9,7 +9,8 @@
 
   var GP = window.GP;
   var geojsonLayer = GP.dataLayer;
-  var MERGE_PX = 6;          // points closer than this at low zoom are drawn as one
+  var MERGE_PX = 10;         // points in one square of this many pixels at low zoom are drawn as one
+  var MERGED_RADIUS = 4.5;   // ... no larger than this, so the squares' points do not overlap
   var MERGE_BELOW_ZOOM = 12; // ... below this zoom
   var PAD = 0.2;             // canvas margin around the view, as a share of its size
   var HIT_SLOP = 2;          // px added to a point's radius when testing a click or hover
@@ -157,11 +158,18 @@
       this.ox = origin.x + topLeft.x;
       this.oy = origin.y + topLeft.y;
       this.offset = map.layerPointToContainerPoint(topLeft);
-      this.pick(w, h, zoom < MERGE_BELOW_ZOOM ? MERGE_PX : 0);
+      this.merging = zoom < MERGE_BELOW_ZOOM;
+      this.pick(w, h, this.merging ? MERGE_PX : 0);
       var ctx = canvas.getContext('2d');
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       this.paint(ctx);
       if (this.spec.labels && zoom >= this.spec.labels.minZoom) { this.label(ctx, w, h); }
+    },
+
+    /** Radius in pixels of the j-th point drawn (smaller while points are merged). */
+    size: function (j) {
+      var r = this.radius[this.shown[j]];
+      return this.merging && this.st.noFill !== true ? Math.min(r, MERGED_RADIUS) : r;
     },
 
     x: function (i) { return this.px[i] * this.scale - this.ox; },
@@ -193,7 +201,7 @@
         // the white halo the GeoJSON layers get from a CSS drop-shadow: under every point
         ctx.beginPath();
         for (j = 0; j < shown.length; j++) {
-          i = shown[j]; x = this.x(i); y = this.y(i); r = this.radius[i] + 1.5;
+          i = shown[j]; x = this.x(i); y = this.y(i); r = this.size(j) + 1.5;
           ctx.moveTo(x + r, y);
           ctx.arc(x, y, r, 0, 2 * Math.PI);
         }
@@ -202,7 +210,7 @@
       }
       ctx.strokeStyle = st.stroke || '#222222';
       for (j = 0; j < shown.length; j++) {
-        i = shown[j]; x = this.x(i); y = this.y(i); r = this.radius[i];
+        i = shown[j]; x = this.x(i); y = this.y(i); r = this.size(j);
         ctx.beginPath();
         ctx.arc(x, y, r, 0, 2 * Math.PI);
         if (fill) {
@@ -212,13 +220,6 @@
           ctx.globalAlpha = 1;
         }
         if (weight > 0) { ctx.lineWidth = weight; ctx.stroke(); }
-        if (this.merged[j] > 1) {
-          // several villages behind this one: a second ring says "zoom in"
-          ctx.beginPath();
-          ctx.arc(x, y, r + 2.5, 0, 2 * Math.PI);
-          ctx.lineWidth = 1;
-          ctx.stroke();
-        }
       }
     },
 
@@ -234,7 +235,7 @@
         var i = this.shown[j], text = this.value(key, i);
         if (!text) { continue; }
         text = String(text);
-        var x = this.x(i) + this.radius[i] + 3, y = this.y(i);
+        var x = this.x(i) + this.size(j) + 3, y = this.y(i);
         if (x < 0 || y < 0 || x > w || y > h) { continue; }
         var width = ctx.measureText(text).width, row = Math.floor(y / rowH);
         var c0 = Math.floor(x / colW), c1 = Math.floor((x + width) / colW), free = true, c;
@@ -250,7 +251,7 @@
     hit: function (cp) {
       var x = cp.x - this.offset.x, y = cp.y - this.offset.y, ring = this.st.noFill === true;
       for (var j = this.shown.length - 1; j >= 0; j--) {
-        var i = this.shown[j], dx = this.x(i) - x, dy = this.y(i) - y, r = this.radius[i];
+        var i = this.shown[j], dx = this.x(i) - x, dy = this.y(i) - y, r = this.size(j);
         var d = Math.sqrt(dx * dx + dy * dy);
         if (d <= r + HIT_SLOP && (!ring || d >= r - 4)) { return { layer: this, j: j, i: i }; }
       }
