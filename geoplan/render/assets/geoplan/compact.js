@@ -12,9 +12,11 @@
   var MERGE_PX = 10;         // points in one square of this many pixels at low zoom are drawn as one
   var MERGED_RADIUS = 4.5;   // ... no larger than this, so the squares' points do not overlap
   var MERGE_BELOW_ZOOM = 12; // ... below this zoom
+  var MAX_SINGLE = 6000;     // ... or when more points than this are in view
   var PAD = 0.2;             // canvas margin around the view, as a share of its size
   var HIT_SLOP = 2;          // px added to a point's radius when testing a click or hover
   var compact = [];          // compact layers, bottom first
+  var ASCII = /^[\x20-\x7e]*$/, NOT_ALNUM = /[^a-z0-9]+/g;
 
   /** Zig-zag varints in printable characters (map_compact._varints); 0 is a missing value,
    * NaN here. ``delta``: each is the difference from the previous value given. */
@@ -105,6 +107,8 @@
       }
       this.shown = new Int32Array(0);
       this.merged = new Int32Array(0);
+      // rings keep their size: merged in squares they do not overlap in
+      this.cell = st.noFill === true ? Math.max(MERGE_PX, 2 * (st.radius || 5) + 2) : MERGE_PX;
     },
 
     value: function (key, i) { var g = this.get[key]; return g ? g(i) : undefined; },
@@ -158,8 +162,7 @@
       this.ox = origin.x + topLeft.x;
       this.oy = origin.y + topLeft.y;
       this.offset = map.layerPointToContainerPoint(topLeft);
-      this.merging = zoom < MERGE_BELOW_ZOOM;
-      this.pick(w, h, this.merging ? MERGE_PX : 0);
+      this.pick(w, h);
       var ctx = canvas.getContext('2d');
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       this.paint(ctx);
@@ -175,22 +178,32 @@
     x: function (i) { return this.px[i] * this.scale - this.ox; },
     y: function (i) { return this.py[i] * this.scale - this.oy; },
 
-    /** Choose the points to draw: those in the canvas; with ``cell``, the last one of each
-     * ``cell``-pixel square stands for the others (``merged`` counts them). */
-    pick: function (w, h, cell) {
-      var m = 12, shown = [], merged = [], slot = cell ? new Map() : null;
-      for (var i = 0; i < this.n; i++) {
+    /** Choose the points to draw: those in the canvas; below MERGE_BELOW_ZOOM, or when more than
+     * MAX_SINGLE are in view, the last one of each ``cell``-pixel square stands for the others
+     * (``merged`` counts them). */
+    pick: function (w, h) {
+      var m = 12, inView = [], i, j;
+      for (i = 0; i < this.n; i++) {
         var x = this.x(i), y = this.y(i);
-        if (x < -m || y < -m || x > w + m || y > h + m) { continue; }
-        if (!slot) { shown.push(i); continue; }
-        var key = Math.floor(x / cell) * 65536 + Math.floor(y / cell), s = slot.get(key);
+        if (x >= -m && y >= -m && x <= w + m && y <= h + m) { inView.push(i); }
+      }
+      this.merging = this._map.getZoom() < MERGE_BELOW_ZOOM || inView.length > MAX_SINGLE;
+      if (!this.merging) {
+        this.shown = Int32Array.from(inView);
+        this.merged = new Int32Array(inView.length).fill(1);
+        return;
+      }
+      var cell = this.cell, slot = new Map(), shown = [], merged = [];
+      for (j = 0; j < inView.length; j++) {
+        i = inView[j];
+        var key = Math.floor(this.x(i) / cell) * 65536 + Math.floor(this.y(i) / cell), s = slot.get(key);
         if (s === undefined) { slot.set(key, shown.length); shown.push(i); merged.push(1); }
         else { shown[s] = i; merged[s] += 1; }
       }
-      var order = shown.map(function (_, j) { return j; });
-      if (slot) { order.sort(function (a, b) { return shown[a] - shown[b]; }); }
-      this.shown = Int32Array.from(order, function (j) { return shown[j]; });
-      this.merged = Int32Array.from(order, function (j) { return slot ? merged[j] : 1; });
+      var order = shown.map(function (_, k) { return k; });
+      order.sort(function (a, b) { return shown[a] - shown[b]; });
+      this.shown = Int32Array.from(order, function (k) { return shown[k]; });
+      this.merged = Int32Array.from(order, function (k) { return merged[k]; });
     },
 
     paint: function (ctx) {
@@ -209,17 +222,23 @@
         ctx.fill();
       }
       ctx.strokeStyle = st.stroke || '#222222';
-      for (j = 0; j < shown.length; j++) {
-        i = shown[j]; x = this.x(i); y = this.y(i); r = this.size(j);
+      ctx.lineWidth = weight;
+      // one path per run of points of one colour (the layers are sorted, so runs are long)
+      for (j = 0; j < shown.length;) {
+        var colour = this.color[shown[j]];
         ctx.beginPath();
-        ctx.arc(x, y, r, 0, 2 * Math.PI);
+        for (; j < shown.length && this.color[shown[j]] === colour; j++) {
+          i = shown[j]; x = this.x(i); y = this.y(i); r = this.size(j);
+          ctx.moveTo(x + r, y);
+          ctx.arc(x, y, r, 0, 2 * Math.PI);
+        }
         if (fill) {
           ctx.globalAlpha = alpha;
-          ctx.fillStyle = this.color[i];
+          ctx.fillStyle = colour;
           ctx.fill();
           ctx.globalAlpha = 1;
         }
-        if (weight > 0) { ctx.lineWidth = weight; ctx.stroke(); }
+        if (weight > 0) { ctx.stroke(); }
       }
     },
 
@@ -232,12 +251,13 @@
       ctx.strokeStyle = 'rgba(255,255,255,0.9)';
       ctx.fillStyle = '#333';
       for (var j = this.shown.length - 1; j >= 0; j--) {
-        var i = this.shown[j], text = this.value(key, i);
+        var i = this.shown[j], x = this.x(i) + this.size(j) + 3, y = this.y(i);
+        var row = Math.floor(y / rowH);
+        if (x < 0 || y < 0 || x > w || y > h || taken.has(row * 4096 + Math.floor(x / colW))) { continue; }
+        var text = this.value(key, i);
         if (!text) { continue; }
         text = String(text);
-        var x = this.x(i) + this.size(j) + 3, y = this.y(i);
-        if (x < 0 || y < 0 || x > w || y > h) { continue; }
-        var width = ctx.measureText(text).width, row = Math.floor(y / rowH);
+        var width = ctx.measureText(text).width;
         var c0 = Math.floor(x / colW), c1 = Math.floor((x + width) / colW), free = true, c;
         for (c = c0; c <= c1 && free; c++) { free = !taken.has(row * 4096 + c); }
         if (!free) { continue; }
@@ -268,34 +288,43 @@
 
     /** Add every point to the search box's index (once, when the search is first used). */
     index: function () {
-      var s = this.spec.search, folded = {};
+      var s = this.spec.search, words = new Map();
       if (!s) { return; }
+      // GP.fold drops spaces, so a text folds as its words do: fold each distinct word once;
+      // plain ASCII (codes) folds to its lower-case letters and digits, as GP.fold would
+      function fold(text) {
+        text = String(text);
+        if (ASCII.test(text)) { return text.toLowerCase().replace(NOT_ALNUM, ''); }
+        return text.split(' ').map(function (word) {
+          var f = words.get(word);
+          if (f === undefined) { f = GP.fold(word); words.set(word, f); }
+          return f;
+        }).join('');
+      }
+      var subs = (s.sub || []).map(function (k) { return this.get[k]; }, this).filter(Boolean);
+      var label = this.get[s.label], code = this.get.id;
       for (var i = 0; i < this.n; i++) {
-        var label = this.value(s.label, i);
-        if (!label) { continue; }
-        var sub = (s.sub || []).map(function (k) { return this.value(k, i); }, this)
-          .filter(function (v) { return v; }).join(', ');
-        var id = this.value('id', i);
-        if (!(label in folded)) { folded[label] = GP.fold(label); }
-        var dedupe = s.kind + '|' + (id ? String(id) : folded[label] + '|' + GP.fold(sub));
+        var name = label ? label(i) : null;
+        if (!name) { continue; }
+        var sub = subs.map(function (g) { return g(i); }).filter(function (v) { return v; }).join(', ');
+        var id = code ? code(i) : null, key = fold(name);
+        var dedupe = s.kind + '|' + (id ? String(id) : key + '|' + fold(sub));
         if (GP.indexKeys[dedupe]) { continue; }
         GP.indexKeys[dedupe] = true;
         // the code too: a query (folded, so without '|') matches the name or the code, never
         // a piece of both
-        var key = folded[label] + (id && String(id) !== label ? '|' + GP.fold(id) : '');
-        GP.index.push({ key: key, label: label, sub: sub, kind: s.kind, layer: this.place(i), group: this.id });
+        if (id && String(id) !== String(name)) { key += '|' + fold(id); }
+        GP.index.push({ key: key, label: name, sub: sub, kind: s.kind, layer: this.place(i), group: this.id });
       }
     },
 
     /** What the search box needs of a hit: where it is and how to open it. */
-    place: function (i) {
-      var layer = this;
-      return {
-        getLatLng: function () { return layer.latLng(i); },
-        openPopup: function () { layer.openAt(i); }
-      };
-    }
+    place: function (i) { return new Place(this, i); }
   });
+
+  function Place(layer, i) { this.layer = layer; this.i = i; }
+  Place.prototype.getLatLng = function () { return this.layer.latLng(this.i); };
+  Place.prototype.openPopup = function () { this.layer.openAt(this.i); };
 
   /** The topmost compact point under a mouse event on the map, or null. */
   function topHit(e) {
@@ -325,8 +354,8 @@
     e.stopPropagation();
     hideTip();
     var layer = hit.layer, zoom = map.getZoom();
-    if (layer.merged[hit.j] > 1 && zoom < MERGE_BELOW_ZOOM) {
-      map.setView(layer.latLng(hit.i), Math.min(zoom + 2, MERGE_BELOW_ZOOM));
+    if (layer.merged[hit.j] > 1 && layer.merging) {
+      map.setView(layer.latLng(hit.i), Math.min(zoom + 2, map.getMaxZoom()));
     } else {
       layer.openAt(hit.i);
     }
