@@ -166,7 +166,8 @@
       var ctx = canvas.getContext('2d');
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       this.paint(ctx);
-      if (this.spec.labels && zoom >= this.spec.labels.minZoom) { this.label(ctx, w, h); }
+      // names only for villages drawn one by one: merged points stand for several
+      if (this.spec.labels && zoom >= this.spec.labels.minZoom && !this.merging) { this.label(ctx, w, h); }
     },
 
     /** Radius in pixels of the j-th point drawn (smaller while points are merged). */
