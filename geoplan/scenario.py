@@ -20,6 +20,7 @@ from geoplan.config.indicators import IndicatorConfig
 from geoplan.config.layers import LayerSpec, LayersSpec
 from geoplan.config.partitions import PartitionConfig
 from geoplan.config.plan import PlanConfig
+from geoplan.config.rasters import RasterConfig
 from geoplan.config.render import OutputConfig
 from geoplan.config.scoring import ScoringConfig
 from geoplan.errors import ScenarioError
@@ -68,6 +69,10 @@ class Scenario(ScenarioModel):
     outputs: OutputConfig = Field(default_factory=OutputConfig)
     partitions: PartitionConfig | None = Field(
         default=None, description="Compute village indicators in partitions on dask."
+    )
+    rasters: RasterConfig = Field(
+        default_factory=RasterConfig,
+        description="Rasters read and processed in blocks (rasters larger than memory).",
     )
     corrections: Path | None = Field(
         default=None,

@@ -138,9 +138,9 @@ def _border_communes(
     return given.fillna(False).astype(bool)
 
 
-def _dem_rasters(dem: RasterLike) -> dict[str, RasterLike]:
+def _dem_rasters(dem: RasterLike, block_pixels: int | None = None) -> dict[str, RasterLike]:
     values = np.asarray(dem.array, dtype=np.float64)
-    slope = slope_degrees(values, dem.transform, dem.crs)
+    slope = slope_degrees(values, dem.transform, dem.crs, block_pixels=block_pixels)
     return {
         "elev": GridRaster(values, dem.transform, dem.crs),
         "slope": GridRaster(slope, dem.transform, dem.crs),
@@ -318,7 +318,7 @@ def compute_indicators(
         config=config,
     )
     dem = _layer(layers, "dem")
-    dem_rasters = _dem_rasters(dem) if dem is not None else None
+    dem_rasters = _dem_rasters(dem, scenario.rasters.block_pixels) if dem is not None else None
     _terrain_columns(out, areas, dem_rasters)
     forest = _layer(layers, "forest")
     _forest_columns(out, areas, points, geoms, forest)

@@ -290,7 +290,7 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
     for name, spec in specs.items():
         if name in _RASTER_LAYERS:
             try:
-                r = read_raster(spec.path, crs=spec.crs)
+                r = read_raster(spec.path, crs=spec.crs, block_pixels=scenario.rasters.block_pixels)
             except LayerError as exc:
                 report.add(
                     Issue(
