@@ -40,7 +40,7 @@ class Verbatim(Element):
 class _VerbatimMacro(MacroElement):
     """A macro element whose rendered header, html and script are not compiled again."""
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as branca's MacroElement
         """Add the rendered macros to the figure, then render the children."""
         figure = self.get_root()
         if not isinstance(figure, Figure):

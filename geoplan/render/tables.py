@@ -11,7 +11,7 @@ import re
 import zipfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -322,12 +322,15 @@ def write_office_sheet(
     ws.set_row(0, 45)
     for i, info in enumerate(columns):
         ws.write_string(0, i, info.header, header_fmt)
-    positions = [frame.columns.get_loc(info.name) for info in columns]
+    positions = [cast(int, frame.columns.get_loc(info.name)) for info in columns]
     cell_formats = [formats[info.number_format] for info in columns]
     shown = [_ShownColumn(info, lang) for info in columns]
     for start in range(0, len(frame), _BLOCK_ROWS):
         block = frame.iloc[start : start + _BLOCK_ROWS]
-        cells = [col.cells(block.iloc[:, pos]) for col, pos in zip(shown, positions, strict=True)]
+        cells = [
+            col.cells(cast(pd.Series, block.iloc[:, pos]))
+            for col, pos in zip(shown, positions, strict=True)
+        ]
         for r, row in enumerate(zip(*cells, strict=True), start=start + 1):
             for c, value in enumerate(row):
                 # the same cells write_cell writes, decided once per column block
