@@ -145,3 +145,33 @@ def test_office_sheet_streams_the_same_bytes_as_cell_by_cell(tmp_path):
     strip = lambda xml: xml.split("<sheetData>")[1].split("</sheetData>")[0]  # noqa: E731
     assert strip(fast_xml) == strip(slow_xml)
     assert "'=1+1" in fast_xml and "\u202e" not in fast_xml
+
+
+def test_layer_payloads_are_not_compiled_as_templates(monkeypatch):
+    import folium
+    import jinja2
+
+    from geoplan.render.elements import DataLayer
+
+    compiled: list[str] = []
+    original = jinja2.Environment.from_string
+
+    def spy(self, source, *args, **kwargs):
+        compiled.append(str(source))
+        return original(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "from_string", spy)
+    m = folium.Map(location=[14.5, 108.0], zoom_start=8, tiles=None)
+    data = {"type": "FeatureCollection", "features": [], "marker": "payload-7f3a"}
+    DataLayer("villages", "Thôn", data, {"style": {}}).add_to(m)
+    html = m.get_root().render()
+    assert "payload-7f3a" in html
+    assert compiled, "the spy saw no compilation at all"
+    assert not [s for s in compiled if "payload-7f3a" in s]
+
+
+def test_report_templates_are_compiled_once():
+    from geoplan.render.templating import _env
+
+    assert _env() is _env()
+    assert _env().get_template("table.html") is _env().get_template("table.html")
