@@ -23,9 +23,10 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import folium
-from branca.element import Element, Figure
+from branca.element import Figure
 
 from geoplan.render._geo import encode_polyline
+from geoplan.render.elements import Verbatim
 from geoplan.render.offline import asset_text
 
 __all__ = [
@@ -62,7 +63,7 @@ def use_compact_runtime(m: folium.Map) -> None:
     header = cast(Figure, m.get_root()).header
     if "geoplan_compact_runtime" not in header._children:
         script = f"<script>{asset_text('geoplan/compact.js')}</script>"
-        header.add_child(Element(script), name="geoplan_compact_runtime")
+        header.add_child(Verbatim(script), name="geoplan_compact_runtime")
 
 
 def compact_points(data: dict[str, Any]) -> dict[str, Any]:
