@@ -77,9 +77,8 @@ class SusceptibilityConfig(ScenarioModel):
     n_jobs: int | None = Field(
         default=-1,
         description=(
-            "Threads for the model (-1: all cores): the grid is predicted in parallel windows "
-            "and the model is fitted beside the vector indicators; 1 runs everything in turn. "
-            "The results do not depend on it."
+            "Threads predicting the grid in row windows (-1: all cores; OpenMP threads of "
+            "gradient boosting). The results do not depend on it."
         ),
     )
     window_rows: int = Field(
