@@ -43,17 +43,6 @@ _AT_MOST_HOUSEHOLDS = (
 )
 _SHOWN = ("hh_exposed_high", "landslide_level", "dist_road_m", "travel_min_commune_centre")
 _META_SHEET = "_geoplan"
-_WORDS = {
-    "who": ("Người sửa", "Corrected by"),
-    "why": ("Lý do sửa", "Why"),
-    "sheet": ("Thôn", "Villages"),
-    "help": (
-        "Sửa trực tiếp ô màu vàng; ghi người sửa và lý do trên cùng dòng. Cột xám được tính"
-        " lại hoặc chỉ để tham khảo.",
-        "Edit the yellow cells; put who and why on the same row. Grey columns are computed"
-        " or for reference.",
-    ),
-}
 _YES = {"có", "yes", "true", "1"}
 _NO = {"không", "no", "false", "0"}
 
@@ -75,7 +64,7 @@ class ImportResult:
 
 
 def _word(key: str, lang: Lang) -> str:
-    return _WORDS[key][0] if lang == "vi" else _WORDS[key][1]
+    return tr(key, lang, "review")
 
 
 def _slug(text: str) -> str:
