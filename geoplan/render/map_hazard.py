@@ -346,7 +346,11 @@ def village_hazard_reasons(ctx: RenderContext, villages: pd.DataFrame) -> pd.Ser
     config = getattr(getattr(ctx.result, "scenario", None), "indicators", None)
     if not isinstance(config, IndicatorConfig):
         config = IndicatorConfig(high_landslide_level=ctx.high_level)
-    return hazard_reasons(villages, config, susceptibility_of(ctx))
+    model = susceptibility_of(ctx)
+    # render reads results by duck typing (see render/context.py): a model without levels
+    # gives no modelled reason, as a run without the model
+    levels = model if callable(getattr(model, "level_of", None)) else None
+    return hazard_reasons(villages, config, levels)
 
 
 def _reason_values(values: Mapping[str, float], lang: Lang) -> dict[str, str]:
