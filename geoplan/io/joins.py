@@ -100,18 +100,10 @@ def _describe(layer: pd.DataFrame, labels: list[Hashable], keys: list[str]) -> s
     return "; ".join(shown) + ("; ..." if len(labels) > 6 else "")
 
 
-def _match_rows(
-    tdf: pd.DataFrame,
-    layer: pd.DataFrame,
-    keys: list[str],
-    kind: KindDef,
-    *,
-    file: str,
-    sheet: str | None,
-    layer_name: str,
-    report: ValidationReport,
-) -> pd.Series:
-    """Return, per table row, the layer row it joins (NA when none); report the rest."""
+def _key_lookups(
+    layer: pd.DataFrame, keys: list[str], kind: KindDef
+) -> tuple[dict[str, NameMatcher], dict[str, dict[object, list[Hashable]]]]:
+    """Return how each join key finds layer rows: a name matcher for text, an index for codes."""
     matchers: dict[str, NameMatcher] = {}
     code_index: dict[str, dict[object, list[Hashable]]] = {}
     for key in keys:
@@ -124,6 +116,22 @@ def _match_rows(
                 if pd.notna(value):
                     index.setdefault(value, []).append(label)
             code_index[key] = index
+    return matchers, code_index
+
+
+def _match_rows(
+    tdf: pd.DataFrame,
+    layer: pd.DataFrame,
+    keys: list[str],
+    kind: KindDef,
+    *,
+    file: str,
+    sheet: str | None,
+    layer_name: str,
+    report: ValidationReport,
+) -> pd.Series:
+    """Return, per table row, the layer row it joins (NA when none); report the rest."""
+    matchers, code_index = _key_lookups(layer, keys, kind)
     joined: dict[Hashable, Hashable] = {}
     unmatched: list[Hashable] = []
     ambiguous = 0
