@@ -27,6 +27,7 @@ TAGS_ALLOWED = {
     "map_base.py": "the map's language marker, and the check that a file is a page",
     "map_dashboard.py": "the dashboard's side column, wrapped around template output",
     "offline.py": "the vendored scripts and styles, inlined into the page head",
+    "map_compact.py": "the compact layers' vendored script, inlined into the page head",
     "qgis.py": "QGIS project XML (xml.sax.saxutils escapes), not HTML",
     "qgis_styles.py": "QGIS style XML (xml.sax.saxutils escapes), not HTML",
 }
