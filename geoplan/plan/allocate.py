@@ -401,12 +401,12 @@ def allocate_budget(
                 best = "milp"
         if np.isfinite(res.bound):
             bound = min(bound, -float(res.bound))
-        if best is None:
-            msg = (
-                f"budget allocation: HiGHS found no feasible plan ({res.status}) within its "
-                "node limit; raise plan.allocation.node_work"
-            )
-            raise AllocationError(msg)
+    if best is None:
+        msg = (
+            "budget allocation: HiGHS found no feasible plan within its node limit; "
+            "raise plan.allocation.node_work"
+        )
+        raise AllocationError(msg)
     x = plans[best]
     obj = values[best]
     obj_greedy = float(-model.c[:nv][g].sum())
