@@ -2,8 +2,8 @@
 
 The scaled scenarios come from :func:`bench_scale.build` (demo villages replicated inside their
 communes).  For each scale the pipeline runs once up to the plan in a fresh process and its state
-(layers, indicators, scores, scenario) is pickled into ``--keep DIR``; then ``make_plan`` runs on
-that state in a fresh process, ``--runs`` times, recording wall time, CPU time, the peak resident
+(layers, indicators, scores) is pickled into ``--keep DIR``; then ``make_plan`` runs on that
+state and the scenario read again in a fresh process, ``--runs`` times, recording wall time, CPU time, the peak resident
 memory of the plan (over the state's own), the plan's sub-stage timings, the assignment and
 allocation statuses and gaps, and a digest of the plan's frames: two runs must give the same digest
 (deterministic solver limits, no clock).
@@ -44,12 +44,13 @@ preflight_run(scenario, layers)
 indicators = compute_indicators(layers, scenario)
 scoring = score_tracks(indicators, scenario)
 with open(sys.argv[2], "wb") as fh:
-    pickle.dump((scenario, layers, indicators, scoring), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    pickle.dump((layers, indicators, scoring), fh, protocol=pickle.HIGHEST_PROTOCOL)
 """
 
 PLAN = r"""
 import hashlib, json, pickle, resource, sys, time
 import pandas as pd
+import geoplan
 from geoplan.plan import make_plan
 
 def usage():
@@ -57,7 +58,8 @@ def usage():
     return time.perf_counter(), ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
 
 with open(sys.argv[1], "rb") as fh:
-    scenario, layers, indicators, scoring = pickle.load(fh)
+    layers, indicators, scoring = pickle.load(fh)
+scenario = geoplan.load_scenario(sys.argv[2])  # read again: the plan's settings may change
 wall0, cpu0, rss0 = usage()
 plan = make_plan(indicators, scoring, scenario, layers=layers)
 wall1, cpu1, rss1 = usage()
@@ -100,7 +102,7 @@ def prepare(factor: int, folder: Path) -> Path:
 def plan_once(state: Path) -> dict[str, object]:
     """Run the plan stage on a saved state in a fresh process; return its measures."""
     child = subprocess.run(
-        [sys.executable, "-c", PLAN, str(state)],
+        [sys.executable, "-c", PLAN, str(state), str(state.parent / "scenario.yaml")],
         capture_output=True,
         text=True,
         cwd=ROOT,

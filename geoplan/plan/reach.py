@@ -267,13 +267,20 @@ def _pair_minutes(
     pv: np.ndarray,
     ps: np.ndarray,
 ) -> np.ndarray:
-    """Minutes of travel for each pair, one least-cost search per village (isotropic cost)."""
+    """Minutes of travel for each pair: one least-cost search per village or per site.
+
+    The cost is isotropic (a step costs the mean friction of its two cells), so a path
+    costs the same both ways: the searches start from whichever side has fewer places
+    (the villages on a province's plan, the sites when villages are many more).
+    """
     if len(pv) == 0:
         return np.zeros(0)
-    starts = np.searchsorted(pv, np.arange(int(pv.max()) + 1))
-    ends = np.searchsorted(pv, np.arange(int(pv.max()) + 1), side="right")
-    villages = np.flatnonzero(ends > starts)
-    origins = shapely.points(vxy[villages])
-    groups = [np.arange(starts[i], ends[i]) for i in villages]
-    targets = shapely.points(sxy[ps])
-    return travel_minutes(surface, origins, groups, targets)
+    by_site = len(np.unique(ps)) < len(np.unique(pv))
+    origin, other = (ps, pv) if by_site else (pv, ps)
+    origin_xy, other_xy = (sxy, vxy) if by_site else (vxy, sxy)
+    order = np.argsort(origin, kind="stable")
+    places, starts = np.unique(origin[order], return_index=True)
+    groups = np.split(order, starts[1:])
+    return travel_minutes(
+        surface, shapely.points(origin_xy[places]), groups, shapely.points(other_xy[other])
+    )
