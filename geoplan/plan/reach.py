@@ -87,7 +87,9 @@ def representative_points(geoms: gpd.GeoSeries) -> np.ndarray:
     return np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
 
 
-def travel_surface(layers: Any, scenario: Any, extent: gpd.GeoDataFrame) -> FrictionSurface | None:
+def travel_surface(
+    layers: Any, scenario: Any, extent: gpd.GeoDataFrame, *, slope: Any = None
+) -> FrictionSurface | None:
     """Build the indicators' friction surface again for the plan (``None`` without roads).
 
     Parameters
@@ -98,6 +100,9 @@ def travel_surface(layers: Any, scenario: Any, extent: gpd.GeoDataFrame) -> Fric
         The scenario; its ``indicators`` section gives speeds and resolution.
     extent
         Frame whose bounds the grid covers when there is no province layer.
+    slope
+        The DEM's slope (:class:`geoplan.hazard.grid.GridRaster`, degrees) when the caller
+        has it already (the site grid's terrain); computed from the DEM otherwise.
 
     Returns
     -------
@@ -112,8 +117,7 @@ def travel_surface(layers: Any, scenario: Any, extent: gpd.GeoDataFrame) -> Fric
     from geoplan.hazard.terrain import slope_degrees
 
     dem = getattr(layers, "dem", None)
-    slope = None
-    if dem is not None:
+    if slope is None and dem is not None:
         values = np.asarray(dem.array, dtype=float)
         slope = GridRaster(slope_degrees(values, dem.transform, dem.crs), dem.transform, dem.crs)
     province = getattr(layers, "province", None)
