@@ -3,10 +3,10 @@
 The scaled scenarios come from :func:`bench_scale.build` (demo villages replicated inside their
 communes).  For each scale the pipeline runs once up to the plan in a fresh process and its state
 (layers, indicators, scores) is pickled into ``--keep DIR``; then ``make_plan`` runs on that
-state and the scenario read again in a fresh process, ``--runs`` times, recording wall time, CPU time, the peak resident
-memory of the plan (over the state's own), the plan's sub-stage timings, the assignment and
-allocation statuses and gaps, and a digest of the plan's frames: two runs must give the same digest
-(deterministic solver limits, no clock).
+state and the scenario read again, in a fresh process, ``--runs`` times, recording wall time, CPU
+time, the peak resident memory (and the state's own), the plan's sub-stage timings, the
+assignment and allocation statuses and gaps, and a digest of the plan's frames: two runs must
+give the same digest (deterministic solver limits, no clock).
 
 Peer in the same run: the greedy assignment plus the greedy-by-score allocation of the same
 instance is in the plan's own summary (``greedy`` beside ``milp``), so the ratio is reported by
