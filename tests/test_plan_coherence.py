@@ -191,3 +191,14 @@ def test_a_large_allocation_is_solved_over_the_lp_support_coherently(default_pla
     funded = support_plan.allocation[support_plan.allocation["funded"].astype(bool)]
     resettlement = funded.loc[funded["kind"] == "resettlement", "cost"].sum()
     assert resettlement >= 0.05 * a["total_budget"] - 1e-6
+
+
+def test_run_json_states_what_the_demo_plan_proved(demo_result):
+    status = demo_result.run_info["plan_status"]
+    alloc = demo_result.plan.allocation_summary
+    assert status["allocation"]["status"] == alloc["status"]
+    assert status["allocation"]["mip_gap"] == alloc["mip_gap"]
+    assert status["allocation"]["milp_scope"] in {"whole", "lp_support"}
+    assert status["assignment"]["status"] in {"optimal", "feasible", "heuristic"}
+    if status["allocation"]["status"] == "optimal":
+        assert status["allocation"]["mip_gap"] <= 1e-4
