@@ -119,7 +119,7 @@ class PlanResult:
         }
 
     def _plan_status(self) -> dict[str, Any] | None:
-        """What the plan's solvers proved: status, method and gap of assignment and allocation."""
+        """Return what the plan's solvers proved: status, method and gap of each model."""
         if self.plan is None:
             return None
         moves = self.plan.assignment_summary.get("milp", {})
