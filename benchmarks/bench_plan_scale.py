@@ -22,6 +22,7 @@ import json
 import platform
 import subprocess
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -117,7 +118,9 @@ def plan_once(state: Path) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--factors", type=int, nargs="+", default=[1, 10, 100])
-    parser.add_argument("--keep", type=Path, default=ROOT / "benchmarks" / ".plan_scale")
+    parser.add_argument(
+        "--keep", type=Path, default=Path(tempfile.gettempdir()) / "geoplan-plan-scale"
+    )
     parser.add_argument("--runs", type=int, default=2)
     args = parser.parse_args()
     results = []
