@@ -423,10 +423,9 @@ def test_rainfall_factor_on_its_own_grid(world: SimpleNamespace) -> None:
     assert 1800 < card["factor_fill_values"]["rainfall"] < 2600
 
 
-def test_threads_do_not_change_the_result(
+def test_n_jobs_does_not_change_the_result(
     world: SimpleNamespace, fitted: SusceptibilityResult
 ) -> None:
-    # n_jobs=2: the prediction windows on two threads
     threaded = fit_susceptibility(world.layers, scenario(n_jobs=2, window_rows=32))
     assert threaded is not None
     np.testing.assert_array_equal(threaded.probability.array, fitted.probability.array)

@@ -77,8 +77,8 @@ class SusceptibilityConfig(ScenarioModel):
     n_jobs: int | None = Field(
         default=-1,
         description=(
-            "Threads predicting the grid in row windows (-1: all cores; OpenMP threads of "
-            "gradient boosting). The results do not depend on it."
+            "OpenMP threads of gradient boosting (-1: all cores); the random forest is fitted "
+            "and applied on one thread. The results do not depend on it."
         ),
     )
     window_rows: int = Field(

@@ -6,9 +6,7 @@ Levels and zones from the predicted probability are in :mod:`geoplan.hazard.zone
 from __future__ import annotations
 
 import logging
-import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +30,6 @@ from geoplan.hazard.grid import (
     GridRaster,
     RasterLike,
     cell_area_m2,
-    row_windows,
     to_pyproj,
     warp_to_grid,
 )
@@ -49,7 +46,6 @@ __all__ = [
     "make_estimator",
     "positive_probability",
     "spatial_blocks",
-    "worker_threads",
 ]
 
 logger = logging.getLogger(__name__)
@@ -264,9 +260,9 @@ def positive_probability(model: Any, values: np.ndarray) -> np.ndarray:
     """Return the probability of the positive class (a landslide) for rows of factors.
 
     A random forest's trees are averaged here, in order, exactly as scikit-learn does
-    with one job, instead of through joblib: scikit-learn's joblib wrapper resets the
-    process-wide warning filters, so threads predicting at once would race on them (and,
-    with several jobs, the order of the sum would follow the threads' timing).
+    with one job, instead of through joblib: with several jobs the order of the sum follows
+    the threads' timing (so the last bits could differ between runs), and the trees' class
+    lookup holds the GIL, so the threads saved no time.
     """
     if not isinstance(model, RandomForestClassifier):
         return np.asarray(model.predict_proba(values)[:, 1])
@@ -278,41 +274,17 @@ def positive_probability(model: Any, values: np.ndarray) -> np.ndarray:
     return total[:, 1]
 
 
-def _predict(
-    stack: FactorStack, model: Any, fill: np.ndarray, window_rows: int, *, workers: int = 1
-) -> np.ndarray:
-    """Probability of every study-area cell, predicted one row window at a time.
-
-    Windows are independent (each cell's value depends on its own factors only),
-    so ``workers`` threads predict them side by side with the same result as one.
-    """
+def _predict(stack: FactorStack, model: Any, fill: np.ndarray, window_rows: int) -> np.ndarray:
+    """Probability of every study-area cell, predicted one row window at a time."""
     probability = np.full(stack.shape, np.nan, dtype=np.float32)
-
-    def predict_window(bounds: tuple[int, int]) -> None:
-        r0, r1 = bounds
+    for r0, r1, block in stack.windows(window_rows):
         sel = stack.mask[r0:r1]
         if not sel.any():
-            return
-        values = stack.window(r0, r1)[:, sel].T
+            continue
+        values = block[:, sel].T
         values = np.where(np.isnan(values), fill, values)
         probability[r0:r1][sel] = positive_probability(model, values).astype(np.float32)
-
-    windows = list(row_windows(stack.shape[0], window_rows))
-    if workers <= 1:
-        for bounds in windows:
-            predict_window(bounds)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(predict_window, windows))
     return probability
-
-
-def worker_threads(n_jobs: int | None) -> int:
-    """Return the threads ``n_jobs`` means (joblib's convention: ``None`` one, ``-1`` all cores)."""
-    cores = os.cpu_count() or 1
-    if n_jobs is None or n_jobs == 0:
-        return 1
-    return max(1, n_jobs if n_jobs > 0 else cores + 1 + n_jobs)
 
 
 def _weighted_truth_auc(truth: np.ndarray, probability: np.ndarray) -> float | None:
@@ -461,12 +433,10 @@ def fit_susceptibility(
     groups = spatial_blocks(np.asarray(sx), np.asarray(sy), cfg.block_size_m)
     clock.lap("sampling")
 
-    # The sample is small (a few thousand cells): each forest is fitted on one thread, and
-    # the threads go to what is large, the grid prediction. scikit-learn runs on this thread
-    # alone: its joblib wrapper resets the process-wide warning filters, which is not safe
-    # beside other threads (Python's warning filters are not thread-safe). OpenMP estimators
-    # (gradient boosting) get as many threads as n_jobs allows. No result depends on a
-    # thread count.
+    # The sample is small (a few thousand cells): each forest is fitted on one thread (joblib's
+    # threads cost more than they save there); the grid prediction sums the trees in a fixed
+    # order (positive_probability). OpenMP estimators (gradient boosting) get as many threads
+    # as n_jobs allows. No result depends on a thread count.
     threads = cfg.n_jobs if cfg.n_jobs is not None and cfg.n_jobs > 0 else None
     estimator = make_estimator(
         cfg.model, params=dict(cfg.params), random_state=cfg.random_state, n_jobs=1
@@ -480,9 +450,7 @@ def fit_susceptibility(
             model, x, y, scoring="roc_auc", n_repeats=3, random_state=cfg.random_state
         )
     clock.lap("fit")
-    probability = _predict(
-        stack, model, medians, cfg.window_rows, workers=worker_threads(cfg.n_jobs)
-    )
+    probability = _predict(stack, model, medians, cfg.window_rows)
     clock.lap("prediction")
     mapped = _map_levels(
         layers, stack, probability=probability, rng=rng, cfg=cfg, target_crs=target_crs,
