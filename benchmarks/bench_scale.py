@@ -9,7 +9,10 @@ the growth exponent between two scales is ``log(t2 / t1) / log(n2 / n1)`` (1 = l
 Peer in the same run: plain ``geopandas.read_file`` of the replicated village layer (the floor any
 pipeline pays to look at the villages), reported as a ratio.
 
-Usage: python benchmarks/bench_scale.py [--factors 1 10 100] [--keep DIR]
+``--stop-after scoring`` disables the plan and skips ``write_outputs``, to measure the stages
+before the plan alone (load, indicators and hazard model, scoring).
+
+Usage: python benchmarks/bench_scale.py [--factors 1 10 100] [--stop-after scoring]
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -46,11 +50,17 @@ def mark(name):
     ru = resource.getrusage(resource.RUSAGE_SELF)
     marks.append((name, time.perf_counter(), ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024))
 
+pre_plan = sys.argv[3] == "scoring"
 mark("start")
 scenario = geoplan.load_scenario(sys.argv[1])
+if pre_plan:
+    scenario = scenario.model_copy(
+        update={"plan": scenario.plan.model_copy(update={"enabled": False})}
+    )
 result = run(scenario, progress=mark)
-mark("render")
-write_outputs(result, Path(sys.argv[2]))
+if not pre_plan:
+    mark("render")
+    write_outputs(result, Path(sys.argv[2]))
 mark("end")
 stages = []
 for (name, wall, cpu, _), (_, wall2, cpu2, peak2) in zip(marks[1:], marks[2:]):
@@ -146,11 +156,11 @@ def build(factor: int, folder: Path) -> tuple[Path, int]:
     return scenario, len(big)
 
 
-def measure(factor: int) -> dict[str, object]:
+def measure(factor: int, stop_after: str = "render") -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         scenario, n = build(factor, Path(tmp))
         child = subprocess.run(
-            [sys.executable, "-c", CHILD, str(scenario), str(Path(tmp) / "out")],
+            [sys.executable, "-c", CHILD, str(scenario), str(Path(tmp) / "out"), stop_after],
             capture_output=True,
             text=True,
             cwd=ROOT,
@@ -170,25 +180,48 @@ def measure(factor: int) -> dict[str, object]:
     return result
 
 
-def growth(results: list[dict[str, object]]) -> dict[str, float]:
-    """Growth exponent of total wall time between consecutive scales."""
+def _exponent(n1: float, n2: float, t1: float, t2: float) -> float:
+    return round(math.log(t2 / t1) / math.log(n2 / n1), 2)
+
+
+def growth(results: list[dict[str, Any]], measure: str = "total_wall_s") -> dict[str, float]:
+    """Growth exponent of the total ``measure`` between consecutive scales."""
     ok = [r for r in results if "error" not in r]
     out = {}
     for a, b in itertools.pairwise(ok):
         key = f"{a['factor']}x->{b['factor']}x"
-        ratio_n = float(b["villages"]) / float(a["villages"])  # type: ignore[arg-type]
-        ratio_t = float(b["total_wall_s"]) / float(a["total_wall_s"])  # type: ignore[arg-type]
-        out[key] = round(math.log(ratio_t) / math.log(ratio_n), 2)
+        out[key] = _exponent(a["villages"], b["villages"], a[measure], b[measure])
+    return out
+
+
+def stage_growth(results: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Growth exponent of each stage's CPU time between consecutive scales."""
+    ok = [r for r in results if "error" not in r]
+    out: dict[str, dict[str, float]] = {}
+    for a, b in itertools.pairwise(ok):
+        key = f"{a['factor']}x->{b['factor']}x"
+        cpu_a = {s["stage"]: s["cpu_s"] for s in a["stages"]}
+        for stage in b["stages"]:
+            if cpu_a.get(stage["stage"], 0) > 0 and stage["cpu_s"] > 0:
+                out.setdefault(stage["stage"], {})[key] = _exponent(
+                    a["villages"], b["villages"], cpu_a[stage["stage"]], stage["cpu_s"]
+                )
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--factors", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument(
+        "--stop-after",
+        choices=["render", "scoring"],
+        default="render",
+        help="'scoring' runs load, indicators and scoring only (no plan, no outputs)",
+    )
     args = parser.parse_args()
     results = []
     for factor in args.factors:
-        result = measure(factor)
+        result = measure(factor, args.stop_after)
         results.append(result)
         print(json.dumps(result), file=sys.stderr, flush=True)
     print(
@@ -197,7 +230,10 @@ def main() -> None:
                 "date": datetime.now(UTC).strftime("%Y-%m-%d"),
                 "machine": f"{platform.machine()}, python {platform.python_version()}",
                 "results": results,
+                "stop_after": args.stop_after,
                 "growth_exponent_wall": growth(results),
+                "growth_exponent_cpu": growth(results, "total_cpu_s"),
+                "stage_growth_exponent_cpu": stage_growth(results),
             },
             indent=2,
         )

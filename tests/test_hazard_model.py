@@ -421,3 +421,31 @@ def test_rainfall_factor_on_its_own_grid(world: SimpleNamespace) -> None:
     card = result.model_card
     assert card["factors"] == ["slope", "rainfall"]
     assert 1800 < card["factor_fill_values"]["rainfall"] < 2600
+
+
+def test_n_jobs_does_not_change_the_result(
+    world: SimpleNamespace, fitted: SusceptibilityResult
+) -> None:
+    threaded = fit_susceptibility(world.layers, scenario(n_jobs=2, window_rows=32))
+    assert threaded is not None
+    np.testing.assert_array_equal(threaded.probability.array, fitted.probability.array)
+    np.testing.assert_array_equal(threaded.levels.array, fitted.levels.array)
+    strip = {k: v for k, v in fitted.model_card.items() if k != "timings_s"}
+    assert {k: v for k, v in threaded.model_card.items() if k != "timings_s"} == strip
+
+
+def test_forest_probability_tree_by_tree_equals_scikit_learn() -> None:
+    from geoplan.hazard.model import make_estimator, positive_probability
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 6)).astype(np.float32)
+    y = (x[:, 0] + 0.5 * x[:, 1] + rng.normal(size=400) > 0).astype(int)
+    forest = make_estimator("random_forest", random_state=1, n_jobs=1).fit(x, y)
+    new = rng.normal(size=(1000, 6)).astype(np.float32)
+    expected = forest.predict_proba(new)[:, 1]
+    got = positive_probability(forest, new.T.copy().T)  # a column-major view, as the windows give
+    np.testing.assert_array_equal(got, expected)
+    logistic = make_estimator("logistic").fit(x, y)
+    np.testing.assert_array_equal(
+        positive_probability(logistic, new), logistic.predict_proba(new)[:, 1]
+    )

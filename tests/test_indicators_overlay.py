@@ -373,3 +373,53 @@ def test_exposure_classes_by_hand() -> None:
     assert out["landslide_exposure_class"].tolist() == [3, 3, 2, 2, 1, 0, 0]
     exposure_classes(out, IndicatorConfig(high_landslide_level=5, exposure_near_m=1600.0))
     assert out["landslide_exposure_class"].tolist() == [3, 2, 2, 2, 1, 1, 0]
+
+
+def test_nearest_distance_by_pieces_equals_whole_geometry_distance() -> None:
+    rng = np.random.default_rng(11)
+    point = shapely.Point
+    zigzag = shapely.LineString([(k * 150.0, 400.0 * (k % 2)) for k in range(200)])
+    ring = _wiggly_polygon(rng, 10_000, 12_000, 720)
+    hole = shapely.Polygon(ring.exterior, [shapely.buffer(point(10_000, 12_000), 600).exterior])
+    multi = shapely.MultiPolygon(
+        [shapely.box(-9_000, -9_000, -8_000, -8_000), shapely.box(-7_000, -9_000, -6_500, -8_500)]
+    )
+    targets = np.array([zigzag, hole, multi, point(40_000, 40_000)], dtype=object)
+    probes = list(shapely.points(rng.uniform(-12_000, 45_000, (300, 2))))
+    probes += [
+        point(10_000, 12_000),  # in the hole
+        point(10_000, 12_700),  # in the polygon, near the hole
+        point(*ring.exterior.coords[5]),  # on the outline
+        point(-8_500, -8_500),  # in the multipolygon
+        shapely.buffer(point(15_000, 300), 200),  # a village area across the zigzag
+        shapely.buffer(point(10_000, 12_000), 100),  # an area inside the hole
+    ]
+    geoms = np.array(probes, dtype=object)
+    got = nearest_distance(geoms, targets)
+    expected = shapely.distance(geoms[:, None], targets[None, :]).min(axis=1)
+    np.testing.assert_array_equal(got, expected)
+    assert got[300] > 0
+    assert got[301] == got[302] == got[303] == got[304] == 0
+    assert got[305] > 0
+
+
+def test_class_at_points_takes_the_highest_level_containing_each_point() -> None:
+    from geoplan.indicators.overlay import class_at_points
+
+    rng = np.random.default_rng(5)
+    zones = gpd.GeoDataFrame(
+        {"level": [2, 5, 3]},
+        geometry=[
+            _wiggly_polygon(rng, 0, 0, 2_000),
+            shapely.box(-500, -500, 500, 500),
+            shapely.box(20_000, 0, 21_000, 1_000),
+        ],
+        crs=CRS,
+    )
+    points = shapely.points(rng.uniform(-9_000, 22_000, (500, 2)))
+    got = class_at_points(points, zones, "level")
+    shapes = zones.geometry.to_numpy()
+    inside = shapely.intersects(shapes[None, :], points[:, None])
+    levels = np.where(inside, zones["level"].to_numpy()[None, :], -1).max(axis=1)
+    np.testing.assert_array_equal(got, np.where(levels < 0, np.nan, levels.astype(float)))
+    assert np.isfinite(got).sum() > 20

@@ -488,3 +488,46 @@ def test_shipped_scenarios_score_all_three_tracks(name):
     if name == "poverty-first":
         both = res.villages["resettlement_class"] == 1
         assert res.villages.loc[both, "infrastructure_eligible"].all()
+
+
+def test_ranked_reasons_name_the_same_criteria_as_the_full_sort():
+    # ranked_reasons picks each row's three largest shares for all rows at once; the
+    # sentences must equal ranked_reason given every contribution (ties by criterion id)
+    from geoplan.scoring.ranking import Ranked, ranked_reasons
+    from geoplan.scoring.reasons import ranked_reason
+
+    crits = criteria_catalogue()[:6]
+    rng = np.random.default_rng(4)
+    n_all, m = 40, len(crits)
+    eligible = rng.random(n_all) < 0.8
+    n_e = int(eligible.sum())
+    contrib = rng.choice([0.0, 0.004, 0.005, 0.1, 0.2, 0.25], size=(n_e, m))  # many ties
+    contrib[0] = 0.0  # a row that names no criterion
+    raw = rng.integers(0, 500, size=(n_all, m)).astype(float)
+    ranked = Ranked(
+        crits, np.full(m, 1 / m), raw, np.zeros((n_e, m)), eligible,
+        rng.random(n_e), contrib, np.arange(1, n_e + 1), rng.integers(1, 6, n_e), "weighted_sum",
+    )  # fmt: skip
+    forest = np.array([f"Rừng {k}" for k in range(n_all)], dtype=object)
+    en, vi = ranked_reasons(ranked, "resettlement", "sắp xếp dân cư", forest=forest)
+    for k, i in enumerate(np.flatnonzero(eligible)):
+        full = [(c, float(raw[i, j]), float(contrib[k, j])) for j, c in enumerate(crits)]
+        common = {
+            "rank": k + 1, "n_ranked": n_e, "klass": int(ranked.classes[k]),
+            "contributions": full, "score": float(ranked.scores[k]), "forest": forest[i],
+        }  # fmt: skip
+        assert en[k] == ranked_reason(track_title="resettlement", lang="en", **common)
+        assert vi[k] == ranked_reason(track_title="sắp xếp dân cư", lang="vi", **common)
+
+
+@pytest.mark.parametrize("method", ["weighted_sum", "topsis"])
+def test_monte_carlo_threads_give_the_same_ranks(method):
+    rng = np.random.default_rng(9)
+    norm = rng.random((300, 4))
+    norm[10] = norm[11]  # a tie under every draw: the stable order must hold across threads
+    w = np.array([0.4, 0.3, 0.2, 0.1])
+    one = monte_carlo_ranks(norm, w, draws=150, chunk_size=16, top_n=10, method=method)
+    two = monte_carlo_ranks(norm, w, draws=150, chunk_size=16, top_n=10, method=method, workers=3)
+    for field in ("rank_p05", "rank_p50", "rank_p95", "p_top"):
+        np.testing.assert_array_equal(getattr(two, field), getattr(one, field))
+    assert one.rank_p95.max() > one.rank_p05.min()

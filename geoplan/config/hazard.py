@@ -75,7 +75,11 @@ class SusceptibilityConfig(ScenarioModel):
         ),
     )
     n_jobs: int | None = Field(
-        default=-1, description="Parallel jobs for fitting and prediction (-1: all cores)."
+        default=-1,
+        description=(
+            "OpenMP threads of gradient boosting (-1: all cores); the random forest is fitted "
+            "and applied on one thread. The results do not depend on it."
+        ),
     )
     window_rows: int = Field(
         default=256, ge=8, description="Raster rows per prediction window (bounds memory use)."

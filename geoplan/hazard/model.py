@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pyproj
-import shapely
 from rasterio.enums import Resampling
 from sklearn.base import ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
@@ -27,7 +26,14 @@ from threadpoolctl import threadpool_limits
 
 from geoplan.errors import ModelError
 from geoplan.hazard.factors import FactorStack, build_factor_stack
-from geoplan.hazard.grid import GridRaster, RasterLike, cell_area_m2, to_pyproj, warp_to_grid
+from geoplan.hazard.grid import (
+    GridRaster,
+    RasterLike,
+    cell_area_m2,
+    to_pyproj,
+    warp_to_grid,
+)
+from geoplan.hazard.sampling import absence_cells, cell_xy, presence_cells, spatial_blocks
 from geoplan.hazard.zones import LEVELS, class_breaks, classify, disagreement_zones, vectorise
 
 if TYPE_CHECKING:
@@ -38,6 +44,7 @@ __all__ = [
     "SusceptibilityResult",
     "fit_susceptibility",
     "make_estimator",
+    "positive_probability",
     "spatial_blocks",
 ]
 
@@ -149,19 +156,6 @@ def make_estimator(
         raise ModelError(msg) from exc
 
 
-def spatial_blocks(x: np.ndarray, y: np.ndarray, block_size: float) -> np.ndarray:
-    """Return an integer block id per point for square blocks of side ``block_size``."""
-    bx = np.floor(np.asarray(x) / block_size).astype(np.int64)
-    by = np.floor(np.asarray(y) / block_size).astype(np.int64)
-    return np.asarray((bx - bx.min()) * (by.max() - by.min() + 1) + (by - by.min()))
-
-
-def _cell_xy(transform: Any, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x = transform.c + transform.a * (cols + 0.5)
-    y = transform.f + transform.e * (rows + 0.5)
-    return x, y
-
-
 def _auc(y: np.ndarray, score: np.ndarray, weight: np.ndarray | None = None) -> float | None:
     if len(np.unique(y)) < 2:
         return None
@@ -230,79 +224,10 @@ class _Clock:
         self.last = now
 
 
-def _presence_cells(
-    inventory: gpd.GeoDataFrame, stack: FactorStack, *, min_count: int
-) -> np.ndarray:
-    """Flat indices of the DEM cells holding a recorded landslide (inside the study area)."""
-    height, width = stack.shape
-    points = shapely.point_on_surface(inventory.geometry.to_crs(to_pyproj(stack.crs)).to_numpy())
-    tf = stack.transform
-    rows = np.floor((shapely.get_y(points) - tf.f) / tf.e).astype(np.int64)
-    cols = np.floor((shapely.get_x(points) - tf.c) / tf.a).astype(np.int64)
-    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
-    rows, cols = rows[inside], cols[inside]
-    ok = stack.mask[rows, cols]
-    cells = np.unique(rows[ok] * width + cols[ok])
-    if cells.size < min_count:
-        msg = (
-            f"landslide_inventory: only {cells.size} landslide(s) fall on valid DEM cells inside "
-            f"the study area; at least {min_count} are needed for the cross-validation folds"
-        )
-        raise ModelError(msg)
-    return cells
-
-
-def _absence_cells(
-    stack: FactorStack,
-    presences: np.ndarray,
-    inventory_metric: np.ndarray,
-    to_metric: pyproj.Transformer,
-    *,
-    count: int,
-    buffer_m: float,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Random study-area cells farther than ``buffer_m`` from every recorded landslide."""
-    width = stack.shape[1]
-    candidates = np.flatnonzero(stack.mask.ravel())
-    candidates = rng.permutation(candidates[~np.isin(candidates, presences)])
-    tree = shapely.STRtree(inventory_metric)
-    found: list[np.ndarray] = []
-    n_found = 0
-    chunk = max(4 * count, 1000)
-    for first in range(0, candidates.size, chunk):
-        draw = candidates[first : first + chunk]
-        if buffer_m > 0:
-            mx, my = to_metric.transform(*_cell_xy(stack.transform, draw // width, draw % width))
-            near, _ = tree.query(shapely.points(mx, my), predicate="dwithin", distance=buffer_m)
-            far = np.ones(draw.size, dtype=bool)
-            far[near] = False
-            draw = draw[far]
-        found.append(draw[: count - n_found])
-        n_found += found[-1].size
-        if n_found >= count:
-            break
-    cells = np.concatenate(found) if found else np.array([], dtype=np.int64)
-    if cells.size < presences.size:
-        msg = (
-            f"only {cells.size} cells of the study area lie farther than {buffer_m} m from a "
-            f"recorded landslide, fewer than the {presences.size} landslides; lower "
-            "susceptibility.absence_buffer_m"
-        )
-        raise ModelError(msg)
-    return cells
-
-
-def _validate(
-    estimator: ClassifierMixin,
-    x: np.ndarray,
-    y: np.ndarray,
-    groups: np.ndarray,
-    *,
-    folds: int,
-    seed: int,
-) -> dict[str, list[float | None]]:
-    """ROC-AUC per fold of spatial-block and of random stratified cross-validation."""
+def _cv_splits(
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray, *, folds: int, seed: int
+) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
+    """Train/test indices of the spatial-block and of the random stratified folds."""
     n_blocks = int(np.unique(groups).size)
     n_folds = min(folds, n_blocks)
     if n_folds < 2:
@@ -311,12 +236,42 @@ def _validate(
             "blocks for spatial cross-validation"
         )
         raise ModelError(msg)
-    spatial = list(GroupKFold(n_splits=n_folds).split(x, y, groups))
-    random = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(x, y))
     return {
-        "spatial": _cross_validate(estimator, x, y, spatial),
-        "random": _cross_validate(estimator, x, y, random),
+        "spatial": list(GroupKFold(n_splits=n_folds).split(x, y, groups)),
+        "random": list(
+            StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(x, y)
+        ),
     }
+
+
+def _validate(
+    estimator: ClassifierMixin,
+    x: np.ndarray,
+    y: np.ndarray,
+    splits: dict[str, list[tuple[np.ndarray, np.ndarray]]],
+    threads: int | None,
+) -> dict[str, list[float | None]]:
+    """ROC-AUC per fold of each kind of cross-validation."""
+    with threadpool_limits(limits=threads, user_api="openmp"):
+        return {kind: _cross_validate(estimator, x, y, folds) for kind, folds in splits.items()}
+
+
+def positive_probability(model: Any, values: np.ndarray) -> np.ndarray:
+    """Return the probability of the positive class (a landslide) for rows of factors.
+
+    A random forest's trees are averaged here, in order, exactly as scikit-learn does
+    with one job, instead of through joblib: with several jobs the order of the sum follows
+    the threads' timing (so the last bits could differ between runs), and the trees' class
+    lookup holds the GIL, so the threads saved no time.
+    """
+    if not isinstance(model, RandomForestClassifier):
+        return np.asarray(model.predict_proba(values)[:, 1])
+    rows = np.ascontiguousarray(values, dtype=np.float32)
+    total = np.zeros((rows.shape[0], int(model.n_classes_)), dtype=np.float64)
+    for tree in model.estimators_:
+        total += tree.predict_proba(rows, check_input=False)
+    total /= len(model.estimators_)
+    return total[:, 1]
 
 
 def _predict(stack: FactorStack, model: Any, fill: np.ndarray, window_rows: int) -> np.ndarray:
@@ -328,7 +283,7 @@ def _predict(stack: FactorStack, model: Any, fill: np.ndarray, window_rows: int)
             continue
         values = block[:, sel].T
         values = np.where(np.isnan(values), fill, values)
-        probability[r0:r1][sel] = model.predict_proba(values)[:, 1].astype(np.float32)
+        probability[r0:r1][sel] = positive_probability(model, values).astype(np.float32)
     return probability
 
 
@@ -346,6 +301,65 @@ def _weighted_truth_auc(truth: np.ndarray, probability: np.ndarray) -> float | N
         np.concatenate([p, p]),
         np.concatenate([t, 1.0 - t]),
     )
+
+
+@dataclass(frozen=True)
+class _LevelMaps:
+    """What the probability grid gives: levels, zones, disagreement and truth AUC."""
+
+    valid: np.ndarray
+    breaks: np.ndarray
+    classes_used: str
+    levels: np.ndarray
+    class_area: dict[str, float]
+    zones: gpd.GeoDataFrame
+    disagreement: gpd.GeoDataFrame
+    disagreement_km2: float | None
+    matched_breaks: np.ndarray | None
+    truth_auc: float | None
+
+
+def _map_levels(
+    layers: Any,
+    stack: FactorStack,
+    *,
+    probability: np.ndarray,
+    rng: np.random.Generator,
+    cfg: Any,
+    target_crs: Any,
+    clock: _Clock,
+) -> _LevelMaps:
+    """Cut the probability into levels and zones; compare with the official zones and truth."""
+    valid = np.flatnonzero(stack.mask.ravel())
+    sample = probability.ravel()[rng.choice(valid, size=min(valid.size, 200000), replace=False)]
+    breaks, classes_used = class_breaks(sample, cfg.classes)
+    levels = classify(probability, breaks)
+    areas_row = cell_area_m2(stack.transform, stack.crs, stack.shape[0])
+    class_area = {
+        str(lv): round(float(((levels == lv) * areas_row[:, None]).sum() / 1e6), 3) for lv in LEVELS
+    }
+    min_pixels = round(cfg.min_zone_area_m2 / float(np.mean(areas_row)))
+    zones = vectorise(levels, stack.transform, stack.crs, target_crs, min_pixels)
+    zones = zones.rename(columns={"code": "level"})
+    zones["level"] = zones["level"].astype(int)
+    official = getattr(layers, "landslide_zones", None)
+    disagreement, disagreement_km2, matched = disagreement_zones(
+        official, stack, probability, levels,
+        classes=cfg.disagreement_classes, target_crs=target_crs, min_pixels=min_pixels,
+        cell_areas=areas_row,
+    )  # fmt: skip
+    clock.lap("zones")
+    truth_auc = None
+    truth_layer = getattr(layers, "landslide_truth", None)
+    if truth_layer is not None:
+        truth = _truth_on_grid(truth_layer, stack, cfg.truth_scale)
+        pick = rng.choice(valid, size=min(valid.size, 200000), replace=False)
+        truth_auc = _weighted_truth_auc(truth.ravel()[pick], probability.ravel()[pick])
+        clock.lap("truth")
+    return _LevelMaps(
+        valid, breaks, classes_used, levels, class_area, zones, disagreement,
+        disagreement_km2, matched, truth_auc,
+    )  # fmt: skip
 
 
 def fit_susceptibility(
@@ -402,8 +416,8 @@ def fit_susceptibility(
     to_metric = pyproj.Transformer.from_crs(
         to_pyproj(stack.crs), to_pyproj(target_crs), always_xy=True
     )
-    cells_p = _presence_cells(inv, stack, min_count=2 * cfg.folds)
-    cells_a = _absence_cells(
+    cells_p = presence_cells(inv, stack, min_count=2 * cfg.folds)
+    cells_a = absence_cells(
         stack, cells_p, inv.geometry.to_crs(to_pyproj(target_crs)).to_numpy(), to_metric,
         count=round(cfg.absence_ratio * cells_p.size), buffer_m=cfg.absence_buffer_m, rng=rng,
     )  # fmt: skip
@@ -415,54 +429,35 @@ def fit_susceptibility(
     medians = np.nanmedian(x, axis=0)
     medians = np.where(np.isnan(medians), 0.0, medians).astype(np.float32)
     x = np.where(np.isnan(x), medians, x)
-    sx, sy = to_metric.transform(*_cell_xy(stack.transform, rows_s, cols_s))
+    sx, sy = to_metric.transform(*cell_xy(stack.transform, rows_s, cols_s))
     groups = spatial_blocks(np.asarray(sx), np.asarray(sy), cfg.block_size_m)
     clock.lap("sampling")
 
-    # OpenMP estimators (gradient boosting) get as many threads as n_jobs allows.
+    # The sample is small (a few thousand cells): each forest is fitted on one thread (joblib's
+    # threads cost more than they save there); the grid prediction sums the trees in a fixed
+    # order (positive_probability). OpenMP estimators (gradient boosting) get as many threads
+    # as n_jobs allows. No result depends on a thread count.
     threads = cfg.n_jobs if cfg.n_jobs is not None and cfg.n_jobs > 0 else None
+    estimator = make_estimator(
+        cfg.model, params=dict(cfg.params), random_state=cfg.random_state, n_jobs=1
+    )
+    splits = _cv_splits(x, y, groups, folds=cfg.folds, seed=cfg.random_state)
+    validation = _validate(estimator, x, y, splits, threads)
+    clock.lap("cross_validation")
     with threadpool_limits(limits=threads, user_api="openmp"):
-        estimator = make_estimator(
-            cfg.model, params=dict(cfg.params), random_state=cfg.random_state, n_jobs=cfg.n_jobs
-        )
-        validation = _validate(estimator, x, y, groups, folds=cfg.folds, seed=cfg.random_state)
-        clock.lap("cross_validation")
         model = clone(estimator).fit(x, y)
         perm = permutation_importance(
             model, x, y, scoring="roc_auc", n_repeats=3, random_state=cfg.random_state
         )
-        clock.lap("fit")
-        probability = _predict(stack, model, medians, cfg.window_rows)
-        clock.lap("prediction")
-
-    valid = np.flatnonzero(stack.mask.ravel())
-    sample = probability.ravel()[rng.choice(valid, size=min(valid.size, 200000), replace=False)]
-    breaks, classes_used = class_breaks(sample, cfg.classes)
-    levels = classify(probability, breaks)
-    areas_row = cell_area_m2(stack.transform, stack.crs, height)
-    class_area = {
-        str(lv): round(float(((levels == lv) * areas_row[:, None]).sum() / 1e6), 3) for lv in LEVELS
-    }
-    min_pixels = round(cfg.min_zone_area_m2 / float(np.mean(areas_row)))
-    zones = vectorise(levels, stack.transform, stack.crs, target_crs, min_pixels)
-    zones = zones.rename(columns={"code": "level"})
-    zones["level"] = zones["level"].astype(int)
-    official = getattr(layers, "landslide_zones", None)
-    disagreement, disagreement_km2, matched_breaks = disagreement_zones(
-        official, stack, probability, levels,
-        classes=cfg.disagreement_classes, target_crs=target_crs, min_pixels=min_pixels,
-        cell_areas=areas_row,
+    clock.lap("fit")
+    probability = _predict(stack, model, medians, cfg.window_rows)
+    clock.lap("prediction")
+    mapped = _map_levels(
+        layers, stack, probability=probability, rng=rng, cfg=cfg, target_crs=target_crs,
+        clock=clock,
     )  # fmt: skip
-    clock.lap("zones")
 
-    truth_auc = None
-    truth_layer = getattr(layers, "landslide_truth", None)
-    if truth_layer is not None:
-        truth = _truth_on_grid(truth_layer, stack, cfg.truth_scale)
-        pick = rng.choice(valid, size=min(valid.size, 200000), replace=False)
-        truth_auc = _weighted_truth_auc(truth.ravel()[pick], probability.ravel()[pick])
-        clock.lap("truth")
-
+    valid = mapped.valid
     spatial_auc = _mean(validation["spatial"])
     random_auc = _mean(validation["random"])
     card: dict[str, Any] = {
@@ -498,25 +493,27 @@ def fit_susceptibility(
             else None
         ),
         "classes": cfg.classes,
-        "classes_used": classes_used,
-        "class_breaks": [round(float(b), 6) for b in breaks],
-        "class_areas_km2": class_area,
+        "classes_used": mapped.classes_used,
+        "class_breaks": [round(float(b), 6) for b in mapped.breaks],
+        "class_areas_km2": mapped.class_area,
         "grid": {
             "crs": to_pyproj(stack.crs).to_string(),
             "shape": [height, width],
             "transform": [float(v) for v in tuple(stack.transform)[:6]],
             "cells_modelled": int(valid.size),
         },
-        "disagreement_km2": disagreement_km2,
+        "disagreement_km2": mapped.disagreement_km2,
         "disagreement_classes": cfg.disagreement_classes,
         "disagreement_breaks": (
-            [round(float(b), 6) for b in matched_breaks] if matched_breaks is not None else None
+            [round(float(b), 6) for b in mapped.matched_breaks]
+            if mapped.matched_breaks is not None
+            else None
         ),
-        "truth_auc": truth_auc,
+        "truth_auc": mapped.truth_auc,
         "truth_auc_method": (
             "ROC-AUC of the modelled probability with each cell weighted as a landslide by the "
             "true probability p and as stable by 1 - p (200,000 sampled cells)"
-            if truth_auc is not None
+            if mapped.truth_auc is not None
             else None
         ),
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
@@ -524,10 +521,10 @@ def fit_susceptibility(
     return SusceptibilityResult(
         model_card=card,
         probability=GridRaster(probability, stack.transform, stack.crs),
-        levels=GridRaster(levels, stack.transform, stack.crs),
-        zones=zones,
-        disagreement=disagreement,
-        breaks=tuple(float(b) for b in breaks),
+        levels=GridRaster(mapped.levels, stack.transform, stack.crs),
+        zones=mapped.zones,
+        disagreement=mapped.disagreement,
+        breaks=tuple(float(b) for b in mapped.breaks),
         estimator=model,
         factor_names=tuple(stack.names),
     )

@@ -213,8 +213,11 @@ def class_at_points(
     out = np.full(len(points), np.nan)
     if len(polygons) == 0 or len(points) == 0:
         return out
-    tree = shapely.STRtree(polygons.geometry.to_numpy())
-    i, j = tree.query(points, predicate="intersects")
+    # The polygons query a tree of the points, so that each polygon is prepared once (its
+    # edge index makes a point cost log(vertices) instead of a walk round the polygon).
+    # shapely prepares them on the fly without touching the layer's geometries, which
+    # partitions share between threads.
+    j, i = shapely.STRtree(points).query(polygons.geometry.to_numpy(), predicate="intersects")
     values = pd.to_numeric(polygons[key], errors="coerce").to_numpy(dtype=float)[j]
     if reduce != "max":
         msg = f"unsupported reduce {reduce!r}"
@@ -224,8 +227,39 @@ def class_at_points(
     return out
 
 
+#: Segments per piece when long lines and polygon outlines are cut for distance queries.
+_PIECE_SEGMENTS = 32
+
+
+def _edge_pieces(targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cut lines and polygon outlines into runs of at most ``_PIECE_SEGMENTS`` segments.
+
+    The pieces keep the original vertices (no point is added or moved), so the distance
+    to the nearest piece is the distance to the nearest edge, bit for bit; a polygon's
+    inside is tested separately. Returns the pieces and the polygons among the targets.
+    """
+    parts = shapely.get_parts(targets)
+    kind = shapely.get_type_id(parts)
+    polygons = parts[kind == 3]
+    lines = np.concatenate([parts[(kind == 1) | (kind == 2)], shapely.get_parts(
+        shapely.get_rings(polygons))])  # fmt: skip
+    pieces: list[object] = list(parts[(kind != 1) & (kind != 2) & (kind != 3)])
+    for line in lines:
+        xy = shapely.get_coordinates(line)
+        if len(xy) <= _PIECE_SEGMENTS + 1:
+            pieces.append(line)
+            continue
+        starts = range(0, len(xy) - 1, _PIECE_SEGMENTS)
+        pieces.extend(shapely.linestrings(xy[s : s + _PIECE_SEGMENTS + 1]) for s in starts)
+    return np.asarray(pieces, dtype=object), polygons
+
+
 def nearest_distance(geoms: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Return the distance from each geometry to the nearest target (0 when touching).
+
+    Long target lines and polygon outlines are measured piece by piece
+    (:func:`_edge_pieces`), so that each village costs the few segments near it
+    rather than every vertex of a province-wide polygon; the result is the same.
 
     Parameters
     ----------
@@ -245,8 +279,12 @@ def nearest_distance(geoms: np.ndarray, targets: np.ndarray) -> np.ndarray:
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if len(targets) == 0 or not ok.any():
         return out
-    tree = shapely.STRtree(targets)
     idx = np.flatnonzero(ok)
+    pieces, polygons = _edge_pieces(targets)
+    tree = shapely.STRtree(pieces)
     (src, _), dist = tree.query_nearest(geoms[idx], return_distance=True, all_matches=False)
     out[idx[src]] = dist
+    if len(polygons):  # inside a polygon: 0 (each polygon prepared once, on the fly)
+        _, inside = shapely.STRtree(geoms[idx]).query(polygons, predicate="intersects")
+        out[idx[inside]] = 0.0
     return out

@@ -21,7 +21,7 @@ from geoplan.errors import Issue
 from geoplan.scoring.catalogue import Criterion, RuleContext, get_criterion, get_rule
 from geoplan.scoring.imputation import fill_missing, imputed_column, require_finite_scores
 from geoplan.scoring.methods import classify_scores, normalize, rank_with_ties, value_function
-from geoplan.scoring.reasons import ranked_reason
+from geoplan.scoring.reasons import REASON_ITEMS, REASON_MIN_SHARE, ranked_reason
 from geoplan.scoring.stability import _Kernel, weight_sweep
 
 __all__ = [
@@ -68,10 +68,19 @@ def ranked_reasons(
     n_ranked = len(ranked.scores)
     reasons_en: list[str] = []
     reasons_vi: list[str] = []
-    for k, i in enumerate(np.flatnonzero(ranked.eligible)):
+    rows = np.flatnonzero(ranked.eligible)
+    # The few criteria each sentence names, found for all rows at once: the largest
+    # shares first, ties by criterion id (the order ranked_reason sorts them in).
+    id_rank = np.argsort(np.argsort([c.id for c in ranked.criteria], kind="stable"), kind="stable")
+    by_share = np.lexsort((np.broadcast_to(id_rank, ranked.contrib.shape), -ranked.contrib))
+    named = by_share[:, :REASON_ITEMS]
+    shares = np.take_along_axis(ranked.contrib, named, axis=1)
+    values = np.take_along_axis(ranked.raw[rows], named, axis=1)
+    for k, i in enumerate(rows):
         contribs = [
-            (c, float(ranked.raw[i, j]), float(ranked.contrib[k, j]))
-            for j, c in enumerate(ranked.criteria)
+            (ranked.criteria[j], float(v), float(share))
+            for j, v, share in zip(named[k], values[k], shares[k], strict=True)
+            if share > REASON_MIN_SHARE
         ]
         common: dict[str, Any] = {
             "rank": int(ranked.ranks[k]),
@@ -80,6 +89,7 @@ def ranked_reasons(
             "contributions": contribs,
             "score": float(ranked.scores[k]),
             "forest": "" if forest is None else forest[i],
+            "max_items": REASON_ITEMS,
         }
         reasons_en.append(ranked_reason(track_title=title_en, lang="en", **common))
         reasons_vi.append(ranked_reason(track_title=title_vi, lang="vi", **common))

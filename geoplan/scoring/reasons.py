@@ -16,12 +16,19 @@ from collections.abc import Sequence
 from geoplan.scoring.catalogue import Criterion
 
 __all__ = [
+    "REASON_ITEMS",
+    "REASON_MIN_SHARE",
     "format_value",
     "ineligible_reason",
     "ordinal_en",
     "ranked_reason",
     "what_if_sentence",
 ]
+
+
+#: How many criteria a reason names at most, and the smallest share of the score it names.
+REASON_ITEMS = 3
+REASON_MIN_SHARE = 0.005
 
 
 def nfc(text: str) -> str:
@@ -80,7 +87,7 @@ def ranked_reason(
     contributions: Sequence[tuple[Criterion, float, float]],
     forest: str = "",
     lang: str,
-    max_items: int = 3,
+    max_items: int = REASON_ITEMS,
     score: float = 0.0,
 ) -> str:
     """Return the reason of a ranked village.
@@ -103,9 +110,9 @@ def ranked_reason(
         Its score; named when no criterion has a share although the score is
         positive (VIKOR and PROMETHEE II score relative to the other villages).
     """
-    items = sorted((c for c in contributions if c[2] > 0.005), key=lambda c: (-c[2], c[0].id))[
-        :max_items
-    ]
+    items = sorted(
+        (c for c in contributions if c[2] > REASON_MIN_SHARE), key=lambda c: (-c[2], c[0].id)
+    )[:max_items]
     parts = []
     for k, (crit, value, share) in enumerate(items):
         pct = f"{share * 100:.0f}%"

@@ -17,6 +17,7 @@ edges, so it always contains the exact one.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -237,6 +238,7 @@ def monte_carlo_ranks(
     random_state: int = 7,
     chunk_size: int = 32,
     method: Method = "weighted_sum",
+    workers: int = 1,
 ) -> MonteCarloResult:
     """Perturb the weights (Dirichlet around the base) and summarise each rank's spread.
 
@@ -262,6 +264,9 @@ def monte_carlo_ranks(
         rank histograms ``O(n * min(n, 256))``.
     method
         Aggregation, see :func:`score_many`.
+    workers
+        Threads ranking chunks of draws side by side (the result does not depend on it;
+        memory grows by one set of histograms per thread).
 
     Returns
     -------
@@ -304,28 +309,46 @@ def monte_carlo_ranks(
     lut[edges[:-1]] = 1
     lut = (np.cumsum(lut) - 1).astype(np.int32)
     count_type = np.uint16 if draws < 2**16 else np.uint32
-    counts = np.zeros((n, n_bins), dtype=count_type)
-    top = np.zeros(n, dtype=np.int64)
     block = max(1, min(n, (1 << 20) // n_bins))
     offsets = np.arange(block, dtype=np.int32) * n_bins
-    peak = 0
-    for lo in range(0, draws, chunk_size):
-        scores = kernel.scores(w_all[lo : lo + chunk_size])  # (c, n)
-        ranks = _ranks_of(scores, stable=stable)
-        peak = max(peak, scores.nbytes * 3 + ranks.nbytes * 2)
-        del scores
-        top += (ranks <= top_n).sum(axis=0)
-        bins = lut[ranks]
-        del ranks
-        for v0 in range(0, n, block):
-            v1 = min(n, v0 + block)
-            local = bins[:, v0:v1] + offsets[None, : v1 - v0]
-            counts[v0:v1] += (
-                np.bincount(local.ravel(), minlength=(v1 - v0) * n_bins)
-                .reshape(v1 - v0, n_bins)
-                .astype(count_type)
-            )
-        del bins
+
+    def tally(first: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.unsignedinteger], int]:
+        """Rank the draws of every ``threads``-th chunk from ``first``: top counts, histograms."""
+        counts = np.zeros((n, n_bins), dtype=count_type)
+        top = np.zeros(n, dtype=np.int64)
+        peak = 0
+        for lo in range(first * chunk_size, draws, threads * chunk_size):
+            scores = kernel.scores(w_all[lo : lo + chunk_size])  # (c, n)
+            ranks = _ranks_of(scores, stable=stable)
+            peak = max(peak, scores.nbytes * 3 + ranks.nbytes * 2)
+            del scores
+            top += (ranks <= top_n).sum(axis=0)
+            bins = lut[ranks]
+            del ranks
+            for v0 in range(0, n, block):
+                v1 = min(n, v0 + block)
+                local = bins[:, v0:v1] + offsets[None, : v1 - v0]
+                counts[v0:v1] += (
+                    np.bincount(local.ravel(), minlength=(v1 - v0) * n_bins)
+                    .reshape(v1 - v0, n_bins)
+                    .astype(count_type)
+                )
+            del bins
+        return top, counts, peak
+
+    # Chunks are independent and their tallies are integer sums: threads (numpy's sort
+    # and matrix product release the GIL) give the same result as one.
+    threads = max(1, min(workers, -(-draws // chunk_size)))
+    if threads == 1:
+        parts = [tally(0)]
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            parts = list(pool.map(tally, range(threads)))
+    top = np.sum([part[0] for part in parts], axis=0)
+    counts = parts[0][1]
+    for part in parts[1:]:
+        counts += part[1]
+    peak = max(part[2] for part in parts) * threads
     # percentiles from the cumulative histograms, a block of alternatives at a time
     targets = {q: max(float(np.ceil(q * draws - 1e-9)), 1.0) for q in (0.05, 0.50, 0.95)}
     first_bin = {q: np.empty(n, dtype=np.int64) for q in targets}

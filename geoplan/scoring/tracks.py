@@ -8,6 +8,7 @@ resettlement classes before ranking in-place infrastructure.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -368,6 +369,7 @@ def _score_track(
         random_state=st.random_state,
         chunk_size=st.chunk_size,
         method=spec.method,
+        workers=min(2, os.cpu_count() or 1),  # the ranks do not depend on it
     )
     inv = np.empty(n_e, dtype=np.int64)
     inv[order] = np.arange(n_e)
