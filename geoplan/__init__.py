@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from geoplan.embedded import demo_scenario
 from geoplan.errors import GeoplanError
-from geoplan.scenario import Scenario, load_scenario
 
 if TYPE_CHECKING:
     from geoplan.io import read_layer
     from geoplan.pipeline import PlanResult, run
     from geoplan.render import write_outputs
+    from geoplan.scenario import Scenario, load_scenario
 
 try:
     __version__ = metadata.version("geoplan")
@@ -49,6 +49,8 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 # Heavy modules (geopandas, folium, scikit-learn) load on first use, so that
 # `geoplan --help` and `geoplan --version` answer at once.
 _LAZY = {
+    "Scenario": "geoplan.scenario",
+    "load_scenario": "geoplan.scenario",
     "read_layer": "geoplan.io",
     "run": "geoplan.pipeline",
     "PlanResult": "geoplan.pipeline",

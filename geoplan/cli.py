@@ -15,14 +15,16 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from geoplan import __version__
 from geoplan.embedded import demo_scenario
 from geoplan.errors import GeoplanError
-from geoplan.scenario import Scenario, load_scenario, scenario_json_schema
+
+if TYPE_CHECKING:
+    from geoplan.scenario import Scenario
 
 __all__ = ["main"]
 
@@ -222,7 +224,7 @@ def demo(
     invented geometry and statistics). Outputs go to maps/kontum-demo/.
     """
     console = _Console(quiet=quiet)
-    scenario = load_scenario(demo_scenario())
+    scenario = _load_scenario(demo_scenario())
     _run_and_write(
         scenario,
         out or DEMO_OUT,
@@ -254,7 +256,7 @@ def run_command(
     Nothing is written unless the whole run succeeds.
     """
     console = _Console(quiet=quiet)
-    scenario = load_scenario(scenario_path)
+    scenario = _load_scenario(scenario_path)
     _run_and_write(
         scenario,
         out or Path("maps") / scenario.name,
@@ -350,7 +352,7 @@ def compare(
         key = path.resolve()
         if key in results:
             continue
-        scenario = load_scenario(path)
+        scenario = _load_scenario(path)
         without_plan = scenario.plan.model_copy(update={"enabled": False})
         console.step(f"running {path}")
         results[key] = run(scenario.model_copy(update={"plan": without_plan}))
@@ -382,6 +384,8 @@ def criteria(lang: str) -> None:
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editor autocompletion)."""
+    from geoplan.scenario import scenario_json_schema
+
     click.echo(json.dumps(scenario_json_schema(), ensure_ascii=False, indent=2))
 
 
@@ -393,6 +397,14 @@ def main() -> None:
 @cli.group()
 def review() -> None:
     """Commune review packs: officers check the village data behind the ranking."""
+
+
+def _load_scenario(path: Path) -> Scenario:
+    # the scenario models (pydantic) load only for the commands that read a scenario, so that
+    # `geoplan --version` and `--help` answer at once
+    from geoplan.scenario import load_scenario
+
+    return load_scenario(path)
 
 
 def _without_plan(scenario: Scenario) -> Scenario:
@@ -424,7 +436,7 @@ def review_export(
     from geoplan.review import export_packs
 
     console = _Console(quiet=quiet)
-    scenario = load_scenario(scenario_path)
+    scenario = _load_scenario(scenario_path)
     result = run(_without_plan(scenario), progress=console.step)
     chosen = lang or scenario.outputs.lang
     written = export_packs(result, out, lang="en" if chosen == "en" else "vi")
@@ -457,7 +469,7 @@ def review_import(
     from geoplan.review import import_packs, rank_changes
 
     console = _Console(quiet=quiet)
-    scenario = _without_plan(load_scenario(scenario_path))
+    scenario = _without_plan(_load_scenario(scenario_path))
     if not any(folder.glob("*.xlsx")):
         msg = f"{folder}: no review workbooks (.xlsx) to import"
         raise GeoplanError(msg)

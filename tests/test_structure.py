@@ -119,7 +119,7 @@ def test_cycle_finder_sees_a_cycle_and_a_relative_import():
     assert find_cycle({"a": {"b"}, "b": set()}) is None
     graph = import_graph()
     # known edges of the real package, one absolute and one through the lazy pipeline imports
-    assert "geoplan.scenario" in graph["geoplan"]
+    assert "geoplan.embedded" in graph["geoplan"]
     assert "geoplan.scoring" not in graph["geoplan.pipeline"]  # imported inside run()
 
 
@@ -144,7 +144,7 @@ mode = sys.argv[1]
 if mode == "import":
     import geoplan
 else:
-    sys.argv = ["geoplan", mode]
+    sys.argv = ["geoplan", *mode.split()]
     from geoplan.cli import main
     try:
         main()
@@ -169,6 +169,31 @@ def test_light_entry_points_load_no_scientific_stack(mode):
     assert not loaded.intersection(HEAVY), sorted(loaded.intersection(HEAVY))
     if mode != "import":
         assert done.stdout.strip(), "the CLI printed nothing"
+
+
+def test_check_of_one_vector_layer_loads_no_modelling_or_render_stack(tmp_path):
+    """`geoplan check` of a small file reads it with geopandas and nothing heavier."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    path = tmp_path / "villages.geojson"
+    gpd.GeoDataFrame(
+        {"village_id": ["V1", "V2"], "village_name": ["Làng A", "Làng B"]},
+        geometry=[Point(107.9, 14.4), Point(107.95, 14.45)],
+        crs="EPSG:4326",
+    ).to_file(path)
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, f"check --kind villages {path}"],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    assert "villages" in done.stdout and "geopandas" in loaded
+    heavy = {"sklearn", "folium", "matplotlib", "highspy", "xlsxwriter", "jinja2", "dask"}
+    assert not loaded.intersection(heavy), sorted(loaded.intersection(heavy))
 
 
 def _line_count(path: Path) -> int:

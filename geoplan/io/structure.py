@@ -16,7 +16,6 @@ import pandas as pd
 from geoplan.errors import Issue
 from geoplan.io.fields import KINDS
 from geoplan.io.report import ValidationReport
-from geoplan.plan.crosswalk import crosswalk_2022, to_2025
 
 __all__ = ["history_from_2022", "villages_to_2025"]
 
@@ -66,6 +65,10 @@ def villages_to_2025(
         how = "through the crosswalk of communes_2022"
         translated = 0
         if communes_2022 is not None and "commune_code" in communes_2022:
+            # imported here: geoplan.plan loads the planning stack, which `geoplan check` of a
+            # single layer does not need
+            from geoplan.plan.crosswalk import crosswalk_2022
+
             cw = crosswalk_2022(communes, communes_2022)
             main = cw.sort_values(["commune_code", "area_share"], ascending=[True, False])
             main = main.drop_duplicates("commune_code").set_index("commune_code")
@@ -124,6 +127,8 @@ def history_from_2022(
     wanted = sorted(c for c in numeric & set(communes_2022.columns) if c not in communes.columns)
     if not wanted:
         return communes
+    from geoplan.plan.crosswalk import crosswalk_2022, to_2025
+
     cw = crosswalk_2022(communes, communes_2022)
     weight = next((w for w in ("population", "households") if w in communes_2022.columns), None)
     frame = pd.DataFrame(communes_2022.drop(columns="geometry"))

@@ -4,10 +4,26 @@ Only this stage writes outputs.  :func:`write_outputs` writes the whole output
 contract of ``docs/ARCHITECTURE.md`` atomically; the map builders
 (:mod:`geoplan.render.map_priority`, ``map_hazard``, ``map_dashboard``) can also be
 used on their own.
+
+The writers (and folium, matplotlib and xlsxwriter with them) load on first use, so
+that light modules of this package (:mod:`geoplan.render.outfolder`, used by
+``geoplan check --json``) import without them.
 """
 
 from __future__ import annotations
 
-from geoplan.render.outputs import output_folder, write_outputs
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from geoplan.render.outputs import output_folder, write_outputs
 
 __all__ = ["output_folder", "write_outputs"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from geoplan.render import outputs
+
+        return getattr(outputs, name)
+    msg = f"module 'geoplan.render' has no attribute {name!r}"
+    raise AttributeError(msg)
