@@ -3,7 +3,12 @@
 Peer in the same run: plain ``geopandas.read_file`` of every demo vector layer plus
 ``rasterio`` reading the DEM (the floor any pipeline pays to look at the data).
 
-Usage: python benchmarks/bench_demo.py [--runs 3]
+With ``--render-stages``, one more fresh process runs the pipeline and then
+``write_outputs`` with a progress callback, and reports the wall and CPU time of each group
+of output files (the map or table named, with what is written beside it), and the peak
+memory before and after writing.
+
+Usage: python benchmarks/bench_demo.py [--runs 3] [--render-stages]
 """
 
 from __future__ import annotations
@@ -45,6 +50,49 @@ print(time.perf_counter() - start)
 """
 
 
+STAGES = r"""
+import json, resource, sys, tempfile, time
+from pathlib import Path
+from geoplan import load_scenario
+from geoplan.pipeline import run
+from geoplan.render import write_outputs
+
+result = run(load_scenario(sys.argv[1]))
+before_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+marks = [("prepare", time.process_time(), time.perf_counter())]
+with tempfile.TemporaryDirectory() as tmp:
+    write_outputs(
+        result,
+        Path(tmp) / "out",
+        progress=lambda m: marks.append((m, time.process_time(), time.perf_counter())),
+    )
+marks.append(("end", time.process_time(), time.perf_counter()))
+stages = [
+    {"files": m, "cpu_s": round(c2 - c, 2), "wall_s": round(w2 - w, 2)}
+    for (m, c, w), (_, c2, w2) in zip(marks, marks[1:])
+]
+print(json.dumps({
+    "render_cpu_s": round(marks[-1][1] - marks[0][1], 2),
+    "render_wall_s": round(marks[-1][2] - marks[0][2], 2),
+    "peak_mib_before_render": round(before_mib),
+    "peak_mib_after_render": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    "stages": stages,
+}))
+"""
+
+
+def render_stages() -> dict[str, object]:
+    """Return the wall and CPU time of each group of output files, in a fresh process."""
+    out = subprocess.run(
+        [sys.executable, "-c", STAGES, str(ROOT / "scenarios" / "kontum-2025.yaml")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def measure(command: list[str]) -> tuple[float, float]:
     out = subprocess.run(
         [sys.executable, "-c", CHILD, *command],
@@ -60,6 +108,7 @@ def measure(command: list[str]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--render-stages", action="store_true")
     args = parser.parse_args()
     geoplan = str(Path(sys.executable).with_name("geoplan"))
     walls, peaks, peers = [], [], []
@@ -82,6 +131,8 @@ def main() -> None:
         "peer_read_all_layers_s_median": round(statistics.median(peers), 2),
         "ratio_demo_to_peer": round(statistics.median(walls) / statistics.median(peers), 1),
     }
+    if args.render_stages:
+        result["render"] = render_stages()
     print(json.dumps(result, indent=2))
 
 

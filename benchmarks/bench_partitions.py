@@ -21,6 +21,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import geopandas as gpd
 import yaml
 from bench_scale import CHILD, ROOT, build
 
@@ -51,7 +52,12 @@ def measure(factor: int, workers: int) -> dict[str, object]:
         folder = Path(tmp)
         single, n = build(factor, folder)
         spec = yaml.safe_load(single.read_text(encoding="utf-8"))
-        spec["partitions"] = {"by": "district_code", "workers": workers}
+        communes = spec["layers"]["communes"]
+        codes = sorted(
+            gpd.read_file(communes["path"], layer=communes.get("layer"))["commune_code"].astype(str)
+        )
+        halves = [codes[: len(codes) // 2], codes[len(codes) // 2 :]]
+        spec["partitions"] = {"by": "commune_code", "groups": halves, "workers": workers}
         parted = folder / "partitioned.yaml"
         parted.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), "utf-8")
         one = _run(single, folder / "out-single")

@@ -238,12 +238,20 @@ def demo(
 
 @cli.command("run")
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Run the scenario's partitions on the dask scheduler at ADDRESS (tcp://host:8786)"
+    " instead of a local cluster; also $GEOPLAN_DASK_SCHEDULER. See docs/scale.md.",
+)
 @_output_options
 @_common_options
 @_handle_errors
 def run_command(
     *,
     scenario_path: Path,
+    scheduler: str | None,
     out: Path | None,
     lang: str | None,
     csv_locale: str,
@@ -257,6 +265,10 @@ def run_command(
     """
     console = _Console(quiet=quiet)
     scenario = _load_scenario(scenario_path)
+    if scheduler is not None:
+        from geoplan.partitions import with_scheduler
+
+        scenario = with_scheduler(scenario, scheduler)
     _run_and_write(
         scenario,
         out or Path("maps") / scenario.name,

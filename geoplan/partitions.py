@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -32,9 +33,19 @@ if TYPE_CHECKING:
     from geoplan.config.partitions import PartitionConfig
     from geoplan.indicators import Indicators
 
-__all__ = ["context_positions", "partition_positions", "partitioned_indicators"]
+__all__ = [
+    "SCHEDULER_ENV",
+    "context_positions",
+    "partition_positions",
+    "partitioned_indicators",
+    "scheduler_address",
+    "with_scheduler",
+]
 
 logger = logging.getLogger(__name__)
+
+#: Environment variable naming a running dask scheduler when the scenario names none.
+SCHEDULER_ENV = "GEOPLAN_DASK_SCHEDULER"
 
 _ROLLUP_SUMS = ("households", "poor_households", "em_households")
 
@@ -150,15 +161,69 @@ def context_positions(
 
 
 def _partition_task(
-    layers: Any, scenario: Any, own: np.ndarray, context: np.ndarray, susceptibility: Any
+    layers: Any,
+    scenario: Any,
+    villages: gpd.GeoDataFrame,
+    mine: pd.Index,
+    susceptibility: Any,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
-    """Return one partition's own village rows and its commune, district and province frames."""
+    """Return one partition's own village rows and its commune, district and province frames.
+
+    ``layers`` come without villages (shared by every task); ``villages`` are
+    this partition's own and context villages, the only ones sent to it.
+    """
     from geoplan.indicators import compute_indicators
 
-    subset = dataclasses.replace(layers, villages=layers.villages.iloc[context])
+    subset = dataclasses.replace(layers, villages=villages)
     result = compute_indicators(subset, scenario, susceptibility=susceptibility)
-    mine = layers.villages.index[own]
     return result.villages.loc[mine], result.communes, result.districts, result.province
+
+
+def scheduler_address(config: PartitionConfig) -> str | None:
+    """Return the dask scheduler to use: the scenario's, else ``$GEOPLAN_DASK_SCHEDULER``.
+
+    ``None`` means a :class:`distributed.LocalCluster` started for the run.
+    """
+    if config.scheduler is not None:
+        return config.scheduler
+    from_env = os.environ.get(SCHEDULER_ENV, "").strip()
+    if not from_env:
+        return None
+    from geoplan.config.partitions import PartitionConfig
+
+    try:
+        return PartitionConfig(by=config.by, scheduler=from_env).scheduler
+    except ValueError as exc:
+        msg = f"{SCHEDULER_ENV}={from_env!r}: not a scheduler address such as tcp://host:8786"
+        raise ScenarioError(msg) from exc
+
+
+def with_scheduler(scenario: Any, address: str) -> Any:
+    """Return ``scenario`` with its partitions run on the dask scheduler at ``address``.
+
+    Raises
+    ------
+    ScenarioError
+        When the scenario declares no ``partitions`` (nothing says how to
+        split the villages) or ``address`` is not an address.
+    """
+    from geoplan.config.partitions import PartitionConfig
+
+    where = scenario.source or scenario.name
+    if scenario.partitions is None:
+        msg = (
+            f"{where}: --scheduler needs a `partitions:` section (at least `by:`, the field "
+            "that splits the villages); see docs/scale.md"
+        )
+        raise ScenarioError(msg)
+    try:
+        config = PartitionConfig.model_validate(
+            {**scenario.partitions.model_dump(), "scheduler": address}
+        )
+    except ValueError as exc:
+        msg = f"--scheduler {address!r}: not a scheduler address such as tcp://host:8786"
+        raise ScenarioError(msg) from exc
+    return scenario.model_copy(update={"partitions": config})
 
 
 @contextmanager
@@ -171,14 +236,12 @@ def _dask_client(config: PartitionConfig) -> Iterator[Any]:
             "`pip install geoplan[dask]`"
         )
         raise GeoplanError(msg) from exc
-    if config.scheduler is not None:
+    address = scheduler_address(config)
+    if address is not None:
         try:
-            client = Client(config.scheduler, timeout="30s")
+            client = Client(address, timeout="30s")
         except OSError as exc:
-            msg = (
-                f"partitions.scheduler: cannot reach the dask scheduler at {config.scheduler} "
-                f"({exc})"
-            )
+            msg = f"partitions.scheduler: cannot reach the dask scheduler at {address} ({exc})"
             raise GeoplanError(msg) from exc
         with client:
             yield client
@@ -260,12 +323,21 @@ def partitioned_indicators(layers: Any, scenario: Any) -> Indicators:
         len(parts), [p.size for p in parts], [c.size for c in contexts],
     )  # fmt: skip
     model = fit_susceptibility(layers, scenario)  # once, on the whole study area
+    shared = dataclasses.replace(layers, villages=villages.iloc[:0])
     with _dask_client(config) as client:
         [layers_f, scenario_f, model_f] = client.scatter(
-            [layers, scenario, model], broadcast=True, hash=False
+            [shared, scenario, model], broadcast=True, hash=False
         )
         futures = [
-            client.submit(_partition_task, layers_f, scenario_f, own, ctx, model_f, pure=False)
+            client.submit(
+                _partition_task,
+                layers_f,
+                scenario_f,
+                villages.iloc[ctx],
+                villages.index[own],
+                model_f,
+                pure=False,
+            )
             for own, ctx in zip(parts, contexts, strict=True)
         ]
         results = client.gather(futures)  # in partition order, whatever finished first

@@ -133,7 +133,7 @@ def input_hashes(scenario: Scenario) -> dict[str, str]:
     ``.prj``, ``.cpg``), since those carry the attributes and the CRS.
     """
     hashes: dict[str, str] = {}
-    for spec in scenario.layer_specs().values():
+    for spec in scenario.input_specs():
         path = Path(spec.path)
         candidates = [path]
         if path.suffix.lower() == ".shp":

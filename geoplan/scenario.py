@@ -20,6 +20,8 @@ from geoplan.config.indicators import IndicatorConfig
 from geoplan.config.layers import LayerSpec, LayersSpec
 from geoplan.config.partitions import PartitionConfig
 from geoplan.config.plan import PlanConfig
+from geoplan.config.provinces import ProvinceLayers
+from geoplan.config.rasters import RasterConfig
 from geoplan.config.render import OutputConfig
 from geoplan.config.scoring import ScoringConfig
 from geoplan.errors import ScenarioError
@@ -61,6 +63,14 @@ class Scenario(ScenarioModel):
         description="Metric processing CRS; every layer is reprojected into it once, at load.",
     )
     layers: LayersSpec = Field(description="Input layers.")
+    provinces: list[ProvinceLayers] = Field(
+        default_factory=list,
+        description=(
+            "Further provinces' vector layers (communes, villages, zones, roads...), each "
+            "appended at load to the same layer of `layers:`; rasters stay national, in "
+            "`layers:` (docs/scale.md)."
+        ),
+    )
     indicators: IndicatorConfig = Field(default_factory=IndicatorConfig)
     susceptibility: SusceptibilityConfig = Field(default_factory=SusceptibilityConfig)
     scoring: ScoringConfig = Field(description="Priority tracks and weights.")
@@ -68,6 +78,10 @@ class Scenario(ScenarioModel):
     outputs: OutputConfig = Field(default_factory=OutputConfig)
     partitions: PartitionConfig | None = Field(
         default=None, description="Compute village indicators in partitions on dask."
+    )
+    rasters: RasterConfig = Field(
+        default_factory=RasterConfig,
+        description="Rasters read and processed in blocks (rasters larger than memory).",
     )
     corrections: Path | None = Field(
         default=None,
@@ -108,7 +122,20 @@ class Scenario(ScenarioModel):
                 "admin_structure: '2025')"
             )
             raise ValueError(msg)
+        for n, province in enumerate(self.provinces):
+            for name in province.layers:
+                if getattr(self.layers, name) is None:
+                    msg = (
+                        f"provinces[{n}] ({province.name}).layers.{name}: `layers:` has no "
+                        f"{name} to append it to; give the first province's {name} there"
+                    )
+                    raise ValueError(msg)
         return self
+
+    def input_specs(self) -> list[LayerSpec]:
+        """Return every layer file the scenario reads: `layers:`, then each province's."""
+        own = list(self.layer_specs().values())
+        return own + [spec for p in self.provinces for spec in p.layers.values()]
 
     def layer_specs(self) -> dict[str, LayerSpec]:
         """Return the layers that are given, by canonical layer name."""
@@ -131,9 +158,16 @@ def _format_validation_error(path: Path, error: ValidationError) -> str:
 
 
 def _resolve_paths(data: dict[str, Any], base: Path) -> None:
-    layers = data.get("layers")
-    if not isinstance(layers, dict):
-        return
+    sets = [data.get("layers")]
+    provinces = data.get("provinces")
+    if isinstance(provinces, list):
+        sets += [p.get("layers") for p in provinces if isinstance(p, dict)]
+    for layers in sets:
+        if isinstance(layers, dict):
+            _resolve_layer_paths(layers, base)
+
+
+def _resolve_layer_paths(layers: dict[str, Any], base: Path) -> None:
     for spec in layers.values():
         if isinstance(spec, dict) and isinstance(spec.get("path"), str):
             path = Path(spec["path"]).expanduser()

@@ -29,12 +29,26 @@ def _halves(villages) -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def partitioned(demo_result, demo_scenario):
+def cluster():
+    """One dask cluster for the module: two worker processes, as a user's cluster would be."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def partitioned(demo_result, demo_scenario, cluster):
+    """The demo's indicators and scores, computed in two partitions on ``cluster``'s address."""
     from geoplan.partitions import partitioned_indicators
     from geoplan.scoring import score_tracks
 
     config = PartitionConfig(
-        by="village_id", groups=_halves(demo_result.layers.villages), workers=2, processes=False
+        by="village_id",
+        groups=_halves(demo_result.layers.villages),
+        scheduler=cluster.scheduler_address,
     )
     scenario = demo_scenario.model_copy(update={"partitions": config})
     indicators = partitioned_indicators(demo_result.layers, scenario)
@@ -124,18 +138,54 @@ def test_a_value_in_two_groups_is_rejected():
         PartitionConfig(by="commune_code", groups=[["1", "2"], ["2"]])
 
 
-def test_a_scheduler_address_connects_to_that_cluster():
-    from distributed import LocalCluster
+def test_both_partitions_ran_on_the_given_cluster(partitioned, cluster):
+    from distributed import Client
 
-    from geoplan.partitions import _dask_client
-
-    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
-        config = PartitionConfig(by="commune_code", scheduler=cluster.scheduler_address)
-        with _dask_client(config) as client:
-            assert client.scheduler.address == cluster.scheduler_address
-            assert client.submit(sum, [1, 2]).result() == 3
+    with Client(cluster.scheduler_address) as client:
+        ran = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    assert len(ran) == 2, "two worker processes"
+    assert sum(ran.values()) >= 2, "the two partition tasks ran on the cluster given"
 
 
-def test_a_scheduler_must_be_an_address():
-    with pytest.raises(ValueError, match="must be an address"):
-        PartitionConfig(by="commune_code", scheduler="localhost")
+def test_the_environment_names_the_scheduler(monkeypatch, cluster):
+    from geoplan.partitions import SCHEDULER_ENV, _dask_client, scheduler_address
+
+    config = PartitionConfig(by="commune_code")
+    monkeypatch.delenv(SCHEDULER_ENV, raising=False)
+    assert scheduler_address(config) is None
+    monkeypatch.setenv(SCHEDULER_ENV, cluster.scheduler_address)
+    assert scheduler_address(config) == cluster.scheduler_address
+    with _dask_client(config) as client:
+        assert client.scheduler.address == cluster.scheduler_address
+        assert client.submit(sum, [1, 2]).result() == 3
+    named = PartitionConfig(by="commune_code", scheduler="tcp://127.0.0.1:1")
+    assert scheduler_address(named) == "tcp://127.0.0.1:1", "the scenario's address comes first"
+    monkeypatch.setenv(SCHEDULER_ENV, "localhost")
+    with pytest.raises(ScenarioError, match=SCHEDULER_ENV):
+        scheduler_address(config)
+
+
+def test_the_scheduler_option_needs_partitions(demo_scenario):
+    from geoplan.partitions import with_scheduler
+
+    with pytest.raises(ScenarioError, match="needs a `partitions:` section"):
+        with_scheduler(demo_scenario, "tcp://127.0.0.1:8786")
+    split = demo_scenario.model_copy(
+        update={"partitions": PartitionConfig(by="commune_code", workers=3)}
+    )
+    pointed = with_scheduler(split, "tcp://127.0.0.1:8786")
+    assert pointed.partitions.scheduler == "tcp://127.0.0.1:8786"
+    assert pointed.partitions.workers == 3
+    with pytest.raises(ScenarioError, match="not a scheduler address"):
+        with_scheduler(split, "127.0.0.1")
+
+
+def test_the_run_command_takes_a_scheduler(runner):
+    from _paths import DEMO_SCENARIO
+
+    from geoplan.cli import cli
+
+    result = runner.invoke(cli, ["run", str(DEMO_SCENARIO), "--scheduler", "tcp://127.0.0.1:1"])
+    assert result.exit_code != 0
+    assert "needs a `partitions:` section" in result.output
+    assert "Traceback" not in result.output

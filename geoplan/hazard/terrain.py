@@ -6,22 +6,33 @@ curvature use Zevenbergen & Thorne (1987); the topographic wetness index
 :func:`geoplan.hazard.grid.cell_size_m`, so a DEM in degrees gives the same
 slopes as the same surface in a metric CRS.  Edges are extended by linear
 extrapolation (odd reflection), which keeps a plane a plane up to the border.
+
+Every derivative is computed block by block with a one-cell halo read from the
+neighbouring blocks, so the values never depend on the block size
+(``block_pixels``, a count of cells): a DEM larger than memory can be given as
+a :class:`geoplan.io.raster.RasterWindows` and read window by window, and
+:class:`TerrainWindows` serves slope or aspect windows to the zonal statistics
+without ever holding the whole grid.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 import numpy as np
 from affine import Affine
 from scipy import ndimage
 
+from geoplan.blocks import DEFAULT_BLOCK_PIXELS, block_rows
 from geoplan.hazard.grid import cell_size_m, row_windows
 
 __all__ = [
     "TERRAIN_FACTORS",
+    "TerrainWindows",
     "flow_accumulation",
     "hillshade",
+    "horn_gradient",
     "relief_window_px",
     "slope_degrees",
     "terrain_window",
@@ -41,6 +52,21 @@ TERRAIN_FACTORS = (
 _WINDOW_ROWS = 256
 
 
+class Grid(Protocol):
+    """A DEM: an array, or a file read window by window (``grid[r0:r1, c0:c1]``)."""
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """``(rows, cols)``."""
+
+    def __getitem__(self, key: Any) -> Any:
+        """Cells of a row slice or a (row, column) slice pair."""
+
+
+def _blocks(shape: tuple[int, ...], block_pixels: int | None) -> Iterator[tuple[int, int]]:
+    return row_windows(shape[0], block_rows((shape[0], shape[1]), block_pixels))
+
+
 def relief_window_px(transform: Affine, crs: Any, height: int, radius_m: float) -> int:
     """Return the odd side (pixels) of the square window used for local relief."""
     dx, dy = cell_size_m(transform, crs, height)
@@ -49,22 +75,29 @@ def relief_window_px(transform: Affine, crs: Any, height: int, radius_m: float) 
     return 2 * half + 1
 
 
-def _padded_block(dem: np.ndarray, r0: int, r1: int, halo: int) -> np.ndarray:
-    """Rows ``r0 - halo .. r1 + halo`` and all columns ± ``halo``, extrapolated at edges."""
-    height = dem.shape[0]
-    top = max(0, r0 - halo)
-    bottom = min(height, r1 + halo)
-    block = np.asarray(dem[top:bottom], dtype=np.float64)
-    pad_top = halo - (r0 - top)
-    pad_bottom = halo - (bottom - r1)
+def _padded_block(
+    dem: Grid, r0: int, r1: int, halo: int, cols: tuple[int, int] | None = None
+) -> np.ndarray:
+    """Rows ``r0 - halo .. r1 + halo`` and columns ``c0 - halo .. c1 + halo``.
+
+    Cells beyond the grid's edges are extrapolated (odd reflection) from the
+    cells inside, exactly as for the whole grid; inner halos are read.
+    """
+    height, width = dem.shape[0], dem.shape[1]
+    c0, c1 = cols if cols is not None else (0, width)
+    top, bottom = max(0, r0 - halo), min(height, r1 + halo)
+    left, right = max(0, c0 - halo), min(width, c1 + halo)
+    block = np.asarray(dem[top:bottom, left:right], dtype=np.float64)
+    pad_rows = (halo - (r0 - top), halo - (bottom - r1))
+    pad_cols = (halo - (c0 - left), halo - (right - c1))
     # Odd reflection (linear extrapolation) needs more cells than it pads; else copy edges.
-    if block.shape[0] > max(pad_top, pad_bottom):
-        block = np.pad(block, ((pad_top, pad_bottom), (0, 0)), mode="reflect", reflect_type="odd")
+    if block.shape[0] > max(pad_rows):
+        block = np.pad(block, (pad_rows, (0, 0)), mode="reflect", reflect_type="odd")
     else:
-        block = np.pad(block, ((pad_top, pad_bottom), (0, 0)), mode="edge")
-    if block.shape[1] > halo:
-        return np.pad(block, ((0, 0), (halo, halo)), mode="reflect", reflect_type="odd")
-    return np.pad(block, ((0, 0), (halo, halo)), mode="edge")
+        block = np.pad(block, (pad_rows, (0, 0)), mode="edge")
+    if block.shape[1] > max(pad_cols):
+        return np.pad(block, ((0, 0), pad_cols), mode="reflect", reflect_type="odd")
+    return np.pad(block, ((0, 0), pad_cols), mode="edge")
 
 
 def _neighbours(padded: np.ndarray, halo: int, n_rows: int, n_cols: int) -> dict[str, np.ndarray]:
@@ -87,8 +120,52 @@ def _horn(
     return dz_east, dz_north
 
 
+def horn_gradient(
+    dem: Grid, transform: Affine, crs: Any, *, block_pixels: int | None = DEFAULT_BLOCK_PIXELS
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return Horn's (1981) elevation gradient of a whole DEM, computed block by block.
+
+    Parameters
+    ----------
+    dem
+        Elevations in metres (``NaN`` nodata): an array, or a
+        :class:`geoplan.io.raster.RasterWindows` read window by window.
+    transform, crs
+        Grid of the DEM; geographic grids are handled per row.
+    block_pixels
+        Cells per block (``None``: one block); the result does not depend on it.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(dz/d east, dz/d north)`` in metres per metre, float64, shape of ``dem``;
+        ``NaN`` where a cell or a neighbour is nodata.
+    """
+    dx_all, dy_all = cell_size_m(transform, crs, dem.shape[0])
+    east = np.empty(dem.shape[:2], dtype=np.float64)
+    north = np.empty(dem.shape[:2], dtype=np.float64)
+    for r0, r1 in _blocks(dem.shape, block_pixels):
+        _, east[r0:r1], north[r0:r1] = _horn_block(dem, dx_all, dy_all, (r0, r1))
+    return east, north
+
+
+def _horn_block(
+    dem: Grid,
+    dx_all: np.ndarray,
+    dy_all: np.ndarray,
+    rows: tuple[int, int],
+    cols: tuple[int, int] | None = None,
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Return the 3x3 neighbours and Horn's gradient of one window of a DEM."""
+    r0, r1 = rows
+    c0, c1 = cols if cols is not None else (0, dem.shape[1])
+    z = _neighbours(_padded_block(dem, r0, r1, 1, (c0, c1)), 1, r1 - r0, c1 - c0)
+    dz_east, dz_north = _horn(z, dx_all[r0:r1, None], dy_all[r0:r1, None])
+    return z, dz_east, dz_north
+
+
 def terrain_window(
-    dem: np.ndarray,
+    dem: Grid,
     transform: Affine,
     crs: Any,
     r0: int,
@@ -96,13 +173,15 @@ def terrain_window(
     *,
     relief_px: int = 3,
     factors: tuple[str, ...] = TERRAIN_FACTORS,
+    cols: tuple[int, int] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Compute terrain derivatives for rows ``r0:r1`` of a DEM.
+    """Compute terrain derivatives for rows ``r0:r1`` (and columns ``cols``) of a DEM.
 
     Parameters
     ----------
     dem
-        Elevations in metres, ``NaN`` for nodata, shape ``(rows, cols)``.
+        Elevations in metres, ``NaN`` for nodata, shape ``(rows, cols)``: an
+        array or a :class:`geoplan.io.raster.RasterWindows`.
     transform, crs
         The DEM's grid; degrees are converted to metres per row.
     r0, r1
@@ -111,24 +190,22 @@ def terrain_window(
         Odd side of the square window for local relief (max - min).
     factors
         Which of :data:`TERRAIN_FACTORS` to return.
+    cols
+        Column range ``(c0, c1)`` of the window; ``None``: every column.
 
     Returns
     -------
     dict of str to numpy.ndarray
-        float32 arrays of shape ``(r1 - r0, cols)``: ``slope`` (degrees),
+        float32 arrays of shape ``(r1 - r0, c1 - c0)``: ``slope`` (degrees),
         ``aspect_sin`` and ``aspect_cos`` (of the downslope direction,
         clockwise from north; 0 on flats), ``plan_curvature`` and
         ``profile_curvature`` (1/100 m), ``relief`` (m).
     """
-    n_rows = r1 - r0
-    n_cols = dem.shape[1]
     dx_all, dy_all = cell_size_m(transform, crs, dem.shape[0])
     dx = dx_all[r0:r1, None]
     dy = dy_all[r0:r1, None]
-    padded = _padded_block(dem, r0, r1, 1)
-    z = _neighbours(padded, 1, n_rows, n_cols)
+    z, dz_east, dz_north = _horn_block(dem, dx_all, dy_all, (r0, r1), cols)
     out: dict[str, np.ndarray] = {}
-    dz_east, dz_north = _horn(z, dx, dy)
     gradient = np.hypot(dz_east, dz_north)
     if "slope" in factors:
         out["slope"] = np.degrees(np.arctan(gradient)).astype(np.float32)
@@ -162,8 +239,47 @@ def terrain_window(
         if "profile_curvature" in factors:
             out["profile_curvature"] = (100 * profile).astype(np.float32)
     if "relief" in factors:
-        out["relief"] = _relief(dem, r0, r1, relief_px)
+        relief = _relief(dem, r0, r1, relief_px)
+        out["relief"] = relief if cols is None else relief[:, cols[0] : cols[1]]
     return out
+
+
+class TerrainWindows:
+    """One terrain derivative of a DEM, computed on demand for the window asked for.
+
+    ``windows[r0:r1, c0:c1]`` reads that window of the DEM plus a one-cell
+    halo and returns the derivative there, equal to the same cells of the
+    whole-grid computation; the zonal statistics read it polygon by polygon,
+    so the derivative of a DEM larger than memory is never held whole.
+
+    Parameters
+    ----------
+    dem
+        Elevations (an array or a :class:`geoplan.io.raster.RasterWindows`).
+    transform, crs
+        Grid of the DEM.
+    factor
+        One of :data:`TERRAIN_FACTORS`.
+    """
+
+    def __init__(self, dem: Grid, transform: Affine, crs: Any, factor: str) -> None:
+        if factor not in TERRAIN_FACTORS:
+            msg = f"unknown terrain factor {factor!r}; use one of {', '.join(TERRAIN_FACTORS)}"
+            raise ValueError(msg)
+        self.dem = dem
+        self.transform = transform
+        self.crs = crs
+        self.factor = factor
+        self.shape = (int(dem.shape[0]), int(dem.shape[1]))
+
+    def __getitem__(self, key: tuple[slice, slice]) -> np.ndarray:
+        rows, cols = key
+        r0, r1, _ = rows.indices(self.shape[0])
+        c0, c1, _ = cols.indices(self.shape[1])
+        out = terrain_window(
+            self.dem, self.transform, self.crs, r0, r1, factors=(self.factor,), cols=(c0, c1)
+        )
+        return out[self.factor]
 
 
 def hillshade(
@@ -173,6 +289,7 @@ def hillshade(
     *,
     azimuth_deg: float = 315.0,
     altitude_deg: float = 45.0,
+    block_pixels: int | None = DEFAULT_BLOCK_PIXELS,
 ) -> np.ndarray:
     """Return the illumination (0-1) of a DEM lit by a distant sun, from Horn's derivatives.
 
@@ -184,6 +301,8 @@ def hillshade(
         Grid of the DEM; geographic grids are handled per row.
     azimuth_deg, altitude_deg
         Direction of the light, clockwise from north, and its height above the horizon.
+    block_pixels
+        Cells per block (``None``: one block); the result does not depend on it.
 
     Returns
     -------
@@ -195,9 +314,8 @@ def hillshade(
     altitude = np.radians(altitude_deg)
     dx_all, dy_all = cell_size_m(transform, crs, dem.shape[0])
     out = np.empty(dem.shape, dtype=np.float64)
-    for r0, r1 in row_windows(dem.shape[0], _WINDOW_ROWS):
-        z = _neighbours(_padded_block(dem, r0, r1, 1), 1, r1 - r0, dem.shape[1])
-        dz_east, dz_north = _horn(z, dx_all[r0:r1, None], dy_all[r0:r1, None])
+    for r0, r1 in _blocks(dem.shape, block_pixels):
+        _, dz_east, dz_north = _horn_block(dem, dx_all, dy_all, (r0, r1))
         slope = np.arctan(np.hypot(dz_east, dz_north))
         aspect = np.arctan2(-dz_east, -dz_north)  # downslope direction, clockwise from north
         shade = np.sin(altitude) * np.cos(slope) + np.cos(altitude) * np.sin(slope) * np.cos(
@@ -208,7 +326,7 @@ def hillshade(
     return out
 
 
-def _relief(dem: np.ndarray, r0: int, r1: int, size: int) -> np.ndarray:
+def _relief(dem: Grid, r0: int, r1: int, size: int) -> np.ndarray:
     half = size // 2
     top = max(0, r0 - half)
     bottom = min(dem.shape[0], r1 + half)
@@ -221,23 +339,28 @@ def _relief(dem: np.ndarray, r0: int, r1: int, size: int) -> np.ndarray:
     return relief.astype(np.float32)
 
 
-def slope_degrees(dem: np.ndarray, transform: Affine, crs: Any) -> np.ndarray:
-    """Return the slope in degrees (float32) of a whole DEM, computed in row windows.
+def slope_degrees(
+    dem: Grid, transform: Affine, crs: Any, *, block_pixels: int | None = DEFAULT_BLOCK_PIXELS
+) -> np.ndarray:
+    """Return the slope in degrees (float32) of a whole DEM, computed block by block.
 
     Parameters
     ----------
     dem
-        Elevations in metres (``NaN`` nodata).
+        Elevations in metres (``NaN`` nodata): an array or a
+        :class:`geoplan.io.raster.RasterWindows`.
     transform, crs
         Grid of the DEM; geographic grids are handled per row.
+    block_pixels
+        Cells per block (``None``: one block); the result does not depend on it.
 
     Returns
     -------
     numpy.ndarray
         Slope in degrees, same shape as ``dem``.
     """
-    out = np.empty(dem.shape, dtype=np.float32)
-    for r0, r1 in row_windows(dem.shape[0], _WINDOW_ROWS):
+    out = np.empty(dem.shape[:2], dtype=np.float32)
+    for r0, r1 in _blocks(dem.shape, block_pixels):
         out[r0:r1] = terrain_window(dem, transform, crs, r0, r1, factors=("slope",))["slope"]
     return out
 

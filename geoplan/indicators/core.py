@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoplan.blocks import DEFAULT_BLOCK_PIXELS
 from geoplan.hazard import SusceptibilityResult, fit_susceptibility
 from geoplan.hazard.grid import GridRaster, RasterLike
 from geoplan.hazard.terrain import slope_degrees
@@ -138,9 +139,9 @@ def _border_communes(
     return given.fillna(False).astype(bool)
 
 
-def _dem_rasters(dem: RasterLike) -> dict[str, RasterLike]:
+def _dem_rasters(dem: RasterLike, block_pixels: int | None) -> dict[str, RasterLike]:
     values = np.asarray(dem.array, dtype=np.float64)
-    slope = slope_degrees(values, dem.transform, dem.crs)
+    slope = slope_degrees(values, dem.transform, dem.crs, block_pixels=block_pixels)
     return {
         "elev": GridRaster(values, dem.transform, dem.crs),
         "slope": GridRaster(slope, dem.transform, dem.crs),
@@ -318,7 +319,9 @@ def compute_indicators(
         config=config,
     )
     dem = _layer(layers, "dem")
-    dem_rasters = _dem_rasters(dem) if dem is not None else None
+    rasters = getattr(scenario, "rasters", None)  # tests pass bare namespaces
+    block_pixels = rasters.block_pixels if rasters is not None else DEFAULT_BLOCK_PIXELS
+    dem_rasters = _dem_rasters(dem, block_pixels) if dem is not None else None
     _terrain_columns(out, areas, dem_rasters)
     forest = _layer(layers, "forest")
     _forest_columns(out, areas, points, geoms, forest)

@@ -3,6 +3,12 @@
 Polygons are reprojected into the raster's CRS (never the raster into the
 polygons'), so values are not resampled; exactextract weights every cell by
 the fraction of it that the polygon covers.
+
+A raster whose ``array`` is not held in memory (a
+:class:`geoplan.io.raster.RasterWindows`, or a
+:class:`geoplan.hazard.terrain.TerrainWindows` computing slope on demand) is
+read window by window: exactextract asks for each polygon's window only, on
+the same grid, so the statistics equal those over the whole array.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import shapely
 from exactextract import exact_extract
 from exactextract._exactextract import Feature
 from exactextract.feature import FeatureSource
-from exactextract.raster import NumPyRasterSource
+from exactextract.raster import NumPyRasterSource, RasterSource
 
 from geoplan.hazard.grid import RasterLike, grid_bounds, to_pyproj
 
@@ -72,10 +78,54 @@ class _WkbSource(FeatureSource):
         return self._srs_wkt
 
 
+class _WindowSource(RasterSource):
+    """A raster read window by window from anything sliced as ``grid[r0:r1, c0:c1]``."""
+
+    def __init__(
+        self, grid: Any, extent: tuple[float, float, float, float], name: str, srs_wkt: str
+    ) -> None:
+        super().__init__()
+        self._grid = grid
+        self._extent = extent
+        self._srs_wkt = srs_wkt
+        self.set_name(name)
+
+    def res(self) -> tuple[float, float]:
+        rows, cols = self._grid.shape[:2]
+        xmin, ymin, xmax, ymax = self._extent
+        return ((xmax - xmin) / cols, (ymax - ymin) / rows)
+
+    def extent(self) -> tuple[float, float, float, float]:
+        return self._extent
+
+    def srs_wkt(self) -> str:
+        return self._srs_wkt
+
+    def nodata_value(self) -> None:
+        return None
+
+    def read_window(self, x0: int, y0: int, nx: int, ny: int) -> np.ndarray:
+        return np.asarray(self._grid[y0 : y0 + ny, x0 : x0 + nx], dtype=np.float64)
+
+
+def _source(
+    raster: RasterLike, name: str, extent: tuple[float, float, float, float], wkt: str
+) -> Any:
+    """Return an exactextract source: the array itself when in memory, else its windows."""
+    if not isinstance(raster.array, np.ndarray):
+        return _WindowSource(raster.array, extent, name, wkt)
+    values = raster.array
+    if values.dtype.kind != "f":
+        values = values.astype(np.float64)
+    return NumPyRasterSource(values, *extent, name=name, srs_wkt=wkt)
+
+
 def zonal_stats(
     zones: gpd.GeoSeries,
     rasters: Mapping[str, RasterLike],
     ops: Sequence[str] = ("mean",),
+    *,
+    block_pixels: int | None = None,
 ) -> pd.DataFrame:
     """Summarise rasters over polygons, weighting cells by covered fraction.
 
@@ -89,6 +139,9 @@ def zonal_stats(
     ops
         exactextract operations, e.g. ``"mean"``, ``"min"``, ``"max"``,
         ``"quantile(q=0.9)"``.
+    block_pixels
+        Most cells exactextract holds at once (``None``: its default); the
+        statistics do not depend on it.
 
     Returns
     -------
@@ -103,13 +156,8 @@ def zonal_stats(
     first = next(iter(rasters.values()))
     crs = to_pyproj(first.crs)
     wkt = crs.to_wkt()
-    xmin, ymin, xmax, ymax = grid_bounds(first.transform, first.array.shape)
-    sources: list[Any] = []
-    for name, raster in rasters.items():
-        values = np.asarray(raster.array)
-        if values.dtype.kind != "f":
-            values = values.astype(np.float64)
-        sources.append(NumPyRasterSource(values, xmin, ymin, xmax, ymax, name=name, srs_wkt=wkt))
+    extent = grid_bounds(first.transform, first.array.shape[:2])
+    sources = [_source(raster, name, extent, wkt) for name, raster in rasters.items()]
     geoms = zones.to_crs(crs) if zones.crs is not None and to_pyproj(zones.crs) != crs else zones
     ok = ~(geoms.isna() | geoms.is_empty)
     if not ok.any():
@@ -121,6 +169,7 @@ def zonal_stats(
         list(ops),
         include_cols=["_row"],
         output="pandas",
+        **({} if block_pixels is None else {"max_cells_in_memory": block_pixels}),
     )
     if len(sources) == 1:
         name = next(iter(rasters))

@@ -27,6 +27,7 @@ from geoplan.io.crs import crs_label, is_metric, resolve_crs
 from geoplan.io.fields import KINDS
 from geoplan.io.integrity import check_feature_count, check_file_integrity
 from geoplan.io.joins import check_required, join_tables
+from geoplan.io.provinces import append_provinces
 from geoplan.io.raster import Raster, read_raster, resolve_crs_arg
 from geoplan.io.readers import RawLayer, read_vector
 from geoplan.io.report import LayerSummary, ValidationReport
@@ -290,7 +291,7 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
     for name, spec in specs.items():
         if name in _RASTER_LAYERS:
             try:
-                r = read_raster(spec.path, crs=spec.crs)
+                r = read_raster(spec.path, crs=spec.crs, block_pixels=scenario.rasters.block_pixels)
             except LayerError as exc:
                 report.add(
                     Issue(
@@ -318,6 +319,15 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
         frames[name] = _load_vector(
             name, spec, base, target, report, kind=_kind_of(name, scenario.admin_structure)
         )
+    append_provinces(
+        frames,
+        scenario,
+        lambda label, name, spec: _load_vector(
+            label, spec, base, target, report, kind=_kind_of(name, scenario.admin_structure)
+        ),
+        report,
+        kind_of=lambda name: _kind_of(name, scenario.admin_structure),
+    )
     communes, villages = frames.get("communes"), frames.get("villages")
     if scenario.admin_structure == "2025" and communes is not None and villages is not None:
         frames["villages"] = villages = villages_to_2025(

@@ -17,6 +17,7 @@ __all__ = [
     "clean_value",
     "coverage_simplify",
     "decode_polyline",
+    "dissolve_parts",
     "encode_polyline",
     "feature_collection",
     "simplify",
@@ -227,6 +228,32 @@ def feature_collection(
     return out
 
 
+def dissolve_parts(geoms: np.ndarray) -> Any:
+    """Return the union of polygons, fast when they only meet at points.
+
+    Patches of one level polygonised from a raster touch their like only at
+    corners: their union is the multipolygon of their parts, which is valid
+    exactly when no two parts overlap or share an edge.  That check costs a
+    fraction of :func:`shapely.union_all`, which runs only when it fails.
+
+    Parameters
+    ----------
+    geoms
+        Polygons or multipolygons.
+
+    Returns
+    -------
+    shapely.Geometry
+        A geometry covering the same points as ``shapely.union_all(geoms)``.
+    """
+    parts = shapely.get_parts(geoms)
+    polygons = parts[(shapely.get_type_id(parts) == shapely.GeometryType.POLYGON)]
+    candidate = shapely.multipolygons(polygons[~shapely.is_empty(polygons)])
+    if len(polygons) == len(parts) and shapely.is_valid(candidate):
+        return candidate
+    return shapely.union_all(geoms)
+
+
 def generalise_coverage(
     gdf: gpd.GeoDataFrame, by: str, tolerance_m: float, min_area_m2: float
 ) -> gpd.GeoDataFrame:
@@ -248,7 +275,12 @@ def generalise_coverage(
         return gdf[[by, "geometry"]]
     simplified = coverage_simplify(gdf[[by, "geometry"]], tolerance_m)
     simplified = simplified[simplified.geometry.notna() & ~simplified.geometry.is_empty]
-    merged = simplified.dissolve(by=by, as_index=False, sort=True)
+    groups = list(simplified.groupby(by, sort=True).geometry)
+    merged = gpd.GeoDataFrame(
+        {by: [key for key, _ in groups]},
+        geometry=[dissolve_parts(g.to_numpy()) for _, g in groups],
+        crs=simplified.crs,
+    )
 
     def clean(geom: Any) -> Any:
         polys = []

@@ -9,16 +9,53 @@ from __future__ import annotations
 
 from typing import Any
 
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
 from geoplan.render.offline import safe_json
 
-__all__ = ["BaseGroupLayer", "Call", "DataLayer", "ImageLayer", "TileLayer"]
+__all__ = ["BaseGroupLayer", "Call", "DataLayer", "ImageLayer", "TileLayer", "Verbatim"]
 
 
-class Call(MacroElement):
+class Verbatim(Element):
+    """Rendered markup kept as it is.
+
+    branca wraps what a macro renders in an ``Element``, which compiles the text as
+    a new Jinja template (the whole data payload of a layer, lexed once more).  The
+    text has been rendered already, so it is returned as Jinja would return it:
+    newlines normalised, one trailing newline dropped.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        text = str(text).replace("\r\n", "\n").replace("\r", "\n")
+        self.text = text[:-1] if text.endswith("\n") else text
+
+    def render(self, **kwargs: Any) -> str:
+        """Return the text."""
+        return self.text
+
+
+class _VerbatimMacro(MacroElement):
+    """A macro element whose rendered header, html and script are not compiled again."""
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as branca's MacroElement
+        """Add the rendered macros to the figure, then render the children."""
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            msg = "cannot render an element that is not in a Figure"
+            raise TypeError(msg)
+        module = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = module.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(Verbatim(macro(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class Call(_VerbatimMacro):
     """Call ``GP.<function>(<json args>)`` once; the map is ``GP.map`` after :func:`init`."""
 
     _template = Template(
@@ -45,7 +82,7 @@ class Call(MacroElement):
         return super().render(**kwargs)
 
 
-class _GPLayer(Layer):
+class _GPLayer(Layer, _VerbatimMacro):
     """A Leaflet layer created by a ``GP.*Layer`` factory."""
 
     _template = Template(

@@ -16,12 +16,13 @@ __all__ = ["hazard_png", "priority_png"]
 
 
 def _figure(ctx: RenderContext, title: str):  # type: ignore[no-untyped-def]
-    import matplotlib
+    # a Figure on the Agg canvas, without pyplot: no global figure manager to import or close
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8.27, 9.0), dpi=130)
+    fig = Figure(figsize=(8.27, 9.0), dpi=130)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
     if len(ctx.communes_web):
         ctx.communes_web.boundary.plot(ax=ax, color="#8a8a8a", linewidth=0.35)
     if ctx.districts_web is not None:
@@ -36,12 +37,11 @@ def _figure(ctx: RenderContext, title: str):  # type: ignore[no-untyped-def]
     ax.set_aspect("equal")
     subtitle = ctx.title + (f"\n{tr('synthetic', ctx.lang)}" if ctx.synthetic else "")
     ax.set_title(f"{title}\n{subtitle}", fontsize=10, loc="left")
-    return fig, ax, plt
+    return fig, ax
 
 
-def _save(fig, plt, path: Path) -> Path:  # type: ignore[no-untyped-def]
+def _save(fig, path: Path) -> Path:  # type: ignore[no-untyped-def]
     fig.savefig(path, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
     return path
 
 
@@ -114,7 +114,7 @@ def priority_png(ctx: RenderContext, track: str, path: Path) -> Path:
     """
     from matplotlib.lines import Line2D
 
-    fig, ax, plt = _figure(ctx, f"{tr('priority_map', ctx.lang)}: {ctx.track_title(track)}")
+    fig, ax = _figure(ctx, f"{tr('priority_map', ctx.lang)}: {ctx.track_title(track)}")
     plan_handles = _plan_layers(ctx, ax) if track == "resettlement" else []
     v = ctx.villages
     if len(v) and f"{track}_class" in v:
@@ -155,7 +155,7 @@ def priority_png(ctx: RenderContext, track: str, path: Path) -> Path:
             fontsize=8,
             title_fontsize=8,
         )
-    return _save(fig, plt, path)
+    return _save(fig, path)
 
 
 def hazard_png(ctx: RenderContext, path: Path) -> Path:
@@ -163,7 +163,7 @@ def hazard_png(ctx: RenderContext, path: Path) -> Path:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    fig, ax, plt = _figure(ctx, tr("hazard_title", ctx.lang))
+    fig, ax = _figure(ctx, tr("hazard_title", ctx.lang))
     crs = ctx.communes_web.crs if len(ctx.communes_web) else None
     zones = ctx.layers.get("landslide_zones")
     handles: list[object] = []
@@ -205,4 +205,4 @@ def hazard_png(ctx: RenderContext, path: Path) -> Path:
         ]
     if handles:
         ax.legend(handles=handles, loc="lower left", fontsize=7)
-    return _save(fig, plt, path)
+    return _save(fig, path)

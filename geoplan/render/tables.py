@@ -11,7 +11,7 @@ import re
 import zipfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -322,13 +322,77 @@ def write_office_sheet(
     ws.set_row(0, 45)
     for i, info in enumerate(columns):
         ws.write_string(0, i, info.header, header_fmt)
-    positions = [frame.columns.get_loc(info.name) for info in columns]
+    positions = [cast(int, frame.columns.get_loc(info.name)) for info in columns]
     cell_formats = [formats[info.number_format] for info in columns]
-    for r, row in enumerate(frame.itertuples(index=False, name=None), start=1):
-        for c, (info, pos) in enumerate(zip(columns, positions, strict=True)):
-            value = display_value(info, _cell(row[pos]), lang)
-            write_cell(ws, r, c, value, cell_formats[c] if value is not None else None)
+    shown = [_ShownColumn(info, lang) for info in columns]
+    for start in range(0, len(frame), _BLOCK_ROWS):
+        block = frame.iloc[start : start + _BLOCK_ROWS]
+        cells = [
+            col.cells(cast(pd.Series, block.iloc[:, pos]))
+            for col, pos in zip(shown, positions, strict=True)
+        ]
+        for r, row in enumerate(zip(*cells, strict=True), start=start + 1):
+            for c, value in enumerate(row):
+                # the same cells write_cell writes, decided once per column block
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    ws.write_string(r, c, value, cell_formats[c])
+                else:
+                    ws.write_number(r, c, value, cell_formats[c])
     return ws
+
+
+_BLOCK_ROWS = 4096  # rows converted at a time: memory stays bounded at any table size
+_MEMO_LIMIT = 8192  # distinct texts remembered per column
+
+
+class _ShownColumn:
+    """How one column's values are shown in an office sheet, computed a block at a time.
+
+    Each value becomes what :func:`write_cell` would write for
+    ``display_value(info, value, lang)``: ``None`` (nothing), a number, or a text
+    passed through :func:`~geoplan.render.cells.safe_cell`.  Plain numeric columns
+    are converted in one array operation; other values once per distinct value.
+    """
+
+    def __init__(self, info: ColumnInfo, lang: Lang) -> None:
+        self.info = info
+        self.lang = lang
+        self.memo: dict[Any, Any] = {}
+
+    def cells(self, values: pd.Series) -> list[Any]:
+        """Return the shown values of one block of the column."""
+        dtype = values.dtype
+        if isinstance(dtype, np.dtype) and dtype.kind in "fi" and self.info.kind != "bool":
+            array = values.to_numpy()
+            if self.info.divisor != 1.0:
+                array = array / self.info.divisor
+            out = array.tolist()
+            if dtype.kind == "f":
+                for i in np.flatnonzero(~np.isfinite(array)).tolist():
+                    out[i] = None
+            return out
+        return [self._shown(v) for v in values.tolist()]
+
+    def _shown(self, value: Any) -> Any:
+        try:
+            return self.memo[value]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable: not remembered
+            return self._convert(value)
+        shown = self._convert(value)
+        if len(self.memo) >= _MEMO_LIMIT:
+            self.memo.clear()
+        self.memo[value] = shown
+        return shown
+
+    def _convert(self, value: Any) -> Any:
+        shown = display_value(self.info, _cell(value), self.lang)
+        if shown is None or (isinstance(shown, (int, float)) and not isinstance(shown, bool)):
+            return shown
+        return safe_cell(str(shown))
 
 
 def _readme_rows(
