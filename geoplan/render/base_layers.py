@@ -18,6 +18,7 @@ from geoplan.render._geo import feature_collection, simplify, to_wgs84
 from geoplan.render.context import RenderContext
 from geoplan.render.elements import BaseGroupLayer, Call
 from geoplan.render.i18n import tr
+from geoplan.render.map_compact import COMPACT_MIN_POINTS
 
 __all__ = ["ROAD_STYLES", "add_offline_base", "place_labels"]
 
@@ -101,7 +102,8 @@ def add_offline_base(m: folium.Map, ctx: RenderContext) -> None:
         opts = {"minZoom": COMMUNE_LABEL_ZOOM, "className": "gp-label-commune"}
         Call("labelLayer", "base_commune_names", rows, opts).add_to(m)
         parts.append("base_commune_names")
-    if len(ctx.villages):
+    if 0 < len(ctx.villages) <= COMPACT_MIN_POINTS:
+        # more villages are drawn by a compact layer, which writes their names itself
         rows = place_labels(ctx.villages, "village_name")
         opts = {"minZoom": VILLAGE_LABEL_ZOOM, "className": "gp-label-village"}
         Call("labelLayer", "base_village_names", rows, opts).add_to(m)

@@ -21,12 +21,13 @@ from geoplan.render._geo import (
     clean_value,
     feature_collection,
 )
-from geoplan.render.base_layers import add_offline_base
+from geoplan.render.base_layers import VILLAGE_LABEL_ZOOM, add_offline_base
 from geoplan.render.context import (
     RenderContext,
 )
 from geoplan.render.elements import Call, DataLayer, ImageLayer, TileLayer
 from geoplan.render.i18n import Lang, fmt_num, strings, tr
+from geoplan.render.map_compact import compact_points, use_compact_runtime, wants_compact
 from geoplan.render.offline import deterministic_ids, make_offline
 from geoplan.render.palette import CLASS_COLOURS, LEVEL_COLOURS, POVERTY_BREAKS, VILLAGE_OUTLINE
 
@@ -220,6 +221,14 @@ def add_layer(
     legend_title
         The legend section's title when it differs from ``title``.
     """
+    if wants_compact(data, spec):
+        use_compact_runtime(m)
+        if spec.get("search", {}).get("kind") == "village":
+            # at this density the base's village names would be thousands of markers: the
+            # layer writes the names of the points in view on its canvas instead
+            labels = {"key": spec["search"]["label"], "minZoom": VILLAGE_LABEL_ZOOM}
+            spec = {**spec, "labels": labels}
+        data = compact_points(data)
     DataLayer(key, title, data, spec, show=show).add_to(m)
     if legend_items is not None:
         section: SECTION = {"layer": key, "title": legend_title or title, "items": legend_items}
