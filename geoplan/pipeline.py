@@ -115,6 +115,18 @@ class PlanResult:
             },
             "issues": [issue.to_dict() for issue in self.layers.report.issues]
             + [issue.to_dict() for issue in self.scoring.issues],
+            "plan_status": self._plan_status(),
+        }
+
+    def _plan_status(self) -> dict[str, Any] | None:
+        """Return what the plan's solvers proved: status, method and gap of each model."""
+        if self.plan is None:
+            return None
+        moves = self.plan.assignment_summary.get("milp", {})
+        alloc = self.plan.allocation_summary
+        return {
+            "assignment": {k: moves.get(k) for k in ("status", "method", "mip_gap")},
+            "allocation": {k: alloc.get(k) for k in ("status", "method", "mip_gap", "milp_scope")},
         }
 
 

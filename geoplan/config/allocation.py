@@ -296,6 +296,16 @@ class AllocationConfig(ScenarioModel):
             "model grows). Never a time limit, so a busy machine gives the same plan."
         ),
     )
+    max_milp_variables: int = Field(
+        default=100_000,
+        ge=1,
+        description=(
+            "Largest model (variables: candidates x funding options x years) solved as one "
+            "MILP; a larger one is solved over the candidates its LP relaxation funds at all, "
+            "from a plan in the LP's order, with the gap proven against the whole LP bound "
+            "(allocation_summary milp_scope says which)."
+        ),
+    )
     mip_rel_gap: float = Field(
         default=0.005,
         gt=0,

@@ -2,7 +2,7 @@
 
 Every field has a default, so ``scoring: {}`` gives the three default tracks
 built from the criteria catalogue (``geoplan criteria``), each weight citing
-the resolution ids it implements (RESOLUTION.md).  A track can replace its
+the resolution ids it implements (cited in ``scoring/criteria.yaml``).  A track can replace its
 criteria, take its weights from AHP pairwise matrices (one per expert,
 combined by the geometric mean), change normalisation, aggregation, missing
 value rules, eligibility rules and class breaks.

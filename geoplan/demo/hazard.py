@@ -205,34 +205,14 @@ def truth_probability(
     return 1.0 / (1.0 + np.exp(-logit)), cov
 
 
-def build_hazard(
-    seed: int, terrain: Terrain, ftype: np.ndarray, dist_road: FloatArray, mask: np.ndarray
-) -> Hazard:
-    """Build the truth grid, the zone polygons and the inventory points.
+INVENTORY_EVENTS = 300  # landslide events in the demo's inventory
 
-    Parameters
-    ----------
-    seed
-        Generator seed.
-    terrain
-        The terrain.
-    ftype
-        Forest codes on the DEM grid.
-    dist_road
-        Distance to roads (metres) on the DEM grid.
-    mask
-        Province mask on the DEM grid.
 
-    Returns
-    -------
-    Hazard
-        Truth, zones (EPSG:9216) and inventory (EPSG:9216).
+def _zones(p: FloatArray, mask: np.ndarray, grid: Grid) -> tuple[np.ndarray, gpd.GeoDataFrame]:
+    """Return the zone level per DEM cell and the official-looking zone polygons.
+
+    The levels come from the smoothed probability; the polygons from a 3x3 coarser grid.
     """
-    rng = rng_for(seed, 4)
-    grid = terrain.grid
-    p, _ = truth_probability(terrain, ftype, dist_road)
-    truth = np.where(mask, p, np.nan)
-
     smooth = ndimage.gaussian_filter(p, 2.0)
     level = np.digitize(smooth, ZONE_THRESHOLDS) + 1
     level = np.where(mask, level, 0)
@@ -259,10 +239,15 @@ def build_hazard(
         shapely.transform(zones.geometry.to_numpy(), lambda c: np.round(c, 1))
     )
     zones["level"] = zones["level"].astype("int32")
+    return level, zones
 
+
+def _inventory(
+    rng: np.random.Generator, p: FloatArray, mask: np.ndarray, grid: Grid, *, n_events: int
+) -> gpd.GeoDataFrame:
+    """Return the landslide inventory: dated points drawn where the probability is high."""
     # inventory: cells drawn with probability proportional to p
     flat = np.where(mask, p, 0.0).ravel()
-    n_events = 300
     idx = rng.choice(flat.size, size=n_events, replace=False, p=flat / flat.sum())
     r, c = np.unravel_index(np.sort(idx), grid.shape)
     lon = grid.x0 + (c + rng.uniform(0.1, 0.9, n_events)) * grid.cell_x
@@ -282,8 +267,12 @@ def build_hazard(
     inv["geometry"] = shapely.transform(inv.geometry.to_numpy(), lambda c: np.round(c, 1))
     inv = inv.sort_values("event_date", kind="stable").reset_index(drop=True)
     inv["event_id"] = [f"LS{i + 1:04d}" for i in range(n_events)]
+    return inv
 
-    meta = {
+
+def _truth_meta(*, n_events: int) -> dict[str, Any]:
+    """Return the description of the truth model (``landslide_truth.json``)."""
+    return {
         "model": "logistic",
         "formula": (
             "p = 1 / (1 + exp(-(intercept + slope_deg*SLOPE + relief_100m*RELIEF/100"
@@ -314,4 +303,37 @@ def build_hazard(
         },
         "raster": "landslide_truth.tif: uint8 = round(p * 250), 255 = outside the province",
     }
+
+
+def build_hazard(
+    seed: int, terrain: Terrain, ftype: np.ndarray, dist_road: FloatArray, mask: np.ndarray
+) -> Hazard:
+    """Build the truth grid, the zone polygons and the inventory points.
+
+    Parameters
+    ----------
+    seed
+        Generator seed.
+    terrain
+        The terrain.
+    ftype
+        Forest codes on the DEM grid.
+    dist_road
+        Distance to roads (metres) on the DEM grid.
+    mask
+        Province mask on the DEM grid.
+
+    Returns
+    -------
+    Hazard
+        Truth, zones (EPSG:9216) and inventory (EPSG:9216).
+    """
+    rng = rng_for(seed, 4)
+    grid = terrain.grid
+    p, _ = truth_probability(terrain, ftype, dist_road)
+    truth = np.where(mask, p, np.nan)
+
+    level, zones = _zones(p, mask, grid)
+    inv = _inventory(rng, p, mask, grid, n_events=INVENTORY_EVENTS)
+    meta = _truth_meta(n_events=INVENTORY_EVENTS)
     return Hazard(truth, level, zones, inv, meta)

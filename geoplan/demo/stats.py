@@ -28,6 +28,65 @@ def _rank01(x: np.ndarray) -> np.ndarray:
     return order / max(len(x) - 1, 1)
 
 
+def _ntm_columns(
+    out: pd.DataFrame, rng: np.random.Generator, r: np.ndarray, urban: np.ndarray
+) -> None:
+    """Add the NTM criteria met per year, the NTM status and the year the standard was met.
+
+    Remote communes meet fewer criteria; urban units count as meeting all 19.
+    """
+    n = len(r)
+    score = 19.0 - 11.0 * r + rng.normal(0.0, 1.2, n)
+    rural = ~urban
+    c24 = np.clip(np.round(score), 5, 18).astype(int)
+    order = np.argsort(-np.where(rural, score, -np.inf), kind="stable")
+    c24[order[:RURAL_NTM_2024]] = 19
+    c24[urban] = 19
+    series = {2024: c24}
+    for year in (2023, 2022, 2021):
+        nxt = series[year + 1]
+        gain = rng.choice([0, 1, 1, 2], size=n)
+        prev = np.clip(nxt - gain, 3, 19)
+        drop = rng.random(n) < 0.04  # a criterion lost in a later year
+        prev = np.where(drop & (prev < 19), np.minimum(prev + 1, 19), prev)
+        prev[urban] = 19
+        series[year] = prev
+    for year in YEARS:
+        out[f"ntm_criteria_{year}"] = series[year]
+    out["ntm_criteria_met"] = series[2024]
+    status = np.full(n, "none", dtype=object)
+    ntm_year = np.full(n, np.nan)
+    for i in range(n):
+        if series[2024][i] < 19:
+            continue
+        status[i] = "standard"
+        if urban[i]:
+            ntm_year[i] = 2020
+            continue
+        met = [y for y in YEARS if series[y][i] == 19]
+        first = met[0]
+        if first == 2021 and all(series[y][i] == 19 for y in YEARS):
+            first = int(rng.integers(2015, 2022))
+        ntm_year[i] = first
+    # a few earlier NTM communes have gone on to the advanced / model standard
+    # the four least remote rural NTM communes met the standard before 2021 and
+    # have gone on to the advanced (three) and model (one) standards
+    done = np.flatnonzero(rural & (series[2024] == 19))
+    for k, i in enumerate(done[np.argsort(r[done], kind="stable")][:4]):
+        for year in YEARS:
+            series[year][i] = 19
+        ntm_year[i] = 2016 + k
+        status[i] = "model" if k == 0 else "advanced"
+    for year in YEARS:
+        out[f"ntm_criteria_{year}"] = series[year]
+    out["ntm_criteria_met"] = series[2024]
+    out["ntm_status"] = status
+    out["ntm_year"] = pd.array(
+        np.where(np.isnan(ntm_year), pd.NA, ntm_year),  # type: ignore[call-overload]
+        dtype="Int64",
+    )
+
+
 def commune_profile(
     seed: int,
     communes: gpd.GeoDataFrame,
@@ -93,56 +152,7 @@ def commune_profile(
     out["near24_target"] = np.clip(near24, 0.004, 0.3)
     out["near_decline"] = rng.uniform(0.003, 0.012, n)
 
-    # NTM criteria
-    score = 19.0 - 11.0 * r + rng.normal(0.0, 1.2, n)
-    rural = ~urban
-    c24 = np.clip(np.round(score), 5, 18).astype(int)
-    order = np.argsort(-np.where(rural, score, -np.inf), kind="stable")
-    c24[order[:RURAL_NTM_2024]] = 19
-    c24[urban] = 19
-    series = {2024: c24}
-    for year in (2023, 2022, 2021):
-        nxt = series[year + 1]
-        gain = rng.choice([0, 1, 1, 2], size=n)
-        prev = np.clip(nxt - gain, 3, 19)
-        drop = rng.random(n) < 0.04  # a criterion lost in a later year
-        prev = np.where(drop & (prev < 19), np.minimum(prev + 1, 19), prev)
-        prev[urban] = 19
-        series[year] = prev
-    for year in YEARS:
-        out[f"ntm_criteria_{year}"] = series[year]
-    out["ntm_criteria_met"] = series[2024]
-    status = np.full(n, "none", dtype=object)
-    ntm_year = np.full(n, np.nan)
-    for i in range(n):
-        if series[2024][i] < 19:
-            continue
-        status[i] = "standard"
-        if urban[i]:
-            ntm_year[i] = 2020
-            continue
-        met = [y for y in YEARS if series[y][i] == 19]
-        first = met[0]
-        if first == 2021 and all(series[y][i] == 19 for y in YEARS):
-            first = int(rng.integers(2015, 2022))
-        ntm_year[i] = first
-    # a few earlier NTM communes have gone on to the advanced / model standard
-    # the four least remote rural NTM communes met the standard before 2021 and
-    # have gone on to the advanced (three) and model (one) standards
-    done = np.flatnonzero(rural & (series[2024] == 19))
-    for k, i in enumerate(done[np.argsort(r[done], kind="stable")][:4]):
-        for year in YEARS:
-            series[year][i] = 19
-        ntm_year[i] = 2016 + k
-        status[i] = "model" if k == 0 else "advanced"
-    for year in YEARS:
-        out[f"ntm_criteria_{year}"] = series[year]
-    out["ntm_criteria_met"] = series[2024]
-    out["ntm_status"] = status
-    out["ntm_year"] = pd.array(
-        np.where(np.isnan(ntm_year), pd.NA, ntm_year),  # type: ignore[call-overload]
-        dtype="Int64",
-    )
+    _ntm_columns(out, rng, r, urban)
 
     region = np.where(r > 0.55, "III", np.where(r > 0.12, "II", "I"))
     region = np.where(
@@ -152,7 +162,7 @@ def commune_profile(
     out["is_especially_difficult"] = region == "III"
     was = (region == "III") | ((r > 0.42) & (rng.random(n) < 0.7))
     out["was_especially_difficult_2021"] = was & ~ward
-    atk_w = np.where(rural, 0.5 + r, 0.0)
+    atk_w = np.where(~urban, 0.5 + r, 0.0)
     atk = rng.choice(n, size=11, replace=False, p=atk_w / atk_w.sum())
     out["is_atk"] = np.isin(np.arange(n), atk)
     out["has_cooperative"] = urban | (rng.random(n) < 0.97 - 0.45 * r)

@@ -265,6 +265,77 @@ def place_villages(
     return pd.DataFrame(rows)
 
 
+def _ethnic_mix(district_code: str, commune_name: str, ctype: str) -> tuple[list[str], np.ndarray]:
+    """Return the ethnic groups of a commune's villages and their probabilities.
+
+    Groups with a home commune live only there (and weigh more there); towns are mostly Kinh.
+    """
+    mix = [
+        (g, w)
+        for g, w in ETHNIC_MIX[district_code]
+        if g not in HOME_COMMUNE or HOME_COMMUNE[g] == (district_code, commune_name)
+    ]
+    if (district_code, commune_name) in HOME_COMMUNE.values():
+        mix = [(g, w * (6.0 if g in HOME_COMMUNE else 1.0)) for g, w in mix]
+    groups = [g for g, _ in mix]
+    gw = np.array([w for _, w in mix])
+    if ctype in ("phuong", "thi_tran"):
+        gw = np.where(np.array(groups) == "Kinh", gw * 6.0, gw)
+    return groups, gw / gw.sum()
+
+
+def _village_figures(
+    rng: np.random.Generator,
+    *,
+    ctype: str,
+    kinh: bool,
+    group: str,
+    r: float,
+    pov: float,
+    near: float,
+) -> dict[str, object]:
+    """Return a village's households, population, poverty, services and land fields.
+
+    ``r`` is the commune's remoteness, ``pov`` and ``near`` its poverty targets.
+    """
+    if ctype == "phuong":
+        hh = int(rng.lognormal(np.log(260), 0.35))
+    elif kinh:
+        hh = int(rng.lognormal(np.log(150), 0.4))
+    else:
+        hh = int(rng.lognormal(np.log(95), 0.45))
+    hh = max(hh, 18)
+    pop = int(np.rint(hh * rng.uniform(3.7, 4.9)))
+    vpov = np.clip(pov * (0.5 if kinh else 1.15) * rng.lognormal(0, 0.35), 0, 0.9)
+    vnear = np.clip(near * rng.lognormal(0, 0.3), 0, 0.5)
+    poor = int(np.rint(hh * vpov))
+    near_poor = min(int(np.rint(hh * vnear)), hh - poor)
+    em_share = rng.uniform(0.0, 0.12) if group == "Kinh" else rng.uniform(0.85, 1.0)
+    em = int(np.rint(hh * em_share))
+    ed = ctype != "phuong" and rng.random() < 0.05 + 0.75 * r**1.2 + (0.1 if not kinh else 0)
+    water = np.clip(0.97 - 0.5 * r * rng.uniform(0.5, 1.5) - (0.08 if not kinh else 0), 0.2, 1.0)
+    has_house = (not kinh and rng.random() < 0.85) or (kinh and rng.random() < 0.04)
+    repaired = has_house and rng.random() < 0.6 - 0.35 * r
+    power = ctype == "phuong" or rng.random() < 0.995 - 0.22 * r**2
+    no_res = int(np.rint(em * rng.uniform(0, 0.06) * r))
+    no_prod = int(np.rint(em * rng.uniform(0, 0.3) * r))
+    return {
+        "households": hh,
+        "population": pop,
+        "poor_households": poor,
+        "near_poor_households": near_poor,
+        "em_households": em,
+        "main_ethnic_group": group,
+        "is_especially_difficult": bool(ed),
+        "hygienic_water_households": int(np.rint(hh * water)),
+        "has_communal_house": bool(has_house),
+        "communal_house_repaired": bool(repaired),
+        "has_grid_power": bool(power),
+        "em_hh_no_residential_land": no_res,
+        "em_hh_no_production_land": no_prod,
+    }
+
+
 def village_attributes(
     seed: int, admin: Admin, placed: pd.DataFrame, profile: pd.DataFrame
 ) -> pd.DataFrame:
@@ -299,18 +370,7 @@ def village_attributes(
         pov = float(profile["pov24_target"].iloc[i])
         near = float(profile["near24_target"].iloc[i])
         used: set[str] = set()
-        mix = [
-            (g, w)
-            for g, w in ETHNIC_MIX[dcode]
-            if g not in HOME_COMMUNE or HOME_COMMUNE[g] == (dcode, crow["commune_name"])
-        ]
-        if (dcode, crow["commune_name"]) in HOME_COMMUNE.values():
-            mix = [(g, w * (6.0 if g in HOME_COMMUNE else 1.0)) for g, w in mix]
-        groups = [g for g, _ in mix]
-        gw = np.array([w for _, w in mix])
-        if ctype in ("phuong", "thi_tran"):
-            gw = np.where(np.array(groups) == "Kinh", gw * 6.0, gw)
-        gw = gw / gw.sum()
+        groups, gw = _ethnic_mix(dcode, str(crow["commune_name"]), ctype)
         kinh_no = 0
         for k, (_, v) in enumerate(grp.iterrows(), start=1):
             group = str(rng.choice(groups, p=gw))
@@ -328,49 +388,15 @@ def village_attributes(
             else:
                 pre = PREFIX[group]
                 name = _unique_name(_drawn(rng, pre), used)
-            if ctype == "phuong":
-                hh = int(rng.lognormal(np.log(260), 0.35))
-            elif kinh:
-                hh = int(rng.lognormal(np.log(150), 0.4))
-            else:
-                hh = int(rng.lognormal(np.log(95), 0.45))
-            hh = max(hh, 18)
-            pop = int(np.rint(hh * rng.uniform(3.7, 4.9)))
-            vpov = np.clip(pov * (0.5 if kinh else 1.15) * rng.lognormal(0, 0.35), 0, 0.9)
-            vnear = np.clip(near * rng.lognormal(0, 0.3), 0, 0.5)
-            poor = int(np.rint(hh * vpov))
-            near_poor = min(int(np.rint(hh * vnear)), hh - poor)
-            em_share = rng.uniform(0.0, 0.12) if group == "Kinh" else rng.uniform(0.85, 1.0)
-            em = int(np.rint(hh * em_share))
-            ed = ctype != "phuong" and rng.random() < 0.05 + 0.75 * r**1.2 + (
-                0.1 if not kinh else 0
+            figures = _village_figures(
+                rng, ctype=ctype, kinh=kinh, group=group, r=r, pov=pov, near=near
             )
-            water = np.clip(
-                0.97 - 0.5 * r * rng.uniform(0.5, 1.5) - (0.08 if not kinh else 0), 0.2, 1.0
-            )
-            has_house = (not kinh and rng.random() < 0.85) or (kinh and rng.random() < 0.04)
-            repaired = has_house and rng.random() < 0.6 - 0.35 * r
-            power = ctype == "phuong" or rng.random() < 0.995 - 0.22 * r**2
-            no_res = int(np.rint(em * rng.uniform(0, 0.06) * r))
-            no_prod = int(np.rint(em * rng.uniform(0, 0.3) * r))
             rows.append(
                 {
                     "village_id": f"{code}-{k:03d}",
                     "village_name": unicodedata.normalize("NFC", name),
                     "commune_code": code,
-                    "households": hh,
-                    "population": pop,
-                    "poor_households": poor,
-                    "near_poor_households": near_poor,
-                    "em_households": em,
-                    "main_ethnic_group": group,
-                    "is_especially_difficult": bool(ed),
-                    "hygienic_water_households": int(np.rint(hh * water)),
-                    "has_communal_house": bool(has_house),
-                    "communal_house_repaired": bool(repaired),
-                    "has_grid_power": bool(power),
-                    "em_hh_no_residential_land": no_res,
-                    "em_hh_no_production_land": no_prod,
+                    **figures,
                     "x": v["x"],
                     "y": v["y"],
                     "is_centre": bool(v["is_centre"]),

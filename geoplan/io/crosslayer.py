@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -30,20 +31,10 @@ def villages_in_communes(
     file = summary.file
     labels = villages.get("village_id", None)
     src_field = summary.fields.get("commune_code", "commune_code")
-    pts = villages.geometry.to_numpy()
-    vi, ci = communes.sindex.query(pts, predicate="intersects")
-    spatial = pd.Series(pd.NA, index=villages.index, dtype=object)
-    codes = communes["commune_code"].to_numpy()
-    first = pd.Series(ci, index=vi).groupby(level=0).first()
-    spatial.iloc[first.index.to_numpy()] = codes[first.to_numpy()]
     stated = villages["commune_code"]
     known = stated.isin(communes["commune_code"])
+    spatial = _commune_of_points(villages, communes)
     outside = spatial.isna()
-    # a point on an overlap of two polygons agrees with either of them
-    hit = pd.Series(codes[ci], index=villages.index[vi]).astype(str)
-    agrees = hit.eq(stated.astype(str).reindex(hit.index)).groupby(level=0).any()
-    agrees = agrees.reindex(villages.index, fill_value=False)
-    spatial = spatial.where(~agrees, stated)
     report.extend(
         row_issues(
             villages.index[outside.to_numpy()],
@@ -81,33 +72,9 @@ def villages_in_communes(
         known = out["commune_code"].isin(communes["commune_code"])
     else:
         rows = list(villages.index[mismatch.to_numpy()])
-        for r in rows[:100]:
-            who = f"[village_id {labels.at[r]}] " if labels is not None else ""
-            report.add(
-                Issue(
-                    "error",
-                    f"{who}village point lies in commune {spatial.at[r]} but its "
-                    f"commune_code is {stated.at[r]}; fix the code or the point, set "
-                    "`assign_commune_spatially: true`, or list 'village-outside-commune' "
-                    "under `downgrade:`",
-                    file=file,
-                    layer="villages",
-                    row=int(r),
-                    field=src_field,
-                    code="village-outside-commune",
-                )
-            )
-        if len(rows) > 100:
-            report.add(
-                Issue(
-                    "error",
-                    f"... and {len(rows) - 100} more villages outside their stated commune",
-                    file=file,
-                    layer="villages",
-                    field=src_field,
-                    code="village-outside-commune",
-                )
-            )
+        _report_mismatches(
+            rows, spatial, stated, labels=labels, file=file, src_field=src_field, report=report
+        )
     unknown = out["commune_code"].notna() & ~known
     report.extend(
         row_issues(
@@ -122,6 +89,63 @@ def villages_in_communes(
         )
     )
     return out
+
+
+def _commune_of_points(villages: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.Series:
+    """Return the commune each village point lies in (NA outside every commune).
+
+    A point on an overlap of two polygons lies in its stated commune when that is one of them.
+    """
+    vi, ci = communes.sindex.query(villages.geometry.to_numpy(), predicate="intersects")
+    spatial = pd.Series(pd.NA, index=villages.index, dtype=object)
+    codes = communes["commune_code"].to_numpy()
+    first = pd.Series(ci, index=vi).groupby(level=0).first()
+    spatial.iloc[first.index.to_numpy()] = codes[first.to_numpy()]
+    stated = villages["commune_code"]
+    hit = pd.Series(codes[ci], index=villages.index[vi]).astype(str)
+    agrees = hit.eq(stated.astype(str).reindex(hit.index)).groupby(level=0).any()
+    agrees = agrees.reindex(villages.index, fill_value=False)
+    return spatial.where(~agrees, stated)
+
+
+def _report_mismatches(
+    rows: list[Any],
+    spatial: pd.Series,
+    stated: pd.Series,
+    *,
+    labels: pd.Series | None,
+    file: str,
+    src_field: str,
+    report: ValidationReport,
+) -> None:
+    """One error per village whose point lies in another commune than its code says."""
+    for r in rows[:100]:
+        who = f"[village_id {labels.at[r]}] " if labels is not None else ""
+        report.add(
+            Issue(
+                "error",
+                f"{who}village point lies in commune {spatial.at[r]} but its "
+                f"commune_code is {stated.at[r]}; fix the code or the point, set "
+                "`assign_commune_spatially: true`, or list 'village-outside-commune' "
+                "under `downgrade:`",
+                file=file,
+                layer="villages",
+                row=int(r),
+                field=src_field,
+                code="village-outside-commune",
+            )
+        )
+    if len(rows) > 100:
+        report.add(
+            Issue(
+                "error",
+                f"... and {len(rows) - 100} more villages outside their stated commune",
+                file=file,
+                layer="villages",
+                field=src_field,
+                code="village-outside-commune",
+            )
+        )
 
 
 def dissolve(communes: gpd.GeoDataFrame, by: str | None) -> gpd.GeoDataFrame:

@@ -100,18 +100,10 @@ def _describe(layer: pd.DataFrame, labels: list[Hashable], keys: list[str]) -> s
     return "; ".join(shown) + ("; ..." if len(labels) > 6 else "")
 
 
-def _match_rows(
-    tdf: pd.DataFrame,
-    layer: pd.DataFrame,
-    keys: list[str],
-    kind: KindDef,
-    *,
-    file: str,
-    sheet: str | None,
-    layer_name: str,
-    report: ValidationReport,
-) -> pd.Series:
-    """Return, per table row, the layer row it joins (NA when none); report the rest."""
+def _key_lookups(
+    layer: pd.DataFrame, keys: list[str], kind: KindDef
+) -> tuple[dict[str, NameMatcher], dict[str, dict[object, list[Hashable]]]]:
+    """Return how each join key finds layer rows: a name matcher for text, an index for codes."""
     matchers: dict[str, NameMatcher] = {}
     code_index: dict[str, dict[object, list[Hashable]]] = {}
     for key in keys:
@@ -124,6 +116,22 @@ def _match_rows(
                 if pd.notna(value):
                     index.setdefault(value, []).append(label)
             code_index[key] = index
+    return matchers, code_index
+
+
+def _match_rows(
+    tdf: pd.DataFrame,
+    layer: pd.DataFrame,
+    keys: list[str],
+    kind: KindDef,
+    *,
+    file: str,
+    sheet: str | None,
+    layer_name: str,
+    report: ValidationReport,
+) -> pd.Series:
+    """Return, per table row, the layer row it joins (NA when none); report the rest."""
+    matchers, code_index = _key_lookups(layer, keys, kind)
     joined: dict[Hashable, Hashable] = {}
     unmatched: list[Hashable] = []
     ambiguous = 0
@@ -346,63 +354,98 @@ def join_tables(
         tdf = _read_join_table(js, p, kdef, kind, report)
         if tdf is None:
             continue
-        missing_t = [k for k in keys if k not in tdf]
-        missing_l = [k for k in keys if k not in out]
-        if missing_t or missing_l:
-            if missing_t:
-                report.add(
-                    Issue(
-                        "error",
-                        f"the table has no column for {', '.join(missing_t)} to join on; map it "
-                        f"with `fields: {{{missing_t[0]}: <column>}}`",
-                        file=str(p),
-                        layer=js.sheet,
-                        field=missing_t[0],
-                        code="bad-join",
-                    )
-                )
-            if missing_l:
-                _bad_join(
-                    report,
-                    f"the {kind} layer has no {', '.join(missing_l)} to join the table {p.name} on",
-                    file=summary.file,
-                    layer=kind,
-                )
+        if not _keys_present(tdf, out, keys, js, path=p, kind=kind, summary=summary, report=report):
             continue
         target = _match_rows(
             tdf, out, keys, kdef, file=str(p), sheet=js.sheet, layer_name=kind, report=report
         )
-        missing = ~out.index.isin(target.dropna().to_numpy())
-        if missing.any():
-            report.add(
-                Issue(
-                    "warning",
-                    f"{int(missing.sum())} feature(s) have no row in the joined table {p.name}",
-                    file=summary.file,
-                    layer=kind,
-                    field=keys[-1],
-                    code="join-missing",
-                )
-            )
-        cols = [c for c in tdf.columns if c not in keys]
-        overlap = [c for c in cols if c in out.columns]
-        if overlap:
-            report.add(
-                Issue(
-                    "warning",
-                    f"columns {', '.join(map(str, overlap))} come from the "
-                    f"joined table {p.name} and replace the layer's",
-                    file=str(p),
-                    layer=kind,
-                    code="join-overrides",
-                )
-            )
-        matched = tdf.loc[target.notna().to_numpy(), cols]
-        matched.index = pd.Index(target.dropna().to_list())
-        out = out.drop(columns=overlap).copy()
-        for c in cols:
-            out[c] = matched[c].reindex(out.index)
+        out = _merge_table(
+            out, tdf, target, keys, path=p, kind=kind, summary=summary, report=report
+        )
         summary.count_repair("joined-table", 1)
+    return out
+
+
+def _keys_present(
+    tdf: pd.DataFrame,
+    out: gpd.GeoDataFrame,
+    keys: list[str],
+    js: JoinSpec,
+    *,
+    path: Path,
+    kind: str,
+    summary: LayerSummary,
+    report: ValidationReport,
+) -> bool:
+    """Return whether the table and the layer both have the join keys (errors otherwise)."""
+    missing_t = [k for k in keys if k not in tdf]
+    missing_l = [k for k in keys if k not in out]
+    if missing_t or missing_l:
+        if missing_t:
+            report.add(
+                Issue(
+                    "error",
+                    f"the table has no column for {', '.join(missing_t)} to join on; map it "
+                    f"with `fields: {{{missing_t[0]}: <column>}}`",
+                    file=str(path),
+                    layer=js.sheet,
+                    field=missing_t[0],
+                    code="bad-join",
+                )
+            )
+        if missing_l:
+            _bad_join(
+                report,
+                f"the {kind} layer has no {', '.join(missing_l)} to join the table {path.name} on",
+                file=summary.file,
+                layer=kind,
+            )
+        return False
+    return True
+
+
+def _merge_table(
+    out: gpd.GeoDataFrame,
+    tdf: pd.DataFrame,
+    target: pd.Series,
+    keys: list[str],
+    *,
+    path: Path,
+    kind: str,
+    summary: LayerSummary,
+    report: ValidationReport,
+) -> gpd.GeoDataFrame:
+    """Return the layer with the matched table rows' columns (warnings for gaps and overrides)."""
+    missing = ~out.index.isin(target.dropna().to_numpy())
+    if missing.any():
+        report.add(
+            Issue(
+                "warning",
+                f"{int(missing.sum())} feature(s) have no row in the joined table {path.name}",
+                file=summary.file,
+                layer=kind,
+                field=keys[-1],
+                code="join-missing",
+            )
+        )
+    cols = [c for c in tdf.columns if c not in keys]
+    overlap = [c for c in cols if c in out.columns]
+    if overlap:
+        report.add(
+            Issue(
+                "warning",
+                f"columns {', '.join(map(str, overlap))} come from the "
+                f"joined table {path.name} and replace the layer's",
+                file=str(path),
+                layer=kind,
+                code="join-overrides",
+            )
+        )
+    matched = tdf.loc[target.notna().to_numpy(), cols]
+    matched.index = pd.Index(target.dropna().to_list())
+    out = out.drop(columns=overlap).copy()
+    for c in cols:
+        out[c] = matched[c].reindex(out.index)
     return out
 
 

@@ -206,22 +206,7 @@ def _coerce_field(
         )
         return out
     if fd.type == "enum":
-        out, bad = coerce_enum(values, fd.vocab)
-        allowed = "/".join(fd.vocab)
-        if bad.any():
-            examples = ", ".join(repr(v) for v in pd.unique(values[bad].astype(str))[:5])
-            issues.extend(
-                row_issues(
-                    values.index[bad.to_numpy()],
-                    severity="error",
-                    message=f"'{fd.name}' value not recognised ({examples}); allowed: {allowed}",
-                    code="bad-value",
-                    **kw,
-                )
-            )
-        if fd.as_int:
-            return pd.to_numeric(out, errors="coerce").astype("Int64")
-        return out
+        return _coerce_enum_field(values, fd, issues=issues, kw=kw)
     if fd.type == "date":
         out, bad = coerce_date(values)
         issues.extend(
@@ -234,7 +219,40 @@ def _coerce_field(
             )
         )
         return out
-    # numbers
+    return _coerce_number_field(values, fd, summary=summary, issues=issues, kw=kw)
+
+
+def _coerce_enum_field(
+    values: pd.Series, fd: FieldDef, *, issues: list[Issue], kw: dict[str, Any]
+) -> pd.Series:
+    """Return a vocabulary field's values, one error per value outside the vocabulary."""
+    out, bad = coerce_enum(values, fd.vocab)
+    allowed = "/".join(fd.vocab)
+    if bad.any():
+        examples = ", ".join(repr(v) for v in pd.unique(values[bad].astype(str))[:5])
+        issues.extend(
+            row_issues(
+                values.index[bad.to_numpy()],
+                severity="error",
+                message=f"'{fd.name}' value not recognised ({examples}); allowed: {allowed}",
+                code="bad-value",
+                **kw,
+            )
+        )
+    if fd.as_int:
+        return pd.to_numeric(out, errors="coerce").astype("Int64")
+    return out
+
+
+def _coerce_number_field(
+    values: pd.Series,
+    fd: FieldDef,
+    *,
+    summary: LayerSummary,
+    issues: list[Issue],
+    kw: dict[str, Any],
+) -> pd.Series:
+    """Return a number, rate or whole-number field: parsed, rescaled and range-checked."""
     num, bad = coerce_number(values, integer=fd.type == "int")
     if not pd.api.types.is_numeric_dtype(values.dtype) and (bad.sum() < values.notna().sum()):
         txt = values.astype(str)
@@ -251,6 +269,25 @@ def _coerce_field(
     )
     if fd.type == "rate":
         num = _rate_scale(num, fd, summary=summary, issues=issues, kw=kw)
+    _range_issues(num, fd, issues=issues, kw=kw)
+    if fd.type == "int":
+        frac = num.notna() & (num != np.round(num))
+        issues.extend(
+            row_issues(
+                num.index[frac.to_numpy()],
+                severity="error",
+                message=f"'{fd.name}' must be a whole number",
+                code="not-integer",
+                **kw,
+            )
+        )
+        if num.notna().all() and not frac.any():
+            return num.astype("int64")
+    return num
+
+
+def _range_issues(num: pd.Series, fd: FieldDef, *, issues: list[Issue], kw: dict[str, Any]) -> None:
+    """One error per value outside the field's possible range (``lo``..``hi``)."""
     lo, hi = fd.lo, fd.hi
     if lo is not None or hi is not None:
         out_of = pd.Series(False, index=num.index)
@@ -269,20 +306,6 @@ def _coerce_field(
                     **kw,
                 )
             )
-    if fd.type == "int":
-        frac = num.notna() & (num != np.round(num))
-        issues.extend(
-            row_issues(
-                num.index[frac.to_numpy()],
-                severity="error",
-                message=f"'{fd.name}' must be a whole number",
-                code="not-integer",
-                **kw,
-            )
-        )
-        if num.notna().all() and not frac.any():
-            return num.astype("int64")
-    return num
 
 
 def _apply_fields(

@@ -214,7 +214,11 @@ def make_plan(
     else:
         at_risk = villages.iloc[0:0]
         notes.append("no resettlement track scored: no village is assigned to a site")
-    surface = travel_surface(layers, scenario, communes) if len(at_risk) and len(sites) else None
+    surface = (
+        travel_surface(layers, scenario, communes, slope=grid.terrain.get("slope"))
+        if len(at_risk) and len(sites)
+        else None
+    )
     assignment: Assignment = assign_villages(
         at_risk,
         sites,

@@ -101,6 +101,60 @@ def _solve(
     )
 
 
+def _largest_variable(model: Model, x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate: its total value in the relaxation ``x`` and its largest variable (or -1)."""
+    value = np.bincount(model.var_cand, weights=x, minlength=n)
+    prefer = np.full(n, -1)
+    order = np.lexsort((-x, model.var_cand))  # each candidate's largest variable first
+    head = order[np.r_[True, np.diff(model.var_cand[order]) > 0]] if len(order) else order
+    positive = x[head] > 1e-6
+    prefer[model.var_cand[head[positive]]] = head[positive]
+    return value, prefer
+
+
+@dataclass(frozen=True)
+class _Restricted:
+    x: np.ndarray | None
+    nodes: int
+
+
+def _restricted(
+    model: Model, config: AllocationConfig, support: np.ndarray, start: np.ndarray
+) -> _Restricted:
+    """Solve the MILP over the candidates the LP relaxation or ``start`` fund at all.
+
+    Every other candidate stays unfunded, so the plan is feasible for the whole model; the
+    restriction keeps the LP optimum, so its plan is usually within a few candidates of it.
+    """
+    nv = len(model.var_cand)
+    keep_cand = np.zeros(int(model.var_cand.max()) + 1 if nv else 0, bool)
+    keep_cand[model.var_cand[support | start]] = True
+    cols = np.concatenate(
+        [np.flatnonzero(keep_cand[model.var_cand]), nv + np.arange(model.n_carry)]
+    )
+    a = model.a_ub[:, cols]
+    rows = np.flatnonzero((np.diff(a.indptr) > 0) | (model.b_ub < 0))
+    n_sub = len(cols) - model.n_carry
+    full_start = np.concatenate([start.astype(float), _carry(model, start)])
+    res = solve_mip(
+        model.c[cols],
+        a[rows],
+        np.full(len(rows), -np.inf),
+        model.b_ub[rows],
+        lower=np.zeros(len(cols)),
+        upper=np.concatenate([np.ones(n_sub), np.full(model.n_carry, np.inf)]),
+        integer=np.concatenate([np.ones(n_sub, bool), np.zeros(model.n_carry, bool)]),
+        nodes=node_limit(len(cols), work=config.node_work),
+        rel_gap=config.mip_rel_gap,
+        start=full_start[cols],
+    )
+    if res.x is None:
+        return _Restricted(None, res.nodes)
+    x = np.zeros(nv, bool)
+    x[cols[:n_sub]] = res.x[:n_sub] > 0.5
+    return _Restricted(x, res.nodes)
+
+
 def _carry(model: Model, sel: np.ndarray) -> np.ndarray:
     """Carry-over amounts that make a 0/1 plan feasible: what each line leaves unspent."""
     if not model.n_carry:
@@ -147,13 +201,16 @@ def _greedy(
     *,
     order: np.ndarray | None = None,
     fixed: np.ndarray | None = None,
+    prefer: np.ndarray | None = None,
 ) -> np.ndarray:
     """Fund candidates in ``order``, each in the first year and option with room.
 
     The default order is greedy-by-score (score, then benefit, descending);
     ``fixed`` variables are funded first (the LP-rounding heuristic passes
     the variables at 1 in the relaxation and orders the rest by
-    benefit / cost).
+    benefit / cost).  ``prefer`` gives, per candidate, a variable (option and
+    year) to try first, ``-1`` for none (the LP-order heuristic passes the
+    relaxation's largest variable of each candidate).
     """
     budget = model.budget.copy()
     cum_budget = np.cumsum(budget, axis=1)
@@ -194,7 +251,8 @@ def _greedy(
     def fund(i: int) -> bool:
         if (is_inplace[i] and village[i] in relocated) or (is_reloc[i] and village[i] in upgraded):
             return False
-        for v in range(starts[i], ends[i]):
+        first = [] if prefer is None or prefer[i] < 0 else [int(prefer[i])]
+        for v in [*first, *range(starts[i], ends[i])]:
             o, t = model.var_opt[v], model.var_year[v]
             need = cost[i] * model.coef[o]
             if config.carry_over:
@@ -293,19 +351,49 @@ def allocate_budget(
     plans["lp_rounding"] = _greedy(
         cands, model, config, order=np.argsort(-ratio, kind="stable"), fixed=fixed
     )
+    whole = nv <= config.max_milp_variables
+    if not whole:
+        # a large model: a plan in the LP's order (floors first, each candidate in its LP
+        # year where there is room) starts the MILP over the LP's support
+        lp_value, prefer = _largest_variable(model, lp_x[:nv], len(cands))
+        plans["lp_order"] = _greedy(
+            cands,
+            model,
+            config,
+            order=np.lexsort((np.arange(len(cands)), -ratio, -np.round(lp_value, 6))),
+            prefer=prefer,
+        )
     feasible = {k: v for k, v in plans.items() if _shares_met(model, v)}
     values = {k: float(-model.c[:nv][v].sum()) for k, v in feasible.items()}
     best = max(values, key=lambda k: values[k]) if values else None
     bound = lp_bound
     nodes = 0
 
-    # 2. the MILP from the best heuristic plan, unless the LP bound already proves that plan
+    # 2. a large model: the MILP restricted to the candidates the LP funds at all (and the
+    # best heuristic plan's); its plan is feasible for the whole model and certified
+    # against the whole LP bound
+    if not whole and (best is None or _gap(values[best], bound) > config.mip_rel_gap):
+        if best is None:
+            msg = (
+                f"budget allocation: no heuristic plan meets the minimum shares and the model "
+                f"({nv:,} variables) is above plan.allocation.max_milp_variables "
+                f"({config.max_milp_variables:,}); raise it or lower the minimum shares"
+            )
+            raise AllocationError(msg)
+        sub = _restricted(model, config, lp_x[:nv] > 1e-6, plans[best])
+        nodes += sub.nodes
+        if sub.x is not None and float(-model.c[:nv][sub.x].sum()) >= values[best] - 1e-9:
+            plans["milp"] = sub.x
+            values["milp"] = float(-model.c[:nv][sub.x].sum())
+            best = "milp"
+
+    # 3. the whole MILP from the best plan, unless the LP bound already proves that plan
     # within the scenario's gap (its status then names the heuristic and the proven gap)
-    if best is None or _gap(values[best], bound) > config.mip_rel_gap:
+    if whole and (best is None or _gap(values[best], bound) > config.mip_rel_gap):
         res = _solve(model, config, start=plans[best] if best is not None else None)
         if res.status == "infeasible":
             raise _diagnose_infeasible(model, config)
-        nodes = res.nodes
+        nodes += res.nodes
         if res.x is not None:
             plans["milp"] = res.x[:nv] > 0.5
             values["milp"] = float(-model.c[:nv][plans["milp"]].sum())
@@ -313,12 +401,12 @@ def allocate_budget(
                 best = "milp"
         if np.isfinite(res.bound):
             bound = min(bound, -float(res.bound))
-        if best is None:
-            msg = (
-                f"budget allocation: HiGHS found no feasible plan ({res.status}) within its "
-                "node limit; raise plan.allocation.node_work"
-            )
-            raise AllocationError(msg)
+    if best is None:
+        msg = (
+            "budget allocation: HiGHS found no feasible plan within its node limit; "
+            "raise plan.allocation.node_work"
+        )
+        raise AllocationError(msg)
     x = plans[best]
     obj = values[best]
     obj_greedy = float(-model.c[:nv][g].sum())
@@ -357,6 +445,7 @@ def allocate_budget(
         "variables": len(model.c),
         "constraints": len(model.b_ub),
         "nodes": nodes,
+        "milp_scope": "whole" if whole else "lp_support",
         "node_limit": node_limit(len(model.c), work=config.node_work),
         "total_budget": float(model.budget.sum()),
         "years": years,

@@ -87,7 +87,9 @@ def representative_points(geoms: gpd.GeoSeries) -> np.ndarray:
     return np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
 
 
-def travel_surface(layers: Any, scenario: Any, extent: gpd.GeoDataFrame) -> FrictionSurface | None:
+def travel_surface(
+    layers: Any, scenario: Any, extent: gpd.GeoDataFrame, *, slope: Any = None
+) -> FrictionSurface | None:
     """Build the indicators' friction surface again for the plan (``None`` without roads).
 
     Parameters
@@ -98,6 +100,9 @@ def travel_surface(layers: Any, scenario: Any, extent: gpd.GeoDataFrame) -> Fric
         The scenario; its ``indicators`` section gives speeds and resolution.
     extent
         Frame whose bounds the grid covers when there is no province layer.
+    slope
+        The DEM's slope (:class:`geoplan.hazard.grid.GridRaster`, degrees) when the caller
+        has it already (the site grid's terrain); computed from the DEM otherwise.
 
     Returns
     -------
@@ -112,8 +117,7 @@ def travel_surface(layers: Any, scenario: Any, extent: gpd.GeoDataFrame) -> Fric
     from geoplan.hazard.terrain import slope_degrees
 
     dem = getattr(layers, "dem", None)
-    slope = None
-    if dem is not None:
+    if slope is None and dem is not None:
         values = np.asarray(dem.array, dtype=float)
         slope = GridRaster(slope_degrees(values, dem.transform, dem.crs), dem.transform, dem.crs)
     province = getattr(layers, "province", None)
@@ -267,13 +271,20 @@ def _pair_minutes(
     pv: np.ndarray,
     ps: np.ndarray,
 ) -> np.ndarray:
-    """Minutes of travel for each pair, one least-cost search per village (isotropic cost)."""
+    """Minutes of travel for each pair: one least-cost search per village or per site.
+
+    The cost is isotropic (a step costs the mean friction of its two cells), so a path
+    costs the same both ways: the searches start from whichever side has fewer places
+    (the villages on a province's plan, the sites when villages are many more).
+    """
     if len(pv) == 0:
         return np.zeros(0)
-    starts = np.searchsorted(pv, np.arange(int(pv.max()) + 1))
-    ends = np.searchsorted(pv, np.arange(int(pv.max()) + 1), side="right")
-    villages = np.flatnonzero(ends > starts)
-    origins = shapely.points(vxy[villages])
-    groups = [np.arange(starts[i], ends[i]) for i in villages]
-    targets = shapely.points(sxy[ps])
-    return travel_minutes(surface, origins, groups, targets)
+    by_site = len(np.unique(ps)) < len(np.unique(pv))
+    origin, other = (ps, pv) if by_site else (pv, ps)
+    origin_xy, other_xy = (sxy, vxy) if by_site else (vxy, sxy)
+    order = np.argsort(origin, kind="stable")
+    places, starts = np.unique(origin[order], return_index=True)
+    groups = np.split(order, starts[1:])
+    return travel_minutes(
+        surface, shapely.points(origin_xy[places]), groups, shapely.points(other_xy[other])
+    )

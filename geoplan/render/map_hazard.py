@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
@@ -32,7 +33,6 @@ from geoplan.render.map_base import (
     add_layer,
     add_outlines,
     admin_props,
-    as_int,
     as_number,
     as_points,
     as_text,
@@ -64,6 +64,9 @@ from geoplan.render.palette import (
 from geoplan.render.raster import colour_overlay
 from geoplan.render.templating import Markup, render_template
 
+if TYPE_CHECKING:
+    from geoplan.indicators.exposure import HazardReason
+
 __all__ = [
     "MODEL_ZONES_MIN_AREA_M2",
     "MODEL_ZONES_TOLERANCE_M",
@@ -77,6 +80,7 @@ __all__ = [
     "add_susceptibility",
     "hazard_flags",
     "hazard_map",
+    "village_hazard_reasons",
 ]
 
 
@@ -330,22 +334,51 @@ class _Raster:
         self.array, self.transform, self.crs = array, transform, crs
 
 
-def hazard_flags(row: pd.Series, ctx: RenderContext) -> list[str]:
-    """Plain-language reasons a village is flagged for review (in the context language)."""
-    lang = ctx.lang
-    flags: list[str] = []
-    level = as_int(row.get("landslide_level"))
-    if level >= ctx.high_level:
-        flags.append(label("flag_in_high", lang, level=str(level)))
-    share = as_number(row.get("landslide_share_high")) or 0.0
-    if share > 0:
-        flags.append(label("flag_share_high", lang, share=fmt_pct(share, lang, 0)))
-    dist = as_number(row.get("dist_high_landslide_m"))
-    if level < ctx.high_level and dist is not None and 0 < dist <= 1000:
-        flags.append(label("flag_near_high", lang, dist=f"{fmt_num(dist, lang)} m"))
-    p = as_number(row.get("susceptibility"))
-    if p is not None and p >= 0.6:
-        flags.append(label("flag_susc", lang, p=fmt_pct(p, lang, 0)))
+def village_hazard_reasons(ctx: RenderContext, villages: pd.DataFrame) -> pd.Series:
+    """Return why each village is flagged for review, by the one rule of the indicators.
+
+    The reasons of :func:`geoplan.indicators.exposure.hazard_reasons` (those the
+    ``hazard_reason`` column writes in English), with the run's thresholds.
+    """
+    from geoplan.config.indicators import IndicatorConfig
+    from geoplan.indicators.exposure import hazard_reasons
+
+    config = getattr(getattr(ctx.result, "scenario", None), "indicators", None)
+    if not isinstance(config, IndicatorConfig):
+        config = IndicatorConfig(high_landslide_level=ctx.high_level)
+    model = susceptibility_of(ctx)
+    # render reads results by duck typing (see render/context.py): a model without levels
+    # gives no modelled reason, as a run without the model
+    levels = model if callable(getattr(model, "level_of", None)) else None
+    return hazard_reasons(villages, config, levels)
+
+
+def _reason_values(values: Mapping[str, float], lang: Lang) -> dict[str, str]:
+    """Return the figures of a hazard reason as the map writes them in ``lang``."""
+    shown = {
+        "level": lambda x: str(int(x)),
+        "share": lambda x: fmt_pct(x, lang, 0),
+        "high": lambda x: str(int(x)),
+        "dist_m": lambda x: f"{fmt_num(x, lang)} m",
+        "p": lambda x: fmt_pct(x, lang, 0),
+    }
+    return {key: shown[key](value) for key, value in values.items()}
+
+
+def hazard_flags(row: pd.Series, reasons: tuple[HazardReason, ...], lang: Lang) -> list[str]:
+    """Why a village is flagged for review, in ``lang``: its hazard reasons, then where it lies.
+
+    Parameters
+    ----------
+    row
+        The village (its forest and border-belt columns).
+    reasons
+        Its hazard reasons (:func:`village_hazard_reasons`), shown through the labels
+        ``flag_<code>``.
+    lang
+        Output language.
+    """
+    flags = [label(f"flag_{r.code}", lang, **_reason_values(r.values, lang)) for r in reasons]
     name = as_text(row.get("forest_name"))
     if bool(clean_value(row.get("in_special_use_forest"))):
         flags.append(label("flag_suf", lang, name=name).strip())
@@ -366,6 +399,7 @@ def add_exposed_villages(m: folium.Map, ctx: RenderContext) -> None:
     has_track = "resettlement_score" in v
     criteria = track_criteria(ctx.result, "resettlement", v) if has_track else []
     v = v.assign(_exp=v["landslide_exposure_class"]).sort_values("_exp")
+    reasons = village_hazard_reasons(ctx, v).to_dict()
     destinations = plan_destinations(ctx)
 
     def props(row: pd.Series) -> dict[str, Any]:
@@ -384,7 +418,7 @@ def add_exposed_villages(m: folium.Map, ctx: RenderContext) -> None:
             ("sp", "susceptibility"),
         ):
             p[key] = clean_value(row.get(col), 3)
-        p["fl"] = hazard_flags(row, ctx)
+        p["fl"] = hazard_flags(row, reasons[row.name], lang)
         if has_track:
             sp = score_props(row, "resettlement", criteria, lang)
             p["rk"] = sp["k"]

@@ -1,13 +1,14 @@
 """The plan's sections of ``report.html``: resettlement and budget allocation.
 
-Every function returns escaped HTML (``html.escape`` on every text from data) and
-an empty string when the plan lacks what the section needs, so a run without a
-plan, or with a plan without a resettlement track, still renders.
+The HTML comes from Jinja2 templates with autoescaping on (``templates/plan_*.html``):
+text from data is passed as plain ``str`` and escaped there.  Every section is empty
+when the plan lacks what it needs, so a run without a plan, or with a plan without a
+resettlement track, still renders.
 """
 
 from __future__ import annotations
 
-from html import escape
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -17,6 +18,7 @@ from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.plan_files import code_names
 from geoplan.render.plan_stats import assignment_stats, moves_by_year, numeric_column, solver_status
 from geoplan.render.site_report import site_safety_section
+from geoplan.render.templating import Markup, render_template
 
 __all__ = [
     "allocation_section",
@@ -26,22 +28,31 @@ __all__ = [
     "resettlement_section",
 ]
 
+# The labels each section's template shows.
+_RESETTLEMENT_LABELS = ("resettlement", "resettlement_intro", "milp_vs_greedy", "solver_status",
+                        "unplaced", "all_placed", "moves")  # fmt: skip
+_ALLOCATION_LABELS = ("allocation", "allocation_intro", "budget_use", "binding_constraints",
+                      "no_binding", "by_kind", "top_funded", "nothing_funded")  # fmt: skip
 
-def _table(head: list[str], rows: list[list[str]], *, numeric: set[int] | None = None) -> str:
-    """Return an HTML table.
 
-    ``head`` is escaped here; ``rows`` hold ready (escaped) cells.  Columns in
-    ``numeric`` (default: all but the first) are right-aligned.
+def _table(
+    head: list[str], rows: Sequence[Sequence[str | Markup]], *, numeric: set[int] | None = None
+) -> Markup:
+    """Return a table of ``head`` and ``rows`` (plain text is escaped by the template).
+
+    Columns in ``numeric`` (default: all but the first) are right-aligned.
     """
     right = set(range(1, len(head))) if numeric is None else numeric
-    out = ["<table><tr>", *(f"<th>{escape(h)}</th>" for h in head), "</tr>"]
-    for row in rows:
-        cells = [
-            f"<td class='n'>{c}</td>" if i in right else f"<td>{c}</td>" for i, c in enumerate(row)
-        ]
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</table>")
-    return "".join(out)
+    return render_template("plan_table.html", head=head, rows=rows, numeric=right)
+
+
+def _pairs(pairs: list[tuple[str, str]], *, numeric: bool = True) -> Markup:
+    """Return a two-column table of (label, value) rows."""
+    return render_template("plan_pairs.html", pairs=pairs, numeric=numeric)
+
+
+def _labels(lang: Lang, *keys: str) -> dict[str, str]:
+    return {key: tr(key, lang) for key in keys}
 
 
 def _reason(row: pd.Series, lang: Lang) -> str:
@@ -54,7 +65,7 @@ def _reason(row: pd.Series, lang: Lang) -> str:
     return text or code
 
 
-def _resettlement_summary(ctx: RenderContext, exact: dict[str, float]) -> str:
+def _resettlement_summary(ctx: RenderContext, exact: dict[str, float]) -> Markup:
     lang = ctx.lang
     unplaced = plan_frame(ctx.result, "unplaced")
     summary = plan_summary(ctx.result, "assignment_summary")
@@ -74,13 +85,11 @@ def _resettlement_summary(ctx: RenderContext, exact: dict[str, float]) -> str:
         ("distance_hh_mean", f"{fmt_num(exact['mean_hh_km'], lang, 1)} km"),
         ("moves_same_commune", fmt_num(exact["same_commune"], lang)),
     ]
-    rows = "".join(
-        f"<tr><th>{escape(tr(k, lang))}</th><td class='n'>{v}</td></tr>" for k, v in pairs
-    )
-    return f"<table>{rows}</table>"
+    return _pairs([(tr(k, lang), v) for k, v in pairs])
 
 
-def _method_comparison(ctx: RenderContext, exact: dict[str, float]) -> str:
+def _method_comparison(ctx: RenderContext, exact: dict[str, float]) -> tuple[Markup, str]:
+    """Return the exact-vs-greedy table and the assignment solver's status ("" if none)."""
     lang = ctx.lang
     greedy = assignment_stats(plan_frame(ctx.result, "greedy_moves"))
     rows = []
@@ -95,7 +104,7 @@ def _method_comparison(ctx: RenderContext, exact: dict[str, float]) -> str:
         sign = "+" if diff > 0 else ""
         rows.append(
             [
-                escape(tr(f"cmp_{key}", lang)),
+                tr(f"cmp_{key}", lang),
                 fmt_num(exact[key], lang, digits),
                 fmt_num(greedy[key], lang, digits),
                 sign + fmt_num(diff, lang, digits),
@@ -104,26 +113,22 @@ def _method_comparison(ctx: RenderContext, exact: dict[str, float]) -> str:
     head = [tr("indicator", lang), tr("method_milp", lang), tr("method_greedy", lang), "Δ"]
     milp = plan_summary(ctx.result, "assignment_summary").get("milp", {})
     status = solver_status(milp, lang) if isinstance(milp, dict) and milp.get("status") else ""
-    note = (
-        f"<p class='muted'>{escape(tr('solver_status', lang))}: {escape(status)}</p>"
-        if status
-        else ""
-    )
-    return _table(head, rows) + note
+    return _table(head, rows), status
 
 
-def _unplaced_table(ctx: RenderContext) -> str:
+def _unplaced_table(ctx: RenderContext) -> Markup | None:
+    """Return the table of unplaced villages, ``None`` when every village was placed."""
     lang = ctx.lang
     unplaced = plan_frame(ctx.result, "unplaced")
     if unplaced is None:
-        return f"<p>{escape(tr('all_placed', lang))}</p>"
+        return None
     names = code_names(ctx.communes, "commune_code", "commune_name")
     rows = [
         [
-            escape(str(r.get("village_name") or r.get("village_id") or "")),
-            escape(names.get(str(r.get("commune_code")), str(r.get("commune_code") or ""))),
+            str(r.get("village_name") or r.get("village_id") or ""),
+            names.get(str(r.get("commune_code")), str(r.get("commune_code") or "")),
             fmt_num(r.get("households"), lang),
-            escape(_reason(r, lang)),
+            _reason(r, lang),
         ]
         for _, r in unplaced.iterrows()
     ]
@@ -131,31 +136,28 @@ def _unplaced_table(ctx: RenderContext) -> str:
     return _table(head, rows, numeric={2})
 
 
-def _moves_table(ctx: RenderContext, limit: int) -> str:
+def _moves_table(ctx: RenderContext, limit: int) -> tuple[Markup | str, str]:
+    """Return the largest moves' table and a note when there are more ("" if none)."""
     lang = ctx.lang
     moves = plan_frame(ctx.result, "moves")
     if moves is None:
-        return ""
+        return "", ""
     names = code_names(ctx.communes, "commune_code", "commune_name")
     ordered = moves.sort_values(
         ["households", "village_id"], ascending=[False, True], kind="mergesort"
     )
-    rows = []
+    rows: list[list[str | Markup]] = []
     for _, r in ordered.head(limit).iterrows():
         same = r.get("same_commune")
         rows.append(
             [
-                escape(str(r.get("village_name") or r.get("village_id") or "")),
-                escape(names.get(str(r.get("commune_code")), str(r.get("commune_code") or ""))),
-                escape(str(r.get("site_id") or "")),
-                escape(
-                    names.get(
-                        str(r.get("site_commune_code")), str(r.get("site_commune_code") or "")
-                    )
-                ),
+                str(r.get("village_name") or r.get("village_id") or ""),
+                names.get(str(r.get("commune_code")), str(r.get("commune_code") or "")),
+                str(r.get("site_id") or ""),
+                names.get(str(r.get("site_commune_code")), str(r.get("site_commune_code") or "")),
                 fmt_num(r.get("households"), lang),
                 fmt_num(float(r.get("distance_m") or 0) / 1000, lang, 1),
-                escape(tr("yes" if bool(same) else "no", lang)) if pd.notna(same) else "–",
+                tr("yes" if bool(same) else "no", lang) if pd.notna(same) else "–",
             ]
         )
     head = [
@@ -167,15 +169,11 @@ def _moves_table(ctx: RenderContext, limit: int) -> str:
         f"{tr('distance', lang)} (km)",
         tr("same_commune", lang),
     ]
-    more = (
-        f"<p class='muted'>{escape(tr('first_n', lang).format(n=limit, total=len(moves)))}</p>"
-        if len(moves) > limit
-        else ""
-    )
-    return _table(head, rows, numeric={4, 5}) + more
+    more = tr("first_n", lang).format(n=limit, total=len(moves)) if len(moves) > limit else ""
+    return _table(head, rows, numeric={4, 5}), more
 
 
-def resettlement_section(ctx: RenderContext, *, limit: int = 100) -> str:
+def resettlement_section(ctx: RenderContext, *, limit: int = 100) -> Markup:
     """Return the "Resettlement" section: placed/unplaced, distances, exact vs greedy.
 
     Parameters
@@ -187,22 +185,21 @@ def resettlement_section(ctx: RenderContext, *, limit: int = 100) -> str:
     """
     moves = plan_frame(ctx.result, "moves")
     if moves is None and plan_frame(ctx.result, "unplaced") is None:
-        return ""
+        return Markup("")
     lang = ctx.lang
     exact = assignment_stats(moves)
-    return "".join(
-        [
-            f"<h2 id='resettlement'>{escape(tr('resettlement', lang))}</h2>",
-            f"<p class='muted'>{escape(tr('resettlement_intro', lang))}</p>",
-            _resettlement_summary(ctx, exact),
-            f"<h3>{escape(tr('milp_vs_greedy', lang))}</h3>",
-            _method_comparison(ctx, exact),
-            f"<h3>{escape(tr('unplaced', lang))}</h3>",
-            _unplaced_table(ctx),
-            f"<h3>{escape(tr('moves', lang))}</h3>",
-            _moves_table(ctx, limit),
-            site_safety_section(ctx, limit=limit),
-        ]
+    comparison, status = _method_comparison(ctx, exact)
+    moves_table, moves_more = _moves_table(ctx, limit)
+    return render_template(
+        "plan_resettlement.html",
+        t=_labels(lang, *_RESETTLEMENT_LABELS),
+        summary=_resettlement_summary(ctx, exact),
+        comparison=comparison,
+        status=status,
+        unplaced=_unplaced_table(ctx),
+        moves=moves_table,
+        moves_more=moves_more,
+        site_safety=site_safety_section(ctx, limit=limit),
     )
 
 
@@ -241,29 +238,29 @@ def binding_sentences(ctx: RenderContext) -> list[str]:
     return out + [s for s in ready if not s.startswith("budget ")]
 
 
-def _allocation_summary_table(ctx: RenderContext) -> str:
+def _allocation_summary_table(ctx: RenderContext) -> Markup:
     lang = ctx.lang
     s = plan_summary(ctx.result, "allocation_summary")
     currency = currency_label(s, lang)
     gap = s.get("mip_gap")
     rows = [
         [
-            escape(tr("objective", lang)),
+            tr("objective", lang),
             fmt_num(s.get("objective"), lang, 1),
             fmt_num(s.get("greedy_objective"), lang, 1),
         ],
         [
-            escape(tr("benefit", lang)),
+            tr("benefit", lang),
             fmt_num(s.get("benefit"), lang, 1),
             fmt_num(s.get("greedy_benefit"), lang, 1),
         ],
         [
-            escape(f"{tr('cost', lang)} ({currency})"),
+            f"{tr('cost', lang)} ({currency})",
             fmt_num(s.get("cost"), lang),
             fmt_num(s.get("greedy_cost"), lang),
         ],
         [
-            escape(tr("funded_n", lang)),
+            tr("funded_n", lang),
             fmt_num(s.get("funded"), lang),
             fmt_num(s.get("greedy_funded"), lang),
         ],
@@ -272,12 +269,11 @@ def _allocation_summary_table(ctx: RenderContext) -> str:
     pairs = [
         ("gain_over_greedy", fmt_pct(_ratio(s.get("gain_over_greedy_pct")), lang)),
         ("mip_gap", fmt_pct(gap, lang, 2) if gap is not None else "–"),
-        ("alloc_method", escape(f"{s.get('method', '–')} ({solver_status(s, lang)})")),
-        ("total_budget", f"{fmt_num(s.get('total_budget'), lang)} {escape(currency)}"),
-        ("unspent", f"{fmt_num(s.get('unspent'), lang)} {escape(currency)}"),
+        ("alloc_method", f"{s.get('method', '–')} ({solver_status(s, lang)})"),
+        ("total_budget", f"{fmt_num(s.get('total_budget'), lang)} {currency}"),
+        ("unspent", f"{fmt_num(s.get('unspent'), lang)} {currency}"),
     ]
-    kv = "".join(f"<tr><th>{escape(tr(k, lang))}</th><td class='n'>{v}</td></tr>" for k, v in pairs)
-    return _table(head, rows) + f"<table>{kv}</table>"
+    return _table(head, rows) + _pairs([(tr(k, lang), v) for k, v in pairs])
 
 
 def _ratio(pct: Any) -> float:
@@ -287,12 +283,12 @@ def _ratio(pct: Any) -> float:
         return float("nan")
 
 
-def _budget_use_table(ctx: RenderContext) -> str:
+def _budget_use_table(ctx: RenderContext) -> Markup | str:
     lang = ctx.lang
     use = plan_frame(ctx.result, "budget_use")
     if use is None:
         return ""
-    rows = []
+    rows: list[list[str | Markup]] = []
     amounts = pd.DataFrame(
         {"budget": numeric_column(use, "budget"), "spend": numeric_column(use, "spend")}
     )
@@ -302,14 +298,14 @@ def _budget_use_table(ctx: RenderContext) -> str:
         binding = bool(r.get("binding")) if pd.notna(r.get("binding")) else False
         rows.append(
             [
-                escape(str(r.get("programme", ""))),
-                escape(str(r.get("source", ""))),
-                escape(str(r.get("year", ""))),
+                str(r.get("programme", "")),
+                str(r.get("source", "")),
+                str(r.get("year", "")),
                 fmt_num(budget, lang),
                 fmt_num(spend, lang),
                 fmt_num(r.get("spend_greedy"), lang),
                 fmt_pct(spend / budget if budget > 0 else float("nan"), lang),
-                f"<b>{escape(tr('yes', lang))}</b>" if binding else escape(tr("no", lang)),
+                render_template("bold.html", text=tr("yes", lang)) if binding else tr("no", lang),
             ]
         )
     head = [
@@ -325,13 +321,13 @@ def _budget_use_table(ctx: RenderContext) -> str:
     return _table(head, rows, numeric={3, 4, 5, 6})
 
 
-def _by_kind_table(ctx: RenderContext) -> str:
+def _by_kind_table(ctx: RenderContext) -> Markup | str:
     lang = ctx.lang
     alloc = plan_frame(ctx.result, "allocation")
     if alloc is None or "kind" not in alloc or "funded" not in alloc:
         return ""
     label_col = f"label_{lang}" if f"label_{lang}" in alloc else "kind"
-    rows = []
+    rows: list[list[str | Markup]] = []
     for kind, grp in alloc.groupby(alloc["kind"].astype(str), sort=True):
         funded = grp["funded"].fillna(False).astype(bool)
         greedy = (
@@ -341,7 +337,7 @@ def _by_kind_table(ctx: RenderContext) -> str:
         )
         rows.append(
             [
-                escape(str(grp[label_col].iloc[0] or kind)),
+                str(grp[label_col].iloc[0] or kind),
                 fmt_num(len(grp), lang),
                 fmt_num(funded.sum(), lang),
                 fmt_num(numeric_column(grp[funded], "cost").sum(), lang),
@@ -360,29 +356,30 @@ def _by_kind_table(ctx: RenderContext) -> str:
     return _table(head, rows)
 
 
-def _top_funded_table(ctx: RenderContext, limit: int) -> str:
+def _top_funded_table(ctx: RenderContext, limit: int) -> Markup | str | None:
+    """Return the funded interventions' table, ``None`` when nothing is funded."""
     lang = ctx.lang
     alloc = plan_frame(ctx.result, "allocation")
     if alloc is None or "funded" not in alloc:
         return ""
     funded = alloc[alloc["funded"].fillna(False).astype(bool)]
     if funded.empty:
-        return f"<p>{escape(tr('nothing_funded', lang))}</p>"
+        return None
     funded = funded.assign(_b=numeric_column(funded, "benefit")).sort_values(
         ["_b", "intervention_id"], ascending=[False, True], kind="mergesort"
     )
     names = code_names(ctx.communes, "commune_code", "commune_name")
     label_col = f"label_{lang}" if f"label_{lang}" in funded else "kind"
-    rows = []
+    rows: list[list[str | Markup]] = []
     for _, r in funded.head(limit).iterrows():
         where = str(r.get("village_name") or "") if pd.notna(r.get("village_name")) else ""
         commune = names.get(str(r.get("commune_code")), str(r.get("commune_code") or ""))
         rows.append(
             [
-                escape(str(r.get(label_col) or r.get("kind") or "")),
-                escape(", ".join(x for x in (where, commune) if x)),
-                escape(str(r.get("year", ""))),
-                escape(f"{r.get('programme', '')} ({r.get('source', '')})"),
+                str(r.get(label_col) or r.get("kind") or ""),
+                ", ".join(x for x in (where, commune) if x),
+                str(r.get("year", "")),
+                f"{r.get('programme', '')} ({r.get('source', '')})",
                 fmt_num(r.get("cost"), lang),
                 fmt_num(r.get("beneficiaries"), lang),
                 fmt_num(r.get("benefit"), lang, 1),
@@ -400,7 +397,7 @@ def _top_funded_table(ctx: RenderContext, limit: int) -> str:
     return _table(head, rows, numeric={4, 5, 6})
 
 
-def allocation_section(ctx: RenderContext, *, top_n: int = 20) -> str:
+def allocation_section(ctx: RenderContext, *, top_n: int = 20) -> Markup:
     """Return the "Budget allocation" section: optimum vs greedy, budget use, binding, top funded.
 
     Parameters
@@ -412,33 +409,20 @@ def allocation_section(ctx: RenderContext, *, top_n: int = 20) -> str:
     """
     summary = plan_summary(ctx.result, "allocation_summary")
     if not summary and plan_frame(ctx.result, "allocation") is None:
-        return ""
-    lang = ctx.lang
-    binding = binding_sentences(ctx)
-    binding_html = (
-        "<ul>" + "".join(f"<li>{escape(s)}</li>" for s in binding) + "</ul>"
-        if binding
-        else f"<p>{escape(tr('no_binding', lang))}</p>"
-    )
-    return "".join(
-        [
-            f"<h2 id='allocation'>{escape(tr('allocation', lang))}</h2>",
-            f"<p class='muted'>{escape(tr('allocation_intro', lang))}</p>",
-            _allocation_summary_table(ctx) if summary else "",
-            plan_totals_html(ctx),
-            f"<h3>{escape(tr('budget_use', lang))}</h3>",
-            _budget_use_table(ctx),
-            f"<h3>{escape(tr('binding_constraints', lang))}</h3>",
-            binding_html,
-            f"<h3>{escape(tr('by_kind', lang))}</h3>",
-            _by_kind_table(ctx),
-            f"<h3>{escape(tr('top_funded', lang))}</h3>",
-            _top_funded_table(ctx, top_n),
-        ]
+        return Markup("")
+    return render_template(
+        "plan_allocation.html",
+        t=_labels(ctx.lang, *_ALLOCATION_LABELS),
+        summary=_allocation_summary_table(ctx) if summary else "",
+        totals=plan_totals_html(ctx),
+        budget_use=_budget_use_table(ctx),
+        binding=binding_sentences(ctx),
+        by_kind=_by_kind_table(ctx),
+        top_funded=_top_funded_table(ctx, top_n),
     )
 
 
-def plan_totals_html(ctx: RenderContext, *, heading: bool = True) -> str:
+def plan_totals_html(ctx: RenderContext, *, heading: bool = True) -> Markup:
     """Return the plan's totals: solver status, households moved per year, spend per line.
 
     Parameters
@@ -450,14 +434,14 @@ def plan_totals_html(ctx: RenderContext, *, heading: bool = True) -> str:
 
     Returns
     -------
-    str
-        Escaped HTML (a heading, the two statuses, two tables, the binding constraints).
+    Markup
+        HTML from ``templates/plan_totals.html`` (a heading, the two statuses, two
+        tables, the binding constraints).
     """
     plan = getattr(ctx.result, "plan", None)
     if plan is None:
-        return ""
+        return Markup("")
     lang = ctx.lang
-    parts = [f"<h3>{escape(tr('plan_phasing', lang))}</h3>"] if heading else []
     milp = plan_summary(ctx.result, "assignment_summary").get("milp", {})
     alloc = plan_summary(ctx.result, "allocation_summary")
     lines = []
@@ -465,18 +449,14 @@ def plan_totals_html(ctx: RenderContext, *, heading: bool = True) -> str:
         lines.append((tr("assignment_status", lang), solver_status(milp, lang)))
     if alloc.get("status"):
         lines.append((tr("allocation_status", lang), solver_status(alloc, lang)))
-    if lines:
-        parts.append(
-            "<table>"
-            + "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in lines)
-            + "</table>"
-        )
+    statuses = _pairs(lines, numeric=False) if lines else ""
+    per_year_table: Markup | str = ""
     per_year = moves_by_year(plan_frame(ctx.result, "moves"))
     if len(per_year):
-        rows = [
+        rows: list[list[str | Markup]] = [
             [
-                escape(tr(f"move_{r.funding_status}", lang)),
-                escape(str(r.year) if r.funding_status == "funded" else "–"),
+                tr(f"move_{r.funding_status}", lang),
+                str(r.year) if r.funding_status == "funded" else "–",
                 fmt_num(r.villages, lang),
                 fmt_num(r.households, lang),
                 fmt_num(r.cost, lang),
@@ -490,23 +470,25 @@ def plan_totals_html(ctx: RenderContext, *, heading: bool = True) -> str:
             tr("households", lang),
             f"{tr('cost', lang)} ({currency_label(alloc, lang)})",
         ]
-        parts.append(_table(head, rows, numeric={2, 3, 4}))
+        per_year_table = _table(head, rows, numeric={2, 3, 4})
+    per_line_table: Markup | str = ""
     use = plan_frame(ctx.result, "budget_use")
     if use is not None and len(use) and "spend" in use:
         pivot = use.pivot_table(
             index=["programme", "source"], columns="year", values="spend", aggfunc="sum"
         )
         rows = [
-            [escape(f"{p}/{src}"), *(fmt_num(v, lang) for v in pivot.loc[(p, src)])]
+            [f"{p}/{src}", *(fmt_num(v, lang) for v in pivot.loc[(p, src)])]
             for p, src in pivot.index
         ]
         head = [tr("money_per_year", lang), *(str(y) for y in pivot.columns)]
-        parts.append(_table(head, rows))
-    binding = binding_sentences(ctx)
-    if binding:
-        parts.append(
-            f"<h4>{escape(tr('binding_constraints', lang))}</h4><ul>"
-            + "".join(f"<li>{escape(b)}</li>" for b in binding)
-            + "</ul>"
-        )
-    return "".join(parts)
+        per_line_table = _table(head, rows)
+    return render_template(
+        "plan_totals.html",
+        t=_labels(lang, "plan_phasing", "binding_constraints"),
+        heading=heading,
+        statuses=statuses,
+        per_year=per_year_table,
+        per_line=per_line_table,
+        binding=binding_sentences(ctx),
+    )

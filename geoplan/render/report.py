@@ -36,25 +36,8 @@ from geoplan.render.templating import Markup, render_template
 __all__ = ["relative_path", "report_html", "scenario_description"]
 
 
-_T = {
-    "summary": ("Tóm tắt", "Summary"),
-    "stability": ("Độ ổn định của xếp hạng", "Ranking stability"),
-    "model": ("Mô hình nguy cơ sạt lở", "Landslide susceptibility model"),
-    "maps": ("Bản đồ in", "Printed maps"),
-    "timings_note": (
-        "Thời gian chạy từng bước được ghi trong run.json (chỉ tệp này thay đổi giữa các lần "
-        "chạy cùng dữ liệu).",
-        "The run time of each step is recorded in run.json (the only file that changes between "
-        "runs on the same data).",
-    ),
-}
-
-
 def _t(key: str, lang: str) -> str:
-    pair = _T.get(key)
-    if pair is None:
-        return section_text(key, lang)  # type: ignore[arg-type]
-    return pair[0] if lang == "vi" else pair[1]
+    return section_text(key, lang)  # type: ignore[arg-type]
 
 
 def _jsonable(obj: Any) -> Any:

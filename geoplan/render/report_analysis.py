@@ -13,143 +13,15 @@ import math
 from typing import Any
 
 from geoplan.render.context import RenderContext
-from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
+from geoplan.render.i18n import Lang, fmt_num, fmt_pct, has_label, tr
 from geoplan.render.palette import LEVEL_COLOURS
 from geoplan.render.templating import Markup, render_template
 
 __all__ = ["model_section", "p_top_label", "stability_by_track", "stability_section"]
 
-_S: dict[str, tuple[str, str]] = {
-    "stability": ("Độ ổn định của xếp hạng", "Ranking stability"),
-    "stab_intro": (
-        "Để kiểm tra xếp hạng phụ thuộc vào trọng số đến đâu, trọng số của các tiêu chí được rút "
-        "ngẫu nhiên {draws} lần (mô phỏng Monte Carlo) theo phân phối Dirichlet quanh trọng số "
-        "gốc, với độ tập trung c = {c} (c càng lớn, trọng số rút ra càng gần trọng số gốc); mỗi "
-        "lần, các thôn được xếp hạng lại. Khoảng thứ hạng 5–95% chứa thứ hạng của thôn trong 90% "
-        "số lần rút: khoảng càng hẹp, thứ hạng càng ít phụ thuộc vào trọng số.",
-        "To test how much the ranking depends on the weights, the criteria weights were drawn "
-        "{draws} times at random (Monte Carlo) from a Dirichlet distribution around the base "
-        "weights, with concentration c = {c} (the larger c, the closer the drawn weights stay to "
-        "the base weights), and the villages were ranked again each time. The 5–95% rank "
-        "interval holds a village's rank in 90% of the draws: the narrower it is, the less the "
-        "rank depends on the weights.",
-    ),
-    "stab_off": (
-        "Phân tích độ ổn định không chạy (số lần rút = 0).",
-        "The stability analysis did not run (0 draws).",
-    ),
-    "stab_track": ("Hướng ưu tiên", "Track"),
-    "stab_ranked": ("Số thôn được xếp hạng", "Villages ranked"),
-    "stab_width": (
-        "Độ rộng trung vị của khoảng thứ hạng 5–95% (bậc)",
-        "Median width of the 5–95% rank interval (places)",
-    ),
-    "stab_stable": (
-        "Thôn thuộc nhóm {n} đầu ở ≥ 90% số lần rút",
-        "Villages in the top {n} in ≥ 90% of draws",
-    ),
-    "stab_uncertain": (
-        "Thôn chưa chắc thuộc nhóm {n} đầu (10–90% số lần rút)",
-        "Villages whose top-{n} membership is uncertain (10–90% of draws)",
-    ),
-    "stab_approx": (
-        "Khoảng thứ hạng được tính gần đúng (theo tần suất theo nhóm) cho: {tracks}.",
-        "Rank intervals are approximate (binned counts) for: {tracks}.",
-    ),
-    "stab_see_top": (
-        "Thứ hạng, khoảng thứ hạng 5–95% và xác suất thuộc nhóm đầu của từng thôn ưu tiên: "
-        "xem các bảng ở mục",
-        "Each top village's rank, 5–95% rank interval and probability of being in the top "
-        "group: see the tables in",
-    ),
-    "top": ("Các thôn ưu tiên", "Top villages"),
-    "p_top_n": ("Xác suất thuộc nhóm {n} đầu", "Probability of being in the top {n}"),
-    "model": ("Mô hình nguy cơ sạt lở", "Landslide susceptibility model"),
-    "no_model": (
-        "Mô hình không chạy (thiếu DEM hoặc dữ liệu điểm sạt lở).",
-        "The model did not run (no DEM or landslide inventory).",
-    ),
-    "model_intro": (
-        "Mô hình ước tính xác suất sạt lở của từng ô từ các yếu tố địa hình, sông suối, đường và "
-        "rừng, học từ các điểm sạt lở đã ghi nhận. ROC-AUC đo khả năng phân biệt nơi có và không "
-        "có sạt lở (0,5 = đoán ngẫu nhiên, 1 = hoàn hảo). Kiểm định chéo theo không gian giữ lại "
-        "cả một khối lãnh thổ để kiểm tra, nên phản ánh đúng hơn độ chính xác ở nơi chưa có dữ "
-        "liệu; kiểm định chéo ngẫu nhiên thường cho kết quả lạc quan hơn.",
-        "The model estimates the landslide probability of each cell from terrain, river, road "
-        "and forest factors, learnt from the recorded landslides. ROC-AUC measures how well it "
-        "separates places with and without landslides (0.5 = guessing, 1 = perfect). Spatial "
-        "cross-validation holds out whole blocks of land for testing, so it tells better how "
-        "accurate the model is where it has no data; random cross-validation usually looks "
-        "more optimistic.",
-    ),
-    "key_figures": ("Các chỉ số chính", "Key figures"),
-    "m_model": ("Mô hình", "Model"),
-    "m_spatial": (
-        "ROC-AUC, kiểm định chéo theo không gian",
-        "ROC-AUC, spatial cross-validation",
-    ),
-    "m_random": ("ROC-AUC, kiểm định chéo ngẫu nhiên K phần", "ROC-AUC, random K-fold"),
-    "m_optimism": (
-        "Độ lạc quan (ngẫu nhiên − không gian)",
-        "Optimism (random − spatial)",
-    ),
-    "m_truth": (
-        "ROC-AUC so với nguy cơ thật đã biết (dữ liệu tổng hợp)",
-        "ROC-AUC against the known truth (synthetic data)",
-    ),
-    "m_samples": ("Điểm sạt lở / điểm không sạt lở", "Presences / absences"),
-    "m_samples_note": (
-        "điểm không sạt lở cách điểm sạt lở ít nhất {buffer}",
-        "absences at least {buffer} from a landslide",
-    ),
-    "m_blocks": ("Kích thước khối kiểm định", "Block size"),
-    "m_blocks_note": ("{n} khối", "{n} blocks"),
-    "m_folds": ("Số phần kiểm định chéo", "Cross-validation folds"),
-    "m_seed": ("Hạt giống ngẫu nhiên (random_state)", "Random seed (random_state)"),
-    "m_params": ("Tham số", "Parameters"),
-    "m_disagreement": (
-        "Diện tích mô hình lệch ≥ 2 cấp so với bản đồ chính thức",
-        "Area where the model and the official map differ by ≥ 2 levels",
-    ),
-    "folds_title": ("ROC-AUC theo từng phần kiểm định", "ROC-AUC per fold"),
-    "fold_n": ("Phần {n}", "Fold {n}"),
-    "mean": ("Trung bình", "Mean"),
-    "cv_spatial": ("Theo không gian", "Spatial"),
-    "cv_random": ("Ngẫu nhiên", "Random"),
-    "imp_title": ("Mức quan trọng của các yếu tố", "Factor importance"),
-    "imp_note": (
-        "Mức giảm ROC-AUC trung bình khi xáo trộn giá trị của yếu tố (hoán vị, 3 lần); càng "
-        "lớn, mô hình càng dựa vào yếu tố đó.",
-        "Mean fall of ROC-AUC when the factor's values are shuffled (permutation, 3 repeats); "
-        "the larger, the more the model relies on the factor.",
-    ),
-    "factor": ("Yếu tố", "Factor"),
-    "importance": ("Mức quan trọng", "Importance"),
-    "classes_title": ("Các cấp nguy cơ theo mô hình", "Modelled hazard levels"),
-    "classes_quantiles": (
-        "Ngưỡng chia cấp theo phân vị (mỗi cấp khoảng 1/5 diện tích được mô hình hoá).",
-        "Class breaks at quantiles (each level about a fifth of the modelled area).",
-    ),
-    "classes_natural_breaks": (
-        "Ngưỡng chia cấp theo ngắt tự nhiên (Jenks).",
-        "Class breaks at natural breaks (Jenks).",
-    ),
-    "prob_range": ("Khoảng xác suất", "Probability range"),
-    "area_km2": ("Diện tích (km²)", "Area (km²)"),
-    "share": ("Tỷ lệ", "Share"),
-    "raw_card": (
-        "Thẻ mô hình đầy đủ (mọi tham số và số liệu, dạng JSON):",
-        "The full model card (every parameter and figure, as JSON):",
-    ),
-    "model_logistic": ("Hồi quy logistic", "Logistic regression"),
-    "model_random_forest": ("Rừng ngẫu nhiên", "Random forest"),
-    "model_gradient_boosting": ("Tăng cường gradient", "Gradient boosting"),
-}
-
 
 def _s(key: str, lang: Lang, **values: Any) -> str:
-    pair = _S.get(key)
-    text = tr(key, lang) if pair is None else (pair[0] if lang == "vi" else pair[1])
+    text = tr(key, lang, "analysis")
     return text.format(**values) if values else text
 
 
@@ -285,7 +157,11 @@ def _prob(x: float, lang: Lang) -> str:
 
 def _model_name(card: dict[str, Any], lang: Lang) -> str:
     model = str(card.get("model") or "")
-    name = _s(f"model_{model}", lang) if f"model_{model}" in _S else model.replace("_", " ")
+    name = (
+        _s(f"model_{model}", lang)
+        if has_label(f"model_{model}", "analysis")
+        else model.replace("_", " ")
+    )
     estimator = str(card.get("estimator") or "")
     return f"{name} ({estimator})" if estimator else name
 
@@ -408,7 +284,7 @@ def _class_table(card: dict[str, Any], lang: Lang) -> dict[str, Any] | None:
             }
         )
     used = str(card.get("classes_used") or card.get("classes") or "")
-    note = _s(f"classes_{used}", lang) if f"classes_{used}" in _S else ""
+    note = _s(f"classes_{used}", lang) if has_label(f"classes_{used}", "analysis") else ""
     return {"head": head, "rows": rows, "note": note}
 
 

@@ -17,37 +17,6 @@ from geoplan.render.templating import Markup, render_template
 
 __all__ = ["data_section", "imputed_section", "top_section", "weights_section"]
 
-_T = {
-    "data": ("Dữ liệu và kiểm tra", "Data and validation"),
-    "weights": ("Tiêu chí, trọng số và căn cứ", "Criteria, weights and citations"),
-    "top": ("Các thôn ưu tiên", "Top villages"),
-    "imputed": ("Giá trị được điền thay", "Imputed values"),
-    "imputed_intro": (
-        "Các giá trị tiêu chí dưới đây không có trong dữ liệu và được điền theo quy tắc "
-        "`missing:` của kịch bản (cột <track>_imputed trong rankings.*).",
-        "These criterion values were missing in the data and were filled by the scenario's "
-        "`missing:` rule (column <track>_imputed in rankings.*).",
-    ),
-    "village": ("Thôn", "Village"),
-    "track": ("Hướng ưu tiên", "Track"),
-    "filled": ("Tiêu chí = giá trị điền (quy tắc)", "Criterion = value filled (rule)"),
-    "shown_first": (
-        "Hiển thị {shown} trên {total} dòng đầu tiên.",
-        "First {shown} of {total} rows.",
-    ),
-    "criterion": ("Tiêu chí", "Criterion"),
-    "weight": ("Trọng số", "Weight"),
-    "cites": ("Căn cứ Nghị quyết", "Resolution citations"),
-    "method": ("Phương pháp", "Method"),
-    "layer": ("Lớp", "Layer"),
-    "rows": ("Số đối tượng", "Features"),
-    "issues": ("Phát hiện khi kiểm tra", "Validation findings"),
-    "severity": ("Mức", "Severity"),
-    "where": ("Vị trí", "Where"),
-    "message": ("Nội dung", "Message"),
-    "no_issues": ("Không có phát hiện nào.", "No findings."),
-    "eligible": ("Số thôn thuộc diện xét", "Eligible villages"),
-}
 LAYERS = (
     "communes",
     "villages",
@@ -65,10 +34,7 @@ MAX_ISSUES = 500
 
 def section_text(key: str, lang: Lang) -> str:
     """Return a report heading or label in ``lang`` (the shared catalogue otherwise)."""
-    pair = _T.get(key)
-    if pair is None:
-        return tr(key, lang)
-    return pair[0] if lang == "vi" else pair[1]
+    return tr(key, lang, "report")
 
 
 def _where(issue: Any) -> str:

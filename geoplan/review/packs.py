@@ -43,17 +43,6 @@ _AT_MOST_HOUSEHOLDS = (
 )
 _SHOWN = ("hh_exposed_high", "landslide_level", "dist_road_m", "travel_min_commune_centre")
 _META_SHEET = "_geoplan"
-_WORDS = {
-    "who": ("Người sửa", "Corrected by"),
-    "why": ("Lý do sửa", "Why"),
-    "sheet": ("Thôn", "Villages"),
-    "help": (
-        "Sửa trực tiếp ô màu vàng; ghi người sửa và lý do trên cùng dòng. Cột xám được tính"
-        " lại hoặc chỉ để tham khảo.",
-        "Edit the yellow cells; put who and why on the same row. Grey columns are computed"
-        " or for reference.",
-    ),
-}
 _YES = {"có", "yes", "true", "1"}
 _NO = {"không", "no", "false", "0"}
 
@@ -75,7 +64,7 @@ class ImportResult:
 
 
 def _word(key: str, lang: Lang) -> str:
-    return _WORDS[key][0] if lang == "vi" else _WORDS[key][1]
+    return tr(key, lang, "review")
 
 
 def _slug(text: str) -> str:
@@ -150,19 +139,18 @@ def export_packs(result: Any, out_dir: Path, *, lang: Lang = "vi") -> list[Path]
     return list(targets.values())
 
 
+# The header of a pack's sheet is on row 3 (index 2), its villages from row 4.
+_HEADER_ROW = 2
+_FIRST_ROW = 3
+
+
 def _write_pack(
     path: Path, villages: pd.DataFrame, result: Any, commune: tuple[str, str], lang: Lang
 ) -> None:
     code, name = commune
     wb = office_workbook(path)
     ws = wb.add_worksheet(_word("sheet", lang))
-    head = wb.add_format(
-        {"bold": True, "text_wrap": True, "bg_color": "#DDE4EE", "border": 1, "locked": True}
-    )
-    edit_int = wb.add_format({"locked": False, "bg_color": "#FFF2CC", "num_format": "#,##0"})
-    edit_txt = wb.add_format({"locked": False, "bg_color": "#FFF2CC"})
-    grey = wb.add_format({"locked": True, "bg_color": "#EEEEEE"})
-    pct = wb.add_format({"locked": True, "bg_color": "#EEEEEE", "num_format": "0.0%"})
+    formats = _pack_formats(wb)
     tracks = list(result.scenario.scoring.tracks)
     shown = [c for c in (*_SHOWN, *(f"{t}_rank" for t in tracks)) if c in villages]
     fields = [
@@ -176,93 +164,126 @@ def _write_pack(
         "why",
     ]
     col = {f: i for i, f in enumerate(fields)}
-    letter = {f: _col_letter(i) for f, i in col.items()}
-    first = 3  # header on row 3 (index 2), data from row 4
-    ws.write_string(
-        0,
-        0,
-        f"{name} ({code}) – {result.scenario.title or result.scenario.name}",
-        wb.add_format({"bold": True, "font_size": 13}),
-    )
-    ws.write_string(1, 0, _word("help", lang))
-    for f, i in col.items():
-        if f in ("who", "why"):
-            text = _word(f, lang)
-        else:
-            text = column_info(f.lstrip("="), lang, sheet="villages").header
-        ws.write_string(2, i, text, head)
-        ws.set_column(i, i, 26 if f in ("village_name", "why") else 14)
-    ws.set_row(2, 48)
-    yes, no = tr("yes", lang), tr("no", lang)
-    for r, (_, v) in enumerate(villages.iterrows(), start=first):
-        excel_row = r + 1
-        write_cell(ws, r, col["village_id"], str(v["village_id"]), grey)
-        write_cell(ws, r, col["village_name"], str(v["village_name"]), grey)
-        for f in COUNT_FIELDS:
-            value = v.get(f)
-            write_cell(ws, r, col[f], None if pd.isna(value) else int(value), edit_int)
-        for f in FLAG_FIELDS:
-            value = v.get(f)
-            write_cell(
-                ws, r, col[f], None if pd.isna(value) else (yes if bool(value) else no), edit_txt
-            )
-        hh, poor, water = (
-            letter["households"],
-            letter["poor_households"],
-            letter["hygienic_water_households"],
-        )
-        ws.write_formula(
-            r,
-            col["=poverty_rate"],
-            f'=IF({hh}{excel_row}>0,{poor}{excel_row}/{hh}{excel_row},"")',
-            pct,
-        )
-        ws.write_formula(
-            r,
-            col["=water_gap"],
-            f'=IF({hh}{excel_row}>0,1-{water}{excel_row}/{hh}{excel_row},"")',
-            pct,
-        )
-        for f in shown:
-            info = column_info(f, lang, sheet="villages")
-            value = v.get(f)
-            value = None if pd.isna(value) else float(value) / info.divisor
-            write_cell(ws, r, col[f], value, grey)
-        ws.write_blank(r, col["who"], None, edit_txt)
-        ws.write_blank(r, col["why"], None, edit_txt)
-    last = first + len(villages) - 1
-    if len(villages):
-        ws.data_validation(
-            first,
-            col[COUNT_FIELDS[0]],
-            last,
-            col[COUNT_FIELDS[-1]],
-            {"validate": "integer", "criteria": ">=", "value": 0, "error_message": "≥ 0"},
-        )
-        ws.data_validation(
-            first,
-            col[FLAG_FIELDS[0]],
-            last,
-            col[FLAG_FIELDS[-1]],
-            {"validate": "list", "source": [yes, no]},
-        )
-    ws.freeze_panes(first, 2)
-    ws.protect("", {"autofilter": True, "sort": False, "format_columns": True})
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(2)
+    title = f"{name} ({code}) – {result.scenario.title or result.scenario.name}"
+    _write_header(ws, title, col, formats, lang)
+    for r, (_, v) in enumerate(villages.iterrows(), start=_FIRST_ROW):
+        _write_village(ws, r, v, col=col, shown=shown, formats=formats, lang=lang)
+    _protect_sheet(ws, col, len(villages), lang)
     meta = wb.add_worksheet(_META_SHEET)
     meta.write_string(0, 0, "scenario")
     meta.write_string(0, 1, str(result.scenario.name))
     meta.write_string(1, 0, "commune_code")
     meta.write_string(1, 1, code)
     meta.write_string(2, 0, "header_row")
-    meta.write_number(2, 1, first)
+    meta.write_number(2, 1, _FIRST_ROW)
     for i, f in enumerate(fields):
         meta.write_string(3, i, f)
     meta.hide()
     wb.close()
+
+
+def _pack_formats(wb: Any) -> dict[str, Any]:
+    """Return the cell formats of a pack: header, editable (yellow), computed (grey), title."""
+    return {
+        "head": wb.add_format(
+            {"bold": True, "text_wrap": True, "bg_color": "#DDE4EE", "border": 1, "locked": True}
+        ),
+        "edit_int": wb.add_format({"locked": False, "bg_color": "#FFF2CC", "num_format": "#,##0"}),
+        "edit_txt": wb.add_format({"locked": False, "bg_color": "#FFF2CC"}),
+        "grey": wb.add_format({"locked": True, "bg_color": "#EEEEEE"}),
+        "pct": wb.add_format({"locked": True, "bg_color": "#EEEEEE", "num_format": "0.0%"}),
+        "title": wb.add_format({"bold": True, "font_size": 13}),
+    }
+
+
+def _write_header(
+    ws: Any, title: str, col: dict[str, int], formats: dict[str, Any], lang: Lang
+) -> None:
+    """Write the pack's title, help line and column headers (with widths)."""
+    ws.write_string(0, 0, title, formats["title"])
+    ws.write_string(1, 0, _word("help", lang))
+    for f, i in col.items():
+        if f in ("who", "why"):
+            text = _word(f, lang)
+        else:
+            text = column_info(f.lstrip("="), lang, sheet="villages").header
+        ws.write_string(_HEADER_ROW, i, text, formats["head"])
+        ws.set_column(i, i, 26 if f in ("village_name", "why") else 14)
+    ws.set_row(_HEADER_ROW, 48)
+
+
+def _write_village(
+    ws: Any,
+    r: int,
+    v: pd.Series,
+    *,
+    col: dict[str, int],
+    shown: list[str],
+    formats: dict[str, Any],
+    lang: Lang,
+) -> None:
+    """Write one village's row: editable counts and flags, rate formulas, computed columns."""
+    yes, no = tr("yes", lang), tr("no", lang)
+    excel_row = r + 1
+    write_cell(ws, r, col["village_id"], str(v["village_id"]), formats["grey"])
+    write_cell(ws, r, col["village_name"], str(v["village_name"]), formats["grey"])
+    for f in COUNT_FIELDS:
+        value = v.get(f)
+        write_cell(ws, r, col[f], None if pd.isna(value) else int(value), formats["edit_int"])
+    for f in FLAG_FIELDS:
+        value = v.get(f)
+        flag = None if pd.isna(value) else (yes if bool(value) else no)
+        write_cell(ws, r, col[f], flag, formats["edit_txt"])
+    hh, poor, water = (
+        _col_letter(col["households"]),
+        _col_letter(col["poor_households"]),
+        _col_letter(col["hygienic_water_households"]),
+    )
+    ws.write_formula(
+        r,
+        col["=poverty_rate"],
+        f'=IF({hh}{excel_row}>0,{poor}{excel_row}/{hh}{excel_row},"")',
+        formats["pct"],
+    )
+    ws.write_formula(
+        r,
+        col["=water_gap"],
+        f'=IF({hh}{excel_row}>0,1-{water}{excel_row}/{hh}{excel_row},"")',
+        formats["pct"],
+    )
+    for f in shown:
+        info = column_info(f, lang, sheet="villages")
+        value = v.get(f)
+        value = None if pd.isna(value) else float(value) / info.divisor
+        write_cell(ws, r, col[f], value, formats["grey"])
+    ws.write_blank(r, col["who"], None, formats["edit_txt"])
+    ws.write_blank(r, col["why"], None, formats["edit_txt"])
+
+
+def _protect_sheet(ws: Any, col: dict[str, int], n_villages: int, lang: Lang) -> None:
+    """Validate the editable cells, freeze the header, protect the sheet and set the page."""
+    last = _FIRST_ROW + n_villages - 1
+    if n_villages:
+        ws.data_validation(
+            _FIRST_ROW,
+            col[COUNT_FIELDS[0]],
+            last,
+            col[COUNT_FIELDS[-1]],
+            {"validate": "integer", "criteria": ">=", "value": 0, "error_message": "≥ 0"},
+        )
+        ws.data_validation(
+            _FIRST_ROW,
+            col[FLAG_FIELDS[0]],
+            last,
+            col[FLAG_FIELDS[-1]],
+            {"validate": "list", "source": [tr("yes", lang), tr("no", lang)]},
+        )
+    ws.freeze_panes(_FIRST_ROW, 2)
+    ws.protect("", {"autofilter": True, "sort": False, "format_columns": True})
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(_HEADER_ROW)
 
 
 def _col_letter(index: int) -> str:
