@@ -19,6 +19,13 @@ from typing import Any, TypeVar
 import pytest
 from _paths import DEMO_SCENARIO
 from click.testing import CliRunner
+from hypothesis import settings
+
+# Property tests draw the same examples on every run, so a run's result depends on the code
+# alone (a suite that passes passes again); HYPOTHESIS_PROFILE=explore searches afresh.
+settings.register_profile("geoplan", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "geoplan"))
 
 T = TypeVar("T")
 
