@@ -1,8 +1,10 @@
 """What each output column is called for people: headers, units, number formats, values.
 
-One catalogue for the office files (``rankings.xlsx``, the QGIS field aliases, the
-review packs): a column's header in Vietnamese or English with its unit, the number
-format an office program should show it in, and the words for its coded values.
+Shared by the office files (``rankings.xlsx``, the QGIS field aliases, the review
+packs): a column's header in Vietnamese or English with its unit, the number format an
+office program should show it in, and the words for its coded values.  The words are
+labels of ``labels.yaml`` (groups ``columns``, ``columns_<sheet>``, ``column_*``); this
+module keeps what is not text: each column's display kind, its number format and divisor.
 CSV headers stay the canonical names (the contract); these labels never reach them.
 """
 
