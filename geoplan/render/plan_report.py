@@ -206,7 +206,7 @@ def resettlement_section(ctx: RenderContext, *, limit: int = 100) -> Markup:
 def currency_label(summary: dict[str, Any], lang: Lang) -> str:
     """Return the allocation's currency, "triệu đồng" for "million VND" in Vietnamese."""
     currency = str(summary.get("currency", "") or "million VND")
-    return "triệu đồng" if lang == "vi" and currency == "million VND" else currency
+    return tr("money", lang, "column_units") if currency == "million VND" else currency
 
 
 def binding_sentences(ctx: RenderContext) -> list[str]:
