@@ -40,7 +40,7 @@ def _limits(config: SitesConfig, lang: Lang) -> list[tuple[str, str]]:
         ("near_river", "min_river_distance_m", " m", True),
         ("near_steep_slope", "min_steep_distance_m", " m", True),
     ):
-        value = getattr(config, attr, None)
+        value = getattr(config, attr)
         if value is not None:
             rows.append((code, f"{'≥' if below else '≤'} {fmt_num(value, lang)}{unit}"))
     if config.exclude_forest:
