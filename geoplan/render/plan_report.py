@@ -438,8 +438,7 @@ def plan_totals_html(ctx: RenderContext, *, heading: bool = True) -> Markup:
         HTML from ``templates/plan_totals.html`` (a heading, the two statuses, two
         tables, the binding constraints).
     """
-    plan = getattr(ctx.result, "plan", None)
-    if plan is None:
+    if ctx.result.plan is None:
         return Markup("")
     lang = ctx.lang
     milp = plan_summary(ctx.result, "assignment_summary").get("milp", {})

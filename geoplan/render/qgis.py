@@ -369,7 +369,7 @@ def write_project(ctx: RenderContext, folder: Path) -> Path | None:
     layers, extent = _layers(ctx, folder)
     if not layers or extent is None:
         return None
-    crs = str(getattr(getattr(ctx.result, "scenario", None), "crs", None) or "EPSG:3405")
+    crs = str(ctx.result.scenario.crs or "EPSG:3405")
     srs = _srs(crs)
     lang = ctx.lang
     note = _note(ctx, crs)

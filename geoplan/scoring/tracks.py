@@ -86,7 +86,7 @@ def _context(scenario: Scenario | ScoringConfig) -> tuple[ScoringConfig, RuleCon
         high = 4
     else:
         cfg = scenario.scoring
-        high = int(getattr(getattr(scenario, "indicators", None), "high_landslide_level", 4))
+        high = scenario.indicators.high_landslide_level
     groups = tuple(cfg.disadvantaged_groups) if cfg.disadvantaged_groups else DISADVANTAGED_GROUPS
     return cfg, RuleContext(
         high_landslide_level=high, steep_slope_deg=cfg.steep_slope_deg, disadvantaged_groups=groups
