@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from _render_fixtures import DISAGREEMENT, SCRIPT_NAME, XSS_NAME, make_result
 
+from geoplan.i18n import fmt_num, fmt_pct
 from geoplan.render import write_outputs
 from geoplan.render._geo import decode_polyline, encode_polyline
-from geoplan.render.i18n import fmt_num, fmt_pct
 from geoplan.render.offline import deterministic_ids, safe_json
 
 MAPS = [

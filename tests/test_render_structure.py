@@ -14,9 +14,9 @@ import pytest
 
 from geoplan.config.indicators import IndicatorConfig
 from geoplan.config.scoring import TRACKS
+from geoplan.i18n import Group, catalogue, tr
 from geoplan.indicators.exposure import REASON_CODES, hazard_reasons
 from geoplan.render import columns, qgis, tables
-from geoplan.render.i18n import Group, catalogue, tr
 
 RENDER = Path(__file__).resolve().parents[1] / "geoplan" / "render"
 PACKAGE = RENDER.parent

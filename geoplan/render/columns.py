@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from geoplan.render.i18n import TRACKS, Group, Lang, label, tr
+from geoplan.i18n import TRACKS, Group, Lang, label, tr
 
 __all__ = [
     "ColumnInfo",

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, cast
 import geopandas as gpd
 import pandas as pd
 
+from geoplan.i18n import TRACKS, Lang, tr
 from geoplan.render._geo import coverage_simplify, simplify
-from geoplan.render.i18n import TRACKS, Lang, tr
 from geoplan.render.raster import ImageOverlayData, hillshade_overlay
 
 if TYPE_CHECKING:  # the stage packages load the scientific stack; the types alone do not

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geoplan.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.context import RenderContext, communes_2025_frame
-from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.plan_report import plan_totals_html
 from geoplan.render.priorities import first_html
 from geoplan.render.templating import (

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from geoplan.i18n import Lang, fmt_num, tr
 from geoplan.render.context import (
     RenderContext,
 )
-from geoplan.render.i18n import Lang, fmt_num, tr
 from geoplan.render.map_base import as_number, as_text
 from geoplan.render.templating import html_table, num_cell, render_template, text_cell
 

@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan.i18n import Lang, fmt_num, fmt_pct, label, tr
 from geoplan.render._geo import (
     clean_value,
     feature_collection,
@@ -27,7 +28,6 @@ from geoplan.render.hazard_panel import (
     model_summary_html,
     susceptibility_of,
 )
-from geoplan.render.i18n import Lang, fmt_num, fmt_pct, label, tr
 from geoplan.render.map_base import (
     SECTION,
     add_layer,

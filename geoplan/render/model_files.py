@@ -13,8 +13,8 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from geoplan.i18n import Lang, tr
 from geoplan.render.context import RenderContext
-from geoplan.render.i18n import Lang, tr
 from geoplan.render.palette import DISAGREEMENT_COLOURS, LEVEL_COLOURS
 from geoplan.render.tables import Style, qml_categories, write_layer, write_styles
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from geoplan.errors import GeoplanError
+from geoplan.i18n import Lang
 from geoplan.render.context import RenderContext, prepare
 from geoplan.render.dashboard import side_panel
-from geoplan.render.i18n import Lang
 from geoplan.render.map_base import save_map
 from geoplan.render.map_dashboard import dashboard_map
 from geoplan.render.map_hazard import hazard_map

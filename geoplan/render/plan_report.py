@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from geoplan.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.context import RenderContext, plan_frame, plan_summary
-from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.plan_files import code_names
 from geoplan.render.plan_stats import assignment_stats, moves_by_year, numeric_column, solver_status
 from geoplan.render.site_report import site_safety_section

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from geoplan.render.i18n import Lang, fmt_pct, tr
+from geoplan.i18n import Lang, fmt_pct, tr
 
 if TYPE_CHECKING:  # the stage packages load the scientific stack; the types alone do not
     from geoplan.plan import PlanOutcome

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geoplan.i18n import Lang, fmt_num, tr
 from geoplan.render.context import RenderContext, plan_frame
-from geoplan.render.i18n import Lang, fmt_num, tr
 from geoplan.render.templating import Markup, html_table, num_cell, render_template, text_cell
 
 __all__ = ["first_html", "is_relocation", "one_line", "plan_totals", "top_communes", "top_villages"]

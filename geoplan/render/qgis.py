@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from geoplan.i18n import Lang, tr
 from geoplan.render.context import RenderContext
-from geoplan.render.i18n import Lang, tr
 from geoplan.render.qgis_styles import default_styles
 
 __all__ = ["PROJECT_FILE", "write_project"]

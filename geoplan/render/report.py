@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from geoplan.i18n import fmt_num, label, tr
 from geoplan.render.context import RenderContext
 from geoplan.render.dashboard import (
     admin_structure,
@@ -20,7 +21,6 @@ from geoplan.render.dashboard import (
     targets_frame,
     targets_table,
 )
-from geoplan.render.i18n import fmt_num, label, tr
 from geoplan.render.plan_report import allocation_section, resettlement_section
 from geoplan.render.priorities import first_html
 from geoplan.render.report_analysis import model_section, stability_section

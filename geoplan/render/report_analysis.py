@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from geoplan.i18n import Lang, fmt_num, fmt_pct, has_label, tr
 from geoplan.render.context import RenderContext
-from geoplan.render.i18n import Lang, fmt_num, fmt_pct, has_label, tr
 from geoplan.render.palette import LEVEL_COLOURS
 from geoplan.render.templating import Markup, render_template
 

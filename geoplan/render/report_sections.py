@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from geoplan.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.context import RenderContext, criterion_labels, track_criteria, track_spec
-from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.report_analysis import p_top_label
 from geoplan.render.templating import Markup, render_template
 

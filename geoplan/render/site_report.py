@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from geoplan.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.context import RenderContext, plan_frame, plan_summary
-from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.templating import Markup, render_template
 
 if TYPE_CHECKING:  # the stage packages load the scientific stack; the types alone do not

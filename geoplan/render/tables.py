@@ -17,11 +17,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan.i18n import Lang, tr
 from geoplan.render.allocation_order import allocation_table
 from geoplan.render.cells import safe_cell, safe_frame
 from geoplan.render.columns import ColumnInfo, column_info, display_value, other_language_column
 from geoplan.render.context import RenderContext, communes_2025_frame, plan_frame
-from geoplan.render.i18n import Lang, tr
 from geoplan.render.qgis_styles import (
     FIXED_DATE,
     Style,

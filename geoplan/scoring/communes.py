@@ -10,7 +10,7 @@ import pandas as pd
 
 from geoplan.config.scoring import CommuneRankingSpec
 from geoplan.errors import Issue, ScoringError
-from geoplan.render.i18n import tr
+from geoplan.i18n import tr
 from geoplan.scoring.catalogue import RuleContext, column
 from geoplan.scoring.ranking import rank_frame, ranked_reasons
 

@@ -5,7 +5,7 @@ its actual values, e.g. "Ranked 3rd of 214 for resettlement (class 1): 46
 households in a very-high landslide zone (41% of the score), inside Khu bảo
 tồn thiên nhiên Ngọc Linh (22%)".  Vietnamese text is NFC-normalised and uses
 Vietnamese number formatting (``1.234``, ``0,25``).  The sentence frames are the
-``reasons`` group of the label catalogue (``geoplan/render/labels.yaml``); each
+``reasons`` group of the label catalogue (``geoplan/labels.yaml``); each
 criterion's own phrase stays with it in ``geoplan/scoring/criteria.yaml``.
 """
 
@@ -15,7 +15,7 @@ import math
 import unicodedata
 from collections.abc import Sequence
 
-from geoplan.render.i18n import Lang, label, tr
+from geoplan.i18n import Lang, label, tr
 from geoplan.scoring.catalogue import Criterion
 
 __all__ = [

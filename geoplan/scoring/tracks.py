@@ -19,7 +19,7 @@ import pandas as pd
 
 from geoplan.config.scoring import TRACKS, ScoringConfig, TrackSpec
 from geoplan.errors import Issue, ScoringError
-from geoplan.render.i18n import label, tr
+from geoplan.i18n import label, tr
 from geoplan.scoring.ahp import ahp_details
 from geoplan.scoring.catalogue import DISADVANTAGED_GROUPS, Criterion, RuleContext, column
 from geoplan.scoring.communes import commune_rollups, rank_communes
