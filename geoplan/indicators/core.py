@@ -208,6 +208,30 @@ def _road_columns(out: pd.DataFrame, geoms: np.ndarray, roads: gpd.GeoDataFrame 
         )
 
 
+def _river_columns(out: pd.DataFrame, geoms: np.ndarray, rivers: gpd.GeoDataFrame | None) -> None:
+    out["dist_river_m"] = (
+        nearest_distance(geoms, rivers.geometry.to_numpy()) if rivers is not None else np.nan
+    )
+
+
+def _susceptibility_column(
+    out: pd.DataFrame, areas: gpd.GeoSeries, result: SusceptibilityResult | None
+) -> None:
+    """Add the mean modelled landslide probability of each village area (``NaN`` if no model)."""
+    if result is not None:
+        stats = zonal_stats(areas, {"p": result.probability}, ("mean",))
+        out["susceptibility"] = stats["p_mean"].to_numpy()
+    else:
+        out["susceptibility"] = np.nan
+
+
+def _with_columns(villages: gpd.GeoDataFrame, out: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Return the villages with the indicator columns (computed ones replace inputs)."""
+    frame = villages.drop(columns=[c for c in out.columns if c in villages.columns])
+    frame = pd.concat([frame, out], axis=1)
+    return gpd.GeoDataFrame(frame, geometry=villages.geometry.name, crs=villages.crs)
+
+
 def _centres(
     polygons: gpd.GeoDataFrame,
     key: str,
@@ -343,18 +367,11 @@ def compute_indicators(
         config=config,
         crs=villages.crs,
     )
-    rivers = _layer(layers, "rivers")
-    out["dist_river_m"] = (
-        nearest_distance(geoms, rivers.geometry.to_numpy()) if rivers is not None else np.nan
-    )
+    _river_columns(out, geoms, _layer(layers, "rivers"))
     result = (
         fit_susceptibility(layers, scenario) if isinstance(susceptibility, str) else susceptibility
     )
-    if result is not None:
-        stats = zonal_stats(areas, {"p": result.probability}, ("mean",))
-        out["susceptibility"] = stats["p_mean"].to_numpy()
-    else:
-        out["susceptibility"] = np.nan
+    _susceptibility_column(out, areas, result)
     communes["is_border"] = _border_communes(
         communes, border, config.border_commune_tolerance_m
     ).to_numpy()
@@ -362,9 +379,7 @@ def compute_indicators(
     hazard_flags(out, config, result)
     exposure_classes(out, config)
 
-    frame = villages.drop(columns=[c for c in out.columns if c in villages.columns])
-    frame = pd.concat([frame, out], axis=1)
-    village_frame = gpd.GeoDataFrame(frame, geometry=villages.geometry.name, crs=villages.crs)
+    village_frame = _with_columns(villages, out)
     commune_out, district_out, province_out = _rollups(
         village_frame,
         households=households,
