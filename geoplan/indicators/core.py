@@ -139,7 +139,13 @@ def _border_communes(
     return given.fillna(False).astype(bool)
 
 
-def _dem_rasters(dem: RasterLike, block_pixels: int | None) -> dict[str, RasterLike]:
+def _dem_rasters(layers: Any, scenario: Scenario) -> dict[str, RasterLike] | None:
+    """Return the DEM's elevation and slope grids, or ``None`` without a DEM."""
+    dem: RasterLike | None = _layer(layers, "dem")
+    if dem is None:
+        return None
+    rasters = getattr(scenario, "rasters", None)  # tests pass bare namespaces
+    block_pixels = rasters.block_pixels if rasters is not None else DEFAULT_BLOCK_PIXELS
     values = np.asarray(dem.array, dtype=np.float64)
     slope = slope_degrees(values, dem.transform, dem.crs, block_pixels=block_pixels)
     return {
@@ -342,10 +348,7 @@ def compute_indicators(
         households=households,
         config=config,
     )
-    dem = _layer(layers, "dem")
-    rasters = getattr(scenario, "rasters", None)  # tests pass bare namespaces
-    block_pixels = rasters.block_pixels if rasters is not None else DEFAULT_BLOCK_PIXELS
-    dem_rasters = _dem_rasters(dem, block_pixels) if dem is not None else None
+    dem_rasters = _dem_rasters(layers, scenario)
     _terrain_columns(out, areas, dem_rasters)
     forest = _layer(layers, "forest")
     _forest_columns(out, areas, points, geoms, forest)

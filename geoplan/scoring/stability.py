@@ -308,6 +308,41 @@ def _tally_chunks(
     return top, counts, peak
 
 
+def _tally_in_threads(
+    kernel: _Kernel,
+    w_all: FloatArray,
+    bins: _RankBins,
+    *,
+    workers: int,
+    chunk_size: int,
+    top_n: int,
+    stable: bool,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.unsignedinteger], int]:
+    """Tally every chunk of draws on up to ``workers`` threads; return the summed tallies."""
+    draws = w_all.shape[0]
+    # Chunks are independent and their tallies are integer sums: threads (numpy's sort
+    # and matrix product release the GIL) give the same result as one.
+    threads = max(1, min(workers, -(-draws // chunk_size)))
+
+    def tally(first: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.unsignedinteger], int]:
+        return _tally_chunks(
+            kernel, w_all, bins, first=first, step=threads, chunk_size=chunk_size,
+            top_n=top_n, stable=stable,
+        )  # fmt: skip
+
+    if threads == 1:
+        parts = [tally(0)]
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            parts = list(pool.map(tally, range(threads)))
+    top = np.sum([part[0] for part in parts], axis=0)
+    counts = parts[0][1]
+    for part in parts[1:]:
+        counts += part[1]
+    peak = max(part[2] for part in parts) * threads
+    return top, counts, peak
+
+
 def _rank_percentiles(
     counts: npt.NDArray[np.unsignedinteger], bins: _RankBins, draws: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -393,26 +428,9 @@ def monte_carlo_ranks(
     w_all = _dirichlet_draws(base / base.sum(), draws, concentration, rng)
     bins = _RankBins.for_problem(n, draws)
 
-    # Chunks are independent and their tallies are integer sums: threads (numpy's sort
-    # and matrix product release the GIL) give the same result as one.
-    threads = max(1, min(workers, -(-draws // chunk_size)))
-
-    def tally(first: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.unsignedinteger], int]:
-        return _tally_chunks(
-            kernel, w_all, bins, first=first, step=threads, chunk_size=chunk_size,
-            top_n=top_n, stable=stable,
-        )  # fmt: skip
-
-    if threads == 1:
-        parts = [tally(0)]
-    else:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            parts = list(pool.map(tally, range(threads)))
-    top = np.sum([part[0] for part in parts], axis=0)
-    counts = parts[0][1]
-    for part in parts[1:]:
-        counts += part[1]
-    peak = max(part[2] for part in parts) * threads
+    top, counts, peak = _tally_in_threads(
+        kernel, w_all, bins, workers=workers, chunk_size=chunk_size, top_n=top_n, stable=stable
+    )
     p05, p50, p95 = _rank_percentiles(counts, bins, draws)
     return MonteCarloResult(
         rank_p05=p05,
