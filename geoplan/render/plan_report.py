@@ -206,7 +206,7 @@ def resettlement_section(ctx: RenderContext, *, limit: int = 100) -> Markup:
 def currency_label(summary: dict[str, Any], lang: Lang) -> str:
     """Return the allocation's currency, "triệu đồng" for "million VND" in Vietnamese."""
     currency = str(summary.get("currency", "") or "million VND")
-    return "triệu đồng" if lang == "vi" and currency == "million VND" else currency
+    return tr("money", lang, "column_units") if currency == "million VND" else currency
 
 
 def binding_sentences(ctx: RenderContext) -> list[str]:
@@ -438,8 +438,7 @@ def plan_totals_html(ctx: RenderContext, *, heading: bool = True) -> Markup:
         HTML from ``templates/plan_totals.html`` (a heading, the two statuses, two
         tables, the binding constraints).
     """
-    plan = getattr(ctx.result, "plan", None)
-    if plan is None:
+    if ctx.result.plan is None:
         return Markup("")
     lang = ctx.lang
     milp = plan_summary(ctx.result, "assignment_summary").get("milp", {})

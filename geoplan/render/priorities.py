@@ -193,7 +193,7 @@ def first_html(ctx: RenderContext, *, links: bool, n_villages: int = 5) -> Marku
                 (tr("funded_cost", lang), fmt_num(totals["funded_cost"], lang)),
             ]
     money = totals.get("money")
-    targets = getattr(getattr(ctx.result, "plan", None), "targets", None)
+    targets = ctx.result.plan.targets if ctx.result.plan is not None else None
     behind: list[dict[str, str]] = []
     if isinstance(targets, pd.DataFrame) and "status" in targets:
         label_col = next((c for c in (f"label_{lang}", "label", "label_vi") if c in targets), "id")

@@ -61,7 +61,7 @@ def _span(values: list[float], lang: Lang, digits: int = 0) -> str:
 
 def stability_by_track(ctx: RenderContext) -> dict[str, dict[str, Any]]:
     """Return ``scoring.stability`` per track (tracks of the run first, others after, sorted)."""
-    stab = getattr(getattr(ctx.result, "scoring", None), "stability", None)
+    stab = ctx.result.scoring.stability
     if not isinstance(stab, dict):
         return {}
     order = [t for t in ctx.tracks if isinstance(stab.get(t), dict)]
