@@ -362,6 +362,125 @@ def _map_levels(
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _TrainingSample:
+    """Presence and absence cells with their factor values and spatial blocks."""
+
+    x: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray
+    medians: np.ndarray
+    presences: int
+    absences: int
+
+
+def _draw_sample(
+    inventory: gpd.GeoDataFrame,
+    stack: FactorStack,
+    *,
+    cfg: Any,
+    target_crs: Any,
+    rng: np.random.Generator,
+) -> _TrainingSample:
+    """Draw presences and seeded absences, read their factors and group them in blocks."""
+    width = stack.shape[1]
+    inv = inventory[~(inventory.geometry.isna() | inventory.geometry.is_empty)]
+    to_metric = pyproj.Transformer.from_crs(
+        to_pyproj(stack.crs), to_pyproj(target_crs), always_xy=True
+    )
+    cells_p = presence_cells(inv, stack, min_count=2 * cfg.folds)
+    cells_a = absence_cells(
+        stack, cells_p, inv.geometry.to_crs(to_pyproj(target_crs)).to_numpy(), to_metric,
+        count=round(cfg.absence_ratio * cells_p.size), buffer_m=cfg.absence_buffer_m, rng=rng,
+    )  # fmt: skip
+    n_pres = cells_p.size
+    cells = np.concatenate([cells_p, cells_a])
+    y = np.concatenate([np.ones(n_pres, dtype=np.int8), np.zeros(cells_a.size, dtype=np.int8)])
+    rows_s, cols_s = cells // width, cells % width
+    x = stack.sample(rows_s, cols_s, cfg.window_rows)
+    medians = np.nanmedian(x, axis=0)
+    medians = np.where(np.isnan(medians), 0.0, medians).astype(np.float32)
+    x = np.where(np.isnan(x), medians, x)
+    sx, sy = to_metric.transform(*cell_xy(stack.transform, rows_s, cols_s))
+    groups = spatial_blocks(np.asarray(sx), np.asarray(sy), cfg.block_size_m)
+    return _TrainingSample(x, y, groups, medians, int(n_pres), int(cells_a.size))
+
+
+def _model_card(
+    cfg: Any,
+    stack: FactorStack,
+    sample: _TrainingSample,
+    *,
+    model: Any,
+    importances: np.ndarray,
+    validation: dict[str, list[float | None]],
+    mapped: _LevelMaps,
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    """Describe the fitted model: factors, importances, skill, classes and grid."""
+    height, width = stack.shape
+    spatial_auc = _mean(validation["spatial"])
+    random_auc = _mean(validation["random"])
+    return {
+        "model": cfg.model,
+        "estimator": type(
+            model.named_steps["model"] if isinstance(model, Pipeline) else model
+        ).__name__,
+        "parameters": {**_DEFAULTS[cfg.model], **dict(cfg.params)},
+        "random_state": cfg.random_state,
+        "factors": list(stack.names),
+        "factor_fill_values": {
+            n: round(float(m), 6) for n, m in zip(stack.names, sample.medians, strict=True)
+        },
+        "importances": {
+            n: round(float(v), 6) for n, v in zip(stack.names, importances, strict=True)
+        },
+        "importance_method": "permutation (mean ROC-AUC decrease over 3 repeats, training sample)",
+        "native_importances": _native_importances(model, stack.names),
+        "presences": sample.presences,
+        "absences": sample.absences,
+        "absence_ratio": cfg.absence_ratio,
+        "absence_buffer_m": cfg.absence_buffer_m,
+        "block_size_m": cfg.block_size_m,
+        "blocks": int(np.unique(sample.groups).size),
+        "folds": len(validation["spatial"]),
+        "spatial_cv_auc": spatial_auc,
+        "spatial_cv_fold_aucs": validation["spatial"],
+        "random_cv_auc": random_auc,
+        "random_cv_fold_aucs": validation["random"],
+        "cv_optimism": (
+            round(random_auc - spatial_auc, 4)
+            if random_auc is not None and spatial_auc is not None
+            else None
+        ),
+        "classes": cfg.classes,
+        "classes_used": mapped.classes_used,
+        "class_breaks": [round(float(b), 6) for b in mapped.breaks],
+        "class_areas_km2": mapped.class_area,
+        "grid": {
+            "crs": to_pyproj(stack.crs).to_string(),
+            "shape": [height, width],
+            "transform": [float(v) for v in tuple(stack.transform)[:6]],
+            "cells_modelled": int(mapped.valid.size),
+        },
+        "disagreement_km2": mapped.disagreement_km2,
+        "disagreement_classes": cfg.disagreement_classes,
+        "disagreement_breaks": (
+            [round(float(b), 6) for b in mapped.matched_breaks]
+            if mapped.matched_breaks is not None
+            else None
+        ),
+        "truth_auc": mapped.truth_auc,
+        "truth_auc_method": (
+            "ROC-AUC of the modelled probability with each cell weighted as a landslide by the "
+            "true probability p and as stable by 1 - p (200,000 sampled cells)"
+            if mapped.truth_auc is not None
+            else None
+        ),
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+
+
 def fit_susceptibility(
     layers: Layers, scenario: Scenario, *, factors: list[str] | None = None
 ) -> SusceptibilityResult | None:
@@ -410,27 +529,9 @@ def fit_susceptibility(
         relief_radius_m=cfg.relief_radius_m,
     )  # fmt: skip
     clock.lap("factors")
-    height, width = stack.shape
     rng = np.random.default_rng(cfg.random_state)
-    inv = inventory[~(inventory.geometry.isna() | inventory.geometry.is_empty)]
-    to_metric = pyproj.Transformer.from_crs(
-        to_pyproj(stack.crs), to_pyproj(target_crs), always_xy=True
-    )
-    cells_p = presence_cells(inv, stack, min_count=2 * cfg.folds)
-    cells_a = absence_cells(
-        stack, cells_p, inv.geometry.to_crs(to_pyproj(target_crs)).to_numpy(), to_metric,
-        count=round(cfg.absence_ratio * cells_p.size), buffer_m=cfg.absence_buffer_m, rng=rng,
-    )  # fmt: skip
-    n_pres = cells_p.size
-    cells = np.concatenate([cells_p, cells_a])
-    y = np.concatenate([np.ones(n_pres, dtype=np.int8), np.zeros(cells_a.size, dtype=np.int8)])
-    rows_s, cols_s = cells // width, cells % width
-    x = stack.sample(rows_s, cols_s, cfg.window_rows)
-    medians = np.nanmedian(x, axis=0)
-    medians = np.where(np.isnan(medians), 0.0, medians).astype(np.float32)
-    x = np.where(np.isnan(x), medians, x)
-    sx, sy = to_metric.transform(*cell_xy(stack.transform, rows_s, cols_s))
-    groups = spatial_blocks(np.asarray(sx), np.asarray(sy), cfg.block_size_m)
+    sample = _draw_sample(inventory, stack, cfg=cfg, target_crs=target_crs, rng=rng)
+    x, y = sample.x, sample.y
     clock.lap("sampling")
 
     # The sample is small (a few thousand cells): each forest is fitted on one thread (joblib's
@@ -441,7 +542,7 @@ def fit_susceptibility(
     estimator = make_estimator(
         cfg.model, params=dict(cfg.params), random_state=cfg.random_state, n_jobs=1
     )
-    splits = _cv_splits(x, y, groups, folds=cfg.folds, seed=cfg.random_state)
+    splits = _cv_splits(x, y, sample.groups, folds=cfg.folds, seed=cfg.random_state)
     validation = _validate(estimator, x, y, splits, threads)
     clock.lap("cross_validation")
     with threadpool_limits(limits=threads, user_api="openmp"):
@@ -450,74 +551,16 @@ def fit_susceptibility(
             model, x, y, scoring="roc_auc", n_repeats=3, random_state=cfg.random_state
         )
     clock.lap("fit")
-    probability = _predict(stack, model, medians, cfg.window_rows)
+    probability = _predict(stack, model, sample.medians, cfg.window_rows)
     clock.lap("prediction")
     mapped = _map_levels(
         layers, stack, probability=probability, rng=rng, cfg=cfg, target_crs=target_crs,
         clock=clock,
     )  # fmt: skip
-
-    valid = mapped.valid
-    spatial_auc = _mean(validation["spatial"])
-    random_auc = _mean(validation["random"])
-    card: dict[str, Any] = {
-        "model": cfg.model,
-        "estimator": type(
-            model.named_steps["model"] if isinstance(model, Pipeline) else model
-        ).__name__,
-        "parameters": {**_DEFAULTS[cfg.model], **dict(cfg.params)},
-        "random_state": cfg.random_state,
-        "factors": list(stack.names),
-        "factor_fill_values": {
-            n: round(float(m), 6) for n, m in zip(stack.names, medians, strict=True)
-        },
-        "importances": {
-            n: round(float(v), 6) for n, v in zip(stack.names, perm.importances_mean, strict=True)
-        },
-        "importance_method": "permutation (mean ROC-AUC decrease over 3 repeats, training sample)",
-        "native_importances": _native_importances(model, stack.names),
-        "presences": int(n_pres),
-        "absences": int(cells_a.size),
-        "absence_ratio": cfg.absence_ratio,
-        "absence_buffer_m": cfg.absence_buffer_m,
-        "block_size_m": cfg.block_size_m,
-        "blocks": int(np.unique(groups).size),
-        "folds": len(validation["spatial"]),
-        "spatial_cv_auc": spatial_auc,
-        "spatial_cv_fold_aucs": validation["spatial"],
-        "random_cv_auc": random_auc,
-        "random_cv_fold_aucs": validation["random"],
-        "cv_optimism": (
-            round(random_auc - spatial_auc, 4)
-            if random_auc is not None and spatial_auc is not None
-            else None
-        ),
-        "classes": cfg.classes,
-        "classes_used": mapped.classes_used,
-        "class_breaks": [round(float(b), 6) for b in mapped.breaks],
-        "class_areas_km2": mapped.class_area,
-        "grid": {
-            "crs": to_pyproj(stack.crs).to_string(),
-            "shape": [height, width],
-            "transform": [float(v) for v in tuple(stack.transform)[:6]],
-            "cells_modelled": int(valid.size),
-        },
-        "disagreement_km2": mapped.disagreement_km2,
-        "disagreement_classes": cfg.disagreement_classes,
-        "disagreement_breaks": (
-            [round(float(b), 6) for b in mapped.matched_breaks]
-            if mapped.matched_breaks is not None
-            else None
-        ),
-        "truth_auc": mapped.truth_auc,
-        "truth_auc_method": (
-            "ROC-AUC of the modelled probability with each cell weighted as a landslide by the "
-            "true probability p and as stable by 1 - p (200,000 sampled cells)"
-            if mapped.truth_auc is not None
-            else None
-        ),
-        "timings_s": {k: round(v, 3) for k, v in timings.items()},
-    }
+    card = _model_card(
+        cfg, stack, sample, model=model, importances=perm.importances_mean,
+        validation=validation, mapped=mapped, timings=timings,
+    )  # fmt: skip
     return SusceptibilityResult(
         model_card=card,
         probability=GridRaster(probability, stack.transform, stack.crs),

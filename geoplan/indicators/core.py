@@ -139,7 +139,13 @@ def _border_communes(
     return given.fillna(False).astype(bool)
 
 
-def _dem_rasters(dem: RasterLike, block_pixels: int | None) -> dict[str, RasterLike]:
+def _dem_rasters(layers: Any, scenario: Scenario) -> dict[str, RasterLike] | None:
+    """Return the DEM's elevation and slope grids, or ``None`` without a DEM."""
+    dem: RasterLike | None = _layer(layers, "dem")
+    if dem is None:
+        return None
+    rasters = getattr(scenario, "rasters", None)  # tests pass bare namespaces
+    block_pixels = rasters.block_pixels if rasters is not None else DEFAULT_BLOCK_PIXELS
     values = np.asarray(dem.array, dtype=np.float64)
     slope = slope_degrees(values, dem.transform, dem.crs, block_pixels=block_pixels)
     return {
@@ -206,6 +212,30 @@ def _road_columns(out: pd.DataFrame, geoms: np.ndarray, roads: gpd.GeoDataFrame 
         out[f"dist_road_{cls}_m"] = nearest_distance(
             geoms, roads.geometry[classes == cls].to_numpy()
         )
+
+
+def _river_columns(out: pd.DataFrame, geoms: np.ndarray, rivers: gpd.GeoDataFrame | None) -> None:
+    out["dist_river_m"] = (
+        nearest_distance(geoms, rivers.geometry.to_numpy()) if rivers is not None else np.nan
+    )
+
+
+def _susceptibility_column(
+    out: pd.DataFrame, areas: gpd.GeoSeries, result: SusceptibilityResult | None
+) -> None:
+    """Add the mean modelled landslide probability of each village area (``NaN`` if no model)."""
+    if result is not None:
+        stats = zonal_stats(areas, {"p": result.probability}, ("mean",))
+        out["susceptibility"] = stats["p_mean"].to_numpy()
+    else:
+        out["susceptibility"] = np.nan
+
+
+def _with_columns(villages: gpd.GeoDataFrame, out: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Return the villages with the indicator columns (computed ones replace inputs)."""
+    frame = villages.drop(columns=[c for c in out.columns if c in villages.columns])
+    frame = pd.concat([frame, out], axis=1)
+    return gpd.GeoDataFrame(frame, geometry=villages.geometry.name, crs=villages.crs)
 
 
 def _centres(
@@ -318,10 +348,7 @@ def compute_indicators(
         households=households,
         config=config,
     )
-    dem = _layer(layers, "dem")
-    rasters = getattr(scenario, "rasters", None)  # tests pass bare namespaces
-    block_pixels = rasters.block_pixels if rasters is not None else DEFAULT_BLOCK_PIXELS
-    dem_rasters = _dem_rasters(dem, block_pixels) if dem is not None else None
+    dem_rasters = _dem_rasters(layers, scenario)
     _terrain_columns(out, areas, dem_rasters)
     forest = _layer(layers, "forest")
     _forest_columns(out, areas, points, geoms, forest)
@@ -343,18 +370,11 @@ def compute_indicators(
         config=config,
         crs=villages.crs,
     )
-    rivers = _layer(layers, "rivers")
-    out["dist_river_m"] = (
-        nearest_distance(geoms, rivers.geometry.to_numpy()) if rivers is not None else np.nan
-    )
+    _river_columns(out, geoms, _layer(layers, "rivers"))
     result = (
         fit_susceptibility(layers, scenario) if isinstance(susceptibility, str) else susceptibility
     )
-    if result is not None:
-        stats = zonal_stats(areas, {"p": result.probability}, ("mean",))
-        out["susceptibility"] = stats["p_mean"].to_numpy()
-    else:
-        out["susceptibility"] = np.nan
+    _susceptibility_column(out, areas, result)
     communes["is_border"] = _border_communes(
         communes, border, config.border_commune_tolerance_m
     ).to_numpy()
@@ -362,9 +382,7 @@ def compute_indicators(
     hazard_flags(out, config, result)
     exposure_classes(out, config)
 
-    frame = villages.drop(columns=[c for c in out.columns if c in villages.columns])
-    frame = pd.concat([frame, out], axis=1)
-    village_frame = gpd.GeoDataFrame(frame, geometry=villages.geometry.name, crs=villages.crs)
+    village_frame = _with_columns(villages, out)
     commune_out, district_out, province_out = _rollups(
         village_frame,
         households=households,

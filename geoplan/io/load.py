@@ -264,16 +264,15 @@ def check_layer(
 # scenario
 
 
-def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
-    report = ValidationReport()
-    base = Path(scenario.source).parent if scenario.source else Path.cwd()
+def _target_crs(scenario: Scenario, report: ValidationReport) -> pyproj.CRS | None:
+    """Return the scenario's metric CRS, or ``None`` after reporting why it cannot be used."""
     try:
         target = resolve_crs(scenario.crs)
     except ScenarioError as exc:
         report.add(
             Issue("error", f"scenario crs: {exc}", file=str(scenario.source), code="bad-crs")
         )
-        return None, report
+        return None
     if not is_metric(target):
         report.add(
             Issue(
@@ -284,50 +283,51 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
                 code="bad-crs",
             )
         )
-        return None, report
-    specs = scenario.layer_specs()
-    frames: dict[str, gpd.GeoDataFrame | None] = {}
-    rasters: dict[str, Raster | None] = {}
-    for name, spec in specs.items():
-        if name in _RASTER_LAYERS:
-            try:
-                r = read_raster(spec.path, crs=spec.crs, block_pixels=scenario.rasters.block_pixels)
-            except LayerError as exc:
-                report.add(
-                    Issue(
-                        "error",
-                        _msg(exc, spec.path),
-                        file=str(spec.path),
-                        layer=name,
-                        code="raster",
-                    )
-                )
-                continue
-            rasters[name] = r
-            report.layers.append(
-                LayerSummary(
-                    name=name,
-                    file=str(spec.path),
-                    features=int(np.isfinite(r.array).sum()),
-                    kept=int(np.isfinite(r.array).sum()),
-                    source_crs=crs_label(r.crs),
-                    crs=crs_label(r.crs),
-                    geometry_type=f"raster {r.shape[1]}x{r.shape[0]}",
-                )
+        return None
+    return target
+
+
+def _load_raster(
+    name: str, spec: LayerSpec, scenario: Scenario, report: ValidationReport
+) -> Raster | None:
+    """Read one raster layer and summarise it, or report why it cannot be read."""
+    try:
+        r = read_raster(spec.path, crs=spec.crs, block_pixels=scenario.rasters.block_pixels)
+    except LayerError as exc:
+        report.add(
+            Issue(
+                "error",
+                _msg(exc, spec.path),
+                file=str(spec.path),
+                layer=name,
+                code="raster",
             )
-            continue
-        frames[name] = _load_vector(
-            name, spec, base, target, report, kind=_kind_of(name, scenario.admin_structure)
         )
-    append_provinces(
-        frames,
-        scenario,
-        lambda label, name, spec: _load_vector(
-            label, spec, base, target, report, kind=_kind_of(name, scenario.admin_structure)
-        ),
-        report,
-        kind_of=lambda name: _kind_of(name, scenario.admin_structure),
+        return None
+    report.layers.append(
+        LayerSummary(
+            name=name,
+            file=str(spec.path),
+            features=int(np.isfinite(r.array).sum()),
+            kept=int(np.isfinite(r.array).sum()),
+            source_crs=crs_label(r.crs),
+            crs=crs_label(r.crs),
+            geometry_type=f"raster {r.shape[1]}x{r.shape[0]}",
+        )
     )
+    return r
+
+
+def _link_admin_units(
+    frames: dict[str, gpd.GeoDataFrame | None],
+    scenario: Scenario,
+    specs: dict[str, LayerSpec],
+    report: ValidationReport,
+) -> None:
+    """Tie villages to communes and communes to districts; derive missing districts/province.
+
+    ``frames`` is updated in place.
+    """
     communes, villages = frames.get("communes"), frames.get("villages")
     if scenario.admin_structure == "2025" and communes is not None and villages is not None:
         frames["villages"] = villages = villages_to_2025(
@@ -375,12 +375,17 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
             frames["communes"] = communes = history_from_2022(communes, old, report)
         # the planning units are the 2025 units: the 2025 view is the communes themselves
         frames["communes_2025"] = communes
-    check_raster_extent(rasters, frames, target, report)
-    apply_downgrades(report, specs)
-    if report.errors:
-        return None, report
+
+
+def _assemble_layers(
+    frames: dict[str, gpd.GeoDataFrame | None],
+    rasters: dict[str, Raster | None],
+    scenario: Scenario,
+    report: ValidationReport,
+) -> Layers:
+    """Return the :class:`Layers` of the checked frames (fresh indexes) and rasters."""
     out = {k: (v.reset_index(drop=True) if v is not None else None) for k, v in frames.items()}
-    layers = Layers(
+    return Layers(
         communes=out["communes"],
         villages=out["villages"],
         districts=out.get("districts"),
@@ -399,7 +404,41 @@ def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
         landslide_truth=rasters.get("landslide_truth"),
         report=report,
     )
-    return layers, report
+
+
+def _load(scenario: Scenario) -> tuple[Layers | None, ValidationReport]:
+    report = ValidationReport()
+    base = Path(scenario.source).parent if scenario.source else Path.cwd()
+    target = _target_crs(scenario, report)
+    if target is None:
+        return None, report
+    specs = scenario.layer_specs()
+    frames: dict[str, gpd.GeoDataFrame | None] = {}
+    rasters: dict[str, Raster | None] = {}
+    for name, spec in specs.items():
+        if name in _RASTER_LAYERS:
+            r = _load_raster(name, spec, scenario, report)
+            if r is not None:
+                rasters[name] = r
+            continue
+        frames[name] = _load_vector(
+            name, spec, base, target, report, kind=_kind_of(name, scenario.admin_structure)
+        )
+    append_provinces(
+        frames,
+        scenario,
+        lambda label, name, spec: _load_vector(
+            label, spec, base, target, report, kind=_kind_of(name, scenario.admin_structure)
+        ),
+        report,
+        kind_of=lambda name: _kind_of(name, scenario.admin_structure),
+    )
+    _link_admin_units(frames, scenario, specs, report)
+    check_raster_extent(rasters, frames, target, report)
+    apply_downgrades(report, specs)
+    if report.errors:
+        return None, report
+    return _assemble_layers(frames, rasters, scenario, report), report
 
 
 def _kind_of(name: str, structure: str) -> str:

@@ -17,6 +17,7 @@ from geoplan.scoring.catalogue import (
     get_criterion,
     get_rule,
 )
+from geoplan.scoring.compare import compare_scores
 from geoplan.scoring.methods import (
     classify_scores,
     normalize,
@@ -29,7 +30,7 @@ from geoplan.scoring.methods import (
 )
 from geoplan.scoring.promethee import promethee_flows, promethee_ii
 from geoplan.scoring.stability import MonteCarloResult, monte_carlo_ranks, score_many, weight_sweep
-from geoplan.scoring.tracks import ScoringResult, compare_scores, score_tracks
+from geoplan.scoring.tracks import ScoringResult, score_tracks
 
 __all__ = [
     "Criterion",

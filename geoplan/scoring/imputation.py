@@ -23,6 +23,31 @@ __all__ = ["fill_missing", "imputed_column", "require_finite_scores"]
 FloatArray = npt.NDArray[np.float64]
 
 
+def _no_data_issue(criterion: Any, *, where: str, layer: str) -> Issue:
+    """Return the warning for a criterion that no row has a value of."""
+    fields = ", ".join(criterion.columns)
+    return Issue(
+        "warning",
+        f"{where}, criterion '{criterion.id}': no data at all (column(s) {fields} missing "
+        "or empty); it counts as 0 for every row and does not separate them",
+        layer=layer,
+        field=criterion.columns[0],
+        code="criterion-no-data",
+    )
+
+
+def _fill_value(pool: FloatArray, rule: str, *, benefit: bool) -> float:
+    """Return the value that ``rule`` fills gaps with, from the known values ``pool``."""
+    return {
+        "zero": 0.0,
+        "median": float(np.median(pool)),
+        "min": float(pool.min()),
+        "max": float(pool.max()),
+        "worst": float(pool.min() if benefit else pool.max()),
+        "best": float(pool.max() if benefit else pool.min()),
+    }[rule]
+
+
 def fill_missing(
     values: pd.Series,
     *,
@@ -77,16 +102,7 @@ def fill_missing(
         pool = arr[~missing]
     fields = ", ".join(criterion.columns)
     if pool.size == 0:
-        issues.append(
-            Issue(
-                "warning",
-                f"{where}, criterion '{criterion.id}': no data at all (column(s) {fields} missing "
-                "or empty); it counts as 0 for every row and does not separate them",
-                layer=layer,
-                field=criterion.columns[0],
-                code="criterion-no-data",
-            )
-        )
+        issues.append(_no_data_issue(criterion, where=where, layer=layer))
         return np.zeros_like(arr)
     ranked_missing = missing & eligible
     if rule == "refuse":
@@ -100,15 +116,7 @@ def fill_missing(
             "criterion: every filled value is then listed in the <track>_imputed column"
         )
         raise ScoringError(msg)
-    benefit = criterion.direction == "benefit"
-    fill = {
-        "zero": 0.0,
-        "median": float(np.median(pool)),
-        "min": float(pool.min()),
-        "max": float(pool.max()),
-        "worst": float(pool.min() if benefit else pool.max()),
-        "best": float(pool.max() if benefit else pool.min()),
-    }[rule]
+    fill = _fill_value(pool, rule, benefit=criterion.direction == "benefit")
     n_missing = int(ranked_missing.sum()) or int(missing.sum())
     examples = ", ".join(str(v) for v in ids[missing].head(5))
     issues.append(

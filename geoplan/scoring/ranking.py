@@ -96,6 +96,107 @@ def ranked_reasons(
     return reasons_en, reasons_vi
 
 
+def _criteria_matrix(
+    frame: pd.DataFrame,
+    criteria: Sequence[Criterion],
+    criteria_specs: Sequence[CriterionSpec],
+    *,
+    missing: str,
+    eligible: npt.NDArray[np.bool_],
+    ids: pd.Series,
+    ctx: RuleContext,
+    where: str,
+    layer: str,
+    issues: list[Issue],
+) -> tuple[FloatArray, list[list[str]]]:
+    """Return the raw values (one column per criterion, gaps filled) and each row's fill notes."""
+    n_all = len(frame)
+    raw = np.zeros((n_all, len(criteria)))
+    notes: list[list[str]] = [[] for _ in range(n_all)]
+    for j, (crit, spec) in enumerate(zip(criteria, criteria_specs, strict=True)):
+        raw[:, j] = fill_missing(
+            crit.values(frame, ctx),
+            rule=spec.missing or missing,
+            criterion=crit,
+            eligible=eligible,
+            ids=ids,
+            where=where,
+            layer=layer,
+            issues=issues,
+            notes=notes,
+        )
+    return raw, notes
+
+
+def _normalised(
+    xe: FloatArray,
+    criteria: Sequence[Criterion],
+    criteria_specs: Sequence[CriterionSpec],
+    *,
+    normalization: str,
+    weights: FloatArray,
+    where: str,
+    layer: str,
+    issues: list[Issue],
+) -> FloatArray:
+    """Normalise each criterion of the eligible rows; warn about a weighted constant one."""
+    n_e, m = xe.shape
+    norm = np.zeros((n_e, m))
+    for j, (crit, spec) in enumerate(zip(criteria, criteria_specs, strict=True)):
+        how = spec.normalization or normalization
+        if how == "value" and spec.value_function:
+            norm[:, j] = value_function(xe[:, j], spec.value_function)
+        else:
+            norm[:, j] = normalize(
+                xe[:, j : j + 1],
+                [crit.direction == "benefit"],
+                method=how,  # type: ignore[arg-type]
+            )[:, 0]
+        if n_e > 1 and np.ptp(xe[:, j]) == 0 and weights[j] > 0:
+            issues.append(
+                Issue(
+                    "warning",
+                    f"{where}, criterion '{crit.id}': the same value ({xe[0, j]:g}) for every "
+                    "ranked row, so it does not separate them (its weight has no effect)",
+                    layer=layer,
+                    field=crit.columns[0],
+                    code="criterion-constant",
+                )
+            )
+    return norm
+
+
+def _method_cost_issue(method: str, n_e: int, *, where: str, layer: str) -> Issue | None:
+    """Return a warning when PROMETHEE II has too many rows to compare pairwise quickly."""
+    if method != "promethee_ii" or n_e <= PROMETHEE_PRACTICAL_LIMIT:
+        return None
+    return Issue(
+        "warning",
+        f"{where}: PROMETHEE II compares every pair of the {n_e} ranked rows "
+        f"(time grows with the square of their number; practical up to about "
+        f"{PROMETHEE_PRACTICAL_LIMIT:,}); the scores are exact but slow to compute, and "
+        "the stability analysis repeats the comparisons; use method weighted_sum for "
+        "this many rows",
+        layer=layer,
+        code="method-cost",
+    )
+
+
+def _contributions(
+    kernel: _Kernel, norm: FloatArray, weights: FloatArray, method: str
+) -> FloatArray:
+    """Return each criterion's share of each row's score.
+
+    Weighted sum shares; for TOPSIS, VIKOR and PROMETHEE II they approximate the criterion's
+    role (closeness, 1 - Q and the net flow have no additive decomposition into
+    non-negative shares of N).
+    """
+    parts = (kernel.a if method == "weighted_product" else norm) * weights[None, :]
+    totals = parts.sum(axis=1, keepdims=True)
+    shares: FloatArray = np.divide(parts, totals, out=np.zeros_like(parts), where=totals > 0)
+    return shares
+
+
 def rank_frame(
     frame: pd.DataFrame,
     *,
@@ -120,69 +221,24 @@ def rank_frame(
     each naming ``where`` and ``layer``.
     """
     criteria = [get_criterion(c.id) for c in criteria_specs]
-    m = len(criteria)
-    n_all = len(frame)
-    raw = np.zeros((n_all, m))
-    notes: list[list[str]] = [[] for _ in range(n_all)]
-    for j, (crit, spec) in enumerate(zip(criteria, criteria_specs, strict=True)):
-        raw[:, j] = fill_missing(
-            crit.values(frame, ctx),
-            rule=spec.missing or missing,
-            criterion=crit,
-            eligible=eligible,
-            ids=ids,
-            where=where,
-            layer=layer,
-            issues=issues,
-            notes=notes,
-        )
+    raw, notes = _criteria_matrix(
+        frame, criteria, criteria_specs, missing=missing, eligible=eligible, ids=ids, ctx=ctx,
+        where=where, layer=layer, issues=issues,
+    )  # fmt: skip
     xe = raw[eligible]
     n_e = xe.shape[0]
-    norm = np.zeros((n_e, m))
-    for j, (crit, spec) in enumerate(zip(criteria, criteria_specs, strict=True)):
-        how = spec.normalization or normalization
-        if how == "value" and spec.value_function:
-            norm[:, j] = value_function(xe[:, j], spec.value_function)
-        else:
-            norm[:, j] = normalize(
-                xe[:, j : j + 1],
-                [crit.direction == "benefit"],
-                method=how,  # type: ignore[arg-type]
-            )[:, 0]
-        if n_e > 1 and np.ptp(xe[:, j]) == 0 and weights[j] > 0:
-            issues.append(
-                Issue(
-                    "warning",
-                    f"{where}, criterion '{crit.id}': the same value ({xe[0, j]:g}) for every "
-                    "ranked row, so it does not separate them (its weight has no effect)",
-                    layer=layer,
-                    field=crit.columns[0],
-                    code="criterion-constant",
-                )
-            )
-    if method == "promethee_ii" and n_e > PROMETHEE_PRACTICAL_LIMIT:
-        issues.append(
-            Issue(
-                "warning",
-                f"{where}: PROMETHEE II compares every pair of the {n_e} ranked rows "
-                f"(time grows with the square of their number; practical up to about "
-                f"{PROMETHEE_PRACTICAL_LIMIT:,}); the scores are exact but slow to compute, and "
-                "the stability analysis repeats the comparisons; use method weighted_sum for "
-                "this many rows",
-                layer=layer,
-                code="method-cost",
-            )
-        )
+    norm = _normalised(
+        xe, criteria, criteria_specs, normalization=normalization, weights=weights,
+        where=where, layer=layer, issues=issues,
+    )  # fmt: skip
+    cost = _method_cost_issue(method, n_e, where=where, layer=layer)
+    if cost is not None:
+        issues.append(cost)
     kernel = _Kernel.build(norm, method)  # type: ignore[arg-type]
     scores = kernel.scores(weights[None, :])[0] if n_e else np.zeros(0)
     require_finite_scores(scores, norm, criteria, where=where, ids=ids[eligible])
     scores = np.clip(scores, 0.0, 1.0)
-    # contribution of each criterion as a share of the score: weighted sum shares; for
-    # TOPSIS, VIKOR and PROMETHEE II they approximate the criterion's role (closeness, 1 - Q
-    # and the net flow have no additive decomposition into non-negative shares of N)
-    parts = (kernel.a if method == "weighted_product" else norm) * weights[None, :]
-    totals = parts.sum(axis=1, keepdims=True)
-    contrib = np.divide(parts, totals, out=np.zeros_like(parts), where=totals > 0)
+    contrib = _contributions(kernel, norm, weights, method)
     ties = [t[eligible] for t in tie_breakers]
     ranks = (
         rank_with_ties(scores, *ties, ids=ids.to_numpy()[eligible])

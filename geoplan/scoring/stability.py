@@ -228,6 +228,139 @@ def _dirichlet_draws(
     return out
 
 
+def _checked_inputs(
+    normalized: npt.ArrayLike, weights: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Return the matrix and the base weights as float arrays, or raise on a bad shape."""
+    x = np.asarray(normalized, dtype=np.float64)
+    if x.ndim != 2:
+        msg = f"normalized must be 2-D (alternatives x criteria), got shape {x.shape}"
+        raise ScoringError(msg)
+    m = x.shape[1]
+    base = np.asarray(weights, dtype=np.float64).reshape(-1)
+    if base.shape[0] != m or np.any(base < 0) or base.sum() <= 0:
+        msg = f"weights must be {m} non-negative numbers with a positive sum"
+        raise ScoringError(msg)
+    return x, base
+
+
+@dataclass(frozen=True)
+class _RankBins:
+    """Layout of the rank histograms: bin edges, rank -> bin table, alternatives per block."""
+
+    edges: npt.NDArray[np.int64]
+    lut: npt.NDArray[np.int32]
+    n_bins: int
+    block: int
+    offsets: npt.NDArray[np.int32]
+    count_type: type[np.unsignedinteger]
+
+    @classmethod
+    def for_problem(cls, n: int, draws: int) -> _RankBins:
+        """Bins for ``n`` alternatives, counters wide enough for ``draws``."""
+        edges = _bin_edges(n)
+        n_bins = edges.shape[0] - 1
+        # rank -> bin lookup table (index 0 unused)
+        lut = np.zeros(n + 2, dtype=np.int32)
+        lut[edges[:-1]] = 1
+        lut = (np.cumsum(lut) - 1).astype(np.int32)
+        count_type: type[np.unsignedinteger] = np.uint16 if draws < 2**16 else np.uint32
+        block = max(1, min(n, (1 << 20) // n_bins))
+        offsets = np.arange(block, dtype=np.int32) * n_bins
+        return cls(edges, lut, n_bins, block, offsets, count_type)
+
+
+def _tally_chunks(
+    kernel: _Kernel,
+    w_all: FloatArray,
+    bins: _RankBins,
+    *,
+    first: int,
+    step: int,
+    chunk_size: int,
+    top_n: int,
+    stable: bool,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.unsignedinteger], int]:
+    """Rank the draws of every ``step``-th chunk from ``first``: top counts, histograms."""
+    draws = w_all.shape[0]
+    n = bins.lut.shape[0] - 2
+    n_bins, block = bins.n_bins, bins.block
+    counts = np.zeros((n, n_bins), dtype=bins.count_type)
+    top = np.zeros(n, dtype=np.int64)
+    peak = 0
+    for lo in range(first * chunk_size, draws, step * chunk_size):
+        scores = kernel.scores(w_all[lo : lo + chunk_size])  # (c, n)
+        ranks = _ranks_of(scores, stable=stable)
+        peak = max(peak, scores.nbytes * 3 + ranks.nbytes * 2)
+        del scores
+        top += (ranks <= top_n).sum(axis=0)
+        binned = bins.lut[ranks]
+        del ranks
+        for v0 in range(0, n, block):
+            v1 = min(n, v0 + block)
+            local = binned[:, v0:v1] + bins.offsets[None, : v1 - v0]
+            counts[v0:v1] += (
+                np.bincount(local.ravel(), minlength=(v1 - v0) * n_bins)
+                .reshape(v1 - v0, n_bins)
+                .astype(bins.count_type)
+            )
+        del binned
+    return top, counts, peak
+
+
+def _tally_in_threads(
+    kernel: _Kernel,
+    w_all: FloatArray,
+    bins: _RankBins,
+    *,
+    workers: int,
+    chunk_size: int,
+    top_n: int,
+    stable: bool,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.unsignedinteger], int]:
+    """Tally every chunk of draws on up to ``workers`` threads; return the summed tallies."""
+    draws = w_all.shape[0]
+    # Chunks are independent and their tallies are integer sums: threads (numpy's sort
+    # and matrix product release the GIL) give the same result as one.
+    threads = max(1, min(workers, -(-draws // chunk_size)))
+
+    def tally(first: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.unsignedinteger], int]:
+        return _tally_chunks(
+            kernel, w_all, bins, first=first, step=threads, chunk_size=chunk_size,
+            top_n=top_n, stable=stable,
+        )  # fmt: skip
+
+    if threads == 1:
+        parts = [tally(0)]
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            parts = list(pool.map(tally, range(threads)))
+    top = np.sum([part[0] for part in parts], axis=0)
+    counts = parts[0][1]
+    for part in parts[1:]:
+        counts += part[1]
+    peak = max(part[2] for part in parts) * threads
+    return top, counts, peak
+
+
+def _rank_percentiles(
+    counts: npt.NDArray[np.unsignedinteger], bins: _RankBins, draws: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """5th, 50th and 95th rank percentiles from the histograms, one block at a time."""
+    n, block, edges = counts.shape[0], bins.block, bins.edges
+    targets = {q: max(float(np.ceil(q * draws - 1e-9)), 1.0) for q in (0.05, 0.50, 0.95)}
+    first_bin = {q: np.empty(n, dtype=np.int64) for q in targets}
+    for v0 in range(0, n, block):
+        cum = np.cumsum(counts[v0 : v0 + block], axis=1, dtype=np.int32)
+        for q, target in targets.items():
+            first_bin[q][v0 : v0 + block] = (cum < target).sum(axis=1)
+    p05 = edges[first_bin[0.05]].astype(np.int64)
+    p50 = edges[first_bin[0.50]].astype(np.int64)
+    # the upper end is widened to the last rank of its bin (exact with one rank per bin)
+    p95 = (edges[first_bin[0.95] + 1] - 1).astype(np.int64)
+    return p05, p50, p95
+
+
 def monte_carlo_ranks(
     normalized: npt.ArrayLike,
     weights: npt.ArrayLike,
@@ -274,15 +407,8 @@ def monte_carlo_ranks(
         Rank percentiles and top-N probabilities.
     """
     start = time.perf_counter()
-    x = np.asarray(normalized, dtype=np.float64)
-    if x.ndim != 2:
-        msg = f"normalized must be 2-D (alternatives x criteria), got shape {x.shape}"
-        raise ScoringError(msg)
-    n, m = x.shape
-    base = np.asarray(weights, dtype=np.float64).reshape(-1)
-    if base.shape[0] != m or np.any(base < 0) or base.sum() <= 0:
-        msg = f"weights must be {m} non-negative numbers with a positive sum"
-        raise ScoringError(msg)
+    x, base = _checked_inputs(normalized, weights)
+    n = x.shape[0]
     if draws < 1 or n == 0:
         ranks = np.arange(1, n + 1, dtype=np.int64)
         return MonteCarloResult(
@@ -300,66 +426,12 @@ def monte_carlo_ranks(
     stable = _can_tie(x, base)
     rng = np.random.default_rng(random_state)
     w_all = _dirichlet_draws(base / base.sum(), draws, concentration, rng)
+    bins = _RankBins.for_problem(n, draws)
 
-    edges = _bin_edges(n)
-    n_bins = edges.shape[0] - 1
-    exact = n <= EXACT_LIMIT
-    # rank -> bin lookup table (index 0 unused)
-    lut = np.zeros(n + 2, dtype=np.int32)
-    lut[edges[:-1]] = 1
-    lut = (np.cumsum(lut) - 1).astype(np.int32)
-    count_type = np.uint16 if draws < 2**16 else np.uint32
-    block = max(1, min(n, (1 << 20) // n_bins))
-    offsets = np.arange(block, dtype=np.int32) * n_bins
-
-    def tally(first: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.unsignedinteger], int]:
-        """Rank the draws of every ``threads``-th chunk from ``first``: top counts, histograms."""
-        counts = np.zeros((n, n_bins), dtype=count_type)
-        top = np.zeros(n, dtype=np.int64)
-        peak = 0
-        for lo in range(first * chunk_size, draws, threads * chunk_size):
-            scores = kernel.scores(w_all[lo : lo + chunk_size])  # (c, n)
-            ranks = _ranks_of(scores, stable=stable)
-            peak = max(peak, scores.nbytes * 3 + ranks.nbytes * 2)
-            del scores
-            top += (ranks <= top_n).sum(axis=0)
-            bins = lut[ranks]
-            del ranks
-            for v0 in range(0, n, block):
-                v1 = min(n, v0 + block)
-                local = bins[:, v0:v1] + offsets[None, : v1 - v0]
-                counts[v0:v1] += (
-                    np.bincount(local.ravel(), minlength=(v1 - v0) * n_bins)
-                    .reshape(v1 - v0, n_bins)
-                    .astype(count_type)
-                )
-            del bins
-        return top, counts, peak
-
-    # Chunks are independent and their tallies are integer sums: threads (numpy's sort
-    # and matrix product release the GIL) give the same result as one.
-    threads = max(1, min(workers, -(-draws // chunk_size)))
-    if threads == 1:
-        parts = [tally(0)]
-    else:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            parts = list(pool.map(tally, range(threads)))
-    top = np.sum([part[0] for part in parts], axis=0)
-    counts = parts[0][1]
-    for part in parts[1:]:
-        counts += part[1]
-    peak = max(part[2] for part in parts) * threads
-    # percentiles from the cumulative histograms, a block of alternatives at a time
-    targets = {q: max(float(np.ceil(q * draws - 1e-9)), 1.0) for q in (0.05, 0.50, 0.95)}
-    first_bin = {q: np.empty(n, dtype=np.int64) for q in targets}
-    for v0 in range(0, n, block):
-        cum = np.cumsum(counts[v0 : v0 + block], axis=1, dtype=np.int32)
-        for q, target in targets.items():
-            first_bin[q][v0 : v0 + block] = (cum < target).sum(axis=1)
-    p05 = edges[first_bin[0.05]].astype(np.int64)
-    p50 = edges[first_bin[0.50]].astype(np.int64)
-    # the upper end is widened to the last rank of its bin (exact with one rank per bin)
-    p95 = (edges[first_bin[0.95] + 1] - 1).astype(np.int64)
+    top, counts, peak = _tally_in_threads(
+        kernel, w_all, bins, workers=workers, chunk_size=chunk_size, top_n=top_n, stable=stable
+    )
+    p05, p50, p95 = _rank_percentiles(counts, bins, draws)
     return MonteCarloResult(
         rank_p05=p05,
         rank_p50=p50,
@@ -368,7 +440,7 @@ def monte_carlo_ranks(
         draws=draws,
         top_n=top_n,
         concentration=concentration,
-        exact=exact,
+        exact=n <= EXACT_LIMIT,
         seconds=time.perf_counter() - start,
         peak_chunk_bytes=peak,
     )

@@ -17,7 +17,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geoplan.config.scoring import TRACKS, ScoringConfig, TrackSpec
+from geoplan.config.scoring import (
+    TRACKS,
+    MethodName,
+    ScoringConfig,
+    StabilityConfig,
+    TrackSpec,
+)
 from geoplan.errors import Issue, ScoringError
 from geoplan.i18n import label, tr
 from geoplan.scoring.ahp import ahp_details
@@ -31,7 +37,7 @@ if TYPE_CHECKING:
     from geoplan.indicators import Indicators
     from geoplan.scenario import Scenario
 
-__all__ = ["ScoringResult", "compare_scores", "score_tracks"]
+__all__ = ["ScoringResult", "score_tracks"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -303,6 +309,66 @@ def _stability_summary(mc: MonteCarloResult, n_e: int, seconds: float) -> dict[s
     }
 
 
+def _rank_track(
+    villages: pd.DataFrame,
+    name: str,
+    spec: TrackSpec,
+    *,
+    ids: pd.Series,
+    eligible: npt.NDArray[np.bool_],
+    weights: FloatArray,
+    ctx: RuleContext,
+    issues: list[Issue],
+) -> Ranked:
+    """Build the track's criteria matrix, normalise, score, rank and classify its villages."""
+    tie_cols = [
+        column(villages, c).to_numpy(dtype=np.float64, na_value=np.nan) for c in spec.tie_break
+    ]
+    return rank_frame(
+        villages,
+        ids=ids,
+        criteria_specs=spec.criteria,
+        weights=weights,
+        normalization=spec.normalization,
+        method=spec.method,
+        missing=spec.missing,
+        eligible=eligible,
+        tie_breakers=tie_cols,
+        classes=spec.classes,
+        quotas=spec.class_quotas,
+        ctx=ctx,
+        where=f"track {name}",
+        layer="villages",
+        issues=issues,
+    )
+
+
+def _perturbed_ranks(
+    ranked: Ranked,
+    order: npt.NDArray[np.int64],
+    weights: FloatArray,
+    *,
+    st: StabilityConfig,
+    method: MethodName,
+) -> MonteCarloResult:
+    """Rank spread of the eligible villages under random weights (rows in base rank order).
+
+    The rows go in base rank order so that ties in a draw keep the base order.
+    """
+    n_e = order.shape[0]
+    return monte_carlo_ranks(
+        ranked.norm[order],
+        weights,
+        draws=st.draws if n_e > 1 else 0,
+        concentration=st.concentration,
+        top_n=st.top_n,
+        random_state=st.random_state,
+        chunk_size=st.chunk_size,
+        method=method,
+        workers=min(2, os.cpu_count() or 1),  # the ranks do not depend on it
+    )
+
+
 def _score_track(
     villages: pd.DataFrame,
     name: str,
@@ -325,48 +391,19 @@ def _score_track(
     fails = (fails_en, fails_vi)
     eligible, nodup_en, nodup_vi = _apply_no_duplicate(nodup, eligible, fails, cfg)
     weights, ahp_info = _track_weights(spec)
-    tie_cols = [
-        column(villages, c).to_numpy(dtype=np.float64, na_value=np.nan) for c in spec.tie_break
-    ]
-    ranked = rank_frame(
-        villages,
-        ids=ids,
-        criteria_specs=spec.criteria,
-        weights=weights,
-        normalization=spec.normalization,
-        method=spec.method,
-        missing=spec.missing,
-        eligible=eligible,
-        tie_breakers=tie_cols,
-        classes=spec.classes,
-        quotas=spec.class_quotas,
-        ctx=ctx,
-        where=f"track {name}",
-        layer="villages",
-        issues=issues,
+    ranked = _rank_track(
+        villages, name, spec, ids=ids, eligible=eligible, weights=weights, ctx=ctx, issues=issues
     )
     n_e = int(eligible.sum())
     elig_idx = np.flatnonzero(eligible)
     order = np.argsort(ranked.ranks, kind="stable")  # eligible positions in base rank order
-    st = cfg.stability
     top_n = min(cfg.top_n, max(n_e, 1))
-    # Monte Carlo on rows in base order so that ties in a draw keep the base order
     t0 = time.perf_counter()
-    mc = monte_carlo_ranks(
-        ranked.norm[order],
-        weights,
-        draws=st.draws if n_e > 1 else 0,
-        concentration=st.concentration,
-        top_n=st.top_n,
-        random_state=st.random_state,
-        chunk_size=st.chunk_size,
-        method=spec.method,
-        workers=min(2, os.cpu_count() or 1),  # the ranks do not depend on it
-    )
+    mc = _perturbed_ranks(ranked, order, weights, st=cfg.stability, method=spec.method)
     inv = np.empty(n_e, dtype=np.int64)
     inv[order] = np.arange(n_e)
     sweeps, changes = (
-        what_if(ranked, order, top_n, st.sweep_steps)
+        what_if(ranked, order, top_n, cfg.stability.sweep_steps)
         if n_e > 1 and len(ranked.criteria) > 1
         else (pd.DataFrame(), [])
     )
@@ -498,90 +535,4 @@ def score_tracks(indicators: Indicators, scenario: Scenario | ScoringConfig) -> 
         sweeps=sweep_frame,
         issues=issues,
         commune_ranking=ntm_info,
-    )
-
-
-def compare_scores(a: ScoringResult, b: ScoringResult) -> pd.DataFrame:
-    """List the villages whose priority class differs between two scoring results.
-
-    Parameters
-    ----------
-    a, b
-        Results of two scenarios on the same villages (matched by ``village_id``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (track, village) whose class changes: ``track``,
-        ``village_id``, ``village_name``, ``commune_name``, ``class_a``,
-        ``class_b`` (0 = not ranked), ``rank_a``, ``rank_b``, ``score_a``,
-        ``score_b``, ``change`` (``"up"`` = higher priority in B, ``"down"``,
-        ``"now ranked"``, ``"no longer ranked"``), sorted by track then
-        ``class_b`` and ``village_id``.
-    """
-    va = a.villages.set_index(a.villages["village_id"].astype(str))
-    vb = b.villages.set_index(b.villages["village_id"].astype(str))
-    common = va.index.intersection(vb.index).sort_values()
-    rows: list[pd.DataFrame] = []
-    for t in TRACKS:
-        ca, cb = f"{t}_class", f"{t}_class"
-        if ca not in va.columns or cb not in vb.columns:
-            continue
-        ka = va.loc[common, ca].astype(int)
-        kb = vb.loc[common, cb].astype(int)
-        diff = ka != kb
-        if not diff.any():
-            continue
-        idx = common[diff.to_numpy()]
-        ka_d = ka.loc[idx].to_numpy()
-        kb_d = kb.loc[idx].to_numpy()
-        change = np.where(
-            ka_d == 0,
-            "now ranked",
-            np.where(kb_d == 0, "no longer ranked", np.where(kb_d < ka_d, "up", "down")),
-        )
-        rows.append(
-            pd.DataFrame(
-                {
-                    "track": t,
-                    "village_id": idx.to_numpy(),
-                    "village_name": va.loc[idx, "village_name"].to_numpy()
-                    if "village_name" in va
-                    else "",
-                    "commune_name": va.loc[idx, "commune_name"].to_numpy()
-                    if "commune_name" in va
-                    else "",
-                    "class_a": ka_d,
-                    "class_b": kb_d,
-                    "rank_a": va.loc[idx, f"{t}_rank"].astype("Int64").array,
-                    "rank_b": vb.loc[idx, f"{t}_rank"].astype("Int64").array,
-                    "score_a": va.loc[idx, f"{t}_score"].to_numpy(dtype=np.float64).round(4),
-                    "score_b": vb.loc[idx, f"{t}_score"].to_numpy(dtype=np.float64).round(4),
-                    "change": change,
-                }
-            )
-        )
-    cols = [
-        "track",
-        "village_id",
-        "village_name",
-        "commune_name",
-        "class_a",
-        "class_b",
-        "rank_a",
-        "rank_b",
-        "score_a",
-        "score_b",
-        "change",
-    ]
-    if not rows:
-        return pd.DataFrame(columns=cols)
-    out = pd.concat(rows, ignore_index=True)
-    order = {t: i for i, t in enumerate(TRACKS)}
-    out["_t"] = out["track"].map(order)
-    out["_k"] = out["class_b"].replace(0, 99)
-    return (
-        out.sort_values(["_t", "_k", "village_id"])
-        .drop(columns=["_t", "_k"])
-        .reset_index(drop=True)
     )
