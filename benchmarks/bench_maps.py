@@ -115,8 +115,8 @@ def write_maps(result: Any, folder: Path) -> float:
 def _peer(folder: Path) -> Path:
     import folium
 
+    from geoplan.i18n import strings
     from geoplan.render.elements import Call
-    from geoplan.render.i18n import strings
     from geoplan.render.offline import make_offline
 
     m = folium.Map(location=[14.6, 107.9], zoom_start=9, tiles=None)

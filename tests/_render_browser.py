@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import tempfile
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,11 @@ from typing import Any
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 PHONE_WIDTH = 600
+#: the two window sizes the browser tests use: a laptop and a phone (width, height)
+LAPTOP = (1366, 768)
+PHONE = (390, 844)
+#: how often a wait asks the page again, in seconds
+POLL = 0.03
 BLOCKED = ["http://*", "https://*", "ws://*", "wss://*", "ftp://*"]
 
 
@@ -66,13 +70,11 @@ def open_map(driver: Any, path: Path, timeout: float = 20.0) -> float:
     driver.get_log("performance")  # drop events of earlier pages
     driver.get_log("browser")
     driver.get(Path(path).resolve().as_uri())
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        ready = driver.execute_script("return window.geoplanReady || null")
-        if ready:
-            return float(ready)
-        time.sleep(0.05)
-    raise TimeoutError(f"{path} did not become ready in {timeout} s")
+    try:
+        ready = wait_for(driver, "window.geoplanReady || null", timeout=timeout)
+    except TimeoutError:
+        raise TimeoutError(f"{path} did not become ready in {timeout} s") from None
+    return float(ready)
 
 
 #: Chromium's own pages and extensions: requests to them never leave the machine
@@ -105,14 +107,15 @@ def console_errors(driver: Any) -> list[str]:
 
 def wait_for(driver: Any, script: str, timeout: float = 10.0) -> Any:
     """Run ``script`` (a JavaScript expression after ``return``) until it is truthy; return it."""
-    end = time.monotonic() + timeout
-    while True:
-        value = driver.execute_script(f"return ({script})")
-        if value:
-            return value
-        if time.monotonic() > end:
-            raise TimeoutError(f"still false after {timeout} s: {script}")
-        time.sleep(0.03)
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=POLL).until(
+            lambda d: d.execute_script(f"return ({script})")
+        )
+    except TimeoutException:
+        raise TimeoutError(f"still false after {timeout} s: {script}") from None
 
 
 def rect(driver: Any, selector: str) -> dict[str, float] | None:

@@ -8,24 +8,38 @@ targets table.  Two villages carry hostile names: an ``<img onerror>`` and a
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import copy
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from affine import Affine
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
+from geoplan.errors import Issue
+from geoplan.hazard.grid import GridRaster
+from geoplan.hazard.model import SusceptibilityResult
+from geoplan.hazard.zones import classify
+from geoplan.indicators import Indicators
+from geoplan.io import Layers
+from geoplan.io.raster import Raster
+from geoplan.io.report import ValidationReport
+from geoplan.pipeline import PlanResult
+from geoplan.scenario import Scenario
+from geoplan.scoring import ScoringResult
+
 CRS = "EPSG:3405"
 XSS_NAME = "<img src=x onerror=alert(1)>"
 SCRIPT_NAME = "</script><script>window.__pwned=1</script>"
 TRACKS = ("resettlement", "infrastructure", "investment")
-CRITERIA = {
-    "resettlement": ["landslide_exposure", "poverty", "special_use_forest"],
-    "infrastructure": ["road_access", "poverty", "em_share", "water_gap"],
-    "investment": ["poverty", "em_share", "cooperative"],
+CRITERIA = {  # ids of the scoring catalogue, so the scenario validates
+    "resettlement": ["landslide_share_high", "poverty_rate", "protection_forest"],
+    "infrastructure": ["dist_road", "poverty_rate", "em_share", "water_gap"],
+    "investment": ["poverty_rate", "em_share", "commune_no_cooperative"],
 }
 
 COMMUNES = [
@@ -537,8 +551,8 @@ def make_result(
     synthetic: bool = True,
     villages_per_commune: int = 5,
     crosswalk: bool = True,
-) -> SimpleNamespace:
-    """Build the fake PlanResult; switch optional parts off to test tolerance."""
+) -> PlanResult:
+    """Build a small PlanResult of real stage results; switch parts off to test tolerance."""
     rng = np.random.default_rng(3)
     x0, y0 = origin()
     size = 10_000.0
@@ -658,51 +672,32 @@ def make_result(
     ]
     province = gpd.GeoDataFrame({"name": ["Kon Tum"]}, geometry=[communes.union_all()], crs=CRS)
 
-    layers = SimpleNamespace(
-        communes=communes,
-        villages=villages[["village_id", "village_name", "commune_code", "households", "geometry"]],
-        districts=districts,
-        province=province,
-        landslide_zones=None,
-        landslide_inventory=None,
-        forest=None,
-        border=None,
-        roads=None,
-        rivers=None,
-        communes_2025=None,
-        dem=None,
-        rainfall=None,
-        report=SimpleNamespace(
-            issues=[
-                SimpleNamespace(
-                    severity="warning",
-                    message="3 villages had no households; set to 0",
-                    layer="villages",
-                    file="kontum.gpkg",
-                    row=None,
-                    field="households",
-                    code="filled",
-                    to_dict=lambda: {
-                        "severity": "warning",
-                        "message": "3 villages had no households",
-                    },
-                )
-            ],
-            summaries={"villages": {"rows": n}},
-        ),
+    report = ValidationReport(
+        issues=[
+            Issue(
+                severity="warning",
+                message="3 villages had no households; set to 0",
+                layer="villages",
+                file="kontum.gpkg",
+                field="households",
+                code="filled",
+            )
+        ]
     )
+    dem_raster = None
     if dem:
         res = 200.0
         w, h = 32 * 5, 22 * 5
         xs = np.arange(w)[None, :] * res
         ys = np.arange(h)[:, None] * res
         elev = 800 + 400 * np.sin(xs / 3000) * np.cos(ys / 2500) + 2 * xs / 100
-        layers.dem = SimpleNamespace(
+        dem_raster = Raster(
             array=elev.astype("float32"),
             transform=Affine(res, 0, x0 - 500, 0, -res, y0 + 21000),
-            crs=CRS,
-            path=None,
+            crs=pyproj.CRS(CRS),
+            path=Path("/srv/geoplan/layers/dem.tif"),
         )
+    zones_layer = forest = border = None
     if extras:
         zones = []
         for i in range(1, 6):
@@ -714,8 +709,8 @@ def make_result(
                     ).buffer(300),
                 }
             )
-        layers.landslide_zones = gpd.GeoDataFrame(zones, crs=CRS)
-        layers.forest = gpd.GeoDataFrame(
+        zones_layer = gpd.GeoDataFrame(zones, crs=CRS)
+        forest = gpd.GeoDataFrame(
             [
                 {
                     "forest_type": "special_use",
@@ -735,11 +730,24 @@ def make_result(
             ],
             crs=CRS,
         )
-        layers.border = gpd.GeoDataFrame(
+        border = gpd.GeoDataFrame(
             {"country": ["Laos"]},
             geometry=[LineString([(x0, y0 - 500), (x0, y0 + 20500)])],
             crs=CRS,
         )
+    plan_outcome = make_plan(villages, x0, y0, with_2025=crosswalk) if plan else None
+    layers = Layers(
+        communes=communes,
+        villages=villages[["village_id", "village_name", "commune_code", "households", "geometry"]],
+        districts=districts,
+        province=province,
+        landslide_zones=zones_layer,
+        forest=forest,
+        border=border,
+        communes_2025=communes_2025_layer(communes) if plan and crosswalk else None,
+        dem=dem_raster,
+        report=report,
+    )
 
     susceptibility = None
     if model:
@@ -747,22 +755,24 @@ def make_result(
         w, h = 120, 80
         prob = np.clip(rng.uniform(0, 1, (h, w)) * 0.3 + np.linspace(0, 0.7, w)[None, :], 0, 1)
         prob[:5, :5] = np.nan
-        susceptibility = SimpleNamespace(
-            model_card=dict(MODEL_CARD),
-            probability=SimpleNamespace(
-                array=prob, transform=Affine(res, 0, x0, 0, -res, y0 + 20000), crs=CRS
-            ),
+        transform = Affine(res, 0, x0, 0, -res, y0 + 20000)
+        breaks = tuple(MODEL_CARD["class_breaks"])
+        susceptibility = SusceptibilityResult(
+            model_card=copy.deepcopy(MODEL_CARD),
+            probability=GridRaster(prob, transform, CRS),
+            levels=GridRaster(classify(prob, breaks).astype("uint8"), transform, CRS),
             zones=model_zones(x0, y0),
             disagreement=disagreement(x0, y0),
+            breaks=breaks,
         )
 
-    indicators = SimpleNamespace(
+    indicators = Indicators(
         villages=villages,
         communes=ccom,
         districts=districts,
         susceptibility=susceptibility,
     )
-    scoring = SimpleNamespace(
+    scoring = ScoringResult(
         villages=scored,
         communes=ccom,
         tracks={
@@ -774,39 +784,10 @@ def make_result(
             for t in TRACKS
         },
         stability={t: dict(stats) for t, stats in STABILITY.items()},
+        sweeps=pd.DataFrame(),
     )
-    plan_outcome = make_plan(villages, x0, y0, with_2025=crosswalk) if plan else None
-    if plan and crosswalk:
-        layers.communes_2025 = communes_2025_layer(communes)
-
-    track_specs = {
-        t: SimpleNamespace(
-            title_vi="",
-            title_en="",
-            cites=["P-RESETTLE"],
-            criteria=[SimpleNamespace(id=c, weight=1.0, cites=["P-POOR"]) for c in CRITERIA[t]],
-            method="weighted_sum",
-            normalization="minmax",
-        )
-        for t in TRACKS
-    }
-    scenario = SimpleNamespace(
-        name="fixture",
-        title="Fixture scenario <Kon Tum>",
-        description="Kịch bản nhỏ dựng bằng tay.",
-        description_en="Small hand-made scenario.",
-        source="/srv/geoplan/scenarios/fixture.yaml",
-        synthetic=synthetic,
-        crs=CRS,
-        indicators=SimpleNamespace(
-            border_belt_m=5000.0, high_landslide_level=4, village_buffer_m=500.0
-        ),
-        scoring=SimpleNamespace(tracks=track_specs, stability=SimpleNamespace(draws=200, top_n=5)),
-        outputs=SimpleNamespace(lang="vi", top_n=5),
-        plan=SimpleNamespace(enabled=plan),
-    )
-    result = SimpleNamespace(
-        scenario=scenario,
+    return PlanResult(
+        scenario=make_scenario(plan=plan, synthetic=synthetic),
         layers=layers,
         indicators=indicators,
         scoring=scoring,
@@ -815,9 +796,43 @@ def make_result(
         inputs={"/srv/geoplan/layers/kontum.gpkg": "ab" * 32},
         versions={"geoplan": "0.1.0"},
     )
-    result.run_info = {
-        "scenario": {"name": "fixture"},
-        "timings_s": result.timings,
-        "counts": {"villages_in": n},
-    }
-    return result
+
+
+def make_scenario(*, plan: bool = True, synthetic: bool = True) -> Scenario:
+    """The fixture's scenario: three tracks on the criteria of :data:`CRITERIA`."""
+    layer = "/srv/geoplan/layers/kontum.gpkg"
+    return Scenario.model_validate(
+        {
+            "name": "fixture",
+            "title": "Fixture scenario <Kon Tum>",
+            "description": "Kịch bản nhỏ dựng bằng tay.",
+            "description_en": "Small hand-made scenario.",
+            "source": "/srv/geoplan/scenarios/fixture.yaml",
+            "synthetic": synthetic,
+            "admin_structure": "2022",  # districts, with the 2025 communes as an addition
+            "crs": CRS,
+            "layers": {
+                "communes": {"path": layer, "layer": "communes"},
+                "villages": {"path": layer, "layer": "villages"},
+            },
+            "indicators": {
+                "border_belt_m": 5000.0,
+                "high_landslide_level": 4,
+                "village_buffer_m": 500.0,
+            },
+            "scoring": {
+                "tracks": {
+                    t: {
+                        "cites": ["P-RESETTLE"],
+                        "criteria": [
+                            {"id": c, "weight": 1.0, "cites": ["P-POOR"]} for c in CRITERIA[t]
+                        ],
+                    }
+                    for t in TRACKS
+                },
+                "stability": {"draws": 200, "top_n": 5},
+            },
+            "outputs": {"lang": "vi", "top_n": 5},
+            "plan": {"enabled": plan},
+        }
+    )

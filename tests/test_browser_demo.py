@@ -7,7 +7,7 @@ a small hand-made result; these check the real demo outputs as a leader would op
 from __future__ import annotations
 
 import pytest
-from _render_browser import chromium, console_errors, network_events, open_map, wait_for
+from _render_browser import console_errors, network_events, open_map, wait_for
 from selenium.webdriver.common.by import By
 
 MAPS = [
@@ -19,19 +19,8 @@ MAPS = [
 ]
 MAX_BYTES = 5 * 1024 * 1024
 
+# the browsers (`driver`, `phone`) are the session's, from conftest.py
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def driver():
-    with chromium(1366, 768) as d:
-        yield d
-
-
-@pytest.fixture(scope="module")
-def phone():
-    with chromium(390, 844) as d:
-        yield d
 
 
 @pytest.mark.parametrize("size", ["laptop", "phone"])

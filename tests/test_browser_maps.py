@@ -2,8 +2,9 @@
 
 The maps come from the small synthetic PlanResult in ``_render_fixtures``; a
 screenshot of each, on a laptop (1366x768) and a phone (390x844), is saved in
-``tests/_artifacts/`` for a person to look at.  One browser per window size serves
-the whole module; tests wait for conditions, never for a fixed time.
+``tests/_artifacts/`` for a person to look at.  One browser per window size (the
+session's, from conftest.py) serves every browser test; tests wait for conditions,
+never for a fixed time.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from _render_browser import (
-    chromium,
+    LAPTOP,
+    PHONE,
     console_errors,
     network_events,
     open_map,
@@ -76,19 +78,7 @@ def outputs(tmp_path_factory) -> Path:
     return out
 
 
-SIZES = {"laptop": (1366, 768), "phone": (390, 844)}
-
-
-@pytest.fixture(scope="module")
-def driver():
-    with chromium(*SIZES["laptop"]) as d:
-        yield d
-
-
-@pytest.fixture(scope="module")
-def phone():
-    with chromium(*SIZES["phone"]) as d:
-        yield d
+SIZES = {"laptop": LAPTOP, "phone": PHONE}  # the session's `driver` and `phone` (conftest.py)
 
 
 @pytest.fixture

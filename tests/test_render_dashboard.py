@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from html import unescape
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -36,7 +35,7 @@ def _with_relocations(result):
         }
     )
     plan = dataclasses.replace(result.plan, allocation=pd.concat([alloc, extra], ignore_index=True))
-    return SimpleNamespace(**{**vars(result), "plan": plan})
+    return dataclasses.replace(result, plan=plan)
 
 
 def test_plan_totals_add_up_from_the_plan_frames(result):
@@ -79,11 +78,9 @@ def test_top_lists_follow_rank_and_priority_one_villages(result):
 def test_commune_tables_follow_the_scenario_structure(result):
     html_2022 = unescape(side_panel(prepare(result, "vi")))
     assert "Tổng hợp theo huyện" in html_2022 and "Việc cần làm trước" in html_2022
-    result.scenario.admin_structure = "2025"
-    try:
-        html_2025 = unescape(side_panel(prepare(result, "vi")))
-    finally:
-        del result.scenario.admin_structure
+    scenario_2025 = result.scenario.model_copy(update={"admin_structure": "2025"})
+    result_2025 = dataclasses.replace(result, scenario=scenario_2025)
+    html_2025 = unescape(side_panel(prepare(result_2025, "vi")))
     assert "Tổng hợp theo huyện" not in html_2025
     start = html_2025.index("<h3>Xã mới (2025)</h3>")
     table = html_2025[start : html_2025.index("</table>", start)]

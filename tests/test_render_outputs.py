@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sqlite3
@@ -11,9 +12,9 @@ import pandas as pd
 import pytest
 from _render_fixtures import DISAGREEMENT, SCRIPT_NAME, XSS_NAME, make_result
 
+from geoplan.i18n import fmt_num, fmt_pct
 from geoplan.render import write_outputs
 from geoplan.render._geo import decode_polyline, encode_polyline
-from geoplan.render.i18n import fmt_num, fmt_pct
 from geoplan.render.offline import deterministic_ids, safe_json
 
 MAPS = [
@@ -179,8 +180,7 @@ def test_english_and_no_synthetic_banner(tmp_path):
 
 def _rerun(result):
     """The same result with other wall-clock figures, as a second run would give."""
-    result.timings = {k: v * 3 + 1 for k, v in result.timings.items()}
-    result.run_info = {**result.run_info, "timings_s": result.timings}
+    result = dataclasses.replace(result, timings={k: v * 3 + 1 for k, v in result.timings.items()})
     card = result.indicators.susceptibility.model_card
     card["timings_s"] = {k: v * 2 + 0.5 for k, v in card["timings_s"].items()}
     for stats in result.scoring.stability.values():

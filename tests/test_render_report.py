@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html import unescape
 
 import pytest
@@ -139,7 +140,7 @@ def test_model_card_folds_importances_and_classes(reports):
 
 def test_report_without_model_or_stability(tmp_path):
     result = make_result(plan=False, model=False)
-    result.scoring.stability = {}
+    result = replace(result, scoring=replace(result.scoring, stability={}))
     write_outputs(result, tmp_path / "bare")
     html = (tmp_path / "bare" / "report.html").read_text(encoding="utf-8")
     assert "Mô hình không chạy" in _section(html, "model")
@@ -209,8 +210,12 @@ def test_hostile_names_are_escaped_and_inert_in_report_and_dashboard(tmp_path):
         frame.loc[0, "commune_name"] = HOSTILE
     for frame in (result.indicators.communes, result.scoring.communes):
         frame.loc[0, "commune_name"] = HOSTILE
-    for spec in result.scenario.scoring.tracks.values():
-        spec.title_vi = spec.title_en = HOSTILE  # in the stability table
+    tracks = {  # hostile track titles: in the stability table
+        t: spec.model_copy(update={"title_vi": HOSTILE, "title_en": HOSTILE})
+        for t, spec in result.scenario.scoring.tracks.items()
+    }
+    scoring = result.scenario.scoring.model_copy(update={"tracks": tracks})
+    result = replace(result, scenario=result.scenario.model_copy(update={"scoring": scoring}))
     write_outputs(result, tmp_path)
     report = (tmp_path / "report.html").read_text(encoding="utf-8")
     _inert(report, HOSTILE)
@@ -240,7 +245,6 @@ def test_model_card_text_from_data_is_escaped():
 
 
 def test_site_safety_section_escapes_sites_and_communes():
-    from dataclasses import replace
 
     import pandas as pd
 
@@ -262,7 +266,7 @@ def test_site_safety_section_escapes_sites_and_communes():
             "verify_reason": ["<i>check</i> the slope", ""],
         }
     )
-    result.plan = replace(result.plan, moves=moves, site_screening=screening)
+    result = replace(result, plan=replace(result.plan, moves=moves, site_screening=screening))
     html = site_safety_section(prepare(result, "en"), limit=2)
     assert "id='site-safety'" in html and HOSTILE not in html and "<i>" not in html
     text = unescape(re.sub(r"<[^>]+>", "", html))

@@ -6,14 +6,17 @@ import ast
 import re
 import string
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from geoplan.config.indicators import IndicatorConfig
+from geoplan.config.scoring import TRACKS
+from geoplan.i18n import Group, catalogue, tr
 from geoplan.indicators.exposure import REASON_CODES, hazard_reasons
-from geoplan.render.i18n import catalogue, tr
+from geoplan.render import columns, qgis, tables
 
 RENDER = Path(__file__).resolve().parents[1] / "geoplan" / "render"
 PACKAGE = RENDER.parent
@@ -88,7 +91,7 @@ def _fields(text: str) -> set[str]:
 
 def test_label_catalogue_has_both_languages_with_the_same_placeholders():
     groups = catalogue()
-    assert {"common", "report", "analysis", "review"} <= set(groups)
+    assert set(groups) == set(get_args(Group))
     for group, labels in groups.items():
         for key, (vi, en) in labels.items():
             assert vi.strip() and en.strip(), f"{group}.{key} lacks a language"
@@ -96,7 +99,7 @@ def test_label_catalogue_has_both_languages_with_the_same_placeholders():
 
 
 def test_every_literal_label_key_is_in_the_catalogue():
-    known = {key for labels in catalogue().values() for key in labels}
+    labels = catalogue()
     lookups = {"tr", "label", "section_text", "_s", "_t", "_word"}
     missing = []
     for path in sorted(PACKAGE.rglob("*.py")):
@@ -105,9 +108,74 @@ def test_every_literal_label_key_is_in_the_catalogue():
                 continue
             name = getattr(node.func, "id", getattr(node.func, "attr", None))
             key = getattr(node.args[0], "value", None)
-            if name in lookups and isinstance(key, str) and key not in known:
+            if name not in lookups or not isinstance(key, str):
+                continue
+            # tr(key, lang, group) and label(key, lang, group, ...): the key is looked up
+            # in that group, then in common
+            group = getattr(node.args[2], "value", None) if len(node.args) > 2 else None
+            if isinstance(group, str) and group in labels:
+                found = key in labels[group] or key in labels["common"]
+            else:
+                found = any(key in keys for keys in labels.values())
+            if not found:
                 missing.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {key}")
     assert not missing, missing
+
+
+def test_office_column_labels_and_display_kinds_name_the_same_columns():
+    # headers live in labels.yaml, number formats in columns.py: neither may lack the other
+    labels = catalogue()
+    assert set(labels["columns"]) == set(columns._BASE_KINDS)
+    for sheet, kinds in columns._SHEET_KINDS.items():
+        assert set(labels[columns._SHEET_GROUPS[sheet]]) == set(kinds), sheet
+    assert set(labels["column_suffixes"]) == set(columns._TRACK_SUFFIX_KINDS)
+    assert set(labels["column_tracks"]) == {*TRACKS, "ntm"}
+    units = {unit for _, unit, _ in columns._KINDS.values() if unit}
+    assert set(labels["column_units"]) == units
+    coded = {f"{col}.{code}" for col, codes in columns._CODED_COLUMNS.items() for code in codes}
+    assert set(labels["column_values"]) == coded
+    for kind in {*columns._BASE_KINDS.values(), *columns._TRACK_SUFFIX_KINDS.values()}:
+        assert kind in columns._KINDS, kind
+
+
+SHEETS = ("villages", "communes", "communes_2025", "targets", "allocation")
+
+
+def test_labels_built_from_keys_exist():
+    # keys put together in code (f"sheet_{key}"...) escape the literal-key check above
+    labels = catalogue()
+    built = {
+        "tables": [
+            *(f"sheet_{key}" for key in (*SHEETS, "readme")),
+            *(f"readme_{key}" for key in tables._README_HEAD),
+            *(f"kind_note_{kind}" for kind in tables._KIND_NOTES),
+        ],
+        "qgis": [f"group_{key}" for key in qgis._GROUPS],
+        "reasons": [f"track_{track}" for track in TRACKS],
+    }
+    missing = [f"{g}.{k}" for g, keys in built.items() for k in keys if k not in labels[g]]
+    assert not missing, missing
+    for kind in tables._KIND_NOTES:
+        assert kind in columns._KINDS, kind
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_office_headers_come_from_the_catalogue(lang):
+    # a header is the catalogue's label, with the unit of its kind, in the chosen language
+    pick = 0 if lang == "vi" else 1
+    labels = catalogue()
+    info = columns.column_info("dist_border_m", lang)
+    unit = labels["column_units"]["km"][pick]
+    assert info.header == f"{labels['columns']['dist_border_m'][pick]} ({unit})"
+    assert info.number_format == "#,##0.00" and info.divisor == 1000.0
+    override = columns.column_info("is_especially_difficult", lang, sheet="communes")
+    assert override.label == labels["columns_communes"]["is_especially_difficult"][pick]
+    assert override.label != columns.column_info("is_especially_difficult", lang).label
+    value = columns.display_value(columns.column_info("source", lang), "central+district", lang)
+    words = labels["column_values"]
+    assert value == f"{words['source.central'][pick]} + {words['source.district'][pick]}"
+    assert columns.display_value(columns.column_info("source", lang), "other", lang) == "other"
+    assert columns.column_info("not_a_column", lang).label == "not_a_column"
 
 
 def test_every_hazard_reason_has_a_map_label():

@@ -409,6 +409,33 @@ def test_compare_scores_lists_class_changes():
     assert not changes.empty and set(changes["track"]) == {"investment"}
     assert (changes["class_a"] != changes["class_b"]).all()
     assert set(changes["change"]) <= {"up", "down", "now ranked", "no longer ranked"}
+    # the reference: the two class columns side by side, read village by village
+    expected = {}
+    for vid, ka, kb in zip(
+        a.villages["village_id"],
+        a.villages["investment_class"].astype(int),
+        b.villages.set_index("village_id").loc[a.villages["village_id"], "investment_class"],
+        strict=True,
+    ):
+        if ka == kb:
+            continue
+        if ka == 0:
+            expected[vid] = (ka, int(kb), "now ranked")
+        elif kb == 0:
+            expected[vid] = (ka, int(kb), "no longer ranked")
+        else:
+            expected[vid] = (ka, int(kb), "up" if kb < ka else "down")
+    got = {
+        vid: (int(ka), int(kb), change)
+        for vid, ka, kb, change in zip(
+            changes["village_id"],
+            changes["class_a"],
+            changes["class_b"],
+            changes["change"],
+            strict=True,
+        )
+    }
+    assert got == expected
     assert compare_scores(a, a).empty
 
 

@@ -1,6 +1,6 @@
-"""The label catalogue as data: ``geoplan/render/labels.yaml``, validated here.
+"""The label catalogue as data: ``geoplan/labels.yaml``, validated here.
 
-Pydantic only, like the criteria and target files; :mod:`geoplan.render.i18n` reads
+Pydantic only, like the criteria and target files; :mod:`geoplan.i18n` reads
 the labels through :func:`labels_file`.
 """
 
@@ -16,7 +16,7 @@ from geoplan.config._base import ScenarioModel
 
 __all__ = ["LABELS_RESOURCE", "Label", "LabelsFile", "labels_file"]
 
-LABELS_RESOURCE = ("render", "labels.yaml")
+LABELS_RESOURCE = ("labels.yaml",)
 
 
 class Label(ScenarioModel):

@@ -14,10 +14,10 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from geoplan.i18n import tr
 from geoplan.render._geo import feature_collection, simplify, to_wgs84
 from geoplan.render.context import RenderContext
 from geoplan.render.elements import BaseGroupLayer, Call
-from geoplan.render.i18n import tr
 from geoplan.render.map_compact import COMPACT_MIN_POINTS
 
 __all__ = ["ROAD_STYLES", "add_offline_base", "place_labels"]

@@ -1,23 +1,25 @@
-"""What every map and report needs from a PlanResult, read once and defensively.
+"""What every map and report needs from a PlanResult, read once.
 
-The render stage codes against the documented attributes of
-:class:`geoplan.pipeline.PlanResult` with duck typing: any optional part that is
-missing (no model, no plan, no DEM, no forest...) is ``None`` here and its layer
-or section is left out.
+The render stage reads the typed stage results of :class:`geoplan.pipeline.PlanResult`;
+any optional part that is missing (no model, no plan, no DEM, no forest...) is
+``None`` there and its layer or section is left out.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import pandas as pd
 
+from geoplan.i18n import TRACKS, Lang, tr
 from geoplan.render._geo import coverage_simplify, simplify
-from geoplan.render.i18n import TRACKS, Lang, tr
 from geoplan.render.raster import ImageOverlayData, hillshade_overlay
+
+if TYPE_CHECKING:  # the stage packages load the scientific stack; the types alone do not
+    from geoplan.config.scoring import TrackSpec
+    from geoplan.pipeline import PlanResult
 
 __all__ = [
     "RenderContext",
@@ -27,6 +29,7 @@ __all__ = [
     "plan_summary",
     "prepare",
     "track_criteria",
+    "track_spec",
 ]
 
 
@@ -44,19 +47,11 @@ def _first(*frames: Any) -> gpd.GeoDataFrame | None:
     return None
 
 
-def _get(obj: Any, *names: str) -> Any:
-    for name in names:
-        if obj is None:
-            return None
-        obj = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-    return obj
-
-
 @dataclass
 class RenderContext:
     """Inputs of the render stage, prepared once per ``write_outputs`` call."""
 
-    result: Any
+    result: PlanResult
     lang: Lang
     title: str
     synthetic: bool
@@ -74,9 +69,8 @@ class RenderContext:
 
     def track_title(self, track: str) -> str:
         """Return the track's title in the context language."""
-        spec = _get(self.result, "scenario", "scoring", "tracks")
-        spec = spec.get(track) if isinstance(spec, dict) else None
-        custom = getattr(spec, "title_vi" if self.lang == "vi" else "title_en", "") if spec else ""
+        spec = track_spec(self.result, track)
+        custom = (spec.title_vi if self.lang == "vi" else spec.title_en) if spec else ""
         return custom or tr(f"track_{track}", self.lang)
 
 
@@ -95,23 +89,23 @@ def _admin_outlines(
         return given
 
 
-def plan_frame(result: Any, name: str) -> pd.DataFrame | None:
+def plan_frame(result: PlanResult, name: str) -> pd.DataFrame | None:
     """Return the plan's frame ``name`` (``sites``, ``moves``...) or ``None`` when absent or empty.
 
     Parameters
     ----------
     result
-        A :class:`geoplan.pipeline.PlanResult` (or look-alike); ``result.plan`` may be ``None``.
+        The run; ``result.plan`` may be ``None``.
     name
         Attribute of :class:`geoplan.plan.PlanOutcome`.
     """
-    frame = _get(result, "plan", name)
+    frame = getattr(result.plan, name) if result.plan is not None else None
     if isinstance(frame, pd.DataFrame) and not frame.empty:
         return frame
     return None
 
 
-def communes_2025_frame(result: Any) -> gpd.GeoDataFrame | pd.DataFrame | None:
+def communes_2025_frame(result: PlanResult) -> gpd.GeoDataFrame | pd.DataFrame | None:
     """Return the plan's roll-ups per merged 2025 commune, with geometry when known.
 
     ``PlanOutcome.communes_2025`` (no geometry) joined on ``commune_code_2025`` to
@@ -123,7 +117,7 @@ def communes_2025_frame(result: Any) -> gpd.GeoDataFrame | pd.DataFrame | None:
     Parameters
     ----------
     result
-        A :class:`geoplan.pipeline.PlanResult` (or look-alike).
+        The run (:class:`geoplan.pipeline.PlanResult`).
 
     Returns
     -------
@@ -135,10 +129,10 @@ def communes_2025_frame(result: Any) -> gpd.GeoDataFrame | pd.DataFrame | None:
         return None
     frame = pd.DataFrame(rollups).drop(columns="geometry", errors="ignore").copy()
     codes = frame["commune_code_2025"].astype(str)
-    geometry = _layer_2025_geometry(_gdf(_get(result, "layers", "communes_2025")))
+    geometry = _layer_2025_geometry(_gdf(result.layers.communes_2025))
     if geometry is None:
         geometry = _dissolved_2025_geometry(
-            _first(_get(result, "layers", "communes"), _get(result, "indicators", "communes")),
+            _first(result.layers.communes, result.indicators.communes),
             plan_frame(result, "crosswalk"),
         )
     if geometry is None:
@@ -188,9 +182,9 @@ def _dissolved_2025_geometry(
     return merged.geometry
 
 
-def plan_summary(result: Any, name: str) -> dict[str, Any]:
+def plan_summary(result: PlanResult, name: str) -> dict[str, Any]:
     """Return the plan's summary dict ``name`` (e.g. ``allocation_summary``), ``{}`` when absent."""
-    found = _get(result, "plan", name)
+    found = getattr(result.plan, name) if result.plan is not None else None
     return found if isinstance(found, dict) else {}
 
 
@@ -204,13 +198,17 @@ def _merge_scores(villages: gpd.GeoDataFrame, scored: Any) -> gpd.GeoDataFrame:
     return villages
 
 
-def track_criteria(result: Any, track: str, frame: pd.DataFrame) -> list[str]:
+def track_spec(result: PlanResult, track: str) -> TrackSpec | None:
+    """Return the scenario's spec of ``track``, ``None`` when the scenario has no such track."""
+    return cast("dict[str, TrackSpec]", result.scenario.scoring.tracks).get(track)
+
+
+def track_criteria(result: PlanResult, track: str, frame: pd.DataFrame) -> list[str]:
     """Return the criterion ids of a track, in scenario order, that have contribution columns."""
     prefix = f"{track}_contrib_"
     present = [c[len(prefix) :] for c in frame.columns if c.startswith(prefix)]
-    spec = _get(result, "scenario", "scoring", "tracks")
-    spec = spec.get(track) if isinstance(spec, dict) else None
-    order = [c.id for c in getattr(spec, "criteria", [])] if spec else []
+    spec = track_spec(result, track)
+    order = [c.id for c in spec.criteria] if spec else []
     ordered = [c for c in order if c in present]
     return ordered + sorted(c for c in present if c not in ordered)
 
@@ -229,13 +227,13 @@ def criterion_labels(lang: Lang) -> dict[str, str]:
         return {}
 
 
-def prepare(result: Any, lang: Lang, *, tolerance_m: float = 40.0) -> RenderContext:
+def prepare(result: PlanResult, lang: Lang, *, tolerance_m: float = 40.0) -> RenderContext:
     """Read what the maps need from ``result`` and simplify the shared boundaries once.
 
     Parameters
     ----------
     result
-        A :class:`geoplan.pipeline.PlanResult` or any object with the same attributes.
+        The run to render.
     lang
         Output language.
     tolerance_m
@@ -243,57 +241,50 @@ def prepare(result: Any, lang: Lang, *, tolerance_m: float = 40.0) -> RenderCont
         shared (``shapely.coverage_simplify``), district and province outlines are
         dissolved from the simplified communes so every outline coincides.
     """
-    scenario = getattr(result, "scenario", None)
-    layers = getattr(result, "layers", None)
-    indicators = getattr(result, "indicators", None)
-    scoring = getattr(result, "scoring", None)
+    scenario = result.scenario
+    layers = result.layers
+    indicators = result.indicators
+    scoring = result.scoring
 
-    villages = _first(_get(indicators, "villages"), _get(layers, "villages"))
+    villages = _first(indicators.villages, layers.villages)
     if villages is None:
         villages = gpd.GeoDataFrame({"village_id": []}, geometry=[], crs="EPSG:4326")
-    villages = _merge_scores(villages, _get(scoring, "villages"))
-    communes = _first(
-        _get(scoring, "communes"), _get(indicators, "communes"), _get(layers, "communes")
-    )
+    villages = _merge_scores(villages, scoring.villages)
+    communes = _first(scoring.communes, indicators.communes, layers.communes)
     if communes is None:
         communes = gpd.GeoDataFrame({"commune_code": []}, geometry=[], crs=villages.crs)
 
     communes_web = coverage_simplify(communes, tolerance_m) if len(communes) else communes
     districts_web = (
-        _admin_outlines(communes_web, _gdf(_get(layers, "districts")), "district_code")
+        _admin_outlines(communes_web, _gdf(layers.districts), "district_code")
         if len(communes_web)
         else None
     )
     province_web = (
-        _admin_outlines(communes_web, _gdf(_get(layers, "province")), None)
-        if len(communes_web)
-        else None
+        _admin_outlines(communes_web, _gdf(layers.province), None) if len(communes_web) else None
     )
 
-    tracks_spec = _get(scenario, "scoring", "tracks")
-    tracks = [t for t in TRACKS if f"{t}_score" in villages.columns]
-    if isinstance(tracks_spec, dict):
-        tracks = [t for t in TRACKS if t in tracks_spec or f"{t}_score" in villages.columns]
+    tracks_spec = scenario.scoring.tracks
+    tracks = [t for t in TRACKS if t in tracks_spec or f"{t}_score" in villages.columns]
 
-    dem = _get(layers, "dem")
-    hill = hillshade_overlay(dem) if dem is not None else None
+    hill = hillshade_overlay(layers.dem) if layers.dem is not None else None
 
-    belt = _get(scenario, "indicators", "border_belt_m")
-    high = _get(scenario, "indicators", "high_landslide_level")
-    other: dict[str, gpd.GeoDataFrame | None] = {}
-    for name in ("landslide_zones", "forest", "border", "roads", "rivers"):
-        other[name] = _gdf(_get(layers, name))
+    other: dict[str, gpd.GeoDataFrame | None] = {
+        "landslide_zones": _gdf(layers.landslide_zones),
+        "forest": _gdf(layers.forest),
+        "border": _gdf(layers.border),
+        "roads": _gdf(layers.roads),
+        "rivers": _gdf(layers.rivers),
+    }
     if other["forest"] is not None:
         other["forest"] = simplify(other["forest"], tolerance_m)
-    title = "geoplan"
-    if scenario:
-        english = _get(scenario, "title_en") if lang == "en" else None
-        title = english or _get(scenario, "title") or _get(scenario, "name") or "geoplan"
+    english = scenario.title_en if lang == "en" else None
+    title = english or scenario.title or scenario.name or "geoplan"
     return RenderContext(
         result=result,
         lang=lang,
         title=str(title),
-        synthetic=bool(_get(scenario, "synthetic")),
+        synthetic=scenario.synthetic,
         villages=villages,
         communes=communes,
         communes_web=communes_web,
@@ -301,7 +292,7 @@ def prepare(result: Any, lang: Lang, *, tolerance_m: float = 40.0) -> RenderCont
         province_web=province_web,
         tracks=tracks,
         hillshade=hill,
-        high_level=int(high) if isinstance(high, (int, float)) and math.isfinite(high) else 4,
-        border_belt_m=float(belt) if isinstance(belt, (int, float)) else 5000.0,
+        high_level=int(scenario.indicators.high_landslide_level),
+        border_belt_m=float(scenario.indicators.border_belt_m),
         layers=other,
     )

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geoplan.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.context import RenderContext, communes_2025_frame
-from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.plan_report import plan_totals_html
 from geoplan.render.priorities import first_html
 from geoplan.render.templating import (
@@ -165,12 +165,7 @@ def district_table(frame: pd.DataFrame, lang: Lang) -> str:
 
 def admin_structure(ctx: RenderContext) -> str:
     """Return the structure the scenario plans in: ``"2025"`` (province–commune) or ``"2022"``."""
-    scenario = getattr(ctx.result, "scenario", None)
-    for owner in (scenario, getattr(scenario, "plan", None)):
-        value = getattr(owner, "admin_structure", None)
-        if value:
-            return str(value)
-    return "2022"
+    return ctx.result.scenario.admin_structure
 
 
 def commune_2025_table(ctx: RenderContext) -> str:
@@ -239,7 +234,7 @@ def commune_table(ctx: RenderContext) -> str:
 
 def targets_frame(ctx: RenderContext) -> pd.DataFrame:
     """Return the plan's targets, or the few computable from communes when there is no plan."""
-    targets = getattr(getattr(ctx.result, "plan", None), "targets", None)
+    targets = ctx.result.plan.targets if ctx.result.plan is not None else None
     if isinstance(targets, pd.DataFrame) and not targets.empty:
         return targets
     c = ctx.communes

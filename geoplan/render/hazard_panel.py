@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from geoplan.i18n import Lang, fmt_num, tr
 from geoplan.render.context import (
     RenderContext,
 )
-from geoplan.render.i18n import Lang, fmt_num, tr
 from geoplan.render.map_base import as_number, as_text
 from geoplan.render.templating import html_table, num_cell, render_template, text_cell
+
+if TYPE_CHECKING:  # the stage packages load the scientific stack; the types alone do not
+    from geoplan.hazard.model import SusceptibilityResult
 
 __all__ = [
     "exposed_by_commune",
@@ -22,9 +25,9 @@ __all__ = [
 ]
 
 
-def susceptibility_of(ctx: RenderContext) -> Any:
+def susceptibility_of(ctx: RenderContext) -> SusceptibilityResult | None:
     """Return the susceptibility model's result, ``None`` when the model did not run."""
-    return getattr(getattr(ctx.result, "indicators", None), "susceptibility", None)
+    return ctx.result.indicators.susceptibility
 
 
 def model_summary_html(ctx: RenderContext, *, top: int = 3) -> str:
@@ -33,9 +36,10 @@ def model_summary_html(ctx: RenderContext, *, top: int = 3) -> str:
     Spatial and random cross-validation AUC, the ``top`` factors by importance and
     the area where the official map and the model differ by two or more levels.
     """
-    card = getattr(susceptibility_of(ctx), "model_card", None)
-    if not isinstance(card, dict):
+    susc = susceptibility_of(ctx)
+    if susc is None:
         return ""
+    card = susc.model_card
     lang = ctx.lang
     rows: list[tuple[str, str]] = []
     for key in ("spatial_cv_auc", "random_cv_auc"):

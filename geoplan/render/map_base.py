@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 from branca.element import Figure
 
+from geoplan.i18n import Lang, fmt_num, strings, tr
 from geoplan.render._geo import (
     bounds_latlon,
     clean_value,
@@ -26,7 +27,6 @@ from geoplan.render.context import (
     RenderContext,
 )
 from geoplan.render.elements import Call, DataLayer, ImageLayer, TileLayer
-from geoplan.render.i18n import Lang, fmt_num, strings, tr
 from geoplan.render.map_compact import compact_points, use_compact_runtime, wants_compact
 from geoplan.render.offline import deterministic_ids, make_offline
 from geoplan.render.palette import CLASS_COLOURS, LEVEL_COLOURS, POVERTY_BREAKS, VILLAGE_OUTLINE

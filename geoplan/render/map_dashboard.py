@@ -9,6 +9,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from geoplan.i18n import Lang, label, tr
 from geoplan.render._geo import (
     clean_value,
     coverage_simplify,
@@ -20,7 +21,6 @@ from geoplan.render.context import (
     plan_frame,
     plan_summary,
 )
-from geoplan.render.i18n import Lang, label, tr
 from geoplan.render.map_base import (
     SECTION,
     add_layer,

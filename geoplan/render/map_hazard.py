@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan.i18n import Lang, fmt_num, fmt_pct, label, tr
 from geoplan.render._geo import (
     clean_value,
     feature_collection,
@@ -27,7 +28,6 @@ from geoplan.render.hazard_panel import (
     model_summary_html,
     susceptibility_of,
 )
-from geoplan.render.i18n import Lang, fmt_num, fmt_pct, label, tr
 from geoplan.render.map_base import (
     SECTION,
     add_layer,
@@ -185,19 +185,12 @@ def add_border(m: folium.Map, ctx: RenderContext) -> None:
 
 def add_susceptibility(m: folium.Map, ctx: RenderContext) -> None:
     """Add the modelled probability raster as a toggleable image overlay (off at opening)."""
-    susc = getattr(getattr(ctx.result, "indicators", None), "susceptibility", None)
+    susc = susceptibility_of(ctx)
     if susc is None:
         return
-    prob = getattr(susc, "probability", None)
-    dem = getattr(getattr(ctx.result, "layers", None), "dem", None)
-    fallback = getattr(susc, "crs", None) or getattr(dem, "crs", None)
-    if (
-        prob is not None
-        and getattr(prob, "transform", None) is None
-        and getattr(susc, "transform", None) is not None
-    ):
-        prob = _Raster(prob, susc.transform, fallback)
-    overlay = colour_overlay(prob, SUSC_COLOURS, fallback_crs=fallback)
+    dem = ctx.result.layers.dem
+    fallback = dem.crs if dem is not None else None
+    overlay = colour_overlay(susc.probability, SUSC_COLOURS, fallback_crs=fallback)
     if overlay is None:
         return
     lang = ctx.lang
@@ -234,8 +227,9 @@ def add_model_zones(m: folium.Map, ctx: RenderContext) -> None:
     holes under :data:`MODEL_ZONES_MIN_AREA_M2` are dropped; rings are
     polyline-encoded (about 1 MB instead of 8 MB on the demo).
     """
-    zones = getattr(susceptibility_of(ctx), "zones", None)
-    if not isinstance(zones, gpd.GeoDataFrame) or zones.empty or "level" not in zones:
+    model = susceptibility_of(ctx)
+    zones = model.zones if model is not None else None
+    if zones is None or zones.empty or "level" not in zones:
         return
     lang = ctx.lang
     z = zones[["level", "geometry"]].copy()
@@ -282,8 +276,9 @@ def add_disagreement(m: folium.Map, ctx: RenderContext) -> None:
     Red where the model is higher than the official level, blue where it is lower;
     the popup gives both levels.  Polygons are simplified (40 m) one by one.
     """
-    dis = getattr(susceptibility_of(ctx), "disagreement", None)
-    if not isinstance(dis, gpd.GeoDataFrame) or dis.empty:
+    model = susceptibility_of(ctx)
+    dis = model.disagreement if model is not None else None
+    if dis is None or dis.empty:
         return
     if not {"official_level", "model_level"} <= set(dis.columns):
         return
@@ -329,28 +324,15 @@ def add_disagreement(m: folium.Map, ctx: RenderContext) -> None:
     add_layer(m, "disagreement", name, data, spec, legend_items=items, show=False)
 
 
-class _Raster:
-    def __init__(self, array: Any, transform: Any, crs: Any) -> None:
-        self.array, self.transform, self.crs = array, transform, crs
-
-
 def village_hazard_reasons(ctx: RenderContext, villages: pd.DataFrame) -> pd.Series:
     """Return why each village is flagged for review, by the one rule of the indicators.
 
     The reasons of :func:`geoplan.indicators.exposure.hazard_reasons` (those the
     ``hazard_reason`` column writes in English), with the run's thresholds.
     """
-    from geoplan.config.indicators import IndicatorConfig
     from geoplan.indicators.exposure import hazard_reasons
 
-    config = getattr(getattr(ctx.result, "scenario", None), "indicators", None)
-    if not isinstance(config, IndicatorConfig):
-        config = IndicatorConfig(high_landslide_level=ctx.high_level)
-    model = susceptibility_of(ctx)
-    # render reads results by duck typing (see render/context.py): a model without levels
-    # gives no modelled reason, as a run without the model
-    levels = model if callable(getattr(model, "level_of", None)) else None
-    return hazard_reasons(villages, config, levels)
+    return hazard_reasons(villages, ctx.result.scenario.indicators, susceptibility_of(ctx))
 
 
 def _reason_values(values: Mapping[str, float], lang: Lang) -> dict[str, str]:

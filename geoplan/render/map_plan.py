@@ -8,6 +8,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from geoplan.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render._geo import (
     clean_value,
     feature_collection,
@@ -16,7 +17,6 @@ from geoplan.render.context import (
     RenderContext,
     plan_frame,
 )
-from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.map_base import (
     SECTION,
     add_layer,

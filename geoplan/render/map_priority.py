@@ -8,6 +8,7 @@ from typing import Any
 import folium
 import pandas as pd
 
+from geoplan.i18n import Lang, tr
 from geoplan.render._geo import (
     clean_value,
     feature_collection,
@@ -17,7 +18,6 @@ from geoplan.render.context import (
     criterion_labels,
     track_criteria,
 )
-from geoplan.render.i18n import Lang, tr
 from geoplan.render.map_base import (
     SECTION,
     add_layer,

@@ -10,12 +10,11 @@ shows the same polygons simplified (see ``docs/maps.md``).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 
+from geoplan.i18n import Lang, tr
 from geoplan.render.context import RenderContext
-from geoplan.render.i18n import Lang, tr
 from geoplan.render.palette import DISAGREEMENT_COLOURS, LEVEL_COLOURS
 from geoplan.render.tables import Style, qml_categories, write_layer, write_styles
 
@@ -28,13 +27,11 @@ _DISAGREEMENT_KIND_QGIS = "CASE WHEN \"model_level\" > \"official_level\" THEN '
 
 def _model_layers(ctx: RenderContext) -> list[tuple[str, gpd.GeoDataFrame]]:
     """Return the model's non-empty ``zones`` and ``disagreement`` frames, in that order."""
-    susc = getattr(getattr(ctx.result, "indicators", None), "susceptibility", None)
-    layers = []
-    for name in ("zones", "disagreement"):
-        frame: Any = getattr(susc, name, None)
-        if isinstance(frame, gpd.GeoDataFrame) and len(frame):
-            layers.append((name, frame))
-    return layers
+    susc = ctx.result.indicators.susceptibility
+    if susc is None:
+        return []
+    frames = (("zones", susc.zones), ("disagreement", susc.disagreement))
+    return [(name, frame) for name, frame in frames if len(frame)]
 
 
 def _model_style(layer: str, lang: Lang) -> Style:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from geoplan.errors import GeoplanError
+from geoplan.i18n import Lang
 from geoplan.render.context import RenderContext, prepare
 from geoplan.render.dashboard import side_panel
-from geoplan.render.i18n import Lang
 from geoplan.render.map_base import save_map
 from geoplan.render.map_dashboard import dashboard_map
 from geoplan.render.map_hazard import hazard_map
@@ -25,46 +25,37 @@ from geoplan.render.shapefile import SHAPEFILE_ZIP, write_shapefile_zip
 from geoplan.render.static import hazard_png, priority_png
 from geoplan.render.tables import write_csv, write_gpkg, write_xlsx
 
+if TYPE_CHECKING:  # the stage packages load the scientific stack; the types alone do not
+    from geoplan.pipeline import PlanResult
+    from geoplan.scenario import Scenario
+
 __all__ = ["output_folder", "scenario_inputs", "write_outputs"]
 
 Progress = Callable[[str], None]
 
 
-def _lang(result: Any, lang: str | None) -> Lang:
-    chosen = (
-        lang
-        or getattr(getattr(getattr(result, "scenario", None), "outputs", None), "lang", None)
-        or "vi"
-    )
+def _lang(result: PlanResult, lang: str | None) -> Lang:
+    chosen = lang or result.scenario.outputs.lang or "vi"
     if chosen not in ("vi", "en"):
         msg = f"--lang {chosen!r} is not supported: use 'vi' (default) or 'en'"
         raise GeoplanError(msg)
     return chosen  # type: ignore[return-value]
 
 
-def _run_info(result: Any) -> dict[str, Any]:
-    info = getattr(result, "run_info", None)
-    if callable(info):
-        info = info()
-    if info is None:
-        info = {
-            "timings_s": getattr(result, "timings", {}),
-            "inputs": getattr(result, "inputs", {}),
-            "versions": getattr(result, "versions", {}),
-        }
-    out = cast(dict[str, Any], _jsonable(info))
-    out["plan_status"] = plan_status(getattr(result, "plan", None))
+def _run_info(result: PlanResult) -> dict[str, Any]:
+    out = cast(dict[str, Any], _jsonable(result.run_info))
+    out["plan_status"] = plan_status(result.plan)
     out.update(_wall_clock(result))
     return out
 
 
-def _wall_clock(result: Any) -> dict[str, Any]:
+def _wall_clock(result: PlanResult) -> dict[str, Any]:
     """Return the wall-clock figures kept out of every other output, for run.json only."""
     extra: dict[str, Any] = {}
     model = model_timings(result)
     if model:
         extra["model_timings_s"] = model
-    stab = getattr(getattr(result, "scoring", None), "stability", None)
+    stab = result.scoring.stability
     if isinstance(stab, dict):
         seconds = {
             str(t): s["seconds"]
@@ -73,10 +64,10 @@ def _wall_clock(result: Any) -> dict[str, Any]:
         }
         if seconds:
             extra["stability_seconds"] = seconds
-    plan = getattr(result, "plan", None)
+    plan = result.plan
     if plan is not None:
-        summary = getattr(plan, "summary", None) or {}
-        alloc = getattr(plan, "allocation_summary", None) or {}
+        summary = plan.summary or {}
+        alloc = plan.allocation_summary or {}
         timings = dict(summary.get("timings_s") or {}) if isinstance(summary, dict) else {}
         if isinstance(alloc, dict):
             for key in ("build_s", "solve_s"):
@@ -130,7 +121,7 @@ def _write_all(
     if shapefile:
         step(SHAPEFILE_ZIP)
         names.append(write_shapefile_zip(ctx, folder / SHAPEFILE_ZIP).name)
-    if getattr(ctx.result, "plan", None) is not None:
+    if ctx.result.plan is not None:
         step("resettlement_sites.gpkg, allocation.csv, targets*.csv, crosswalk.csv")
         names += write_plan_files(ctx, folder)
     step("report.html")
@@ -153,27 +144,24 @@ def _write_all(
     return names
 
 
-def scenario_inputs(scenario: Any) -> list[Path]:
+def scenario_inputs(scenario: Scenario | None) -> list[Path]:
     """Return every file a scenario reads: the scenario itself, layers and joined tables."""
     if scenario is None:
         return []
     found: list[Path] = []
-    source = getattr(scenario, "source", None)
-    if source:
-        found.append(Path(source))
-    layer_specs = getattr(scenario, "layer_specs", None)
-    specs = layer_specs().values() if callable(layer_specs) else []
-    for spec in specs:
+    if scenario.source:
+        found.append(Path(scenario.source))
+    for spec in scenario.layer_specs().values():
         path = Path(spec.path)
         found.append(path)
-        for join in getattr(spec, "join", None) or []:
+        for join in spec.join or []:
             jp = Path(join.path)
             found.append(jp if jp.is_absolute() else path.parent / jp)
     return found
 
 
 def output_folder(
-    out_dir: str | Path, scenario: Any = None, *, create_parents: bool = True
+    out_dir: str | Path, scenario: Scenario | None = None, *, create_parents: bool = True
 ) -> OutputFolder:
     """Return the checked output folder for a run of ``scenario`` (see :class:`OutputFolder`).
 
@@ -193,7 +181,7 @@ def output_folder(
 
 
 def write_outputs(
-    result: Any,
+    result: PlanResult,
     out_dir: str | Path,
     *,
     lang: str | None = None,
@@ -261,10 +249,9 @@ def write_outputs(
     """
     out_dir = Path(out_dir)
     chosen = _lang(result, lang)
-    outputs = getattr(getattr(result, "scenario", None), "outputs", None)
-    top_n = int(getattr(outputs, "top_n", 20) or 20)
+    top_n = int(result.scenario.outputs.top_n or 20)
     if folder is None:
-        folder = output_folder(out_dir, getattr(result, "scenario", None))
+        folder = output_folder(out_dir, result.scenario)
     staging = folder.begin()
     try:
         ctx = prepare(result, chosen)

@@ -20,9 +20,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geoplan.i18n import Lang, tr
 from geoplan.render.allocation_order import allocation_table
 from geoplan.render.context import RenderContext, plan_frame
-from geoplan.render.i18n import Lang, tr
 from geoplan.render.site_files import (
     VERIFY_CSV,
     safety_layers,

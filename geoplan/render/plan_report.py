@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from geoplan.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.context import RenderContext, plan_frame, plan_summary
-from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.plan_files import code_names
 from geoplan.render.plan_stats import assignment_stats, moves_by_year, numeric_column, solver_status
 from geoplan.render.site_report import site_safety_section
@@ -206,7 +206,7 @@ def resettlement_section(ctx: RenderContext, *, limit: int = 100) -> Markup:
 def currency_label(summary: dict[str, Any], lang: Lang) -> str:
     """Return the allocation's currency, "triệu đồng" for "million VND" in Vietnamese."""
     currency = str(summary.get("currency", "") or "million VND")
-    return "triệu đồng" if lang == "vi" and currency == "million VND" else currency
+    return tr("money", lang, "column_units") if currency == "million VND" else currency
 
 
 def binding_sentences(ctx: RenderContext) -> list[str]:
@@ -438,8 +438,7 @@ def plan_totals_html(ctx: RenderContext, *, heading: bool = True) -> Markup:
         HTML from ``templates/plan_totals.html`` (a heading, the two statuses, two
         tables, the binding constraints).
     """
-    plan = getattr(ctx.result, "plan", None)
-    if plan is None:
+    if ctx.result.plan is None:
         return Markup("")
     lang = ctx.lang
     milp = plan_summary(ctx.result, "assignment_summary").get("milp", {})

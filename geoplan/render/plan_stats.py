@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from geoplan.render.i18n import Lang, fmt_pct, tr
+from geoplan.i18n import Lang, fmt_pct, tr
+
+if TYPE_CHECKING:  # the stage packages load the scientific stack; the types alone do not
+    from geoplan.plan import PlanOutcome
 
 __all__ = ["assignment_stats", "moves_by_year", "numeric_column", "plan_status", "solver_status"]
 
@@ -127,7 +130,7 @@ def moves_by_year(moves: pd.DataFrame | None) -> pd.DataFrame:
     ]
 
 
-def plan_status(plan: Any) -> dict[str, Any]:
+def plan_status(plan: PlanOutcome | None) -> dict[str, Any]:
     """Return the solver status of the assignment and the allocation, for ``run.json``.
 
     Parameters
@@ -145,8 +148,8 @@ def plan_status(plan: Any) -> dict[str, Any]:
     if plan is None:
         return {}
     out: dict[str, Any] = {}
-    milp = (getattr(plan, "assignment_summary", None) or {}).get("milp")
-    alloc = getattr(plan, "allocation_summary", None) or {}
+    milp = (plan.assignment_summary or {}).get("milp")
+    alloc = plan.allocation_summary or {}
     for name, summary in (("assignment", milp), ("allocation", alloc)):
         if isinstance(summary, dict) and summary.get("status"):
             gap = summary.get("mip_gap")

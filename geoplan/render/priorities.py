@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geoplan.i18n import Lang, fmt_num, tr
 from geoplan.render.context import RenderContext, plan_frame
-from geoplan.render.i18n import Lang, fmt_num, tr
 from geoplan.render.templating import Markup, html_table, num_cell, render_template, text_cell
 
 __all__ = ["first_html", "is_relocation", "one_line", "plan_totals", "top_communes", "top_villages"]
@@ -193,7 +193,7 @@ def first_html(ctx: RenderContext, *, links: bool, n_villages: int = 5) -> Marku
                 (tr("funded_cost", lang), fmt_num(totals["funded_cost"], lang)),
             ]
     money = totals.get("money")
-    targets = getattr(getattr(ctx.result, "plan", None), "targets", None)
+    targets = ctx.result.plan.targets if ctx.result.plan is not None else None
     behind: list[dict[str, str]] = []
     if isinstance(targets, pd.DataFrame) and "status" in targets:
         label_col = next((c for c in (f"label_{lang}", "label", "label_vi") if c in targets), "id")

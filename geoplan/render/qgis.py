@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from geoplan.i18n import Lang, tr
 from geoplan.render.context import RenderContext
-from geoplan.render.i18n import Lang, tr
 from geoplan.render.qgis_styles import default_styles
 
 __all__ = ["PROJECT_FILE", "write_project"]
@@ -29,12 +29,8 @@ __all__ = ["PROJECT_FILE", "write_project"]
 PROJECT_FILE = "project.qgz"
 _PAGE_W, _PAGE_H = 420.0, 297.0  # A3 landscape, mm
 _MAP_X, _MAP_Y, _MAP_W, _MAP_H = 10.0, 24.0, 300.0, 263.0
-_GROUPS = {
-    "priority": ("Ưu tiên theo thôn", "Village priorities"),
-    "admin": ("Ranh giới hành chính", "Administrative units"),
-    "plan": ("Tái định cư", "Resettlement"),
-    "hazard": ("Nguy cơ sạt lở (mô hình)", "Landslide hazard (model)"),
-}
+# layer-tree groups, top first; their names are `group_<key>` in the `qgis` group of labels.yaml
+_GROUPS = ("priority", "admin", "plan", "hazard")
 # resettlement_sites.gpkg layers, top first; any other layer follows, off at opening
 _PLAN_ORDER = ("moves", "verify_sites", "sites", "rejected_sites", "candidate_sites")
 _SHOWN_AT_OPENING = {"moves", "sites", "verify_sites"}
@@ -47,7 +43,6 @@ _FALLBACK_QML = (
     "</symbols></renderer-v2></qgis>"
 )
 _DATE = "[% format_date(now(), 'dd/MM/yyyy') %]"
-_PRINTED_ON = {"vi": "In ngày", "en": "Printed on"}
 
 
 @dataclass(frozen=True)
@@ -213,11 +208,11 @@ def _tree_layer(layer: _Layer, *, checked: bool) -> str:
 
 def _layer_tree(layers: list[_Layer], lang: Lang) -> str:
     parts = []
-    for key, names in _GROUPS.items():
+    for key in _GROUPS:
         members = [lyr for lyr in layers if lyr.group == key]
         if not members:
             continue
-        name = names[0] if lang == "vi" else names[1]
+        name = tr(f"group_{key}", lang, "qgis")
         inner = "".join(_tree_layer(lyr, checked=lyr.visible) for lyr in members)
         parts.append(
             f'<layer-tree-group name={quoteattr(name)} checked="Qt::Checked" expanded="1">'
@@ -326,7 +321,7 @@ def _layout(
         _label(f"{name}/note", note, (318, 250, 94, 30), size=8),
         _label(
             f"{name}/date",
-            f"{_PRINTED_ON[lang]} {_DATE}",
+            f"{tr('printed_on', lang, 'qgis')} {_DATE}",
             (318, 282, 94, 8),
             size=8,
             expression=True,
@@ -374,7 +369,7 @@ def write_project(ctx: RenderContext, folder: Path) -> Path | None:
     layers, extent = _layers(ctx, folder)
     if not layers or extent is None:
         return None
-    crs = str(getattr(getattr(ctx.result, "scenario", None), "crs", None) or "EPSG:3405")
+    crs = str(ctx.result.scenario.crs or "EPSG:3405")
     srs = _srs(crs)
     lang = ctx.lang
     note = _note(ctx, crs)

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+from geoplan.i18n import Lang
 from geoplan.render.columns import column_info
-from geoplan.render.i18n import Lang
 
 __all__ = [
     "FIXED_DATE",

@@ -11,7 +11,7 @@ import base64
 import io
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
@@ -20,6 +20,9 @@ from rasterio.transform import Affine, array_bounds
 from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
 
 from geoplan.hazard.terrain import hillshade
+
+if TYPE_CHECKING:
+    from geoplan.hazard.grid import RasterLike
 
 __all__ = ["ImageOverlayData", "colour_overlay", "hillshade_overlay", "raster_parts"]
 
@@ -34,7 +37,9 @@ class ImageOverlayData:
     bounds: list[list[float]]
 
 
-def raster_parts(raster: Any, *, fallback_crs: Any = None) -> tuple[np.ndarray, Affine, CRS] | None:
+def raster_parts(
+    raster: RasterLike | None, *, fallback_crs: Any = None
+) -> tuple[np.ndarray, Affine, CRS] | None:
     """Return ``(array, transform, crs)`` from a Raster-like object, or ``None``.
 
     Accepts geoplan's ``Raster`` (``array``, ``transform``, ``crs``) or any object
@@ -42,9 +47,9 @@ def raster_parts(raster: Any, *, fallback_crs: Any = None) -> tuple[np.ndarray, 
     """
     if raster is None:
         return None
-    array = getattr(raster, "array", raster)
-    transform = getattr(raster, "transform", None)
-    crs = getattr(raster, "crs", None) or fallback_crs
+    array = raster.array
+    transform = raster.transform
+    crs = raster.crs or fallback_crs
     if transform is None or crs is None:
         return None
     array = np.asarray(array, dtype="float64")
@@ -95,7 +100,9 @@ def _png_uri(rgba: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def hillshade_overlay(dem: Any, *, max_px: int = 1400, levels: int = 48) -> ImageOverlayData | None:
+def hillshade_overlay(
+    dem: RasterLike, *, max_px: int = 1400, levels: int = 48
+) -> ImageOverlayData | None:
     """Shade the DEM and return it as a translucent grey PNG overlay.
 
     Light comes from the north-west at 45°.  Flat ground is transparent and
@@ -122,7 +129,7 @@ def hillshade_overlay(dem: Any, *, max_px: int = 1400, levels: int = 48) -> Imag
 
 
 def colour_overlay(
-    raster: Any,
+    raster: RasterLike,
     colours: list[str],
     *,
     vmin: float = 0.0,

@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from geoplan.i18n import fmt_num, label, tr
 from geoplan.render.context import RenderContext
 from geoplan.render.dashboard import (
     admin_structure,
@@ -20,7 +21,6 @@ from geoplan.render.dashboard import (
     targets_frame,
     targets_table,
 )
-from geoplan.render.i18n import fmt_num, label, tr
 from geoplan.render.plan_report import allocation_section, resettlement_section
 from geoplan.render.priorities import first_html
 from geoplan.render.report_analysis import model_section, stability_section
@@ -32,6 +32,9 @@ from geoplan.render.report_sections import (
     weights_section,
 )
 from geoplan.render.templating import Markup, render_template
+
+if TYPE_CHECKING:  # the stage packages load the scientific stack; the types alone do not
+    from geoplan.pipeline import PlanResult
 
 __all__ = ["relative_path", "report_html", "scenario_description"]
 
@@ -72,16 +75,15 @@ def _jsonable(obj: Any) -> Any:
 _CARD_TIMINGS = "timings_s"
 
 
-def _raw_card(result: Any) -> dict[str, Any] | None:
-    susc = getattr(getattr(result, "indicators", None), "susceptibility", None)
-    card = getattr(susc, "model_card", None) if susc is not None else None
-    if card is None:
+def _raw_card(result: PlanResult) -> dict[str, Any] | None:
+    susc = result.indicators.susceptibility
+    if susc is None:
         return None
-    out = _jsonable(card)
+    out = _jsonable(susc.model_card)
     return out if isinstance(out, dict) else {"model_card": out}
 
 
-def model_card(result: Any) -> dict[str, Any] | None:
+def model_card(result: PlanResult) -> dict[str, Any] | None:
     """Return the susceptibility model card as a JSON-friendly dict, or ``None``.
 
     The card's wall-clock ``timings_s`` are left out (see :func:`model_timings`), so
@@ -93,7 +95,7 @@ def model_card(result: Any) -> dict[str, Any] | None:
     return {k: v for k, v in card.items() if k != _CARD_TIMINGS}
 
 
-def model_timings(result: Any) -> dict[str, Any] | None:
+def model_timings(result: PlanResult) -> dict[str, Any] | None:
     """Return the model card's ``timings_s`` (seconds per step), for ``run.json`` only."""
     card = _raw_card(result)
     timings = card.get(_CARD_TIMINGS) if card is not None else None
@@ -102,9 +104,9 @@ def model_timings(result: Any) -> dict[str, Any] | None:
 
 def scenario_description(ctx: RenderContext) -> str:
     """Return the scenario's description in the report's language (English falls back)."""
-    sc = getattr(ctx.result, "scenario", None)
-    english = getattr(sc, "description_en", "") if ctx.lang == "en" else ""
-    return str(english or getattr(sc, "description", "") or "")
+    sc = ctx.result.scenario
+    english = sc.description_en if ctx.lang == "en" else ""
+    return str(english or sc.description or "")
 
 
 def relative_path(path: str | Path, scenario_file: str | Path | None) -> str:
@@ -123,16 +125,16 @@ def relative_path(path: str | Path, scenario_file: str | Path | None) -> str:
 
 
 def _provenance_section(ctx: RenderContext) -> Markup:
-    sc = getattr(ctx.result, "scenario", None)
-    source = getattr(sc, "source", None) or None
-    title = (getattr(sc, "title_en", "") if ctx.lang == "en" else "") or getattr(sc, "title", "")
+    sc = ctx.result.scenario
+    source = sc.source or None
+    title = (sc.title_en if ctx.lang == "en" else "") or sc.title
     pairs = [
-        (tr("scenario_name", ctx.lang), getattr(sc, "name", "")),
+        (tr("scenario_name", ctx.lang), sc.name),
         (tr("scenario_title", ctx.lang), title),
-        ("CRS", getattr(sc, "crs", "")),
+        ("CRS", sc.crs),
         (tr("scenario_file", ctx.lang), Path(source).name if source else ""),
     ]
-    inputs = getattr(ctx.result, "inputs", {}) or {}
+    inputs = ctx.result.inputs
     files = [(relative_path(p, source), f"{str(h)[:16]}…") for p, h in sorted(inputs.items())]
     # no run times here: they change from run to run and live in run.json only
     return render_template(

@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from geoplan.i18n import Lang, fmt_num, fmt_pct, has_label, tr
 from geoplan.render.context import RenderContext
-from geoplan.render.i18n import Lang, fmt_num, fmt_pct, has_label, tr
 from geoplan.render.palette import LEVEL_COLOURS
 from geoplan.render.templating import Markup, render_template
 
@@ -61,7 +61,7 @@ def _span(values: list[float], lang: Lang, digits: int = 0) -> str:
 
 def stability_by_track(ctx: RenderContext) -> dict[str, dict[str, Any]]:
     """Return ``scoring.stability`` per track (tracks of the run first, others after, sorted)."""
-    stab = getattr(getattr(ctx.result, "scoring", None), "stability", None)
+    stab = ctx.result.scoring.stability
     if not isinstance(stab, dict):
         return {}
     order = [t for t in ctx.tracks if isinstance(stab.get(t), dict)]

@@ -6,14 +6,17 @@ here only gather the values.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from geoplan.render.context import RenderContext, criterion_labels, track_criteria
-from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
+from geoplan.i18n import Lang, fmt_num, fmt_pct, tr
+from geoplan.render.context import RenderContext, criterion_labels, track_criteria, track_spec
 from geoplan.render.report_analysis import p_top_label
 from geoplan.render.templating import Markup, render_template
+
+if TYPE_CHECKING:  # the stage packages load the scientific stack; the types alone do not
+    from geoplan.errors import Issue
 
 __all__ = ["data_section", "imputed_section", "top_section", "weights_section"]
 
@@ -37,35 +40,25 @@ def section_text(key: str, lang: Lang) -> str:
     return tr(key, lang, "report")
 
 
-def _where(issue: Any) -> str:
-    location = getattr(issue, "location", None)
-    if callable(location):
-        return str(location())
-    parts = (getattr(issue, k, None) for k in ("file", "layer", "field"))
-    return ", ".join(str(x) for x in parts if x)
+def _where(issue: Issue) -> str:
+    return issue.location()
 
 
 def data_section(ctx: RenderContext) -> Markup:
     """Return the layers read (feature counts, DEM size) and the validation findings."""
     lang = ctx.lang
-    layers = getattr(ctx.result, "layers", None)
+    layers = ctx.result.layers
     rows: list[tuple[str, str]] = []
     for name in LAYERS:
-        layer = getattr(layers, name, None)
-        if layer is not None and hasattr(layer, "__len__"):
+        layer = getattr(layers, name)
+        if layer is not None:
             rows.append((name, fmt_num(len(layer), lang)))
-    dem = getattr(layers, "dem", None)
-    if dem is not None:
-        shape = getattr(getattr(dem, "array", None), "shape", ("?", "?"))
+    if layers.dem is not None:
+        shape = layers.dem.array.shape
         rows.append(("dem", " × ".join(str(x) for x in shape[-2:])))
-    issues = list(getattr(getattr(layers, "report", None), "issues", []) or [])
-    issues += list(getattr(getattr(ctx.result, "scoring", None), "issues", []) or [])
+    issues = [*layers.report.issues, *ctx.result.scoring.issues]
     shown = [
-        {
-            "severity": str(getattr(i, "severity", "")),
-            "where": _where(i),
-            "message": str(getattr(i, "message", i)),
-        }
+        {"severity": str(i.severity), "where": _where(i), "message": str(i.message)}
         for i in issues[:MAX_ISSUES]
     ]
     return render_template(
@@ -81,24 +74,22 @@ def weights_section(ctx: RenderContext) -> Markup:
     """Return each track's method, citations and criteria with their normalised weights."""
     lang = ctx.lang
     labels = criterion_labels(lang)
-    scoring = getattr(getattr(ctx.result, "scenario", None), "scoring", None)
-    specs = getattr(scoring, "tracks", {}) or {}
     tracks = []
     for track in ctx.tracks:
-        spec = specs.get(track) if isinstance(specs, dict) else None
-        crit = list(getattr(spec, "criteria", []) or [])
-        total = sum(float(getattr(c, "weight", 0) or 0) for c in crit) or 1.0
+        spec = track_spec(ctx.result, track)
+        crit = list(spec.criteria) if spec is not None else []
+        total = sum(float(c.weight or 0) for c in crit) or 1.0
         tracks.append(
             {
                 "title": ctx.track_title(track),
-                "method": str(getattr(spec, "method", "")),
-                "cites": ", ".join(getattr(spec, "cites", []) or []),
+                "method": str(spec.method) if spec is not None else "",
+                "cites": ", ".join(spec.cites) if spec is not None else "",
                 "criteria": [
                     {
                         "label": labels.get(str(c.id), str(c.id)),
                         "id": str(c.id),
-                        "weight": fmt_pct(float(getattr(c, "weight", 0) or 0) / total, lang),
-                        "cites": ", ".join(getattr(c, "cites", []) or []),
+                        "weight": fmt_pct(float(c.weight or 0) / total, lang),
+                        "cites": ", ".join(c.cites),
                     }
                     for c in crit
                 ],

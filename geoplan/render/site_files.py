@@ -15,8 +15,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geoplan.i18n import Lang, tr
 from geoplan.render.context import RenderContext, plan_frame
-from geoplan.render.i18n import Lang, tr
 from geoplan.render.tables import Style, qml_categories, write_frame_csv
 
 __all__ = [

@@ -9,13 +9,16 @@ autoescaping on; the section is empty without a site screening.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from geoplan.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.context import RenderContext, plan_frame, plan_summary
-from geoplan.render.i18n import Lang, fmt_num, fmt_pct, tr
 from geoplan.render.templating import Markup, render_template
+
+if TYPE_CHECKING:  # the stage packages load the scientific stack; the types alone do not
+    from geoplan.config.plan import SitesConfig
 
 __all__ = ["site_safety_section"]
 
@@ -24,12 +27,12 @@ def _table(head: list[str], rows: list[list[str]], numeric: set[int]) -> Markup:
     return render_template("simple_table.html", head=head, rows=rows, cls="", numeric=numeric)
 
 
-def _limits(config: Any, lang: Lang) -> list[tuple[str, str]]:
+def _limits(config: SitesConfig, lang: Lang) -> list[tuple[str, str]]:
     """(rule code, limit as text) for each rule the scenario sets."""
     rows: list[tuple[str, str]] = []
-    for level, share in getattr(config, "max_official_share", {}).items():
+    for level, share in config.max_official_share.items():
         rows.append(("official_level", f"≤ {fmt_pct(share, lang, 0)} ({level}–5)"))
-    for level, share in getattr(config, "max_model_share", {}).items():
+    for level, share in config.max_model_share.items():
         rows.append(("model_level", f"≤ {fmt_pct(share, lang, 0)} ({level}–5)"))
     for code, attr, unit, below in (
         ("slope_mean", "max_site_slope_mean_deg", "°", False),
@@ -37,19 +40,17 @@ def _limits(config: Any, lang: Lang) -> list[tuple[str, str]]:
         ("near_river", "min_river_distance_m", " m", True),
         ("near_steep_slope", "min_steep_distance_m", " m", True),
     ):
-        value = getattr(config, attr, None)
+        value = getattr(config, attr)
         if value is not None:
             rows.append((code, f"{'≥' if below else '≤'} {fmt_num(value, lang)}{unit}"))
-    if getattr(config, "exclude_forest", None):
+    if config.exclude_forest:
         rows.append(("protected_forest", f"≤ {fmt_pct(config.max_forest_share, lang, 0)}"))
     return rows
 
 
 def _rules_table(ctx: RenderContext) -> Markup | str:
     lang = ctx.lang
-    config = getattr(getattr(getattr(ctx.result, "scenario", None), "plan", None), "sites", None)
-    if config is None:
-        return ""
+    config = ctx.result.scenario.plan.sites
     sites = plan_summary(ctx.result, "summary").get("sites", {})
     rejected = sites.get("rejected_by_rule", {})
     cites = sites.get("rule_cites", {})

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from geoplan.i18n import tr
 from geoplan.render.context import RenderContext, plan_frame
-from geoplan.render.i18n import tr
 from geoplan.render.map_plan import site_use_class
 from geoplan.render.palette import CLASS_COLOURS, EXPOSURE_COLOURS, LEVEL_COLOURS
 from geoplan.render.plan_files import MOVE_COLOURS, SITE_COLOURS, split_sites

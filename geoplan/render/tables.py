@@ -17,11 +17,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan.i18n import Lang, tr
 from geoplan.render.allocation_order import allocation_table
 from geoplan.render.cells import safe_cell, safe_frame
 from geoplan.render.columns import ColumnInfo, column_info, display_value, other_language_column
 from geoplan.render.context import RenderContext, communes_2025_frame, plan_frame
-from geoplan.render.i18n import Lang, tr
 from geoplan.render.qgis_styles import (
     FIXED_DATE,
     Style,
@@ -50,12 +50,6 @@ __all__ = [
     "write_xlsx",
 ]
 
-_README_INTRO = {
-    "vi": "Bảng xếp hạng ưu tiên do geoplan tạo. Mỗi cột của các trang tính được giải thích"
-    " dưới đây; tệp rankings.csv giữ tên trường gốc (cột thứ ba).",
-    "en": "Priority rankings made by geoplan. Every column of the sheets is explained below;"
-    " rankings.csv keeps the field names (third column).",
-}
 # CSV dialects: "c" keeps the contract (comma, decimal point); "vi" suits a Vietnamese-locale
 # spreadsheet (semicolon, decimal comma)
 CSV_LOCALES = {"c": (",", "."), "vi": (";", ",")}
@@ -210,32 +204,15 @@ def write_csv(ctx: RenderContext, path: Path) -> Path:
     return write_frame_csv(_with_lonlat(ctx), path, locale=ctx.csv_locale)
 
 
-_SHEETS = {
-    "villages": ("Thôn", "Villages"),
-    "communes": ("Xã", "Communes"),
-    "communes_2025": ("Xã 2025", "Communes 2025"),
-    "targets": ("Mục tiêu", "Targets"),
-    "allocation": ("Phân bổ vốn", "Allocation"),
-    "readme": ("Đọc tôi", "Read me"),
-}
-_README_HEAD = {
-    "vi": ("Trang tính", "Tiêu đề cột", "Tên trường (CSV, GPKG)", "Đơn vị", "Cách hiển thị"),
-    "en": ("Sheet", "Header", "Field name (CSV, GPKG)", "Unit", "How it is shown"),
-}
-_KIND_NOTES = {
-    "pct": ("Tỷ lệ 0–1, hiển thị dạng %", "Share 0–1, shown as a percentage"),
-    "km": ("Khoảng cách; CSV và GPKG ghi bằng mét", "Distance; metres in the CSV and GPKG"),
-    "bool": ("Có / Không", "Yes / No"),
-    "score": ("Điểm 0–1 (lớn hơn: ưu tiên hơn)", "Score 0–1 (higher: more priority)"),
-    "rank": ("1 = ưu tiên nhất", "1 = highest priority"),
-    "money": ("Triệu đồng", "Million VND"),
-}
+# the read-me sheet's header row; the words are `readme_<key>` in the `tables` group of labels.yaml
+_README_HEAD = ("head_sheet", "head_header", "head_field", "head_unit", "head_shown")
+# display kinds the read-me sheet explains (`kind_note_<kind>` in the `tables` group)
+_KIND_NOTES = ("pct", "km", "bool", "score", "rank", "money")
 
 
 def sheet_name(key: str, lang: Lang) -> str:
     """Return the name of a ``rankings.xlsx`` sheet (``villages`` -> ``Thôn`` / ``Villages``)."""
-    vi, en = _SHEETS[key]
-    return vi if lang == "vi" else en
+    return tr(f"sheet_{key}", lang, "tables")
 
 
 def office_columns(frame: pd.DataFrame, lang: Lang, sheet: str) -> list[ColumnInfo]:
@@ -401,10 +378,8 @@ def _readme_rows(
     rows: list[tuple[str, ...]] = []
     for title, columns in sheets.values():
         for info in columns:
-            note = _KIND_NOTES.get(info.kind)
-            rows.append(
-                (title, info.header, info.name, info.unit, note[lang == "en"] if note else "")
-            )
+            note = tr(f"kind_note_{info.kind}", lang, "tables") if info.kind in _KIND_NOTES else ""
+            rows.append((title, info.header, info.name, info.unit, note))
     return rows
 
 
@@ -438,9 +413,9 @@ def write_xlsx(ctx: RenderContext, path: Path) -> Path:
         ws.set_column(col, col, width)
     bold = wb.add_format({"bold": True})
     ws.write_string(0, 0, ctx.title, wb.add_format({"bold": True, "font_size": 14}))
-    ws.write_string(1, 0, _README_INTRO[lang])
-    for col, text in enumerate(_README_HEAD[lang]):
-        ws.write_string(3, col, text, bold)
+    ws.write_string(1, 0, tr("readme_intro", lang, "tables"))
+    for col, key in enumerate(_README_HEAD):
+        ws.write_string(3, col, tr(f"readme_{key}", lang, "tables"), bold)
     for r, row in enumerate(_readme_rows(shown, lang), start=4):
         for col, text in enumerate(row):
             ws.write_string(r, col, text)

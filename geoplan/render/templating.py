@@ -15,7 +15,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from geoplan.render.i18n import Lang, fmt_num, fmt_pct
+from geoplan.i18n import Lang, fmt_num, fmt_pct
 
 __all__ = ["Cell", "Markup", "html_table", "num_cell", "pct_cell", "render_template", "text_cell"]
 

@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 
 from geoplan.errors import GeoplanError
+from geoplan.i18n import Lang, tr
 from geoplan.render.columns import column_info
-from geoplan.render.i18n import Lang, tr
 from geoplan.render.tables import office_workbook, write_cell
 from geoplan.review.corrections import LOG_COLUMNS, corrections_path, read_corrections
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from geoplan.config.scoring import CommuneRankingSpec
 from geoplan.errors import Issue, ScoringError
+from geoplan.i18n import tr
 from geoplan.scoring.catalogue import RuleContext, column
 from geoplan.scoring.ranking import rank_frame, ranked_reasons
 
@@ -97,8 +98,8 @@ def rank_communes(
         layer="communes",
         issues=issues,
     )
-    en_title = "the commune-based NTM programme"
-    vi_title = "chương trình xây dựng nông thôn mới cấp xã"
+    en_title = tr("track_commune_ntm", "en", "reasons")
+    vi_title = tr("track_commune_ntm", "vi", "reasons")
     reasons_en, reasons_vi = ranked_reasons(ranked, en_title, vi_title)
     cols: dict[str, Any] = {
         "commune_ntm_score": ranked.scores,
@@ -110,8 +111,8 @@ def rank_communes(
     for j, crit in enumerate(ranked.criteria):
         cols[f"commune_ntm_contrib_{crit.id}"] = ranked.contrib[:, j]
     info = {
-        "title_vi": "Xếp hạng xã xây dựng nông thôn mới",
-        "title_en": "Commune ranking for new rural development",
+        "title_vi": tr("commune_ntm_ranking", "vi", "reasons"),
+        "title_en": tr("commune_ntm_ranking", "en", "reasons"),
         "cites": list(spec.cites),
         "method": spec.method,
         "normalization": spec.normalization,

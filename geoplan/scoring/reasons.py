@@ -4,7 +4,9 @@ Sentences are built from the largest contributions to a village's score and
 its actual values, e.g. "Ranked 3rd of 214 for resettlement (class 1): 46
 households in a very-high landslide zone (41% of the score), inside Khu bảo
 tồn thiên nhiên Ngọc Linh (22%)".  Vietnamese text is NFC-normalised and uses
-Vietnamese number formatting (``1.234``, ``0,25``).
+Vietnamese number formatting (``1.234``, ``0,25``).  The sentence frames are the
+``reasons`` group of the label catalogue (``geoplan/labels.yaml``); each
+criterion's own phrase stays with it in ``geoplan/scoring/criteria.yaml``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import math
 import unicodedata
 from collections.abc import Sequence
 
+from geoplan.i18n import Lang, label, tr
 from geoplan.scoring.catalogue import Criterion
 
 __all__ = [
@@ -67,14 +70,17 @@ def _weight(value: float, lang: str) -> str:
     return _vi_number(text) if lang == "vi" else text
 
 
+def _lang(lang: str) -> Lang:
+    # the sentences are Vietnamese for "vi" and English for anything else
+    return "vi" if lang == "vi" else "en"
+
+
 def _phrase(criterion: Criterion, value: float, forest: str, *, lang: str) -> str:
     template = criterion.reason_vi if lang == "vi" else criterion.reason_en
     if not template:
         template = (criterion.label_vi if lang == "vi" else criterion.label_en) + ": {v}"
     if not forest:
-        forest = (
-            "rừng đặc dụng hoặc phòng hộ" if lang == "vi" else "special-use or protective forest"
-        )
+        forest = tr("forest_fallback", _lang(lang), "reasons")
     return template.format(v=format_value(value, criterion.kind, lang=lang), forest=forest)
 
 
@@ -113,28 +119,35 @@ def ranked_reason(
     items = sorted(
         (c for c in contributions if c[2] > REASON_MIN_SHARE), key=lambda c: (-c[2], c[0].id)
     )[:max_items]
+    words = _lang(lang)
     parts = []
     for k, (crit, value, share) in enumerate(items):
+        phrase = _phrase(crit, value, forest, lang=lang)
         pct = f"{share * 100:.0f}%"
-        if lang == "vi":
-            tail = f" ({pct} số điểm)" if k == 0 else f" ({pct})"
+        if k == 0:
+            parts.append(label("largest_share", words, "reasons", phrase=phrase, pct=pct))
         else:
-            tail = f" ({pct} of the score)" if k == 0 else f" ({pct})"
-        parts.append(_phrase(crit, value, forest, lang=lang) + tail)
-    if lang == "vi":
-        head = f"Xếp thứ {rank}/{n_ranked} về {track_title} (nhóm ưu tiên {klass})"
-        none = f"điểm {score:.2f}".replace(".", ",") if score > 0.005 else "điểm 0"
-        body = ", ".join(parts) if parts else f"không tiêu chí nào làm tăng mức ưu tiên ({none})"
-    else:
-        head = f"Ranked {ordinal_en(rank)} of {n_ranked} for {track_title} (class {klass})"
-        none = f"score {score:.2f}" if score > 0.005 else "score 0"
-        body = ", ".join(parts) if parts else f"no criterion raises its priority ({none})"
+            parts.append(f"{phrase} ({pct})")
+    shown_rank = str(rank) if words == "vi" else ordinal_en(rank)
+    head = label(
+        "ranked_head",
+        words,
+        "reasons",
+        rank=shown_rank,
+        n_ranked=n_ranked,
+        track=track_title,
+        klass=klass,
+    )
+    score_text = label(
+        "score", words, "reasons", score=_weight(score, words) if score > 0.005 else "0"
+    )
+    body = ", ".join(parts) if parts else label("no_criterion", words, "reasons", score=score_text)
     return nfc(f"{head}: {body}.")
 
 
 def ineligible_reason(*, track_title: str, failures: Sequence[str], lang: str) -> str:
     """Return the reason of a village that is not ranked in a track."""
-    head = f"Không xếp hạng về {track_title}" if lang == "vi" else f"Not ranked for {track_title}"
+    head = label("not_ranked", _lang(lang), "reasons", track=track_title)
     return nfc(f"{head}: {'; '.join(failures)}.")
 
 
@@ -162,18 +175,18 @@ def what_if_sentence(
     lang
         ``"en"`` or ``"vi"``.
     """
+    words = _lang(lang)
     if criterion is None:
-        if lang == "vi":
-            return nfc(f"Vẫn trong nhóm {top_n} thôn đầu dù thay đổi riêng bất kỳ trọng số nào.")
-        return f"Stays in the top {top_n} whatever single weight changes."
-    if lang == "vi":
-        verb = "giảm xuống dưới" if direction == "below" else "tăng lên trên"
-        return nfc(
-            f"Ra khỏi nhóm {top_n} thôn đầu nếu trọng số “{criterion.label_vi}” "
-            f"{verb} {_weight(threshold, 'vi')}."
+        sentence = label("stays_top", words, "reasons", top_n=top_n)
+    else:
+        sentence = label(
+            "leaves_top",
+            words,
+            "reasons",
+            top_n=top_n,
+            criterion=criterion.label_vi if words == "vi" else criterion.label_en,
+            verb=tr("weight_below" if direction == "below" else "weight_above", words, "reasons"),
+            weight=_weight(threshold, words),
         )
-    verb = "falls below" if direction == "below" else "rises above"
-    return (
-        f"Leaves the top {top_n} if the weight of “{criterion.label_en}” "
-        f"{verb} {_weight(threshold, 'en')}."
-    )
+    # the English sentences were never normalised (their criterion labels are as written)
+    return nfc(sentence) if words == "vi" else sentence

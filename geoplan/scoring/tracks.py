@@ -19,6 +19,7 @@ import pandas as pd
 
 from geoplan.config.scoring import TRACKS, ScoringConfig, TrackSpec
 from geoplan.errors import Issue, ScoringError
+from geoplan.i18n import label, tr
 from geoplan.scoring.ahp import ahp_details
 from geoplan.scoring.catalogue import DISADVANTAGED_GROUPS, Criterion, RuleContext, column
 from geoplan.scoring.communes import commune_rollups, rank_communes
@@ -34,11 +35,10 @@ __all__ = ["ScoringResult", "compare_scores", "score_tracks"]
 
 FloatArray = npt.NDArray[np.float64]
 
-_TRACK_WORDS = {
-    "resettlement": ("resettlement", "sắp xếp, ổn định dân cư"),
-    "infrastructure": ("in-place infrastructure", "đầu tư hạ tầng tại chỗ"),
-    "investment": ("investment and livelihoods", "đầu tư sinh kế, giảm nghèo"),
-}
+
+def _track_words(name: str) -> tuple[str, str]:
+    """Return a track's default name in English and Vietnamese (``reasons`` labels)."""
+    return tr(f"track_{name}", "en", "reasons"), tr(f"track_{name}", "vi", "reasons")
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def _context(scenario: Scenario | ScoringConfig) -> tuple[ScoringConfig, RuleCon
         high = 4
     else:
         cfg = scenario.scoring
-        high = int(getattr(getattr(scenario, "indicators", None), "high_landslide_level", 4))
+        high = scenario.indicators.high_landslide_level
     groups = tuple(cfg.disadvantaged_groups) if cfg.disadvantaged_groups else DISADVANTAGED_GROUPS
     return cfg, RuleContext(
         high_landslide_level=high, steep_slope_deg=cfg.steep_slope_deg, disadvantaged_groups=groups
@@ -142,7 +142,7 @@ def _add_columns(frame: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
 
 def _track_titles(name: str, spec: TrackSpec) -> tuple[str, str]:
     """Return the track's English and Vietnamese titles as used inside a sentence."""
-    word_en, word_vi = _TRACK_WORDS[name]
+    word_en, word_vi = _track_words(name)
     title_en = (
         (spec.title_en or word_en).lower()
         if not spec.title_en
@@ -178,22 +178,14 @@ def _apply_no_duplicate(
     if cfg.resettled_also_infrastructure:
         return (
             eligible,
-            " Also chosen for resettlement (priority class {k}); ranked here because the "
-            "scenario allows it (P-NODUP override).",
-            " Đồng thời thuộc diện sắp xếp dân cư (nhóm ưu tiên {k}); vẫn xếp hạng vì kịch bản "
-            "cho phép (ngoại lệ P-NODUP).",
+            " " + tr("nodup_override", "en", "reasons"),
+            " " + tr("nodup_override", "vi", "reasons"),
         )
     fails_en, fails_vi = fails
     for i in np.flatnonzero(nodup.excluded & eligible):
         k = nodup.excluded_class[i]
-        fails_en[i].append(
-            f"chosen for resettlement (priority class {k}), so no "
-            "duplicate in-place investment (P-NODUP)"
-        )
-        fails_vi[i].append(
-            f"đã được chọn sắp xếp dân cư (nhóm ưu tiên {k}), không đầu tư "
-            "trùng lặp tại chỗ (P-NODUP)"
-        )
+        fails_en[i].append(label("nodup_excluded", "en", "reasons", k=k))
+        fails_vi[i].append(label("nodup_excluded", "vi", "reasons", k=k))
     return eligible & ~nodup.excluded, "", ""
 
 
@@ -271,7 +263,7 @@ def _track_info(
     name: str, spec: TrackSpec, ranked: Ranked, ahp_info: dict[str, float] | None
 ) -> dict[str, Any]:
     """Describe the track for the report: titles, method, weights and citations."""
-    word_en, word_vi = _TRACK_WORDS[name]
+    word_en, word_vi = _track_words(name)
     extra_cites = {c.id: c.cites for c in spec.criteria}
     return {
         "title_vi": spec.title_vi or word_vi,

@@ -28,7 +28,23 @@ Lang = Literal["vi", "en"]
 
 TRACKS = ("resettlement", "infrastructure", "investment")
 
-Group = Literal["common", "report", "analysis", "review"]
+Group = Literal[
+    "common",
+    "report",
+    "analysis",
+    "review",
+    "columns",
+    "columns_communes",
+    "columns_allocation",
+    "column_tracks",
+    "column_suffixes",
+    "column_units",
+    "column_values",
+    "column_templates",
+    "tables",
+    "qgis",
+    "reasons",
+]
 
 
 @cache
@@ -88,9 +104,9 @@ def strings(lang: Lang) -> dict[str, str]:
     return {key: tr(key, lang) for key in _RUNTIME_KEYS}
 
 
-def label(key: str, lang: Lang, **values: str) -> str:
-    """Return a label with ``{placeholders}`` filled in."""
-    return tr(key, lang).format(**values)
+def label(key: str, lang: Lang, group: Group = "common", /, **values: object) -> str:
+    """Return a label of ``group`` with ``{placeholders}`` filled in (see :func:`tr`)."""
+    return tr(key, lang, group).format(**values)
 
 
 def _finite(x: object) -> bool:
