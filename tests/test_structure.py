@@ -21,6 +21,21 @@ MAX_LINES = 600
 # Heavy scientific packages that the light entry points must not load.
 HEAVY = ("sklearn", "folium", "rasterio", "matplotlib", "geopandas")
 
+MAX_FUNCTION_LINES = 100
+
+# Functions still over MAX_FUNCTION_LINES, each being split by another helper of issue #16
+# (module:qualified name).  Same rule as OVER_LIMIT_PENDING: the list only shrinks, and an
+# entry already short fails the test.
+LONG_FUNCTION_PENDING: set[str] = {
+    "geoplan.hazard.model:fit_susceptibility",
+    "geoplan.scoring.stability:monte_carlo_ranks",
+    "geoplan.io.load:_load",
+    "geoplan.scoring.ranking:rank_frame",
+    "geoplan.indicators.core:compute_indicators",
+    "geoplan.scoring.tracks:_score_track",
+    "geoplan.scoring.imputation:fill_missing",
+}
+
 # Modules still over MAX_LINES, each owned by another open issue that splits it.
 # The integrator removes an entry when its split lands; the list only ever shrinks,
 # and a module listed here that is already short fails the test (so the list stays true).
@@ -210,3 +225,47 @@ def test_no_module_over_600_lines():
     assert not unexpected, f"modules over {MAX_LINES} lines: {unexpected}"
     now_short = sorted(OVER_LIMIT_PENDING - set(too_long))
     assert not now_short, f"split landed, remove from OVER_LIMIT_PENDING: {now_short}"
+
+
+def function_lengths(source: str) -> dict[str, int]:
+    """Lines from ``def`` to the last line (docstring included) of every function and method."""
+    lengths: dict[str, int] = {}
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = f"{prefix}{child.name}"
+                if not isinstance(child, ast.ClassDef):
+                    assert child.end_lineno is not None
+                    lengths[name] = child.end_lineno - child.lineno + 1
+                visit(child, f"{name}.")
+            else:
+                visit(child, prefix)
+
+    visit(ast.parse(source), "")
+    return lengths
+
+
+def test_function_lengths_count_from_def_to_last_line():
+    body = "\n".join(f"    x{i} = {i}" for i in range(98))
+    source = (
+        "@decorator\n"
+        f'def long():\n    """Doc."""\n{body}\n    return x0\n\n'
+        "class Box:\n    def method(self):\n        def inner():\n            pass\n"
+        "        return inner\n"
+    )
+    lengths = function_lengths(source)
+    assert lengths == {"long": 101, "Box.method": 4, "Box.method.inner": 2}
+
+
+def test_no_function_over_100_lines():
+    too_long = {
+        f"{name}:{function}": length
+        for name, path in _modules().items()
+        for function, length in function_lengths(path.read_text(encoding="utf-8")).items()
+        if length > MAX_FUNCTION_LINES
+    }
+    unexpected = {k: v for k, v in too_long.items() if k not in LONG_FUNCTION_PENDING}
+    assert not unexpected, f"functions over {MAX_FUNCTION_LINES} lines: {unexpected}"
+    now_short = sorted(LONG_FUNCTION_PENDING - set(too_long))
+    assert not now_short, f"split landed, remove from LONG_FUNCTION_PENDING: {now_short}"

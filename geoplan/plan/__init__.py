@@ -8,6 +8,8 @@ of frames that :mod:`geoplan.render` writes (``resettlement_sites.gpkg``,
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan.config.allocation import AllocationConfig
 from geoplan.config.plan import PlanConfig
 from geoplan.plan.allocate import AllocationResult, allocate_budget, budget_table
 from geoplan.plan.assign import Assignment, assign_villages, at_risk_villages
@@ -22,7 +25,7 @@ from geoplan.plan.crosswalk import make_crosswalk, members_2022, plan_crosswalks
 from geoplan.plan.interventions import build_candidates
 from geoplan.plan.reach import travel_surface
 from geoplan.plan.relocation import fund_moves, move_costs, relocation_kind
-from geoplan.plan.site_safety import compare_moves, safe_sites, safer_than_origin
+from geoplan.plan.site_safety import SafeSites, compare_moves, safe_sites, safer_than_origin
 from geoplan.plan.sites import find_sites
 from geoplan.plan.target_progress import (
     evaluate_targets,
@@ -193,33 +196,130 @@ def make_plan(
     """
     cfg: PlanConfig = scenario.plan
     timings: dict[str, float] = {}
+    notes: list[str] = []
+    units = _Units(scoring.villages, scoring.communes, _districts(indicators, scoring.communes))
+
+    with _timed(timings, "sites"):
+        safe = safe_sites(
+            units.communes,
+            cfg.sites,
+            layers=layers,
+            model=getattr(indicators, "susceptibility", None),
+        )
+
+    with _timed(timings, "assignment"):
+        at_risk, assignment = _assign(units, safe, scenario, layers, notes)
+
+    with _timed(timings, "allocation"):
+        moves = assignment.moves
+        moves["cost"] = _relocation_costs(moves, safe.sites, cfg.allocation)
+        candidates, skipped_kinds = _candidates(units, moves, cfg.allocation)
+        alloc = _allocation(candidates, cfg.allocation)
+        moves = fund_moves(moves, alloc.allocation, alloc.budget_use, cfg.allocation)
+
+    with _timed(timings, "targets"):
+        targets = _targets(units, at_risk, moves, alloc, cfg)
+
+    with _timed(timings, "crosswalk"):
+        view_2025 = _view_2025(units, alloc, targets, cfg, layers)
+
+    summary = {
+        "sites": _sites_summary(safe, cfg.sites.grid_m),
+        "assignment": assignment.summary,
+        "allocation": {k: v for k, v in alloc.summary.items() if k != "binding"},
+        "interventions_skipped": skipped_kinds,
+        "notes": notes,
+        "targets": _status_counts(targets.province),
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+    return PlanOutcome(
+        sites=assignment.sites,
+        moves=moves,
+        greedy_moves=assignment.greedy_moves,
+        unplaced=assignment.unplaced,
+        assignment_summary=assignment.summary,
+        allocation=alloc.allocation,
+        budget_use=alloc.budget_use,
+        allocation_summary=alloc.summary,
+        targets=targets.province,
+        targets_by_district=targets.by_district,
+        targets_by_commune=targets.by_commune,
+        targets_by_commune_2025=view_2025.targets,
+        crosswalk=view_2025.crosswalk,
+        communes_2025=view_2025.communes,
+        summary=summary,
+        site_screening=safe.screening,
+    )
+
+
+def _sites_summary(safe: SafeSites, grid_m: float) -> dict[str, Any]:
+    """Return the sites' counts, capacity and rule tallies for ``summary["sites"]``."""
+    sites = safe.sites
+    return {
+        "count": len(sites),
+        "capacity_hh": int(sites["capacity_hh"].sum()) if len(sites) else 0,
+        "grid_m": grid_m,
+        "cells_excluded_by_rule": safe.grid.excluded,
+        "rules_skipped": safe.grid.skipped,
+        **safe.summary(),
+    }
+
+
+def _status_counts(targets: pd.DataFrame) -> dict[Any, int]:
+    """How many targets have each status (for the summary)."""
+    return targets["status"].value_counts().sort_index().to_dict() if len(targets) else {}
+
+
+@contextmanager
+def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
+    """Record the wall time of the ``with`` block as ``timings[step]`` (for the summary only)."""
     start = time.perf_counter()
-    villages = scoring.villages
-    communes = scoring.communes
+    yield
+    timings[step] = time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class _Units:
+    """The scored villages and communes, and the districts, that every step reads."""
+
+    villages: pd.DataFrame
+    communes: pd.DataFrame
+    districts: pd.DataFrame
+
+
+def _districts(indicators: Indicators, communes: pd.DataFrame) -> pd.DataFrame:
+    """Return the indicators' districts, or bare district codes taken from the communes."""
     districts = getattr(indicators, "districts", None)
     if districts is None:
         codes: Any = communes.get("district_code", [])
         districts = pd.DataFrame({"district_code": sorted(set(pd.Series(codes, dtype=str)))})
+    return districts
 
-    safe = safe_sites(
-        communes, cfg.sites, layers=layers, model=getattr(indicators, "susceptibility", None)
-    )
-    sites, grid = safe.sites, safe.grid
-    timings["sites"] = time.perf_counter() - start
 
-    start = time.perf_counter()
-    notes: list[str] = []
+def _assign(
+    units: _Units,
+    safe: SafeSites,
+    scenario: Scenario,
+    layers: Layers | None,
+    notes: list[str],
+) -> tuple[pd.DataFrame, Assignment]:
+    """Assign the at-risk villages to the safe sites; return them and the assignment.
+
+    Appends to ``notes`` when no resettlement track was scored or reach is straight-line.
+    """
+    cfg = scenario.plan
+    villages, sites = units.villages, safe.sites
     if "resettlement_eligible" in villages.columns and "resettlement_class" in villages.columns:
         at_risk = at_risk_villages(villages, cfg.assignment)
     else:
         at_risk = villages.iloc[0:0]
         notes.append("no resettlement track scored: no village is assigned to a site")
     surface = (
-        travel_surface(layers, scenario, communes, slope=grid.terrain.get("slope"))
+        travel_surface(layers, scenario, units.communes, slope=safe.grid.terrain.get("slope"))
         if len(at_risk) and len(sites)
         else None
     )
-    assignment: Assignment = assign_villages(
+    assignment = assign_villages(
         at_risk,
         sites,
         cfg.assignment,
@@ -232,127 +332,127 @@ def make_plan(
             "no roads layer: site reach is straight-line at "
             f"{cfg.assignment.straight_line_kmh:g} km/h, not travel time"
         )
-    timings["assignment"] = time.perf_counter() - start
+    return at_risk, assignment
 
-    start = time.perf_counter()
-    moves = assignment.moves
-    found = relocation_kind(cfg.allocation)
-    moves["cost"] = move_costs(moves, sites, found[1]) if found else np.nan
+
+def _relocation_costs(moves: pd.DataFrame, sites: pd.DataFrame, config: AllocationConfig) -> Any:
+    """Return the cost of each move under the first relocation kind, or NaN without one."""
+    found = relocation_kind(config)
+    return move_costs(moves, sites, found[1]) if found else np.nan
+
+
+def _candidates(
+    units: _Units, moves: pd.DataFrame, config: AllocationConfig
+) -> tuple[pd.DataFrame, Any]:
+    """Return the candidate interventions (relocations priced from ``moves``), skipped kinds."""
     moved = pd.DataFrame(moves[["village_id", "households", "cost"]])
-    candidates, skipped_kinds = build_candidates(
-        villages,
-        communes,
-        cfg.allocation.interventions,
+    return build_candidates(
+        units.villages,
+        units.communes,
+        config.interventions,
         relocating=moved,
-        in_place_allowed=frozenset(e.kind for e in cfg.allocation.in_place_exceptions),
+        in_place_allowed=frozenset(e.kind for e in config.in_place_exceptions),
     )
-    if cfg.allocation.enabled and len(candidates):
-        alloc = allocate_budget(candidates, cfg.allocation)
-    else:
-        empty = candidates.assign(funded=False)
-        alloc = AllocationResult(
-            empty, budget_table(cfg.allocation), {"method": "none", "candidates": len(candidates)}
-        )
-    moves = fund_moves(moves, alloc.allocation, alloc.budget_use, cfg.allocation)
-    timings["allocation"] = time.perf_counter() - start
 
-    start = time.perf_counter()
-    risk_c: dict[str, float] = {}
-    placed_c: dict[str, float] = {}
-    unfunded_c: dict[str, float] = {}
-    if cfg.targets.enabled:
-        hh_col = cfg.assignment.households_field
-        table = pd.DataFrame(moves)  # the moves with their funding, as a plain table
-        paid = funded_moves(table, alloc.allocation)
-        risk = _by_key(at_risk, hh_col) if hh_col in at_risk.columns else {}
-        placed = _by_key(table[paid], "households")
-        unfunded = _by_key(table[~paid], "households")
-        targets, targets_d = evaluate_targets(
-            communes,
-            villages,
-            districts,
-            config=cfg.targets,
-            at_risk_households=risk,
-            placed_households=placed,
-            unfunded_households=unfunded,
-        )
-        risk_c = _by_key(at_risk, hh_col, "commune_code") if hh_col in at_risk.columns else {}
-        placed_c = _by_key(table[paid], "households", "commune_code")
-        unfunded_c = _by_key(table[~paid], "households", "commune_code")
-        targets_c = targets_by_commune(
-            communes,
-            villages,
-            districts,
-            config=cfg.targets,
-            at_risk_households=risk_c,
-            placed_households=placed_c,
-            unfunded_households=unfunded_c,
-        )
-    else:
-        targets, targets_d, targets_c = pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
-    timings["targets"] = time.perf_counter() - start
 
-    start = time.perf_counter()
+def _allocation(candidates: pd.DataFrame, config: AllocationConfig) -> AllocationResult:
+    """Allocate the budget to the candidates, or fund nothing when allocation is off or empty."""
+    if config.enabled and len(candidates):
+        return allocate_budget(candidates, config)
+    empty = candidates.assign(funded=False)
+    return AllocationResult(
+        empty, budget_table(config), {"method": "none", "candidates": len(candidates)}
+    )
+
+
+@dataclass(frozen=True)
+class _Targets:
+    """Target progress at each level, and the commune household tallies behind it."""
+
+    province: pd.DataFrame
+    by_district: pd.DataFrame
+    by_commune: pd.DataFrame
+    commune_households: dict[str, dict[str, float]]
+
+
+def _households(
+    at_risk: pd.DataFrame, moves: pd.DataFrame, paid: pd.Series, households_field: str, key: str
+) -> dict[str, dict[str, float]]:
+    """At-risk, placed (funded) and unfunded households per ``key``, as target keywords."""
+    return {
+        "at_risk_households": _by_key(at_risk, households_field, key)
+        if households_field in at_risk.columns
+        else {},
+        "placed_households": _by_key(moves[paid], "households", key),
+        "unfunded_households": _by_key(moves[~paid], "households", key),
+    }
+
+
+def _targets(
+    units: _Units,
+    at_risk: pd.DataFrame,
+    moves: pd.DataFrame,
+    alloc: AllocationResult,
+    cfg: PlanConfig,
+) -> _Targets:
+    """Evaluate the targets for the province, each district and each commune."""
+    if not cfg.targets.enabled:
+        return _Targets(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), {})
+    hh_col = cfg.assignment.households_field
+    table = pd.DataFrame(moves)  # the moves with their funding, as a plain table
+    paid = funded_moves(table, alloc.allocation)
+    by_district = _households(at_risk, table, paid, hh_col, "district_code")
+    targets, targets_d = evaluate_targets(
+        units.communes, units.villages, units.districts, config=cfg.targets, **by_district
+    )
+    by_commune = _households(at_risk, table, paid, hh_col, "commune_code")
+    targets_c = targets_by_commune(
+        units.communes, units.villages, units.districts, config=cfg.targets, **by_commune
+    )
+    return _Targets(targets, targets_d, targets_c, by_commune)
+
+
+@dataclass(frozen=True)
+class _View2025:
+    """The 2025 crosswalk, and the commune roll-ups and targets re-aggregated to it."""
+
+    crosswalk: pd.DataFrame | None = None
+    communes: pd.DataFrame | None = None
+    targets: pd.DataFrame | None = None
+
+
+def _view_2025(
+    units: _Units,
+    alloc: AllocationResult,
+    targets: _Targets,
+    cfg: PlanConfig,
+    layers: Layers | None,
+) -> _View2025:
+    """Re-aggregate the commune roll-ups and targets to the merged 2025 communes."""
     # A user crosswalk table arrives joined onto the communes (`join:` by commune code),
     # so it shows up as a 2025-code column there; in the 2025 structure the view is the
     # planning communes themselves (plan_crosswalks).
-    crosswalk, view = plan_crosswalks(communes, cfg.crosswalk, layers)
-    communes_2025 = targets_2025 = None
-    if view is not None:
-        communes_2025 = _communes_2025(communes, alloc.allocation, view)
-        if cfg.targets.enabled:
-            targets_2025 = targets_by_commune_2025(
-                communes,
-                villages,
-                districts,
-                view,
-                config=cfg.targets,
-                at_risk_households=risk_c,
-                placed_households=placed_c,
-                unfunded_households=unfunded_c,
-            )
-        if view is not crosswalk and crosswalk is not None:
-            members = members_2022(crosswalk)
-            for frame in (communes_2025, targets_2025):
-                if frame is not None and "communes_2022" in frame:
-                    codes = frame["commune_code_2025"].astype(str)
-                    frame["communes_2022"] = codes.map(members).fillna("")
-    timings["crosswalk"] = time.perf_counter() - start
-
-    summary = {
-        "sites": {
-            "count": len(sites),
-            "capacity_hh": int(sites["capacity_hh"].sum()) if len(sites) else 0,
-            "grid_m": cfg.sites.grid_m,
-            "cells_excluded_by_rule": grid.excluded,
-            "rules_skipped": grid.skipped,
-            **safe.summary(),
-        },
-        "assignment": assignment.summary,
-        "allocation": {k: v for k, v in alloc.summary.items() if k != "binding"},
-        "interventions_skipped": skipped_kinds,
-        "notes": notes,
-        "targets": targets["status"].value_counts().sort_index().to_dict() if len(targets) else {},
-        "timings_s": {k: round(v, 3) for k, v in timings.items()},
-    }
-    return PlanOutcome(
-        sites=assignment.sites,
-        moves=moves,
-        greedy_moves=assignment.greedy_moves,
-        unplaced=assignment.unplaced,
-        assignment_summary=assignment.summary,
-        allocation=alloc.allocation,
-        budget_use=alloc.budget_use,
-        allocation_summary=alloc.summary,
-        targets=targets,
-        targets_by_district=targets_d,
-        targets_by_commune=targets_c,
-        targets_by_commune_2025=targets_2025,
-        crosswalk=crosswalk,
-        communes_2025=communes_2025,
-        summary=summary,
-        site_screening=safe.screening,
-    )
+    crosswalk, view = plan_crosswalks(units.communes, cfg.crosswalk, layers)
+    if view is None:
+        return _View2025(crosswalk)
+    communes_2025 = _communes_2025(units.communes, alloc.allocation, view)
+    targets_2025 = None
+    if cfg.targets.enabled:
+        targets_2025 = targets_by_commune_2025(
+            units.communes,
+            units.villages,
+            units.districts,
+            view,
+            config=cfg.targets,
+            **targets.commune_households,
+        )
+    if view is not crosswalk and crosswalk is not None:
+        members = members_2022(crosswalk)
+        for frame in (communes_2025, targets_2025):
+            if frame is not None and "communes_2022" in frame:
+                codes = frame["commune_code_2025"].astype(str)
+                frame["communes_2022"] = codes.map(members).fillna("")
+    return _View2025(crosswalk, communes_2025, targets_2025)
 
 
 def _communes_2025(

@@ -320,7 +320,40 @@ def allocate_budget(
         If the minimum shares cannot be met; the message names them.
     """
     cands = candidates.reset_index(drop=True)
-    years = list(config.years)
+    _check_kinds_and_floors(cands, config)
+    model = build_model(cands, config)
+    nv = len(model.var_cand)
+
+    # The LP relaxation gives an upper bound, shadow prices and a rounding heuristic; the
+    # MILP (whole, or over the LP's support for a large model) then improves the best plan.
+    lp_x, lp_bound, lp_prices = _relaxation(model)
+    if lp_x is None:
+        raise _diagnose_infeasible(model, config)
+    search = _heuristic_plans(cands, model, config, lp_x[:nv], lp_bound)
+    if search.whole:
+        _improve_by_milp(search, model, config)
+    else:
+        _improve_on_lp_support(search, model, config, lp_x[:nv], len(cands))
+    best = search.best
+    if best is None:
+        msg = (
+            "budget allocation: HiGHS found no feasible plan within its node limit; "
+            "raise plan.allocation.node_work"
+        )
+        raise AllocationError(msg)
+    if not duals:
+        lp_prices = np.full(len(model.b_ub), np.nan)
+
+    x, g = search.plans[best], search.plans["greedy"]
+    allocation = allocation_frame(cands, model, config, x, g=g, method=best)
+    budget_use = budget_frame(model, config, x, g=g, prices=lp_prices, cands=cands)
+    summary = _summary(cands, model, config, search, best=best, budget_use=budget_use)
+    summary["binding"] = binding_sentences(model, config, budget_use, x, lp_prices)
+    return AllocationResult(allocation, budget_use, summary)
+
+
+def _check_kinds_and_floors(cands: pd.DataFrame, config: AllocationConfig) -> None:
+    """Raise :class:`AllocationError` for unknown kinds or a level's floors over 100%."""
     unknown_kinds = sorted(set(cands["kind"]) - set(config.interventions))
     if unknown_kinds:
         msg = f"candidate kinds {unknown_kinds} are not in plan.allocation.interventions"
@@ -337,16 +370,42 @@ def allocate_budget(
                 "100%; lower them in plan.allocation.min_shares"
             )
             raise AllocationError(msg)
-    model = build_model(cands, config)
-    nv = len(model.var_cand)
 
-    # 1. LP relaxation: an upper bound, shadow prices, and a rounding heuristic
-    lp_x, lp_bound, lp_prices = _relaxation(model)
-    if lp_x is None:
-        raise _diagnose_infeasible(model, config)
-    g = _greedy(cands, model, config)
-    plans: dict[str, np.ndarray] = {"greedy": g}
-    fixed = lp_x[:nv] > 1.0 - 1e-6
+
+@dataclass
+class _Search:
+    """The plans found so far, the values of those that meet the floors, the best one.
+
+    ``bound`` is the best proven upper bound of the objective; ``whole`` says
+    whether the model is small enough for the MILP over all its variables.
+    """
+
+    plans: dict[str, np.ndarray]
+    values: dict[str, float]
+    best: str | None
+    bound: float
+    whole: bool
+    nodes: int = 0
+
+    def unproven(self, rel_gap: float) -> bool:
+        """Return whether no plan is known yet within ``rel_gap`` of the bound."""
+        return self.best is None or _gap(self.values[self.best], self.bound) > rel_gap
+
+    def offer(self, name: str, sel: np.ndarray, value: float) -> None:
+        """Record the plan ``name``; it becomes the best unless it is worse than the best."""
+        self.plans[name] = sel
+        self.values[name] = value
+        if self.best is None or value >= self.values[self.best] - 1e-9:
+            self.best = name
+
+
+def _heuristic_plans(
+    cands: pd.DataFrame, model: Model, config: AllocationConfig, lp_x: np.ndarray, lp_bound: float
+) -> _Search:
+    """Return the greedy, LP-rounding (and, for a large model, LP-order) plans."""
+    nv = len(model.var_cand)
+    plans: dict[str, np.ndarray] = {"greedy": _greedy(cands, model, config)}
+    fixed = lp_x > 1.0 - 1e-6
     ratio = cands["benefit"].to_numpy(dtype=float) / cands["cost"].to_numpy(dtype=float)
     plans["lp_rounding"] = _greedy(
         cands, model, config, order=np.argsort(-ratio, kind="stable"), fixed=fixed
@@ -355,7 +414,7 @@ def allocate_budget(
     if not whole:
         # a large model: a plan in the LP's order (floors first, each candidate in its LP
         # year where there is room) starts the MILP over the LP's support
-        lp_value, prefer = _largest_variable(model, lp_x[:nv], len(cands))
+        lp_value, prefer = _largest_variable(model, lp_x, len(cands))
         plans["lp_order"] = _greedy(
             cands,
             model,
@@ -366,95 +425,104 @@ def allocate_budget(
     feasible = {k: v for k, v in plans.items() if _shares_met(model, v)}
     values = {k: float(-model.c[:nv][v].sum()) for k, v in feasible.items()}
     best = max(values, key=lambda k: values[k]) if values else None
-    bound = lp_bound
-    nodes = 0
+    return _Search(plans, values, best, lp_bound, whole)
 
-    # 2. a large model: the MILP restricted to the candidates the LP funds at all (and the
-    # best heuristic plan's); its plan is feasible for the whole model and certified
-    # against the whole LP bound
-    if not whole and (best is None or _gap(values[best], bound) > config.mip_rel_gap):
-        if best is None:
-            msg = (
-                f"budget allocation: no heuristic plan meets the minimum shares and the model "
-                f"({nv:,} variables) is above plan.allocation.max_milp_variables "
-                f"({config.max_milp_variables:,}); raise it or lower the minimum shares"
-            )
-            raise AllocationError(msg)
-        sub = _restricted(model, config, lp_x[:nv] > 1e-6, plans[best])
-        nodes += sub.nodes
-        if sub.x is not None and float(-model.c[:nv][sub.x].sum()) >= values[best] - 1e-9:
-            plans["milp"] = sub.x
-            values["milp"] = float(-model.c[:nv][sub.x].sum())
-            best = "milp"
 
-    # 3. the whole MILP from the best plan, unless the LP bound already proves that plan
-    # within the scenario's gap (its status then names the heuristic and the proven gap)
-    if whole and (best is None or _gap(values[best], bound) > config.mip_rel_gap):
-        res = _solve(model, config, start=plans[best] if best is not None else None)
-        if res.status == "infeasible":
-            raise _diagnose_infeasible(model, config)
-        nodes += res.nodes
-        if res.x is not None:
-            plans["milp"] = res.x[:nv] > 0.5
-            values["milp"] = float(-model.c[:nv][plans["milp"]].sum())
-            if best is None or values["milp"] >= values[best] - 1e-9:
-                best = "milp"
-        if np.isfinite(res.bound):
-            bound = min(bound, -float(res.bound))
-    if best is None:
+def _improve_on_lp_support(
+    search: _Search, model: Model, config: AllocationConfig, lp_x: np.ndarray, ncand: int
+) -> None:
+    """Solve the MILP restricted to the candidates the LP (or the best plan) funds at all.
+
+    Its plan is feasible for the whole model and certified against the whole LP bound.
+    """
+    if not search.unproven(config.mip_rel_gap):
+        return
+    nv = len(model.var_cand)
+    if search.best is None:
         msg = (
-            "budget allocation: HiGHS found no feasible plan within its node limit; "
-            "raise plan.allocation.node_work"
+            f"budget allocation: no heuristic plan meets the minimum shares and the model "
+            f"({nv:,} variables) is above plan.allocation.max_milp_variables "
+            f"({config.max_milp_variables:,}); raise it or lower the minimum shares"
         )
         raise AllocationError(msg)
-    x = plans[best]
-    obj = values[best]
-    obj_greedy = float(-model.c[:nv][g].sum())
-    share_ok_greedy = _shares_met(model, g)
-    gap = _gap(obj, bound)
-    status = status_text(gap, best)
-    if not duals:
-        lp_prices = np.full(len(model.b_ub), np.nan)
+    sub = _restricted(model, config, lp_x > 1e-6, search.plans[search.best])
+    search.nodes += sub.nodes
+    if sub.x is not None:
+        search.offer("milp", sub.x, float(-model.c[:nv][sub.x].sum()))
 
-    allocation = allocation_frame(cands, model, config, x, g=g, method=best)
-    budget_use = budget_frame(model, config, x, g=g, prices=lp_prices, cands=cands)
-    binding = binding_sentences(model, config, budget_use, x, lp_prices)
-    benefit = cands["benefit"].to_numpy(dtype=float)
-    funded_m = np.zeros(len(cands), bool)
-    funded_m[model.var_cand[x]] = True
-    funded_g = np.zeros(len(cands), bool)
-    funded_g[model.var_cand[g]] = True
-    summary: dict[str, Any] = {
+
+def _improve_by_milp(search: _Search, model: Model, config: AllocationConfig) -> None:
+    """Solve the whole MILP from the best plan, unless the LP bound already proves it.
+
+    A plan proven within the scenario's gap keeps its heuristic name in the status,
+    with the proven gap.
+    """
+    if not search.unproven(config.mip_rel_gap):
+        return
+    nv = len(model.var_cand)
+    start = search.plans[search.best] if search.best is not None else None
+    res = _solve(model, config, start=start)
+    if res.status == "infeasible":
+        raise _diagnose_infeasible(model, config)
+    search.nodes += res.nodes
+    if res.x is not None:
+        milp = res.x[:nv] > 0.5
+        search.offer("milp", milp, float(-model.c[:nv][milp].sum()))
+    if np.isfinite(res.bound):
+        search.bound = min(search.bound, -float(res.bound))
+
+
+def _funded_totals(cands: pd.DataFrame, model: Model, sel: np.ndarray) -> dict[str, Any]:
+    """Return the objective, benefit, cost and count of what the plan ``sel`` funds."""
+    funded = np.zeros(len(cands), bool)
+    funded[model.var_cand[sel]] = True
+    return {
+        "objective": round(float(-model.c[: len(model.var_cand)][sel].sum()), 6),
+        "benefit": round(float(cands["benefit"].to_numpy(dtype=float)[funded].sum()), 6),
+        "cost": round(float(cands["cost"].to_numpy()[funded].sum()), 3),
+        "funded": int(funded.sum()),
+    }
+
+
+def _summary(
+    cands: pd.DataFrame,
+    model: Model,
+    config: AllocationConfig,
+    search: _Search,
+    *,
+    best: str,
+    budget_use: pd.DataFrame,
+) -> dict[str, Any]:
+    """Return the allocation summary (the plan ``best`` vs greedy, gap, status, sizes)."""
+    nv = len(model.var_cand)
+    obj = search.values[best]
+    g = search.plans["greedy"]
+    obj_greedy = float(-model.c[:nv][g].sum())
+    gap = _gap(obj, search.bound)
+    greedy = _funded_totals(cands, model, g)
+    return {
         "method": best,
-        "status": status,
+        "status": status_text(gap, best),
         "mip_gap": round(gap, 6),
-        "dual_bound": round(bound, 6),
-        "objective": round(obj, 6),
-        "benefit": round(float(benefit[funded_m].sum()), 6),
-        "cost": round(float(cands["cost"].to_numpy()[funded_m].sum()), 3),
-        "funded": int(funded_m.sum()),
-        "greedy_objective": round(obj_greedy, 6),
-        "greedy_benefit": round(float(benefit[funded_g].sum()), 6),
-        "greedy_cost": round(float(cands["cost"].to_numpy()[funded_g].sum()), 3),
-        "greedy_funded": int(funded_g.sum()),
-        "greedy_meets_min_shares": share_ok_greedy,
+        "dual_bound": round(search.bound, 6),
+        **_funded_totals(cands, model, search.plans[best]),
+        **{f"greedy_{key}": value for key, value in greedy.items()},
+        "greedy_meets_min_shares": _shares_met(model, g),
         "gain_over_greedy_pct": round(100.0 * (obj - obj_greedy) / obj_greedy, 3)
         if obj_greedy > 0
         else None,
         "candidates": len(cands),
         "variables": len(model.c),
         "constraints": len(model.b_ub),
-        "nodes": nodes,
-        "milp_scope": "whole" if whole else "lp_support",
+        "nodes": search.nodes,
+        "milp_scope": "whole" if search.whole else "lp_support",
         "node_limit": node_limit(len(model.c), work=config.node_work),
         "total_budget": float(model.budget.sum()),
-        "years": years,
+        "years": list(config.years),
         "currency": config.currency,
         "carry_over": config.carry_over,
         "unspent": round(float(model.budget.sum() - budget_use["spend"].sum()), 3),
-        "binding": binding,
     }
-    return AllocationResult(allocation, budget_use, summary)
 
 
 def _gap(value: float, bound: float) -> float:

@@ -21,9 +21,10 @@ import shapely
 from geoplan.config.plan import AssignmentConfig
 from geoplan.errors import AllocationError
 from geoplan.indicators.travel import FrictionSurface
-from geoplan.plan.assign_model import enforce_priority, solve_assignment
+from geoplan.plan.assign_model import AssignmentSolve, enforce_priority, solve_assignment
 from geoplan.plan.reach import (
     PairFilter,
+    Pairs,
     candidate_pairs,
     households,
     representative_points,
@@ -172,8 +173,7 @@ def assign_villages(
     """
     crs = sites.crs if sites.crs is not None else villages.crs
     v = villages.reset_index(drop=True)
-    nv, ns = len(v), len(sites)
-    if config.households_field not in v.columns and nv:
+    if config.households_field not in v.columns and len(v):
         msg = (
             f"villages: households field '{config.households_field}' missing; "
             "set plan.assignment.households_field"
@@ -185,6 +185,63 @@ def assign_villages(
     if allowed is not None:
         pair_filter = _matrix_filter(allowed, pair_filter)
     pairs = candidate_pairs(v, sites, config, surface=surface, pair_filter=pair_filter)
+    chosen = _choose_pairs(pairs, hh, cap, tier, config)
+    x = chosen.exact
+    moves = _MoveTable.of(v, sites, pairs, hh, tier, crs=crs)
+
+    used = np.bincount(pairs.site[x], weights=hh[pairs.village[x]], minlength=len(sites))
+    used = used.astype("int64")
+    unplaced = _unplaced(v, hh, tier, pairs, x, free=cap - used, config=config)
+    out_sites = sites.copy()
+    out_sites["used_hh"] = used
+    out_sites["free_hh"] = cap - used
+    summary = {
+        "villages_at_risk": len(v),
+        "households_at_risk": int(hh.sum()),
+        "sites": len(sites),
+        "site_capacity_hh": int(cap.sum()),
+        "candidate_pairs": len(pairs.village),
+        "model_pairs": int(chosen.in_model.sum()),
+        "reach_basis": pairs.basis,
+        "milp": {**moves.totals(x), **chosen.solver_summary()},
+        "greedy": moves.totals(chosen.greedy),
+        "unplaced": len(unplaced),
+        "unplaced_by_reason": unplaced["reason_code"].value_counts().sort_index().to_dict(),
+    }
+    return Assignment(
+        moves.lines(x, "milp"), moves.lines(chosen.greedy, "greedy"), unplaced, out_sites, summary
+    )
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    """The pairs chosen by the exact model (priority enforced) and by greedy."""
+
+    exact: np.ndarray  # boolean per pair
+    greedy: np.ndarray  # boolean per pair
+    in_model: np.ndarray  # the pairs the model saw (each village's nearest sites)
+    solved: AssignmentSolve
+    repaired: int
+
+    def solver_summary(self) -> dict[str, Any]:
+        """Return the solver's status, method, gap and work for ``summary["milp"]``."""
+        solved = self.solved
+        return {
+            "status": solved.status,
+            "method": "greedy+repair" if solved.heuristic_components else "milp",
+            "mip_gap": None if solved.gap is None else round(solved.gap, 6),
+            "heuristic_components": solved.heuristic_components,
+            "components": solved.components,
+            "solves": solved.solves,
+            "nodes": solved.nodes,
+            "priority_repairs": self.repaired,
+        }
+
+
+def _choose_pairs(
+    pairs: Pairs, hh: np.ndarray, cap: np.ndarray, tier: np.ndarray, config: AssignmentConfig
+) -> _Chosen:
+    """Solve the assignment over each village's nearest sites, then enforce priority."""
     first = np.searchsorted(pairs.village, pairs.village, side="left")
     in_model = (np.arange(len(pairs.village)) - first) < config.nearest_sites
     model = pairs.take(in_model)
@@ -206,88 +263,109 @@ def assign_villages(
     )
     greedy = np.zeros(len(pairs.village), bool)
     greedy[np.flatnonzero(in_model)] = solved.greedy
-    vxy = representative_points(v.geometry) if nv else np.zeros((0, 2))
-    sxy = representative_points(sites.geometry) if ns else np.zeros((0, 2))
-    vcom = text_column(v, "commune_code")
-    vdis = text_column(v, "district_code")
-    scom = text_column(sites, "commune_code")
-    sdis = text_column(sites, "district_code")
-    rank = pd.to_numeric(
-        v.get("resettlement_rank", pd.Series([np.nan] * nv)), errors="coerce"
-    ).to_numpy()
+    return _Chosen(x, greedy, in_model, solved, repaired)
 
-    def build(sel: np.ndarray, method: str) -> gpd.GeoDataFrame:
+
+@dataclass(frozen=True)
+class _MoveTable:
+    """What a move line reads of its village and its site, for any choice of pairs."""
+
+    pairs: Pairs
+    crs: Any
+    hh: np.ndarray
+    tier: np.ndarray
+    rank: np.ndarray
+    village_ids: np.ndarray
+    village_names: np.ndarray
+    village_communes: np.ndarray
+    village_districts: np.ndarray
+    village_xy: np.ndarray
+    site_ids: np.ndarray
+    site_communes: np.ndarray
+    site_districts: np.ndarray
+    site_xy: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        v: pd.DataFrame,
+        sites: gpd.GeoDataFrame,
+        pairs: Pairs,
+        hh: np.ndarray,
+        tier: np.ndarray,
+        *,
+        crs: Any,
+    ) -> _MoveTable:
+        """Read the villages' and sites' columns once."""
+        rank = pd.to_numeric(
+            v.get("resettlement_rank", pd.Series([np.nan] * len(v))), errors="coerce"
+        ).to_numpy()
+        return cls(
+            pairs,
+            crs,
+            hh,
+            tier,
+            rank,
+            village_ids=text_column(v, "village_id"),
+            village_names=text_column(v, "village_name"),
+            village_communes=text_column(v, "commune_code"),
+            village_districts=text_column(v, "district_code"),
+            village_xy=representative_points(v.geometry) if len(v) else np.zeros((0, 2)),
+            site_ids=sites["site_id"].astype(str).to_numpy(),
+            site_communes=text_column(sites, "commune_code"),
+            site_districts=text_column(sites, "district_code"),
+            site_xy=representative_points(sites.geometry) if len(sites) else np.zeros((0, 2)),
+        )
+
+    def lines(self, sel: np.ndarray, method: str) -> gpd.GeoDataFrame:
+        """Return the lines village → site of the pairs ``sel``, in priority order."""
         if not sel.any():
-            return _empty_moves(crs)
+            return _empty_moves(self.crs)
+        pairs = self.pairs
         iv, isite = pairs.village[sel], pairs.site[sel]
+        vcom, scom = self.village_communes[iv], self.site_communes[isite]
         frame = gpd.GeoDataFrame(
             {
-                "village_id": text_column(v, "village_id")[iv],
-                "village_name": text_column(v, "village_name")[iv],
-                "commune_code": vcom[iv],
-                "district_code": vdis[iv],
-                "site_id": sites["site_id"].astype(str).to_numpy()[isite],
-                "site_commune_code": scom[isite],
-                "households": hh[iv],
+                "village_id": self.village_ids[iv],
+                "village_name": self.village_names[iv],
+                "commune_code": vcom,
+                "district_code": self.village_districts[iv],
+                "site_id": self.site_ids[isite],
+                "site_commune_code": scom,
+                "households": self.hh[iv],
                 "distance_m": np.round(pairs.distance_m[sel], 1),
                 "travel_min": np.round(pairs.travel_min[sel], 1),
                 "cost_min": np.round(pairs.cost[sel], 1),
-                "same_commune": scom[isite] == vcom[iv],
-                "same_district": sdis[isite] == vdis[iv],
-                "priority_class": tier[iv],
-                "priority_rank": rank[iv],
+                "same_commune": scom == vcom,
+                "same_district": self.site_districts[isite] == self.village_districts[iv],
+                "priority_class": self.tier[iv],
+                "priority_rank": self.rank[iv],
                 "method": method,
             },
-            geometry=shapely.linestrings(np.stack([vxy[iv], sxy[isite]], axis=1)),
-            crs=crs,
+            geometry=shapely.linestrings(
+                np.stack([self.village_xy[iv], self.site_xy[isite]], axis=1)
+            ),
+            crs=self.crs,
         )
         return frame.sort_values(
             ["priority_class", "priority_rank", "village_id"], kind="stable"
         ).reset_index(drop=True)
 
-    used = np.bincount(pairs.site[x], weights=hh[pairs.village[x]], minlength=ns).astype("int64")
-    unplaced = _unplaced(v, hh, tier, pairs, x, free=cap - used, config=config)
-    out_sites = sites.copy()
-    out_sites["used_hh"] = used
-    out_sites["free_hh"] = cap - used
-
-    def totals(sel: np.ndarray) -> dict[str, Any]:
-        placed_hh = hh[pairs.village[sel]]
+    def totals(self, sel: np.ndarray) -> dict[str, Any]:
+        """Return the villages, households, distance and travel placed by the pairs ``sel``."""
+        pairs, tier = self.pairs, self.tier
+        iv, isite = pairs.village[sel], pairs.site[sel]
+        placed_hh = self.hh[iv]
         return {
             "villages_placed": int(sel.sum()),
             "households_placed": int(placed_hh.sum()),
             "households_placed_by_class": {
-                int(k): int(placed_hh[tier[pairs.village[sel]] == k].sum()) for k in np.unique(tier)
+                int(k): int(placed_hh[tier[iv] == k].sum()) for k in np.unique(tier)
             },
             "household_km": round(float((placed_hh * pairs.distance_m[sel]).sum()) / 1000.0, 3),
             "household_travel_h": round(float((placed_hh * pairs.travel_min[sel]).sum()) / 60.0, 3),
-            "same_commune": int((scom[pairs.site[sel]] == vcom[pairs.village[sel]]).sum()),
+            "same_commune": int((self.site_communes[isite] == self.village_communes[iv]).sum()),
         }
-
-    summary = {
-        "villages_at_risk": nv,
-        "households_at_risk": int(hh.sum()),
-        "sites": ns,
-        "site_capacity_hh": int(cap.sum()),
-        "candidate_pairs": len(pairs.village),
-        "model_pairs": int(in_model.sum()),
-        "reach_basis": pairs.basis,
-        "milp": {
-            **totals(x),
-            "status": solved.status,
-            "method": "greedy+repair" if solved.heuristic_components else "milp",
-            "mip_gap": None if solved.gap is None else round(solved.gap, 6),
-            "heuristic_components": solved.heuristic_components,
-            "components": solved.components,
-            "solves": solved.solves,
-            "nodes": solved.nodes,
-            "priority_repairs": repaired,
-        },
-        "greedy": totals(greedy),
-        "unplaced": len(unplaced),
-        "unplaced_by_reason": unplaced["reason_code"].value_counts().sort_index().to_dict(),
-    }
-    return Assignment(build(x, "milp"), build(greedy, "greedy"), unplaced, out_sites, summary)
 
 
 def _matrix_filter(allowed: np.ndarray, then: PairFilter | None) -> PairFilter:

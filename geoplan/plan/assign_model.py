@@ -259,72 +259,139 @@ def enforce_priority(
     chosen = chosen.copy()
     if not len(pair_v):
         return chosen, 0
-    nvil = int(pair_v.max()) + 1
-    site_of = np.full(nvil, -1)
-    pair_of = np.full(nvil, -1)
-    site_of[pair_v[chosen]] = pair_s[chosen]
-    pair_of[pair_v[chosen]] = np.flatnonzero(chosen)
-    free = cap.astype("int64") - np.bincount(
-        pair_s[chosen], weights=hh[pair_v[chosen]], minlength=len(cap)
-    ).astype("int64")
-    by_village = np.split(
-        np.lexsort((pair_s, pair_c, pair_v)), np.flatnonzero(np.diff(np.sort(pair_v))) + 1
-    )
-    pairs_of = {int(pair_v[g[0]]): g for g in by_village}
-    occupants: dict[int, set[int]] = {}
-    for placed in np.flatnonzero(site_of >= 0).tolist():
-        occupants.setdefault(int(site_of[placed]), set()).add(placed)
+    seats = _Seats.of(chosen, pair_v, pair_s, pair_c, hh=hh, cap=cap, tier=tier)
     moved = 0
-
-    def leave(u: int) -> None:
-        occupants[int(site_of[u])].discard(u)
-        free[site_of[u]] += hh[u]
-        chosen[pair_of[u]] = False
-        site_of[u] = pair_of[u] = -1
-
-    def take(u: int, p: int) -> None:
-        s = pair_s[p]
-        free[s] -= hh[u]
-        chosen[p] = True
-        site_of[u], pair_of[u] = s, p
-        occupants.setdefault(int(s), set()).add(u)
-
-    levels, tier_idx = np.unique(tier, return_inverse=True)
     while True:
-        # villages with a pair where free room plus lower-class occupants would hold them
-        at_site = np.flatnonzero(site_of >= 0)
-        lower_hh = np.zeros((len(cap), len(levels)))
-        for k in range(len(levels)):
-            out = at_site[tier_idx[at_site] > k]
-            lower_hh[:, k] = np.bincount(site_of[out], weights=hh[out], minlength=len(cap))
-        ok = (site_of[pair_v] < 0) & (
-            free[pair_s] + lower_hh[pair_s, tier_idx[pair_v]] >= hh[pair_v]
-        )
-        hopeful = np.unique(pair_v[ok])
+        hopeful = seats.hopeful()
         if not len(hopeful):
             break
         changed = False
         for v in sorted(hopeful.tolist(), key=lambda i: (int(tier[i]), i)):
-            if site_of[v] >= 0:
+            if seats.site_of[v] >= 0:
                 continue
-            for p in pairs_of[v]:
-                s = pair_s[p]
-                lower: list[int] = [u for u in occupants.get(int(s), ()) if tier[u] > tier[v]]
-                if free[s] + sum(int(hh[u]) for u in lower) < hh[v]:
-                    continue
-                for u in sorted(lower, key=lambda i: (-int(tier[i]), -i)):
-                    if free[s] >= hh[v]:
-                        break
-                    leave(u)
-                    moved += 1
-                    for q in pairs_of[u]:
-                        if pair_s[q] != s and free[pair_s[q]] >= hh[u]:
-                            take(u, int(q))
-                            break
-                take(int(v), int(p))
-                moved += 1
-                changed = True
-                break
+            moves = seats.make_room_for(v)
+            moved += moves
+            changed = changed or moves > 0
         if not changed:
             break
     return chosen, moved
+
+
+@dataclass
+class _Seats:
+    """Who sits at which site during :func:`enforce_priority`, and the room left.
+
+    ``chosen`` is the pair mask being repaired, updated in place.
+    """
+
+    chosen: np.ndarray
+    pair_v: np.ndarray
+    pair_s: np.ndarray
+    hh: np.ndarray
+    tier: np.ndarray
+    site_of: np.ndarray  # site of each village, -1 when unplaced
+    pair_of: np.ndarray  # chosen pair of each village, -1 when unplaced
+    free: np.ndarray  # households' room left at each site
+    pairs_of: dict[int, np.ndarray]  # each village's pairs, cheapest first
+    occupants: dict[int, set[int]]  # the villages at each site
+    levels: np.ndarray  # the priority classes, most urgent first
+    tier_idx: np.ndarray  # each village's position in ``levels``
+
+    @classmethod
+    def of(
+        cls,
+        chosen: np.ndarray,
+        pair_v: np.ndarray,
+        pair_s: np.ndarray,
+        pair_c: np.ndarray,
+        *,
+        hh: np.ndarray,
+        cap: np.ndarray,
+        tier: np.ndarray,
+    ) -> _Seats:
+        """Seat the villages of the pairs ``chosen``."""
+        nvil = int(pair_v.max()) + 1
+        site_of = np.full(nvil, -1)
+        pair_of = np.full(nvil, -1)
+        site_of[pair_v[chosen]] = pair_s[chosen]
+        pair_of[pair_v[chosen]] = np.flatnonzero(chosen)
+        free = cap.astype("int64") - np.bincount(
+            pair_s[chosen], weights=hh[pair_v[chosen]], minlength=len(cap)
+        ).astype("int64")
+        by_village = np.split(
+            np.lexsort((pair_s, pair_c, pair_v)), np.flatnonzero(np.diff(np.sort(pair_v))) + 1
+        )
+        pairs_of = {int(pair_v[g[0]]): g for g in by_village}
+        occupants: dict[int, set[int]] = {}
+        for placed in np.flatnonzero(site_of >= 0).tolist():
+            occupants.setdefault(int(site_of[placed]), set()).add(placed)
+        levels, tier_idx = np.unique(tier, return_inverse=True)
+        return cls(
+            chosen,
+            pair_v,
+            pair_s,
+            hh,
+            tier,
+            site_of,
+            pair_of,
+            free,
+            pairs_of,
+            occupants,
+            levels,
+            tier_idx,
+        )
+
+    def hopeful(self) -> np.ndarray:
+        """Return the unplaced villages with a pair where room and lower classes would hold them."""
+        pair_v, pair_s, hh, site_of = self.pair_v, self.pair_s, self.hh, self.site_of
+        levels, tier_idx = self.levels, self.tier_idx
+        at_site = np.flatnonzero(site_of >= 0)
+        lower_hh = np.zeros((len(self.free), len(levels)))
+        for k in range(len(levels)):
+            out = at_site[tier_idx[at_site] > k]
+            lower_hh[:, k] = np.bincount(site_of[out], weights=hh[out], minlength=len(self.free))
+        ok = (site_of[pair_v] < 0) & (
+            self.free[pair_s] + lower_hh[pair_s, tier_idx[pair_v]] >= hh[pair_v]
+        )
+        return np.unique(pair_v[ok])
+
+    def make_room_for(self, v: int) -> int:
+        """Seat ``v`` at its first site where lower classes leave room; return the moves made.
+
+        The lowest-priority occupants leave until ``v`` fits, each to its cheapest other
+        site with room (or unplaced); 0 when no site of ``v`` can be freed.
+        """
+        hh, tier = self.hh, self.tier
+        for p in self.pairs_of[v]:
+            s = self.pair_s[p]
+            lower: list[int] = [u for u in self.occupants.get(int(s), ()) if tier[u] > tier[v]]
+            if self.free[s] + sum(int(hh[u]) for u in lower) < hh[v]:
+                continue
+            moved = 0
+            for u in sorted(lower, key=lambda i: (-int(tier[i]), -i)):
+                if self.free[s] >= hh[v]:
+                    break
+                self.leave(u)
+                moved += 1
+                for q in self.pairs_of[u]:
+                    if self.pair_s[q] != s and self.free[self.pair_s[q]] >= hh[u]:
+                        self.take(u, int(q))
+                        break
+            self.take(int(v), int(p))
+            return moved + 1
+        return 0
+
+    def leave(self, u: int) -> None:
+        """Unseat village ``u``."""
+        self.occupants[int(self.site_of[u])].discard(u)
+        self.free[self.site_of[u]] += self.hh[u]
+        self.chosen[self.pair_of[u]] = False
+        self.site_of[u] = self.pair_of[u] = -1
+
+    def take(self, u: int, p: int) -> None:
+        """Seat village ``u`` by its pair ``p``."""
+        s = self.pair_s[p]
+        self.free[s] -= self.hh[u]
+        self.chosen[p] = True
+        self.site_of[u], self.pair_of[u] = s, p
+        self.occupants.setdefault(int(s), set()).add(u)

@@ -144,104 +144,140 @@ def build_candidates(
         spec = interventions[kind]
         base = communes if spec.level == "commune" else villages
         if spec.relocation:
-            if relocating is None or not len(relocating) or spec.level != "village":
-                skipped[kind] = "no village was placed at a resettlement site"
-                continue
-            ids = set(relocating["village_id"].astype(str))
-            unit = base[base["village_id"].astype(str).isin(ids)]
-            if "households" in relocating.columns:
-                moved = relocating.set_index(relocating["village_id"].astype(str))["households"]
-                unit = unit.assign(households=unit["village_id"].astype(str).map(moved).to_numpy())
+            unit: pd.DataFrame | str = _moving_units(base, spec, relocating)
         else:
-            mask, missing = _mask(base, spec.when)
-            if missing is not None:
-                skipped[kind] = (
-                    f"{spec.level} field '{missing}' missing "
-                    f"(condition of plan.allocation.interventions.{kind})"
-                )
-                continue
-            unit = base[mask]
-            if spec.level == "village" and relocating is not None and kind not in in_place_allowed:
-                leaving = (
-                    unit["village_id"].astype(str).isin(set(relocating["village_id"].astype(str)))
-                )
-                unit = unit[~leaving.to_numpy()]
+            moving = None if kind in in_place_allowed else relocating
+            unit = _units_in_need(kind, base, spec, moving)
+        if isinstance(unit, str):
+            skipped[kind] = unit
+            continue
         if not len(unit):
             continue
-        score_col = f"{spec.track}_score"
-        if score_col not in unit.columns:
-            skipped[kind] = (
-                f"{spec.level} field '{score_col}' missing (track {spec.track} not scored)"
-            )
+        found = _kind_candidates(kind, spec, unit, relocating)
+        if isinstance(found, str):
+            skipped[kind] = found
             continue
-        if spec.beneficiaries not in unit.columns:
-            skipped[kind] = (
-                f"{spec.level} field '{spec.beneficiaries}' missing (beneficiaries of {kind})"
-            )
-            continue
-        score = (
-            pd.to_numeric(unit[score_col], errors="coerce").fillna(0.0).clip(lower=0.0).to_numpy()
-        )
-        benef = (
-            pd.to_numeric(unit[spec.beneficiaries], errors="coerce")
-            .fillna(0.0)
-            .clip(lower=0.0)
-            .to_numpy()
-        )
-        if spec.cost_per == "household" and "households" not in unit.columns:
-            skipped[kind] = (
-                f"{spec.level} field 'households' missing (cost of {kind} is per household)"
-            )
-            continue
-        hh = (
-            pd.to_numeric(unit["households"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
-            if "households" in unit.columns
-            else np.ones(len(unit))
-        )
-        cost = spec.unit_cost * (hh if spec.cost_per == "household" else np.ones(len(unit)))
-        if spec.relocation and relocating is not None and "cost" in relocating.columns:
-            whole = relocating.set_index(relocating["village_id"].astype(str))["cost"]
-            cost = unit["village_id"].astype(str).map(whole).to_numpy(dtype=float)
-        if spec.benefit == "score_x_beneficiaries":
-            benefit = score * benef
-        elif spec.benefit == "beneficiaries":
-            benefit = benef
-        else:
-            benefit = score
-        benefit = benefit * spec.benefit_weight
-        key = (
-            unit["village_id"].astype(str)
-            if spec.level == "village"
-            else unit["commune_code"].astype(str)
-        )
-
-        def text(name: str, u: pd.DataFrame = unit) -> np.ndarray:
-            return u[name].astype(str).to_numpy() if name in u.columns else np.full(len(u), "")
-
-        frames.append(
-            pd.DataFrame(
-                {
-                    "intervention_id": (kind + ":" + key).to_numpy(),
-                    "kind": kind,
-                    "label_vi": spec.label_vi,
-                    "label_en": spec.label_en,
-                    "level": spec.level,
-                    "village_id": key.to_numpy() if spec.level == "village" else "",
-                    "village_name": text("village_name") if spec.level == "village" else "",
-                    "commune_code": text("commune_code"),
-                    "district_code": text("district_code"),
-                    "relocation": spec.relocation,
-                    "in_place": spec.in_place and not spec.relocation,
-                    "cost": np.round(cost, 3),
-                    "beneficiaries": benef,
-                    "score": score,
-                    "benefit": benefit,
-                }
-            )
-        )
+        frames.append(found)
     if not frames:
         return pd.DataFrame({c: [] for c in CANDIDATE_COLUMNS}), skipped
     out = pd.concat(frames, ignore_index=True)
     out = out[(out["benefit"] > 0) & (out["cost"] > 0)]
     out = out.sort_values(["kind", "intervention_id"], kind="stable").reset_index(drop=True)
     return out[CANDIDATE_COLUMNS], skipped
+
+
+def _moving_units(
+    base: pd.DataFrame, spec: InterventionSpec, relocating: pd.DataFrame | None
+) -> pd.DataFrame | str:
+    """Return the villages placed at a site (with the households that move), or why none."""
+    if relocating is None or not len(relocating) or spec.level != "village":
+        return "no village was placed at a resettlement site"
+    ids = set(relocating["village_id"].astype(str))
+    unit = base[base["village_id"].astype(str).isin(ids)]
+    if "households" in relocating.columns:
+        moved = relocating.set_index(relocating["village_id"].astype(str))["households"]
+        unit = unit.assign(households=unit["village_id"].astype(str).map(moved).to_numpy())
+    return unit
+
+
+def _units_in_need(
+    kind: str, base: pd.DataFrame, spec: InterventionSpec, moving: pd.DataFrame | None
+) -> pd.DataFrame | str:
+    """Return the units that meet the kind's conditions, or why it cannot be checked.
+
+    Villages in ``moving`` (that leave for a site) receive no village-level need.
+    """
+    mask, missing = _mask(base, spec.when)
+    if missing is not None:
+        return (
+            f"{spec.level} field '{missing}' missing "
+            f"(condition of plan.allocation.interventions.{kind})"
+        )
+    unit = base[mask]
+    if spec.level == "village" and moving is not None:
+        leaving = unit["village_id"].astype(str).isin(set(moving["village_id"].astype(str)))
+        unit = unit[~leaving.to_numpy()]
+    return unit
+
+
+def _missing_field(kind: str, spec: InterventionSpec, unit: pd.DataFrame) -> str | None:
+    """Return why the kind's score, beneficiaries or cost cannot be read, or ``None``."""
+    score_col = f"{spec.track}_score"
+    if score_col not in unit.columns:
+        return f"{spec.level} field '{score_col}' missing (track {spec.track} not scored)"
+    if spec.beneficiaries not in unit.columns:
+        return f"{spec.level} field '{spec.beneficiaries}' missing (beneficiaries of {kind})"
+    if spec.cost_per == "household" and "households" not in unit.columns:
+        return f"{spec.level} field 'households' missing (cost of {kind} is per household)"
+    return None
+
+
+def _nonnegative(values: pd.Series) -> np.ndarray:
+    """Return the values as numbers, 0 where missing or negative."""
+    return pd.to_numeric(values, errors="coerce").fillna(0.0).clip(lower=0.0).to_numpy()
+
+
+def _costs(
+    spec: InterventionSpec, unit: pd.DataFrame, relocating: pd.DataFrame | None
+) -> np.ndarray:
+    """Return each unit's cost: the unit cost (per household or per unit) or the move's cost."""
+    hh = (
+        pd.to_numeric(unit["households"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+        if "households" in unit.columns
+        else np.ones(len(unit))
+    )
+    cost = spec.unit_cost * (hh if spec.cost_per == "household" else np.ones(len(unit)))
+    if spec.relocation and relocating is not None and "cost" in relocating.columns:
+        whole = relocating.set_index(relocating["village_id"].astype(str))["cost"]
+        cost = unit["village_id"].astype(str).map(whole).to_numpy(dtype=float)
+    return cost
+
+
+def _benefit(spec: InterventionSpec, score: np.ndarray, beneficiaries: np.ndarray) -> np.ndarray:
+    """Return the weighted benefit: score, beneficiaries or their product."""
+    if spec.benefit == "score_x_beneficiaries":
+        benefit = score * beneficiaries
+    elif spec.benefit == "beneficiaries":
+        benefit = beneficiaries
+    else:
+        benefit = score
+    return benefit * spec.benefit_weight
+
+
+def _kind_candidates(
+    kind: str, spec: InterventionSpec, unit: pd.DataFrame, relocating: pd.DataFrame | None
+) -> pd.DataFrame | str:
+    """Return one candidate row per unit in need of ``kind``, or why none can be built."""
+    missing = _missing_field(kind, spec, unit)
+    if missing is not None:
+        return missing
+    score = _nonnegative(unit[f"{spec.track}_score"])
+    benef = _nonnegative(unit[spec.beneficiaries])
+    key = (
+        unit["village_id"].astype(str)
+        if spec.level == "village"
+        else unit["commune_code"].astype(str)
+    )
+
+    def text(name: str) -> np.ndarray:
+        return unit[name].astype(str).to_numpy() if name in unit.columns else np.full(len(unit), "")
+
+    return pd.DataFrame(
+        {
+            "intervention_id": (kind + ":" + key).to_numpy(),
+            "kind": kind,
+            "label_vi": spec.label_vi,
+            "label_en": spec.label_en,
+            "level": spec.level,
+            "village_id": key.to_numpy() if spec.level == "village" else "",
+            "village_name": text("village_name") if spec.level == "village" else "",
+            "commune_code": text("commune_code"),
+            "district_code": text("district_code"),
+            "relocation": spec.relocation,
+            "in_place": spec.in_place and not spec.relocation,
+            "cost": np.round(_costs(spec, unit, relocating), 3),
+            "beneficiaries": benef,
+            "score": score,
+            "benefit": _benefit(spec, score, benef),
+        }
+    )

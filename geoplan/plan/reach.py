@@ -172,56 +172,117 @@ def candidate_pairs(
     cap = sites["capacity_hh"].to_numpy(dtype="int64") if ns else np.zeros(0, "int64")
     vxy = representative_points(villages.geometry) if nv else np.zeros((0, 2))
     sxy = representative_points(sites.geometry) if ns else np.zeros((0, 2))
-    reasons: dict[int, tuple[str, str]] = {}
     basis = "travel" if surface is not None else "straight_line"
-    empty = np.zeros(0, "int64")
     if ns == 0:
-        for i in range(nv):
-            reasons[i] = (
-                "no_sites",
-                "no site meets the suitability rules anywhere (see plan.sites)",
-            )
+        empty = np.zeros(0, "int64")
+        reasons = {
+            i: ("no_sites", "no site meets the suitability rules anywhere (see plan.sites)")
+            for i in range(nv)
+        }
         return Pairs(empty, empty, np.zeros(0), np.zeros(0), np.zeros(0), reasons, basis)
 
-    near = cKDTree(sxy).query_ball_point(vxy, r=config.max_distance_m) if nv else []
-    pv = np.repeat(np.arange(nv), [len(n) for n in near]).astype("int64")
-    ps = np.concatenate([np.sort(np.asarray(n, "int64")) for n in near]) if nv else empty
-    ps = ps.astype("int64")
-    vcom = text_column(villages, "commune_code")[pv]
-    vdis = text_column(villages, "district_code")[pv]
-    scom = text_column(sites, "commune_code")[ps]
-    sdis = text_column(sites, "district_code")[ps]
-    in_scope = {"commune": scom == vcom, "district": sdis == vdis}.get(
-        config.scope, np.ones(len(pv), bool)
-    )
-    pv, ps, vcom, vdis, scom, sdis = (a[in_scope] for a in (pv, ps, vcom, vdis, scom, sdis))
+    pv, ps, same_commune, same_district = _pairs_in_scope(villages, sites, vxy, sxy, config)
     dist = np.hypot(sxy[ps, 0] - vxy[pv, 0], sxy[ps, 1] - vxy[pv, 1])
     if surface is not None:
         travel = _pair_minutes(surface, vxy, sxy, pv, ps)
     else:
         travel = dist / 1000.0 / config.straight_line_kmh * 60.0
-    reach = np.isfinite(travel) & (travel <= config.max_travel_min)
-    had_reach = np.bincount(pv[reach], minlength=nv) > 0
+    cost = (
+        travel
+        + np.where(same_commune, 0.0, config.other_commune_penalty_min)
+        + np.where(same_district, 0.0, config.other_district_penalty_min)
+    )
+    pairs = Pairs(pv, ps, dist, travel, cost, basis=basis)
+    in_time = np.isfinite(travel) & (travel <= config.max_travel_min)
+    reach = in_time.copy()
     if pair_filter is not None and reach.any():
-        frame = pd.DataFrame(
-            {
-                "village_id": text_column(villages, "village_id")[pv[reach]],
-                "site_id": sites["site_id"].astype(str).to_numpy()[ps[reach]],
-                "village_index": pv[reach],
-                "site_index": ps[reach],
-                "distance_m": dist[reach],
-                "travel_min": travel[reach],
-            }
-        )
-        keep = np.asarray(pair_filter(frame), bool)
-        reach[np.flatnonzero(reach)[~keep]] = False
-    passed = np.bincount(pv[reach], minlength=nv) > 0
+        _filter_pairs(pair_filter, pairs, reach, villages, sites)
     fits = reach & (cap[ps] >= hh[pv])
+    pairs.reasons.update(
+        _reasons(pairs, hh, cap, in_time=in_time, reach=reach, fits=fits, config=config)
+    )
+    pairs = pairs.take(fits & (hh[pv] > 0))
+    order = np.lexsort((pairs.site, pairs.cost, pairs.village))
+    return pairs.take(order)
+
+
+def _pairs_in_scope(
+    villages: pd.DataFrame,
+    sites: gpd.GeoDataFrame,
+    vxy: np.ndarray,
+    sxy: np.ndarray,
+    config: AssignmentConfig,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the pairs within the straight-line limit and the scope, by village then site.
+
+    Returns the village and site positions and, per pair, whether the two lie in the
+    same commune and in the same district.
+    """
+    nv = len(villages)
+    near = cKDTree(sxy).query_ball_point(vxy, r=config.max_distance_m) if nv else []
+    pv = np.repeat(np.arange(nv), [len(n) for n in near]).astype("int64")
+    ps = np.concatenate([np.sort(np.asarray(n, "int64")) for n in near]) if nv else pv[:0]
+    ps = ps.astype("int64")
+    same_commune = (
+        text_column(sites, "commune_code")[ps] == text_column(villages, "commune_code")[pv]
+    )
+    same_district = (
+        text_column(sites, "district_code")[ps] == text_column(villages, "district_code")[pv]
+    )
+    in_scope = {"commune": same_commune, "district": same_district}.get(
+        config.scope, np.ones(len(pv), bool)
+    )
+    return pv[in_scope], ps[in_scope], same_commune[in_scope], same_district[in_scope]
+
+
+def _filter_pairs(
+    pair_filter: PairFilter,
+    pairs: Pairs,
+    reach: np.ndarray,
+    villages: pd.DataFrame,
+    sites: gpd.GeoDataFrame,
+) -> None:
+    """Drop from ``reach`` (in place) the reachable pairs that ``pair_filter`` rejects."""
+    pv, ps = pairs.village[reach], pairs.site[reach]
+    frame = pd.DataFrame(
+        {
+            "village_id": text_column(villages, "village_id")[pv],
+            "site_id": sites["site_id"].astype(str).to_numpy()[ps],
+            "village_index": pv,
+            "site_index": ps,
+            "distance_m": pairs.distance_m[reach],
+            "travel_min": pairs.travel_min[reach],
+        }
+    )
+    keep = np.asarray(pair_filter(frame), bool)
+    reach[np.flatnonzero(reach)[~keep]] = False
+
+
+def _reasons(
+    pairs: Pairs,
+    hh: np.ndarray,
+    cap: np.ndarray,
+    *,
+    in_time: np.ndarray,
+    reach: np.ndarray,
+    fits: np.ndarray,
+    config: AssignmentConfig,
+) -> dict[int, tuple[str, str]]:
+    """Return why each village without a usable pair has none, in the order of the checks.
+
+    ``in_time``: pairs within the travel limit; ``reach``: those that also pass the pair
+    filter; ``fits``: those whose site holds the whole village.
+    """
+    nv = len(hh)
+    pv, ps = pairs.village, pairs.site
+    had_reach = np.bincount(pv[in_time], minlength=nv) > 0
+    passed = np.bincount(pv[reach], minlength=nv) > 0
     has_fit = np.bincount(pv[fits], minlength=nv) > 0
     largest = np.zeros(nv, "int64")
     np.maximum.at(largest, pv[reach], cap[ps[reach]])
     where = f"in the same {config.scope}" if config.scope != "province" else "in the province"
-    how = "of travel" if surface is not None else "at the straight-line speed"
+    how = "of travel" if pairs.basis == "travel" else "at the straight-line speed"
+    reasons: dict[int, tuple[str, str]] = {}
     for i in range(nv):
         if hh[i] <= 0:
             reasons[i] = ("no_households", f"no households recorded in '{config.households_field}'")
@@ -238,15 +299,7 @@ def candidate_pairs(
                 f"village ({hh[i]} households) is larger than every reachable site "
                 f"(largest holds {int(largest[i])})",
             )
-    fits &= hh[pv] > 0
-    cost = (
-        travel
-        + np.where(scom == vcom, 0.0, config.other_commune_penalty_min)
-        + np.where(sdis == vdis, 0.0, config.other_district_penalty_min)
-    )
-    pairs = Pairs(pv, ps, dist, travel, cost, reasons, basis).take(fits)
-    order = np.lexsort((pairs.site, pairs.cost, pairs.village))
-    return pairs.take(order)
+    return reasons
 
 
 def households(villages: pd.DataFrame, config: AssignmentConfig) -> np.ndarray:

@@ -150,7 +150,6 @@ def suitability_grid(
     SiteGrid
         The rule masks; ``skipped`` names each rule that could not be applied.
     """
-    crs = communes.crs
     cell = float(config.grid_m)
     transform, shape = _grid_for(tuple(communes.total_bounds), cell)
     commune_idx = features.rasterize(
@@ -160,96 +159,151 @@ def suitability_grid(
         fill=0,
         dtype="int32",
     )
-    inside = commune_idx > 0
-    suitable = inside.copy()
-    excluded: dict[str, int] = {}
-    skipped: dict[str, str] = {}
+    rules = _Rules(transform, communes.crs, shape, cell, inside=commune_idx > 0)
 
-    def apply(name: str, bad: np.ndarray) -> None:
-        nonlocal suitable
-        excluded[name] = int((bad & inside).sum())
-        suitable &= ~bad
+    def layer(name: str) -> Any:
+        return getattr(layers, name, None) if layers is not None else None
 
-    dem = getattr(layers, "dem", None) if layers is not None else None
-    slope = np.full(shape, np.nan)
-    terrain: dict[str, GridRaster] = {}
-    if dem is not None:
-        terrain = terrain_rasters(dem, config.steep_slope_deg)
-        slope = warp_to_grid(
-            dem, transform, crs, shape,
-            resampling=Resampling.average, values=terrain["slope"].array, dtype=np.float64,
+    slope, terrain = _slope_rules(rules, layer("dem"), config)
+    _landslide_rule(rules, layer("landslide_zones"), config)
+    _forest_rule(rules, layer("forest"), config)
+    _river_rule(rules, layer("rivers"), config)
+    road_dist = _road_rule(rules, layer("roads"), config)
+    _susceptibility_rule(rules, susceptibility, config)
+    _model_level_rule(rules, model_levels, config)
+    return SiteGrid(
+        transform,
+        commune_idx,
+        rules.suitable,
+        slope,
+        road_dist,
+        rules.excluded,
+        rules.skipped,
+        terrain,
+    )
+
+
+@dataclass
+class _Rules:
+    """The site grid while its rules are applied: the cells still suitable, and why not."""
+
+    transform: Affine
+    crs: Any
+    shape: tuple[int, int]
+    cell: float
+    inside: np.ndarray  # cells inside a commune
+    suitable: np.ndarray = field(init=False)
+    excluded: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.suitable = self.inside.copy()
+
+    def apply(self, name: str, bad: np.ndarray) -> None:
+        """Exclude the ``bad`` cells, counting those inside the province under ``name``."""
+        self.excluded[name] = int((bad & self.inside).sum())
+        self.suitable &= ~bad
+
+    def burn(self, geoms: Any) -> np.ndarray:
+        """Return the cells that ``geoms`` touch."""
+        return _burn(geoms, self.transform, self.shape, all_touched=True)
+
+    def warp(
+        self, raster: Any, resampling: Resampling, values: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return ``raster`` (or ``values`` on its grid) resampled onto the site grid."""
+        return warp_to_grid(
+            raster, self.transform, self.crs, self.shape,
+            resampling=resampling, values=values, dtype=np.float64,
         )  # fmt: skip
-        apply("slope", ~(slope <= config.max_slope_deg))
-        if config.min_steep_distance_m is not None:
-            nearest = warp_to_grid(
-                dem, transform, crs, shape,
-                resampling=Resampling.min, values=terrain["steep_dist"].array, dtype=np.float64,
-            )  # fmt: skip
-            apply("steep_slope", nearest < config.min_steep_distance_m)
-    else:
-        skipped["slope"] = "no DEM layer"
 
-    zones = getattr(layers, "landslide_zones", None) if layers is not None else None
+
+def _slope_rules(
+    rules: _Rules, dem: Any, config: SitesConfig
+) -> tuple[np.ndarray, dict[str, GridRaster]]:
+    """Exclude steep cells and cells near steep ground; return the slope and the terrain."""
+    if dem is None:
+        rules.skipped["slope"] = "no DEM layer"
+        return np.full(rules.shape, np.nan), {}
+    terrain = terrain_rasters(dem, config.steep_slope_deg)
+    slope = rules.warp(dem, Resampling.average, terrain["slope"].array)
+    rules.apply("slope", ~(slope <= config.max_slope_deg))
+    if config.min_steep_distance_m is not None:
+        nearest = rules.warp(dem, Resampling.min, terrain["steep_dist"].array)
+        rules.apply("steep_slope", nearest < config.min_steep_distance_m)
+    return slope, terrain
+
+
+def _landslide_rule(rules: _Rules, zones: Any, config: SitesConfig) -> None:
+    """Exclude cells touching a landslide zone above the allowed level."""
     if zones is not None and "level" in zones.columns:
         high = zones[pd.to_numeric(zones["level"], errors="coerce") > config.max_landslide_level]
-        apply("landslide", _burn(high.geometry, transform, shape, all_touched=True))
+        rules.apply("landslide", rules.burn(high.geometry))
     else:
-        skipped["landslide"] = "no landslide_zones layer with a 'level' field"
+        rules.skipped["landslide"] = "no landslide_zones layer with a 'level' field"
 
-    forest = getattr(layers, "forest", None) if layers is not None else None
+
+def _forest_rule(rules: _Rules, forest: Any, config: SitesConfig) -> None:
+    """Exclude cells covered by protected forest beyond the allowed share."""
     if forest is not None and "forest_type" in forest.columns and config.exclude_forest:
         protected = forest[forest["forest_type"].astype(str).isin(config.exclude_forest)]
-        covered = _cover_fraction(protected.geometry, transform, shape)
-        apply("forest", covered > config.max_forest_share)
+        covered = _cover_fraction(protected.geometry, rules.transform, rules.shape)
+        rules.apply("forest", covered > config.max_forest_share)
     elif config.exclude_forest:
-        skipped["forest"] = "no forest layer with a 'forest_type' field"
+        rules.skipped["forest"] = "no forest layer with a 'forest_type' field"
 
-    rivers = getattr(layers, "rivers", None) if layers is not None else None
-    if config.min_river_distance_m is not None:
-        if rivers is not None and len(rivers):
-            # 1 m beyond the limit: a buffer's polygon lies slightly inside the true distance
-            corridor = rivers.geometry.buffer(config.min_river_distance_m + 1.0)
-            apply("river", _burn(corridor, transform, shape, all_touched=True))
-        else:
-            skipped["river"] = "no rivers layer"
 
-    roads = getattr(layers, "roads", None) if layers is not None else None
-    road_dist = np.full(shape, np.nan)
+def _river_rule(rules: _Rules, rivers: Any, config: SitesConfig) -> None:
+    """Exclude cells within the minimum distance of a river."""
+    if config.min_river_distance_m is None:
+        return
+    if rivers is not None and len(rivers):
+        # 1 m beyond the limit: a buffer's polygon lies slightly inside the true distance
+        corridor = rivers.geometry.buffer(config.min_river_distance_m + 1.0)
+        rules.apply("river", rules.burn(corridor))
+    else:
+        rules.skipped["river"] = "no rivers layer"
+
+
+def _road_rule(rules: _Rules, roads: Any, config: SitesConfig) -> np.ndarray:
+    """Exclude cells beyond the road distance limit; return the distance (NaN without roads)."""
+    road_dist = np.full(rules.shape, np.nan)
     if roads is not None and len(roads):
-        on_road = _burn(roads.geometry, transform, shape, all_touched=True)
+        on_road = rules.burn(roads.geometry)
         if on_road.any():
-            road_dist = ndimage.distance_transform_edt(~on_road) * cell
+            road_dist = ndimage.distance_transform_edt(~on_road) * rules.cell
             if config.max_road_distance_m is not None:
-                apply("road_distance", road_dist > config.max_road_distance_m)
+                rules.apply("road_distance", road_dist > config.max_road_distance_m)
     elif config.max_road_distance_m is not None:
-        skipped["road_distance"] = "no roads layer"
+        rules.skipped["road_distance"] = "no roads layer"
+    return road_dist
 
-    if config.max_susceptibility is not None:
-        if susceptibility is not None:
-            prob = warp_to_grid(
-                susceptibility, transform, crs, shape,
-                resampling=Resampling.average, dtype=np.float64,
-            )  # fmt: skip
-            apply("susceptibility", prob > config.max_susceptibility)
-        else:
-            skipped["susceptibility"] = "no susceptibility raster"
 
-    if config.max_model_share:
-        if model_levels is not None:
-            levels = np.asarray(model_levels.array)
-            bad = np.zeros(shape, dtype=bool)
-            for level, share in config.max_model_share.items():
-                at_or_above = np.where(levels == 0, np.nan, (levels >= level).astype(np.float64))
-                covered = warp_to_grid(
-                    model_levels, transform, crs, shape,
-                    resampling=Resampling.average, values=at_or_above, dtype=np.float64,
-                )  # fmt: skip
-                bad |= covered > share
-            apply("model_level", bad)
-        else:
-            skipped["model_level"] = "no susceptibility model"
+def _susceptibility_rule(rules: _Rules, susceptibility: Any, config: SitesConfig) -> None:
+    """Exclude cells whose mean modelled landslide probability is above the limit."""
+    if config.max_susceptibility is None:
+        return
+    if susceptibility is not None:
+        prob = rules.warp(susceptibility, Resampling.average)
+        rules.apply("susceptibility", prob > config.max_susceptibility)
+    else:
+        rules.skipped["susceptibility"] = "no susceptibility raster"
 
-    return SiteGrid(transform, commune_idx, suitable, slope, road_dist, excluded, skipped, terrain)
+
+def _model_level_rule(rules: _Rules, model_levels: Any, config: SitesConfig) -> None:
+    """Exclude cells whose share in a modelled level (or above) exceeds its limit."""
+    if not config.max_model_share:
+        return
+    if model_levels is None:
+        rules.skipped["model_level"] = "no susceptibility model"
+        return
+    levels = np.asarray(model_levels.array)
+    bad = np.zeros(rules.shape, dtype=bool)
+    for level, share in config.max_model_share.items():
+        at_or_above = np.where(levels == 0, np.nan, (levels >= level).astype(np.float64))
+        covered = rules.warp(model_levels, Resampling.average, at_or_above)
+        bad |= covered > share
+    rules.apply("model_level", bad)
 
 
 def find_sites(
@@ -283,6 +337,53 @@ def find_sites(
     grid = suitability_grid(
         communes, config, layers=layers, susceptibility=susceptibility, model_levels=model_levels
     )
+    patches = _patches(grid, config)
+    if patches is None:
+        empty = gpd.GeoDataFrame({c: [] for c in SITE_COLUMNS[:-1]}, geometry=[], crs=communes.crs)
+        return empty, grid
+    idx, geoms = _polygons(patches.labels, grid.transform)
+
+    cell = float(config.grid_m)
+    flat = patches.labels.ravel()
+    n = len(patches.commune_of)
+    cnt = np.bincount(flat, minlength=n).astype("float64")
+    slope_mean = _patch_means(flat, grid.slope_deg, n)[idx]
+    road_mean = _patch_means(flat, grid.road_dist_m, n)[idx]
+    area_ha = cnt[idx] * cell * cell / 10_000.0
+    per_hh = config.residential_m2_per_hh + config.production_m2_per_hh
+    capacity = np.floor(area_ha * 10_000.0 / per_hh + 1e-9).astype("int64")
+    crow = communes.iloc[patches.commune_of[idx] - 1].reset_index(drop=True)
+    sites = gpd.GeoDataFrame(
+        {
+            **_commune_columns(crow),
+            "area_ha": area_ha,
+            "capacity_hh": capacity,
+            "used_hh": np.zeros(len(idx), dtype="int64"),
+            "free_hh": capacity.copy(),
+            "slope_mean_deg": slope_mean,
+            "road_dist_mean_m": road_mean,
+            "suitability": _suitability(slope_mean, road_mean, grid.road_dist_m, config),
+            "use": config.site_use,
+        },
+        geometry=geoms,
+        crs=communes.crs,
+    )
+    return _numbered(sites[sites["capacity_hh"] > 0], communes.crs), grid
+
+
+@dataclass(frozen=True)
+class _Patches:
+    """The suitable cells grouped into sites: a label per cell and each label's commune."""
+
+    labels: np.ndarray  # 1.. per site, 0 elsewhere
+    commune_of: np.ndarray  # commune index + 1 of each label (index 0 unused)
+
+
+def _patches(grid: SiteGrid, config: SitesConfig) -> _Patches | None:
+    """Group suitable cells by commune, connected patch and square block; drop small groups.
+
+    Returns ``None`` when no group reaches ``config.min_area_ha``.
+    """
     cell = float(config.grid_m)
     shape = grid.suitable.shape
     comp, _ = ndimage.label(grid.suitable)
@@ -296,83 +397,70 @@ def find_sites(
     counts = np.bincount(inverse, minlength=len(uniq))
     min_cells = config.min_area_ha * 10_000.0 / (cell * cell)
     keep = counts >= min_cells - 1e-9
+    if not keep.any():
+        return None
     new_id = np.zeros(len(uniq), dtype="int32")
     new_id[keep] = np.arange(1, int(keep.sum()) + 1, dtype="int32")
     labels = np.zeros(shape, dtype="int32")
     labels[rows, cols] = new_id[inverse]
+    commune_of = np.zeros(int(keep.sum()) + 1, dtype="int64")
+    commune_of[new_id[keep]] = uniq[keep, 0]
+    return _Patches(labels, commune_of)
 
-    empty = gpd.GeoDataFrame({c: [] for c in SITE_COLUMNS[:-1]}, geometry=[], crs=communes.crs)
-    if not keep.any():
-        return empty, grid
 
+def _polygons(labels: np.ndarray, transform: Affine) -> tuple[np.ndarray, list[Any]]:
+    """Return the labels present and the polygon of each (its 4-connected cells' union)."""
     parts: dict[int, list[Any]] = {}
     for geom, value in features.shapes(
-        labels, mask=labels > 0, transform=grid.transform, connectivity=4
+        labels, mask=labels > 0, transform=transform, connectivity=4
     ):
         parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
     ids = sorted(parts)
     geoms = [shapely.union_all(parts[i]) if len(parts[i]) > 1 else parts[i][0] for i in ids]
+    return np.asarray(ids), geoms
 
-    flat = labels.ravel()
-    n = int(keep.sum()) + 1
-    cnt = np.bincount(flat, minlength=n).astype("float64")
 
-    def mean_of(values: np.ndarray) -> np.ndarray:
-        v = values.ravel()
-        ok = ~np.isnan(v)
-        s = np.bincount(flat[ok], weights=v[ok], minlength=n)
-        c = np.bincount(flat[ok], minlength=n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(c > 0, s / np.maximum(c, 1), np.nan)
+def _patch_means(flat_labels: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Return the mean of the known ``values`` over each label's cells (NaN when none)."""
+    v = values.ravel()
+    ok = ~np.isnan(v)
+    s = np.bincount(flat_labels[ok], weights=v[ok], minlength=n)
+    c = np.bincount(flat_labels[ok], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(c > 0, s / np.maximum(c, 1), np.nan)
 
-    slope_mean = mean_of(grid.slope_deg)
-    road_mean = mean_of(grid.road_dist_m)
-    commune_of = np.zeros(n, dtype="int64")
-    commune_of[new_id[keep]] = uniq[keep, 0]
 
-    idx = np.asarray(ids)
-    area_ha = cnt[idx] * cell * cell / 10_000.0
-    per_hh = config.residential_m2_per_hh + config.production_m2_per_hh
-    capacity = np.floor(area_ha * 10_000.0 / per_hh + 1e-9).astype("int64")
-    slope_term = np.nan_to_num(slope_mean[idx] / config.max_slope_deg, nan=0.5)
+def _suitability(
+    slope_mean: np.ndarray, road_mean: np.ndarray, road_dist: np.ndarray, config: SitesConfig
+) -> np.ndarray:
+    """Return a 0-1 score per site: flatter and nearer a road is better (unknown: halfway)."""
+    cell = float(config.grid_m)
+    slope_term = np.nan_to_num(slope_mean / config.max_slope_deg, nan=0.5)
     max_road = config.max_road_distance_m or float(
-        np.nanmax(grid.road_dist_m) if np.isfinite(grid.road_dist_m).any() else 1.0
+        np.nanmax(road_dist) if np.isfinite(road_dist).any() else 1.0
     )
-    road_term = np.nan_to_num(road_mean[idx] / max(max_road, cell), nan=0.5)
-    suitability = np.clip(
-        1.0 - 0.5 * np.clip(slope_term, 0, 1) - 0.5 * np.clip(road_term, 0, 1), 0, 1
-    )
+    road_term = np.nan_to_num(road_mean / max(max_road, cell), nan=0.5)
+    return np.clip(1.0 - 0.5 * np.clip(slope_term, 0, 1) - 0.5 * np.clip(road_term, 0, 1), 0, 1)
 
-    crow = communes.iloc[commune_of[idx] - 1].reset_index(drop=True)
+
+def _commune_columns(crow: pd.DataFrame) -> dict[str, list[Any]]:
+    """Return the commune and district code and name of each site (blank when unknown)."""
 
     def col(name: str) -> list[Any]:
         if name in crow.columns:
             return (
                 crow[name].astype(str).tolist() if name.endswith("_code") else crow[name].tolist()
             )
-        return [""] * len(idx)
+        return [""] * len(crow)
 
-    sites = gpd.GeoDataFrame(
-        {
-            "commune_code": col("commune_code"),
-            "commune_name": col("commune_name"),
-            "district_code": col("district_code"),
-            "district_name": col("district_name"),
-            "area_ha": area_ha,
-            "capacity_hh": capacity,
-            "used_hh": np.zeros(len(idx), dtype="int64"),
-            "free_hh": capacity.copy(),
-            "slope_mean_deg": slope_mean[idx],
-            "road_dist_mean_m": road_mean[idx],
-            "suitability": suitability,
-            "use": config.site_use,
-        },
-        geometry=geoms,
-        crs=communes.crs,
-    )
-    sites = sites[sites["capacity_hh"] > 0]
+    names = ("commune_code", "commune_name", "district_code", "district_name")
+    return {name: col(name) for name in names}
+
+
+def _numbered(sites: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
+    """Order the sites by commune code, north to south, west to east; number them S0001..."""
     rep = sites.geometry.representative_point()
     order = np.lexsort((rep.x.to_numpy(), -rep.y.to_numpy(), sites["commune_code"].to_numpy()))
     sites = sites.iloc[order].reset_index(drop=True)
     sites.insert(0, "site_id", [f"S{i + 1:04d}" for i in range(len(sites))])
-    return gpd.GeoDataFrame(sites[SITE_COLUMNS], geometry="geometry", crs=communes.crs), grid
+    return gpd.GeoDataFrame(sites[SITE_COLUMNS], geometry="geometry", crs=crs)
