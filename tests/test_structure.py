@@ -23,24 +23,6 @@ HEAVY = ("sklearn", "folium", "rasterio", "matplotlib", "geopandas")
 
 MAX_FUNCTION_LINES = 100
 
-# Functions still over MAX_FUNCTION_LINES, each being split by another helper of issue #16
-# (module:qualified name).  Same rule as OVER_LIMIT_PENDING: the list only shrinks, and an
-# entry already short fails the test.
-LONG_FUNCTION_PENDING: set[str] = {
-    "geoplan.hazard.model:fit_susceptibility",
-    "geoplan.scoring.stability:monte_carlo_ranks",
-    "geoplan.io.load:_load",
-    "geoplan.scoring.ranking:rank_frame",
-    "geoplan.indicators.core:compute_indicators",
-    "geoplan.scoring.tracks:_score_track",
-    "geoplan.scoring.imputation:fill_missing",
-}
-
-# Modules still over MAX_LINES, each owned by another open issue that splits it.
-# The integrator removes an entry when its split lands; the list only ever shrinks,
-# and a module listed here that is already short fails the test (so the list stays true).
-OVER_LIMIT_PENDING: set[str] = set()
-
 
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
@@ -221,10 +203,7 @@ def test_no_module_over_600_lines():
         for path in _modules().values()
         if _line_count(path) > MAX_LINES
     }
-    unexpected = {k: v for k, v in too_long.items() if k not in OVER_LIMIT_PENDING}
-    assert not unexpected, f"modules over {MAX_LINES} lines: {unexpected}"
-    now_short = sorted(OVER_LIMIT_PENDING - set(too_long))
-    assert not now_short, f"split landed, remove from OVER_LIMIT_PENDING: {now_short}"
+    assert not too_long, f"modules over {MAX_LINES} lines: {too_long}"
 
 
 def function_lengths(source: str) -> dict[str, int]:
@@ -265,7 +244,4 @@ def test_no_function_over_100_lines():
         for function, length in function_lengths(path.read_text(encoding="utf-8")).items()
         if length > MAX_FUNCTION_LINES
     }
-    unexpected = {k: v for k, v in too_long.items() if k not in LONG_FUNCTION_PENDING}
-    assert not unexpected, f"functions over {MAX_FUNCTION_LINES} lines: {unexpected}"
-    now_short = sorted(LONG_FUNCTION_PENDING - set(too_long))
-    assert not now_short, f"split landed, remove from LONG_FUNCTION_PENDING: {now_short}"
+    assert not too_long, f"functions over {MAX_FUNCTION_LINES} lines: {too_long}"
