@@ -65,14 +65,14 @@ mark("end")
 stages = []
 for (name, wall, cpu, _), (_, wall2, cpu2, peak2) in zip(marks[1:], marks[2:]):
     stages.append({"stage": name, "wall_s": wall2 - wall, "cpu_s": cpu2 - cpu, "peak_mib": peak2})
-status = getattr(getattr(result.plan, "allocation", None), "status", None)
+plan_status = result.run_info["plan_status"]
 print(json.dumps({
     "villages": len(result.layers.villages),
     "total_wall_s": marks[-1][1] - marks[0][1],
     "total_cpu_s": marks[-1][2] - marks[0][2],
     "peak_mib": marks[-1][3],
     "stages": stages,
-    "allocation_status": status,
+    "plan_status": plan_status,
 }))
 """
 
