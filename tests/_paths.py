@@ -18,3 +18,28 @@ def _shared() -> Path:
 #: Real data for the tests (shared/data: the 2025 communes, outline, border); CI keeps a copy
 #: of shared/ beside the clone.
 SHARED_DATA = _shared() / "data"
+
+
+#: The output files every run writes (the contract users script against, README "Outputs").
+CONTRACT = [
+    "priority_resettlement.html",
+    "priority_infrastructure.html",
+    "priority_investment.html",
+    "hazard_overlay.html",
+    "dashboard.html",
+    "report.html",
+    "rankings.gpkg",
+    "rankings.csv",
+    "rankings.xlsx",
+    "landslide_model.json",
+    "run.json",
+]
+
+#: The plan's files, written when the scenario has a plan (2025 structure: with the crosswalk).
+PLAN_CONTRACT = [
+    "allocation.csv",
+    "targets.csv",
+    "targets_by_commune.csv",
+    "targets_by_commune_2025.csv",
+    "crosswalk.csv",
+]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from _paths import DEMO_LAYERS, SHARED_DATA
+from _paths import CONTRACT, DEMO_LAYERS, PLAN_CONTRACT, SHARED_DATA
 
 from geoplan.check import check_paths
 from geoplan.errors import ScenarioError
@@ -266,25 +266,6 @@ def test_a_bare_file_is_never_checked_as_a_guessed_wrong_kind(bare_files):
 
 # --- a 2025-only scenario, end to end ---------------------------------------------------------
 
-CONTRACT = [
-    "priority_resettlement.html",
-    "priority_infrastructure.html",
-    "priority_investment.html",
-    "hazard_overlay.html",
-    "dashboard.html",
-    "report.html",
-    "rankings.gpkg",
-    "rankings.csv",
-    "rankings.xlsx",
-    "landslide_model.json",
-    "run.json",
-    "allocation.csv",
-    "targets.csv",
-    "targets_by_commune.csv",
-    "targets_by_commune_2025.csv",
-    "crosswalk.csv",
-]
-
 
 @pytest.mark.slow
 def test_a_2025_only_scenario_writes_the_whole_contract(tmp_path, runner):
@@ -311,7 +292,7 @@ def test_a_2025_only_scenario_writes_the_whole_contract(tmp_path, runner):
     out = tmp_path / "out"
     result = runner.invoke(cli, ["run", str(scenario), "--out", str(out), "-q"])
     assert result.exit_code == 0, result.output + result.stderr
-    missing = [name for name in CONTRACT if not (out / name).is_file()]
+    missing = [name for name in [*CONTRACT, *PLAN_CONTRACT] if not (out / name).is_file()]
     assert missing == []
     units = set(gpd.read_file(GPKG, layer="communes_2025")["commune_code"])
     assert set(gpd.read_file(out / "rankings.gpkg", layer="communes")["commune_code"]) == units

@@ -8,25 +8,11 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import yaml
-from _paths import DEMO_SCENARIO
+from _paths import CONTRACT, DEMO_SCENARIO
 from shapely.geometry import Point, box
 
 from geoplan import __version__
 from geoplan.cli import cli
-
-CONTRACT = [
-    "priority_resettlement.html",
-    "priority_infrastructure.html",
-    "priority_investment.html",
-    "hazard_overlay.html",
-    "dashboard.html",
-    "report.html",
-    "rankings.gpkg",
-    "rankings.csv",
-    "rankings.xlsx",
-    "landslide_model.json",
-    "run.json",
-]
 
 
 def test_version(runner):
