@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from geoplan.errors import GeoplanError
-from geoplan.i18n import Lang
+from geoplan.i18n import Lang, catalogue
 from geoplan.render.context import RenderContext, prepare
 from geoplan.render.dashboard import side_panel
 from geoplan.render.map_base import save_map
@@ -23,7 +23,7 @@ from geoplan.render.plan_stats import plan_status
 from geoplan.render.qgis import PROJECT_FILE, write_project
 from geoplan.render.report import _jsonable, model_card, model_timings, report_html
 from geoplan.render.shapefile import SHAPEFILE_ZIP, write_shapefile_zip
-from geoplan.render.static import hazard_png, priority_png
+from geoplan.render.static import hazard_png, load_matplotlib, priority_png
 from geoplan.render.tables import write_csv, write_gpkg, write_xlsx
 from geoplan.render.workers import Product, render_workers, write_products
 
@@ -173,6 +173,12 @@ def _write_report(ctx: RenderContext, path: Path, pngs: list[Path], top_n: int) 
     return path
 
 
+def _load_shared() -> None:
+    """Load what several products load on first use, once, before the render processes fork."""
+    catalogue()
+    load_matplotlib()
+
+
 def _write_all(
     ctx: RenderContext,
     folder: Path,
@@ -183,7 +189,7 @@ def _write_all(
     workers: int = 1,
 ) -> list[str]:
     products = _products(ctx, folder, top_n, shapefile=shapefile)
-    names = write_products(products, workers, progress)
+    names = write_products(products, workers, progress, before_fork=_load_shared)
     names.append("run.json")
     info = _run_info(ctx.result)
     info[MANIFEST_KEY] = sorted(names)

@@ -13,7 +13,13 @@ from geoplan.render.map_plan import site_use_class
 from geoplan.render.palette import CLASS_COLOURS, EXPOSURE_COLOURS, LEVEL_COLOURS
 from geoplan.render.plan_files import MOVE_COLOURS, SITE_COLOURS, split_sites
 
-__all__ = ["hazard_png", "priority_png"]
+__all__ = ["hazard_png", "load_matplotlib", "priority_png"]
+
+
+def load_matplotlib() -> None:
+    """Import the parts of matplotlib the PNG maps use (before forking render processes)."""
+    _canvas_class()
+    import matplotlib.figure  # noqa: F401
 
 
 @cache
