@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -174,9 +176,21 @@ def _write_report(ctx: RenderContext, path: Path, pngs: list[Path], top_n: int) 
 
 
 def _load_shared() -> None:
-    """Load what several products load on first use, once, before the render processes fork."""
-    catalogue()
-    load_matplotlib()
+    """Load what several products load on first use: once, and shared by the render processes."""
+    with contextlib.suppress(Exception):  # a product that needs it then raises the error itself
+        catalogue()
+        load_matplotlib()
+
+
+def _loading_shared() -> threading.Thread:
+    """Start :func:`_load_shared` in a thread; join it before the products are written.
+
+    It runs beside :func:`prepare`, which spends most of its time in numpy, GDAL and
+    zlib with the GIL released.
+    """
+    thread = threading.Thread(target=_load_shared, name="geoplan-render-load", daemon=True)
+    thread.start()
+    return thread
 
 
 def _write_all(
@@ -189,7 +203,7 @@ def _write_all(
     workers: int = 1,
 ) -> list[str]:
     products = _products(ctx, folder, top_n, shapefile=shapefile)
-    names = write_products(products, workers, progress, before_fork=_load_shared)
+    names = write_products(products, workers, progress)
     names.append("run.json")
     info = _run_info(ctx.result)
     info[MANIFEST_KEY] = sorted(names)
@@ -313,8 +327,10 @@ def write_outputs(
         folder = output_folder(out_dir, result.scenario)
     staging = folder.begin()
     try:
+        loading = _loading_shared()
         ctx = prepare(result, chosen)
         ctx.csv_locale = csv_locale
+        loading.join()  # before forking: no thread may be running then
         try:
             names = _write_all(
                 ctx, staging, top_n, progress, shapefile=shapefile, workers=processes

@@ -115,8 +115,6 @@ def write_products(
     products: Sequence[Product],
     workers: int,
     progress: Progress | None = None,
-    *,
-    before_fork: Callable[[], None] | None = None,
 ) -> list[str]:
     """Write every product; return their file names in the order of ``products``.
 
@@ -128,9 +126,6 @@ def write_products(
         Processes to write on (see :func:`render_workers`); 1 writes them in order here.
     progress
         Called with a product's label when it starts (in this process or a helper).
-    before_fork
-        Called before the helpers start, to load once what several products load on
-        first use (modules, label catalogues): the helpers then share it.
     """
     step = progress or (lambda label: None)
     pool = [p for p in products if not p.last]
@@ -142,8 +137,6 @@ def write_products(
     else:
         order = sorted(range(len(products)), key=lambda i: -products[i].cost)
         queue = [i for i in order if not products[i].last]
-        if before_fork is not None:
-            before_fork()
         written.update(_write_shared(products, queue, helpers, step))
         for i in order:
             if products[i].last:
