@@ -21,6 +21,7 @@ process is gone.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -137,7 +138,11 @@ def write_products(
     else:
         order = sorted(range(len(products)), key=lambda i: -products[i].cost)
         queue = [i for i in order if not products[i].last]
-        written.update(_write_shared(products, queue, helpers, step))
+        gc.freeze()  # the collector would otherwise write to every shared object: copies
+        try:
+            written.update(_write_shared(products, queue, helpers, step))
+        finally:
+            gc.unfreeze()
         for i in order:
             if products[i].last:
                 written[i] = _write(products[i], step)
