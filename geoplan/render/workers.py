@@ -6,7 +6,7 @@ written in list order.  With more, the main process forks helper processes after
 render context is prepared (they share its memory, copy-on-write) and every process
 takes the next product from one shared queue, most expensive first (measured CPU
 seconds on the demo), so the work spreads evenly whatever each product costs on this
-run.  Products marked ``last`` read other products' files (the report embeds the PNGs,
+run; the main process takes the first before forking.  Products marked ``last`` read other products' files (the report embeds the PNGs,
 the QGIS project opens the GeoPackages): the main process writes them after all the
 others are done.  Every product computes its bytes from the context alone, so the files
 are the same whatever the number of workers or the order in which they finish.
@@ -178,6 +178,9 @@ def _write_shared(
     parent = os.getpid()
     written: dict[int, list[str]] = {}
     running: dict[Connection, tuple[BaseProcess, list[int]]] = {}
+    # This process takes the most expensive product (the hazard map, which also needs the
+    # most memory): its heap has room left by the pipeline, while all a helper allocates adds.
+    index = _claim(counter, len(queue))
     try:
         for _ in range(helpers):
             ours, theirs = ctx.Pipe(duplex=False)
@@ -190,9 +193,11 @@ def _write_shared(
             helper.start()
             theirs.close()
             running[ours] = (helper, [])
-        while (index := _claim(counter, len(queue))) < len(queue):
+        while index < len(queue):
             _collect(running, products, queue, written, step, block=False)
             written[queue[index]] = _write(products[queue[index]], step)
+            gc.collect()  # cheap while the shared objects are frozen; see _helper
+            index = _claim(counter, len(queue))
         while running:
             _collect(running, products, queue, written, step, block=True)
     finally:
@@ -282,6 +287,9 @@ def _helper(
             conn.send(("start", index))
             try:
                 names = products[queue[index]].write()
+                # a product's cycles (a matplotlib figure and its 5 MB canvas...) freed now
+                # rather than whenever the collector runs: each helper page is memory added
+                gc.collect()
             except BaseException as exc:
                 conn.send(("failed", index, *_describe(exc)))
                 return
