@@ -6,10 +6,17 @@ written in list order.  With more, the main process forks helper processes after
 render context is prepared (they share its memory, copy-on-write) and every process
 takes the next product from one shared queue, most expensive first (measured CPU
 seconds on the demo), so the work spreads evenly whatever each product costs on this
-run; the main process takes the first before forking.  Products marked ``last`` read other products' files (the report embeds the PNGs,
-the QGIS project opens the GeoPackages): the main process writes them after all the
-others are done.  Every product computes its bytes from the context alone, so the files
-are the same whatever the number of workers or the order in which they finish.
+run; the main process takes the first (the hazard map) before forking.  Products
+marked ``last`` read other products' files (the report embeds the PNGs, the QGIS
+project opens the GeoPackages): the main process writes them after all the others are
+done.  Every product computes its bytes from the context alone, so the files are the
+same whatever the number of workers or the order in which they finish.
+
+Memory: every page a helper writes is a page added to the machine's use, so the
+objects alive at the fork are frozen for the garbage collector (``gc.freeze``: a
+collection would otherwise write to every one of them), each product's garbage is
+collected as soon as it is written, and the largest product stays in the main process,
+whose heap has room left by the pipeline.
 
 A product that fails in a helper fails the run as it would in one process: its
 exception is raised again in the main process (same type, its traceback attached as
