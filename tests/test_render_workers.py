@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +24,7 @@ from _render_fixtures import make_result
 
 import geoplan.render.outputs as outputs
 from geoplan.errors import GeoplanError
-from geoplan.render import write_outputs
+from geoplan.render import output_folder, write_outputs
 from geoplan.render.outfolder import STAGING_PREFIX, OutputFolderError
 from geoplan.render.workers import WORKERS_ENV, RenderWorkerError, render_workers
 
@@ -32,7 +33,11 @@ Hook = Callable[[str], None]
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file()  # the staging folder of a killed run aside
+    }
 
 
 def _contents(folder: Path) -> dict[str, bytes]:
@@ -40,11 +45,19 @@ def _contents(folder: Path) -> dict[str, bytes]:
 
 
 def _gone(pid: int) -> bool:
+    """Whether the process ``pid`` has ended (a zombie left to init counts as ended)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
         return True
-    return False
+
+
+def _wait_gone(pid: int, seconds: float = 30) -> bool:
+    end = time.monotonic() + seconds
+    while not _gone(pid) and time.monotonic() < end:
+        time.sleep(0.05)
+    return _gone(pid)
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +154,7 @@ def test_a_failure_in_a_helper_is_raised_here_naming_the_product(
     assert _snapshot(previous) == before and not any(
         p.name.startswith(STAGING_PREFIX) for p in previous.iterdir()
     )
-    assert helper_pid.value != os.getpid() and _gone(helper_pid.value)
+    assert helper_pid.value != os.getpid() and _wait_gone(helper_pid.value)
 
 
 def test_a_full_disk_in_a_helper_names_the_output_file(result, previous, monkeypatch):
@@ -172,7 +185,7 @@ def test_a_helper_killed_midway_fails_the_run_cleanly(result, previous, helper_p
     with pytest.raises(RenderWorkerError, match="render process stopped while writing") as info:
         write_outputs(result, previous, workers=2)
     assert isinstance(info.value, GeoplanError) and WORKERS_ENV in str(info.value)
-    assert _snapshot(previous) == before and _gone(helper_pid.value)
+    assert _snapshot(previous) == before and _wait_gone(helper_pid.value)
 
 
 def test_ctrl_c_stops_the_helpers_and_changes_nothing(result, previous, helper_pid, monkeypatch):
@@ -193,8 +206,37 @@ def test_ctrl_c_stops_the_helpers_and_changes_nothing(result, previous, helper_p
     with pytest.raises(KeyboardInterrupt):
         write_outputs(result, previous, workers=2)
     assert time.monotonic() - start < 60  # the helper was stopped, not waited for
-    assert _gone(helper_pid.value)
+    assert _wait_gone(helper_pid.value)
     assert _snapshot(previous) == before
+    assert not any(p.name.startswith(STAGING_PREFIX) for p in previous.iterdir())
+
+
+def _write_with_a_slow_helper(result, folder: str, helper_pid, busy) -> None:
+    def slow(label: str) -> None:
+        helper_pid.value = os.getpid()
+        busy.set()
+        time.sleep(120)
+
+    mp = pytest.MonkeyPatch()
+    _rig(mp, helper=slow)
+    write_outputs(result, folder, workers=2)
+
+
+def test_a_helper_dies_with_a_killed_main_process(result, previous, helper_pid):
+    before = _snapshot(previous)
+    busy = FORK.Event()
+    main = FORK.Process(
+        target=_write_with_a_slow_helper, args=(result, str(previous), helper_pid, busy)
+    )
+    main.start()
+    try:
+        assert busy.wait(120), "no helper started"
+    finally:
+        os.kill(main.pid, signal.SIGKILL)
+        main.join()
+    assert _wait_gone(helper_pid.value)  # not left writing into a staging folder
+    assert _snapshot(previous) == before
+    output_folder(previous)  # the next run removes the killed run's staging folder
     assert not any(p.name.startswith(STAGING_PREFIX) for p in previous.iterdir())
 
 
@@ -218,7 +260,8 @@ def test_workers_from_the_variable_or_the_cores(monkeypatch):
     assert render_workers() == 1
     assert render_workers(3) == 3  # an explicit count wins
     monkeypatch.delenv(WORKERS_ENV)
-    assert render_workers() == min(2, len(os.sched_getaffinity(0)))
+    cores = len(os.sched_getaffinity(0)) if sys.platform.startswith("linux") else 1
+    assert render_workers() == min(2, cores)
 
 
 def test_the_cli_names_the_product_a_helper_failed_on(result, runner, tmp_path, monkeypatch):

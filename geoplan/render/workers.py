@@ -28,10 +28,12 @@ process is gone.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
 import signal
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["WORKERS_ENV", "Product", "RenderWorkerError", "render_workers", "write_products"]
 
 WORKERS_ENV = "GEOPLAN_RENDER_WORKERS"
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 DEFAULT_WORKERS = 2  # one helper: the render's products split well in two; more costs memory
 
 Progress = Callable[[str], None]
@@ -91,10 +94,10 @@ def render_workers(requested: int | None = None) -> int:
     ----------
     requested
         An explicit count (``write_outputs(workers=...)``); otherwise
-        ``$GEOPLAN_RENDER_WORKERS``, otherwise 2 or the number of usable cores if
-        fewer.  1 writes everything in this process.  Without the ``fork`` start
-        method (Windows, macOS' default aside) or inside a daemonic process the
-        count is 1.
+        ``$GEOPLAN_RENDER_WORKERS``, otherwise on Linux 2 or the number of usable
+        cores if fewer, elsewhere 1.  1 writes everything in this process.  Without
+        the ``fork`` start method (Windows) or inside a daemonic process the count
+        is 1.
 
     Raises
     ------
@@ -110,8 +113,10 @@ def render_workers(requested: int | None = None) -> int:
                 msg = f"${WORKERS_ENV}={text!r}: give a whole number of processes, 1 or more"
                 raise GeoplanError(msg)
             requested = int(text)
-        else:
+        elif sys.platform.startswith("linux"):
             requested = min(DEFAULT_WORKERS, len(os.sched_getaffinity(0)))
+        else:  # macOS: forking after system frameworks are loaded is not safe; opt in only
+            requested = 1
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     if multiprocessing.current_process().daemon:
@@ -188,6 +193,9 @@ def _write_shared(
     # This process takes the most expensive product (the hazard map, which also needs the
     # most memory): its heap has room left by the pipeline, while all a helper allocates adds.
     index = _claim(counter, len(queue))
+    for stream in (sys.stdout, sys.stderr):  # else a helper prints their buffers again
+        with contextlib.suppress(Exception):
+            stream.flush()
     try:
         for _ in range(helpers):
             ours, theirs = ctx.Pipe(duplex=False)
@@ -287,6 +295,7 @@ def _helper(
     """Body of a helper: write products from the shared queue, report each to the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with(parent)
     try:
         while (index := _claim(counter, len(queue))) < len(queue):
             if os.getppid() != parent:
@@ -305,6 +314,21 @@ def _helper(
         return
     finally:
         conn.close()
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this helper when the main process dies (Linux), even by SIGKILL.
+
+    Otherwise a helper of a killed run would go on writing into the staging folder that
+    the next run removes.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before that was set
+        os._exit(0)
 
 
 def _describe(exc: BaseException) -> tuple[bytes | None, str, str]:
