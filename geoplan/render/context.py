@@ -7,7 +7,6 @@ any optional part that is missing (no model, no plan, no DEM, no forest...) is
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -242,18 +241,6 @@ def prepare(result: PlanResult, lang: Lang, *, tolerance_m: float = 40.0) -> Ren
         shared (``shapely.coverage_simplify``), district and province outlines are
         dissolved from the simplified communes so every outline coincides.
     """
-    layers = result.layers
-    # the hillshade is numpy, GDAL and zlib work that releases the GIL: on its own thread it
-    # runs beside the rest (and beside write_outputs' imports)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="geoplan-hillshade") as pool:
-        shading = pool.submit(hillshade_overlay, layers.dem) if layers.dem is not None else None
-        context = _prepare_vectors(result, lang, tolerance_m)
-        context.hillshade = shading.result() if shading is not None else None
-    return context
-
-
-def _prepare_vectors(result: PlanResult, lang: Lang, tolerance_m: float) -> RenderContext:
-    """Return the context of :func:`prepare` without the hillshade (``None``)."""
     scenario = result.scenario
     layers = result.layers
     indicators = result.indicators
@@ -280,6 +267,8 @@ def _prepare_vectors(result: PlanResult, lang: Lang, tolerance_m: float) -> Rend
     tracks_spec = scenario.scoring.tracks
     tracks = [t for t in TRACKS if t in tracks_spec or f"{t}_score" in villages.columns]
 
+    hill = hillshade_overlay(layers.dem) if layers.dem is not None else None
+
     other: dict[str, gpd.GeoDataFrame | None] = {
         "landslide_zones": _gdf(layers.landslide_zones),
         "forest": _gdf(layers.forest),
@@ -302,7 +291,7 @@ def _prepare_vectors(result: PlanResult, lang: Lang, tolerance_m: float) -> Rend
         districts_web=districts_web,
         province_web=province_web,
         tracks=tracks,
-        hillshade=None,
+        hillshade=hill,
         high_level=int(scenario.indicators.high_landslide_level),
         border_belt_m=float(scenario.indicators.border_belt_m),
         layers=other,
