@@ -150,6 +150,7 @@ def write_products(
     else:
         order = sorted(range(len(products)), key=lambda i: -products[i].cost)
         queue = [i for i in order if not products[i].last]
+        _trim_heap()
         gc.freeze()  # the collector would otherwise write to every shared object: copies
         try:
             written.update(_write_shared(products, queue, helpers, step))
@@ -314,6 +315,19 @@ def _helper(
         return
     finally:
         conn.close()
+
+
+def _trim_heap() -> None:
+    """Give the free pages of the C heap back to the system before forking (glibc).
+
+    A free page still resident would be shared with the helpers, and the first process to
+    reuse it would copy it: returned, it costs nothing until one of them needs memory.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).malloc_trim(0)
 
 
 def _die_with(parent: int) -> None:
