@@ -213,6 +213,7 @@ def _write_shared(
             _collect(running, products, queue, written, step, block=False)
             written[queue[index]] = _write(products[queue[index]], step)
             gc.collect()  # cheap while the shared objects are frozen; see _helper
+            _trim_heap()
             index = _claim(counter, len(queue))
         while running:
             _collect(running, products, queue, written, step, block=True)
@@ -307,6 +308,7 @@ def _helper(
                 # a product's cycles (a matplotlib figure and its 5 MB canvas...) freed now
                 # rather than whenever the collector runs: each helper page is memory added
                 gc.collect()
+                _trim_heap()
             except BaseException as exc:
                 conn.send(("failed", index, *_describe(exc)))
                 return
