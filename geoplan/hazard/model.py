@@ -33,7 +33,9 @@ from geoplan.hazard.grid import (
     to_pyproj,
     warp_to_grid,
 )
+from geoplan.hazard.predict import positive_probability, predict_grid
 from geoplan.hazard.sampling import absence_cells, cell_xy, presence_cells, spatial_blocks
+from geoplan.hazard.threads import THREADS, ordered_map
 from geoplan.hazard.zones import LEVELS, class_breaks, classify, disagreement_zones, vectorise
 
 if TYPE_CHECKING:
@@ -162,20 +164,14 @@ def _auc(y: np.ndarray, score: np.ndarray, weight: np.ndarray | None = None) -> 
     return float(roc_auc_score(y, score, sample_weight=weight))
 
 
-def _cross_validate(
-    estimator: ClassifierMixin,
-    x: np.ndarray,
-    y: np.ndarray,
-    splits: list[tuple[np.ndarray, np.ndarray]],
-) -> list[float | None]:
-    aucs: list[float | None] = []
-    for train, test in splits:
-        if len(np.unique(y[train])) < 2:
-            aucs.append(None)
-            continue
-        model = clone(estimator).fit(x[train], y[train])
-        aucs.append(_auc(y[test], model.predict_proba(x[test])[:, 1]))
-    return aucs
+def _fold_auc(
+    estimator: ClassifierMixin, x: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray
+) -> float | None:
+    """ROC-AUC on ``test`` of the estimator fitted on ``train`` (``None`` with one class)."""
+    if len(np.unique(y[train])) < 2:
+        return None
+    model = clone(estimator).fit(x[train], y[train])
+    return _auc(y[test], model.predict_proba(x[test])[:, 1])
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -244,6 +240,18 @@ def _cv_splits(
     }
 
 
+def _fit_final(estimator: ClassifierMixin, x: np.ndarray, y: np.ndarray) -> Any:
+    """Fit the estimator on the whole sample; a forest builds its trees on two threads.
+
+    scikit-learn draws every tree's seed before building any, so the trees do not depend
+    on the threads. The fitted forest is set back to one job: its ``predict_proba`` with
+    several jobs would add the trees in the order the threads finish.
+    """
+    if isinstance(estimator, RandomForestClassifier):
+        return clone(estimator).set_params(n_jobs=THREADS).fit(x, y).set_params(n_jobs=1)
+    return clone(estimator).fit(x, y)
+
+
 def _validate(
     estimator: ClassifierMixin,
     x: np.ndarray,
@@ -251,40 +259,25 @@ def _validate(
     splits: dict[str, list[tuple[np.ndarray, np.ndarray]]],
     threads: int | None,
 ) -> dict[str, list[float | None]]:
-    """ROC-AUC per fold of each kind of cross-validation."""
-    with threadpool_limits(limits=threads, user_api="openmp"):
-        return {kind: _cross_validate(estimator, x, y, folds) for kind, folds in splits.items()}
+    """ROC-AUC per fold of each kind of cross-validation.
 
-
-def positive_probability(model: Any, values: np.ndarray) -> np.ndarray:
-    """Return the probability of the positive class (a landslide) for rows of factors.
-
-    A random forest's trees are averaged here, in order, exactly as scikit-learn does
-    with one job, instead of through joblib: with several jobs the order of the sum follows
-    the threads' timing (so the last bits could differ between runs), and the trees' class
-    lookup holds the GIL, so the threads saved no time.
+    A random forest's folds are fitted two at a time (each forest on one thread, its
+    tree building releases the GIL); each fold's AUC depends on that fold alone.
     """
-    if not isinstance(model, RandomForestClassifier):
-        return np.asarray(model.predict_proba(values)[:, 1])
-    rows = np.ascontiguousarray(values, dtype=np.float32)
-    total = np.zeros((rows.shape[0], int(model.n_classes_)), dtype=np.float64)
-    for tree in model.estimators_:
-        total += tree.predict_proba(rows, check_input=False)
-    total /= len(model.estimators_)
-    return total[:, 1]
+    folds = [(kind, train, test) for kind, pairs in splits.items() for train, test in pairs]
 
+    def fold_auc(fold: tuple[str, np.ndarray, np.ndarray]) -> float | None:
+        return _fold_auc(estimator, x, y, fold[1], fold[2])
 
-def _predict(stack: FactorStack, model: Any, fill: np.ndarray, window_rows: int) -> np.ndarray:
-    """Probability of every study-area cell, predicted one row window at a time."""
-    probability = np.full(stack.shape, np.nan, dtype=np.float32)
-    for r0, r1, block in stack.windows(window_rows):
-        sel = stack.mask[r0:r1]
-        if not sel.any():
-            continue
-        values = block[:, sel].T
-        values = np.where(np.isnan(values), fill, values)
-        probability[r0:r1][sel] = positive_probability(model, values).astype(np.float32)
-    return probability
+    with threadpool_limits(limits=threads, user_api="openmp"):
+        if isinstance(estimator, RandomForestClassifier):
+            aucs = ordered_map(fold_auc, folds)
+        else:
+            aucs = [fold_auc(fold) for fold in folds]
+    out: dict[str, list[float | None]] = {kind: [] for kind in splits}
+    for (kind, _, _), auc in zip(folds, aucs, strict=True):
+        out[kind].append(auc)
+    return out
 
 
 def _weighted_truth_auc(truth: np.ndarray, probability: np.ndarray) -> float | None:
@@ -534,10 +527,10 @@ def fit_susceptibility(
     x, y = sample.x, sample.y
     clock.lap("sampling")
 
-    # The sample is small (a few thousand cells): each forest is fitted on one thread (joblib's
-    # threads cost more than they save there); the grid prediction sums the trees in a fixed
-    # order (positive_probability). OpenMP estimators (gradient boosting) get as many threads
-    # as n_jobs allows. No result depends on a thread count.
+    # A random forest is fitted, cross-validated and applied on THREADS threads in ways whose
+    # result cannot depend on their timing (see _fit_final, _validate, predict_grid). OpenMP
+    # estimators (gradient boosting) get as many threads as n_jobs allows. No result depends
+    # on a thread count.
     threads = cfg.n_jobs if cfg.n_jobs is not None and cfg.n_jobs > 0 else None
     estimator = make_estimator(
         cfg.model, params=dict(cfg.params), random_state=cfg.random_state, n_jobs=1
@@ -546,12 +539,12 @@ def fit_susceptibility(
     validation = _validate(estimator, x, y, splits, threads)
     clock.lap("cross_validation")
     with threadpool_limits(limits=threads, user_api="openmp"):
-        model = clone(estimator).fit(x, y)
+        model = _fit_final(estimator, x, y)
         perm = permutation_importance(
             model, x, y, scoring="roc_auc", n_repeats=3, random_state=cfg.random_state
         )
     clock.lap("fit")
-    probability = _predict(stack, model, sample.medians, cfg.window_rows)
+    probability = predict_grid(stack, model, sample.medians, cfg.window_rows)
     clock.lap("prediction")
     mapped = _map_levels(
         layers, stack, probability=probability, rng=rng, cfg=cfg, target_crs=target_crs,
