@@ -25,7 +25,7 @@ from geoplan.indicators.overlay import (
     village_points,
 )
 from geoplan.indicators.travel import FOREST_ORDER, friction_surface, travel_minutes
-from geoplan.indicators.zonal import zonal_stats
+from geoplan.indicators.zonal import on_grid_crs, zonal_stats
 
 if TYPE_CHECKING:
     from geoplan.config.indicators import IndicatorConfig
@@ -349,7 +349,10 @@ def compute_indicators(
         config=config,
     )
     dem_rasters = _dem_rasters(layers, scenario)
-    _terrain_columns(out, areas, dem_rasters)
+    # The village areas reprojected once for the zonal statistics on the DEM grid
+    # (terrain here, the modelled probability below).
+    areas_on_dem = on_grid_crs(areas, dem_rasters["elev"].crs) if dem_rasters else areas
+    _terrain_columns(out, areas_on_dem, dem_rasters)
     forest = _layer(layers, "forest")
     _forest_columns(out, areas, points, geoms, forest)
     border = _layer(layers, "border")
@@ -374,7 +377,7 @@ def compute_indicators(
     result = (
         fit_susceptibility(layers, scenario) if isinstance(susceptibility, str) else susceptibility
     )
-    _susceptibility_column(out, areas, result)
+    _susceptibility_column(out, areas_on_dem, result)
     communes["is_border"] = _border_communes(
         communes, border, config.border_commune_tolerance_m
     ).to_numpy()
