@@ -32,6 +32,7 @@ __all__ = ["ALL_FACTORS", "FactorStack", "build_factor_stack", "rasterize_mask"]
 #: Factor names a scenario may list; "forest" expands to one 0/1 column per type.
 ALL_FACTORS = (*TERRAIN_FACTORS, "twi", "dist_river", "dist_road", "forest", "rainfall")
 FOREST_CODES = {"special_use": 1, "protective": 2, "production": 3}
+_DISTANCE_ROWS = 256
 
 
 @dataclass
@@ -136,10 +137,25 @@ def _distance_raster(
         all_touched=True, dtype="uint8",
     )  # fmt: skip
     dx, dy = cell_size_m(transform, crs, shape[0])
-    dist = ndimage.distance_transform_edt(
-        burned == 0, sampling=(float(np.mean(dy)), float(np.mean(dx)))
+    sampling = (float(np.mean(dy)), float(np.mean(dx)))
+    nearest = ndimage.distance_transform_edt(
+        burned == 0, sampling=sampling, return_distances=False, return_indices=True
     )
-    return np.asarray(dist, dtype=np.float32)
+    del burned
+    # The distances from the nearest line cell's indices, row window by row window, with
+    # scipy's own arithmetic (its whole-grid version holds four grids of temporaries).
+    out = np.empty(shape, dtype=np.float32)
+    cols = np.arange(shape[1])[None, :]
+    for r0, r1 in row_windows(shape[0], _DISTANCE_ROWS):
+        d_row = (nearest[0, r0:r1] - np.arange(r0, r1)[:, None]).astype(np.float64)
+        d_col = (nearest[1, r0:r1] - cols).astype(np.float64)
+        d_row *= sampling[0]
+        d_col *= sampling[1]
+        np.multiply(d_row, d_row, d_row)
+        np.multiply(d_col, d_col, d_col)
+        d_row += d_col
+        out[r0:r1] = np.sqrt(d_row, d_row)
+    return out
 
 
 def build_factor_stack(
