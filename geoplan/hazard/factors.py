@@ -26,6 +26,7 @@ from geoplan.hazard.terrain import (
     terrain_window,
     wetness_index,
 )
+from geoplan.hazard.threads import ordered_map
 
 __all__ = ["ALL_FACTORS", "FactorStack", "build_factor_stack", "rasterize_mask"]
 
@@ -33,6 +34,8 @@ __all__ = ["ALL_FACTORS", "FactorStack", "build_factor_stack", "rasterize_mask"]
 ALL_FACTORS = (*TERRAIN_FACTORS, "twi", "dist_river", "dist_road", "forest", "rainfall")
 FOREST_CODES = {"special_use": 1, "protective": 2, "production": 3}
 _DISTANCE_ROWS = 256
+#: Windows read on threads are this many times smaller than a scenario's ``window_rows``.
+THREAD_WINDOW_SHARE = 8
 
 
 @dataclass
@@ -95,18 +98,30 @@ class FactorStack:
         for r0, r1 in row_windows(self.shape[0], rows):
             yield r0, r1, self.window(r0, r1)
 
+    def thread_windows(self, window_rows: int) -> list[tuple[int, int]]:
+        """Row windows for :func:`~geoplan.hazard.threads.ordered_map`.
+
+        A window is ``window_rows / THREAD_WINDOW_SHARE`` rows: glibc keeps what a thread
+        frees in that thread's own arena, out of the main thread's reach, so small windows
+        keep that memory small. The factors of a cell never depend on its window.
+        """
+        return list(row_windows(self.shape[0], max(1, window_rows // THREAD_WINDOW_SHARE)))
+
     def sample(self, rows: np.ndarray, cols: np.ndarray, window_rows: int) -> np.ndarray:
         """Return the factors at cells ``(rows, cols)`` as ``(n, len(names))`` float32."""
         out = np.empty((len(rows), len(self.names)), dtype=np.float32)
         order = np.argsort(rows, kind="stable")
         sorted_rows = rows[order]
-        for r0, r1 in row_windows(self.shape[0], window_rows):
+
+        def sample_window(bounds: tuple[int, int]) -> None:
+            r0, r1 = bounds
             lo, hi = np.searchsorted(sorted_rows, [r0, r1])
             if lo == hi:
-                continue
+                return
             sel = order[lo:hi]
-            block = self.window(r0, r1)
-            out[sel] = block[:, rows[sel] - r0, cols[sel]].T
+            out[sel] = self.window(r0, r1)[:, rows[sel] - r0, cols[sel]].T
+
+        ordered_map(sample_window, self.thread_windows(window_rows))
         return out
 
 

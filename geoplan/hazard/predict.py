@@ -13,13 +13,9 @@ import numpy as np
 from sklearn.ensemble import RandomForestClassifier
 
 from geoplan.hazard.factors import FactorStack
-from geoplan.hazard.grid import row_windows
 from geoplan.hazard.threads import ordered_map
 
 __all__ = ["positive_probability", "predict_grid"]
-
-#: Each thread predicts windows of ``window_rows / _WINDOW_SHARE`` rows.
-_WINDOW_SHARE = 8
 
 
 def positive_probability(model: Any, values: np.ndarray) -> np.ndarray:
@@ -45,10 +41,8 @@ def positive_probability(model: Any, values: np.ndarray) -> np.ndarray:
 def predict_grid(stack: FactorStack, model: Any, fill: np.ndarray, window_rows: int) -> np.ndarray:
     """Return the probability of every study-area cell (float32, ``NaN`` elsewhere).
 
-    Windows of ``window_rows / 8`` rows are built and predicted on
+    Windows (:meth:`FactorStack.thread_windows`) are built and predicted on
     :data:`~geoplan.hazard.threads.THREADS` threads, each window writing its own rows.
-    The windows are small because glibc keeps what a thread frees in that thread's own
-    arena, out of reach of the main thread: small windows keep that memory small.
 
     Parameters
     ----------
@@ -77,5 +71,5 @@ def predict_grid(stack: FactorStack, model: Any, fill: np.ndarray, window_rows: 
         values = np.where(np.isnan(values), fill, values)
         probability[r0:r1][inside] = positive_probability(model, values).astype(np.float32)
 
-    ordered_map(predict_window, row_windows(stack.shape[0], max(1, window_rows // _WINDOW_SHARE)))
+    ordered_map(predict_window, stack.thread_windows(window_rows))
     return probability
