@@ -8,7 +8,7 @@ memory at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,11 +92,6 @@ class FactorStack:
             else:
                 out[k] = self.global_layers[name][r0:r1]
         return out
-
-    def windows(self, rows: int) -> Iterator[tuple[int, int, np.ndarray]]:
-        """Yield ``(r0, r1, factors)`` for consecutive row windows."""
-        for r0, r1 in row_windows(self.shape[0], rows):
-            yield r0, r1, self.window(r0, r1)
 
     def thread_windows(self, window_rows: int) -> list[tuple[int, int]]:
         """Row windows for :func:`~geoplan.hazard.threads.ordered_map`.

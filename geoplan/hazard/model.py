@@ -35,7 +35,6 @@ from geoplan.hazard.grid import (
 )
 from geoplan.hazard.predict import positive_probability, predict_grid
 from geoplan.hazard.sampling import absence_cells, cell_xy, presence_cells, spatial_blocks
-from geoplan.hazard.threads import THREADS, ordered_map
 from geoplan.hazard.zones import LEVELS, class_breaks, classify, disagreement_zones, vectorise
 
 if TYPE_CHECKING:
@@ -164,14 +163,20 @@ def _auc(y: np.ndarray, score: np.ndarray, weight: np.ndarray | None = None) -> 
     return float(roc_auc_score(y, score, sample_weight=weight))
 
 
-def _fold_auc(
-    estimator: ClassifierMixin, x: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray
-) -> float | None:
-    """ROC-AUC on ``test`` of the estimator fitted on ``train`` (``None`` with one class)."""
-    if len(np.unique(y[train])) < 2:
-        return None
-    model = clone(estimator).fit(x[train], y[train])
-    return _auc(y[test], model.predict_proba(x[test])[:, 1])
+def _cross_validate(
+    estimator: ClassifierMixin,
+    x: np.ndarray,
+    y: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+) -> list[float | None]:
+    aucs: list[float | None] = []
+    for train, test in splits:
+        if len(np.unique(y[train])) < 2:
+            aucs.append(None)
+            continue
+        model = clone(estimator).fit(x[train], y[train])
+        aucs.append(_auc(y[test], model.predict_proba(x[test])[:, 1]))
+    return aucs
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -240,18 +245,6 @@ def _cv_splits(
     }
 
 
-def _fit_final(estimator: ClassifierMixin, x: np.ndarray, y: np.ndarray) -> Any:
-    """Fit the estimator on the whole sample; a forest builds its trees on two threads.
-
-    scikit-learn draws every tree's seed before building any, so the trees do not depend
-    on the threads. The fitted forest is set back to one job: its ``predict_proba`` with
-    several jobs would add the trees in the order the threads finish.
-    """
-    if isinstance(estimator, RandomForestClassifier):
-        return clone(estimator).set_params(n_jobs=THREADS).fit(x, y).set_params(n_jobs=1)
-    return clone(estimator).fit(x, y)
-
-
 def _validate(
     estimator: ClassifierMixin,
     x: np.ndarray,
@@ -259,25 +252,9 @@ def _validate(
     splits: dict[str, list[tuple[np.ndarray, np.ndarray]]],
     threads: int | None,
 ) -> dict[str, list[float | None]]:
-    """ROC-AUC per fold of each kind of cross-validation.
-
-    A random forest's folds are fitted two at a time (each forest on one thread, its
-    tree building releases the GIL); each fold's AUC depends on that fold alone.
-    """
-    folds = [(kind, train, test) for kind, pairs in splits.items() for train, test in pairs]
-
-    def fold_auc(fold: tuple[str, np.ndarray, np.ndarray]) -> float | None:
-        return _fold_auc(estimator, x, y, fold[1], fold[2])
-
+    """ROC-AUC per fold of each kind of cross-validation."""
     with threadpool_limits(limits=threads, user_api="openmp"):
-        if isinstance(estimator, RandomForestClassifier):
-            aucs = ordered_map(fold_auc, folds)
-        else:
-            aucs = [fold_auc(fold) for fold in folds]
-    out: dict[str, list[float | None]] = {kind: [] for kind in splits}
-    for (kind, _, _), auc in zip(folds, aucs, strict=True):
-        out[kind].append(auc)
-    return out
+        return {kind: _cross_validate(estimator, x, y, folds) for kind, folds in splits.items()}
 
 
 def _weighted_truth_auc(truth: np.ndarray, probability: np.ndarray) -> float | None:
@@ -527,10 +504,12 @@ def fit_susceptibility(
     x, y = sample.x, sample.y
     clock.lap("sampling")
 
-    # A random forest is fitted, cross-validated and applied on THREADS threads in ways whose
-    # result cannot depend on their timing (see _fit_final, _validate, predict_grid). OpenMP
-    # estimators (gradient boosting) get as many threads as n_jobs allows. No result depends
-    # on a thread count.
+    # The forests are fitted one at a time on one thread: the sample is small (a few thousand
+    # cells), and scikit-learn's joblib wrapper resets the process-wide warning filters in
+    # each task, which is not thread-safe (two fits side by side can leave them half rebuilt).
+    # The grid, where the time goes, is read and predicted on two threads (predict_grid).
+    # OpenMP estimators (gradient boosting) get as many threads as n_jobs allows. No result
+    # depends on a thread count.
     threads = cfg.n_jobs if cfg.n_jobs is not None and cfg.n_jobs > 0 else None
     estimator = make_estimator(
         cfg.model, params=dict(cfg.params), random_state=cfg.random_state, n_jobs=1
@@ -539,7 +518,7 @@ def fit_susceptibility(
     validation = _validate(estimator, x, y, splits, threads)
     clock.lap("cross_validation")
     with threadpool_limits(limits=threads, user_api="openmp"):
-        model = _fit_final(estimator, x, y)
+        model = clone(estimator).fit(x, y)
         perm = permutation_importance(
             model, x, y, scoring="roc_auc", n_repeats=3, random_state=cfg.random_state
         )

@@ -24,9 +24,10 @@ def positive_probability(model: Any, values: np.ndarray) -> np.ndarray:
     A random forest's trees are averaged here, in order, exactly as scikit-learn does
     with one job (its ``predict_proba`` with several jobs adds the trees in the order the
     threads finish, so the last bits could differ between runs). Only the positive class
-    is summed: each tree's leaf value of that class, looked up from the leaf index
-    (:meth:`sklearn.tree._tree.Tree.apply`, which releases the GIL), is what the tree's
-    ``predict_proba`` returns in that column.
+    is summed: each tree's leaf value of that class, looked up from the leaf index, is
+    what the tree's ``predict_proba`` returns in that column. The leaf search
+    (:meth:`sklearn.tree._tree.Tree.apply`) and the sum release the GIL, and no
+    scikit-learn wrapper runs, so windows can be predicted on threads.
     """
     if not isinstance(model, RandomForestClassifier):
         return np.asarray(model.predict_proba(values)[:, 1])
