@@ -1,9 +1,11 @@
 """A fixed pair of threads for work whose result cannot depend on their timing.
 
-Every task writes its own part of the result (disjoint rows of a grid, one fold of a
-cross-validation) or returns it to :func:`ordered_map`, which keeps the input order, so
-the result is the same on a busy or an idle machine and with any number of cores. The
-thread count is a constant, never derived from the machine or the clock.
+Every task writes its own part of the result (disjoint rows of a grid) or returns it to
+:func:`ordered_map`, which keeps the input order, so the result is the same on a busy or an
+idle machine and with any number of cores. The thread count is a constant, never derived
+from the machine or the clock. Tasks never call a scikit-learn estimator's ``fit`` or
+``predict_proba``: its joblib wrapper rebuilds the process-wide warning filters in each
+task, which two threads side by side can leave half rebuilt.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def ordered_map(function: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
     ----------
     function
         Applied to each item; it must not depend on the other items' progress
-        (numpy, scikit-learn's tree code and GDAL release the GIL in their loops).
+        (numpy, scikit-learn's ``Tree.apply`` and GEOS release the GIL in their loops).
     items
         The inputs, in order.
 
