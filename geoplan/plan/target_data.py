@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -28,7 +28,10 @@ DEFAULT_AS_OF = 2024
 _FLAG_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
-def _years(frame: pd.DataFrame, prefix: str) -> list[int]:
+def _years(frame: pd.DataFrame | Rows, prefix: str) -> list[int]:
+    """Return the years of the ``<prefix>_<YYYY>`` columns of a frame (or a unit's rows)."""
+    if isinstance(frame, Rows):
+        return list(frame.source.years(prefix))
     return list(_years_of(tuple(str(c) for c in frame.columns), prefix))
 
 
@@ -59,6 +62,14 @@ class FrameColumns:
         if key not in self._memo:
             self._memo[key] = make()
         return self._memo[key]
+
+    def years(self, prefix: str) -> tuple[int, ...]:
+        """Return the years of the frame's ``<prefix>_<YYYY>`` columns, in order."""
+        result: tuple[int, ...] = self._get(
+            ("years", prefix),
+            lambda: _years_of(tuple(str(c) for c in self.frame.columns), prefix),
+        )
+        return result
 
     def numbers(self, col: str) -> tuple[np.ndarray, Any]:
         """Return ``col`` as floats (NaN where not a number) and its numeric dtype."""
@@ -142,6 +153,17 @@ class Rows:
     def __len__(self) -> int:
         return len(self.source.frame) if self.positions is None else len(self.positions)
 
+    @property
+    def columns(self) -> pd.Index:
+        """The frame's columns."""
+        return self.source.frame.columns
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The unit's rows of the frame (made on each call)."""
+        frame = self.source.frame
+        return frame if self.positions is None else frame.iloc[self.positions]
+
     def has(self, col: str) -> bool:
         """Return whether the frame has ``col``."""
         return col in self.source.frame.columns
@@ -206,7 +228,6 @@ class UnitRows:
     districts: Rows
 
 
-@dataclass
 class TargetData:
     """The frames a target is computed from: one unit of aggregation.
 
@@ -217,59 +238,83 @@ class TargetData:
     function sums ``weight × value`` over communes or villages, so counts are
     split by share and shares are ratios of weighted sums.
 
-    Attributes
+    Parameters
     ----------
     communes, villages, districts
-        Frames with the canonical fields (and indicator columns).
+        Frames with the canonical fields (and indicator columns); ``None``
+        when ``rows`` gives them.
     at_risk_households, placed_households
         Households of the villages that must move and of those relocated or
         funded for relocation (T11); ``None`` when no assignment ran.
-    unfunded_households
-        Households the plan places at a site whose move is not funded: shown
-        beside T11, never counted in it.
     commune_weight, village_weight
         Weight of each row of ``communes`` / ``villages`` (same order);
         ``None`` means 1 for every row.
+    unfunded_households
+        Households the plan places at a site whose move is not funded: shown
+        beside T11, never counted in it.
     rows
-        Where the unit's rows are in columns converted once for all units
-        (:class:`UnitRows`, which must select the rows of ``communes``,
-        ``villages`` and ``districts``); ``None`` converts this unit's own
-        frames on first use.
+        The unit's rows in columns converted once for all units
+        (:class:`UnitRows`); the frames are then taken from it when read.
     """
 
-    communes: pd.DataFrame
-    villages: pd.DataFrame
-    districts: pd.DataFrame
-    at_risk_households: float | None = None
-    placed_households: float | None = None
-    commune_weight: pd.Series | np.ndarray | None = None
-    village_weight: pd.Series | np.ndarray | None = None
-    unfunded_households: float | None = None
-    rows: UnitRows | None = field(default=None, repr=False, compare=False)
-
-    def _rows(self) -> UnitRows:
-        if self.rows is None:
-            self.rows = UnitRows(
-                Rows(FrameColumns(self.communes)),
-                Rows(FrameColumns(self.villages)),
-                Rows(FrameColumns(self.districts)),
+    def __init__(
+        self,
+        communes: pd.DataFrame | None = None,
+        villages: pd.DataFrame | None = None,
+        districts: pd.DataFrame | None = None,
+        *,
+        at_risk_households: float | None = None,
+        placed_households: float | None = None,
+        commune_weight: pd.Series | np.ndarray | None = None,
+        village_weight: pd.Series | np.ndarray | None = None,
+        unfunded_households: float | None = None,
+        rows: UnitRows | None = None,
+    ) -> None:
+        if rows is None:
+            if communes is None or villages is None or districts is None:
+                msg = "TargetData needs the three frames or their rows"
+                raise ValueError(msg)
+            rows = UnitRows(
+                Rows(FrameColumns(communes)),
+                Rows(FrameColumns(villages)),
+                Rows(FrameColumns(districts)),
             )
-        return self.rows
+        self.rows = rows
+        self.at_risk_households = at_risk_households
+        self.placed_households = placed_households
+        self.commune_weight = commune_weight
+        self.village_weight = village_weight
+        self.unfunded_households = unfunded_households
 
     @property
     def c(self) -> Rows:
         """The unit's commune rows."""
-        return self._rows().communes
+        return self.rows.communes
 
     @property
     def v(self) -> Rows:
         """The unit's village rows."""
-        return self._rows().villages
+        return self.rows.villages
 
     @property
     def d(self) -> Rows:
         """The unit's district rows."""
-        return self._rows().districts
+        return self.rows.districts
+
+    @property
+    def communes(self) -> pd.DataFrame:
+        """The unit's communes."""
+        return self.c.frame
+
+    @property
+    def villages(self) -> pd.DataFrame:
+        """The unit's villages."""
+        return self.v.frame
+
+    @property
+    def districts(self) -> pd.DataFrame:
+        """The unit's districts."""
+        return self.d.frame
 
 
 def _weights(weight: pd.Series | np.ndarray | None, n: int) -> np.ndarray:
@@ -310,5 +355,5 @@ def _urban_only(d: TargetData) -> bool:
 
 
 def _as_of(d: TargetData) -> int:
-    years = _years(d.communes, "ntm_criteria") + _years(d.communes, "poverty_rate")
+    years = _years(d.c, "ntm_criteria") + _years(d.c, "poverty_rate")
     return max(years) if years else DEFAULT_AS_OF

@@ -43,7 +43,7 @@ _D = "districts"
 
 
 def _missing(t: TargetDef, data: TargetData) -> list[str]:
-    frames = {_C: data.communes, _V: data.villages, _D: data.districts}
+    frames = {_C: data.c, _V: data.v, _D: data.d}
     missing: list[str] = []
     for need in t.fields:
         if need == "plan.assignment":
@@ -93,7 +93,7 @@ def _evaluate_one(t: TargetDef, data: TargetData, as_of: int, n_units: float) ->
         "series": {},
     }
     if missing:
-        if not len(data.districts) and all(m.startswith("districts.") for m in missing):
+        if not len(data.d) and all(m.startswith("districts.") for m in missing):
             row["status"] = "not_applicable"
             row["note"] = NO_DISTRICT_NOTE
         return row
@@ -206,11 +206,8 @@ class _Frames:
         """Return the unit's communes, villages and districts with their weights."""
         if unit.members is None:
             return TargetData(
-                self.communes,
-                self.villages,
-                self.districts,
-                unit.at_risk,
-                unit.placed,
+                at_risk_households=unit.at_risk,
+                placed_households=unit.placed,
                 unfunded_households=unit.unfunded,
                 rows=self._columns,
             )
@@ -221,11 +218,8 @@ class _Frames:
         districts = set(self._c_districts[c_at])
         d_at = np.flatnonzero(np.fromiter((d in districts for d in self._d_codes), bool))
         return TargetData(
-            self.communes.iloc[c_at],
-            self.villages.iloc[v_at],
-            self.districts.iloc[d_at],
-            unit.at_risk,
-            unit.placed,
+            at_risk_households=unit.at_risk,
+            placed_households=unit.placed,
             commune_weight=np.array([weights.get(k, np.nan) for k in self._c_codes[c_at]], float),
             village_weight=np.array([weights.get(k, np.nan) for k in self._v_codes[v_at]], float),
             unfunded_households=unit.unfunded,
@@ -247,14 +241,14 @@ def _unit_rows(
     defs: list[TargetDef], data: TargetData, unit: _Unit, *, level: str
 ) -> list[dict[str, Any]]:
     """Evaluate the targets that apply at ``level`` for one unit (one row each)."""
-    as_of = _as_of(data) if len(data.communes) else DEFAULT_AS_OF
+    as_of = _as_of(data) if len(data.c) else DEFAULT_AS_OF
     n_communes = float(_cw(data).sum())
     rows = []
     for t in defs:
         if level in ("commune", "commune_2025") and not t.per_commune:
             continue
         n_units = {
-            "T8": float(len(data.districts)),
+            "T8": float(len(data.d)),
             "T17": n_communes + float(_vw(data).sum()),
         }.get(t.id, n_communes)
         r = _evaluate_one(t, data, as_of, n_units)

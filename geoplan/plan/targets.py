@@ -130,7 +130,7 @@ class TargetDef:
 
 def _criteria_by_year(d: TargetData) -> dict[int, np.ndarray]:
     c = d.c
-    out = {y: c.num(f"ntm_criteria_{y}") for y in _years(d.communes, "ntm_criteria")}
+    out = {y: c.num(f"ntm_criteria_{y}") for y in _years(c, "ntm_criteria")}
     if c.has("ntm_criteria_met"):
         latest = max(out) + 1 if out else DEFAULT_AS_OF
         if not out or not c.same_numbers("ntm_criteria_met", f"ntm_criteria_{max(out)}"):
@@ -276,7 +276,7 @@ def _t7(d: TargetData) -> TargetValue:
 
 
 def _t8(d: TargetData) -> TargetValue:
-    if not len(d.districts):
+    if not len(d.d):
         return TargetValue(float("nan"), note=NO_DISTRICT_NOTE, applicable=False)
     value = float(d.d.text_in("ntm_status", ("standard", "completed")).sum())
     return TargetValue(value, numerator=value)
@@ -402,7 +402,7 @@ def _poverty(poor_only: bool) -> Callable[[TargetData], TargetValue]:
             cw = cw[keep]
             if not len(cw):
                 return TargetValue(float("nan"), note="no poor district")
-        years = _years(d.communes, "poverty_rate")
+        years = _years(c, "poverty_rate")
         # poor households / households, both summed (rates are never averaged unweighted)
         w = cw * c.num0("households")[keep] if c.has("households") else cw
         if w.sum() <= 0:
