@@ -209,6 +209,7 @@ def make_plan(
 
     with _timed(timings, "assignment"):
         at_risk, assignment = _assign(units, safe, scenario, layers, notes)
+    safe.grid.terrain.clear()  # the DEM-sized rasters are read: free them before the budget
 
     with _timed(timings, "allocation"):
         moves = assignment.moves
