@@ -39,6 +39,7 @@ from scipy.optimize import linprog
 
 from geoplan.config.plan import AllocationConfig
 from geoplan.errors import AllocationError
+from geoplan.plan._memory import release_freed_memory
 from geoplan.plan._solver import MipResult, node_limit, solve_mip, status_text
 from geoplan.plan.allocate_frames import allocation_frame, binding_sentences, budget_frame
 from geoplan.plan.allocate_model import SHARE_COLUMN, Model, budget_table, build_model
@@ -333,6 +334,7 @@ def allocate_budget(
     # The LP relaxation gives an upper bound, shadow prices and a rounding heuristic; the
     # MILP (whole, or over the LP's support for a large model) then improves the best plan.
     lp_x, lp_bound, lp_prices = _relaxation(model)
+    release_freed_memory()  # the LP solver's copies of a large model
     if lp_x is None:
         raise _diagnose_infeasible(model, config)
     search = _heuristic_plans(cands, model, config, lp_x[:nv], lp_bound)
