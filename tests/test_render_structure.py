@@ -210,17 +210,19 @@ def _yes(value: object) -> bool:
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_hazard_map_shows_the_reasons_indicators_computed(demo_result, lang):
+    from geoplan.render._geo import Columns
     from geoplan.render.context import prepare
     from geoplan.render.map_hazard import hazard_flags, village_hazard_reasons
 
     ctx = prepare(demo_result, lang)
     villages = ctx.villages
     reasons = village_hazard_reasons(ctx, villages)
-    for (_, row), found in zip(villages.iterrows(), reasons, strict=True):
+    flags = hazard_flags(Columns(villages), list(reasons), lang)
+    rows = zip(villages.iterrows(), reasons, flags, strict=True)
+    for (_, row), found, shown in rows:
         written = str(row["hazard_reason"])
         assert "; ".join(r.text() for r in found) == written
         assert bool(found) == bool(row["hazard_flag"])
-        shown = hazard_flags(row, found, lang)
         forest = _yes(row["in_special_use_forest"]) or _yes(row["in_protective_forest"])
         location = int(forest) + int(_yes(row["in_border_belt"]))
         assert len(shown) == len(written.split("; ")) * bool(written) + location
