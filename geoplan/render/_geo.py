@@ -18,6 +18,7 @@ __all__ = [
     "Properties",
     "PropertyColumns",
     "bounds_latlon",
+    "chunk_text",
     "clean_list",
     "clean_value",
     "coverage_simplify",
@@ -241,19 +242,32 @@ def encode_polyline(coords: Any, precision: int = 5) -> str:
     instead of about 18 in GeoJSON.  The map runtime decodes it
     (``GP.decodePolyline``); :func:`decode_polyline` is the inverse.
     """
+    xy = np.asarray(coords, dtype=float)
+    if not xy.size:
+        return ""
     factor = 10**precision
-    out: list[str] = []
-    prev_lat = prev_lon = 0
-    for x, y, *_ in np.asarray(coords, dtype=float).tolist():
-        lat, lon = round(y * factor), round(x * factor)
-        for delta in (lat - prev_lat, lon - prev_lon):
-            value = ~(delta << 1) if delta < 0 else delta << 1
-            while value >= 0x20:
-                out.append(chr((0x20 | (value & 0x1F)) + 63))
-                value >>= 5
-            out.append(chr(value + 63))
-        prev_lat, prev_lon = lat, lon
-    return "".join(out)
+    scaled = np.rint(xy[:, [1, 0]] * factor).astype(np.int64)
+    deltas = np.diff(scaled, axis=0, prepend=0).ravel()
+    return chunk_text(np.where(deltas < 0, -2 * deltas - 1, 2 * deltas))
+
+
+def chunk_text(z: np.ndarray) -> str:
+    """Write non-negative integers as 5-bit chunks, low first, ``0x20`` on all but the last.
+
+    Each chunk is offset to a printable character (63 to 126), as in polylines.
+    """
+    if not len(z):
+        return ""
+    width = 1
+    while (z >> (5 * width)).any():
+        width += 1
+    shifts = 5 * np.arange(width, dtype=np.int64)
+    parts = z[:, None] >> shifts
+    count = np.maximum(1, (parts > 0).sum(axis=1))
+    position = np.arange(width)
+    more = position < (count - 1)[:, None]
+    chars = ((parts & 0x1F) | np.where(more, 0x20, 0)) + 63
+    return chars[position < count[:, None]].astype(np.uint8).tobytes().decode("ascii")
 
 
 def decode_polyline(text: str, precision: int = 5) -> list[tuple[float, float]]:

@@ -23,9 +23,10 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import folium
+import numpy as np
 from branca.element import Figure
 
-from geoplan.render._geo import encode_polyline
+from geoplan.render._geo import chunk_text, encode_polyline
 from geoplan.render.elements import Verbatim
 from geoplan.render.offline import asset_text
 
@@ -131,14 +132,40 @@ def encode_column(values: list[Any], *, text: bool = True) -> Column:
         candidates += _list_columns(values, present)
     elif text and all(isinstance(v, str) for v in present):
         candidates += _text_columns(values)
-    keys = [json.dumps(v, ensure_ascii=False, sort_keys=True) for v in values]
-    distinct: dict[str, int] = {}
-    for key in keys:
-        distinct.setdefault(key, len(distinct))
+    if all(v is None or type(v) is str for v in values):
+        keys: list[Any] = values
+    else:
+        keys = [_distinct_key(v) for v in values]
+    distinct: dict[Any, int] = {}
+    first: list[Any] = []
+    for key, value in zip(keys, values, strict=True):
+        if key not in distinct:
+            distinct[key] = len(distinct)
+            first.append(value)
     if len(distinct) <= len(values) // 2:
         index = _int_column([distinct[k] for k in keys])
-        candidates.append({"d": [json.loads(k) for k in distinct], "i": index})
+        candidates.append({"d": [_json_copy(v) for v in first], "i": index})
     return min(candidates, key=_weight)
+
+
+def _distinct_key(value: Any) -> Any:
+    """Return a key equal for two values exactly when their JSON texts are equal."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, int):
+        return ("i", value)
+    if isinstance(value, float):
+        return ("f", repr(value))
+    return ("j", json.dumps(value, ensure_ascii=False, sort_keys=True))
+
+
+def _json_copy(value: Any) -> Any:
+    """Return ``value`` as JSON gives it back (lists and dicts copied, tuples as lists)."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    return json.loads(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
 def decode_column(column: Column) -> list[Any]:
@@ -246,6 +273,21 @@ def _text_columns(values: list[Any]) -> list[Column]:
 
 def _varints(ints: Sequence[int | None], *, delta: bool) -> str:
     """Zig-zag varints in printable characters (as polylines); 0 is a missing value."""
+    present = [v for v in ints if v is not None]
+    if present and max(abs(min(present)), abs(max(present))) >= 2**60:
+        return _varints_big(ints, delta=delta)
+    missing = np.fromiter((v is None for v in ints), dtype=bool, count=len(ints))
+    values = np.zeros(len(ints), dtype=np.int64)
+    values[~missing] = present
+    if delta:
+        kept = values[~missing]
+        values[~missing] = np.diff(kept, prepend=0)
+    z = np.where(values >= 0, 2 * values, -2 * values - 1) + 1
+    z[missing] = 0
+    return chunk_text(z)
+
+
+def _varints_big(ints: Sequence[int | None], *, delta: bool) -> str:
     out: list[str] = []
     prev = 0
     for v in ints:
