@@ -33,6 +33,7 @@ TAGS_ALLOWED = {
     "map_compact.py": "the compact layers' vendored script, inlined into the page head",
     "qgis.py": "QGIS project XML (xml.sax.saxutils escapes), not HTML",
     "qgis_styles.py": "QGIS style XML (xml.sax.saxutils escapes), not HTML",
+    "xlsx_rows.py": "the rows of a spreadsheet's sheet XML (escaped as xlsxwriter does), not HTML",
 }
 
 

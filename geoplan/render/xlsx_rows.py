@@ -68,6 +68,8 @@ def write_rows(
             formats[c]._get_xf_index()  # xf indexes are numbered in the order of first use
     cells = [
         _column_cells(col, xl_col_to_name(c), fmt._get_xf_index(), first_row, ws.xls_strmax)
+        if firsts[c] < n
+        else [None] * n  # an index is given to a format only once a cell uses it
         for c, (col, fmt) in enumerate(zip(columns, formats, strict=True))
     ]
     out = []
