@@ -25,6 +25,7 @@ __all__ = [
     "decode_polyline",
     "dissolve_parts",
     "encode_polyline",
+    "encode_polylines",
     "feature_collection",
     "record_columns",
     "simplify",
@@ -245,10 +246,29 @@ def encode_polyline(coords: Any, precision: int = 5) -> str:
     xy = np.asarray(coords, dtype=float)
     if not xy.size:
         return ""
-    factor = 10**precision
-    scaled = np.rint(xy[:, [1, 0]] * factor).astype(np.int64)
-    deltas = np.diff(scaled, axis=0, prepend=0).ravel()
-    return chunk_text(np.where(deltas < 0, -2 * deltas - 1, 2 * deltas))
+    return encode_polylines(xy, np.array([len(xy)]), precision)[0]
+
+
+def encode_polylines(xy: np.ndarray, counts: np.ndarray, precision: int = 5) -> list[str]:
+    """Encode consecutive runs of ``(lon, lat)`` rows of ``xy`` as one polyline each.
+
+    ``counts`` gives each run's number of rows; the result is
+    ``[encode_polyline(run) for run in runs]``, computed in one pass.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    if not len(xy):
+        return [""] * len(counts)
+    scaled = np.rint(xy[:, [1, 0]] * 10**precision).astype(np.int64)
+    deltas = scaled.copy()
+    deltas[1:] -= scaled[:-1]
+    starts = np.cumsum(counts) - counts
+    first = starts[counts > 0]
+    deltas[first] = scaled[first]  # each run starts from (0, 0)
+    flat = deltas.ravel()
+    text, widths = _chunks(np.where(flat < 0, -2 * flat - 1, 2 * flat))
+    ends = np.concatenate([[0], np.cumsum(widths)])
+    lo, hi = ends[2 * starts].tolist(), ends[2 * (starts + counts)].tolist()
+    return [text[a:b] for a, b in zip(lo, hi, strict=True)]
 
 
 def chunk_text(z: np.ndarray) -> str:
@@ -256,8 +276,13 @@ def chunk_text(z: np.ndarray) -> str:
 
     Each chunk is offset to a printable character (63 to 126), as in polylines.
     """
+    return _chunks(z)[0]
+
+
+def _chunks(z: np.ndarray) -> tuple[str, np.ndarray]:
+    """Return :func:`chunk_text` of ``z`` and the number of characters of each value."""
     if not len(z):
-        return ""
+        return "", np.zeros(0, dtype=np.int64)
     width = 1
     while (z >> (5 * width)).any():
         width += 1
@@ -267,7 +292,8 @@ def chunk_text(z: np.ndarray) -> str:
     position = np.arange(width)
     more = position < (count - 1)[:, None]
     chars = ((parts & 0x1F) | np.where(more, 0x20, 0)) + 63
-    return chars[position < count[:, None]].astype(np.uint8).tobytes().decode("ascii")
+    text = chars[position < count[:, None]].astype(np.uint8).tobytes().decode("ascii")
+    return text, count
 
 
 def decode_polyline(text: str, precision: int = 5) -> list[tuple[float, float]]:
@@ -290,25 +316,48 @@ def decode_polyline(text: str, precision: int = 5) -> list[tuple[float, float]]:
     return out
 
 
-def _encoded_geometry(geom: Any, precision: int) -> dict[str, Any]:
-    """Return a polygon's or line's GeoJSON geometry with rings or parts as polyline strings."""
+_ENCODABLE = {
+    int(shapely.GeometryType.POLYGON): "Polygon",
+    int(shapely.GeometryType.MULTIPOLYGON): "MultiPolygon",
+    int(shapely.GeometryType.LINESTRING): "LineString",
+    int(shapely.GeometryType.MULTILINESTRING): "MultiLineString",
+}
 
-    def rings(poly: Any) -> list[str]:
-        return [
-            encode_polyline(ring.coords, precision) for ring in (poly.exterior, *poly.interiors)
-        ]
 
-    if geom.geom_type == "Polygon":
-        return {"type": "Polygon", "enc": rings(geom)}
-    if geom.geom_type == "MultiPolygon":
-        return {"type": "MultiPolygon", "enc": [rings(p) for p in geom.geoms]}
-    if geom.geom_type == "LineString":
-        return {"type": "LineString", "enc": encode_polyline(geom.coords, precision)}
-    if geom.geom_type == "MultiLineString":
-        parts = [encode_polyline(g.coords, precision) for g in geom.geoms]
-        return {"type": "MultiLineString", "enc": parts}
-    msg = f"only polygons and lines can be encoded, not {geom.geom_type}"
-    raise ValueError(msg)
+def _encoded_geometries(geoms: np.ndarray, precision: int) -> list[dict[str, Any]]:
+    """Return polygons' or lines' GeoJSON geometries with rings or parts as polyline strings."""
+    kinds = shapely.get_type_id(geoms).tolist()
+    for geom, kind in zip(geoms, kinds, strict=True):
+        if kind not in _ENCODABLE:
+            msg = f"only polygons and lines can be encoded, not {geom.geom_type}"
+            raise ValueError(msg)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    polygon = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
+    rings, ring_owner = shapely.get_rings(parts[polygon], return_index=True)
+    lines = np.flatnonzero(~polygon)
+    runs = np.concatenate([rings, parts[lines]])
+    run_part = np.concatenate([np.flatnonzero(polygon)[ring_owner], lines]).tolist()
+    xy, which = shapely.get_coordinates(runs, return_index=True)
+    texts = encode_polylines(xy, np.bincount(which, minlength=len(runs)), precision)
+    part_texts: list[list[str]] = [[] for _ in range(len(parts))]
+    for text, part in zip(texts, run_part, strict=True):
+        part_texts[part].append(text)
+    geom_parts: list[list[list[str]]] = [[] for _ in range(len(geoms))]
+    for part, geom in enumerate(owner.tolist()):
+        geom_parts[geom].append(part_texts[part])
+    out: list[dict[str, Any]] = []
+    for kind, pieces in zip(kinds, geom_parts, strict=True):
+        name = _ENCODABLE[kind]
+        if name == "Polygon":
+            enc: Any = pieces[0]
+        elif name == "MultiPolygon":
+            enc = pieces
+        elif name == "LineString":
+            enc = pieces[0][0]
+        else:
+            enc = [p[0] for p in pieces]
+        out.append({"type": name, "enc": enc})
+    return out
 
 
 def feature_collection(
@@ -348,9 +397,7 @@ def feature_collection(
     columns = properties(table) if callable(properties) else {c: table.clean(c) for c in properties}
     geoms = wgs.geometry.to_numpy()
     geometries = (
-        [_encoded_geometry(g, precision) for g in geoms]
-        if encoded
-        else _round_coords(geoms, precision)
+        _encoded_geometries(geoms, precision) if encoded else _round_coords(geoms, precision)
     )
     features = [
         {"type": "Feature", "geometry": g, "properties": p}

@@ -132,10 +132,7 @@ def encode_column(values: list[Any], *, text: bool = True) -> Column:
         candidates += _list_columns(values, present)
     elif text and all(isinstance(v, str) for v in present):
         candidates += _text_columns(values)
-    if all(v is None or type(v) is str for v in values):
-        keys: list[Any] = values
-    else:
-        keys = [_distinct_key(v) for v in values]
+    keys = _distinct_keys(values)
     distinct: dict[Any, int] = {}
     first: list[Any] = []
     for key, value in zip(keys, values, strict=True):
@@ -148,17 +145,24 @@ def encode_column(values: list[Any], *, text: bool = True) -> Column:
     return min(candidates, key=_weight)
 
 
-def _distinct_key(value: Any) -> Any:
-    """Return a key equal for two values exactly when their JSON texts are equal."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return ("b", value)
-    if isinstance(value, int):
-        return ("i", value)
-    if isinstance(value, float):
-        return ("f", repr(value))
-    return ("j", json.dumps(value, ensure_ascii=False, sort_keys=True))
+_SCALARS = {type(None), bool, int, float, str}
+
+
+def _distinct_keys(values: list[Any]) -> list[Any]:
+    """Return keys equal for two values exactly when their JSON texts are equal.
+
+    Texts and integers are their own keys; other scalars (``1`` and ``1.0``,
+    ``True`` and ``1``, ``0.0`` and ``-0.0`` differ in JSON) and lists of them
+    are keyed by ``repr``; anything else by its JSON text.
+    """
+    types = set(map(type, values))
+    if types <= {type(None), int, str}:
+        return values
+    if types <= _SCALARS | {list} and all(
+        set(map(type, v)) <= _SCALARS for v in values if type(v) is list
+    ):
+        return list(map(repr, values))
+    return [json.dumps(v, ensure_ascii=False, sort_keys=True) for v in values]
 
 
 def _json_copy(value: Any) -> Any:
@@ -219,7 +223,12 @@ def _weight(column: Column) -> int:
     return len(json.dumps(column, ensure_ascii=False, separators=(",", ":")))
 
 
+_NUMBERS = {type(None), int, float}
+
+
 def _all_numbers(values: list[Any]) -> bool:
+    if set(map(type, values)) <= _NUMBERS:
+        return True
     return all(
         v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values
     )
@@ -234,6 +243,8 @@ def _int_column(ints: Sequence[int | None]) -> Column:
 
 def _number_columns(values: list[Any]) -> list[Column]:
     """Numbers as (scaled) integers in varints, plain and as differences, when exact."""
+    if set(map(type, values)) <= _NUMBERS:
+        return _number_columns_array(values)
     for digits in range(MAX_SCALED_DIGITS + 1):
         scale = 10**digits
         ints = [None if v is None else round(v * scale) for v in values]
@@ -243,6 +254,32 @@ def _number_columns(values: list[Any]) -> list[Column]:
             return [
                 {"q": _varints(ints, delta=False), **extra},
                 {"q": _varints(ints, delta=True), "dz": 1, **extra},
+            ]
+    return []
+
+
+def _number_columns_array(values: list[Any]) -> list[Column]:
+    """:func:`_number_columns` of plain ints, floats and ``None``, a whole column at a time.
+
+    The same integers as ``round(v * scale)`` value by value: below 2⁵² every such
+    product and quotient is exact or rounded once in both, ties to even.
+    """
+    missing = np.array([v is None for v in values], dtype=bool)
+    present = [v for v in values if v is not None]
+    if present and max(abs(min(present)), abs(max(present))) >= 2**52:
+        return []
+    numbers = np.zeros(len(values))
+    numbers[~missing] = present
+    for digits in range(MAX_SCALED_DIGITS + 1):
+        scale = 10**digits
+        scaled = np.rint(numbers * scale)
+        kept = scaled[~missing]
+        if (kept / scale == numbers[~missing]).all() and (np.abs(kept) < 2**52).all():
+            ints = scaled.astype(np.int64)
+            extra = {"f": scale} if digits else {}
+            return [
+                {"q": _varints_array(ints, missing, delta=False), **extra},
+                {"q": _varints_array(ints, missing, delta=True), "dz": 1, **extra},
             ]
     return []
 
@@ -276,12 +313,23 @@ def _varints(ints: Sequence[int | None], *, delta: bool) -> str:
     present = [v for v in ints if v is not None]
     if present and max(abs(min(present)), abs(max(present))) >= 2**60:
         return _varints_big(ints, delta=delta)
-    missing = np.fromiter((v is None for v in ints), dtype=bool, count=len(ints))
+    if len(present) == len(ints):
+        return _varints_array(np.array(present, dtype=np.int64), None, delta=delta)
+    missing = np.array([v is None for v in ints], dtype=bool)
     values = np.zeros(len(ints), dtype=np.int64)
     values[~missing] = present
+    return _varints_array(values, missing, delta=delta)
+
+
+def _varints_array(values: np.ndarray, missing: np.ndarray | None, *, delta: bool) -> str:
+    """:func:`_varints` of integers (below 2⁶⁰) with a mask of the missing ones."""
+    if missing is None:
+        if delta:
+            values = np.diff(values, prepend=0)
+        return chunk_text(np.where(values >= 0, 2 * values, -2 * values - 1) + 1)
+    values = values.copy()
     if delta:
-        kept = values[~missing]
-        values[~missing] = np.diff(kept, prepend=0)
+        values[~missing] = np.diff(values[~missing], prepend=0)
     z = np.where(values >= 0, 2 * values, -2 * values - 1) + 1
     z[missing] = 0
     return chunk_text(z)
