@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 import xlsxwriter
 
+from geoplan.render import xlsx_rows
 from geoplan.render.xlsx_rows import start_rows, write_rows
 
 TEXTS = [
@@ -58,7 +59,9 @@ def _sheet_xml(path, fast: bool) -> bytes:
         return z.read("xl/worksheets/sheet1.xml") + z.read("xl/styles.xml")
 
 
-def test_write_rows_matches_xlsxwriter_cell_by_cell(tmp_path):
+@pytest.mark.parametrize("rows_at_once", [2, 512])
+def test_write_rows_matches_xlsxwriter_cell_by_cell(tmp_path, monkeypatch, rows_at_once):
+    monkeypatch.setattr(xlsx_rows, "_ROWS_AT_ONCE", rows_at_once)
     fast = _sheet_xml(tmp_path / "fast.xlsx", fast=True)
     assert b"inlineStr" in fast
     assert fast == _sheet_xml(tmp_path / "slow.xlsx", fast=False)

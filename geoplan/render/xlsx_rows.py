@@ -62,6 +62,18 @@ def write_rows(
     if first_row + n > ws.xls_rowmax:
         msg = f"a sheet holds at most {ws.xls_rowmax} rows, not {first_row + n}"
         raise ValueError(msg)
+    for lo in range(0, n, _ROWS_AT_ONCE):
+        hi = min(n, lo + _ROWS_AT_ONCE)
+        _write_block(ws, first_row + lo, [col[lo:hi] for col in columns], formats)
+
+
+_ROWS_AT_ONCE = 512  # rows whose XML is held at a time (a few MB at 130 columns)
+
+
+def _write_block(
+    ws: Worksheet, first_row: int, columns: Sequence[list[Any]], formats: Sequence[Any]
+) -> None:
+    n = len(columns[0])
     firsts = [next((i for i, v in enumerate(col) if v is not None), n) for col in columns]
     for c in sorted(range(len(columns)), key=lambda c: (firsts[c], c)):
         if firsts[c] < n:
@@ -73,18 +85,19 @@ def write_rows(
         for c, (col, fmt) in enumerate(zip(columns, formats, strict=True))
     ]
     out = []
-    last = None
-    for r, row in enumerate(zip(*cells, strict=True), start=first_row + 1):
+    written_rows = []
+    for r, row in enumerate(zip(*cells, strict=True), start=first_row):
         written = [cell for cell in row if cell is not None]
         if written:
-            out.append(f'<row r="{r}">{"".join(written)}</row>')
-            last = r - 1
-    if last is None:
+            out.append(f'<row r="{r + 1}">{"".join(written)}</row>')
+            written_rows.append(r)
+    if not written_rows:
         return
     ws.fh.write("".join(out))
-    ws.previous_row = last + 1
-    ws.dim_rowmin = 0 if ws.dim_rowmin is None else min(ws.dim_rowmin, first_row)
-    ws.dim_rowmax = last if ws.dim_rowmax is None else max(ws.dim_rowmax, last)
+    ws.previous_row = written_rows[-1] + 1
+    lo, hi = written_rows[0], written_rows[-1]
+    ws.dim_rowmin = lo if ws.dim_rowmin is None else min(ws.dim_rowmin, lo)
+    ws.dim_rowmax = hi if ws.dim_rowmax is None else max(ws.dim_rowmax, hi)
     used = [c for c, f in enumerate(firsts) if f < n]
     ws.dim_colmin = used[0] if ws.dim_colmin is None else min(ws.dim_colmin, used[0])
     ws.dim_colmax = used[-1] if ws.dim_colmax is None else max(ws.dim_colmax, used[-1])
