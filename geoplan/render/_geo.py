@@ -128,11 +128,16 @@ def clean_list(values: Any, digits: int = 4) -> list[Any]:
         kind = values.dtype.kind if isinstance(values.dtype, np.dtype) else ""
         plain = values.tolist()
         if kind == "f":
-            return [_clean_float(f, digits) for f in plain]
+            # _clean_float of each value, without a call per value
+            finite = math.isfinite
+            rounded = [round(f, digits) if finite(f) else None for f in plain]
+            return [
+                r if r is None or not r.is_integer() or abs(r) >= 2**53 else int(r) for r in rounded
+            ]
         if kind != "" and kind in "iub":
             return plain
         values = plain
-    return [clean_value(v, digits) for v in values]
+    return [v if type(v) is str else clean_value(v, digits) for v in values]
 
 
 #: A property value meaning "this feature has no such key" (see :class:`Columns`).
