@@ -300,11 +300,16 @@ def _text_columns(values: list[Any]) -> list[Column]:
     if any(v is not None and NUMBER_MARK in v for v in values):
         return []
     templates: dict[str | None, int] = {}
+    split: dict[str | None, tuple[int, str]] = {}  # each distinct text cut once
     index, args = [], []
     for v in values:
-        template = None if v is None else _NUMBER.sub(NUMBER_MARK, v)
-        index.append(templates.setdefault(template, len(templates)))
-        args.append("" if v is None else " ".join(_NUMBER.findall(v)))
+        known = split.get(v)
+        if known is None:
+            template = None if v is None else _NUMBER.sub(NUMBER_MARK, v)
+            numbers = "" if v is None else " ".join(_NUMBER.findall(v))
+            known = split[v] = (templates.setdefault(template, len(templates)), numbers)
+        index.append(known[0])
+        args.append(known[1])
     return [{"t": list(templates), "i": _int_column(index), "a": encode_column(args, text=False)}]
 
 
