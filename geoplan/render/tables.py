@@ -345,7 +345,12 @@ class _ShownColumn:
                 for i in np.flatnonzero(~np.isfinite(array)).tolist():
                     out[i] = None
             return out
-        return [self._shown(v) for v in values.tolist()]
+        plain = values.tolist()
+        memo = self.memo
+        try:  # values seen before straight from the memo, without a call
+            return [memo[v] if v in memo else self._shown(v) for v in plain]
+        except TypeError:  # an unhashable value: one at a time
+            return [self._shown(v) for v in plain]
 
     def _shown(self, value: Any) -> Any:
         try:

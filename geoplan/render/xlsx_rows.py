@@ -62,16 +62,21 @@ def write_rows(
     if first_row + n > ws.xls_rowmax:
         msg = f"a sheet holds at most {ws.xls_rowmax} rows, not {first_row + n}"
         raise ValueError(msg)
+    texts: list[dict[str, str]] = [{} for _ in columns]  # each column's texts, escaped once
     for lo in range(0, n, _ROWS_AT_ONCE):
         hi = min(n, lo + _ROWS_AT_ONCE)
-        _write_block(ws, first_row + lo, [col[lo:hi] for col in columns], formats)
+        _write_block(ws, first_row + lo, [col[lo:hi] for col in columns], formats, texts)
 
 
 _ROWS_AT_ONCE = 512  # rows whose XML is held at a time (a few MB at 130 columns)
 
 
 def _write_block(
-    ws: Worksheet, first_row: int, columns: Sequence[list[Any]], formats: Sequence[Any]
+    ws: Worksheet,
+    first_row: int,
+    columns: Sequence[list[Any]],
+    formats: Sequence[Any],
+    texts: list[dict[str, str]],
 ) -> None:
     n = len(columns[0])
     firsts = [next((i for i, v in enumerate(col) if v is not None), n) for col in columns]
@@ -79,7 +84,7 @@ def _write_block(
         if firsts[c] < n:
             formats[c]._get_xf_index()  # xf indexes are numbered in the order of first use
     cells = [
-        _column_cells(col, xl_col_to_name(c), fmt._get_xf_index(), first_row, ws.xls_strmax)
+        _column_cells(col, xl_col_to_name(c), fmt._get_xf_index(), first_row, texts=texts[c], ws=ws)
         if firsts[c] < n
         else [None] * n  # an index is given to a format only once a cell uses it
         for c, (col, fmt) in enumerate(zip(columns, formats, strict=True))
@@ -104,19 +109,19 @@ def _write_block(
 
 
 def _column_cells(
-    values: list[Any], name: str, xf: int, first_row: int, strmax: int
+    values: list[Any], name: str, xf: int, first_row: int, *, texts: dict[str, str], ws: Worksheet
 ) -> list[str | None]:
     """Return each value's ``<c>`` element (``None`` for no cell), as xlsxwriter writes it."""
-    texts: dict[str, str] = {}
     out: list[str | None] = []
     append = out.append
     for r, v in enumerate(values, start=first_row + 1):
+        kind = type(v)
         if v is None:
             append(None)
-        elif isinstance(v, str):
+        elif kind is not float and kind is not int and isinstance(v, str):
             body = texts.get(v)
             if body is None:
-                body = texts[v] = _inline_text(v, strmax)
+                body = texts[v] = _inline_text(v, ws.xls_strmax)
             append(f'<c r="{name}{r}" s="{xf}" t="inlineStr">{body}</c>')
         else:
             append(f'<c r="{name}{r}" s="{xf}"><v>{v:.16G}</v></c>')
