@@ -3,10 +3,16 @@
 Peer in the same run: plain ``geopandas.read_file`` of every demo vector layer plus
 ``rasterio`` reading the DEM (the floor any pipeline pays to look at the data).
 
-With ``--render-stages``, one more fresh process runs the pipeline and then
-``write_outputs`` with a progress callback, and reports the wall and CPU time of each group
-of output files (the map or table named, with what is written beside it), and the peak
-memory before and after writing.
+Memory is reported twice: ``ru_maxrss`` (the largest resident set of any one process) and the
+peak of the process tree's summed PSS (``/proc/<pid>/smaps_rollup``, sampled every 20 ms: a
+shared page counts once, and a forked render helper's own pages count too).  CPU time is
+user + system of the whole tree.  Set ``GEOPLAN_RENDER_WORKERS`` to compare render settings.
+
+With ``--render-stages``, two more fresh processes run the pipeline and then ``write_outputs``
+with one render process and with two, and report the render's wall and CPU time (the main
+process and its helper), the peak memory before and after writing, the process tree's PSS
+peak in the pipeline and in the render, and, with one process, the wall and CPU time of each
+group of output files (the map or table named).
 
 Usage: python benchmarks/bench_demo.py [--runs 3] [--render-stages]
 """
@@ -15,27 +21,85 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-CHILD = r"""
-import resource, subprocess, sys, time
-start = time.perf_counter()
-proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-wall = time.perf_counter() - start
-if proc.returncode:
-    sys.stderr.write(proc.stderr)
-    raise SystemExit(proc.returncode)
-peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(wall, peak_kib)
+# The memory of a process tree: the sum of the proportional set sizes (PSS: each shared page
+# counted once over the processes that share it) of a process and its descendants, sampled
+# by a thread.  ru_maxrss alone misses what a forked helper adds, and counts shared pages once
+# per process.
+TREE = r"""
+import os, threading
+
+def _tree(pid):
+    found = [pid]
+    for p in found:
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    found += [int(c) for c in fh.read().split()]
+        except OSError:
+            pass
+    return found
+
+def tree_pss_mib(pid):
+    total = 0
+    for p in _tree(pid):
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                total += next(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            pass
+    return total / 1024
+
+class TreeSampler(threading.Thread):
+    # peak tree PSS per phase (the phase is set by the caller)
+    def __init__(self, pid, every=0.02):
+        super().__init__(daemon=True)
+        self.pid, self.every, self.phase, self.peaks = pid, every, "run", {}
+        self.done = threading.Event()
+    def run(self):
+        while not self.done.wait(self.every):
+            mib = tree_pss_mib(self.pid)
+            self.peaks[self.phase] = max(self.peaks.get(self.phase, 0.0), mib)
+    def stop(self):
+        self.done.set()
+        self.join()
+        return {k: round(v) for k, v in self.peaks.items()}
 """
+
+CHILD = (
+    TREE
+    + r"""
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+sampler = TreeSampler(proc.pid)
+sampler.start()
+out, err = proc.communicate()
+wall = time.perf_counter() - start
+peaks = sampler.stop()
+if proc.returncode:
+    sys.stderr.write(err)
+    raise SystemExit(proc.returncode)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the helpers too: each was reaped
+print(json.dumps({
+    "wall": wall,
+    "cpu": usage.ru_utime + usage.ru_stime,
+    "maxrss_mib": usage.ru_maxrss / 1024,
+    "tree_pss_mib": peaks.get("run", 0),
+}))
+"""
+)
 
 PEER = r"""
 import time
@@ -50,41 +114,60 @@ print(time.perf_counter() - start)
 """
 
 
-STAGES = r"""
-import json, resource, sys, tempfile, time
+STAGES = (
+    TREE
+    + r"""
+import json, os, resource, sys, tempfile, time
 from pathlib import Path
 from geoplan import load_scenario
 from geoplan.pipeline import run
 from geoplan.render import write_outputs
 
+workers = int(sys.argv[2])
+sampler = TreeSampler(os.getpid())
+sampler.start()
+sampler.phase = "pipeline"
 result = run(load_scenario(sys.argv[1]))
 before_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+sampler.phase = "render"
 marks = [("prepare", time.process_time(), time.perf_counter())]
 with tempfile.TemporaryDirectory() as tmp:
     write_outputs(
         result,
         Path(tmp) / "out",
+        workers=workers,
         progress=lambda m: marks.append((m, time.process_time(), time.perf_counter())),
     )
 marks.append(("end", time.process_time(), time.perf_counter()))
+peaks = sampler.stop()
+helpers = resource.getrusage(resource.RUSAGE_CHILDREN)
 stages = [
     {"files": m, "cpu_s": round(c2 - c, 2), "wall_s": round(w2 - w, 2)}
     for (m, c, w), (_, c2, w2) in zip(marks, marks[1:])
 ]
 print(json.dumps({
+    "workers": workers,
     "render_cpu_s": round(marks[-1][1] - marks[0][1], 2),
+    "render_helper_cpu_s": round(helpers.ru_utime + helpers.ru_stime, 2),
     "render_wall_s": round(marks[-1][2] - marks[0][2], 2),
     "peak_mib_before_render": round(before_mib),
     "peak_mib_after_render": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-    "stages": stages,
+    "helper_maxrss_mib": round(helpers.ru_maxrss / 1024),
+    "tree_pss_peak_mib": peaks,
+    "stages": stages if workers == 1 else "in any order on several processes: see workers=1",
 }))
 """
+)
 
 
-def render_stages() -> dict[str, object]:
-    """Return the wall and CPU time of each group of output files, in a fresh process."""
+def render_stages(workers: int) -> dict[str, object]:
+    """Return the render's wall, CPU and memory with ``workers`` processes, in a fresh process.
+
+    With one worker, also the wall and CPU time of each group of output files.
+    """
+    scenario = str(ROOT / "scenarios" / "kontum-2025.yaml")
     out = subprocess.run(
-        [sys.executable, "-c", STAGES, str(ROOT / "scenarios" / "kontum-2025.yaml")],
+        [sys.executable, "-c", STAGES, scenario, str(workers)],
         capture_output=True,
         text=True,
         check=True,
@@ -93,7 +176,8 @@ def render_stages() -> dict[str, object]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(command: list[str]) -> tuple[float, float]:
+def measure(command: list[str]) -> dict[str, float]:
+    """Return the wall time, ru_maxrss and peak process-tree PSS of one command."""
     out = subprocess.run(
         [sys.executable, "-c", CHILD, *command],
         capture_output=True,
@@ -101,8 +185,7 @@ def measure(command: list[str]) -> tuple[float, float]:
         check=True,
         cwd=ROOT,
     )
-    wall, peak = out.stdout.split()
-    return float(wall), float(peak) / 1024
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -111,29 +194,36 @@ def main() -> None:
     parser.add_argument("--render-stages", action="store_true")
     args = parser.parse_args()
     geoplan = str(Path(sys.executable).with_name("geoplan"))
-    walls, peaks, peers = [], [], []
+    runs, peers = [], []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
-            wall, peak = measure([geoplan, "demo", "-q", "--out", str(Path(tmp) / "out")])
-        walls.append(wall)
-        peaks.append(peak)
+            runs.append(measure([geoplan, "demo", "-q", "--out", str(Path(tmp) / "out")]))
         peer = subprocess.run(
             [sys.executable, "-c", PEER], capture_output=True, text=True, check=True, cwd=ROOT
         )
         peers.append(float(peer.stdout))
+    median = _median_of(runs)
     result = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, python {platform.python_version()}",
         "runs": args.runs,
-        "demo_wall_s_median": round(statistics.median(walls), 2),
-        "demo_wall_s_all": [round(w, 2) for w in walls],
-        "demo_peak_mib_median": round(statistics.median(peaks), 1),
+        "render_workers": os.environ.get("GEOPLAN_RENDER_WORKERS", "default"),
+        "demo_wall_s_median": round(median("wall"), 2),
+        "demo_wall_s_all": [round(r["wall"], 2) for r in runs],
+        "demo_cpu_s_median": round(median("cpu"), 2),
+        "demo_peak_mib_median": round(median("maxrss_mib"), 1),
+        "demo_tree_pss_peak_mib_median": round(median("tree_pss_mib"), 1),
         "peer_read_all_layers_s_median": round(statistics.median(peers), 2),
-        "ratio_demo_to_peer": round(statistics.median(walls) / statistics.median(peers), 1),
+        "ratio_demo_to_peer": round(median("wall") / statistics.median(peers), 1),
+        "ratio_demo_cpu_to_peer": round(median("cpu") / statistics.median(peers), 1),
     }
     if args.render_stages:
-        result["render"] = render_stages()
+        result["render"] = [render_stages(workers) for workers in (1, 2)]
     print(json.dumps(result, indent=2))
+
+
+def _median_of(runs: list[dict[str, float]]) -> Callable[[str], float]:
+    return lambda key: statistics.median(r[key] for r in runs)
 
 
 if __name__ == "__main__":

@@ -90,13 +90,18 @@ def _handle_errors(func: F) -> F:
             if debug:
                 raise
             click.echo(
-                f"internal error: {type(exc).__name__}: {exc}\n"
+                f"internal error: {type(exc).__name__}: {exc}{_notes(exc)}\n"
                 "This is a bug in geoplan; run again with --debug and report the traceback.",
                 err=True,
             )
             sys.exit(EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _notes(exc: BaseException) -> str:
+    """Return the notes added to ``exc`` (such as the output file being written), in brackets."""
+    return "".join(f" ({note})" for note in getattr(exc, "__notes__", ()))
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:

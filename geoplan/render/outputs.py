@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from geoplan.errors import GeoplanError
-from geoplan.i18n import Lang
+from geoplan.i18n import Lang, catalogue
 from geoplan.render.context import RenderContext, prepare
 from geoplan.render.dashboard import side_panel
 from geoplan.render.map_base import save_map
@@ -22,8 +25,9 @@ from geoplan.render.plan_stats import plan_status
 from geoplan.render.qgis import PROJECT_FILE, write_project
 from geoplan.render.report import _jsonable, model_card, model_timings, report_html
 from geoplan.render.shapefile import SHAPEFILE_ZIP, write_shapefile_zip
-from geoplan.render.static import hazard_png, priority_png
+from geoplan.render.static import hazard_png, load_matplotlib, priority_png
 from geoplan.render.tables import write_csv, write_gpkg, write_xlsx
+from geoplan.render.workers import Product, render_workers, write_products
 
 if TYPE_CHECKING:  # the stage packages load the scientific stack; the types alone do not
     from geoplan.pipeline import PlanResult
@@ -86,6 +90,110 @@ def _write_json(path: Path, data: Any) -> Path:
     return path
 
 
+#: CPU seconds each product took on the demo (one process, 2026-11-29, after the map features
+#: went column-wise): the render processes take the products most expensive first.  Only the
+#: balance depends on them.
+_COST = {
+    "priority_resettlement.html": 0.45,  # with the plan's sites and moves
+    "priority.html": 0.25,
+    "priority.png": 0.3,
+    "hazard_overlay.html": 2.65,
+    "hazard_overlay.png": 0.4,
+    "dashboard.html": 0.5,
+    "rankings.gpkg": 0.1,
+    "rankings.csv": 0.15,
+    "rankings.xlsx": 0.55,
+    "shapefile": 0.3,
+    "plan": 0.2,
+    "model": 0.1,
+}
+
+
+def _file(name: str, write: Callable[[], object], cost: float, *, last: bool = False) -> Product:
+    """Return the product writing one file ``name`` (left out when ``write`` returns None)."""
+    return Product(name, lambda: [name] if write() is not None else [], cost, last)
+
+
+def _products(
+    ctx: RenderContext, folder: Path, top_n: int, *, shapefile: bool = False
+) -> list[Product]:
+    """Return the output products of ``ctx`` in the order their files are listed."""
+    products: list[Product] = []
+    pngs: list[Path] = []
+    for track in ctx.tracks:
+        html, png = folder / f"priority_{track}.html", folder / f"priority_{track}.png"
+        products += [
+            _file(
+                html.name,
+                partial(_save_map, priority_map, html, ctx, track),
+                _COST.get(html.name, _COST["priority.html"]),
+            ),
+            _file(png.name, partial(priority_png, ctx, track, png), _COST["priority.png"]),
+        ]
+        pngs.append(png)
+    html, png = folder / "hazard_overlay.html", folder / "hazard_overlay.png"
+    dash = folder / "dashboard.html"
+    products += [
+        _file(html.name, partial(_save_map, hazard_map, html, ctx), _COST[html.name]),
+        _file(png.name, partial(hazard_png, ctx, png), _COST[png.name]),
+        _file(
+            dash.name, partial(_save_map, dashboard_map, dash, ctx, side_panel), _COST[dash.name]
+        ),
+    ]
+    pngs.append(png)
+    for name, table in (
+        ("rankings.gpkg", write_gpkg),
+        ("rankings.csv", write_csv),
+        ("rankings.xlsx", write_xlsx),
+    ):
+        products.append(_file(name, partial(table, ctx, folder / name), _COST[name]))
+    if shapefile:
+        zipped = partial(write_shapefile_zip, ctx, folder / SHAPEFILE_ZIP)
+        products.append(_file(SHAPEFILE_ZIP, zipped, _COST["shapefile"]))
+    if ctx.result.plan is not None:
+        label = "resettlement_sites.gpkg, allocation.csv, targets*.csv, crosswalk.csv"
+        products.append(Product(label, partial(write_plan_files, ctx, folder), _COST["plan"]))
+    report = partial(_write_report, ctx, folder / "report.html", pngs, top_n)
+    products.append(_file("report.html", report, 0.3, last=True))  # it embeds the PNGs
+    card = model_card(ctx.result)
+    if card is not None:
+        card_json = partial(_write_json, folder / "landslide_model.json", card)
+        products += [
+            _file("landslide_model.json", card_json, 0.0),
+            _file(MODEL_GPKG, partial(write_model_gpkg, ctx, folder / MODEL_GPKG), _COST["model"]),
+        ]
+    project = partial(write_project, ctx, folder)
+    products.append(_file(PROJECT_FILE, project, 0.0, last=True))  # it reads the GeoPackages
+    return products
+
+
+def _save_map(make: Callable[..., Any], path: Path, *args: Any) -> Path:
+    return save_map(make(*args), path)
+
+
+def _write_report(ctx: RenderContext, path: Path, pngs: list[Path], top_n: int) -> Path:
+    path.write_text(report_html(ctx, pngs, top_n=top_n), encoding="utf-8")
+    return path
+
+
+def _load_shared() -> None:
+    """Load what several products load on first use: once, and shared by the render processes."""
+    with contextlib.suppress(Exception):  # a product that needs it then raises the error itself
+        catalogue()
+        load_matplotlib()
+
+
+def _loading_shared() -> threading.Thread:
+    """Start :func:`_load_shared` in a thread; join it before the products are written.
+
+    It runs beside :func:`prepare`, which spends most of its time in numpy, GDAL and
+    zlib with the GIL released.
+    """
+    thread = threading.Thread(target=_load_shared, name="geoplan-render-load", daemon=True)
+    thread.start()
+    return thread
+
+
 def _write_all(
     ctx: RenderContext,
     folder: Path,
@@ -93,50 +201,10 @@ def _write_all(
     progress: Progress | None,
     *,
     shapefile: bool = False,
+    workers: int = 1,
 ) -> list[str]:
-    def step(msg: str) -> None:
-        if progress is not None:
-            progress(msg)
-
-    names: list[str] = []
-    pngs: list[Path] = []
-    for track in ctx.tracks:
-        step(f"priority_{track}.html")
-        save_map(priority_map(ctx, track), folder / f"priority_{track}.html")
-        names.append(f"priority_{track}.html")
-        pngs.append(priority_png(ctx, track, folder / f"priority_{track}.png"))
-        names.append(f"priority_{track}.png")
-    step("hazard_overlay.html")
-    save_map(hazard_map(ctx), folder / "hazard_overlay.html")
-    pngs.append(hazard_png(ctx, folder / "hazard_overlay.png"))
-    names += ["hazard_overlay.html", "hazard_overlay.png"]
-    step("dashboard.html")
-    save_map(dashboard_map(ctx, side_panel), folder / "dashboard.html")
-    names.append("dashboard.html")
-    step("rankings.gpkg, rankings.csv, rankings.xlsx")
-    write_gpkg(ctx, folder / "rankings.gpkg")
-    write_csv(ctx, folder / "rankings.csv")
-    write_xlsx(ctx, folder / "rankings.xlsx")
-    names += ["rankings.gpkg", "rankings.csv", "rankings.xlsx"]
-    if shapefile:
-        step(SHAPEFILE_ZIP)
-        names.append(write_shapefile_zip(ctx, folder / SHAPEFILE_ZIP).name)
-    if ctx.result.plan is not None:
-        step("resettlement_sites.gpkg, allocation.csv, targets*.csv, crosswalk.csv")
-        names += write_plan_files(ctx, folder)
-    step("report.html")
-    (folder / "report.html").write_text(report_html(ctx, pngs, top_n=top_n), encoding="utf-8")
-    names.append("report.html")
-    card = model_card(ctx.result)
-    if card is not None:
-        _write_json(folder / "landslide_model.json", card)
-        names.append("landslide_model.json")
-        step(MODEL_GPKG)
-        if write_model_gpkg(ctx, folder / MODEL_GPKG) is not None:
-            names.append(MODEL_GPKG)
-    step(PROJECT_FILE)
-    if write_project(ctx, folder) is not None:
-        names.append(PROJECT_FILE)
+    products = _products(ctx, folder, top_n, shapefile=shapefile)
+    names = write_products(products, workers, progress)
     names.append("run.json")
     info = _run_info(ctx.result)
     info[MANIFEST_KEY] = sorted(names)
@@ -189,6 +257,7 @@ def write_outputs(
     folder: OutputFolder | None = None,
     csv_locale: str = "c",
     shapefile: bool = False,
+    workers: int | None = None,
 ) -> list[Path]:
     """Write the output contract for one run.
 
@@ -234,6 +303,10 @@ def write_outputs(
     shapefile
         Also write ``rankings_shp.zip`` (villages and communes as UTF-8 shapefiles
         with a field-name table, for older GIS tools).
+    workers
+        Processes that write the files (see :func:`geoplan.render.workers.render_workers`):
+        by default ``$GEOPLAN_RENDER_WORKERS``, else 2 (1 on a one-core machine); 1
+        writes everything in this process.  The files are the same either way.
 
     Returns
     -------
@@ -243,21 +316,26 @@ def write_outputs(
     Raises
     ------
     GeoplanError
-        If ``lang`` is not supported.
+        If ``lang`` or ``$GEOPLAN_RENDER_WORKERS`` is not supported.
     OutputFolderError
         If the folder cannot be used or written (the message names the path).
     """
     out_dir = Path(out_dir)
     chosen = _lang(result, lang)
     top_n = int(result.scenario.outputs.top_n or 20)
+    processes = render_workers(workers)
     if folder is None:
         folder = output_folder(out_dir, result.scenario)
     staging = folder.begin()
     try:
+        loading = _loading_shared()
         ctx = prepare(result, chosen)
         ctx.csv_locale = csv_locale
+        loading.join()  # before forking: no thread may be running then
         try:
-            names = _write_all(ctx, staging, top_n, progress, shapefile=shapefile)
+            names = _write_all(
+                ctx, staging, top_n, progress, shapefile=shapefile, workers=processes
+            )
         except OSError as exc:
             if isinstance(exc, GeoplanError):
                 raise

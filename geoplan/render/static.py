@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -12,16 +13,38 @@ from geoplan.render.map_plan import site_use_class
 from geoplan.render.palette import CLASS_COLOURS, EXPOSURE_COLOURS, LEVEL_COLOURS
 from geoplan.render.plan_files import MOVE_COLOURS, SITE_COLOURS, split_sites
 
-__all__ = ["hazard_png", "priority_png"]
+__all__ = ["hazard_png", "load_matplotlib", "priority_png"]
+
+
+def load_matplotlib() -> None:
+    """Import the parts of matplotlib the PNG maps use (before forking render processes)."""
+    _canvas_class()
+    import matplotlib.figure  # noqa: F401
+
+
+@cache
+def _canvas_class() -> type:
+    """Return the Agg canvas that draws only when the PNG is saved.
+
+    geopandas asks the canvas for a redraw after every ``plot`` (``draw_idle``); on a
+    file canvas that is a full render each time, thrown away.  The saved image is the
+    same: it is drawn from scratch by ``savefig``.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    class SaveOnlyCanvas(FigureCanvasAgg):
+        def draw_idle(self, *args: object, **kwargs: object) -> None:
+            pass
+
+    return SaveOnlyCanvas
 
 
 def _figure(ctx: RenderContext, title: str):  # type: ignore[no-untyped-def]
     # a Figure on the Agg canvas, without pyplot: no global figure manager to import or close
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(8.27, 9.0), dpi=130)
-    FigureCanvasAgg(fig)
+    _canvas_class()(fig)
     ax = fig.subplots()
     if len(ctx.communes_web):
         ctx.communes_web.boundary.plot(ax=ax, color="#8a8a8a", linewidth=0.35)

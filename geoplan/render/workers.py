@@ -1,0 +1,373 @@
+"""Write independent output products on several processes, into one staging folder.
+
+``write_outputs`` hands :func:`write_products` a list of :class:`Product`: each writes
+its files into the staging folder and returns their names.  With one worker they are
+written in list order.  With more, the main process forks helper processes after the
+render context is prepared (they share its memory, copy-on-write) and every process
+takes the next product from one shared queue, most expensive first (measured CPU
+seconds on the demo), so the work spreads evenly whatever each product costs on this
+run; the main process takes the first (the hazard map) before forking.  Products
+marked ``last`` read other products' files (the report embeds the PNGs, the QGIS
+project opens the GeoPackages): the main process writes them after all the others are
+done.  Every product computes its bytes from the context alone, so the files are the
+same whatever the number of workers or the order in which they finish.
+
+Memory: every page a helper writes is a page added to the machine's use, so the
+objects alive at the fork are frozen for the garbage collector (``gc.freeze``: a
+collection would otherwise write to every one of them), each product's garbage is
+collected as soon as it is written, and the largest product stays in the main process,
+whose heap has room left by the pipeline.
+
+A product that fails in a helper fails the run as it would in one process: its
+exception is raised again in the main process (same type, its traceback attached as
+the cause, a note naming the product), the other helpers are stopped, and nothing is
+committed.  Ctrl-C reaches the main process, which stops the helpers before the
+staging folder is removed; the helpers ignore it themselves and stop when the main
+process is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import pickle
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+from geoplan.errors import GeoplanError
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+    from multiprocessing.sharedctypes import Synchronized
+
+__all__ = ["WORKERS_ENV", "Product", "RenderWorkerError", "render_workers", "write_products"]
+
+WORKERS_ENV = "GEOPLAN_RENDER_WORKERS"
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+DEFAULT_WORKERS = 2  # one helper: the render's products split well in two; more costs memory
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Product:
+    """One group of output files, written by one call.
+
+    Parameters
+    ----------
+    label
+        The files it writes, as the progress message shows them.
+    write
+        Writes the files into the staging folder; returns their names.
+    cost
+        CPU seconds it took on the demo: the most expensive go first.
+    last
+        It reads files of other products, so it is written after all of them.
+    """
+
+    label: str
+    write: Callable[[], list[str]]
+    cost: float = 0.0
+    last: bool = False
+
+
+class RenderWorkerError(GeoplanError):
+    """A render helper process stopped without reporting (killed, out of memory)."""
+
+
+class _RemoteTraceback(Exception):
+    """The traceback of an exception raised in a helper, shown as its cause."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def render_workers(requested: int | None = None) -> int:
+    """Return how many processes write the outputs.
+
+    Parameters
+    ----------
+    requested
+        An explicit count (``write_outputs(workers=...)``); otherwise
+        ``$GEOPLAN_RENDER_WORKERS``, otherwise on Linux 2 or the number of usable
+        cores if fewer, elsewhere 1.  1 writes everything in this process.  Without
+        the ``fork`` start method (Windows) or inside a daemonic process the count
+        is 1.
+
+    Raises
+    ------
+    GeoplanError
+        If ``$GEOPLAN_RENDER_WORKERS`` is not a whole number of at least 1.
+    """
+    import multiprocessing
+
+    if requested is None:
+        text = os.environ.get(WORKERS_ENV, "").strip()
+        if text:
+            if not text.isdigit() or int(text) < 1:
+                msg = f"${WORKERS_ENV}={text!r}: give a whole number of processes, 1 or more"
+                raise GeoplanError(msg)
+            requested = int(text)
+        elif sys.platform.startswith("linux"):
+            requested = min(DEFAULT_WORKERS, len(os.sched_getaffinity(0)))
+        else:  # macOS: forking after system frameworks are loaded is not safe; opt in only
+            requested = 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if multiprocessing.current_process().daemon:
+        return 1  # a daemonic process may not have children
+    return max(1, int(requested))
+
+
+def write_products(
+    products: Sequence[Product],
+    workers: int,
+    progress: Progress | None = None,
+) -> list[str]:
+    """Write every product; return their file names in the order of ``products``.
+
+    Parameters
+    ----------
+    products
+        The products, in the order their names are listed.
+    workers
+        Processes to write on (see :func:`render_workers`); 1 writes them in order here.
+    progress
+        Called with a product's label when it starts (in this process or a helper).
+    """
+    step = progress or (lambda label: None)
+    pool = [p for p in products if not p.last]
+    helpers = min(workers, len(pool)) - 1
+    written: dict[int, list[str]] = {}
+    if helpers < 1:
+        for i, product in enumerate(products):
+            written[i] = _write(product, step)
+    else:
+        order = sorted(range(len(products)), key=lambda i: -products[i].cost)
+        queue = [i for i in order if not products[i].last]
+        _trim_heap()
+        gc.freeze()  # the collector would otherwise write to every shared object: copies
+        try:
+            written.update(_write_shared(products, queue, helpers, step))
+        finally:
+            gc.unfreeze()
+        for i in order:
+            if products[i].last:
+                written[i] = _write(products[i], step)
+    return [name for i in range(len(products)) for name in written[i]]
+
+
+def _write(product: Product, step: Progress) -> list[str]:
+    step(product.label)
+    try:
+        return product.write()
+    except Exception as exc:
+        exc.add_note(f"while writing {product.label}")
+        raise
+
+
+def _claim(counter: Synchronized[int], size: int) -> int:
+    """Take the next index of the shared queue (``size`` when it is empty)."""
+    with counter.get_lock():
+        index = int(counter.value)
+        if index < size:
+            counter.value = index + 1
+        return index
+
+
+def _write_shared(
+    products: Sequence[Product], queue: list[int], helpers: int, step: Progress
+) -> dict[int, list[str]]:
+    """Write the ``queue`` of products on this process and ``helpers`` forked ones."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("i", 0)
+    parent = os.getpid()
+    written: dict[int, list[str]] = {}
+    running: dict[Connection, tuple[BaseProcess, list[int]]] = {}
+    # This process takes the most expensive product (the hazard map, which also needs the
+    # most memory): its heap has room left by the pipeline, while all a helper allocates adds.
+    index = _claim(counter, len(queue))
+    for stream in (sys.stdout, sys.stderr):  # else a helper prints their buffers again
+        with contextlib.suppress(Exception):
+            stream.flush()
+    try:
+        for _ in range(helpers):
+            ours, theirs = ctx.Pipe(duplex=False)
+            helper: BaseProcess = ctx.Process(
+                target=_helper,
+                args=(products, queue, counter, theirs, parent),
+                name="geoplan-render",
+                daemon=True,
+            )
+            helper.start()
+            theirs.close()
+            running[ours] = (helper, [])
+        while index < len(queue):
+            _collect(running, products, queue, written, step, block=False)
+            written[queue[index]] = _write(products[queue[index]], step)
+            gc.collect()  # cheap while the shared objects are frozen; see _helper
+            _trim_heap()
+            index = _claim(counter, len(queue))
+        while running:
+            _collect(running, products, queue, written, step, block=True)
+    finally:
+        lock = counter.get_lock()
+        if lock.acquire(timeout=1):  # a helper killed while holding it must not hang us
+            counter.value = len(queue)  # the helpers take nothing more
+            lock.release()
+        for conn, (proc, _) in running.items():
+            _stop(proc)
+            conn.close()
+    missing = [products[i].label for i in queue if i not in written]
+    if missing:  # pragma: no cover - a helper exits 0 only when the queue is empty
+        raise RenderWorkerError(f"the render processes did not write {', '.join(missing)}")
+    return written
+
+
+def _collect(
+    running: dict[Connection, tuple[BaseProcess, list[int]]],
+    products: Sequence[Product],
+    queue: list[int],
+    written: dict[int, list[str]],
+    step: Progress,
+    *,
+    block: bool,
+) -> None:
+    """Read the helpers' reports; raise a helper's failure here."""
+    from multiprocessing.connection import wait
+
+    for ready in wait(list(running), timeout=None if block else 0):
+        conn = cast("Connection", ready)
+        proc, started = running[conn]
+        try:
+            message: tuple[Any, ...] = conn.recv()
+        except EOFError:
+            proc.join()
+            del running[conn]
+            conn.close()
+            if proc.exitcode:
+                unfinished = [products[queue[i]].label for i in started if i not in written]
+                raise _lost(proc, unfinished) from None
+            continue
+        kind, index = message[0], int(message[1])
+        if kind == "start":
+            started.append(index)
+            step(products[queue[index]].label)
+        elif kind == "done":
+            written[queue[index]] = list(message[2])
+        else:
+            raise _failure(products[queue[index]].label, *message[2:])
+
+
+def _lost(proc: BaseProcess, unfinished: list[str]) -> RenderWorkerError:
+    """Return the error for a helper that died without reporting (killed, out of memory)."""
+    what = f"writing {', '.join(unfinished)}" if unfinished else "starting"
+    msg = (
+        f"the render process stopped while {what} (exit code {proc.exitcode}); nothing was "
+        f"changed; run again, or with {WORKERS_ENV}=1 to write everything in one process"
+    )
+    return RenderWorkerError(msg)
+
+
+def _stop(proc: BaseProcess) -> None:
+    """End a helper (it may still be writing when this process fails) and reap it."""
+    proc.join(timeout=0)
+    if proc.is_alive():
+        proc.terminate()
+        proc.join(timeout=10)
+    if proc.is_alive():  # pragma: no cover - SIGTERM is not ignored by the helpers
+        proc.kill()
+        proc.join()
+
+
+def _helper(
+    products: Sequence[Product],
+    queue: list[int],
+    counter: Synchronized[int],
+    conn: Connection,
+    parent: int,
+) -> None:
+    """Body of a helper: write products from the shared queue, report each to the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with(parent)
+    try:
+        while (index := _claim(counter, len(queue))) < len(queue):
+            if os.getppid() != parent:
+                return  # the main process is gone: nobody will commit these files
+            conn.send(("start", index))
+            try:
+                names = products[queue[index]].write()
+                # a product's cycles (a matplotlib figure and its 5 MB canvas...) freed now
+                # rather than whenever the collector runs: each helper page is memory added
+                gc.collect()
+                _trim_heap()
+            except BaseException as exc:
+                conn.send(("failed", index, *_describe(exc)))
+                return
+            conn.send(("done", index, names))
+    except (BrokenPipeError, ConnectionResetError):
+        return
+    finally:
+        conn.close()
+
+
+def _trim_heap() -> None:
+    """Give the free pages of the C heap back to the system before forking (glibc).
+
+    A free page still resident would be shared with the helpers, and the first process to
+    reuse it would copy it: returned, it costs nothing until one of them needs memory.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).malloc_trim(0)
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this helper when the main process dies (Linux), even by SIGKILL.
+
+    Otherwise a helper of a killed run would go on writing into the staging folder that
+    the next run removes.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before that was set
+        os._exit(0)
+
+
+def _describe(exc: BaseException) -> tuple[bytes | None, str, str]:
+    """Return the exception pickled (``None`` if it cannot be), its summary and traceback."""
+    import traceback
+
+    blob: bytes | None
+    try:
+        blob = pickle.dumps(exc)
+        pickle.loads(blob)
+    except Exception:
+        blob = None
+    summary = f"{type(exc).__name__}: {exc}"
+    return blob, summary, "".join(traceback.format_exception(exc))
+
+
+def _failure(label: str, blob: bytes | None, summary: str, trace: str) -> BaseException:
+    """Rebuild a helper's exception, naming the product and carrying the helper's traceback."""
+    exc: BaseException = (
+        pickle.loads(blob)
+        if blob is not None
+        else RenderWorkerError(f"{label}: {summary} (in a render process)")
+    )
+    exc.__cause__ = _RemoteTraceback(f"\n\nin the render process:\n{trace}")
+    exc.add_note(f"while writing {label} (in a render process)")
+    return exc
