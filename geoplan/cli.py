@@ -128,13 +128,17 @@ def _run_and_write(
 ) -> None:
     from geoplan.check import preflight_run
     from geoplan.pipeline import run
-    from geoplan.render import output_folder, write_outputs
+    from geoplan.render.outfolder import output_folder
 
     folder = output_folder(out, scenario, create_parents=default_out)
     try:
         preflight_run(scenario)
         result = run(scenario, progress=console.step)
         console.step("writing maps, tables and reports")
+        # the writers (folium, matplotlib, xlsxwriter) load only now, so that their
+        # memory is not held through the pipeline's peak
+        from geoplan.render import write_outputs
+
         written = write_outputs(result, out, folder=folder, **options)
     finally:
         folder.abort()
