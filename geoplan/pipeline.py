@@ -6,13 +6,16 @@ inspect a :class:`PlanResult` in Python without writing anything.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import hashlib
 import logging
 import platform
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +28,7 @@ if TYPE_CHECKING:  # the stages load the scientific stack; the types alone do no
     from geoplan.plan import PlanOutcome
     from geoplan.scoring import ScoringResult
 
-__all__ = ["PlanResult", "run"]
+__all__ = ["PlanResult", "release_freed_memory", "run"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +59,9 @@ class PlanResult:
     scenario
         The scenario that was run.
     layers
-        The validated input layers (:class:`geoplan.io.Layers`).
+        The validated input layers (:class:`geoplan.io.Layers`), without the
+        ``landslide_truth`` raster: it is released once the landslide model has
+        been scored against it (``truth_auc`` in the model card).
     indicators
         Per-village, per-commune and per-district indicators
         (:class:`geoplan.indicators.Indicators`).
@@ -172,6 +177,30 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """Return glibc's ``malloc_trim``, or ``None`` on other platforms and C libraries."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return libc.malloc_trim
+    except (OSError, AttributeError):  # musl and others have no malloc_trim
+        return None
+
+
+def release_freed_memory() -> None:
+    """Give the memory the last stage freed back to the system (glibc only; no-op elsewhere).
+
+    A stage's large temporaries leave free holes in glibc's heap that stay in the
+    process's resident memory; returning them between stages keeps them from adding
+    to the peak of the next stage.  Nothing computed depends on it.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
 @contextmanager
 def _stage(name: str, timings: dict[str, float], progress: Progress | None) -> Iterator[None]:
     if progress is not None:
@@ -181,6 +210,7 @@ def _stage(name: str, timings: dict[str, float], progress: Progress | None) -> I
     try:
         yield
     finally:
+        release_freed_memory()
         timings[name] = time.perf_counter() - start
 
 
@@ -226,6 +256,9 @@ def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
             if scenario.partitions is not None
             else compute_indicators(layers, scenario)
         )
+    # the truth raster only scores the model (its AUC is in the model card); releasing it
+    # keeps a whole-grid float64 array out of the plan's and the render's memory peaks
+    layers = replace(layers, landslide_truth=None)
     with _stage("scoring", timings, progress):
         scoring = score_tracks(indicators, scenario)
     plan: PlanOutcome | None = None

@@ -142,3 +142,11 @@ def test_timings_and_versions_are_recorded(demo_result):
     assert demo_result.versions["geopandas"] != "not installed"
     info = demo_result.run_info
     assert info["counts"]["villages_in"] == info["counts"]["villages_out"]
+
+
+def test_the_truth_raster_is_released_once_the_model_is_scored(demo_result):
+    # memory: the evaluation-only raster must not ride along through the plan and render
+    assert demo_result.scenario.layers.landslide_truth is not None
+    assert demo_result.indicators.susceptibility.model_card["truth_auc"] is not None
+    assert demo_result.layers.landslide_truth is None
+    assert demo_result.layers.dem is not None  # the plan and the maps still read the DEM
