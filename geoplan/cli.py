@@ -127,7 +127,7 @@ def _run_and_write(
     **options: Any,
 ) -> None:
     from geoplan.check import preflight_run
-    from geoplan.pipeline import run
+    from geoplan.pipeline import release_freed_memory, run
     from geoplan.render.outfolder import output_folder
 
     folder = output_folder(out, scenario, create_parents=default_out)
@@ -139,7 +139,11 @@ def _run_and_write(
         # memory is not held through the pipeline's peak
         from geoplan.render import write_outputs
 
-        written = write_outputs(result, out, folder=folder, **options)
+        # between groups of files, hand the freed heap back so that the render's peak is one
+        # group's, not the sum of their leftovers
+        written = write_outputs(
+            result, out, folder=folder, progress=lambda _: release_freed_memory(), **options
+        )
     finally:
         folder.abort()
     villages = len(result.scoring.villages)
