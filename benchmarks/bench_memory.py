@@ -1,11 +1,12 @@
 """Resident memory of `geoplan demo` over time, by stage, in a fresh process.
 
 A thread samples ``VmRSS`` (``/proc/self/status``, Linux only) every 50 ms while the CLI runs the
-demo, and notes the stage the main thread is in (the first geoplan package on its stack:
-``io``, ``indicators``/``hazard``, ``scoring``, ``plan``, ``render``; ``imports`` before the
-pipeline starts).  It reports, per stage, the resident memory on entry and the largest seen, and
-where the main thread was at the overall peak.  Memory does not depend on the machine's load, so
-this runs on a shared machine; CPU seconds are reported beside the wall time.
+demo, and notes the stage the main thread is in (the outermost geoplan stage package on its
+stack: ``io``, ``indicators``/``hazard``, ``scoring``, ``plan``, ``render``; ``imports`` while a
+module is being imported; ``between stages`` and ``cli`` elsewhere).  It reports, per stage, the
+resident memory on entry and the largest seen, and where the main thread was at the overall
+peak.  Memory does not depend on the machine's load, so this runs on a shared machine; CPU
+seconds are reported beside the wall time.
 
 Peer in the same run: the resident memory once the modules a demo run needs are imported (the
 floor every stage sits on).
@@ -38,6 +39,7 @@ def rss_mib():
 STAGES = {"io": "load", "indicators": "indicators and model", "hazard": "indicators and model",
           "scoring": "scoring", "plan": "plan", "render": "render"}
 main_id = threading.main_thread().ident
+interval = float(sys.argv[1])
 samples = []
 done = threading.Event()
 
@@ -48,19 +50,21 @@ def where():
         if "/geoplan/" in name and "site-packages" not in name:
             stack.append(f"{name.rsplit('/geoplan/', 1)[1]}:{frame.f_code.co_name}")
         frame = frame.f_back
-    stage = "imports"
+    if any(entry.endswith(":<module>") for entry in stack):
+        return "imports", stack[:3]
     for entry in reversed(stack):  # outermost first: the stage that called the rest
         package = entry.split("/", 1)[0] if "/" in entry else ""
         if package in STAGES:
-            stage = STAGES[package]
-            break
-    return stage, stack[:3]
+            return STAGES[package], stack[:3]
+    if "pipeline.py:run" in stack:
+        return "between stages", stack[:3]
+    return "cli", stack[:3]
 
 def sample():
     while not done.is_set():
         stage, stack = where()
         samples.append((time.perf_counter(), rss_mib(), stage, stack))
-        done.wait(float(sys.argv[1]))
+        done.wait(interval)
 
 start = time.perf_counter()
 threading.Thread(target=sample, daemon=True).start()
