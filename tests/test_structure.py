@@ -216,7 +216,7 @@ def test_a_run_that_fails_in_the_pipeline_never_loads_the_writers(tmp_path):
     loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
     assert "error:" in done.stderr and "broken.gpkg" in done.stderr
     assert "pandas" in loaded  # the pipeline started
-    writers = {"folium", "matplotlib", "xlsxwriter", "jinja2"}
+    writers = {"folium", "matplotlib", "xlsxwriter", "jinja2", "PIL"}
     assert not loaded.intersection(writers), sorted(loaded.intersection(writers))
 
 
