@@ -4,9 +4,10 @@ The scaled scenarios come from :func:`bench_scale.build` (demo villages replicat
 communes).  For each scale the pipeline runs once up to the plan in a fresh process and its state
 (layers, indicators, scores) is pickled into ``--keep DIR``; then ``make_plan`` runs on that
 state and the scenario read again, in a fresh process, ``--runs`` times, recording wall time, CPU
-time, the peak resident memory (and the state's own), the plan's sub-stage timings, the
-assignment and allocation statuses and gaps, and a digest of the plan's frames: two runs must
-give the same digest (deterministic solver limits, no clock).
+time, the peak resident memory (and the state's own), the resident memory sampled every 0.1 s
+while the plan runs, the plan's sub-stage timings, the assignment and allocation statuses and
+gaps, and a digest of the plan's frames: two runs must give the same digest (deterministic
+solver limits, no clock).
 
 Peer in the same run: the greedy assignment plus the greedy-by-score allocation of the same
 instance is in the plan's own summary (``greedy`` beside ``milp``), so the ratio is reported by
@@ -49,7 +50,7 @@ with open(sys.argv[2], "wb") as fh:
 """
 
 PLAN = r"""
-import hashlib, json, pickle, resource, sys, time
+import hashlib, json, pickle, resource, sys, threading, time
 import pandas as pd
 import geoplan
 from geoplan.plan import make_plan
@@ -58,11 +59,27 @@ def usage():
     ru = resource.getrusage(resource.RUSAGE_SELF)
     return time.perf_counter(), ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
 
+def rss_mib():
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
+
 with open(sys.argv[1], "rb") as fh:
     layers, indicators, scoring = pickle.load(fh)
 scenario = geoplan.load_scenario(sys.argv[2])  # read again: the plan's settings may change
+timeline, running = [], True
+
+def sample():  # the resident memory every 0.1 s while the plan runs
+    start = time.perf_counter()
+    while running:
+        timeline.append((round(time.perf_counter() - start, 1), round(rss_mib())))
+        time.sleep(0.1)
+
+sampler = threading.Thread(target=sample, daemon=True)
 wall0, cpu0, rss0 = usage()
+sampler.start()
 plan = make_plan(indicators, scoring, scenario, layers=layers)
+running = False
+sampler.join()
 wall1, cpu1, rss1 = usage()
 digest = hashlib.sha256()
 for name in ("sites", "moves", "greedy_moves", "unplaced", "allocation", "budget_use", "targets",
@@ -73,6 +90,8 @@ a, s = plan.allocation_summary, plan.assignment_summary
 print(json.dumps({
     "wall_s": wall1 - wall0, "cpu_s": cpu1 - cpu0,
     "peak_mib": rss1, "state_mib": rss0,
+    "sampled_peak_mib": max(m for _, m in timeline),
+    "rss_timeline_mib": timeline[:: max(1, len(timeline) // 30)],
     "timings_s": plan.summary["timings_s"],
     "villages_at_risk": s["villages_at_risk"], "candidate_pairs": s["candidate_pairs"],
     "model_pairs": s["model_pairs"],

@@ -310,3 +310,49 @@ def test_per_commune_and_2025_frames_on_the_demo(demo_result):
     # T11 per commune from the resettlement plan: placed households add up to the province's
     t11 = by_c[by_c["id"] == "T11"]
     assert t11["numerator"].sum() == pytest.approx(prov.loc["T11", "numerator"])
+
+
+def _messy_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The hand-made frames with yes/no and numbers written as text, some blank."""
+    communes, villages, districts = frames()
+    communes["has_cooperative"] = ["yes", "No", " TRUE ", None]
+    communes["ntm_criteria_2024"] = ["17", 13, "", "12"]
+    communes["commune_type"] = ["xa", " Xa", "phuong", None]
+    villages["has_communal_house"] = ["1", "yes", "", "true", "0"]
+    villages["em_households"] = [50, "50", None, 40, "n/a"]
+    return communes, villages, districts
+
+
+@pytest.mark.parametrize("messy", [False, True])
+def test_a_unit_read_from_shared_columns_equals_its_own_frames(messy):
+    from geoplan.plan.target_data import TargetData
+    from geoplan.plan.target_progress import _Frames, _missing, _Unit
+
+    communes, villages, districts = _messy_frames() if messy else frames()
+    shared = _Frames(communes, villages, districts)
+    for code_2025, group in crosswalk().groupby("commune_code_2025"):
+        members = pd.Series(group["area_share"].to_numpy(), index=group["commune_code"])
+        unit = _Unit({"commune_code_2025": code_2025}, members.groupby(level=0).sum())
+        codes = sorted(unit.members.index)
+        own_c = pd.concat([communes[communes["commune_code"] == c] for c in codes])
+        own_v = pd.concat([villages[villages["commune_code"] == c] for c in codes])
+        own = TargetData(
+            own_c,
+            own_v,
+            districts[districts["district_code"].isin(set(own_c["district_code"]))],
+            commune_weight=own_c["commune_code"].map(unit.members),
+            village_weight=own_v["commune_code"].map(unit.members),
+        )
+        via_shared = shared.data(unit)
+        pd.testing.assert_frame_equal(via_shared.communes, own.communes)
+        computed = [t for t in TARGETS if not _missing(t, own)]
+        assert len(computed) >= 10
+        for target in computed:
+            got, expected = target.compute(via_shared), target.compute(own)
+            assert got.note == expected.note, target.id
+            np.testing.assert_array_equal(
+                [got.value, got.numerator, got.denominator, *got.series.values()],
+                [expected.value, expected.numerator, expected.denominator,
+                 *expected.series.values()],
+                err_msg=f"{target.id} in {code_2025}",
+            )  # fmt: skip

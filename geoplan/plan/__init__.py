@@ -19,6 +19,7 @@ import pandas as pd
 
 from geoplan.config.allocation import AllocationConfig
 from geoplan.config.plan import PlanConfig
+from geoplan.plan._memory import release_freed_memory
 from geoplan.plan.allocate import AllocationResult, allocate_budget, budget_table
 from geoplan.plan.assign import Assignment, assign_villages, at_risk_villages
 from geoplan.plan.crosswalk import make_crosswalk, members_2022, plan_crosswalks, to_2025
@@ -206,9 +207,12 @@ def make_plan(
             layers=layers,
             model=getattr(indicators, "susceptibility", None),
         )
+    release_freed_memory()
 
     with _timed(timings, "assignment"):
         at_risk, assignment = _assign(units, safe, scenario, layers, notes)
+    safe.grid.terrain.clear()  # the DEM-sized rasters are read: free them before the budget
+    release_freed_memory()
 
     with _timed(timings, "allocation"):
         moves = assignment.moves
@@ -217,6 +221,7 @@ def make_plan(
         alloc = _allocation(candidates, cfg.allocation)
         moves = fund_moves(moves, alloc.allocation, alloc.budget_use, cfg.allocation)
 
+    release_freed_memory()
     with _timed(timings, "targets"):
         targets = _targets(units, at_risk, moves, alloc, cfg)
 

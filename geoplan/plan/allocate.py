@@ -39,6 +39,7 @@ from scipy.optimize import linprog
 
 from geoplan.config.plan import AllocationConfig
 from geoplan.errors import AllocationError
+from geoplan.plan._memory import release_freed_memory
 from geoplan.plan._solver import MipResult, node_limit, solve_mip, status_text
 from geoplan.plan.allocate_frames import allocation_frame, binding_sentences, budget_frame
 from geoplan.plan.allocate_model import SHARE_COLUMN, Model, budget_table, build_model
@@ -251,24 +252,30 @@ def _greedy(
     def fund(i: int) -> bool:
         if (is_inplace[i] and village[i] in relocated) or (is_reloc[i] and village[i] in upgraded):
             return False
-        first = [] if prefer is None or prefer[i] < 0 else [int(prefer[i])]
-        for v in [*first, *range(starts[i], ends[i])]:
-            o, t = model.var_opt[v], model.var_year[v]
-            need = cost[i] * model.coef[o]
-            if config.carry_over:
-                room = (cum_budget - np.cumsum(spend, axis=1))[:, t:].min(axis=1)
-            else:
-                room = budget[:, t] - spend[:, t]
-            if np.all(need <= room + 1e-9):
-                spend[:, t] += need
-                chosen[v] = True
-                done[i] = True
-                if is_reloc[i]:
-                    relocated.add(village[i])
-                if is_inplace[i]:
-                    upgraded.add(village[i])
-                return True
-        return False
+        tried = np.arange(starts[i], ends[i])
+        if prefer is not None and prefer[i] >= 0:
+            tried = np.concatenate([[prefer[i]], tried])
+        # Nothing is spent until one fits, so every option and year is checked at once
+        # against the same room; the first that fits (in the order tried) is funded.
+        years = model.var_year[tried]
+        need = cost[i] * model.coef[model.var_opt[tried]]  # (tried, lines)
+        if config.carry_over:
+            left = cum_budget - np.cumsum(spend, axis=1)
+            room = np.minimum.accumulate(left[:, ::-1], axis=1)[:, ::-1][:, years]
+        else:
+            room = budget[:, years] - spend[:, years]
+        fits = (need <= room.T + 1e-9).all(axis=1)
+        if not fits.any():
+            return False
+        k = int(fits.argmax())
+        spend[:, years[k]] += need[k]
+        chosen[tried[k]] = True
+        done[i] = True
+        if is_reloc[i]:
+            relocated.add(village[i])
+        if is_inplace[i]:
+            upgraded.add(village[i])
+        return True
 
     # Floors on the budget are met first, each by its own candidates in the same order,
     # so that the baseline is a plan the scenario allows; then everything else in order.
@@ -327,6 +334,7 @@ def allocate_budget(
     # The LP relaxation gives an upper bound, shadow prices and a rounding heuristic; the
     # MILP (whole, or over the LP's support for a large model) then improves the best plan.
     lp_x, lp_bound, lp_prices = _relaxation(model)
+    release_freed_memory()  # the LP solver's copies of a large model
     if lp_x is None:
         raise _diagnose_infeasible(model, config)
     search = _heuristic_plans(cands, model, config, lp_x[:nv], lp_bound)

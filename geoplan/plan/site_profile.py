@@ -12,7 +12,7 @@ measured the same way.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -113,6 +113,23 @@ def _official_shares(areas: gpd.GeoSeries, zones: Any) -> pd.DataFrame:
     return shares
 
 
+class _LevelShare:
+    """1 where the model's level is ``level``, 0 at another level, NaN outside the model.
+
+    Made window by window as exactextract reads it (:func:`zonal_stats`), so the five
+    level rasters are never held whole (same values as the whole-grid arrays).
+    """
+
+    def __init__(self, levels: np.ndarray, level: int) -> None:
+        self._levels = levels
+        self._level = level
+        self.shape = levels.shape
+
+    def __getitem__(self, window: Any) -> np.ndarray:
+        values = self._levels[window]
+        return np.where(values == 0, np.nan, (values == self._level).astype(np.float64))
+
+
 def _model_shares(areas: gpd.GeoSeries, model: Any) -> pd.DataFrame:
     columns = [f"model_share_{lv}" for lv in LEVELS] + ["susceptibility"]
     probability = getattr(model, "probability", None)
@@ -120,13 +137,8 @@ def _model_shares(areas: gpd.GeoSeries, model: Any) -> pd.DataFrame:
     if probability is None or levels is None:
         return pd.DataFrame(np.nan, index=areas.index, columns=columns)
     level_values = np.asarray(levels.array)
-    outside = level_values == 0
     rasters = {
-        f"l{lv}": GridRaster(
-            np.where(outside, np.nan, (level_values == lv).astype(np.float64)),
-            levels.transform,
-            levels.crs,
-        )
+        f"l{lv}": GridRaster(cast(Any, _LevelShare(level_values, lv)), levels.transform, levels.crs)
         for lv in LEVELS
     }
     stats = zonal_stats(areas, rasters, ("mean",))

@@ -19,17 +19,18 @@ import numpy as np
 import pandas as pd
 
 from geoplan.config.plan import TargetsConfig
-from geoplan.plan.targets import (
+from geoplan.plan.target_data import (
     DEFAULT_AS_OF,
-    NO_DISTRICT_NOTE,
-    TARGETS,
+    FrameColumns,
+    Rows,
     TargetData,
-    TargetDef,
+    UnitRows,
     _as_of,
     _cw,
     _vw,
     _years,
 )
+from geoplan.plan.targets import NO_DISTRICT_NOTE, TARGETS, TargetDef
 
 __all__ = ["evaluate_targets", "targets_by_commune", "targets_by_commune_2025"]
 
@@ -42,7 +43,7 @@ _D = "districts"
 
 
 def _missing(t: TargetDef, data: TargetData) -> list[str]:
-    frames = {_C: data.communes, _V: data.villages, _D: data.districts}
+    frames = {_C: data.c, _V: data.v, _D: data.d}
     missing: list[str] = []
     for need in t.fields:
         if need == "plan.assignment":
@@ -92,7 +93,7 @@ def _evaluate_one(t: TargetDef, data: TargetData, as_of: int, n_units: float) ->
         "series": {},
     }
     if missing:
-        if not len(data.districts) and all(m.startswith("districts.") for m in missing):
+        if not len(data.d) and all(m.startswith("districts.") for m in missing):
             row["status"] = "not_applicable"
             row["note"] = NO_DISTRICT_NOTE
         return row
@@ -183,41 +184,50 @@ class _Frames:
             if "district_code" in self.districts.columns
             else pd.Series("", index=self.districts.index, dtype=str)
         )
-        # one pass over the (wide) frames: each commune's rows, picked up by units
-        self._c_parts = dict(iter(self.communes.groupby(self.c_code, sort=False)))
-        self._v_parts = dict(iter(self.villages.groupby(self.v_code, sort=False)))
+        # each column is converted once for all units (FrameColumns); a unit is positions
+        self._columns = UnitRows(
+            Rows(FrameColumns(self.communes)),
+            Rows(FrameColumns(self.villages)),
+            Rows(FrameColumns(self.districts)),
+        )
+        self._c_at = self.communes.groupby(self.c_code.to_numpy(), sort=False).indices
+        self._v_at = self.villages.groupby(self.v_code.to_numpy(), sort=False).indices
+        self._c_codes = self.c_code.to_numpy(dtype=object)
+        self._v_codes = self.v_code.to_numpy(dtype=object)
+        self._c_districts = self.c_district.to_numpy(dtype=object)
+        self._d_codes = self.d_code.to_numpy(dtype=object)
 
-    def _rows(self, parts: dict[Any, pd.DataFrame], codes: list[str], like: pd.DataFrame) -> Any:
-        found = [parts[k] for k in codes if k in parts]
-        if not found:
-            return like.iloc[0:0]
-        return found[0] if len(found) == 1 else pd.concat(found)
+    @staticmethod
+    def _positions(at: Mapping[Any, Any], codes: list[str]) -> np.ndarray:
+        found = [at[k] for k in codes if k in at]
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
 
     def data(self, unit: _Unit) -> TargetData:
         """Return the unit's communes, villages and districts with their weights."""
         if unit.members is None:
             return TargetData(
-                self.communes,
-                self.villages,
-                self.districts,
-                unit.at_risk,
-                unit.placed,
+                at_risk_households=unit.at_risk,
+                placed_households=unit.placed,
                 unfunded_households=unit.unfunded,
+                rows=self._columns,
             )
-        weights = unit.members.astype(float)
-        codes = sorted(str(k) for k in weights.index)
-        communes = self._rows(self._c_parts, codes, self.communes)
-        villages = self._rows(self._v_parts, codes, self.villages)
-        d_in = self.d_code.isin(set(self.c_district[communes.index]))
+        weights = unit.members.astype(float).to_dict()
+        codes = sorted(str(k) for k in weights)
+        c_at = self._positions(self._c_at, codes)
+        v_at = self._positions(self._v_at, codes)
+        districts = set(self._c_districts[c_at])
+        d_at = np.flatnonzero(np.fromiter((d in districts for d in self._d_codes), bool))
         return TargetData(
-            communes,
-            villages,
-            self.districts[d_in],
-            unit.at_risk,
-            unit.placed,
-            commune_weight=self.c_code[communes.index].map(weights),
-            village_weight=self.v_code[villages.index].map(weights),
+            at_risk_households=unit.at_risk,
+            placed_households=unit.placed,
+            commune_weight=np.array([weights.get(k, np.nan) for k in self._c_codes[c_at]], float),
+            village_weight=np.array([weights.get(k, np.nan) for k in self._v_codes[v_at]], float),
             unfunded_households=unit.unfunded,
+            rows=UnitRows(
+                Rows(self._columns.communes.source, c_at),
+                Rows(self._columns.villages.source, v_at),
+                Rows(self._columns.districts.source, d_at),
+            ),
         )
 
 
@@ -231,14 +241,14 @@ def _unit_rows(
     defs: list[TargetDef], data: TargetData, unit: _Unit, *, level: str
 ) -> list[dict[str, Any]]:
     """Evaluate the targets that apply at ``level`` for one unit (one row each)."""
-    as_of = _as_of(data) if len(data.communes) else DEFAULT_AS_OF
+    as_of = _as_of(data) if len(data.c) else DEFAULT_AS_OF
     n_communes = float(_cw(data).sum())
     rows = []
     for t in defs:
         if level in ("commune", "commune_2025") and not t.per_commune:
             continue
         n_units = {
-            "T8": float(len(data.districts)),
+            "T8": float(len(data.d)),
             "T17": n_communes + float(_vw(data).sum()),
         }.get(t.id, n_communes)
         r = _evaluate_one(t, data, as_of, n_units)

@@ -11,10 +11,8 @@ projection and verdict per unit.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import pairwise
 from typing import Literal
 
@@ -22,6 +20,17 @@ import numpy as np
 import pandas as pd
 
 from geoplan.config.targets import targets_file
+from geoplan.plan.target_data import (
+    DEFAULT_AS_OF,
+    TargetData,
+    _as_of,
+    _cw,
+    _share,
+    _urban_only,
+    _vw,
+    _wsum,
+    _years,
+)
 
 __all__ = [
     "NO_DISTRICT_NOTE",
@@ -34,43 +43,6 @@ __all__ = [
 ]
 
 NTM_MET = ("standard", "advanced", "model")
-DEFAULT_AS_OF = 2024
-
-
-@dataclass
-class TargetData:
-    """The frames a target is computed from: one unit of aggregation.
-
-    A unit is the province, a district, a 2022 commune or a merged 2025
-    commune.  It holds the 2022 communes that make it up (and their villages
-    and districts), each with a weight: 1 for a whole commune, its
-    ``area_share`` for a commune split between 2025 communes.  Every compute
-    function sums ``weight × value`` over communes or villages, so counts are
-    split by share and shares are ratios of weighted sums.
-
-    Attributes
-    ----------
-    communes, villages, districts
-        Frames with the canonical fields (and indicator columns).
-    at_risk_households, placed_households
-        Households of the villages that must move and of those relocated or
-        funded for relocation (T11); ``None`` when no assignment ran.
-    unfunded_households
-        Households the plan places at a site whose move is not funded: shown
-        beside T11, never counted in it.
-    commune_weight, village_weight
-        Weight of each row of ``communes`` / ``villages`` (same index);
-        ``None`` means 1 for every row.
-    """
-
-    communes: pd.DataFrame
-    villages: pd.DataFrame
-    districts: pd.DataFrame
-    at_risk_households: float | None = None
-    placed_households: float | None = None
-    commune_weight: pd.Series | None = None
-    village_weight: pd.Series | None = None
-    unfunded_households: float | None = None
 
 
 @dataclass
@@ -156,76 +128,14 @@ class TargetDef:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _years(frame: pd.DataFrame, prefix: str) -> list[int]:
-    return list(_years_of(tuple(str(c) for c in frame.columns), prefix))
-
-
-@lru_cache(maxsize=256)
-def _years_of(columns: tuple[str, ...], prefix: str) -> tuple[int, ...]:
-    pat = re.compile(rf"^{prefix}_(\d{{4}})$")
-    return tuple(sorted(int(m.group(1)) for c in columns if (m := pat.match(c))))
-
-
-def _num(frame: pd.DataFrame, col: str) -> pd.Series:
-    return pd.to_numeric(frame[col], errors="coerce")
-
-
-def _flag(frame: pd.DataFrame, col: str) -> pd.Series:
-    """Return a yes/no column as nullable booleans (blank or unreadable values are NA)."""
-    s = frame[col]
-    if s.dtype == object or pd.api.types.is_string_dtype(s):
-        s = (
-            s.astype(str)
-            .str.strip()
-            .str.lower()
-            .map({"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False})
-        )
-    return s.astype("boolean")
-
-
-def _bool(frame: pd.DataFrame, col: str) -> pd.Series:
-    return _flag(frame, col).fillna(False).astype(bool)
-
-
-def _known(frame: pd.DataFrame, col: str, *, flag: bool = False) -> bool:
-    """Return whether ``frame`` has rows and ``col`` is filled in on every one.
-
-    A target is ``not_applicable`` to a unit only when the fields saying so are
-    known; a blank field leaves it ``not_computable`` (missing data).
-    """
-    if not len(frame):
-        return False
-    s = _flag(frame, col) if flag else frame[col]
-    known = s.notna()
-    if not flag and (s.dtype == object or pd.api.types.is_string_dtype(s)):
-        known &= s.astype(str).str.strip() != ""
-    return bool(known.all())
-
-
-def _share(num: float, den: float) -> float:
-    return float(num) / float(den) if den > 0 else float("nan")
-
-
-def _cw(d: TargetData) -> pd.Series:
-    """Weight of each commune row (1 unless the unit holds part of a commune)."""
-    if d.commune_weight is None:
-        return pd.Series(1.0, index=d.communes.index)
-    return d.commune_weight.astype(float)
-
-
-def _vw(d: TargetData) -> pd.Series:
-    """Weight of each village row (its commune's weight)."""
-    if d.village_weight is None:
-        return pd.Series(1.0, index=d.villages.index)
-    return d.village_weight.astype(float)
-
-
-def _wsum(values: pd.Series | np.ndarray, weight: pd.Series) -> float:
-    """``Σ weight × value`` (booleans count 1), NaN values left out."""
-    x = pd.Series(values).to_numpy(dtype=float, na_value=np.nan)
-    w = weight.to_numpy(dtype=float, na_value=np.nan)
-    ok = ~np.isnan(x)
-    return float((x[ok] * w[ok]).sum())
+def _criteria_by_year(d: TargetData) -> dict[int, np.ndarray]:
+    c = d.c
+    out = {y: c.num(f"ntm_criteria_{y}") for y in _years(c, "ntm_criteria")}
+    if c.has("ntm_criteria_met"):
+        latest = max(out) + 1 if out else DEFAULT_AS_OF
+        if not out or not c.same_numbers("ntm_criteria_met", f"ntm_criteria_{max(out)}"):
+            out[latest] = c.num("ntm_criteria_met")
+    return out
 
 
 def _ratio(
@@ -247,8 +157,6 @@ def _ratio(
     return TargetValue(num / den, series or {}, note=note, numerator=num, denominator=den)
 
 
-#: Unit types of the NTM programme: rural communes only; wards and towns are urban.
-RURAL_TYPES = ("xa",)
 URBAN_NOTE = (
     "wards (phường) and towns (thị trấn) are outside the new rural development programme: "
     "the target counts rural communes (xã) only"
@@ -286,74 +194,50 @@ def funded_moves(moves: pd.DataFrame, allocation: pd.DataFrame) -> pd.Series:
     return moves["village_id"].astype(str).isin(ids)
 
 
-def _rural(c: pd.DataFrame) -> pd.Series:
-    """Return which communes are rural (``commune_type`` xã); all when the type is unknown."""
-    if "commune_type" not in c.columns:
-        return pd.Series(True, index=c.index)
-    kind = c["commune_type"].astype("string").str.strip().str.lower()
-    return (kind.isna() | kind.isin(RURAL_TYPES) | (kind == "")).astype(bool)
-
-
-def _urban_only(c: pd.DataFrame) -> bool:
-    """Return whether every commune of the unit is known to be a ward or a town."""
-    if "commune_type" not in c.columns:
-        return False
-    return bool(len(c)) and _known(c, "commune_type") and not _rural(c).any()
-
-
-def _criteria_by_year(c: pd.DataFrame) -> dict[int, pd.Series]:
-    out = {y: _num(c, f"ntm_criteria_{y}") for y in _years(c, "ntm_criteria")}
-    if "ntm_criteria_met" in c.columns:
-        latest = max(out) + 1 if out else DEFAULT_AS_OF
-        if not out or not _num(c, "ntm_criteria_met").equals(out[max(out)]):
-            out[latest] = _num(c, "ntm_criteria_met")
-    return out
-
-
 # ----------------------------------------------------------------------------- computations
 
 
 def _ntm_count(levels: tuple[str, ...], with_years: bool) -> Callable[[TargetData], TargetValue]:
     def compute(d: TargetData) -> TargetValue:
-        if _urban_only(d.communes):
+        if _urban_only(d):
             return TargetValue(float("nan"), note=URBAN_NOTE, applicable=False)
-        w = _cw(d) * _rural(d.communes)
-        status = d.communes["ntm_status"].astype(str).str.lower()
-        value = _wsum(status.isin(levels), w)
+        w = _cw(d) * d.c.rural()
+        met = d.c.text_in("ntm_status", levels)
+        value = _wsum(met, w)
         series: dict[int, float] = {}
-        if with_years and "ntm_year" in d.communes.columns:
-            year = _num(d.communes, "ntm_year")
+        if with_years and d.c.has("ntm_year"):
+            year = d.c.num("ntm_year")
             for y in range(2021, _as_of(d) + 1):
-                series[y] = _wsum((year <= y) & status.isin(levels), w)
+                series[y] = _wsum((year <= y) & met, w)
         return TargetValue(value, series, numerator=value)
 
     return compute
 
 
 def _t4(d: TargetData) -> TargetValue:
-    c, v = d.communes, d.villages
-    if _urban_only(c):
+    c, v = d.c, d.v
+    if _urban_only(d):
         return TargetValue(float("nan"), note=URBAN_NOTE, applicable=False)
-    w = _cw(d) * _rural(c)
-    ntm = c["ntm_status"].astype(str).str.lower().isin(NTM_MET)
-    model = set(v[_bool(v, "is_ntm_model_village")]["commune_code"].astype(str))
-    with_model = ntm & c["commune_code"].astype(str).isin(model)
+    w = _cw(d) * c.rural()
+    ntm = c.text_in("ntm_status", NTM_MET)
+    model = set(v.text("commune_code")[v.flag("is_ntm_model_village")])
+    with_model = ntm & np.fromiter((code in model for code in c.text("commune_code")), bool, len(c))
     return _ratio(
         _wsum(with_model, w),
         _wsum(ntm, w),
         empty="no commune meets the NTM standard: the target does not apply",
-        applies=not _known(c, "ntm_status"),
+        applies=not c.known("ntm_status"),
     )
 
 
 def _t5(d: TargetData) -> TargetValue:
-    if _urban_only(d.communes):
+    if _urban_only(d):
         return TargetValue(float("nan"), note=URBAN_NOTE, applicable=False)
-    w = _cw(d) * _rural(d.communes)
+    w = _cw(d) * d.c.rural()
     den = float(w.sum())
     if not den > 0:
         return TargetValue(float("nan"), note="no commune")
-    met = {y: _wsum(s >= 15, w) for y, s in _criteria_by_year(d.communes).items()}
+    met = {y: _wsum(s >= 15, w) for y, s in _criteria_by_year(d).items()}
     if not met:
         return TargetValue(float("nan"), note="no criteria counts")
     series = {y: m / den for y, m in met.items()}
@@ -361,10 +245,10 @@ def _t5(d: TargetData) -> TargetValue:
 
 
 def _t6(d: TargetData) -> TargetValue:
-    if _urban_only(d.communes):
+    if _urban_only(d):
         return TargetValue(float("nan"), note=URBAN_NOTE, applicable=False)
-    w = _cw(d) * _rural(d.communes)
-    by_year = _criteria_by_year(d.communes)
+    w = _cw(d) * d.c.rural()
+    by_year = _criteria_by_year(d)
     years = sorted(by_year)
     den = float(w.sum())
     series: dict[int, float] = {}
@@ -375,7 +259,7 @@ def _t6(d: TargetData) -> TargetValue:
         return TargetValue(float("nan"), series, note="needs criteria counts for two years or more")
     first, last = by_year[years[0]], by_year[years[-1]]
     pace = (last - first) / (years[-1] - years[0])
-    ok = pace.notna()
+    ok = ~np.isnan(pace)
     mean_pace = _share(_wsum(pace, w), float(w[ok].sum()))
     return _ratio(
         _wsum((pace >= 1) | (last >= 19), w),
@@ -388,26 +272,20 @@ def _t6(d: TargetData) -> TargetValue:
 
 def _t7(d: TargetData) -> TargetValue:
     w = _cw(d)
-    return _ratio(
-        _wsum(_bool(d.communes, "has_cooperative"), w), float(w.sum()), empty="no commune"
-    )
+    return _ratio(_wsum(d.c.flag("has_cooperative"), w), float(w.sum()), empty="no commune")
 
 
 def _t8(d: TargetData) -> TargetValue:
-    if not len(d.districts):
+    if not len(d.d):
         return TargetValue(float("nan"), note=NO_DISTRICT_NOTE, applicable=False)
-    status = d.districts["ntm_status"].astype(str).str.lower()
-    value = float(status.isin(("standard", "completed")).sum())
+    value = float(d.d.text_in("ntm_status", ("standard", "completed")).sum())
     return TargetValue(value, numerator=value)
 
 
 def _t9(d: TargetData) -> TargetValue:
-    v, w = d.villages, _vw(d)
-    lacking = np.maximum(
-        _num(v, "em_hh_no_residential_land").fillna(0),
-        _num(v, "em_hh_no_production_land").fillna(0),
-    )
-    em = _wsum(_num(v, "em_households").fillna(0), w)
+    v, w = d.v, _vw(d)
+    lacking = np.maximum(v.num0("em_hh_no_residential_land"), v.num0("em_hh_no_production_land"))
+    em = _wsum(v.num0("em_households"), w)
     res = _ratio(
         em - _wsum(lacking, w),
         em,
@@ -420,11 +298,11 @@ def _t9(d: TargetData) -> TargetValue:
 
 
 def _t10(d: TargetData) -> TargetValue:
-    c = d.communes
-    em = _wsum(_num(c, "em_households").fillna(0), _cw(d)) if "em_households" in c.columns else 0.0
-    if em <= 0 and "em_households" in d.villages.columns:
-        em = _wsum(_num(d.villages, "em_households").fillna(0), _vw(d))
-    coop = _wsum(_num(c, "em_households_in_coop").fillna(0), _cw(d))
+    c = d.c
+    em = _wsum(c.num0("em_households"), _cw(d)) if c.has("em_households") else 0.0
+    if em <= 0 and d.v.has("em_households"):
+        em = _wsum(d.v.num0("em_households"), _vw(d))
+    coop = _wsum(c.num0("em_households_in_coop"), _cw(d))
     return _ratio(coop, em, empty="no ethnic-minority households")
 
 
@@ -448,22 +326,23 @@ def _t11(d: TargetData) -> TargetValue:
 
 
 def _t12(d: TargetData) -> TargetValue:
-    v, w = d.villages, _vw(d)
-    has = _bool(v, "has_communal_house")
+    v, w = d.v, _vw(d)
+    has = v.flag("has_communal_house")
     return _ratio(
-        _wsum(has & _bool(v, "communal_house_repaired"), w),
+        _wsum(has & v.flag("communal_house_repaired"), w),
         _wsum(has, w),
         empty="no village with a communal house: the target does not apply",
-        applies=not _known(v, "has_communal_house", flag=True),
+        applies=not v.known("has_communal_house", flag=True),
     )
 
 
 def _water(d: TargetData) -> TargetValue:
-    v, w = d.villages, _vw(d)
-    hh = _num(v, "households")
-    rate = (_num(v, "hygienic_water_households") / hh.where(hh > 0)).clip(0, 1)
-    em = _num(v, "em_households").fillna(0)
-    ok = rate.notna()
+    v, w = d.v, _vw(d)
+    hh = v.num("households")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.clip(v.num("hygienic_water_households") / np.where(hh > 0, hh, np.nan), 0, 1)
+    em = v.num0("em_households")
+    ok = ~np.isnan(rate)
     return _ratio(
         _wsum(rate[ok] * em[ok], w[ok]),
         _wsum(em[ok], w[ok]),
@@ -473,14 +352,14 @@ def _water(d: TargetData) -> TargetValue:
 
 
 def _t14(d: TargetData) -> TargetValue:
-    c, w = d.communes, _cw(d)
-    was = _bool(c, "was_especially_difficult_2021")
-    left = was & ~_bool(c, "is_especially_difficult")
+    c, w = d.c, _cw(d)
+    was = c.flag("was_especially_difficult_2021")
+    left = was & ~c.flag("is_especially_difficult")
     res = _ratio(
         _wsum(left, w),
         _wsum(was, w),
         empty="no commune was especially difficult in 2021: the target does not apply",
-        applies=not _known(c, "was_especially_difficult_2021", flag=True),
+        applies=not c.known("was_especially_difficult_2021", flag=True),
     )
     if np.isfinite(res.value):
         res.series = {2021: 0.0, _as_of(d): res.value}
@@ -488,20 +367,20 @@ def _t14(d: TargetData) -> TargetValue:
 
 
 def _t15(d: TargetData) -> TargetValue:
-    v, w = d.villages, _vw(d)
+    v, w = d.v, _vw(d)
     return _ratio(
-        _wsum(_num(v, "free_migrant_hh_stabilised").fillna(0), w),
-        _wsum(_num(v, "free_migrant_households").fillna(0), w),
+        _wsum(v.num0("free_migrant_hh_stabilised"), w),
+        _wsum(v.num0("free_migrant_households"), w),
         empty="no free-migrant households: the target does not apply",
-        applies=not _known(v, "free_migrant_households"),
+        applies=not v.known("free_migrant_households"),
     )
 
 
 def _t17(d: TargetData) -> TargetValue:
-    c, v, cw = d.communes, d.villages, _cw(d)
-    now_c = _wsum(_bool(c, "is_especially_difficult"), cw)
-    was_c = _wsum(_bool(c, "was_especially_difficult_2021"), cw)
-    now_v = _wsum(_bool(v, "is_especially_difficult"), _vw(d))
+    c, cw = d.c, _cw(d)
+    now_c = _wsum(c.flag("is_especially_difficult"), cw)
+    was_c = _wsum(c.flag("was_especially_difficult_2021"), cw)
+    now_v = _wsum(d.v.flag("is_especially_difficult"), _vw(d))
     years = max(_as_of(d) - 2021, 1)
     return TargetValue(
         now_c + now_v,
@@ -514,22 +393,24 @@ def _t17(d: TargetData) -> TargetValue:
 
 def _poverty(poor_only: bool) -> Callable[[TargetData], TargetValue]:
     def compute(d: TargetData) -> TargetValue:
-        c, cw = d.communes, _cw(d)
+        c, cw = d.c, _cw(d)
+        keep = np.ones(len(c), dtype=bool)
         if poor_only:
-            poor = d.districts[_bool(d.districts, "is_poor_district")]["district_code"].astype(str)
-            keep = c["district_code"].astype(str).isin(set(poor))
-            c, cw = c[keep], cw[keep]
-            if not len(c):
+            poor = set(d.d.text("district_code")[d.d.flag("is_poor_district")])
+            codes = c.text("district_code")
+            keep = np.fromiter((code in poor for code in codes), bool, len(codes))
+            cw = cw[keep]
+            if not len(cw):
                 return TargetValue(float("nan"), note="no poor district")
         years = _years(c, "poverty_rate")
         # poor households / households, both summed (rates are never averaged unweighted)
-        w = cw * _num(c, "households").fillna(0) if "households" in c.columns else cw
+        w = cw * c.num0("households")[keep] if c.has("households") else cw
         if w.sum() <= 0:
             w = cw
         rate = {}
         for y in years:
-            r = _num(c, f"poverty_rate_{y}")
-            ok = r.notna()
+            r = c.num(f"poverty_rate_{y}")[keep]
+            ok = ~np.isnan(r)
             rate[y] = 100.0 * _share(_wsum(r[ok], w[ok]), float(w[ok].sum()))
         series = {b: rate[a] - rate[b] for a, b in pairwise(years)}
         if len(years) < 2:
@@ -546,11 +427,6 @@ def _poverty(poor_only: bool) -> Callable[[TargetData], TargetValue]:
         )
 
     return compute
-
-
-def _as_of(d: TargetData) -> int:
-    years = _years(d.communes, "ntm_criteria") + _years(d.communes, "poverty_rate")
-    return max(years) if years else DEFAULT_AS_OF
 
 
 # ----------------------------------------------------------------------------- registry
