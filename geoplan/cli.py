@@ -127,7 +127,7 @@ def _run_and_write(
     **options: Any,
 ) -> None:
     from geoplan.check import preflight_run
-    from geoplan.pipeline import release_freed_memory, run
+    from geoplan.pipeline import run
     from geoplan.render.outfolder import output_folder
 
     folder = output_folder(out, scenario, create_parents=default_out)
@@ -137,6 +137,7 @@ def _run_and_write(
         console.step("writing maps, tables and reports")
         # the writers (folium, matplotlib, xlsxwriter) load only now, so that their
         # memory is not held through the pipeline's peak
+        from geoplan.plan._memory import release_freed_memory
         from geoplan.render import write_outputs
 
         # between groups of files, hand the freed heap back so that the render's peak is one

@@ -6,12 +6,9 @@ inspect a :class:`PlanResult` in Python without writing anything.
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import hashlib
 import logging
 import platform
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,7 +25,7 @@ if TYPE_CHECKING:  # the stages load the scientific stack; the types alone do no
     from geoplan.plan import PlanOutcome
     from geoplan.scoring import ScoringResult
 
-__all__ = ["PlanResult", "release_freed_memory", "run"]
+__all__ = ["PlanResult", "run"]
 
 logger = logging.getLogger(__name__)
 
@@ -177,30 +174,6 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    """Return glibc's ``malloc_trim``, or ``None`` on other platforms and C libraries."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        return libc.malloc_trim
-    except (OSError, AttributeError):  # musl and others have no malloc_trim
-        return None
-
-
-def release_freed_memory() -> None:
-    """Give the memory the last stage freed back to the system (glibc only; no-op elsewhere).
-
-    A stage's large temporaries leave free holes in glibc's heap that stay in the
-    process's resident memory; returning them between stages keeps them from adding
-    to the peak of the next stage.  Nothing computed depends on it.
-    """
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
 @contextmanager
 def _stage(name: str, timings: dict[str, float], progress: Progress | None) -> Iterator[None]:
     if progress is not None:
@@ -210,6 +183,10 @@ def _stage(name: str, timings: dict[str, float], progress: Progress | None) -> I
     try:
         yield
     finally:
+        # a stage's large temporaries leave free holes in the C heap that stay resident and
+        # would add to the next stage's peak; run() has imported the plan package already
+        from geoplan.plan._memory import release_freed_memory
+
         release_freed_memory()
         timings[name] = time.perf_counter() - start
 

@@ -156,7 +156,7 @@ def test_the_truth_raster_is_released_once_the_model_is_scored(demo_result):
 
 
 _TRIM_PROBE = """
-from geoplan.pipeline import release_freed_memory
+from geoplan.plan._memory import release_freed_memory
 
 def rss_kib():
     with open("/proc/self/status") as status:
@@ -171,7 +171,7 @@ print(before, rss_kib())
 """
 
 
-def test_freed_heap_goes_back_to_the_system_between_stages():
+def test_freed_heap_goes_back_to_the_system_between_stages():  # as the pipeline does
     # the stages' large temporaries leave holes in glibc's heap; without the trim they stay
     # resident and add to the next stage's peak (Linux, as on every machine geoplan targets)
     done = subprocess.run(
