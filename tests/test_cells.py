@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from geoplan.render.cells import safe_cell, safe_frame, strip_bidi
+from geoplan.render.cells import safe_cell, safe_cells, safe_frame, strip_bidi
 from geoplan.render.tables import write_frame_csv
 
 HOSTILE = [
@@ -30,6 +30,16 @@ HOSTILE = [
 @pytest.mark.parametrize(("text", "expected"), HOSTILE, ids=[repr(t) for t, _ in HOSTILE])
 def test_safe_cell(text, expected):
     assert safe_cell(text) == expected
+
+
+@pytest.mark.parametrize("with_bidi", [True, False])
+def test_safe_cells_is_safe_cell_of_each(with_bidi):
+    texts = [t for t, _ in HOSTILE if with_bidi or strip_bidi(t) == t]
+    values = [*texts, None, 3, float("nan"), pd.NA]
+    expected = [safe_cell(v) for v in values]
+    assert safe_cells(values)[: len(texts)] == expected[: len(texts)]
+    rest = zip(safe_cells(values)[len(texts) :], values[len(texts) :], strict=True)
+    assert all(a is b for a, b in rest)
 
 
 @pytest.mark.parametrize("value", [-5, -2.5, 0, 1e6, True, None])

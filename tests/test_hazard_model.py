@@ -449,3 +449,55 @@ def test_forest_probability_tree_by_tree_equals_scikit_learn() -> None:
     np.testing.assert_array_equal(
         positive_probability(logistic, new), logistic.predict_proba(new)[:, 1]
     )
+
+
+def test_distance_raster_equals_scipy_whole_grid_transform() -> None:
+    # the distances are computed window by window from scipy's nearest-cell indices;
+    # they must be scipy's whole-grid distances, bit for bit
+    from rasterio import features
+    from scipy import ndimage
+
+    from geoplan.hazard.factors import _DISTANCE_ROWS, _distance_raster
+    from geoplan.hazard.grid import cell_size_m
+
+    shape = (2 * _DISTANCE_ROWS + 37, 90)
+    transform = Affine(0.0003, 0, 107.5, 0, -0.0003, 14.9)
+    line = shapely.LineString([(107.503, 14.89), (107.52, 14.86), (107.51, 14.75)])
+    lines = gpd.GeoDataFrame(geometry=[line], crs="EPSG:4326")
+    got = _distance_raster(lines, transform, "EPSG:4326", shape)
+    burned = features.rasterize([(line, 1)], out_shape=shape, transform=transform,
+                                all_touched=True, dtype="uint8")  # fmt: skip
+    dx, dy = cell_size_m(transform, "EPSG:4326", shape[0])
+    expected = ndimage.distance_transform_edt(
+        burned == 0, sampling=(float(np.mean(dy)), float(np.mean(dx)))
+    ).astype(np.float32)
+    assert got.dtype == np.float32 and got.tobytes() == expected.tobytes()
+
+
+def test_grid_prediction_does_not_depend_on_windows_or_threads(monkeypatch) -> None:
+    # each window is predicted on its own thread; any window size, with threads or
+    # without, gives the same probability grid bit for bit
+    import geoplan.hazard.predict as predict_mod
+    from geoplan.hazard.factors import FactorStack
+    from geoplan.hazard.model import make_estimator
+
+    rng = np.random.default_rng(5)
+    dem = rng.normal(500, 50, size=(70, 40)).cumsum(axis=0)
+    mask = rng.random(dem.shape) > 0.2
+    stack = FactorStack(
+        dem=dem, transform=Affine(30, 0, 0, 0, -30, 0), crs="EPSG:32648", mask=mask,
+        names=["slope", "relief", "noise"], relief_px=3,
+        global_layers={"noise": rng.random(dem.shape).astype(np.float32)},
+    )  # fmt: skip
+    x = stack.window(0, 70)[:, mask].T
+    y = (x[:, 0] > np.median(x[:, 0])).astype(int)
+    forest = make_estimator("random_forest", random_state=2, n_jobs=1).fit(x, y)
+    fill = np.zeros(3, dtype=np.float32)
+    whole = predict_mod.predict_grid(stack, forest, fill, window_rows=70 * 8)
+    for rows in (8, 24, 200):
+        got = predict_mod.predict_grid(stack, forest, fill, window_rows=rows)
+        assert got.tobytes() == whole.tobytes()
+    monkeypatch.setattr(predict_mod, "ordered_map", lambda f, items: [f(i) for i in items])
+    serial = predict_mod.predict_grid(stack, forest, fill, window_rows=24)
+    assert serial.tobytes() == whole.tobytes()
+    assert np.isnan(whole[~mask]).all() and np.isfinite(whole[mask]).all()

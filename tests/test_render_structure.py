@@ -33,6 +33,7 @@ TAGS_ALLOWED = {
     "map_compact.py": "the compact layers' vendored script, inlined into the page head",
     "qgis.py": "QGIS project XML (xml.sax.saxutils escapes), not HTML",
     "qgis_styles.py": "QGIS style XML (xml.sax.saxutils escapes), not HTML",
+    "xlsx_rows.py": "the rows of a spreadsheet's sheet XML (escaped as xlsxwriter does), not HTML",
 }
 
 
@@ -210,17 +211,19 @@ def _yes(value: object) -> bool:
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_hazard_map_shows_the_reasons_indicators_computed(demo_result, lang):
+    from geoplan.render._geo import Columns
     from geoplan.render.context import prepare
     from geoplan.render.map_hazard import hazard_flags, village_hazard_reasons
 
     ctx = prepare(demo_result, lang)
     villages = ctx.villages
     reasons = village_hazard_reasons(ctx, villages)
-    for (_, row), found in zip(villages.iterrows(), reasons, strict=True):
+    flags = hazard_flags(Columns(villages), list(reasons), lang)
+    rows = zip(villages.iterrows(), reasons, flags, strict=True)
+    for (_, row), found, shown in rows:
         written = str(row["hazard_reason"])
         assert "; ".join(r.text() for r in found) == written
         assert bool(found) == bool(row["hazard_flag"])
-        shown = hazard_flags(row, found, lang)
         forest = _yes(row["in_special_use_forest"]) or _yes(row["in_protective_forest"])
         location = int(forest) + int(_yes(row["in_border_belt"]))
         assert len(shown) == len(written.split("; ")) * bool(written) + location

@@ -78,7 +78,7 @@ class SusceptibilityConfig(ScenarioModel):
         default=-1,
         description=(
             "OpenMP threads of gradient boosting (-1: all cores); the random forest is fitted "
-            "and applied on one thread. The results do not depend on it."
+            "on one thread and applied on two. The results do not depend on it."
         ),
     )
     window_rows: int = Field(

@@ -8,7 +8,7 @@ memory at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,12 +26,16 @@ from geoplan.hazard.terrain import (
     terrain_window,
     wetness_index,
 )
+from geoplan.hazard.threads import ordered_map
 
 __all__ = ["ALL_FACTORS", "FactorStack", "build_factor_stack", "rasterize_mask"]
 
 #: Factor names a scenario may list; "forest" expands to one 0/1 column per type.
 ALL_FACTORS = (*TERRAIN_FACTORS, "twi", "dist_river", "dist_road", "forest", "rainfall")
 FOREST_CODES = {"special_use": 1, "protective": 2, "production": 3}
+_DISTANCE_ROWS = 256
+#: Windows read on threads are this many times smaller than a scenario's ``window_rows``.
+THREAD_WINDOW_SHARE = 8
 
 
 @dataclass
@@ -89,23 +93,30 @@ class FactorStack:
                 out[k] = self.global_layers[name][r0:r1]
         return out
 
-    def windows(self, rows: int) -> Iterator[tuple[int, int, np.ndarray]]:
-        """Yield ``(r0, r1, factors)`` for consecutive row windows."""
-        for r0, r1 in row_windows(self.shape[0], rows):
-            yield r0, r1, self.window(r0, r1)
+    def thread_windows(self, window_rows: int) -> list[tuple[int, int]]:
+        """Row windows for :func:`~geoplan.hazard.threads.ordered_map`.
+
+        A window is ``window_rows / THREAD_WINDOW_SHARE`` rows: glibc keeps what a thread
+        frees in that thread's own arena, out of the main thread's reach, so small windows
+        keep that memory small. The factors of a cell never depend on its window.
+        """
+        return list(row_windows(self.shape[0], max(1, window_rows // THREAD_WINDOW_SHARE)))
 
     def sample(self, rows: np.ndarray, cols: np.ndarray, window_rows: int) -> np.ndarray:
         """Return the factors at cells ``(rows, cols)`` as ``(n, len(names))`` float32."""
         out = np.empty((len(rows), len(self.names)), dtype=np.float32)
         order = np.argsort(rows, kind="stable")
         sorted_rows = rows[order]
-        for r0, r1 in row_windows(self.shape[0], window_rows):
+
+        def sample_window(bounds: tuple[int, int]) -> None:
+            r0, r1 = bounds
             lo, hi = np.searchsorted(sorted_rows, [r0, r1])
             if lo == hi:
-                continue
+                return
             sel = order[lo:hi]
-            block = self.window(r0, r1)
-            out[sel] = block[:, rows[sel] - r0, cols[sel]].T
+            out[sel] = self.window(r0, r1)[:, rows[sel] - r0, cols[sel]].T
+
+        ordered_map(sample_window, self.thread_windows(window_rows))
         return out
 
 
@@ -136,10 +147,25 @@ def _distance_raster(
         all_touched=True, dtype="uint8",
     )  # fmt: skip
     dx, dy = cell_size_m(transform, crs, shape[0])
-    dist = ndimage.distance_transform_edt(
-        burned == 0, sampling=(float(np.mean(dy)), float(np.mean(dx)))
+    sampling = (float(np.mean(dy)), float(np.mean(dx)))
+    nearest = ndimage.distance_transform_edt(
+        burned == 0, sampling=sampling, return_distances=False, return_indices=True
     )
-    return np.asarray(dist, dtype=np.float32)
+    del burned
+    # The distances from the nearest line cell's indices, row window by row window, with
+    # scipy's own arithmetic (its whole-grid version holds four grids of temporaries).
+    out = np.empty(shape, dtype=np.float32)
+    cols = np.arange(shape[1])[None, :]
+    for r0, r1 in row_windows(shape[0], _DISTANCE_ROWS):
+        d_row = (nearest[0, r0:r1] - np.arange(r0, r1)[:, None]).astype(np.float64)
+        d_col = (nearest[1, r0:r1] - cols).astype(np.float64)
+        d_row *= sampling[0]
+        d_col *= sampling[1]
+        np.multiply(d_row, d_row, d_row)
+        np.multiply(d_col, d_col, d_col)
+        d_row += d_col
+        out[r0:r1] = np.sqrt(d_row, d_row)
+    return out
 
 
 def build_factor_stack(

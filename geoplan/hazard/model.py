@@ -33,6 +33,7 @@ from geoplan.hazard.grid import (
     to_pyproj,
     warp_to_grid,
 )
+from geoplan.hazard.predict import positive_probability, predict_grid
 from geoplan.hazard.sampling import absence_cells, cell_xy, presence_cells, spatial_blocks
 from geoplan.hazard.zones import LEVELS, class_breaks, classify, disagreement_zones, vectorise
 
@@ -254,37 +255,6 @@ def _validate(
     """ROC-AUC per fold of each kind of cross-validation."""
     with threadpool_limits(limits=threads, user_api="openmp"):
         return {kind: _cross_validate(estimator, x, y, folds) for kind, folds in splits.items()}
-
-
-def positive_probability(model: Any, values: np.ndarray) -> np.ndarray:
-    """Return the probability of the positive class (a landslide) for rows of factors.
-
-    A random forest's trees are averaged here, in order, exactly as scikit-learn does
-    with one job, instead of through joblib: with several jobs the order of the sum follows
-    the threads' timing (so the last bits could differ between runs), and the trees' class
-    lookup holds the GIL, so the threads saved no time.
-    """
-    if not isinstance(model, RandomForestClassifier):
-        return np.asarray(model.predict_proba(values)[:, 1])
-    rows = np.ascontiguousarray(values, dtype=np.float32)
-    total = np.zeros((rows.shape[0], int(model.n_classes_)), dtype=np.float64)
-    for tree in model.estimators_:
-        total += tree.predict_proba(rows, check_input=False)
-    total /= len(model.estimators_)
-    return total[:, 1]
-
-
-def _predict(stack: FactorStack, model: Any, fill: np.ndarray, window_rows: int) -> np.ndarray:
-    """Probability of every study-area cell, predicted one row window at a time."""
-    probability = np.full(stack.shape, np.nan, dtype=np.float32)
-    for r0, r1, block in stack.windows(window_rows):
-        sel = stack.mask[r0:r1]
-        if not sel.any():
-            continue
-        values = block[:, sel].T
-        values = np.where(np.isnan(values), fill, values)
-        probability[r0:r1][sel] = positive_probability(model, values).astype(np.float32)
-    return probability
 
 
 def _weighted_truth_auc(truth: np.ndarray, probability: np.ndarray) -> float | None:
@@ -534,10 +504,12 @@ def fit_susceptibility(
     x, y = sample.x, sample.y
     clock.lap("sampling")
 
-    # The sample is small (a few thousand cells): each forest is fitted on one thread (joblib's
-    # threads cost more than they save there); the grid prediction sums the trees in a fixed
-    # order (positive_probability). OpenMP estimators (gradient boosting) get as many threads
-    # as n_jobs allows. No result depends on a thread count.
+    # The forests are fitted one at a time on one thread: the sample is small (a few thousand
+    # cells), and scikit-learn's joblib wrapper resets the process-wide warning filters in
+    # each task, which is not thread-safe (two fits side by side can leave them half rebuilt).
+    # The grid, where the time goes, is read and predicted on two threads (predict_grid).
+    # OpenMP estimators (gradient boosting) get as many threads as n_jobs allows. No result
+    # depends on a thread count.
     threads = cfg.n_jobs if cfg.n_jobs is not None and cfg.n_jobs > 0 else None
     estimator = make_estimator(
         cfg.model, params=dict(cfg.params), random_state=cfg.random_state, n_jobs=1
@@ -551,7 +523,7 @@ def fit_susceptibility(
             model, x, y, scoring="roc_auc", n_repeats=3, random_state=cfg.random_state
         )
     clock.lap("fit")
-    probability = _predict(stack, model, sample.medians, cfg.window_rows)
+    probability = predict_grid(stack, model, sample.medians, cfg.window_rows)
     clock.lap("prediction")
     mapped = _map_levels(
         layers, stack, probability=probability, rng=rng, cfg=cfg, target_crs=target_crs,

@@ -373,7 +373,9 @@ def _d8_receivers(dem: np.ndarray, transform: Affine, crs: Any) -> np.ndarray:
     """Linear index of each cell's steepest-descent neighbour, -1 for sinks and nodata."""
     height, width = dem.shape
     dx_all, dy_all = cell_size_m(transform, crs, height)
-    receivers = np.full(height * width, -1, dtype=np.int64)
+    # int32 indices while they fit: the sweep of flow_accumulation copies them several times
+    index_type = np.int32 if height * width < 2**31 else np.int64
+    receivers = np.full(height * width, -1, dtype=index_type)
     cols = np.arange(width)
     for r0, r1 in row_windows(height, _WINDOW_ROWS):
         n = r1 - r0
@@ -427,19 +429,20 @@ def flow_accumulation(dem: np.ndarray, transform: Affine, crs: Any) -> np.ndarra
     height, width = dem.shape
     dx, dy = cell_size_m(transform, crs, height)
     receivers = _d8_receivers(dem, transform, crs)
-    valid = ~np.isnan(np.asarray(dem, dtype=np.float64)).ravel()
-    acc = np.repeat(dx * dy, width)
-    acc[~valid] = 0.0
     has_rec = receivers >= 0
     indeg = np.bincount(receivers[has_rec], minlength=height * width).astype(np.int32)
     frontier = np.flatnonzero((indeg == 0) & has_rec)
+    del has_rec  # before the areas, so that the in-degree's temporaries are gone
+    invalid = np.isnan(np.asarray(dem, dtype=np.float64)).ravel()
+    acc = np.repeat(dx * dy, width)
+    acc[invalid] = 0.0
     while frontier.size:
         rec = receivers[frontier]
         np.add.at(acc, rec, acc[frontier])
         np.subtract.at(indeg, rec, 1)
         ready = np.unique(rec[indeg[rec] == 0])
         frontier = ready[receivers[ready] >= 0]
-    acc[~valid] = np.nan
+    acc[invalid] = np.nan
     return acc.reshape(height, width)
 
 
@@ -452,7 +455,15 @@ def wetness_index(dem: np.ndarray, transform: Affine, crs: Any) -> np.ndarray:
     height = dem.shape[0]
     dx, dy = cell_size_m(transform, crs, height)
     width_m = np.sqrt(dx * dy)[:, None]
-    area = flow_accumulation(dem, transform, crs)
+    # The slope first (its blocks' temporaries are gone before the sweep's), then
+    # ln(area / width / tan b) in place, one float64 grid at a time, with the same values.
     slope = slope_degrees(dem, transform, crs)
-    tan_b = np.maximum(np.tan(np.radians(slope.astype(np.float64))), np.tan(np.radians(0.1)))
-    return np.log(area / width_m / tan_b).astype(np.float32)
+    area = flow_accumulation(dem, transform, crs)
+    tan_b = np.radians(slope, dtype=np.float64)
+    del slope
+    np.tan(tan_b, out=tan_b)
+    np.maximum(tan_b, np.tan(np.radians(0.1)), out=tan_b)
+    area /= width_m
+    area /= tan_b
+    del tan_b
+    return np.log(area, out=area).astype(np.float32)

@@ -7,7 +7,7 @@ official map and the model disagree by two levels or more (:func:`disagreement_z
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
@@ -119,31 +119,41 @@ def vectorise(
         raster = features.sieve(
             raster, size=min_pixels, mask=(raster > 0) if keep_outside else None
         )
-    shapes = list(features.shapes(raster, mask=raster > 0, transform=transform, connectivity=4))
-    values = np.array([int(v) for _, v in shapes], dtype=np.int32)
-    frame = gpd.GeoDataFrame(
-        {"code": values}, geometry=_polygons([g for g, _ in shapes]), crs=to_pyproj(crs)
+    values, geometry = _polygons(
+        features.shapes(raster, mask=raster > 0, transform=transform, connectivity=4)
     )
+    frame = gpd.GeoDataFrame({"code": values}, geometry=geometry, crs=to_pyproj(crs))
     if target_crs is not None:
         frame = frame.to_crs(target_crs)
     return frame
 
 
-def _polygons(geojson: list[dict[str, Any]]) -> np.ndarray:
-    """Build shapely polygons from GeoJSON-like polygons in one vectorised call."""
-    if not geojson:
-        return np.array([], dtype=object)
-    rings = [ring for g in geojson for ring in g["coordinates"]]
+def _polygons(shapes: Iterable[tuple[dict[str, Any], float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Build the values and shapely polygons of GeoJSON-like shapes in one vectorised call.
+
+    The shapes are consumed one at a time and their rings kept as coordinate arrays, so
+    the GeoJSON of the whole grid (Python tuples, ~100 bytes a vertex) is never held.
+    """
+    values: list[int] = []
+    rings: list[np.ndarray] = []
+    ring_counts: list[int] = []
+    for shape, value in shapes:
+        values.append(int(value))
+        coordinates = shape["coordinates"]
+        ring_counts.append(len(coordinates))
+        rings.extend(np.asarray(ring, dtype=np.float64).reshape(-1, 2) for ring in coordinates)
+    codes = np.array(values, dtype=np.int32)
+    if not rings:
+        return codes, np.array([], dtype=object)
     ring_sizes = np.fromiter((len(r) for r in rings), dtype=np.int64, count=len(rings))
-    ring_counts = np.fromiter(
-        (len(g["coordinates"]) for g in geojson), dtype=np.int64, count=len(geojson)
-    )
-    coords = np.array(list(itertools.chain.from_iterable(rings)), dtype=np.float64)
     offsets = (
         np.concatenate([[0], np.cumsum(ring_sizes)]),
         np.concatenate([[0], np.cumsum(ring_counts)]),
     )
-    return np.asarray(shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets))
+    coords = np.concatenate(rings)
+    del rings
+    polygons = shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets)
+    return codes, np.asarray(polygons)
 
 
 def _empty_disagreement(crs: Any) -> gpd.GeoDataFrame:

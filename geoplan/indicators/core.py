@@ -14,7 +14,7 @@ import shapely
 
 from geoplan.blocks import DEFAULT_BLOCK_PIXELS
 from geoplan.hazard import SusceptibilityResult, fit_susceptibility
-from geoplan.hazard.grid import GridRaster, RasterLike
+from geoplan.hazard.grid import GridRaster, RasterLike, to_pyproj
 from geoplan.hazard.terrain import slope_degrees
 from geoplan.indicators.exposure import exposure_classes, hazard_flags, landslide_columns
 from geoplan.indicators.overlay import (
@@ -25,7 +25,7 @@ from geoplan.indicators.overlay import (
     village_points,
 )
 from geoplan.indicators.travel import FOREST_ORDER, friction_surface, travel_minutes
-from geoplan.indicators.zonal import zonal_stats
+from geoplan.indicators.zonal import on_grid_crs, zonal_stats
 
 if TYPE_CHECKING:
     from geoplan.config.indicators import IndicatorConfig
@@ -220,17 +220,6 @@ def _river_columns(out: pd.DataFrame, geoms: np.ndarray, rivers: gpd.GeoDataFram
     )
 
 
-def _susceptibility_column(
-    out: pd.DataFrame, areas: gpd.GeoSeries, result: SusceptibilityResult | None
-) -> None:
-    """Add the mean modelled landslide probability of each village area (``NaN`` if no model)."""
-    if result is not None:
-        stats = zonal_stats(areas, {"p": result.probability}, ("mean",))
-        out["susceptibility"] = stats["p_mean"].to_numpy()
-    else:
-        out["susceptibility"] = np.nan
-
-
 def _with_columns(villages: gpd.GeoDataFrame, out: pd.DataFrame) -> gpd.GeoDataFrame:
     """Return the villages with the indicator columns (computed ones replace inputs)."""
     frame = villages.drop(columns=[c for c in out.columns if c in villages.columns])
@@ -349,7 +338,10 @@ def compute_indicators(
         config=config,
     )
     dem_rasters = _dem_rasters(layers, scenario)
-    _terrain_columns(out, areas, dem_rasters)
+    # The village areas reprojected once for the zonal statistics on the DEM grid.
+    areas_on_dem = on_grid_crs(areas, dem_rasters["elev"].crs) if dem_rasters else areas
+    for column in _TERRAIN_COLUMNS:  # filled by _grid_columns, with the modelled probability
+        out[column] = np.nan
     forest = _layer(layers, "forest")
     _forest_columns(out, areas, points, geoms, forest)
     border = _layer(layers, "border")
@@ -374,7 +366,7 @@ def compute_indicators(
     result = (
         fit_susceptibility(layers, scenario) if isinstance(susceptibility, str) else susceptibility
     )
-    _susceptibility_column(out, areas, result)
+    _grid_columns(out, areas_on_dem, dem_rasters, result)
     communes["is_border"] = _border_communes(
         communes, border, config.border_commune_tolerance_m
     ).to_numpy()
@@ -426,22 +418,48 @@ def _household_columns(out: pd.DataFrame, villages: pd.DataFrame, households: pd
     out["water_gap"] = 1.0 - _ratio(_num(villages, "hygienic_water_households"), households)
 
 
-def _terrain_columns(
-    out: pd.DataFrame, areas: gpd.GeoSeries, dem_rasters: dict[str, RasterLike] | None
+_TERRAIN_COLUMNS = ("elev_mean_m", "elev_min_m", "elev_max_m", "relief_m",
+                    "slope_mean_deg", "slope_max_deg")  # fmt: skip
+
+
+def _grid_columns(
+    out: pd.DataFrame,
+    areas: gpd.GeoSeries,
+    dem_rasters: dict[str, RasterLike] | None,
+    result: SusceptibilityResult | None,
 ) -> None:
-    """Add elevation, relief and slope over each village's area (NaN without a DEM)."""
-    if dem_rasters is None:
-        for column in ("elev_mean_m", "elev_min_m", "elev_max_m", "relief_m",
-                       "slope_mean_deg", "slope_max_deg"):  # fmt: skip
-            out[column] = np.nan
-        return
-    stats = zonal_stats(areas, dem_rasters, ("mean", "min", "max"))
-    out["elev_mean_m"] = stats["elev_mean"].to_numpy()
-    out["elev_min_m"] = stats["elev_min"].to_numpy()
-    out["elev_max_m"] = stats["elev_max"].to_numpy()
-    out["relief_m"] = out["elev_max_m"] - out["elev_min_m"]
-    out["slope_mean_deg"] = stats["slope_mean"].to_numpy()
-    out["slope_max_deg"] = stats["slope_max"].to_numpy()
+    """Add elevation, relief, slope and the mean modelled probability over each village area.
+
+    The terrain columns keep the place they were given when the frame was started
+    (NaN without a DEM); ``susceptibility`` is added (NaN without a model). When the
+    probability lies on the DEM's grid, one exactextract pass summarises all three rasters.
+    """
+    probability = result.probability if result is not None else None
+    rasters: dict[str, RasterLike] = dict(dem_rasters or {})
+    if probability is not None and (not rasters or _same_grid(rasters["elev"], probability)):
+        rasters["p"] = probability
+        probability = None
+    stats = zonal_stats(areas, rasters, ("mean", "min", "max")) if rasters else None
+    if dem_rasters is not None and stats is not None:
+        out["elev_mean_m"] = stats["elev_mean"].to_numpy()
+        out["elev_min_m"] = stats["elev_min"].to_numpy()
+        out["elev_max_m"] = stats["elev_max"].to_numpy()
+        out["relief_m"] = out["elev_max_m"] - out["elev_min_m"]
+        out["slope_mean_deg"] = stats["slope_mean"].to_numpy()
+        out["slope_max_deg"] = stats["slope_max"].to_numpy()
+    if probability is not None:
+        stats = zonal_stats(areas, {"p": probability}, ("mean",))
+    out["susceptibility"] = (
+        stats["p_mean"].to_numpy() if stats is not None and "p_mean" in stats else np.nan
+    )
+
+
+def _same_grid(a: RasterLike, b: RasterLike) -> bool:
+    return (
+        a.array.shape[:2] == b.array.shape[:2]
+        and tuple(a.transform) == tuple(b.transform)
+        and to_pyproj(a.crs) == to_pyproj(b.crs)
+    )
 
 
 def _border_columns(

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoplan.hazard.threads import THREADS, ordered_map
+
 __all__ = [
     "class_at_points",
     "class_shares",
@@ -142,6 +144,14 @@ def _cell_size(areas: np.ndarray) -> float:
     return float(10 * np.median(sizes)) if sizes.size else 0.0
 
 
+def _intersection_areas(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Area of each ``left[k] & right[k]``, the pairs split between threads (GEOS frees the GIL)."""
+    parts = np.array_split(np.arange(len(left)), THREADS)
+    return np.concatenate(
+        ordered_map(lambda rows: shapely.area(shapely.intersection(left[rows], right[rows])), parts)
+    )
+
+
 def class_shares(
     areas: gpd.GeoSeries, polygons: gpd.GeoDataFrame, key: str, classes: Sequence[object]
 ) -> pd.DataFrame:
@@ -178,7 +188,7 @@ def class_shares(
         pieces, src = cut_to_grid(polygons.geometry.to_numpy()[wanted], _cell_size(geoms))
         piece_codes = codes[wanted][src]
         i, j = shapely.STRtree(pieces).query(geoms, predicate="intersects")
-        inter = shapely.area(shapely.intersection(geoms[i], pieces[j]))
+        inter = _intersection_areas(geoms[i], pieces[j])
         flat = np.bincount(
             i * len(classes) + piece_codes[j], weights=inter, minlength=len(geoms) * len(classes)
         )
@@ -281,9 +291,14 @@ def nearest_distance(geoms: np.ndarray, targets: np.ndarray) -> np.ndarray:
         return out
     idx = np.flatnonzero(ok)
     pieces, polygons = _edge_pieces(targets)
-    tree = shapely.STRtree(pieces)
-    (src, _), dist = tree.query_nearest(geoms[idx], return_distance=True, all_matches=False)
-    out[idx[src]] = dist
+    tree = shapely.STRtree(pieces)  # built here, so that the threads only read it
+
+    def nearest(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        (src, _), dist = tree.query_nearest(geoms[rows], return_distance=True, all_matches=False)
+        return rows[src], dist
+
+    for rows, dist in ordered_map(nearest, np.array_split(idx, THREADS)):
+        out[rows] = dist
     if len(polygons):  # inside a polygon: 0 (each polygon prepared once, on the fly)
         _, inside = shapely.STRtree(geoms[idx]).query(polygons, predicate="intersects")
         out[idx[inside]] = 0.0

@@ -27,7 +27,7 @@ from exactextract.raster import NumPyRasterSource, RasterSource
 
 from geoplan.hazard.grid import RasterLike, grid_bounds, to_pyproj
 
-__all__ = ["zonal_stats"]
+__all__ = ["on_grid_crs", "zonal_stats"]
 
 
 def _op_label(op: str) -> str:
@@ -120,6 +120,30 @@ def _source(
     return NumPyRasterSource(values, *extent, name=name, srs_wkt=wkt)
 
 
+def on_grid_crs(zones: gpd.GeoSeries, grid_crs: Any) -> gpd.GeoSeries:
+    """Return the zones in a raster's CRS (unchanged when they are in it already).
+
+    :func:`zonal_stats` reprojects its zones itself; reprojecting them once here spares
+    that work when several calls summarise the same zones on one grid.
+
+    Parameters
+    ----------
+    zones
+        Polygons with a CRS (or none: returned as they are).
+    grid_crs
+        The raster's CRS (anything :func:`geoplan.hazard.grid.to_pyproj` reads).
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        The zones, same index.
+    """
+    crs = to_pyproj(grid_crs)
+    if zones.crs is None or to_pyproj(zones.crs) == crs:
+        return zones
+    return zones.to_crs(crs)
+
+
 def zonal_stats(
     zones: gpd.GeoSeries,
     rasters: Mapping[str, RasterLike],
@@ -158,7 +182,7 @@ def zonal_stats(
     wkt = crs.to_wkt()
     extent = grid_bounds(first.transform, first.array.shape[:2])
     sources = [_source(raster, name, extent, wkt) for name, raster in rasters.items()]
-    geoms = zones.to_crs(crs) if zones.crs is not None and to_pyproj(zones.crs) != crs else zones
+    geoms = on_grid_crs(zones, crs)
     ok = ~(geoms.isna() | geoms.is_empty)
     if not ok.any():
         return result

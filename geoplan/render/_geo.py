@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -13,13 +13,21 @@ import shapely
 from shapely.geometry import mapping
 
 __all__ = [
+    "OMIT",
+    "Columns",
+    "Properties",
+    "PropertyColumns",
     "bounds_latlon",
+    "chunk_text",
+    "clean_list",
     "clean_value",
     "coverage_simplify",
     "decode_polyline",
     "dissolve_parts",
     "encode_polyline",
+    "encode_polylines",
     "feature_collection",
+    "record_columns",
     "simplify",
     "to_wgs84",
 ]
@@ -92,11 +100,7 @@ def clean_value(value: Any, digits: int = 4) -> Any:
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
-        f = float(value)
-        if not math.isfinite(f):
-            return None
-        r = round(f, digits)
-        return int(r) if r.is_integer() and abs(r) < 2**53 else r
+        return _clean_float(float(value), digits)
     if isinstance(value, (list, tuple, np.ndarray)):
         return [clean_value(v, digits) for v in value]
     try:
@@ -107,9 +111,132 @@ def clean_value(value: Any, digits: int = 4) -> Any:
     return str(value)
 
 
-def _round_coords(geom: Any, precision: int) -> dict[str, Any]:
-    rounded = shapely.transform(geom, lambda xy: np.round(xy, precision))
-    return mapping(rounded)
+def _clean_float(f: float, digits: int) -> float | int | None:
+    if not math.isfinite(f):
+        return None
+    r = round(f, digits)
+    return int(r) if r.is_integer() and abs(r) < 2**53 else r
+
+
+def clean_list(values: Any, digits: int = 4) -> list[Any]:
+    """Return :func:`clean_value` of every value of a column (a Series or a list).
+
+    Float and integer columns are converted from one ``tolist()`` without a
+    type test per value; any other column value by value.
+    """
+    if isinstance(values, pd.Series):
+        kind = values.dtype.kind if isinstance(values.dtype, np.dtype) else ""
+        plain = values.tolist()
+        if kind == "f":
+            # _clean_float of each value, without a call per value
+            finite = math.isfinite
+            rounded = [round(f, digits) if finite(f) else None for f in plain]
+            return [
+                r if r is None or not r.is_integer() or abs(r) >= 2**53 else int(r) for r in rounded
+            ]
+        if kind != "" and kind in "iub":
+            return plain
+        values = plain
+    return [v if type(v) is str else clean_value(v, digits) for v in values]
+
+
+#: A property value meaning "this feature has no such key" (see :class:`Columns`).
+OMIT: Any = type("Omit", (), {"__repr__": lambda self: "OMIT"})()
+
+
+class Columns:
+    """The columns of a frame as plain Python lists, to build feature properties column-wise.
+
+    A properties function of :func:`feature_collection` receives one and returns
+    ``{key: list of values, one per feature}`` in the order the keys are written;
+    a value :data:`OMIT` leaves the key out of that feature.  Every accessor gives
+    ``None`` values (or ``""`` for :meth:`text`) for a column the frame lacks, as
+    ``row.get`` did.
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.n = len(frame)
+        self._clean: dict[tuple[str, int], list[Any]] = {}
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.frame.columns
+
+    @property
+    def index(self) -> list[Any]:
+        """The row labels, one per feature."""
+        return self.frame.index.tolist()
+
+    @property
+    def names(self) -> list[str]:
+        """The column names, as text."""
+        return [str(c) for c in self.frame.columns]
+
+    def raw(self, name: str) -> list[Any]:
+        """Return the column's values as ``tolist()`` gives them (``None`` when it is missing)."""
+        if name not in self.frame.columns:
+            return [None] * self.n
+        return cast(list[Any], self.frame[name].tolist())
+
+    def clean(self, name: str, digits: int = 4) -> list[Any]:
+        """:func:`clean_value` of each value: ``None`` for missing, rounded numbers."""
+        key = (name, digits)
+        if key not in self._clean:
+            if name in self.frame.columns:
+                self._clean[key] = clean_list(self.frame[name], digits)
+            else:
+                self._clean[key] = [None] * self.n
+        return self._clean[key]
+
+    def number(self, name: str) -> list[float | None]:
+        """Each value as a finite float, else ``None`` (NaN, text, booleans)."""
+        return [
+            float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+            for v in self.clean(name)
+        ]
+
+    def integer(self, name: str, default: int = 0) -> list[int]:
+        """Each value as an int, ``default`` when it is not a number."""
+        return [default if v is None else int(v) for v in self.number(name)]
+
+    def text(self, name: str) -> list[str]:
+        """Each value as text, ``""`` for missing values."""
+        return ["" if v is None else str(v) for v in self.clean(name)]
+
+    def first_text(self, *names: str) -> list[str]:
+        """Return per row the first of the texts of ``names`` that is not empty (else ``""``)."""
+        out = self.text(names[0])
+        for name in names[1:]:
+            out = [a or b for a, b in zip(out, self.text(name), strict=True)]
+        return out
+
+
+PropertyColumns = dict[str, list[Any]]
+Properties = Callable[[Columns], PropertyColumns]
+
+
+def record_columns(records: list[dict[str, Any]]) -> PropertyColumns:
+    """Turn one dict per feature into columns, :data:`OMIT` where a feature lacks a key.
+
+    The keys come in the order they first appear, so features whose dicts list
+    their keys in one order keep that order.
+    """
+    keys = dict.fromkeys(k for r in records for k in r)
+    return {k: [r.get(k, OMIT) for r in records] for k in keys}
+
+
+def _round_coords(geoms: np.ndarray, precision: int) -> list[dict[str, Any]]:
+    """Return the GeoJSON geometries of ``geoms`` with coordinates rounded to ``precision``."""
+    kinds = shapely.get_type_id(geoms)
+    if (
+        len(geoms)
+        and (kinds == shapely.GeometryType.POINT).all()
+        and not shapely.has_z(geoms).any()
+    ):
+        xy = np.round(shapely.get_coordinates(geoms), precision).tolist()
+        return [{"type": "Point", "coordinates": p} for p in xy]
+    rounded = shapely.transform(geoms, lambda xy: np.round(xy, precision))
+    return [mapping(g) for g in rounded]
 
 
 def encode_polyline(coords: Any, precision: int = 5) -> str:
@@ -121,19 +248,57 @@ def encode_polyline(coords: Any, precision: int = 5) -> str:
     instead of about 18 in GeoJSON.  The map runtime decodes it
     (``GP.decodePolyline``); :func:`decode_polyline` is the inverse.
     """
-    factor = 10**precision
-    out: list[str] = []
-    prev_lat = prev_lon = 0
-    for x, y, *_ in np.asarray(coords, dtype=float).tolist():
-        lat, lon = round(y * factor), round(x * factor)
-        for delta in (lat - prev_lat, lon - prev_lon):
-            value = ~(delta << 1) if delta < 0 else delta << 1
-            while value >= 0x20:
-                out.append(chr((0x20 | (value & 0x1F)) + 63))
-                value >>= 5
-            out.append(chr(value + 63))
-        prev_lat, prev_lon = lat, lon
-    return "".join(out)
+    xy = np.asarray(coords, dtype=float)
+    if not xy.size:
+        return ""
+    return encode_polylines(xy, np.array([len(xy)]), precision)[0]
+
+
+def encode_polylines(xy: np.ndarray, counts: np.ndarray, precision: int = 5) -> list[str]:
+    """Encode consecutive runs of ``(lon, lat)`` rows of ``xy`` as one polyline each.
+
+    ``counts`` gives each run's number of rows; the result is
+    ``[encode_polyline(run) for run in runs]``, computed in one pass.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    if not len(xy):
+        return [""] * len(counts)
+    scaled = np.rint(xy[:, [1, 0]] * 10**precision).astype(np.int64)
+    deltas = scaled.copy()
+    deltas[1:] -= scaled[:-1]
+    starts = np.cumsum(counts) - counts
+    first = starts[counts > 0]
+    deltas[first] = scaled[first]  # each run starts from (0, 0)
+    flat = deltas.ravel()
+    text, widths = _chunks(np.where(flat < 0, -2 * flat - 1, 2 * flat))
+    ends = np.concatenate([[0], np.cumsum(widths)])
+    lo, hi = ends[2 * starts].tolist(), ends[2 * (starts + counts)].tolist()
+    return [text[a:b] for a, b in zip(lo, hi, strict=True)]
+
+
+def chunk_text(z: np.ndarray) -> str:
+    """Write non-negative integers as 5-bit chunks, low first, ``0x20`` on all but the last.
+
+    Each chunk is offset to a printable character (63 to 126), as in polylines.
+    """
+    return _chunks(z)[0]
+
+
+def _chunks(z: np.ndarray) -> tuple[str, np.ndarray]:
+    """Return :func:`chunk_text` of ``z`` and the number of characters of each value."""
+    if not len(z):
+        return "", np.zeros(0, dtype=np.int64)
+    width = 1
+    while (z >> (5 * width)).any():
+        width += 1
+    shifts = 5 * np.arange(width, dtype=np.int64)
+    parts = z[:, None] >> shifts
+    count = np.maximum(1, (parts > 0).sum(axis=1))
+    position = np.arange(width)
+    more = position < (count - 1)[:, None]
+    chars = ((parts & 0x1F) | np.where(more, 0x20, 0)) + 63
+    text = chars[position < count[:, None]].astype(np.uint8).tobytes().decode("ascii")
+    return text, count
 
 
 def decode_polyline(text: str, precision: int = 5) -> list[tuple[float, float]]:
@@ -156,30 +321,53 @@ def decode_polyline(text: str, precision: int = 5) -> list[tuple[float, float]]:
     return out
 
 
-def _encoded_geometry(geom: Any, precision: int) -> dict[str, Any]:
-    """Return a polygon's or line's GeoJSON geometry with rings or parts as polyline strings."""
+_ENCODABLE = {
+    int(shapely.GeometryType.POLYGON): "Polygon",
+    int(shapely.GeometryType.MULTIPOLYGON): "MultiPolygon",
+    int(shapely.GeometryType.LINESTRING): "LineString",
+    int(shapely.GeometryType.MULTILINESTRING): "MultiLineString",
+}
 
-    def rings(poly: Any) -> list[str]:
-        return [
-            encode_polyline(ring.coords, precision) for ring in (poly.exterior, *poly.interiors)
-        ]
 
-    if geom.geom_type == "Polygon":
-        return {"type": "Polygon", "enc": rings(geom)}
-    if geom.geom_type == "MultiPolygon":
-        return {"type": "MultiPolygon", "enc": [rings(p) for p in geom.geoms]}
-    if geom.geom_type == "LineString":
-        return {"type": "LineString", "enc": encode_polyline(geom.coords, precision)}
-    if geom.geom_type == "MultiLineString":
-        parts = [encode_polyline(g.coords, precision) for g in geom.geoms]
-        return {"type": "MultiLineString", "enc": parts}
-    msg = f"only polygons and lines can be encoded, not {geom.geom_type}"
-    raise ValueError(msg)
+def _encoded_geometries(geoms: np.ndarray, precision: int) -> list[dict[str, Any]]:
+    """Return polygons' or lines' GeoJSON geometries with rings or parts as polyline strings."""
+    kinds = shapely.get_type_id(geoms).tolist()
+    for geom, kind in zip(geoms, kinds, strict=True):
+        if kind not in _ENCODABLE:
+            msg = f"only polygons and lines can be encoded, not {geom.geom_type}"
+            raise ValueError(msg)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    polygon = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
+    rings, ring_owner = shapely.get_rings(parts[polygon], return_index=True)
+    lines = np.flatnonzero(~polygon)
+    runs = np.concatenate([rings, parts[lines]])
+    run_part = np.concatenate([np.flatnonzero(polygon)[ring_owner], lines]).tolist()
+    xy, which = shapely.get_coordinates(runs, return_index=True)
+    texts = encode_polylines(xy, np.bincount(which, minlength=len(runs)), precision)
+    part_texts: list[list[str]] = [[] for _ in range(len(parts))]
+    for text, part in zip(texts, run_part, strict=True):
+        part_texts[part].append(text)
+    geom_parts: list[list[list[str]]] = [[] for _ in range(len(geoms))]
+    for part, geom in enumerate(owner.tolist()):
+        geom_parts[geom].append(part_texts[part])
+    out: list[dict[str, Any]] = []
+    for kind, pieces in zip(kinds, geom_parts, strict=True):
+        name = _ENCODABLE[kind]
+        if name == "Polygon":
+            enc: Any = pieces[0]
+        elif name == "MultiPolygon":
+            enc = pieces
+        elif name == "LineString":
+            enc = pieces[0][0]
+        else:
+            enc = [p[0] for p in pieces]
+        out.append({"type": name, "enc": enc})
+    return out
 
 
 def feature_collection(
     gdf: gpd.GeoDataFrame,
-    properties: Callable[[Any], dict[str, Any]] | Iterable[str] = (),
+    properties: Properties | Iterable[str] = (),
     *,
     precision: int = 5,
     encoded: bool = False,
@@ -191,7 +379,9 @@ def feature_collection(
     gdf
         Features in any CRS.
     properties
-        Either column names to copy, or a function of a row returning a dict.
+        Either column names to copy, or a function of the features' :class:`Columns`
+        (rows without a geometry left out) returning ``{key: values}``, one value per
+        feature, built a whole column at a time.
     precision
         Decimal places kept in coordinates (5 ≈ 1 m, enough for zoom 17).
     encoded
@@ -208,24 +398,36 @@ def feature_collection(
     """
     wgs = to_wgs84(gdf)
     wgs = wgs[wgs.geometry.notna() & ~wgs.geometry.is_empty]
-    features = []
-    cols = None if callable(properties) else list(properties)
-    for _, row in wgs.iterrows():
-        props = (
-            properties(row)  # type: ignore[operator]
-            if cols is None
-            else {c: clean_value(row.get(c)) for c in cols}
-        )
-        geometry = (
-            _encoded_geometry(row.geometry, precision)
-            if encoded
-            else _round_coords(row.geometry, precision)
-        )
-        features.append({"type": "Feature", "geometry": geometry, "properties": props})
+    table = Columns(wgs)
+    columns = properties(table) if callable(properties) else {c: table.clean(c) for c in properties}
+    geoms = wgs.geometry.to_numpy()
+    geometries = (
+        _encoded_geometries(geoms, precision) if encoded else _round_coords(geoms, precision)
+    )
+    features = [
+        {"type": "Feature", "geometry": g, "properties": p}
+        for g, p in zip(geometries, _feature_properties(columns, len(wgs)), strict=True)
+    ]
     out: dict[str, Any] = {"type": "FeatureCollection", "features": features}
     if encoded:
         out["enc"] = precision
     return out
+
+
+def _feature_properties(columns: PropertyColumns, n: int) -> list[dict[str, Any]]:
+    """Return one properties dict per feature from columns of values (see :class:`Columns`)."""
+    keys = list(columns)
+    values = list(columns.values())
+    for key, column in columns.items():
+        if len(column) != n:
+            msg = f"property {key!r} has {len(column)} values for {n} features"
+            raise ValueError(msg)
+    if not keys:
+        return [{} for _ in range(n)]
+    rows = zip(*values, strict=True)
+    if any(any(v is OMIT for v in column) for column in values):
+        return [{k: v for k, v in zip(keys, row, strict=True) if v is not OMIT} for row in rows]
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def dissolve_parts(geoms: np.ndarray) -> Any:

@@ -38,9 +38,7 @@ VILLAGE_LABEL_ZOOM = 12
 
 
 def _line_layer(m: folium.Map, lid: str, frame: gpd.GeoDataFrame, style: dict[str, Any]) -> None:
-    data = feature_collection(
-        simplify(frame, LINE_TOLERANCE_M), lambda r: {}, precision=4, encoded=True
-    )
+    data = feature_collection(simplify(frame, LINE_TOLERANCE_M), (), precision=4, encoded=True)
     spec = {"style": {"type": "line", "interactive": False, **style}, "pane": "gpBase"}
     Call("dataLayer", lid, data, spec).add_to(m)
 

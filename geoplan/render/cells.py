@@ -16,7 +16,14 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["BIDI_CONTROLS", "FORMULA_STARTS", "safe_cell", "safe_frame", "strip_bidi"]
+__all__ = [
+    "BIDI_CONTROLS",
+    "FORMULA_STARTS",
+    "safe_cell",
+    "safe_cells",
+    "safe_frame",
+    "strip_bidi",
+]
 
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -59,6 +66,15 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         series = out[col]
         if pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype):
-            out[col] = series.map(safe_cell).astype(series.dtype)
+            cells = pd.Series(safe_cells(series.tolist()), index=series.index, dtype=object)
+            out[col] = cells.astype(series.dtype)
     out.columns = [safe_cell(c) for c in out.columns]
     return out
+
+
+def safe_cells(values: list[Any]) -> list[Any]:
+    """Return ``[safe_cell(v) for v in values]``, checking the whole list for bidi controls once."""
+    texts = [v for v in values if isinstance(v, str)]
+    if _BIDI.search("".join(texts)):
+        return [safe_cell(v) for v in values]
+    return ["'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in values]

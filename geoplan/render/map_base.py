@@ -7,7 +7,6 @@ specs for ``GP.dataLayer`` and :func:`add_layer`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -18,9 +17,13 @@ from branca.element import Figure
 
 from geoplan.i18n import Lang, fmt_num, strings, tr
 from geoplan.render._geo import (
+    Columns,
+    Properties,
+    PropertyColumns,
     bounds_latlon,
     clean_value,
     feature_collection,
+    record_columns,
 )
 from geoplan.render.base_layers import VILLAGE_LABEL_ZOOM, add_offline_base
 from geoplan.render.context import (
@@ -123,12 +126,9 @@ def poverty_legend_items(lang: Lang, shape: str) -> list[SECTION]:
     return items
 
 
-def admin_props(row: pd.Series) -> dict[str, Any]:
-    """Return the commune's name (else its code) as ``n`` and its district's as ``d``."""
-    return {
-        "n": as_text(row.get("commune_name")) or as_text(row.get("commune_code")),
-        "d": as_text(row.get("district_name")),
-    }
+def admin_props(cols: Columns) -> PropertyColumns:
+    """Return the communes' names (else codes) as ``n`` and their districts' as ``d``."""
+    return {"n": cols.first_text("commune_name", "commune_code"), "d": cols.text("district_name")}
 
 
 def village_style(colors: dict[str, str]) -> SECTION:
@@ -365,10 +365,9 @@ def add_outlines(m: folium.Map, ctx: RenderContext) -> None:
     if ctx.districts_web is not None and len(ctx.districts_web):
         summary = _district_summary(ctx)
 
-        def props(row: pd.Series) -> dict[str, Any]:
-            code = as_text(row.get("district_code"))
-            s = summary.get(code, {})
-            return {"n": as_text(row.get("district_name")) or code, **s}
+        def props(cols: Columns) -> PropertyColumns:
+            rows = [summary.get(code, {}) for code in cols.text("district_code")]
+            return {"n": cols.first_text("district_name", "district_code"), **record_columns(rows)}
 
         extra = {
             "popup": {
@@ -408,7 +407,7 @@ def _add_outline(
     stroke: str,
     weight: float,
     item: str,
-    props: Callable[[pd.Series], dict[str, Any]] | None = None,
+    props: Properties | None = None,
     extra: SECTION | None = None,
 ) -> None:
     """Add one unfilled, non-interactive outline layer with a line in the legend.
@@ -432,7 +431,7 @@ def _add_outline(
     extra
         Further spec entries after the style (popup, search).
     """
-    data = feature_collection(frame, props or (lambda r: {}))
+    data = feature_collection(frame, props or ())
     style = {
         "type": "polygon",
         "stroke": stroke,
@@ -468,14 +467,14 @@ def _district_summary(ctx: RenderContext) -> dict[str, dict[str, Any]]:
     return out
 
 
-def village_base_props(row: pd.Series) -> dict[str, Any]:
+def village_base_props(cols: Columns) -> PropertyColumns:
     """Return the properties every village feature has: id, name, commune, district, households."""
     return {
-        "id": as_text(row.get("village_id")),
-        "n": as_text(row.get("village_name")) or as_text(row.get("village_id")),
-        "c": as_text(row.get("commune_name")),
-        "d": as_text(row.get("district_name")),
-        "hh": clean_value(row.get("households")),
+        "id": cols.text("village_id"),
+        "n": cols.first_text("village_name", "village_id"),
+        "c": cols.text("commune_name"),
+        "d": cols.text("district_name"),
+        "hh": cols.clean("households"),
     }
 
 

@@ -23,9 +23,10 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import folium
+import numpy as np
 from branca.element import Figure
 
-from geoplan.render._geo import encode_polyline
+from geoplan.render._geo import chunk_text, encode_polyline
 from geoplan.render.elements import Verbatim
 from geoplan.render.offline import asset_text
 
@@ -131,14 +132,44 @@ def encode_column(values: list[Any], *, text: bool = True) -> Column:
         candidates += _list_columns(values, present)
     elif text and all(isinstance(v, str) for v in present):
         candidates += _text_columns(values)
-    keys = [json.dumps(v, ensure_ascii=False, sort_keys=True) for v in values]
-    distinct: dict[str, int] = {}
-    for key in keys:
-        distinct.setdefault(key, len(distinct))
+    keys = _distinct_keys(values)
+    distinct: dict[Any, int] = {}
+    first: list[Any] = []
+    for key, value in zip(keys, values, strict=True):
+        if key not in distinct:
+            distinct[key] = len(distinct)
+            first.append(value)
     if len(distinct) <= len(values) // 2:
         index = _int_column([distinct[k] for k in keys])
-        candidates.append({"d": [json.loads(k) for k in distinct], "i": index})
+        candidates.append({"d": [_json_copy(v) for v in first], "i": index})
     return min(candidates, key=_weight)
+
+
+_SCALARS = {type(None), bool, int, float, str}
+
+
+def _distinct_keys(values: list[Any]) -> list[Any]:
+    """Return keys equal for two values exactly when their JSON texts are equal.
+
+    Texts and integers are their own keys; other scalars (``1`` and ``1.0``,
+    ``True`` and ``1``, ``0.0`` and ``-0.0`` differ in JSON) and lists of them
+    are keyed by ``repr``; anything else by its JSON text.
+    """
+    types = set(map(type, values))
+    if types <= {type(None), int, str}:
+        return values
+    if types <= _SCALARS | {list} and all(
+        set(map(type, v)) <= _SCALARS for v in values if type(v) is list
+    ):
+        return list(map(repr, values))
+    return [json.dumps(v, ensure_ascii=False, sort_keys=True) for v in values]
+
+
+def _json_copy(value: Any) -> Any:
+    """Return ``value`` as JSON gives it back (lists and dicts copied, tuples as lists)."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    return json.loads(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
 def decode_column(column: Column) -> list[Any]:
@@ -192,7 +223,12 @@ def _weight(column: Column) -> int:
     return len(json.dumps(column, ensure_ascii=False, separators=(",", ":")))
 
 
+_NUMBERS = {type(None), int, float}
+
+
 def _all_numbers(values: list[Any]) -> bool:
+    if set(map(type, values)) <= _NUMBERS:
+        return True
     return all(
         v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values
     )
@@ -207,6 +243,8 @@ def _int_column(ints: Sequence[int | None]) -> Column:
 
 def _number_columns(values: list[Any]) -> list[Column]:
     """Numbers as (scaled) integers in varints, plain and as differences, when exact."""
+    if set(map(type, values)) <= _NUMBERS:
+        return _number_columns_array(values)
     for digits in range(MAX_SCALED_DIGITS + 1):
         scale = 10**digits
         ints = [None if v is None else round(v * scale) for v in values]
@@ -216,6 +254,32 @@ def _number_columns(values: list[Any]) -> list[Column]:
             return [
                 {"q": _varints(ints, delta=False), **extra},
                 {"q": _varints(ints, delta=True), "dz": 1, **extra},
+            ]
+    return []
+
+
+def _number_columns_array(values: list[Any]) -> list[Column]:
+    """:func:`_number_columns` of plain ints, floats and ``None``, a whole column at a time.
+
+    The same integers as ``round(v * scale)`` value by value: below 2⁵² every such
+    product and quotient is exact or rounded once in both, ties to even.
+    """
+    missing = np.array([v is None for v in values], dtype=bool)
+    present = [v for v in values if v is not None]
+    if present and max(abs(min(present)), abs(max(present))) >= 2**52:
+        return []
+    numbers = np.zeros(len(values))
+    numbers[~missing] = present
+    for digits in range(MAX_SCALED_DIGITS + 1):
+        scale = 10**digits
+        scaled = np.rint(numbers * scale)
+        kept = scaled[~missing]
+        if (kept / scale == numbers[~missing]).all() and (np.abs(kept) < 2**52).all():
+            ints = scaled.astype(np.int64)
+            extra = {"f": scale} if digits else {}
+            return [
+                {"q": _varints_array(ints, missing, delta=False), **extra},
+                {"q": _varints_array(ints, missing, delta=True), "dz": 1, **extra},
             ]
     return []
 
@@ -236,16 +300,47 @@ def _text_columns(values: list[Any]) -> list[Column]:
     if any(v is not None and NUMBER_MARK in v for v in values):
         return []
     templates: dict[str | None, int] = {}
+    split: dict[str | None, tuple[int, str]] = {}  # each distinct text cut once
     index, args = [], []
     for v in values:
-        template = None if v is None else _NUMBER.sub(NUMBER_MARK, v)
-        index.append(templates.setdefault(template, len(templates)))
-        args.append("" if v is None else " ".join(_NUMBER.findall(v)))
+        known = split.get(v)
+        if known is None:
+            template = None if v is None else _NUMBER.sub(NUMBER_MARK, v)
+            numbers = "" if v is None else " ".join(_NUMBER.findall(v))
+            known = split[v] = (templates.setdefault(template, len(templates)), numbers)
+        index.append(known[0])
+        args.append(known[1])
     return [{"t": list(templates), "i": _int_column(index), "a": encode_column(args, text=False)}]
 
 
 def _varints(ints: Sequence[int | None], *, delta: bool) -> str:
     """Zig-zag varints in printable characters (as polylines); 0 is a missing value."""
+    present = [v for v in ints if v is not None]
+    if present and max(abs(min(present)), abs(max(present))) >= 2**60:
+        return _varints_big(ints, delta=delta)
+    if len(present) == len(ints):
+        return _varints_array(np.array(present, dtype=np.int64), None, delta=delta)
+    missing = np.array([v is None for v in ints], dtype=bool)
+    values = np.zeros(len(ints), dtype=np.int64)
+    values[~missing] = present
+    return _varints_array(values, missing, delta=delta)
+
+
+def _varints_array(values: np.ndarray, missing: np.ndarray | None, *, delta: bool) -> str:
+    """:func:`_varints` of integers (below 2⁶⁰) with a mask of the missing ones."""
+    if missing is None:
+        if delta:
+            values = np.diff(values, prepend=0)
+        return chunk_text(np.where(values >= 0, 2 * values, -2 * values - 1) + 1)
+    values = values.copy()
+    if delta:
+        values[~missing] = np.diff(values[~missing], prepend=0)
+    z = np.where(values >= 0, 2 * values, -2 * values - 1) + 1
+    z[missing] = 0
+    return chunk_text(z)
+
+
+def _varints_big(ints: Sequence[int | None], *, delta: bool) -> str:
     out: list[str] = []
     prev = 0
     for v in ints:

@@ -11,6 +11,8 @@ import pandas as pd
 
 from geoplan.i18n import Lang, label, tr
 from geoplan.render._geo import (
+    Columns,
+    PropertyColumns,
     clean_value,
     coverage_simplify,
     feature_collection,
@@ -26,10 +28,7 @@ from geoplan.render.map_base import (
     add_layer,
     add_outlines,
     admin_props,
-    as_int,
-    as_number,
     as_points,
-    as_text,
     base_map,
     figure_of,
     finish_map,
@@ -62,21 +61,21 @@ def add_ntm_communes(m: folium.Map, ctx: RenderContext) -> None:
         return
     lang = ctx.lang
 
-    def props(row: pd.Series) -> dict[str, Any]:
-        status = as_text(row.get("ntm_status")) or "none"
+    def props(cols: Columns) -> PropertyColumns:
+        status = [s or "none" for s in cols.text("ntm_status")]
         return {
-            **admin_props(row),
+            **admin_props(cols),
             "st": status,
-            "stl": tr(f"ntm_{status}", lang),
-            "cr": clean_value(row.get("ntm_criteria_met")),
-            "pov": clean_value(_latest_poverty(row), 3),
-            "hh": clean_value(row.get("households")),
-            "nv": clean_value(row.get("villages")),
-            "rg": as_text(row.get("region")),
-            "atk": clean_value(row.get("is_atk")),
-            "edc": clean_value(row.get("is_especially_difficult")),
-            "coop": clean_value(row.get("has_cooperative")),
-            "hx": clean_value(row.get("hh_exposed_high"), 1),
+            "stl": [tr(f"ntm_{s}", lang) for s in status],
+            "cr": cols.clean("ntm_criteria_met"),
+            "pov": [clean_value(v, 3) for v in _latest_poverty(cols)],
+            "hh": cols.clean("households"),
+            "nv": cols.clean("villages"),
+            "rg": cols.text("region"),
+            "atk": cols.clean("is_atk"),
+            "edc": cols.clean("is_especially_difficult"),
+            "coop": cols.clean("has_cooperative"),
+            "hx": cols.clean("hh_exposed_high", 1),
         }
 
     data = feature_collection(c, props)
@@ -155,15 +154,16 @@ def add_target_gap_communes(m: folium.Map, ctx: RenderContext) -> None:
         if str(col).startswith("ntm_criteria_") and str(col)[len("ntm_criteria_") :].isdigit()
     )
 
-    def props(row: pd.Series) -> dict[str, Any]:
-        met = as_number(row.get("ntm_criteria_met"))
-        gap = max(0.0, T5_CRITERIA - met) if met is not None else None
+    def props(cols: Columns) -> PropertyColumns:
+        met = cols.number("ntm_criteria_met")
+        gap = [max(0.0, T5_CRITERIA - m) if m is not None else None for m in met]
+        yearly = [cols.clean(f"ntm_criteria_{y}") for y in years]
         return {
-            **admin_props(row),
-            "g": criteria_gap_class(gap) if gap is not None else None,
-            "cr": clean_value(met),
-            "gap": clean_value(gap),
-            "yr": [clean_value(row.get(f"ntm_criteria_{y}")) for y in years] or None,
+            **admin_props(cols),
+            "g": [criteria_gap_class(g) if g is not None else None for g in gap],
+            "cr": [clean_value(m) for m in met],
+            "gap": [clean_value(g) for g in gap],
+            "yr": [list(yr) for yr in zip(*yearly, strict=True)] if years else [None] * cols.n,
         }
 
     data = feature_collection(c, props)
@@ -197,13 +197,13 @@ def add_target_gap_communes(m: folium.Map, ctx: RenderContext) -> None:
     add_layer(m, "target_gap", tr("gap_layer", lang), data, spec, legend_items=items, show=False)
 
 
-def _latest_poverty(row: pd.Series) -> Any:
-    years = sorted((c for c in row.index if str(c).startswith("poverty_rate_")), reverse=True)
-    for col in ["poverty_rate", *years]:
-        value = as_number(row.get(col))
-        if value is not None:
-            return value
-    return None
+def _latest_poverty(cols: Columns) -> list[float | None]:
+    """Each row's poverty rate, else its latest yearly one (``poverty_rate_<year>``)."""
+    years = sorted((c for c in cols.names if c.startswith("poverty_rate_")), reverse=True)
+    out = cols.number("poverty_rate")
+    for col in years:
+        out = [v if v is not None else y for v, y in zip(out, cols.number(col), strict=True)]
+    return out
 
 
 def add_dashboard_villages(m: folium.Map, ctx: RenderContext) -> None:
@@ -213,14 +213,14 @@ def add_dashboard_villages(m: folium.Map, ctx: RenderContext) -> None:
         return
     lang = ctx.lang
 
-    def props(row: pd.Series) -> dict[str, Any]:
-        p = village_base_props(row)
-        rate = as_number(row.get("poverty_rate"))
-        p["pov"] = clean_value(rate, 3)
-        p["pc"] = poverty_colour(rate)
-        p["em"] = clean_value(row.get("em_share"), 3)
+    def props(cols: Columns) -> PropertyColumns:
+        p = village_base_props(cols)
+        rate = cols.number("poverty_rate")
+        p["pov"] = [clean_value(r, 3) for r in rate]
+        p["pc"] = [poverty_colour(r) for r in rate]
+        p["em"] = cols.clean("em_share", 3)
         for t in ctx.tracks:
-            p[f"k_{t}"] = as_int(row.get(f"{t}_class")) or None
+            p[f"k_{t}"] = [k or None for k in cols.integer(f"{t}_class")]
         return p
 
     data = feature_collection(as_points(v), props)
@@ -282,26 +282,28 @@ def add_communes_2025(m: folium.Map, ctx: RenderContext) -> None:
     currency = currency_label(summary, lang) if summary else ""
     name = tr("communes_2025", lang)
 
-    def props(row: pd.Series) -> dict[str, Any]:
-        code = as_text(row.get("commune_code_2025"))
-        members = [c.strip() for c in as_text(row.get("communes_2022")).split(",") if c.strip()]
-        hh, poor = as_number(row.get("households")), as_number(row.get("poor_households"))
-        rate = poor / hh if hh and poor is not None else None
-        st = statuses.get(code, {})
+    def props(cols: Columns) -> PropertyColumns:
+        codes = cols.text("commune_code_2025")
+        members = [
+            [c.strip() for c in text.split(",") if c.strip()] for text in cols.text("communes_2022")
+        ]
+        hh, poor = cols.number("households"), cols.number("poor_households")
+        rate = [p / h if h and p is not None else None for h, p in zip(hh, poor, strict=True)]
+        st = [statuses.get(code, {}) for code in codes]
         return {
-            "n": as_text(row.get("commune_name_2025")) or code,
-            "sub": f"{name} · {code}",
-            "pc": poverty_colour(rate),
-            "mem": [f"{names.get(c, c)} ({c})" for c in members] or None,
-            "nv": clean_value(row.get("villages")),
-            "hh": clean_value(hh),
-            "pov": clean_value(rate, 3),
-            "hx": clean_value(row.get("hh_exposed_high"), 1),
-            "fc": clean_value(row.get("funded_cost"), 0),
-            "ntm": clean_value(row.get("commune_ntm_score"), 3),
-            "ta": st.get("achieved"),
-            "to": st.get("on_track"),
-            "tb": st.get("behind"),
+            "n": cols.first_text("commune_name_2025", "commune_code_2025"),
+            "sub": [f"{name} · {code}" for code in codes],
+            "pc": [poverty_colour(r) for r in rate],
+            "mem": [[f"{names.get(c, c)} ({c})" for c in m] or None for m in members],
+            "nv": cols.clean("villages"),
+            "hh": [clean_value(h) for h in hh],
+            "pov": [clean_value(r, 3) for r in rate],
+            "hx": cols.clean("hh_exposed_high", 1),
+            "fc": cols.clean("funded_cost", 0),
+            "ntm": cols.clean("commune_ntm_score", 3),
+            "ta": [s.get("achieved") for s in st],
+            "to": [s.get("on_track") for s in st],
+            "tb": [s.get("behind") for s in st],
         }
 
     data = feature_collection(web, props)

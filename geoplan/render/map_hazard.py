@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import folium
 import geopandas as gpd
@@ -12,9 +12,12 @@ import pandas as pd
 
 from geoplan.i18n import Lang, fmt_num, fmt_pct, label, tr
 from geoplan.render._geo import (
+    Columns,
+    PropertyColumns,
     clean_value,
     feature_collection,
     generalise_coverage,
+    record_columns,
     simplify,
 )
 from geoplan.render.context import (
@@ -35,7 +38,6 @@ from geoplan.render.map_base import (
     admin_props,
     as_number,
     as_points,
-    as_text,
     base_map,
     exposure_levels,
     finish_map,
@@ -96,9 +98,12 @@ def add_landslide_zones(m: folium.Map, ctx: RenderContext) -> None:
     z["level"] = z["level"].astype(int)
     z = z.dissolve(by="level", as_index=False)
     z = simplify(z, 40.0)
-    data = feature_collection(
-        z, lambda r: {"lv": int(r["level"]), "n": tr(f"level_{int(r['level'])}", lang)}
-    )
+
+    def props(cols: Columns) -> PropertyColumns:
+        levels = [int(v) for v in cols.raw("level")]
+        return {"lv": levels, "n": [tr(f"level_{lv}", lang) for lv in levels]}
+
+    data = feature_collection(z, props)
     spec = {
         "style": polygon_style(
             by="lv",
@@ -120,13 +125,11 @@ def add_forest(m: folium.Map, ctx: RenderContext, *, show: bool = True) -> None:
         return
     lang = ctx.lang
 
-    def props(row: pd.Series) -> dict[str, Any]:
-        kind = as_text(row.get("forest_type"))
-        return {
-            "t": kind,
-            "n": as_text(row.get("name")) or tr(f"forest_{kind}", lang),
-            "tl": tr(f"forest_{kind}", lang),
-        }
+    def props(cols: Columns) -> PropertyColumns:
+        kinds = cols.text("forest_type")
+        titles = [tr(f"forest_{kind}", lang) for kind in kinds]
+        names = [n or t for n, t in zip(cols.text("name"), titles, strict=True)]
+        return {"t": kinds, "n": names, "tl": titles}
 
     data = feature_collection(forest, props)
     spec = {
@@ -153,7 +156,9 @@ def add_border(m: folium.Map, ctx: RenderContext) -> None:
         belt_geom = belt_geom.intersection(ctx.communes.union_all())
     belt = simplify(gpd.GeoDataFrame(geometry=[belt_geom], crs=border.crs), 50.0)
     km = fmt_num(ctx.border_belt_m / 1000, lang, 1 if ctx.border_belt_m % 1000 else 0)
-    data = feature_collection(belt, lambda r: {"n": f"{tr('border_belt', lang)} ({km} km)"})
+    data = feature_collection(
+        belt, lambda cols: {"n": [f"{tr('border_belt', lang)} ({km} km)"] * cols.n}
+    )
     spec: SECTION = {
         "style": {
             "type": "polygon",
@@ -170,10 +175,7 @@ def add_border(m: folium.Map, ctx: RenderContext) -> None:
     add_layer(m, "border_belt", name, data, spec, legend_items=items)
     line = simplify(border, 30.0)
 
-    def props(row: pd.Series) -> dict[str, Any]:
-        return {"n": as_text(row.get("country"))}
-
-    data = feature_collection(line, props)
+    data = feature_collection(line, lambda cols: {"n": cols.text("country")})
     spec = {
         "style": {"type": "line", "color": "#4a148c", "weight": 3, "dash": "10 4 2 4"},
         "tooltip": "n",
@@ -239,11 +241,12 @@ def add_model_zones(m: folium.Map, ctx: RenderContext) -> None:
         return
     z["level"] = z["level"].astype(int)
     z = generalise_coverage(z, "level", MODEL_ZONES_TOLERANCE_M, MODEL_ZONES_MIN_AREA_M2)
-    data = feature_collection(
-        z,
-        lambda r: {"lv": int(r["level"]), "n": _level_text(int(r["level"]), lang)},
-        encoded=True,
-    )
+
+    def props(cols: Columns) -> PropertyColumns:
+        levels = [int(v) for v in cols.raw("level")]
+        return {"lv": levels, "n": [_level_text(lv, lang) for lv in levels]}
+
+    data = feature_collection(z, props, encoded=True)
     note = label(
         "model_zones_note",
         lang,
@@ -287,20 +290,20 @@ def add_disagreement(m: folium.Map, ctx: RenderContext) -> None:
     d["area_km2"] = d.geometry.area / 1e6 if d.crs is not None and d.crs.is_projected else np.nan
     d = simplify(d, 40.0)
 
-    def props(row: pd.Series) -> dict[str, Any]:
-        official, model = as_number(row.get("official_level")), as_number(row.get("model_level"))
-        o = int(official) if official is not None else None
-        mo = int(model) if model is not None else None
-        kind = "up" if (mo or 0) > (o or 0) else "down"
+    def props(cols: Columns) -> PropertyColumns:
+        official = [None if v is None else int(v) for v in cols.number("official_level")]
+        model = [None if v is None else int(v) for v in cols.number("model_level")]
+        pairs = list(zip(official, model, strict=True))
+        kinds = ["up" if (mo or 0) > (o or 0) else "down" for o, mo in pairs]
         return {
-            "k": kind,
-            "n": tr(f"dis_{kind}", lang),
-            "ol": o,
-            "ml": mo,
-            "olt": _level_text(o, lang),
-            "mlt": _level_text(mo, lang),
-            "dl": (mo - o) if o is not None and mo is not None else None,
-            "a": clean_value(row.get("area_km2"), 2),
+            "k": kinds,
+            "n": [tr(f"dis_{kind}", lang) for kind in kinds],
+            "ol": official,
+            "ml": model,
+            "olt": [_level_text(o, lang) for o in official],
+            "mlt": [_level_text(mo, lang) for mo in model],
+            "dl": [mo - o if o is not None and mo is not None else None for o, mo in pairs],
+            "a": cols.clean("area_km2", 2),
         }
 
     data = feature_collection(d, props)
@@ -347,29 +350,42 @@ def _reason_values(values: Mapping[str, float], lang: Lang) -> dict[str, str]:
     return {key: shown[key](value) for key, value in values.items()}
 
 
-def hazard_flags(row: pd.Series, reasons: tuple[HazardReason, ...], lang: Lang) -> list[str]:
-    """Why a village is flagged for review, in ``lang``: its hazard reasons, then where it lies.
+def hazard_flags(
+    cols: Columns, reasons: list[tuple[HazardReason, ...]], lang: Lang
+) -> list[list[str]]:
+    """Why each village is flagged for review, in ``lang``: its hazard reasons, then where it lies.
 
     Parameters
     ----------
-    row
-        The village (its forest and border-belt columns).
+    cols
+        The villages (their forest and border-belt columns).
     reasons
-        Its hazard reasons (:func:`village_hazard_reasons`), shown through the labels
-        ``flag_<code>``.
+        Each village's hazard reasons (:func:`village_hazard_reasons`), shown through
+        the labels ``flag_<code>``.
     lang
         Output language.
     """
-    flags = [label(f"flag_{r.code}", lang, **_reason_values(r.values, lang)) for r in reasons]
-    name = as_text(row.get("forest_name"))
-    if bool(clean_value(row.get("in_special_use_forest"))):
-        flags.append(label("flag_suf", lang, name=name).strip())
-    elif bool(clean_value(row.get("in_protective_forest"))):
-        flags.append(label("flag_prf", lang, name=name).strip())
-    if bool(clean_value(row.get("in_border_belt"))):
-        d = as_number(row.get("dist_border_m"))
-        flags.append(label("flag_border", lang, dist=f"{fmt_num((d or 0) / 1000, lang, 1)} km"))
-    return flags
+    rows = zip(
+        reasons,
+        cols.text("forest_name"),
+        cols.clean("in_special_use_forest"),
+        cols.clean("in_protective_forest"),
+        cols.clean("in_border_belt"),
+        cols.number("dist_border_m"),
+        strict=True,
+    )
+    out = []
+    for found, name, special, protective, belt, dist in rows:
+        flags = [label(f"flag_{r.code}", lang, **_reason_values(r.values, lang)) for r in found]
+        if bool(special):
+            flags.append(label("flag_suf", lang, name=name).strip())
+        elif bool(protective):
+            flags.append(label("flag_prf", lang, name=name).strip())
+        if bool(belt):
+            km = f"{fmt_num((dist or 0) / 1000, lang, 1)} km"
+            flags.append(label("flag_border", lang, dist=km))
+        out.append(flags)
+    return out
 
 
 def add_exposed_villages(m: folium.Map, ctx: RenderContext) -> None:
@@ -384,12 +400,11 @@ def add_exposed_villages(m: folium.Map, ctx: RenderContext) -> None:
     reasons = village_hazard_reasons(ctx, v).to_dict()
     destinations = plan_destinations(ctx)
 
-    def props(row: pd.Series) -> dict[str, Any]:
-        p = village_base_props(row)
-        p["k"] = int(row["_exp"])
-        p["lvl"] = [clean_value(row.get(f"hh_exposed_{i}"), 1) for i in range(1, 6)]
-        if all(x is None for x in p["lvl"]):
-            p["lvl"] = None
+    def props(cols: Columns) -> PropertyColumns:
+        p = village_base_props(cols)
+        p["k"] = [int(k) for k in cols.raw("_exp")]
+        levels = zip(*(cols.clean(f"hh_exposed_{i}", 1) for i in range(1, 6)), strict=True)
+        p["lvl"] = [None if all(x is None for x in lv) else list(lv) for lv in levels]
         for key, col in (
             ("hx", "hh_exposed_high"),
             ("dh", "dist_high_landslide_m"),
@@ -399,14 +414,14 @@ def add_exposed_villages(m: folium.Map, ctx: RenderContext) -> None:
             ("dd", "dist_road_m"),
             ("sp", "susceptibility"),
         ):
-            p[key] = clean_value(row.get(col), 3)
-        p["fl"] = hazard_flags(row, reasons[row.name], lang)
+            p[key] = cols.clean(col, 3)
+        p["fl"] = hazard_flags(cols, [reasons[i] for i in cols.index], lang)
         if has_track:
-            sp = score_props(row, "resettlement", criteria, lang)
+            sp = score_props(cols, "resettlement", criteria, lang)
             p["rk"] = sp["k"]
             p["rs"] = sp["s"]
             p["why"] = sp["why"]
-        p.update(destinations.get(p["id"], {}))
+        p.update(record_columns([destinations.get(i, {}) for i in p["id"]]))
         return p
 
     data = feature_collection(as_points(v), props)
@@ -454,20 +469,22 @@ def add_exposed_communes(m: folium.Map, ctx: RenderContext, table: pd.DataFrame)
     if c.empty or "commune_code" not in c:
         return
     lang = ctx.lang
-    by_code = {str(r["commune_code"]): r for _, r in table.iterrows()} if not table.empty else {}
+    by_code = {str(r["commune_code"]): r for r in table.to_dict("records")}
 
-    def props(row: pd.Series) -> dict[str, Any]:
-        t = by_code.get(str(row.get("commune_code")))
-        hx = as_number(t["hh_exposed_high"]) if t is not None else 0.0
-        colour = next(col for upper, col in EXPOSED_BREAKS if (hx or 0) < upper)
+    def props(cols: Columns) -> PropertyColumns:
+        rows = [by_code.get(str(code)) for code in cols.raw("commune_code")]
+        hx = [as_number(t["hh_exposed_high"]) if t is not None else 0.0 for t in rows]
         return {
-            **admin_props(row),
-            "pc": colour,
-            "hx": clean_value(hx, 1),
-            "vx": clean_value(t["villages_exposed"]) if t is not None else 0,
-            "lvl": [clean_value(t[f"hh_exposed_{i}"], 1) for i in range(1, 6)]
-            if t is not None
-            else None,
+            **admin_props(cols),
+            "pc": [next(col for upper, col in EXPOSED_BREAKS if (h or 0) < upper) for h in hx],
+            "hx": [clean_value(h, 1) for h in hx],
+            "vx": [clean_value(t["villages_exposed"]) if t is not None else 0 for t in rows],
+            "lvl": [
+                [clean_value(t[f"hh_exposed_{i}"], 1) for i in range(1, 6)]
+                if t is not None
+                else None
+                for t in rows
+            ],
         }
 
     data = feature_collection(c, props)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import folium
 import geopandas as gpd
-import pandas as pd
 
 from geoplan.i18n import Lang, fmt_num, fmt_pct, tr
-from geoplan.render._geo import (
-    clean_value,
-    feature_collection,
-)
+from geoplan.render._geo import Columns, PropertyColumns, clean_value, feature_collection
 from geoplan.render.context import (
     RenderContext,
     plan_frame,
@@ -90,7 +87,7 @@ def _moving_in(ctx: RenderContext) -> dict[str, list[str]]:
     if moves is None or "site_id" not in moves:
         return {}
     out: dict[str, list[str]] = {}
-    for _, row in moves.iterrows():
+    for row in moves.to_dict("records"):
         name = as_text(row.get("village_name")) or as_text(row.get("village_id"))
         hh = as_number(row.get("households"))
         text = f"{name} ({fmt_num(hh, ctx.lang)} {tr('hh_unit', ctx.lang)})"
@@ -98,59 +95,67 @@ def _moving_in(ctx: RenderContext) -> dict[str, list[str]]:
     return out
 
 
-def _site_props(row: pd.Series, moving_in: dict[str, list[str]]) -> dict[str, Any]:
-    used, cap = as_number(row.get("used_hh")), as_number(row.get("capacity_hh"))
-    sid = as_text(row.get("site_id"))
+def _site_props(cols: Columns, moving_in: dict[str, list[str]]) -> PropertyColumns:
+    used, cap = cols.number("used_hh"), cols.number("capacity_hh")
+    sids = cols.text("site_id")
+    pairs = list(zip(used, cap, strict=True))
     return {
-        "n": sid or as_text(row.get("name")),
-        "c": as_text(row.get("commune_name")),
-        "d": as_text(row.get("district_name")),
-        "k": site_use_class(used, cap),
-        "cap": clean_value(cap),
-        "used": clean_value(used),
-        "free": clean_value(row.get("free_hh")),
-        "us": clean_value(used / cap, 3) if used is not None and cap else None,
-        "ha": clean_value(row.get("area_ha"), 1),
-        "sl": clean_value(row.get("slope_mean_deg"), 1),
-        "rd": clean_value(row.get("road_dist_mean_m"), 0),
-        "su": clean_value(row.get("suitability"), 2),
-        **_site_hazard_props(row),
-        "in": moving_in.get(sid) or None,
+        "n": cols.first_text("site_id", "name"),
+        "c": cols.text("commune_name"),
+        "d": cols.text("district_name"),
+        "k": [site_use_class(u, c) for u, c in pairs],
+        "cap": [clean_value(c) for c in cap],
+        "used": [clean_value(u) for u in used],
+        "free": cols.clean("free_hh"),
+        "us": [clean_value(u / c, 3) if u is not None and c else None for u, c in pairs],
+        "ha": cols.clean("area_ha", 1),
+        "sl": cols.clean("slope_mean_deg", 1),
+        "rd": cols.clean("road_dist_mean_m", 0),
+        "su": cols.clean("suitability", 2),
+        **_site_hazard_props(cols),
+        "in": [moving_in.get(sid) or None for sid in sids],
     }
 
 
-def _site_hazard_props(row: pd.Series) -> dict[str, Any]:
-    """Return the site's hazard profile (plan/site_profile.py) for its popup."""
-    high = [as_number(row.get(f"model_share_{lv}")) for lv in (4, 5)]
+def _site_hazard_props(cols: Columns) -> PropertyColumns:
+    """Return the sites' hazard profile (plan/site_profile.py) for their popups."""
+    high = zip(*(cols.number(f"model_share_{lv}") for lv in (4, 5)), strict=True)
     return {
-        "ol": clean_value(row.get("official_level")),
-        "mh": clean_value(sum(h for h in high if h is not None), 3)
-        if any(h is not None for h in high)
-        else None,
-        "pm": clean_value(row.get("susceptibility"), 3),
-        "s9": clean_value(row.get("slope_p90_deg"), 1),
-        "dr": clean_value(row.get("dist_river_m"), 0),
-        "ds": clean_value(row.get("dist_steep_m"), 0),
-        "fs": clean_value(row.get("protected_forest_share"), 3),
-        "vf": as_text(row.get("verify_reason")) or None,
+        "ol": cols.clean("official_level"),
+        "mh": [
+            clean_value(sum(h for h in hs if h is not None), 3)
+            if any(h is not None for h in hs)
+            else None
+            for hs in high
+        ],
+        "pm": cols.clean("susceptibility", 3),
+        "s9": cols.clean("slope_p90_deg", 1),
+        "dr": cols.clean("dist_river_m", 0),
+        "ds": cols.clean("dist_steep_m", 0),
+        "fs": cols.clean("protected_forest_share", 3),
+        "vf": [t or None for t in cols.text("verify_reason")],
     }
 
 
-def _move_hazard_props(row: pd.Series, lang: Lang) -> dict[str, Any]:
-    """Return "origin → site" texts of the hazards compared on a move (plan/site_safety.py).
+def _move_hazard_props(cols: Columns, lang: Lang) -> PropertyColumns:
+    """Return "origin → site" texts of the hazards compared on the moves (plan/site_safety.py).
 
     The probability reads as a percentage, like every probability on the maps.
     """
-    out: dict[str, Any] = {}
+    out: PropertyColumns = {}
     for key, hazard in (("hl", "official_level"), ("hp", "susceptibility"), ("hs", "slope_deg")):
-        origin, site = as_number(row.get(f"origin_{hazard}")), as_number(row.get(f"site_{hazard}"))
-        if origin is None or site is None:
-            out[key] = None
-        elif hazard == "susceptibility":
-            out[key] = f"{fmt_pct(origin, lang, 0)} → {fmt_pct(site, lang, 0)}"
-        else:
-            digits = 1 if hazard == "slope_deg" else 0
-            out[key] = f"{fmt_num(origin, lang, digits)} → {fmt_num(site, lang, digits)}"
+        digits = 1 if hazard == "slope_deg" else 0
+        texts: list[str | None] = []
+        for origin, site in zip(
+            cols.number(f"origin_{hazard}"), cols.number(f"site_{hazard}"), strict=True
+        ):
+            if origin is None or site is None:
+                texts.append(None)
+            elif hazard == "susceptibility":
+                texts.append(f"{fmt_pct(origin, lang, 0)} → {fmt_pct(site, lang, 0)}")
+            else:
+                texts.append(f"{fmt_num(origin, lang, digits)} → {fmt_num(site, lang, digits)}")
+        out[key] = texts
     return out
 
 
@@ -164,7 +169,7 @@ def add_sites(m: folium.Map, ctx: RenderContext) -> None:
         return
     lang = ctx.lang
     moving_in = _moving_in(ctx)
-    data = feature_collection(used, lambda r: _site_props(r, moving_in))
+    data = feature_collection(used, lambda cols: _site_props(cols, moving_in))
     spec = {
         "style": polygon_style(
             by="k", colors=SITE_COLOURS, stroke="#08306b", weight=2, opacity=0.75
@@ -189,8 +194,8 @@ def add_candidate_sites(m: folium.Map, ctx: RenderContext) -> None:
     lang = ctx.lang
     keep = ("n", "c", "k", "cap", "used", "free", "sl", "rd", "su", "ol", "mh", "vf")
 
-    def props(row: pd.Series) -> dict[str, Any]:
-        full = _site_props(row, {})
+    def props(cols: Columns) -> PropertyColumns:
+        full = _site_props(cols, {})
         return {k: full[k] for k in keep}
 
     data = feature_collection(unused, props, precision=4)
@@ -213,20 +218,20 @@ def add_moves(m: folium.Map, ctx: RenderContext) -> None:
     lang = ctx.lang
     names = code_names(ctx.communes, "commune_code", "commune_name")
 
-    def props(row: pd.Series) -> dict[str, Any]:
-        same = clean_value(row.get("same_commune"))
-        dest = as_text(row.get("site_commune_code"))
+    def props(cols: Columns) -> PropertyColumns:
+        same = cols.clean("same_commune")
+        site = tr("site", lang)
         return {
-            "n": as_text(row.get("village_name")) or as_text(row.get("village_id")),
-            "c": names.get(as_text(row.get("commune_code")), as_text(row.get("commune_code"))),
-            "st": f"→ {tr('site', lang)} {as_text(row.get('site_id'))}",
-            "k": "other" if same is False else "same",
-            "dc": names.get(dest, dest),
-            "hh": clean_value(row.get("households")),
-            "dm": clean_value(row.get("distance_m"), 0),
+            "n": cols.first_text("village_name", "village_id"),
+            "c": [names.get(code, code) for code in cols.text("commune_code")],
+            "st": [f"→ {site} {sid}" for sid in cols.text("site_id")],
+            "k": ["other" if sc is False else "same" for sc in same],
+            "dc": [names.get(dest, dest) for dest in cols.text("site_commune_code")],
+            "hh": cols.clean("households"),
+            "dm": cols.clean("distance_m", 0),
             "sc": same,
-            "pr": clean_value(row.get("priority_rank")),
-            **_move_hazard_props(row, lang),
+            "pr": cols.clean("priority_rank"),
+            **_move_hazard_props(cols, lang),
         }
 
     data = feature_collection(moves, props)
@@ -275,7 +280,7 @@ def _relocation_funding(ctx: RenderContext) -> dict[str, dict[str, Any]]:
         return {}
     alloc = alloc[is_relocation(alloc)]
     out: dict[str, dict[str, Any]] = {}
-    for _, row in alloc.iterrows():
+    for row in alloc.to_dict("records"):
         out[as_text(row.get("village_id"))] = {
             "funded": bool(clean_value(row.get("funded"))),
             "year": as_number(row.get("year")),
@@ -284,7 +289,7 @@ def _relocation_funding(ctx: RenderContext) -> dict[str, dict[str, Any]]:
     return out
 
 
-def unplaced_reason(row: pd.Series, lang: Lang) -> str:
+def unplaced_reason(row: Mapping[Any, Any], lang: Lang) -> str:
     """Return why a village was not placed, from its ``reason_code`` in ``lang``."""
     code = as_text(row.get("reason_code"))
     text = tr(f"reason_{code}", lang) if code else ""
@@ -304,7 +309,7 @@ def plan_destinations(ctx: RenderContext) -> dict[str, dict[str, Any]]:
     funding = _relocation_funding(ctx)
     out: dict[str, dict[str, Any]] = {}
     moves = plan_frame(ctx.result, "moves")
-    for _, row in moves.iterrows() if moves is not None else iter(()):
+    for row in moves.to_dict("records") if moves is not None else []:
         vid = as_text(row.get("village_id"))
         dest = as_text(row.get("site_commune_code"))
         fund = funding.get(vid, {})
@@ -323,7 +328,7 @@ def plan_destinations(ctx: RenderContext) -> dict[str, dict[str, Any]]:
             "fc": clean_value(cost if cost is not None else fund.get("cost"), 0),
         }
     unplaced = plan_frame(ctx.result, "unplaced")
-    for _, row in unplaced.iterrows() if unplaced is not None else iter(()):
+    for row in unplaced.to_dict("records") if unplaced is not None else []:
         reason = unplaced_reason(row, lang)
         out[as_text(row.get("village_id"))] = {"to": f"{tr('not_placed', lang)}: {reason}"}
     return out
@@ -358,14 +363,12 @@ def add_unplaced(m: folium.Map, ctx: RenderContext) -> None:
     if located.empty:
         return
     reasons = {
-        as_text(r.get("village_id")): unplaced_reason(r, lang) for _, r in unplaced.iterrows()
+        as_text(r.get("village_id")): unplaced_reason(r, lang) for r in unplaced.to_dict("records")
     }
 
-    def props(row: pd.Series) -> dict[str, Any]:
-        return {
-            **village_base_props(row),
-            "why": reasons.get(as_text(row.get("village_id")), ""),
-        }
+    def props(cols: Columns) -> PropertyColumns:
+        base = village_base_props(cols)
+        return {**base, "why": [reasons.get(vid, "") for vid in base["id"]]}
 
     data = feature_collection(as_points(located), props)
     spec = {

@@ -9,10 +9,7 @@ import folium
 import pandas as pd
 
 from geoplan.i18n import Lang, tr
-from geoplan.render._geo import (
-    clean_value,
-    feature_collection,
-)
+from geoplan.render._geo import Columns, PropertyColumns, feature_collection, record_columns
 from geoplan.render.context import (
     RenderContext,
     criterion_labels,
@@ -23,8 +20,6 @@ from geoplan.render.map_base import (
     add_layer,
     add_outlines,
     admin_props,
-    as_int,
-    as_number,
     as_points,
     as_text,
     base_map,
@@ -52,26 +47,37 @@ __all__ = [
 ]
 
 
-def score_props(row: pd.Series, track: str, criteria: list[str], lang: Lang) -> dict[str, Any]:
-    """Return a feature's score properties for ``track``: class, score, rank, interval, reason."""
-    eligible = row.get(f"{track}_eligible")
-    klass = as_int(row.get(f"{track}_class"))
-    if eligible is not None and not pd.isna(eligible) and not bool(eligible):
-        klass = 0
-    p05, p95 = as_number(row.get(f"{track}_rank_p05")), as_number(row.get(f"{track}_rank_p95"))
-    reason = row.get(f"{track}_reason_vi") if lang == "vi" else row.get(f"{track}_reason")
-    if lang == "vi" and (reason is None or (isinstance(reason, float) and math.isnan(reason))):
-        reason = row.get(f"{track}_reason")
+def score_props(cols: Columns, track: str, criteria: list[str], lang: Lang) -> PropertyColumns:
+    """Return the features' score properties for ``track``: class, score, rank, interval, reason."""
+    eligible = cols.raw(f"{track}_eligible")
+    klass = [
+        0 if e is not None and not pd.isna(e) and not bool(e) else k
+        for e, k in zip(eligible, cols.integer(f"{track}_class"), strict=True)
+    ]
+    p05, p95 = cols.number(f"{track}_rank_p05"), cols.number(f"{track}_rank_p95")
+    if lang == "vi":
+        reason = [
+            en if vi is None or (isinstance(vi, float) and math.isnan(vi)) else vi
+            for vi, en in zip(
+                cols.raw(f"{track}_reason_vi"), cols.raw(f"{track}_reason"), strict=True
+            )
+        ]
+    else:
+        reason = cols.raw(f"{track}_reason")
+    contributions = [cols.clean(f"{track}_contrib_{c}", 3) for c in criteria]
     return {
         "k": klass,
-        "s": clean_value(row.get(f"{track}_score"), 3),
-        "r": clean_value(row.get(f"{track}_rank")),
-        "ri": [p05, p95] if p05 is not None and p95 is not None else None,
-        "pt": clean_value(row.get(f"{track}_p_top"), 3),
-        "why": as_text(reason),
-        "cb": [clean_value(row.get(f"{track}_contrib_{c}"), 3) for c in criteria]
+        "s": cols.clean(f"{track}_score", 3),
+        "r": cols.clean(f"{track}_rank"),
+        "ri": [
+            [lo, hi] if lo is not None and hi is not None else None
+            for lo, hi in zip(p05, p95, strict=True)
+        ],
+        "pt": cols.clean(f"{track}_p_top", 3),
+        "why": [as_text(r) for r in reason],
+        "cb": [list(cb) for cb in zip(*contributions, strict=True)]
         if criteria
-        else None,
+        else [None] * cols.n,
     }
 
 
@@ -111,11 +117,11 @@ def add_track_villages(m: folium.Map, ctx: RenderContext, track: str) -> None:
     v = v.sort_values(f"{track}_score", na_position="first") if f"{track}_score" in v else v
     destinations = plan_destinations(ctx) if track == "resettlement" else {}
 
-    def props(row: pd.Series) -> dict[str, Any]:
-        p = village_base_props(row)
-        p.update(score_props(row, track, criteria, lang))
-        p["pov"] = clean_value(row.get("poverty_rate"), 3)
-        p.update(destinations.get(p["id"], {}))
+    def props(cols: Columns) -> PropertyColumns:
+        p = village_base_props(cols)
+        p.update(score_props(cols, track, criteria, lang))
+        p["pov"] = cols.clean("poverty_rate", 3)
+        p.update(record_columns([destinations.get(i, {}) for i in p["id"]]))
         return p
 
     data = feature_collection(as_points(v), props)
@@ -150,14 +156,14 @@ def add_track_communes(
     has_score = f"{track}_score" in c
     criteria = track_criteria(ctx.result, track, c) if has_score else []
 
-    def props(row: pd.Series) -> dict[str, Any]:
+    def props(cols: Columns) -> PropertyColumns:
         p = {
-            **admin_props(row),
-            "hh": clean_value(row.get("households")),
-            "nv": clean_value(row.get("villages")),
+            **admin_props(cols),
+            "hh": cols.clean("households"),
+            "nv": cols.clean("villages"),
         }
         if has_score:
-            p.update(score_props(row, track, criteria, lang))
+            p.update(score_props(cols, track, criteria, lang))
         return p
 
     data = feature_collection(c, props)
@@ -200,16 +206,16 @@ def add_commune_rollup(
     lang = ctx.lang
     p = f"commune_{track}_"
 
-    def props(row: pd.Series) -> dict[str, Any]:
-        n1 = as_int(row.get(f"{p}priority1"))
+    def props(cols: Columns) -> PropertyColumns:
+        n1 = cols.integer(f"{p}priority1")
         return {
-            **admin_props(row),
-            "k": "0" if n1 <= 0 else "1" if n1 == 1 else "2" if n1 <= 3 else "3",
-            "el": clean_value(row.get(f"{p}eligible")),
+            **admin_props(cols),
+            "k": ["0" if n <= 0 else "1" if n == 1 else "2" if n <= 3 else "3" for n in n1],
+            "el": cols.clean(f"{p}eligible"),
             "p1": n1,
-            "h1": clean_value(row.get(f"{p}priority1_households")),
-            "ms": clean_value(row.get(f"{p}mean_score"), 3),
-            "br": clean_value(row.get(f"{p}best_rank")),
+            "h1": cols.clean(f"{p}priority1_households"),
+            "ms": cols.clean(f"{p}mean_score", 3),
+            "br": cols.clean(f"{p}best_rank"),
         }
 
     data = feature_collection(ctx.communes_web, props)

@@ -30,6 +30,7 @@ from geoplan.render.qgis_styles import (
     qml_outline,
     write_styles,
 )
+from geoplan.render.xlsx_rows import start_rows, write_rows
 
 __all__ = [
     "CSV_LOCALES",
@@ -302,21 +303,15 @@ def write_office_sheet(
     positions = [cast(int, frame.columns.get_loc(info.name)) for info in columns]
     cell_formats = [formats[info.number_format] for info in columns]
     shown = [_ShownColumn(info, lang) for info in columns]
+    start_rows(ws, 1)
     for start in range(0, len(frame), _BLOCK_ROWS):
         block = frame.iloc[start : start + _BLOCK_ROWS]
+        # the same cells write_cell writes, decided once per column block
         cells = [
             col.cells(cast(pd.Series, block.iloc[:, pos]))
             for col, pos in zip(shown, positions, strict=True)
         ]
-        for r, row in enumerate(zip(*cells, strict=True), start=start + 1):
-            for c, value in enumerate(row):
-                # the same cells write_cell writes, decided once per column block
-                if value is None:
-                    continue
-                if isinstance(value, str):
-                    ws.write_string(r, c, value, cell_formats[c])
-                else:
-                    ws.write_number(r, c, value, cell_formats[c])
+        write_rows(ws, start + 1, cells, cell_formats)
     return ws
 
 
@@ -350,7 +345,12 @@ class _ShownColumn:
                 for i in np.flatnonzero(~np.isfinite(array)).tolist():
                     out[i] = None
             return out
-        return [self._shown(v) for v in values.tolist()]
+        plain = values.tolist()
+        memo = self.memo
+        try:  # values seen before straight from the memo, without a call
+            return [memo[v] if v in memo else self._shown(v) for v in plain]
+        except TypeError:  # an unhashable value: one at a time
+            return [self._shown(v) for v in plain]
 
     def _shown(self, value: Any) -> Any:
         try:

@@ -21,7 +21,7 @@ from geoplan.errors import Issue
 from geoplan.scoring.catalogue import Criterion, RuleContext, get_criterion, get_rule
 from geoplan.scoring.imputation import fill_missing, imputed_column, require_finite_scores
 from geoplan.scoring.methods import classify_scores, normalize, rank_with_ties, value_function
-from geoplan.scoring.reasons import REASON_ITEMS, REASON_MIN_SHARE, ranked_reason
+from geoplan.scoring.reasons import REASON_ITEMS, REASON_MIN_SHARE, ReasonWriter
 from geoplan.scoring.stability import _Kernel, weight_sweep
 
 __all__ = [
@@ -69,6 +69,7 @@ def ranked_reasons(
     reasons_en: list[str] = []
     reasons_vi: list[str] = []
     rows = np.flatnonzero(ranked.eligible)
+    writer_en, writer_vi = ReasonWriter("en", title_en), ReasonWriter("vi", title_vi)
     # The few criteria each sentence names, found for all rows at once: the largest
     # shares first, ties by criterion id (the order ranked_reason sorts them in).
     id_rank = np.argsort(np.argsort([c.id for c in ranked.criteria], kind="stable"), kind="stable")
@@ -91,8 +92,8 @@ def ranked_reasons(
             "forest": "" if forest is None else forest[i],
             "max_items": REASON_ITEMS,
         }
-        reasons_en.append(ranked_reason(track_title=title_en, lang="en", **common))
-        reasons_vi.append(ranked_reason(track_title=title_vi, lang="vi", **common))
+        reasons_en.append(writer_en.ranked(**common))
+        reasons_vi.append(writer_vi.ranked(**common))
     return reasons_en, reasons_vi
 
 

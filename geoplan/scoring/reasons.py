@@ -21,6 +21,7 @@ from geoplan.scoring.catalogue import Criterion
 __all__ = [
     "REASON_ITEMS",
     "REASON_MIN_SHARE",
+    "ReasonWriter",
     "format_value",
     "ineligible_reason",
     "ordinal_en",
@@ -75,13 +76,77 @@ def _lang(lang: str) -> Lang:
     return "vi" if lang == "vi" else "en"
 
 
-def _phrase(criterion: Criterion, value: float, forest: str, *, lang: str) -> str:
-    template = criterion.reason_vi if lang == "vi" else criterion.reason_en
-    if not template:
-        template = (criterion.label_vi if lang == "vi" else criterion.label_en) + ": {v}"
-    if not forest:
-        forest = tr("forest_fallback", _lang(lang), "reasons")
-    return template.format(v=format_value(value, criterion.kind, lang=lang), forest=forest)
+class ReasonWriter:
+    """Writes the reasons of ranked villages of one track in one language.
+
+    The sentence frames and each criterion's phrase are looked up once per track, not
+    once per village (a national run writes hundreds of thousands of reasons).
+
+    Parameters
+    ----------
+    lang
+        ``"en"`` or ``"vi"``.
+    track_title
+        Track name as it should appear in the sentence (in ``lang``).
+    """
+
+    def __init__(self, lang: str, track_title: str) -> None:
+        self.lang = lang
+        self.words = _lang(lang)
+        self.track_title = track_title
+        self._frames = {
+            key: tr(key, self.words, "reasons")
+            for key in ("largest_share", "ranked_head", "score", "no_criterion", "forest_fallback")
+        }
+        self._phrases: dict[str, str] = {}
+
+    def _phrase(self, criterion: Criterion, value: float, forest: str) -> str:
+        template = self._phrases.get(criterion.id)
+        if template is None:
+            vi = self.lang == "vi"
+            template = (criterion.reason_vi if vi else criterion.reason_en) or (
+                (criterion.label_vi if vi else criterion.label_en) + ": {v}"
+            )
+            self._phrases[criterion.id] = template
+        return template.format(
+            v=format_value(value, criterion.kind, lang=self.lang),
+            forest=forest or self._frames["forest_fallback"],
+        )
+
+    def ranked(
+        self,
+        *,
+        rank: int,
+        n_ranked: int,
+        klass: int,
+        contributions: Sequence[tuple[Criterion, float, float]],
+        forest: str = "",
+        max_items: int = REASON_ITEMS,
+        score: float = 0.0,
+    ) -> str:
+        """Return the reason of a ranked village (parameters as :func:`ranked_reason`)."""
+        items = sorted(
+            (c for c in contributions if c[2] > REASON_MIN_SHARE), key=lambda c: (-c[2], c[0].id)
+        )[:max_items]
+        frames = self._frames
+        parts = []
+        for k, (crit, value, share) in enumerate(items):
+            phrase = self._phrase(crit, value, forest)
+            pct = f"{share * 100:.0f}%"
+            if k == 0:
+                parts.append(frames["largest_share"].format(phrase=phrase, pct=pct))
+            else:
+                parts.append(f"{phrase} ({pct})")
+        shown_rank = str(rank) if self.words == "vi" else ordinal_en(rank)
+        head = frames["ranked_head"].format(
+            rank=shown_rank, n_ranked=n_ranked, track=self.track_title, klass=klass
+        )
+        if parts:
+            body = ", ".join(parts)
+        else:
+            shown = _weight(score, self.words) if score > 0.005 else "0"
+            body = frames["no_criterion"].format(score=frames["score"].format(score=shown))
+        return nfc(f"{head}: {body}.")
 
 
 def ranked_reason(
@@ -116,33 +181,10 @@ def ranked_reason(
         Its score; named when no criterion has a share although the score is
         positive (VIKOR and PROMETHEE II score relative to the other villages).
     """
-    items = sorted(
-        (c for c in contributions if c[2] > REASON_MIN_SHARE), key=lambda c: (-c[2], c[0].id)
-    )[:max_items]
-    words = _lang(lang)
-    parts = []
-    for k, (crit, value, share) in enumerate(items):
-        phrase = _phrase(crit, value, forest, lang=lang)
-        pct = f"{share * 100:.0f}%"
-        if k == 0:
-            parts.append(label("largest_share", words, "reasons", phrase=phrase, pct=pct))
-        else:
-            parts.append(f"{phrase} ({pct})")
-    shown_rank = str(rank) if words == "vi" else ordinal_en(rank)
-    head = label(
-        "ranked_head",
-        words,
-        "reasons",
-        rank=shown_rank,
-        n_ranked=n_ranked,
-        track=track_title,
-        klass=klass,
-    )
-    score_text = label(
-        "score", words, "reasons", score=_weight(score, words) if score > 0.005 else "0"
-    )
-    body = ", ".join(parts) if parts else label("no_criterion", words, "reasons", score=score_text)
-    return nfc(f"{head}: {body}.")
+    return ReasonWriter(lang, track_title).ranked(
+        rank=rank, n_ranked=n_ranked, klass=klass, contributions=contributions,
+        forest=forest, max_items=max_items, score=score,
+    )  # fmt: skip
 
 
 def ineligible_reason(*, track_title: str, failures: Sequence[str], lang: str) -> str:
