@@ -43,7 +43,6 @@ import json, resource, sys, time
 from pathlib import Path
 import geoplan
 from geoplan.pipeline import run
-from geoplan.render import write_outputs
 
 marks = []
 def mark(name):
@@ -60,6 +59,8 @@ if pre_plan:
 result = run(scenario, progress=mark)
 if not pre_plan:
     mark("render")
+    from geoplan.render import write_outputs  # as the CLI: the writers load after the pipeline
+
     write_outputs(result, Path(sys.argv[2]))
 mark("end")
 stages = []

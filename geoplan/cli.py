@@ -133,14 +133,23 @@ def _run_and_write(
 ) -> None:
     from geoplan.check import preflight_run
     from geoplan.pipeline import run
-    from geoplan.render import output_folder, write_outputs
+    from geoplan.render.outfolder import output_folder
 
     folder = output_folder(out, scenario, create_parents=default_out)
     try:
         preflight_run(scenario)
         result = run(scenario, progress=console.step)
         console.step("writing maps, tables and reports")
-        written = write_outputs(result, out, folder=folder, **options)
+        # the writers (folium, matplotlib, xlsxwriter) load only now, so that their
+        # memory is not held through the pipeline's peak
+        from geoplan.plan._memory import release_freed_memory
+        from geoplan.render import write_outputs
+
+        # between groups of files, hand the freed heap back so that the render's peak is one
+        # group's, not the sum of their leftovers
+        written = write_outputs(
+            result, out, folder=folder, progress=lambda _: release_freed_memory(), **options
+        )
     finally:
         folder.abort()
     villages = len(result.scoring.villages)

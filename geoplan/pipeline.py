@@ -12,7 +12,7 @@ import platform
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,7 +56,9 @@ class PlanResult:
     scenario
         The scenario that was run.
     layers
-        The validated input layers (:class:`geoplan.io.Layers`).
+        The validated input layers (:class:`geoplan.io.Layers`), without the
+        ``landslide_truth`` raster: it is released once the landslide model has
+        been scored against it (``truth_auc`` in the model card).
     indicators
         Per-village, per-commune and per-district indicators
         (:class:`geoplan.indicators.Indicators`).
@@ -181,6 +183,11 @@ def _stage(name: str, timings: dict[str, float], progress: Progress | None) -> I
     try:
         yield
     finally:
+        # a stage's large temporaries leave free holes in the C heap that stay resident and
+        # would add to the next stage's peak; run() has imported the plan package already
+        from geoplan.plan._memory import release_freed_memory
+
+        release_freed_memory()
         timings[name] = time.perf_counter() - start
 
 
@@ -226,6 +233,9 @@ def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
             if scenario.partitions is not None
             else compute_indicators(layers, scenario)
         )
+    # the truth raster only scores the model (its AUC is in the model card); releasing it
+    # keeps a whole-grid float64 array out of the plan's and the render's memory peaks
+    layers = replace(layers, landslide_truth=None)
     with _stage("scoring", timings, progress):
         scoring = score_tracks(indicators, scenario)
     plan: PlanOutcome | None = None

@@ -193,6 +193,33 @@ def test_check_of_one_vector_layer_loads_no_modelling_or_render_stack(tmp_path):
     assert not loaded.intersection(heavy), sorted(loaded.intersection(heavy))
 
 
+def test_a_run_that_fails_in_the_pipeline_never_loads_the_writers(tmp_path):
+    """The map and table writers load after the pipeline, so its memory peak does not hold them."""
+    demo = ROOT / "scenarios" / "kontum-2025.yaml"
+    broken = tmp_path / "broken.gpkg"
+    broken.write_bytes(b"not a GeoPackage")
+    scenario = tmp_path / "broken.yaml"
+    text = demo.read_text(encoding="utf-8").replace(
+        "../layers/kontum-demo/", f"{ROOT}/layers/kontum-demo/"
+    )
+    scenario.write_text(
+        text.replace(f"{ROOT}/layers/kontum-demo/kontum.gpkg", str(broken)), encoding="utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, f"run {scenario} --out {tmp_path / 'out'}"],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    assert "error:" in done.stderr and "broken.gpkg" in done.stderr
+    assert "pandas" in loaded  # the pipeline started
+    writers = {"folium", "matplotlib", "xlsxwriter", "jinja2", "PIL"}
+    assert not loaded.intersection(writers), sorted(loaded.intersection(writers))
+
+
 def _line_count(path: Path) -> int:
     return len(path.read_text(encoding="utf-8").splitlines())
 

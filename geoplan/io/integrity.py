@@ -10,20 +10,37 @@ what the file declares.
 from __future__ import annotations
 
 import contextlib
+import functools
 import sqlite3
 from pathlib import Path
 
 from geoplan.errors import LayerError
 
-__all__ = ["check_feature_count", "check_file_integrity", "declared_features"]
+__all__ = ["check_feature_count", "check_file_integrity", "declared_features", "file_version"]
 
 
 def _where(path: Path, layer: str | None) -> str:
     return f"{path}{f', layer {layer!r}' if layer else ''}"
 
 
+def file_version(path: Path) -> tuple[str, int, int, int]:
+    """Return what identifies one version of a file: path, inode, size and modification time.
+
+    A key for facts about a file's content (its layers, its soundness) that a load
+    asks once per layer: a scenario's layers often share one GeoPackage.
+    """
+    st = path.stat()
+    return (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def _gpkg_quick_check(path: Path) -> str | None:
     """Return SQLite's complaint about ``path``, or ``None`` when it is sound."""
+    return _quick_check_of(file_version(path))
+
+
+@functools.lru_cache(maxsize=32)
+def _quick_check_of(version: tuple[str, int, int, int]) -> str | None:
+    path = Path(version[0])
     try:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:

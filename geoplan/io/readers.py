@@ -10,6 +10,7 @@ legacy Vietnamese encodings can be detected and converted here.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import unicodedata
 import warnings
@@ -25,6 +26,7 @@ import shapely
 from geoplan.errors import Issue, LayerError
 from geoplan.io.coerce import coerce_coordinate
 from geoplan.io.detect import Detection, detect_encoding, encoding_issues, iso646_words
+from geoplan.io.integrity import file_version
 from geoplan.io.sheets import frame_from_grid, read_xlsx_grid
 from geoplan.io.text import LEGACY_ENCODINGS, canonical_encoding, decode_bytes
 
@@ -113,10 +115,20 @@ def list_layers(path: str | Path) -> list[str]:
     if suffix in {".csv", ".txt", ".tsv", ".parquet", ".geoparquet"}:
         return [p.stem]
     try:
-        return [str(n) for n in pyogrio.list_layers(_ogr_path(p))[:, 0]]
+        return list(_ogr_layers(file_version(p)) if p.is_file() else _read_ogr_layers(p))
     except Exception as exc:
         msg = f"{p}: cannot open as a vector file ({exc}); check the file is complete"
         raise LayerError(msg) from exc
+
+
+@functools.lru_cache(maxsize=32)
+def _ogr_layers(version: tuple[str, int, int, int]) -> tuple[str, ...]:
+    """Return the layer names of one version of a file (asked once per layer by a load)."""
+    return _read_ogr_layers(Path(version[0]))
+
+
+def _read_ogr_layers(path: Path) -> tuple[str, ...]:
+    return tuple(str(n) for n in pyogrio.list_layers(_ogr_path(path))[:, 0])
 
 
 def _choose_layer(path: Path, layer: str | None, kind: str | None) -> str | None:

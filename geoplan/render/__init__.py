@@ -15,12 +15,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from geoplan.render.outputs import output_folder, write_outputs
+    from geoplan.render.outfolder import output_folder
+    from geoplan.render.outputs import write_outputs
 
 __all__ = ["output_folder", "write_outputs"]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "output_folder":  # checking the folder needs none of the writers
+        from geoplan.render import outfolder
+
+        return outfolder.output_folder
     if name in __all__:
         from geoplan.render import outputs
 

@@ -23,9 +23,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geoplan.errors import GeoplanError
+
+if TYPE_CHECKING:
+    from geoplan.scenario import Scenario
 
 __all__ = [
     "MANIFEST_KEY",
@@ -33,6 +36,8 @@ __all__ = [
     "OutputFolderError",
     "check_writable_file",
     "deferred_interrupts",
+    "output_folder",
+    "scenario_inputs",
 ]
 
 MANIFEST_KEY = "written_files"
@@ -366,3 +371,39 @@ def deferred_interrupts() -> Iterator[None]:
         if received[0] == signal.SIGTERM:
             raise SystemExit(128 + signal.SIGTERM)
         raise KeyboardInterrupt
+
+
+def scenario_inputs(scenario: Scenario | None) -> list[Path]:
+    """Return every file a scenario reads: the scenario itself, layers and joined tables."""
+    if scenario is None:
+        return []
+    found: list[Path] = []
+    if scenario.source:
+        found.append(Path(scenario.source))
+    for spec in scenario.layer_specs().values():
+        path = Path(spec.path)
+        found.append(path)
+        for join in spec.join or []:
+            jp = Path(join.path)
+            found.append(jp if jp.is_absolute() else path.parent / jp)
+    return found
+
+
+def output_folder(
+    out_dir: str | Path, scenario: Scenario | None = None, *, create_parents: bool = True
+) -> OutputFolder:
+    """Return the checked output folder for a run of ``scenario`` (see :class:`OutputFolder`).
+
+    Call it before the pipeline runs so that a bad ``--out`` fails at once.
+
+    Raises
+    ------
+    OutputFolderError
+        If the folder is or contains an input, cannot be written, or holds
+        output-named files geoplan did not write.
+    """
+    folder = OutputFolder(
+        Path(out_dir), inputs=scenario_inputs(scenario), create_parents=create_parents
+    )
+    folder.preflight()
+    return folder

@@ -19,7 +19,13 @@ from geoplan.render.map_dashboard import dashboard_map
 from geoplan.render.map_hazard import hazard_map
 from geoplan.render.map_priority import priority_map
 from geoplan.render.model_files import MODEL_GPKG, write_model_gpkg
-from geoplan.render.outfolder import MANIFEST_KEY, OutputFolder, OutputFolderError
+from geoplan.render.outfolder import (
+    MANIFEST_KEY,
+    OutputFolder,
+    OutputFolderError,
+    output_folder,
+    scenario_inputs,
+)
 from geoplan.render.plan_files import write_plan_files
 from geoplan.render.plan_stats import plan_status
 from geoplan.render.qgis import PROJECT_FILE, write_project
@@ -31,7 +37,6 @@ from geoplan.render.workers import Product, render_workers, write_products
 
 if TYPE_CHECKING:  # the stage packages load the scientific stack; the types alone do not
     from geoplan.pipeline import PlanResult
-    from geoplan.scenario import Scenario
 
 __all__ = ["output_folder", "scenario_inputs", "write_outputs"]
 
@@ -210,42 +215,6 @@ def _write_all(
     info[MANIFEST_KEY] = sorted(names)
     _write_json(folder / "run.json", info)
     return names
-
-
-def scenario_inputs(scenario: Scenario | None) -> list[Path]:
-    """Return every file a scenario reads: the scenario itself, layers and joined tables."""
-    if scenario is None:
-        return []
-    found: list[Path] = []
-    if scenario.source:
-        found.append(Path(scenario.source))
-    for spec in scenario.layer_specs().values():
-        path = Path(spec.path)
-        found.append(path)
-        for join in spec.join or []:
-            jp = Path(join.path)
-            found.append(jp if jp.is_absolute() else path.parent / jp)
-    return found
-
-
-def output_folder(
-    out_dir: str | Path, scenario: Scenario | None = None, *, create_parents: bool = True
-) -> OutputFolder:
-    """Return the checked output folder for a run of ``scenario`` (see :class:`OutputFolder`).
-
-    Call it before the pipeline runs so that a bad ``--out`` fails at once.
-
-    Raises
-    ------
-    OutputFolderError
-        If the folder is or contains an input, cannot be written, or holds
-        output-named files geoplan did not write.
-    """
-    folder = OutputFolder(
-        Path(out_dir), inputs=scenario_inputs(scenario), create_parents=create_parents
-    )
-    folder.preflight()
-    return folder
 
 
 def write_outputs(
