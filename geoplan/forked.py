@@ -32,6 +32,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from geoplan.errors import GeoplanError
+from geoplan.memory import release_freed_memory
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -48,7 +49,6 @@ __all__ = [
     "process_count",
     "rebuild",
     "stop",
-    "trim_heap",
 ]
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -124,19 +124,6 @@ def flush_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
-
-
-def trim_heap() -> None:
-    """Give the free pages of the C heap back to the system before forking (glibc).
-
-    A free page still resident would be shared with the children, and the first process to
-    reuse it would copy it: returned, it costs nothing until one of them needs memory.
-    """
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None).malloc_trim(0)
 
 
 def die_with(parent: int) -> None:
@@ -319,6 +306,8 @@ def call_forked(
     ctx = multiprocessing.get_context("fork")
     ours, theirs = ctx.Pipe(duplex=False)
     flush_streams()
+    # a free heap page left resident is shared, and copied when this process reuses it
+    release_freed_memory()
     proc = ctx.Process(
         target=_child,
         args=(function, args, theirs, os.getpid()),

@@ -42,8 +42,8 @@ from geoplan.forked import (
     process_count,
     rebuild,
     stop,
-    trim_heap,
 )
+from geoplan.memory import release_freed_memory
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -130,7 +130,7 @@ def write_products(
     else:
         order = sorted(range(len(products)), key=lambda i: -products[i].cost)
         queue = [i for i in order if not products[i].last]
-        trim_heap()
+        release_freed_memory()
         gc.freeze()  # the collector would otherwise write to every shared object: copies
         try:
             written.update(_write_shared(products, queue, helpers, step))
@@ -191,7 +191,7 @@ def _write_shared(
             _collect(running, products, queue, written, step, block=False)
             written[queue[index]] = _write(products[queue[index]], step)
             gc.collect()  # cheap while the shared objects are frozen; see _helper
-            trim_heap()
+            release_freed_memory()
             index = _claim(counter, len(queue))
         while running:
             _collect(running, products, queue, written, step, block=True)
@@ -283,7 +283,7 @@ def _helper(
                 # a product's cycles (a matplotlib figure and its 5 MB canvas...) freed now
                 # rather than whenever the collector runs: each helper page is memory added
                 gc.collect()
-                trim_heap()
+                release_freed_memory()
             except BaseException as exc:
                 conn.send(("failed", index, *describe(exc)))
                 return
