@@ -1,6 +1,7 @@
 """Landslide susceptibility: sampling, scikit-learn model, spatial CV, prediction.
 
-Levels and zones from the predicted probability are in :mod:`geoplan.hazard.zones`.
+Levels and zones from the predicted probability are in :mod:`geoplan.hazard.zones`; the
+cross-validation (in a forked child beside the final fit) in :mod:`geoplan.hazard.validation`.
 """
 
 from __future__ import annotations
