@@ -3,7 +3,10 @@
 Each scale replicates every demo village ``factor`` times at seeded random points inside its own
 commune (households and statistics kept, ids and names suffixed), writes the villages beside a copy
 of the demo scenario, and runs the whole pipeline plus ``write_outputs`` in a fresh process. Per
-stage it records wall time, CPU time and the peak resident memory reached by the end of the stage;
+stage it records wall time, CPU time (with the render's helper process, once it has ended) and
+the peak resident memory of the main process reached by the end of the stage, and at the end the
+resident peak of the largest helper process (``helper_peak_mib``, pages shared with the main
+process counted in both);
 the growth exponent between two scales is ``log(t2 / t1) / log(n2 / n1)`` (1 = linear).
 
 Peer in the same run: plain ``geopandas.read_file`` of the replicated village layer (the floor any
@@ -47,7 +50,9 @@ from geoplan.pipeline import run
 marks = []
 def mark(name):
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    marks.append((name, time.perf_counter(), ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024))
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # the render's helper process, once reaped
+    cpu = ru.ru_utime + ru.ru_stime + kids.ru_utime + kids.ru_stime
+    marks.append((name, time.perf_counter(), cpu, ru.ru_maxrss / 1024, kids.ru_maxrss / 1024))
 
 pre_plan = sys.argv[3] == "scoring"
 mark("start")
@@ -64,7 +69,7 @@ if not pre_plan:
     write_outputs(result, Path(sys.argv[2]))
 mark("end")
 stages = []
-for (name, wall, cpu, _), (_, wall2, cpu2, peak2) in zip(marks[1:], marks[2:]):
+for (name, wall, cpu, *_), (_, wall2, cpu2, peak2, _) in zip(marks[1:], marks[2:]):
     stages.append({"stage": name, "wall_s": wall2 - wall, "cpu_s": cpu2 - cpu, "peak_mib": peak2})
 plan_status = result.run_info["plan_status"]
 print(json.dumps({
@@ -72,6 +77,8 @@ print(json.dumps({
     "total_wall_s": marks[-1][1] - marks[0][1],
     "total_cpu_s": marks[-1][2] - marks[0][2],
     "peak_mib": marks[-1][3],
+    # resident peak of the largest helper process (pages shared with the main one included)
+    "helper_peak_mib": marks[-1][4],
     "stages": stages,
     "plan_status": plan_status,
 }))

@@ -142,7 +142,7 @@ def _run_and_write(
         console.step("writing maps, tables and reports")
         # the writers (folium, matplotlib, xlsxwriter) load only now, so that their
         # memory is not held through the pipeline's peak
-        from geoplan.plan._memory import release_freed_memory
+        from geoplan.memory import release_freed_memory
         from geoplan.render import write_outputs
 
         # between groups of files, hand the freed heap back so that the render's peak is one

@@ -185,7 +185,7 @@ def _stage(name: str, timings: dict[str, float], progress: Progress | None) -> I
     finally:
         # a stage's large temporaries leave free holes in the C heap that stay resident and
         # would add to the next stage's peak; run() has imported the plan package already
-        from geoplan.plan._memory import release_freed_memory
+        from geoplan.memory import release_freed_memory
 
         release_freed_memory()
         timings[name] = time.perf_counter() - start

@@ -156,7 +156,7 @@ def test_the_truth_raster_is_released_once_the_model_is_scored(demo_result):
 
 
 _TRIM_PROBE = """
-from geoplan.plan._memory import release_freed_memory
+from geoplan.memory import release_freed_memory
 
 def rss_kib():
     with open("/proc/self/status") as status:

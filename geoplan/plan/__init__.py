@@ -19,7 +19,7 @@ import pandas as pd
 
 from geoplan.config.allocation import AllocationConfig
 from geoplan.config.plan import PlanConfig
-from geoplan.plan._memory import release_freed_memory
+from geoplan.memory import release_freed_memory
 from geoplan.plan.allocate import AllocationResult, allocate_budget, budget_table
 from geoplan.plan.assign import Assignment, assign_villages, at_risk_villages
 from geoplan.plan.crosswalk import make_crosswalk, members_2022, plan_crosswalks, to_2025

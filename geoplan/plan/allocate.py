@@ -39,7 +39,7 @@ from scipy.optimize import linprog
 
 from geoplan.config.plan import AllocationConfig
 from geoplan.errors import AllocationError
-from geoplan.plan._memory import release_freed_memory
+from geoplan.memory import release_freed_memory
 from geoplan.plan._solver import MipResult, node_limit, solve_mip, status_text
 from geoplan.plan.allocate_frames import allocation_frame, binding_sentences, budget_frame
 from geoplan.plan.allocate_model import SHARE_COLUMN, Model, budget_table, build_model
