@@ -15,7 +15,7 @@ from rasterio.enums import Resampling
 from geoplan.config.hazard import SusceptibilityConfig
 from geoplan.config.indicators import IndicatorConfig
 from geoplan.hazard.grid import GridRaster, cell_size_m, warp_to_grid
-from geoplan.hazard.terrain import hillshade, slope_degrees
+from geoplan.hazard.terrain import hillshade, horn_gradient, slope_degrees
 from geoplan.indicators import compute_indicators
 from geoplan.indicators.travel import friction_surface, tobler_factor, travel_minutes
 from geoplan.indicators.zonal import zonal_stats
@@ -115,6 +115,24 @@ def test_hillshade_of_planes_by_hand() -> None:
     hole = towards_nw.copy()
     hole[10, 10] = np.nan
     assert np.isnan(hillshade(hole, transform, CRS)[9:12, 9:12]).all()
+
+
+def test_hillshade_in_place_equals_the_formula_on_the_whole_grid() -> None:
+    # the block-wise, in-place hillshade gives the bits of the plain whole-grid expression
+    rng = np.random.default_rng(3)
+    dem = np.cumsum(np.cumsum(rng.normal(0, 4, (41, 29)), axis=0), axis=1) + 800.0
+    dem[5, 7] = dem[40, 0] = np.nan
+    transform = Affine(30, 0, X0, 0, -30, Y0)
+    east, north = horn_gradient(dem, transform, CRS, block_pixels=None)
+    slope, aspect = np.arctan(np.hypot(east, north)), np.arctan2(-east, -north)
+    azimuth, altitude = np.radians(300.0), np.radians(35.0)
+    expected = np.sin(altitude) * np.cos(slope) + np.cos(altitude) * np.sin(slope) * np.cos(
+        azimuth - aspect
+    )
+    expected = np.clip(expected, 0.0, 1.0)
+    expected[np.isnan(dem)] = np.nan
+    shade = hillshade(dem, transform, CRS, azimuth_deg=300.0, altitude_deg=35.0, block_pixels=60)
+    assert shade.tobytes() == expected.tobytes()
 
 
 @pytest.mark.parametrize("direction", ["north", "east"])

@@ -28,6 +28,7 @@ from geoplan.blocks import DEFAULT_BLOCK_PIXELS, block_rows
 from geoplan.hazard.grid import cell_size_m, row_windows
 
 __all__ = [
+    "SHADE_BLOCK_PIXELS",
     "TERRAIN_FACTORS",
     "TerrainWindows",
     "flow_accumulation",
@@ -282,21 +283,26 @@ class TerrainWindows:
         return out[self.factor]
 
 
+#: Cells per block of :func:`hillshade`: its few float64 temporaries stay near 0.5 MiB each.
+SHADE_BLOCK_PIXELS = 1 << 16
+
+
 def hillshade(
-    dem: np.ndarray,
+    dem: Grid,
     transform: Affine,
     crs: Any,
     *,
     azimuth_deg: float = 315.0,
     altitude_deg: float = 45.0,
-    block_pixels: int | None = DEFAULT_BLOCK_PIXELS,
+    block_pixels: int | None = SHADE_BLOCK_PIXELS,
 ) -> np.ndarray:
     """Return the illumination (0-1) of a DEM lit by a distant sun, from Horn's derivatives.
 
     Parameters
     ----------
     dem
-        Elevations in metres (``NaN`` nodata).
+        Elevations in metres (``NaN`` nodata): an array or a
+        :class:`geoplan.io.raster.RasterWindows`.
     transform, crs
         Grid of the DEM; geographic grids are handled per row.
     azimuth_deg, altitude_deg
@@ -313,16 +319,28 @@ def hillshade(
     azimuth = np.radians(azimuth_deg)
     altitude = np.radians(altitude_deg)
     dx_all, dy_all = cell_size_m(transform, crs, dem.shape[0])
-    out = np.empty(dem.shape, dtype=np.float64)
+    out = np.empty(dem.shape[:2], dtype=np.float64)
     for r0, r1 in _blocks(dem.shape, block_pixels):
-        _, dz_east, dz_north = _horn_block(dem, dx_all, dy_all, (r0, r1))
-        slope = np.arctan(np.hypot(dz_east, dz_north))
-        aspect = np.arctan2(-dz_east, -dz_north)  # downslope direction, clockwise from north
-        shade = np.sin(altitude) * np.cos(slope) + np.cos(altitude) * np.sin(slope) * np.cos(
-            azimuth - aspect
-        )
-        out[r0:r1] = np.clip(shade, 0.0, 1.0)
-    out[np.isnan(dem)] = np.nan
+        z, dz_east, dz_north = _horn_block(dem, dx_all, dy_all, (r0, r1))
+        nodata = np.isnan(z["e"])
+        del z
+        # In place, operation for operation as
+        # sin(alt) cos(slope) + cos(alt) sin(slope) cos(azimuth - aspect), so the same bits.
+        slope = np.hypot(dz_east, dz_north)
+        np.arctan(slope, out=slope)
+        # aspect: the downslope direction, clockwise from north
+        aspect = np.arctan2(np.negative(dz_east, out=dz_east), np.negative(dz_north, out=dz_north))
+        del dz_east, dz_north
+        np.subtract(azimuth, aspect, out=aspect)
+        np.cos(aspect, out=aspect)
+        lit = np.sin(slope)
+        lit *= np.cos(altitude)
+        lit *= aspect
+        np.cos(slope, out=slope)
+        slope *= np.sin(altitude)
+        slope += lit
+        np.clip(slope, 0.0, 1.0, out=out[r0:r1])
+        out[r0:r1][nodata] = np.nan
     return out
 
 

@@ -19,7 +19,9 @@ from rasterio.crs import CRS
 from rasterio.transform import Affine, array_bounds
 from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
 
-from geoplan.hazard.terrain import hillshade
+from geoplan.blocks import block_rows
+from geoplan.hazard.grid import row_windows
+from geoplan.hazard.terrain import SHADE_BLOCK_PIXELS, hillshade
 
 if TYPE_CHECKING:
     from geoplan.hazard.grid import RasterLike
@@ -113,8 +115,18 @@ def hillshade_overlay(
     if parts is None:
         return None
     array, transform, crs = parts
-    shade = hillshade(np.asarray(array, dtype=np.float64), transform, crs)
+    shade = hillshade(array, transform, crs)
     merc, bounds = _to_mercator(shade, transform, crs, max_px, Resampling.bilinear)
+    del shade
+    la = np.zeros((*merc.shape, 2), dtype="uint8")
+    # by row windows: the grey's float64 temporaries are a few MiB, not a few whole images
+    for r0, r1 in row_windows(merc.shape[0], block_rows(merc.shape, SHADE_BLOCK_PIXELS)):
+        la[r0:r1] = _shade_grey(merc[r0:r1], levels)
+    return ImageOverlayData(_png_uri(la), bounds)
+
+
+def _shade_grey(merc: np.ndarray, levels: int) -> np.ndarray:
+    """Return the grey and alpha (uint8) of hillshade values, transparent on flat ground."""
     valid = np.isfinite(merc)
     flat = float(np.sin(np.radians(45)))
     # darkness relative to flat ground; lit slopes get a faint white
@@ -125,7 +137,7 @@ def hillshade_overlay(
     la = np.zeros((*merc.shape, 2), dtype="uint8")
     la[..., 0] = grey
     la[..., 1] = np.where(valid, np.clip(alpha, 0, 255), 0).astype("uint8")
-    return ImageOverlayData(_png_uri(la), bounds)
+    return la
 
 
 def colour_overlay(
