@@ -1,6 +1,7 @@
 """Landslide susceptibility: sampling, scikit-learn model, spatial CV, prediction.
 
-Levels and zones from the predicted probability are in :mod:`geoplan.hazard.zones`.
+Levels and zones from the predicted probability are in :mod:`geoplan.hazard.zones`; the
+cross-validation (in a forked child beside the final fit) in :mod:`geoplan.hazard.validation`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from sklearn.base import ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -35,6 +35,7 @@ from geoplan.hazard.grid import (
 )
 from geoplan.hazard.predict import positive_probability, predict_grid
 from geoplan.hazard.sampling import absence_cells, cell_xy, presence_cells, spatial_blocks
+from geoplan.hazard.validation import auc, start_validation
 from geoplan.hazard.zones import LEVELS, class_breaks, classify, disagreement_zones, vectorise
 
 if TYPE_CHECKING:
@@ -157,28 +158,6 @@ def make_estimator(
         raise ModelError(msg) from exc
 
 
-def _auc(y: np.ndarray, score: np.ndarray, weight: np.ndarray | None = None) -> float | None:
-    if len(np.unique(y)) < 2:
-        return None
-    return float(roc_auc_score(y, score, sample_weight=weight))
-
-
-def _cross_validate(
-    estimator: ClassifierMixin,
-    x: np.ndarray,
-    y: np.ndarray,
-    splits: list[tuple[np.ndarray, np.ndarray]],
-) -> list[float | None]:
-    aucs: list[float | None] = []
-    for train, test in splits:
-        if len(np.unique(y[train])) < 2:
-            aucs.append(None)
-            continue
-        model = clone(estimator).fit(x[train], y[train])
-        aucs.append(_auc(y[test], model.predict_proba(x[test])[:, 1]))
-    return aucs
-
-
 def _mean(values: list[float | None]) -> float | None:
     good = [v for v in values if v is not None]
     return float(np.mean(good)) if good else None
@@ -245,18 +224,6 @@ def _cv_splits(
     }
 
 
-def _validate(
-    estimator: ClassifierMixin,
-    x: np.ndarray,
-    y: np.ndarray,
-    splits: dict[str, list[tuple[np.ndarray, np.ndarray]]],
-    threads: int | None,
-) -> dict[str, list[float | None]]:
-    """ROC-AUC per fold of each kind of cross-validation."""
-    with threadpool_limits(limits=threads, user_api="openmp"):
-        return {kind: _cross_validate(estimator, x, y, folds) for kind, folds in splits.items()}
-
-
 def _weighted_truth_auc(truth: np.ndarray, probability: np.ndarray) -> float | None:
     """Return the expected ROC-AUC against landslides drawn from the truth.
 
@@ -266,7 +233,7 @@ def _weighted_truth_auc(truth: np.ndarray, probability: np.ndarray) -> float | N
     p = np.asarray(probability, dtype=np.float64)
     good = ~(np.isnan(t) | np.isnan(p))
     t, p = t[good], p[good]
-    return _auc(
+    return auc(
         np.concatenate([np.ones(t.size), np.zeros(t.size)]),
         np.concatenate([p, p]),
         np.concatenate([t, 1.0 - t]),
@@ -515,20 +482,26 @@ def fit_susceptibility(
         cfg.model, params=dict(cfg.params), random_state=cfg.random_state, n_jobs=1
     )
     splits = _cv_splits(x, y, sample.groups, folds=cfg.folds, seed=cfg.random_state)
-    validation = _validate(estimator, x, y, splits, threads)
-    clock.lap("cross_validation")
-    with threadpool_limits(limits=threads, user_api="openmp"):
-        model = clone(estimator).fit(x, y)
-        perm = permutation_importance(
-            model, x, y, scoring="roc_auc", n_repeats=3, random_state=cfg.random_state
-        )
-    clock.lap("fit")
-    probability = predict_grid(stack, model, sample.medians, cfg.window_rows)
-    clock.lap("prediction")
-    mapped = _map_levels(
-        layers, stack, probability=probability, rng=rng, cfg=cfg, target_crs=target_crs,
-        clock=clock,
-    )  # fmt: skip
+    # The cross-validation (for the model card only) runs in a forked child while this
+    # process fits, predicts and maps: see geoplan.hazard.validation.
+    with start_validation(estimator, x, y, splits, threads) as validating:
+        clock.lap("cross_validation_start" if validating.forked else "cross_validation")
+        with threadpool_limits(limits=threads, user_api="openmp"):
+            model = clone(estimator).fit(x, y)
+            perm = permutation_importance(
+                model, x, y, scoring="roc_auc", n_repeats=3, random_state=cfg.random_state
+            )
+        clock.lap("fit")
+        probability = predict_grid(stack, model, sample.medians, cfg.window_rows)
+        clock.lap("prediction")
+        mapped = _map_levels(
+            layers, stack, probability=probability, rng=rng, cfg=cfg, target_crs=target_crs,
+            clock=clock,
+        )  # fmt: skip
+        validation, seconds = validating.result()
+        if validating.forked:
+            clock.lap("cross_validation_wait")
+            timings["cross_validation"] = seconds
     card = _model_card(
         cfg, stack, sample, model=model, importances=perm.importances_mean,
         validation=validation, mapped=mapped, timings=timings,

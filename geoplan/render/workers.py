@@ -28,17 +28,22 @@ process is gone.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
-import pickle
-import signal
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from geoplan.errors import GeoplanError
+from geoplan.forked import (
+    ForkedProcessError,
+    describe,
+    enter_child,
+    flush_streams,
+    process_count,
+    rebuild,
+    stop,
+)
+from geoplan.memory import release_freed_memory
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -48,7 +53,6 @@ if TYPE_CHECKING:
 __all__ = ["WORKERS_ENV", "Product", "RenderWorkerError", "render_workers", "write_products"]
 
 WORKERS_ENV = "GEOPLAN_RENDER_WORKERS"
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 DEFAULT_WORKERS = 2  # one helper: the render's products split well in two; more costs memory
 
 Progress = Callable[[str], None]
@@ -76,15 +80,8 @@ class Product:
     last: bool = False
 
 
-class RenderWorkerError(GeoplanError):
+class RenderWorkerError(ForkedProcessError):
     """A render helper process stopped without reporting (killed, out of memory)."""
-
-
-class _RemoteTraceback(Exception):
-    """The traceback of an exception raised in a helper, shown as its cause."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 def render_workers(requested: int | None = None) -> int:
@@ -104,24 +101,7 @@ def render_workers(requested: int | None = None) -> int:
     GeoplanError
         If ``$GEOPLAN_RENDER_WORKERS`` is not a whole number of at least 1.
     """
-    import multiprocessing
-
-    if requested is None:
-        text = os.environ.get(WORKERS_ENV, "").strip()
-        if text:
-            if not text.isdigit() or int(text) < 1:
-                msg = f"${WORKERS_ENV}={text!r}: give a whole number of processes, 1 or more"
-                raise GeoplanError(msg)
-            requested = int(text)
-        elif sys.platform.startswith("linux"):
-            requested = min(DEFAULT_WORKERS, len(os.sched_getaffinity(0)))
-        else:  # macOS: forking after system frameworks are loaded is not safe; opt in only
-            requested = 1
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    if multiprocessing.current_process().daemon:
-        return 1  # a daemonic process may not have children
-    return max(1, int(requested))
+    return process_count(WORKERS_ENV, requested, DEFAULT_WORKERS)
 
 
 def write_products(
@@ -150,7 +130,7 @@ def write_products(
     else:
         order = sorted(range(len(products)), key=lambda i: -products[i].cost)
         queue = [i for i in order if not products[i].last]
-        _trim_heap()
+        release_freed_memory()
         gc.freeze()  # the collector would otherwise write to every shared object: copies
         try:
             written.update(_write_shared(products, queue, helpers, step))
@@ -194,9 +174,7 @@ def _write_shared(
     # This process takes the most expensive product (the hazard map, which also needs the
     # most memory): its heap has room left by the pipeline, while all a helper allocates adds.
     index = _claim(counter, len(queue))
-    for stream in (sys.stdout, sys.stderr):  # else a helper prints their buffers again
-        with contextlib.suppress(Exception):
-            stream.flush()
+    flush_streams()
     try:
         for _ in range(helpers):
             ours, theirs = ctx.Pipe(duplex=False)
@@ -213,7 +191,7 @@ def _write_shared(
             _collect(running, products, queue, written, step, block=False)
             written[queue[index]] = _write(products[queue[index]], step)
             gc.collect()  # cheap while the shared objects are frozen; see _helper
-            _trim_heap()
+            release_freed_memory()
             index = _claim(counter, len(queue))
         while running:
             _collect(running, products, queue, written, step, block=True)
@@ -223,7 +201,7 @@ def _write_shared(
             counter.value = len(queue)  # the helpers take nothing more
             lock.release()
         for conn, (proc, _) in running.items():
-            _stop(proc)
+            stop(proc)
             conn.close()
     missing = [products[i].label for i in queue if i not in written]
     if missing:  # pragma: no cover - a helper exits 0 only when the queue is empty
@@ -266,6 +244,16 @@ def _collect(
             raise _failure(products[queue[index]].label, *message[2:])
 
 
+def _failure(label: str, blob: bytes | None, summary: str, trace: str) -> BaseException:
+    """Rebuild a helper's exception, naming the product and carrying the helper's traceback."""
+    exc = rebuild(
+        blob, summary, trace, where="the render process",
+        fallback=lambda text: RenderWorkerError(f"{label}: {text} (in a render process)"),
+    )  # fmt: skip
+    exc.add_note(f"while writing {label} (in a render process)")
+    return exc
+
+
 def _lost(proc: BaseProcess, unfinished: list[str]) -> RenderWorkerError:
     """Return the error for a helper that died without reporting (killed, out of memory)."""
     what = f"writing {', '.join(unfinished)}" if unfinished else "starting"
@@ -276,17 +264,6 @@ def _lost(proc: BaseProcess, unfinished: list[str]) -> RenderWorkerError:
     return RenderWorkerError(msg)
 
 
-def _stop(proc: BaseProcess) -> None:
-    """End a helper (it may still be writing when this process fails) and reap it."""
-    proc.join(timeout=0)
-    if proc.is_alive():
-        proc.terminate()
-        proc.join(timeout=10)
-    if proc.is_alive():  # pragma: no cover - SIGTERM is not ignored by the helpers
-        proc.kill()
-        proc.join()
-
-
 def _helper(
     products: Sequence[Product],
     queue: list[int],
@@ -295,9 +272,7 @@ def _helper(
     parent: int,
 ) -> None:
     """Body of a helper: write products from the shared queue, report each to the parent."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _die_with(parent)
+    enter_child(parent)  # Ctrl-C is the main process's to handle; dies with it
     try:
         while (index := _claim(counter, len(queue))) < len(queue):
             if os.getppid() != parent:
@@ -308,66 +283,12 @@ def _helper(
                 # a product's cycles (a matplotlib figure and its 5 MB canvas...) freed now
                 # rather than whenever the collector runs: each helper page is memory added
                 gc.collect()
-                _trim_heap()
+                release_freed_memory()
             except BaseException as exc:
-                conn.send(("failed", index, *_describe(exc)))
+                conn.send(("failed", index, *describe(exc)))
                 return
             conn.send(("done", index, names))
     except (BrokenPipeError, ConnectionResetError):
         return
     finally:
         conn.close()
-
-
-def _trim_heap() -> None:
-    """Give the free pages of the C heap back to the system before forking (glibc).
-
-    A free page still resident would be shared with the helpers, and the first process to
-    reuse it would copy it: returned, it costs nothing until one of them needs memory.
-    """
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None).malloc_trim(0)
-
-
-def _die_with(parent: int) -> None:
-    """Have the kernel kill this helper when the main process dies (Linux), even by SIGKILL.
-
-    Otherwise a helper of a killed run would go on writing into the staging folder that
-    the next run removes.
-    """
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it died before that was set
-        os._exit(0)
-
-
-def _describe(exc: BaseException) -> tuple[bytes | None, str, str]:
-    """Return the exception pickled (``None`` if it cannot be), its summary and traceback."""
-    import traceback
-
-    blob: bytes | None
-    try:
-        blob = pickle.dumps(exc)
-        pickle.loads(blob)
-    except Exception:
-        blob = None
-    summary = f"{type(exc).__name__}: {exc}"
-    return blob, summary, "".join(traceback.format_exception(exc))
-
-
-def _failure(label: str, blob: bytes | None, summary: str, trace: str) -> BaseException:
-    """Rebuild a helper's exception, naming the product and carrying the helper's traceback."""
-    exc: BaseException = (
-        pickle.loads(blob)
-        if blob is not None
-        else RenderWorkerError(f"{label}: {summary} (in a render process)")
-    )
-    exc.__cause__ = _RemoteTraceback(f"\n\nin the render process:\n{trace}")
-    exc.add_note(f"while writing {label} (in a render process)")
-    return exc
