@@ -457,10 +457,11 @@ def test_distance_raster_equals_scipy_whole_grid_transform() -> None:
     from rasterio import features
     from scipy import ndimage
 
-    from geoplan.hazard.factors import _DISTANCE_ROWS, _distance_raster
+    from geoplan.hazard.factors import _distance_raster
     from geoplan.hazard.grid import cell_size_m
+    from geoplan.hazard.terrain import DISTANCE_ROWS
 
-    shape = (2 * _DISTANCE_ROWS + 37, 90)
+    shape = (2 * DISTANCE_ROWS + 37, 90)
     transform = Affine(0.0003, 0, 107.5, 0, -0.0003, 14.9)
     line = shapely.LineString([(107.503, 14.89), (107.52, 14.86), (107.51, 14.75)])
     lines = gpd.GeoDataFrame(geometry=[line], crs="EPSG:4326")
@@ -472,6 +473,21 @@ def test_distance_raster_equals_scipy_whole_grid_transform() -> None:
         burned == 0, sampling=(float(np.mean(dy)), float(np.mean(dx)))
     ).astype(np.float32)
     assert got.dtype == np.float32 and got.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_windowed_distance_is_scipys_float64_distance(seed) -> None:
+    # the plan's distance to steep ground uses the same windowed distances in float64
+    from scipy import ndimage
+
+    from geoplan.hazard.terrain import DISTANCE_ROWS, distance_m
+
+    rng = np.random.default_rng(seed)
+    free = rng.random((DISTANCE_ROWS + 61, 47)) > 0.002
+    sampling = (31.7, 29.3)
+    got = distance_m(free, sampling)
+    expected = ndimage.distance_transform_edt(free, sampling=sampling)
+    assert got.dtype == np.float64 and got.tobytes() == expected.tobytes()
 
 
 def test_grid_prediction_does_not_depend_on_windows_or_threads(monkeypatch) -> None:

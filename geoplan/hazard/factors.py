@@ -16,12 +16,12 @@ import geopandas as gpd
 import numpy as np
 from rasterio import features
 from rasterio.enums import Resampling
-from scipy import ndimage
 
 from geoplan.errors import ModelError
 from geoplan.hazard.grid import RasterLike, cell_size_m, row_windows, to_pyproj, warp_to_grid
 from geoplan.hazard.terrain import (
     TERRAIN_FACTORS,
+    distance_m,
     relief_window_px,
     terrain_window,
     wetness_index,
@@ -33,7 +33,6 @@ __all__ = ["ALL_FACTORS", "FactorStack", "build_factor_stack", "rasterize_mask"]
 #: Factor names a scenario may list; "forest" expands to one 0/1 column per type.
 ALL_FACTORS = (*TERRAIN_FACTORS, "twi", "dist_river", "dist_road", "forest", "rainfall")
 FOREST_CODES = {"special_use": 1, "protective": 2, "production": 3}
-_DISTANCE_ROWS = 256
 #: Windows read on threads are this many times smaller than a scenario's ``window_rows``.
 THREAD_WINDOW_SHARE = 8
 
@@ -148,24 +147,9 @@ def _distance_raster(
     )  # fmt: skip
     dx, dy = cell_size_m(transform, crs, shape[0])
     sampling = (float(np.mean(dy)), float(np.mean(dx)))
-    nearest = ndimage.distance_transform_edt(
-        burned == 0, sampling=sampling, return_distances=False, return_indices=True
-    )
+    free = burned == 0
     del burned
-    # The distances from the nearest line cell's indices, row window by row window, with
-    # scipy's own arithmetic (its whole-grid version holds four grids of temporaries).
-    out = np.empty(shape, dtype=np.float32)
-    cols = np.arange(shape[1])[None, :]
-    for r0, r1 in row_windows(shape[0], _DISTANCE_ROWS):
-        d_row = (nearest[0, r0:r1] - np.arange(r0, r1)[:, None]).astype(np.float64)
-        d_col = (nearest[1, r0:r1] - cols).astype(np.float64)
-        d_row *= sampling[0]
-        d_col *= sampling[1]
-        np.multiply(d_row, d_row, d_row)
-        np.multiply(d_col, d_col, d_col)
-        d_row += d_col
-        out[r0:r1] = np.sqrt(d_row, d_row)
-    return out
+    return distance_m(free, sampling, np.float32)
 
 
 def build_factor_stack(

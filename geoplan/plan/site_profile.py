@@ -17,10 +17,9 @@ from typing import Any, cast
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy import ndimage
 
 from geoplan.hazard.grid import GridRaster, cell_size_m
-from geoplan.hazard.terrain import slope_degrees
+from geoplan.hazard.terrain import distance_m, slope_degrees
 from geoplan.indicators.overlay import class_shares, disjoint_classes, nearest_distance
 from geoplan.indicators.zonal import zonal_stats
 
@@ -76,15 +75,14 @@ def terrain_rasters(dem: Any, steep_slope_deg: float) -> dict[str, GridRaster]:
     steep = slope >= steep_slope_deg
     if steep.any():
         dx, dy = cell_size_m(dem.transform, dem.crs, values.shape[0])
-        dist = ndimage.distance_transform_edt(
-            ~steep, sampling=(float(np.mean(dy)), float(np.mean(dx)))
-        )
+        dist = distance_m(~steep, (float(np.mean(dy)), float(np.mean(dx))))
     else:
         dist = np.full(values.shape, np.inf)
-    dist = np.where(np.isnan(values), np.nan, dist)
+    dist = np.asarray(dist, dtype=np.float64)
+    dist[np.isnan(values)] = np.nan  # in place: no second DEM-sized grid at the plan's peak
     return {
         "slope": GridRaster(slope, dem.transform, dem.crs),
-        "steep_dist": GridRaster(np.asarray(dist, dtype=np.float64), dem.transform, dem.crs),
+        "steep_dist": GridRaster(dist, dem.transform, dem.crs),
     }
 
 

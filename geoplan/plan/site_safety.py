@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan.config.plan import SitesConfig
+from geoplan.memory import release_freed_memory
 from geoplan.plan.site_profile import LEVELS, PROFILE_COLUMNS, highest_level, site_profiles
 from geoplan.plan.sites import SiteGrid, find_sites
 
@@ -279,6 +280,7 @@ def safe_sites(
         communes, config, layers=layers, susceptibility=susceptibility,
         model_levels=_model_levels(model),
     )  # fmt: skip
+    release_freed_memory()  # the site search's temporaries, before the profiles' zonal passes
     profile = site_profiles(
         candidates,
         layers=layers,
