@@ -142,14 +142,9 @@ def _run_and_write(
         console.step("writing maps, tables and reports")
         # the writers (folium, matplotlib, xlsxwriter) load only now, so that their
         # memory is not held through the pipeline's peak
-        from geoplan.memory import release_freed_memory
         from geoplan.render import write_outputs
 
-        # between groups of files, hand the freed heap back so that the render's peak is one
-        # group's, not the sum of their leftovers
-        written = write_outputs(
-            result, out, folder=folder, progress=lambda _: release_freed_memory(), **options
-        )
+        written = write_outputs(result, out, folder=folder, **options)
     finally:
         folder.abort()
     villages = len(result.scoring.villages)

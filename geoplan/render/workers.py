@@ -142,13 +142,19 @@ def write_products(
     return [name for i in range(len(products)) for name in written[i]]
 
 
-def _write(product: Product, step: Progress) -> list[str]:
+def _write(product: Product, step: Progress, *, collect: bool = False) -> list[str]:
     step(product.label)
     try:
-        return product.write()
+        names = product.write()
     except Exception as exc:
         exc.add_note(f"while writing {product.label}")
         raise
+    if collect:  # cheap while the shared objects are frozen; see _helper
+        gc.collect()
+    # one group's freed heap goes back now, so the render's peak is one group's, not the sum
+    # of their leftovers
+    release_freed_memory()
+    return names
 
 
 def _claim(counter: Synchronized[int], size: int) -> int:
@@ -189,9 +195,7 @@ def _write_shared(
             running[ours] = (helper, [])
         while index < len(queue):
             _collect(running, products, queue, written, step, block=False)
-            written[queue[index]] = _write(products[queue[index]], step)
-            gc.collect()  # cheap while the shared objects are frozen; see _helper
-            release_freed_memory()
+            written[queue[index]] = _write(products[queue[index]], step, collect=True)
             index = _claim(counter, len(queue))
         while running:
             _collect(running, products, queue, written, step, block=True)
