@@ -78,7 +78,6 @@ def terrain_rasters(dem: Any, steep_slope_deg: float) -> dict[str, GridRaster]:
         dist = distance_m(~steep, (float(np.mean(dy)), float(np.mean(dx))))
     else:
         dist = np.full(values.shape, np.inf)
-    dist = np.asarray(dist, dtype=np.float64)
     dist[np.isnan(values)] = np.nan  # in place: no second DEM-sized grid at the plan's peak
     return {
         "slope": GridRaster(slope, dem.transform, dem.crs),
