@@ -227,17 +227,15 @@ def travel_minutes(
         r0, r1 = max(0, int(rows.min()) - pad), min(height, int(rows.max()) + pad + 1)
         c0, c1 = max(0, int(cols.min()) - pad), min(width, int(cols.max()) + pad + 1)
         window = surface.minutes[r0:r1, c0:c1]
-        if max_minutes is None:
+        start = [(int(o_rows[g]) - r0, int(o_cols[g]) - c0)]
+        if max_minutes is None:  # search until every target is reached
+            ends = np.unique(np.column_stack([t_rows[members] - r0, t_cols[members] - c0]), axis=0)
             mcp = MCP_Geometric(window, fully_connected=True)
-        else:  # a Python check per settled cell: only worth it when it prunes the search
+            cumulative, _ = mcp.find_costs(start, [tuple(e) for e in ends], find_all_ends=True)
+        else:  # the limit ends the search; targets would cost a scan of them per settled cell
             mcp = _CappedMCP(window, fully_connected=True)
             mcp.limit = float(max_minutes)
-        ends = np.unique(np.column_stack([t_rows[members] - r0, t_cols[members] - c0]), axis=0)
-        cumulative, _ = mcp.find_costs(
-            [(int(o_rows[g]) - r0, int(o_cols[g]) - c0)],
-            [tuple(e) for e in ends],
-            find_all_ends=True,
-        )
+            cumulative, _ = mcp.find_costs(start)
         out[members] = cumulative[t_rows[members] - r0, t_cols[members] - c0]
     out[~np.isfinite(out)] = np.nan
     if max_minutes is not None:
