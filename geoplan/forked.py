@@ -248,6 +248,15 @@ class ForkedCall(Generic[R]):
         )
         raise exc
 
+    def ready(self) -> bool:
+        """Return whether :meth:`result` would return (or raise) without waiting."""
+        if self._conn is None:
+            return True
+        try:
+            return self._conn.poll()
+        except (OSError, EOFError):  # the child is gone: result() says how
+            return True
+
     def close(self) -> None:
         """Stop the child if it is still running and release the pipe."""
         if self._proc is not None:
