@@ -176,15 +176,19 @@ def _products(
         ),
     ]
     pngs.append(png)
-    for name, table in (
-        ("rankings.gpkg", write_gpkg),
-        ("rankings.csv", write_csv),
-        ("rankings.xlsx", write_xlsx),
+    # the GeoPackage has the plan's 2025 communes, the workbook its sheets; the CSV and the
+    # shapefiles have the villages and communes alone
+    for name, table, plan_free in (
+        ("rankings.gpkg", write_gpkg, False),
+        ("rankings.csv", write_csv, True),
+        ("rankings.xlsx", write_xlsx, False),
     ):
-        products.append(_file(name, partial(table, ctx, folder / name), _COST[name]))
+        products.append(
+            _file(name, partial(table, ctx, folder / name), _COST[name], plan_free=plan_free)
+        )
     if shapefile:
         zipped = partial(write_shapefile_zip, ctx, folder / SHAPEFILE_ZIP)
-        products.append(_file(SHAPEFILE_ZIP, zipped, _COST["shapefile"]))
+        products.append(_file(SHAPEFILE_ZIP, zipped, _COST["shapefile"], plan_free=True))
     if ctx.result.plan is not None:
         label = "resettlement_sites.gpkg, allocation.csv, targets*.csv, crosswalk.csv"
         products.append(Product(label, partial(write_plan_files, ctx, folder), _COST["plan"]))
