@@ -272,13 +272,13 @@ def run(
 
 def _plan(result: PlanResult, beside_plan: BesidePlan | None) -> PlanOutcome:
     """Make the plan of ``result``: in a forked child while ``beside_plan`` runs here, if any."""
-    from geoplan.forked import call_forked, can_fork
+    from geoplan.forked import call_forked, fork_is_safe
     from geoplan.plan import make_plan
 
     make = partial(
         make_plan, result.indicators, result.scoring, result.scenario, layers=result.layers
     )
-    if beside_plan is None or not can_fork():
+    if beside_plan is None or not fork_is_safe():
         return make()
     with call_forked(
         make,
