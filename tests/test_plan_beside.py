@@ -123,3 +123,24 @@ def test_outputs_begun_before_the_plan_are_the_same_files(result, serial, tmp_pa
     assert names == serial_names  # listed in the same order
     assert _contents(out) == _contents(folder)
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # staging committed
+
+
+def test_no_child_is_forked_beside_a_running_thread(result, monkeypatch) -> None:
+    import threading
+
+    parent = os.getpid()
+    monkeypatch.setattr(
+        geoplan.plan,
+        "make_plan",
+        lambda *a, **k: dataclasses.replace(result.plan, summary={"pid": os.getpid()}),
+    )
+    called = []
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, daemon=True)
+    other.start()
+    try:
+        plan = _plan(result, lambda partial, ready: called.append(1))
+    finally:
+        release.set()
+        other.join()
+    assert plan.summary["pid"] == parent and called == []  # made here, nothing beside it
