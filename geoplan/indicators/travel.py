@@ -158,6 +158,19 @@ def friction_surface(
     return FrictionSurface(resolution / metres_per_minute, transform, crs, float(resolution))
 
 
+class _CappedMCP(MCP_Geometric):
+    """:class:`~skimage.graph.MCP_Geometric` that stops once every cell within ``limit`` is settled.
+
+    Dijkstra settles cells in increasing cost, so the first cell popped above the limit
+    means every cell at or below it is final: those costs equal the uncapped search's.
+    """
+
+    limit = math.inf
+
+    def goal_reached(self, index: int, cumcost: float) -> int:
+        return 2 if cumcost > self.limit else 0
+
+
 def travel_minutes(
     surface: FrictionSurface,
     origins: np.ndarray,
@@ -165,6 +178,7 @@ def travel_minutes(
     targets: np.ndarray,
     *,
     margin_cells: int = 20,
+    max_minutes: float | None = None,
 ) -> np.ndarray:
     """Minutes from each target to its group's origin over the friction surface.
 
@@ -181,12 +195,15 @@ def travel_minutes(
     margin_cells
         Least margin (cells) around the bounding box of an origin and its
         targets within which paths are searched.
+    max_minutes
+        Stop each search beyond this many minutes (``None``: search until every
+        target is reached); the minutes within it are the same either way.
 
     Returns
     -------
     numpy.ndarray
         Minutes per target; ``NaN`` where the target or its origin is off the
-        grid or missing.
+        grid or missing, or the target lies beyond ``max_minutes``.
     """
     out = np.full(len(targets), np.nan)
     if len(targets) == 0:
@@ -209,13 +226,18 @@ def travel_minutes(
         pad = max(margin_cells, span // 2)
         r0, r1 = max(0, int(rows.min()) - pad), min(height, int(rows.max()) + pad + 1)
         c0, c1 = max(0, int(cols.min()) - pad), min(width, int(cols.max()) + pad + 1)
-        mcp = MCP_Geometric(surface.minutes[r0:r1, c0:c1], fully_connected=True)
-        ends = np.unique(np.column_stack([t_rows[members] - r0, t_cols[members] - c0]), axis=0)
-        cumulative, _ = mcp.find_costs(
-            [(int(o_rows[g]) - r0, int(o_cols[g]) - c0)],
-            [tuple(e) for e in ends],
-            find_all_ends=True,
-        )
+        window = surface.minutes[r0:r1, c0:c1]
+        start = [(int(o_rows[g]) - r0, int(o_cols[g]) - c0)]
+        if max_minutes is None:  # search until every target is reached
+            ends = np.unique(np.column_stack([t_rows[members] - r0, t_cols[members] - c0]), axis=0)
+            mcp = MCP_Geometric(window, fully_connected=True)
+            cumulative, _ = mcp.find_costs(start, [tuple(e) for e in ends], find_all_ends=True)
+        else:  # the limit ends the search; targets would cost a scan of them per settled cell
+            mcp = _CappedMCP(window, fully_connected=True)
+            mcp.limit = float(max_minutes)
+            cumulative, _ = mcp.find_costs(start)
         out[members] = cumulative[t_rows[members] - r0, t_cols[members] - c0]
     out[~np.isfinite(out)] = np.nan
+    if max_minutes is not None:
+        out[out > max_minutes] = np.nan
     return out

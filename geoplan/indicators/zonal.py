@@ -23,11 +23,12 @@ import shapely
 from exactextract import exact_extract
 from exactextract._exactextract import Feature
 from exactextract.feature import FeatureSource
+from exactextract.operation import Operation
 from exactextract.raster import NumPyRasterSource, RasterSource
 
 from geoplan.hazard.grid import RasterLike, grid_bounds, to_pyproj
 
-__all__ = ["on_grid_crs", "zonal_stats"]
+__all__ = ["on_grid_crs", "zonal_fractions", "zonal_stats"]
 
 
 def _op_label(op: str) -> str:
@@ -35,6 +36,16 @@ def _op_label(op: str) -> str:
     if op.startswith("quantile(q=") and op.endswith(")"):
         return f"quantile_{round(float(op[len('quantile(q=') : -1]) * 100)}"
     return op
+
+
+def _operation(op: str, name: str, source: Any) -> Operation:
+    """Return the exactextract operation ``op`` (e.g. ``quantile(q=0.9)``) on one raster.
+
+    Its column is ``<name>_<label>`` (exactextract appends a quantile's ``_90`` itself).
+    """
+    stat, _, args = op.partition("(")
+    options = dict(a.split("=", 1) for a in args.rstrip(")").split(",") if a)
+    return Operation(stat, f"{name}_{stat}", source, options=options)
 
 
 class _WkbFeature(Feature):
@@ -147,7 +158,7 @@ def on_grid_crs(zones: gpd.GeoSeries, grid_crs: Any) -> gpd.GeoSeries:
 def zonal_stats(
     zones: gpd.GeoSeries,
     rasters: Mapping[str, RasterLike],
-    ops: Sequence[str] = ("mean",),
+    ops: Sequence[str] | Mapping[str, Sequence[str]] = ("mean",),
     *,
     block_pixels: int | None = None,
 ) -> pd.DataFrame:
@@ -162,7 +173,8 @@ def zonal_stats(
         ``NaN`` cells are ignored.
     ops
         exactextract operations, e.g. ``"mean"``, ``"min"``, ``"max"``,
-        ``"quantile(q=0.9)"``.
+        ``"quantile(q=0.9)"``, for every raster; or raster name -> its own
+        operations (all in one pass over the zones).
     block_pixels
         Most cells exactextract holds at once (``None``: its default); the
         statistics do not depend on it.
@@ -173,7 +185,8 @@ def zonal_stats(
         One row per zone (same index), columns ``<name>_<op>`` (a quantile's
         column is ``<name>_quantile_90``).
     """
-    columns = [f"{name}_{_op_label(op)}" for name in rasters for op in ops]
+    per_raster = ops if isinstance(ops, Mapping) else dict.fromkeys(rasters, ops)
+    columns = [f"{name}_{_op_label(op)}" for name in rasters for op in per_raster[name]]
     result = pd.DataFrame(np.nan, index=zones.index, columns=columns, dtype=float)
     if not rasters or len(zones) == 0:
         return result
@@ -181,25 +194,110 @@ def zonal_stats(
     crs = to_pyproj(first.crs)
     wkt = crs.to_wkt()
     extent = grid_bounds(first.transform, first.array.shape[:2])
-    sources = [_source(raster, name, extent, wkt) for name, raster in rasters.items()]
-    geoms = on_grid_crs(zones, crs)
-    ok = ~(geoms.isna() | geoms.is_empty)
-    if not ok.any():
-        return result
-    source = _WkbSource(geoms[ok].to_numpy(), np.flatnonzero(ok.to_numpy()), wkt)
-    table = exact_extract(
-        sources if len(sources) > 1 else sources[0],
-        source,
-        list(ops),
-        include_cols=["_row"],
-        output="pandas",
-        **({} if block_pixels is None else {"max_cells_in_memory": block_pixels}),
+    sources = {name: _source(raster, name, extent, wkt) for name, raster in rasters.items()}
+    operations = [
+        _operation(op, name, sources[name]) for name in rasters for op in per_raster[name]
+    ]
+    table = _extract(
+        zones,
+        crs,
+        wkt,
+        sources=list(sources.values()),
+        operations=operations,
+        block_pixels=block_pixels,
     )
-    if len(sources) == 1:
-        name = next(iter(rasters))
-        table = table.rename(columns={_op_label(op): f"{name}_{_op_label(op)}" for op in ops})
+    if table is None:
+        return result
     rows = table["_row"].to_numpy(dtype=np.int64)
     for column in columns:
         values = table[column].to_numpy(dtype=float)
         result.iloc[rows, cast(int, result.columns.get_loc(column))] = values
     return result
+
+
+def _extract(
+    zones: gpd.GeoSeries,
+    crs: Any,
+    wkt: str,
+    *,
+    sources: list[Any],
+    operations: list[Operation],
+    block_pixels: int | None,
+) -> pd.DataFrame | None:
+    """Run exactextract over the non-empty zones (``_row``: their position); ``None`` if none."""
+    geoms = on_grid_crs(zones, crs)
+    ok = ~(geoms.isna() | geoms.is_empty)
+    if not ok.any():
+        return None
+    source = _WkbSource(geoms[ok].to_numpy(), np.flatnonzero(ok.to_numpy()), wkt)
+    return exact_extract(
+        sources,
+        source,
+        operations,
+        include_cols=["_row"],
+        output="pandas",
+        **({} if block_pixels is None else {"max_cells_in_memory": block_pixels}),
+    )
+
+
+class _Known:
+    """A class raster read window by window as float64, ``unknown`` cells as NaN."""
+
+    def __init__(self, values: Any, unknown: float) -> None:
+        self._values = values
+        self._unknown = unknown
+        self.shape = values.shape
+
+    def __getitem__(self, window: Any) -> np.ndarray:
+        values = np.asarray(self._values[window])
+        return np.where(values == self._unknown, np.nan, values.astype(np.float64))
+
+
+def zonal_fractions(
+    zones: gpd.GeoSeries, raster: RasterLike, classes: Sequence[int], *, unknown: float = 0
+) -> pd.DataFrame:
+    """Share of each zone's known cells in each class, weighting cells by covered fraction.
+
+    One pass over the zones (exactextract's ``frac``) instead of one mean per class of a
+    0/1 raster; the shares are the same numbers, bit for bit (both divide the covered
+    fraction of the class's cells by that of all known cells, summed in the same order).
+
+    Parameters
+    ----------
+    zones
+        Polygons with a CRS; empty or missing geometries give ``NaN``.
+    raster
+        Integer class raster; read window by window, never converted whole.
+    classes
+        Classes to report, one column each.
+    unknown
+        Value of the cells that belong to no class (``NaN`` cells are unknown too).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Shares in [0, 1], one row per zone (same index), one column per class; ``NaN``
+        where the zone covers no known cell.
+    """
+    out = np.full((len(zones), len(classes)), np.nan)
+    crs = to_pyproj(raster.crs)
+    wkt = crs.to_wkt()
+    extent = grid_bounds(raster.transform, raster.array.shape[:2])
+    source = _WindowSource(_Known(raster.array, unknown), extent, "c", wkt)
+    operations = [Operation("unique", "c_unique", source), Operation("frac", "c_frac", source)]
+    table = (
+        _extract(zones, crs, wkt, sources=[source], operations=operations, block_pixels=None)
+        if len(zones)
+        else None
+    )
+    if table is not None:
+        column = {value: k for k, value in enumerate(classes)}
+        for row, values, fracs in zip(
+            table["_row"].to_numpy(dtype=np.int64), table["c_unique"], table["c_frac"], strict=True
+        ):
+            if len(values):  # a zone with known cells: 0 for the classes absent from it
+                out[row] = 0.0
+            for value, frac in zip(values, fracs, strict=True):
+                if value in column:
+                    out[row, column[value]] = frac
+    return pd.DataFrame(out, index=zones.index, columns=list(classes))

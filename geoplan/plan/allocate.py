@@ -42,6 +42,7 @@ from geoplan.errors import AllocationError
 from geoplan.memory import release_freed_memory
 from geoplan.plan._solver import MipResult, node_limit, solve_mip, status_text
 from geoplan.plan.allocate_frames import allocation_frame, binding_sentences, budget_frame
+from geoplan.plan.allocate_greedy import greedy_plan
 from geoplan.plan.allocate_model import SHARE_COLUMN, Model, budget_table, build_model
 
 __all__ = ["AllocationResult", "allocate_budget", "budget_table"]
@@ -195,107 +196,6 @@ def _diagnose_infeasible(model: Model, config: AllocationConfig) -> AllocationEr
     return AllocationError(msg)
 
 
-def _greedy(
-    cands: pd.DataFrame,
-    model: Model,
-    config: AllocationConfig,
-    *,
-    order: np.ndarray | None = None,
-    fixed: np.ndarray | None = None,
-    prefer: np.ndarray | None = None,
-) -> np.ndarray:
-    """Fund candidates in ``order``, each in the first year and option with room.
-
-    The default order is greedy-by-score (score, then benefit, descending);
-    ``fixed`` variables are funded first (the LP-rounding heuristic passes
-    the variables at 1 in the relaxation and orders the rest by
-    benefit / cost).  ``prefer`` gives, per candidate, a variable (option and
-    year) to try first, ``-1`` for none (the LP-order heuristic passes the
-    relaxation's largest variable of each candidate).
-    """
-    budget = model.budget.copy()
-    cum_budget = np.cumsum(budget, axis=1)
-    spend = np.zeros_like(budget)
-    chosen = np.zeros(len(model.var_cand), bool)
-    starts = np.searchsorted(model.var_cand, np.arange(len(cands)))
-    ends = np.searchsorted(model.var_cand, np.arange(len(cands)), side="right")
-    if order is None:
-        order = np.lexsort(
-            (
-                cands["intervention_id"].to_numpy(),
-                -cands["benefit"].to_numpy(),
-                -cands["score"].to_numpy(),
-            )
-        )
-    cost = cands["cost"].to_numpy(dtype=float)
-    village = cands["village_id"].astype(str).to_numpy()
-    is_reloc = (
-        cands["relocation"].astype(bool).to_numpy() & (cands["level"] == "village").to_numpy()
-    )
-    is_inplace = (
-        cands["in_place"].astype(bool).to_numpy() & (cands["level"] == "village").to_numpy()
-    )
-    relocated: set[str] = set()
-    upgraded: set[str] = set()
-    done = np.zeros(len(cands), bool)
-    if fixed is not None and fixed.any():
-        chosen |= fixed
-        np.add.at(
-            spend.T,
-            model.var_year[fixed],
-            cost[model.var_cand[fixed], None] * model.coef[model.var_opt[fixed]],
-        )
-        done[model.var_cand[fixed]] = True
-        relocated |= set(village[model.var_cand[fixed]][is_reloc[model.var_cand[fixed]]])
-        upgraded |= set(village[model.var_cand[fixed]][is_inplace[model.var_cand[fixed]]])
-
-    def fund(i: int) -> bool:
-        if (is_inplace[i] and village[i] in relocated) or (is_reloc[i] and village[i] in upgraded):
-            return False
-        tried = np.arange(starts[i], ends[i])
-        if prefer is not None and prefer[i] >= 0:
-            tried = np.concatenate([[prefer[i]], tried])
-        # Nothing is spent until one fits, so every option and year is checked at once
-        # against the same room; the first that fits (in the order tried) is funded.
-        years = model.var_year[tried]
-        need = cost[i] * model.coef[model.var_opt[tried]]  # (tried, lines)
-        if config.carry_over:
-            left = cum_budget - np.cumsum(spend, axis=1)
-            room = np.minimum.accumulate(left[:, ::-1], axis=1)[:, ::-1][:, years]
-        else:
-            room = budget[:, years] - spend[:, years]
-        fits = (need <= room.T + 1e-9).all(axis=1)
-        if not fits.any():
-            return False
-        k = int(fits.argmax())
-        spend[:, years[k]] += need[k]
-        chosen[tried[k]] = True
-        done[i] = True
-        if is_reloc[i]:
-            relocated.add(village[i])
-        if is_inplace[i]:
-            upgraded.add(village[i])
-        return True
-
-    # Floors on the budget are met first, each by its own candidates in the same order,
-    # so that the baseline is a plan the scenario allows; then everything else in order.
-    total_budget = float(budget.sum())
-    for ms in config.min_shares:
-        if ms.basis != "budget":
-            continue
-        in_group = cands[SHARE_COLUMN[ms.level]].astype(str).to_numpy() == ms.code
-        got = float(cost[done & in_group].sum())
-        for i in order:
-            if got >= ms.share * total_budget - 1e-9:
-                break
-            if in_group[i] and not done[i] and fund(i):
-                got += cost[i]
-    for i in order:
-        if not done[i]:
-            fund(i)
-    return chosen
-
-
 def allocate_budget(
     candidates: pd.DataFrame,
     config: AllocationConfig,
@@ -412,10 +312,10 @@ def _heuristic_plans(
 ) -> _Search:
     """Return the greedy, LP-rounding (and, for a large model, LP-order) plans."""
     nv = len(model.var_cand)
-    plans: dict[str, np.ndarray] = {"greedy": _greedy(cands, model, config)}
+    plans: dict[str, np.ndarray] = {"greedy": greedy_plan(cands, model, config)}
     fixed = lp_x > 1.0 - 1e-6
     ratio = cands["benefit"].to_numpy(dtype=float) / cands["cost"].to_numpy(dtype=float)
-    plans["lp_rounding"] = _greedy(
+    plans["lp_rounding"] = greedy_plan(
         cands, model, config, order=np.argsort(-ratio, kind="stable"), fixed=fixed
     )
     whole = nv <= config.max_milp_variables
@@ -423,7 +323,7 @@ def _heuristic_plans(
         # a large model: a plan in the LP's order (floors first, each candidate in its LP
         # year where there is room) starts the MILP over the LP's support
         lp_value, prefer = _largest_variable(model, lp_x, len(cands))
-        plans["lp_order"] = _greedy(
+        plans["lp_order"] = greedy_plan(
             cands,
             model,
             config,

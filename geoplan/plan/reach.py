@@ -184,7 +184,7 @@ def candidate_pairs(
     pv, ps, same_commune, same_district = _pairs_in_scope(villages, sites, vxy, sxy, config)
     dist = np.hypot(sxy[ps, 0] - vxy[pv, 0], sxy[ps, 1] - vxy[pv, 1])
     if surface is not None:
-        travel = _pair_minutes(surface, vxy, sxy, pv, ps)
+        travel = _pair_minutes(surface, vxy, sxy, pv, ps, max_minutes=config.max_travel_min)
     else:
         travel = dist / 1000.0 / config.straight_line_kmh * 60.0
     cost = (
@@ -323,12 +323,15 @@ def _pair_minutes(
     sxy: np.ndarray,
     pv: np.ndarray,
     ps: np.ndarray,
+    *,
+    max_minutes: float,
 ) -> np.ndarray:
     """Minutes of travel for each pair: one least-cost search per village or per site.
 
     The cost is isotropic (a step costs the mean friction of its two cells), so a path
     costs the same both ways: the searches start from whichever side has fewer places
-    (the villages on a province's plan, the sites when villages are many more).
+    (the villages on a province's plan, the sites when villages are many more).  Each
+    search stops beyond ``max_minutes``: a pair further away is ``NaN``, out of reach.
     """
     if len(pv) == 0:
         return np.zeros(0)
@@ -339,5 +342,9 @@ def _pair_minutes(
     places, starts = np.unique(origin[order], return_index=True)
     groups = np.split(order, starts[1:])
     return travel_minutes(
-        surface, shapely.points(origin_xy[places]), groups, shapely.points(other_xy[other])
+        surface,
+        shapely.points(origin_xy[places]),
+        groups,
+        shapely.points(other_xy[other]),
+        max_minutes=max_minutes,
     )

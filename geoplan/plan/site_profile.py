@@ -12,16 +12,16 @@ measured the same way.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoplan.hazard.grid import GridRaster, cell_size_m
+from geoplan.hazard.grid import GridRaster, cell_size_m, to_pyproj
 from geoplan.hazard.terrain import distance_m, slope_degrees
 from geoplan.indicators.overlay import class_shares, disjoint_classes, nearest_distance
-from geoplan.indicators.zonal import zonal_stats
+from geoplan.indicators.zonal import zonal_fractions, zonal_stats
 
 __all__ = [
     "LEVELS",
@@ -110,40 +110,49 @@ def _official_shares(areas: gpd.GeoSeries, zones: Any) -> pd.DataFrame:
     return shares
 
 
-class _LevelShare:
-    """1 where the model's level is ``level``, 0 at another level, NaN outside the model.
-
-    Made window by window as exactextract reads it (:func:`zonal_stats`), so the five
-    level rasters are never held whole (same values as the whole-grid arrays).
-    """
-
-    def __init__(self, levels: np.ndarray, level: int) -> None:
-        self._levels = levels
-        self._level = level
-        self.shape = levels.shape
-
-    def __getitem__(self, window: Any) -> np.ndarray:
-        values = self._levels[window]
-        return np.where(values == 0, np.nan, (values == self._level).astype(np.float64))
-
-
 def _model_shares(areas: gpd.GeoSeries, model: Any) -> pd.DataFrame:
-    columns = [f"model_share_{lv}" for lv in LEVELS] + ["susceptibility"]
-    probability = getattr(model, "probability", None)
+    columns = [f"model_share_{lv}" for lv in LEVELS]
     levels = getattr(model, "levels", None)
-    if probability is None or levels is None:
+    if getattr(model, "probability", None) is None or levels is None:
         return pd.DataFrame(np.nan, index=areas.index, columns=columns)
-    level_values = np.asarray(levels.array)
-    rasters = {
-        f"l{lv}": GridRaster(cast(Any, _LevelShare(level_values, lv)), levels.transform, levels.crs)
-        for lv in LEVELS
+    shares = zonal_fractions(areas, levels, LEVELS, unknown=0)  # 0: outside the model
+    return pd.DataFrame(shares.to_numpy(), index=areas.index, columns=columns)
+
+
+def _raster_measures(
+    areas: gpd.GeoSeries, model: Any, terrain: dict[str, GridRaster] | None
+) -> pd.DataFrame:
+    """Mean probability, mean and 90th-percentile slope, distance to steep ground.
+
+    The rasters that share a grid (usually all: the model runs on the DEM's grid) are
+    summarised in one pass over the sites.
+    """
+    requests: list[tuple[str, Any, tuple[str, ...]]] = []
+    probability = getattr(model, "probability", None)
+    if probability is not None and getattr(model, "levels", None) is not None:
+        requests.append(("p", probability, ("mean",)))
+    if terrain:
+        requests.append(("s", terrain["slope"], ("mean", "quantile(q=0.9)")))
+        requests.append(("d", terrain["steep_dist"], ("min",)))
+    grids: dict[tuple[Any, ...], list[tuple[str, Any, tuple[str, ...]]]] = {}
+    for request in requests:
+        raster = request[1]
+        key = (tuple(raster.transform), raster.array.shape[:2], to_pyproj(raster.crs))
+        grids.setdefault(key, []).append(request)
+    stats = [
+        zonal_stats(
+            areas, {name: raster for name, raster, _ in group}, {n: ops for n, _, ops in group}
+        )
+        for group in grids.values()
+    ]
+    found = pd.concat(stats, axis=1) if stats else pd.DataFrame(index=areas.index)
+    names = {
+        "p_mean": "susceptibility",
+        "s_mean": "slope_mean_deg",
+        "s_quantile_90": "slope_p90_deg",
+        "d_min": "dist_steep_m",
     }
-    stats = zonal_stats(areas, rasters, ("mean",))
-    out = pd.DataFrame(
-        {f"model_share_{lv}": stats[f"l{lv}_mean"].to_numpy() for lv in LEVELS}, index=areas.index
-    )
-    out["susceptibility"] = zonal_stats(areas, {"p": probability}, ("mean",))["p_mean"].to_numpy()
-    return out
+    return found.rename(columns=names).reindex(columns=list(names.values()))
 
 
 def _forest_share(areas: gpd.GeoSeries, forest: Any, kinds: list[str]) -> np.ndarray:
@@ -185,18 +194,10 @@ def site_profiles(
     """
     areas = sites.geometry
     out = pd.concat([_official_shares(areas, getattr(layers, "landslide_zones", None)),
-                     _model_shares(areas, model)], axis=1)  # fmt: skip
+                     _model_shares(areas, model),
+                     _raster_measures(areas, model, terrain)], axis=1)  # fmt: skip
     out["official_level"] = highest_level(out, "landslide_share_")
     out["model_level"] = highest_level(out, "model_share_")
-    if terrain:
-        stats = zonal_stats(areas, {"s": terrain["slope"]}, ("mean", "quantile(q=0.9)"))
-        out["slope_mean_deg"] = stats["s_mean"].to_numpy()
-        out["slope_p90_deg"] = stats["s_quantile_90"].to_numpy()
-        out["dist_steep_m"] = zonal_stats(areas, {"d": terrain["steep_dist"]}, ("min",))[
-            "d_min"
-        ].to_numpy()
-    else:
-        out["slope_mean_deg"] = out["slope_p90_deg"] = out["dist_steep_m"] = np.nan
     rivers = getattr(layers, "rivers", None)
     out["dist_river_m"] = (
         nearest_distance(areas.to_numpy(), rivers.geometry.to_numpy())
