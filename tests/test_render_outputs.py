@@ -14,8 +14,8 @@ from _render_fixtures import DISAGREEMENT, SCRIPT_NAME, XSS_NAME, make_result
 
 from geoplan.i18n import fmt_num, fmt_pct
 from geoplan.render import write_outputs
-from geoplan.render._geo import decode_polyline, encode_polyline
 from geoplan.render.offline import deterministic_ids, safe_json
+from geoplan.render.polyline import decode_polyline, encode_polyline
 
 MAPS = [
     "priority_resettlement.html",
@@ -394,10 +394,7 @@ def test_deterministic_ids_match_the_lookbehind_rule():
         return pattern.sub(lambda m: seen.setdefault(m[0], f"{len(seen) + 1:04d}"), html)
 
     a, b, c = "0123456789abcdef" * 2, "f" * 32, "a1" * 16
-    html = (
-        f"__{a} x_{a}; _{b}g _{b}_ _{b}0 _{c.upper()} {a} _{c}_{a} a_{b}; "
-        f"_{a[:31]} _{c}\n_{b}"
-    )
+    html = f"__{a} x_{a}; _{b}g _{b}_ _{b}0 _{c.upper()} {a} _{c}_{a} a_{b}; _{a[:31]} _{c}\n_{b}"
     assert deterministic_ids(html) == reference(html)
     assert deterministic_ids(html).count("_0001") == 3
 
