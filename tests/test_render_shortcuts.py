@@ -15,7 +15,12 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from geoplan.render._geo import coverage_simplify, dissolve_parts, generalise_coverage
+from geoplan.render._geo import (
+    coverage_simplify,
+    dissolve_parts,
+    generalise_coverage,
+    without_small_parts,
+)
 from geoplan.render.columns import display_value
 from geoplan.render.elements import Verbatim
 from geoplan.render.tables import (
@@ -73,6 +78,108 @@ def test_dissolve_falls_back_to_a_union_when_parts_overlap():
     assert len(shapely.get_parts(dissolve_parts(sharing_an_edge))) == 1
     corners = np.array([box(0, 0, 1, 1), box(1, 1, 2, 2)])
     assert len(shapely.get_parts(dissolve_parts(corners))) == 2
+
+
+def _clean_one_by_one(geom, min_area):
+    """The small parts and holes dropped polygon by polygon, as first written."""
+    from shapely.geometry import MultiPolygon, Polygon
+
+    polys = []
+    for part in getattr(geom, "geoms", [geom]):
+        if part.geom_type != "Polygon" or part.is_empty or part.area < min_area:
+            continue
+        holes = [h for h in part.interiors if Polygon(h).area >= min_area]
+        polys.append(Polygon(part.exterior, holes))
+    return MultiPolygon(polys) if polys else None
+
+
+def _same_geometries(a, b) -> bool:
+    """The same geometries, vertex for vertex and in the same order (``None`` alike)."""
+    return [None if g is None else g.wkb for g in a] == [None if g is None else g.wkb for g in b]
+
+
+def test_small_parts_and_holes_dropped_as_one_by_one():
+    square = box(0, 0, 10, 10)
+    holed = square.difference(box(1, 1, 2, 2)).difference(box(4, 4, 8, 8))  # holes of 1 and 16
+    geoms = np.array(
+        [
+            holed,
+            shapely.multipolygons([holed, box(20, 0, 21, 1), box(30, 0, 34, 4)]),
+            box(0, 0, 1, 2),  # only a small part: nothing left
+            shapely.from_wkt(
+                "GEOMETRYCOLLECTION (POLYGON ((0 0, 9 0, 9 9, 0 0)), LINESTRING (0 0, 5 5), "
+                "POLYGON ((20 20, 21 20, 21 21, 20 20)), POINT (1 1))"
+            ),
+            shapely.from_wkt("POLYGON EMPTY"),
+            shapely.from_wkt("MULTIPOLYGON (((0 0, 0 3, 3 3, 3 0, 0 0), (1 1, 2 1, 2 2, 1 1)))"),
+        ],
+        dtype=object,
+    )
+    for min_area in (0.5, 1.0, 4.0, 16.0, 100.0):
+        fast = without_small_parts(geoms, min_area)
+        slow = [_clean_one_by_one(g, min_area) for g in geoms]
+        assert _same_geometries(fast, slow), min_area
+    kept = without_small_parts(geoms, 4.0)
+    assert kept[2] is None and kept[4] is None
+    assert len(kept[0].geoms[0].interiors) == 1  # the 16 m² hole stays, the 1 m² one is filled
+
+
+def _generalised_the_long_way(gdf, by, tolerance_m, min_area):
+    """generalise_coverage as first written: every polygon checked, then each dissolved level."""
+    simplified = coverage_simplify(gdf[[by, "geometry"]], tolerance_m)
+    simplified = simplified[simplified.geometry.notna() & ~simplified.geometry.is_empty]
+    groups = list(simplified.groupby(by, sort=True).geometry)
+    keys = [key for key, _ in groups]
+    geoms = [_clean_one_by_one(dissolve_parts(g.to_numpy()), min_area) for _, g in groups]
+    return [(k, g) for k, g in zip(keys, geoms, strict=True) if g is not None]
+
+
+def _grid_coverage(levels: list[list[int]], size: float = 100.0) -> gpd.GeoDataFrame:
+    """Square cells of ``size`` m by level, row by row, with a wiggle on each edge to simplify."""
+    cells, values = [], []
+    for r, row in enumerate(levels):
+        for c, level in enumerate(row):
+            cells.append(box(c * size, -r * size - size, c * size + size, -r * size))
+            values.append(level)
+    grid = gpd.GeoDataFrame({"level": values}, geometry=cells, crs="EPSG:32648")
+    # densify so that the simplification has vertices to remove
+    grid.geometry = shapely.segmentize(grid.geometry.to_numpy(), size / 7)
+    return grid
+
+
+@pytest.mark.parametrize(
+    "levels",
+    [
+        # like levels meet at corners only: one validity check per level
+        [[1, 2, 1, 2], [2, 1, 2, 1], [1, 2, 1, 2]],
+        # like levels share edges: the union
+        [[1, 1, 2, 2], [1, 3, 3, 2], [3, 3, 1, 1]],
+        # a level in a ring around another (holes)
+        [[1, 1, 1, 1], [1, 2, 2, 1], [1, 2, 2, 1], [1, 1, 1, 1]],
+    ],
+)
+def test_generalised_coverage_is_what_the_long_way_gave(levels):
+    grid = _grid_coverage(levels)
+    for tolerance_m, min_area in ((20.0, 0.0), (20.0, 15_000.0), (0.0, 5_000.0)):
+        out = generalise_coverage(grid, "level", tolerance_m, min_area)
+        slow = _generalised_the_long_way(grid, "level", tolerance_m, min_area)
+        assert list(out["level"]) == [k for k, _ in slow]
+        assert _same_geometries(out.geometry, [g for _, g in slow]), (tolerance_m, min_area)
+        assert out.crs == grid.crs
+
+
+def test_generalised_coverage_of_an_invalid_simplification_is_what_the_long_way_gave():
+    # a bow-tie: the per-polygon repair runs, as in the long way
+    bow = shapely.from_wkt("POLYGON ((0 0, 100 100, 100 0, 0 100, 0 0))")
+    grid = gpd.GeoDataFrame(
+        {"level": [1, 2, 2]}, geometry=[bow, box(200, 0, 300, 100), box(400, 0, 500, 100)]
+    )
+    grid = grid.set_crs("EPSG:32648")
+    out = generalise_coverage(grid, "level", 5.0, 1.0)
+    slow = _generalised_the_long_way(grid, "level", 5.0, 1.0)
+    assert list(out["level"]) == [k for k, _ in slow]
+    assert _same_geometries(out.geometry, [g for _, g in slow])
+    assert shapely.is_valid(out.geometry.to_numpy()).all()
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ __all__ = [
     "record_columns",
     "simplify",
     "to_wgs84",
+    "without_small_parts",
 ]
 
 WGS84 = "EPSG:4326"
@@ -51,16 +52,29 @@ def coverage_simplify(gdf: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataF
     if gdf.empty or tolerance_m <= 0:
         return gdf
     metric = _metric(gdf)
-    geoms = metric.geometry.to_numpy()
-    try:
-        simplified = shapely.coverage_simplify(geoms, tolerance_m)
-        if not shapely.is_valid(simplified).all():
-            simplified = shapely.make_valid(simplified)
-    except shapely.errors.GEOSException:
-        simplified = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
+    simplified, as_coverage = _simplified(metric.geometry.to_numpy(), tolerance_m)
+    if as_coverage:
+        simplified = _repaired(simplified)
     out = metric.copy()
     out.geometry = gpd.GeoSeries(simplified, index=metric.index, crs=metric.crs)
     return out
+
+
+def _simplified(geoms: np.ndarray, tolerance_m: float) -> tuple[np.ndarray, bool]:
+    """Return ``geoms`` simplified as a coverage and ``True``, else one by one and ``False``."""
+    try:
+        return shapely.coverage_simplify(geoms, tolerance_m), True
+    except shapely.errors.GEOSException:
+        return shapely.simplify(geoms, tolerance_m, preserve_topology=True), False
+
+
+def _repaired(geoms: np.ndarray) -> np.ndarray:
+    """Return ``geoms``, or all of them made valid when one is not.
+
+    A coverage with slight overlaps (polygons reprojected from a grid) may simplify
+    to an invalid polygon.
+    """
+    return geoms if shapely.is_valid(geoms).all() else shapely.make_valid(geoms)
 
 
 def simplify(gdf: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataFrame:
@@ -364,12 +378,19 @@ def dissolve_parts(geoms: np.ndarray) -> Any:
     shapely.Geometry
         A geometry covering the same points as ``shapely.union_all(geoms)``.
     """
-    parts = shapely.get_parts(geoms)
-    polygons = parts[(shapely.get_type_id(parts) == shapely.GeometryType.POLYGON)]
-    candidate = shapely.multipolygons(polygons[~shapely.is_empty(polygons)])
-    if len(polygons) == len(parts) and shapely.is_valid(candidate):
+    candidate = _parts_multipolygon(geoms)
+    if candidate is not None and shapely.is_valid(candidate):
         return candidate
     return shapely.union_all(geoms)
+
+
+def _parts_multipolygon(geoms: np.ndarray) -> Any:
+    """Return the multipolygon of the non-empty parts of ``geoms`` (``None``: not all polygons)."""
+    parts = shapely.get_parts(geoms)
+    polygons = parts[(shapely.get_type_id(parts) == shapely.GeometryType.POLYGON)]
+    if len(polygons) != len(parts):
+        return None
+    return shapely.multipolygons(polygons[~shapely.is_empty(polygons)])
 
 
 def generalise_coverage(
@@ -387,27 +408,84 @@ def generalise_coverage(
     GeoDataFrame
         Columns ``by`` and ``geometry``, in a metric CRS.
     """
-    from shapely.geometry import MultiPolygon, Polygon
-
     if gdf.empty:
         return gdf[[by, "geometry"]]
-    simplified = coverage_simplify(gdf[[by, "geometry"]], tolerance_m)
-    simplified = simplified[simplified.geometry.notna() & ~simplified.geometry.is_empty]
-    groups = list(simplified.groupby(by, sort=True).geometry)
-    merged = gpd.GeoDataFrame(
-        {by: [key for key, _ in groups]},
-        geometry=[dissolve_parts(g.to_numpy()) for _, g in groups],
-        crs=simplified.crs,
+    frame = gdf[[by, "geometry"]]
+    if tolerance_m > 0:
+        frame = _metric(frame)
+        simplified, as_coverage = _simplified(frame.geometry.to_numpy(), tolerance_m)
+    else:
+        simplified, as_coverage = frame.geometry.to_numpy(), False
+    keys = frame[by]
+    # One validity check per value instead of one per polygon and then one per value: when
+    # the multipolygon of a value's parts is valid, so is each of its polygons, and the
+    # polygons need no repair (the result is then the one of the checks made in turn).
+    merged = _valid_dissolved(keys, simplified) if as_coverage else None
+    if merged is None:
+        if as_coverage:
+            simplified = _repaired(simplified)
+        merged = {key: dissolve_parts(group) for key, group in _groups(keys, simplified)}
+    out = gpd.GeoDataFrame(
+        {by: list(merged)},
+        geometry=without_small_parts(np.array(list(merged.values()), dtype=object), min_area_m2),
+        crs=frame.crs,
     )
+    return out[out.geometry.notna()].reset_index(drop=True)
 
-    def clean(geom: Any) -> Any:
-        polys = []
-        for part in getattr(geom, "geoms", [geom]):
-            if part.geom_type != "Polygon" or part.area < min_area_m2:
-                continue
-            holes = [h for h in part.interiors if Polygon(h).area >= min_area_m2]
-            polys.append(Polygon(part.exterior, holes))
-        return MultiPolygon(polys) if polys else None
 
-    merged["geometry"] = [clean(g) for g in merged.geometry]
-    return merged[merged.geometry.notna()].reset_index(drop=True)
+def _groups(keys: pd.Series, geoms: np.ndarray) -> list[tuple[Any, np.ndarray]]:
+    """Return the non-empty geometries per value of ``keys``, in sorted order (missing left out)."""
+    kept = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    series = pd.Series(geoms, index=keys.index)[kept]
+    return [(key, group.to_numpy()) for key, group in series.groupby(keys[kept], sort=True)]
+
+
+def _valid_dissolved(keys: pd.Series, geoms: np.ndarray) -> dict[Any, Any] | None:
+    """Return the multipolygon of each value's parts when all are valid, else ``None``."""
+    if keys.isna().any() or shapely.is_missing(geoms).any():
+        return None  # a row outside every group: its polygon would go unchecked
+    merged = {}
+    for key, group in _groups(keys, geoms):
+        candidate = _parts_multipolygon(group)
+        if candidate is None or not shapely.is_valid(candidate):
+            return None
+        merged[key] = candidate
+    return merged
+
+
+def without_small_parts(geoms: np.ndarray, min_area: float) -> np.ndarray:
+    """Return each geometry's polygons and holes of at least ``min_area`` as a multipolygon.
+
+    A hole under ``min_area`` is filled; a polygon under it (its holes included)
+    is dropped, as are parts that are not polygons and empty ones.
+
+    Parameters
+    ----------
+    geoms
+        Polygons, multipolygons or collections.
+    min_area
+        In the square units of the CRS.
+
+    Returns
+    -------
+    numpy.ndarray
+        One multipolygon per geometry, ``None`` where no polygon is left.
+    """
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    kept = (
+        (shapely.get_type_id(parts) == shapely.GeometryType.POLYGON)
+        & ~shapely.is_empty(parts)
+        & ~(shapely.area(parts) < min_area)
+    )
+    parts, owner = parts[kept], owner[kept]
+    out = np.full(len(geoms), None, dtype=object)
+    if not len(parts):
+        return out
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    hole = np.ones(len(rings), dtype=bool)
+    hole[np.searchsorted(ring_part, np.arange(len(parts)))] = False  # each part's first: its shell
+    ring_kept = ~hole
+    ring_kept[hole] = ~(shapely.area(shapely.polygons(rings[hole])) < min_area)
+    polygons = shapely.polygons(rings[ring_kept], indices=ring_part[ring_kept])
+    shapely.multipolygons(polygons, indices=owner, out=out)
+    return out
