@@ -286,3 +286,49 @@ def test_report_templates_are_compiled_once():
 
     assert _env() is _env()
     assert _env().get_template("table.html") is _env().get_template("table.html")
+
+
+def test_a_shared_value_is_computed_once_per_context():
+    from _render_fixtures import make_result
+
+    from geoplan.render.context import prepare
+    from geoplan.render.shared import once
+
+    result = make_result()
+    first, second = prepare(result, "vi"), prepare(result, "vi")
+    calls: list[str] = []
+
+    def compute(name: str) -> list[str]:
+        calls.append(name)
+        return [name]
+
+    value = once(first, "key", lambda: compute("first"))
+    assert once(first, "key", lambda: compute("again")) is value
+    assert once(second, "key", lambda: compute("second")) == ["second"]
+    assert once(first, "other", lambda: compute("other")) == ["other"]
+    assert calls == ["first", "second", "other"]
+
+
+def test_maps_of_a_shared_context_are_those_of_fresh_contexts(tmp_path):
+    from _render_fixtures import make_result
+
+    from geoplan.render.context import prepare
+    from geoplan.render.map_base import save_map
+    from geoplan.render.map_dashboard import dashboard_map
+    from geoplan.render.map_hazard import hazard_map
+    from geoplan.render.map_priority import priority_map
+    from geoplan.render.shared import _STORE
+
+    result = make_result()
+    builds = {
+        "hazard": hazard_map,
+        "priority": lambda c: priority_map(c, "resettlement"),
+        "dashboard": lambda c: dashboard_map(c, lambda _: ""),
+        "investment": lambda c: priority_map(c, "investment"),
+    }
+    shared = prepare(result, "en")
+    for name, build in builds.items():
+        reused = save_map(build(shared), tmp_path / f"{name}-shared.html").read_bytes()
+        fresh = save_map(build(prepare(result, "en")), tmp_path / f"{name}.html").read_bytes()
+        assert reused == fresh, name
+    assert {"offline_base", "outline_communes", "bounds"} <= set(vars(shared)[_STORE])
