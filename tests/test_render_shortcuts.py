@@ -332,3 +332,51 @@ def test_maps_of_a_shared_context_are_those_of_fresh_contexts(tmp_path):
         fresh = save_map(build(prepare(result, "en")), tmp_path / f"{name}.html").read_bytes()
         assert reused == fresh, name
     assert {"offline_base", "outline_communes", "bounds"} <= set(vars(shared)[_STORE])
+
+
+@pytest.mark.parametrize(
+    "wkts",
+    [
+        [
+            "POLYGON ((107.123456789 14.5, 108 14.5, 108 15.000004, 107.123456789 14.5), "
+            "(107.7 14.6, 107.8 14.6, 107.8 14.7, 107.7 14.6))",
+            "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), ((2 2, 3 2, 3 3, 2 2), (2.1 2.1, 2.2 2.1, "
+            "2.2 2.2, 2.1 2.1)))",
+            "LINESTRING (-0.000001 1.234565, 2.5 -3.999995)",
+            "MULTILINESTRING ((0 0, 1 1), (2 2, 3 3, 4 4.123456789))",
+            "POLYGON ((0 0, 1 0, 1 1, 0 0))",
+        ],
+        ["POINT (107.1234567 14.7654321)", "POINT (-1 -0.000004)"],
+        # read through __geo_interface__: a collection, a 3D geometry, an empty part
+        [
+            "GEOMETRYCOLLECTION (POINT (1 1), LINESTRING (0 0, 1 1))",
+            "POLYGON ((0 0, 1 0, 1 1, 0 0))",
+        ],
+        ["POLYGON Z ((0 0 1, 1 0 2, 1 1 3, 0 0 1))", "LINESTRING (0 0, 1 1)"],
+        ["MULTIPOINT ((0 0), (1 1))"],
+    ],
+)
+def test_rounded_geojson_is_what_the_geo_interface_gave(wkts):
+    import json
+
+    from shapely.geometry import mapping
+
+    from geoplan.render._geo import _round_coords
+
+    geoms = shapely.from_wkt(np.array(wkts, dtype=object))
+    for precision in (0, 2, 5):
+        rounded = shapely.transform(geoms, lambda xy, p=precision: np.round(xy, p))
+        reference = [mapping(g) for g in rounded]
+        assert json.dumps(_round_coords(geoms, precision)) == json.dumps(reference), precision
+
+
+def test_rounded_geojson_of_an_empty_part_is_what_the_geo_interface_gave():
+    import json
+
+    from shapely.geometry import mapping
+
+    from geoplan.render._geo import _round_coords
+
+    parts = [box(0, 0, 1, 1), shapely.from_wkt("POLYGON EMPTY")]
+    geoms = np.array([shapely.multipolygons(parts), box(2, 2, 3, 3)], dtype=object)
+    assert json.dumps(_round_coords(geoms, 3)) == json.dumps([mapping(g) for g in geoms])

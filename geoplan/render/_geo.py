@@ -238,20 +238,32 @@ def record_columns(records: list[dict[str, Any]]) -> PropertyColumns:
 
 
 def _round_coords(geoms: np.ndarray, precision: int) -> list[dict[str, Any]]:
-    """Return the GeoJSON geometries of ``geoms`` with coordinates rounded to ``precision``."""
+    """Return the GeoJSON geometries of ``geoms`` with coordinates rounded to ``precision``.
+
+    Points, polygons and lines (single or multi, 2D, no empty part) are read with
+    shapely's array functions; any other geometry through its ``__geo_interface__``
+    (the same GeoJSON, nested tuples instead of lists).
+    """
     kinds = shapely.get_type_id(geoms)
-    if (
-        len(geoms)
-        and (kinds == shapely.GeometryType.POINT).all()
-        and not shapely.has_z(geoms).any()
-    ):
+    flat = len(geoms) > 0 and not shapely.has_z(geoms).any()
+    if flat and (kinds == shapely.GeometryType.POINT).all():
         xy = np.round(shapely.get_coordinates(geoms), precision).tolist()
         return [{"type": "Point", "coordinates": p} for p in xy]
-    rounded = shapely.transform(geoms, lambda xy: np.round(xy, precision))
-    return [mapping(g) for g in rounded]
+    nested = flat and np.isin(kinds, list(_NESTED)).all()
+    if nested and not shapely.is_empty(shapely.get_parts(geoms)).any():
+
+        def rounded(xy: np.ndarray, counts: np.ndarray) -> list[Any]:
+            coords = np.round(xy, precision).tolist()
+            ends = np.cumsum(counts).tolist()
+            return [coords[end - n : end] for end, n in zip(ends, counts.tolist(), strict=True)]
+
+        return [{"type": t, "coordinates": c} for t, c in _nested_runs(geoms, rounded)]
+    rounded_geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
+    return [mapping(g) for g in rounded_geoms]
 
 
-_ENCODABLE = {
+#: GeoJSON type of the geometries whose coordinates are nested runs (rings or lines).
+_NESTED = {
     int(shapely.GeometryType.POLYGON): "Polygon",
     int(shapely.GeometryType.MULTIPOLYGON): "MultiPolygon",
     int(shapely.GeometryType.LINESTRING): "LineString",
@@ -259,13 +271,17 @@ _ENCODABLE = {
 }
 
 
-def _encoded_geometries(geoms: np.ndarray, precision: int) -> list[dict[str, Any]]:
-    """Return polygons' or lines' GeoJSON geometries with rings or parts as polyline strings."""
+def _nested_runs(
+    geoms: np.ndarray, runs_of: Callable[[np.ndarray, np.ndarray], list[Any]]
+) -> list[tuple[str, Any]]:
+    """Return each geometry's GeoJSON type and its runs' values nested as its coordinates.
+
+    A run is a ring of a polygon or a line; ``runs_of(xy, counts)`` turns the
+    coordinates of all runs (``counts`` rows each, in order) into one value per run.
+    A polygon gives the list of its rings' values, a multipolygon a list of such
+    lists, a line its run's value and a multiline the list of its lines' values.
+    """
     kinds = shapely.get_type_id(geoms).tolist()
-    for geom, kind in zip(geoms, kinds, strict=True):
-        if kind not in _ENCODABLE:
-            msg = f"only polygons and lines can be encoded, not {geom.geom_type}"
-            raise ValueError(msg)
     parts, owner = shapely.get_parts(geoms, return_index=True)
     polygon = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
     rings, ring_owner = shapely.get_rings(parts[polygon], return_index=True)
@@ -273,26 +289,40 @@ def _encoded_geometries(geoms: np.ndarray, precision: int) -> list[dict[str, Any
     runs = np.concatenate([rings, parts[lines]])
     run_part = np.concatenate([np.flatnonzero(polygon)[ring_owner], lines]).tolist()
     xy, which = shapely.get_coordinates(runs, return_index=True)
-    texts = encode_polylines(xy, np.bincount(which, minlength=len(runs)), precision)
-    part_texts: list[list[str]] = [[] for _ in range(len(parts))]
-    for text, part in zip(texts, run_part, strict=True):
-        part_texts[part].append(text)
-    geom_parts: list[list[list[str]]] = [[] for _ in range(len(geoms))]
+    values = runs_of(xy, np.bincount(which, minlength=len(runs)))
+    part_values: list[list[Any]] = [[] for _ in range(len(parts))]
+    for value, part in zip(values, run_part, strict=True):
+        part_values[part].append(value)
+    geom_parts: list[list[list[Any]]] = [[] for _ in range(len(geoms))]
     for part, geom in enumerate(owner.tolist()):
-        geom_parts[geom].append(part_texts[part])
-    out: list[dict[str, Any]] = []
+        geom_parts[geom].append(part_values[part])
+    out: list[tuple[str, Any]] = []
     for kind, pieces in zip(kinds, geom_parts, strict=True):
-        name = _ENCODABLE[kind]
+        name = _NESTED[kind]
         if name == "Polygon":
-            enc: Any = pieces[0]
+            nested: Any = pieces[0]
         elif name == "MultiPolygon":
-            enc = pieces
+            nested = pieces
         elif name == "LineString":
-            enc = pieces[0][0]
+            nested = pieces[0][0]
         else:
-            enc = [p[0] for p in pieces]
-        out.append({"type": name, "enc": enc})
+            nested = [p[0] for p in pieces]
+        out.append((name, nested))
     return out
+
+
+def _encoded_geometries(geoms: np.ndarray, precision: int) -> list[dict[str, Any]]:
+    """Return polygons' or lines' GeoJSON geometries with rings or parts as polyline strings."""
+    kinds = shapely.get_type_id(geoms).tolist()
+    for geom, kind in zip(geoms, kinds, strict=True):
+        if kind not in _NESTED:
+            msg = f"only polygons and lines can be encoded, not {geom.geom_type}"
+            raise ValueError(msg)
+
+    def encoded(xy: np.ndarray, counts: np.ndarray) -> list[str]:
+        return encode_polylines(xy, counts, precision)
+
+    return [{"type": t, "enc": e} for t, e in _nested_runs(geoms, encoded)]
 
 
 def feature_collection(
