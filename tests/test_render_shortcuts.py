@@ -380,3 +380,69 @@ def test_rounded_geojson_of_an_empty_part_is_what_the_geo_interface_gave():
     parts = [box(0, 0, 1, 1), shapely.from_wkt("POLYGON EMPTY")]
     geoms = np.array([shapely.multipolygons(parts), box(2, 2, 3, 3)], dtype=object)
     assert json.dumps(_round_coords(geoms, 3)) == json.dumps([mapping(g) for g in geoms])
+
+
+def _zipped_like_xlsxwriter(folder, members: dict[str, bytes], stored: set[str]):
+    """An archive whose members zipfile compressed from files, in blocks, as xlsxwriter does."""
+    import zipfile
+
+    path = folder / "library.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i, (name, content) in enumerate(members.items()):
+            source = folder / f"member{i}"
+            source.write_bytes(content)
+            kind = zipfile.ZIP_STORED if name in stored else zipfile.ZIP_DEFLATED
+            archive.write(source, name, compress_type=kind)
+    return path
+
+
+def _restamped_the_long_way(path, edits) -> bytes:
+    """Every member decompressed and written again by zipfile with the fixed date."""
+    import io
+    import zipfile
+
+    from geoplan.render.zips import FIXED_ZIP_DATE
+
+    with zipfile.ZipFile(path) as src:
+        items = [(info.filename, src.read(info.filename)) for info in src.infolist()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, content in items:
+            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, edits[name](content) if name in edits else content)
+    return out.getvalue()
+
+
+def test_restamped_zip_is_what_zipfile_writes_member_by_member(tmp_path):
+    import zipfile
+
+    from geoplan.render import zips
+
+    rng = np.random.default_rng(7)
+    rows = "".join(
+        f'<row r="{i}"><c><v>{x:.6f}</v></c></row>' for i, x in enumerate(rng.random(9000))
+    )
+    members = {
+        "[Content_Types].xml": b'<?xml version="1.0"?><Types/>',
+        "xl/worksheets/sheet1.xml": rows.encode(),  # several blocks of 8 KiB
+        "xl/empty.xml": b"",
+        "xl/media/noise.bin": rng.integers(0, 256, 70_000, dtype=np.uint8).tobytes(),
+        "Thôn/dữ liệu.xml": "Đắk Hà".encode(),
+        "docProps/core.xml": b"<dcterms:created>2026-11-29T21:00:00Z</dcterms:created>",
+    }
+    edits = {"docProps/core.xml": lambda raw: raw.replace(b"2026-11-29T21:00:00Z", b"2000")}
+    for stored in (set(), {"xl/media/noise.bin", "[Content_Types].xml"}):
+        path = _zipped_like_xlsxwriter(tmp_path, members, stored)
+        expected = _restamped_the_long_way(path, edits)
+        zips.restamp_zip(path, edits)
+        assert path.read_bytes() == expected, stored
+        with zipfile.ZipFile(path) as archive:
+            assert archive.testzip() is None
+            assert archive.read("docProps/core.xml") == b"<dcterms:created>2000</dcterms:created>"
+            assert {i.date_time for i in archive.infolist()} == {zips.FIXED_ZIP_DATE}
+        # beyond a plain zip's sizes zipfile rewrites the archive: the same bytes here
+        path = _zipped_like_xlsxwriter(tmp_path, members, stored)
+        with zipfile.ZipFile(path) as src:
+            zips._rewrite(path, src, edits)
+        assert path.read_bytes() == expected, stored
