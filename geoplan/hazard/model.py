@@ -17,7 +17,6 @@ import pyproj
 from rasterio.enums import Resampling
 from sklearn.base import ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
@@ -34,6 +33,7 @@ from geoplan.hazard.grid import (
     warp_to_grid,
 )
 from geoplan.hazard.predict import positive_probability, predict_grid
+from geoplan.hazard.result import SusceptibilityResult
 from geoplan.hazard.sampling import absence_cells, cell_xy, presence_cells, spatial_blocks
 from geoplan.hazard.validation import auc, start_validation
 from geoplan.hazard.zones import LEVELS, class_breaks, classify, disagreement_zones, vectorise
@@ -51,48 +51,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SusceptibilityResult:
-    """What :func:`fit_susceptibility` returns.
-
-    Parameters
-    ----------
-    model_card
-        JSON-serialisable description: factors, importances, cross-validated
-        AUCs (spatial and random), class breaks and areas, parameters, seed,
-        and ``truth_auc`` when a truth raster was given.
-    probability
-        Modelled probability (float32, ``NaN`` outside the study area) on the DEM grid.
-    levels
-        Levels 1-5 (uint8, 0 outside) on the same grid.
-    zones
-        Vectorised levels (column ``level``) in the scenario CRS.
-    disagreement
-        Polygons where the official zone level and the model level differ by
-        two classes or more (``official_level``, ``model_level``) in the
-        scenario CRS; empty when there are no official zones.
-    breaks
-        The four probability cut points between levels.
-    estimator
-        The fitted scikit-learn estimator.
-    factor_names
-        Column order of the estimator's input.
-    """
-
-    model_card: dict[str, Any]
-    probability: GridRaster
-    levels: GridRaster
-    zones: gpd.GeoDataFrame
-    disagreement: gpd.GeoDataFrame
-    breaks: tuple[float, ...]
-    estimator: Any = None
-    factor_names: tuple[str, ...] = ()
-
-    def level_of(self, probability: np.ndarray) -> np.ndarray:
-        """Return the level (1-5) of probabilities (0 for ``NaN``)."""
-        return classify(np.asarray(probability, dtype=float), self.breaks)
 
 
 _DEFAULTS: dict[str, dict[str, Any]] = {
@@ -482,29 +440,28 @@ def fit_susceptibility(
         cfg.model, params=dict(cfg.params), random_state=cfg.random_state, n_jobs=1
     )
     splits = _cv_splits(x, y, sample.groups, folds=cfg.folds, seed=cfg.random_state)
-    # The cross-validation (for the model card only) runs in a forked child while this
-    # process fits, predicts and maps: see geoplan.hazard.validation.
-    with start_validation(estimator, x, y, splits, threads) as validating:
+    with threadpool_limits(limits=threads, user_api="openmp"):
+        model = clone(estimator).fit(x, y)
+    clock.lap("fit")
+    # The permutation importances and the cross-validation (for the model card only) run in
+    # a forked child while this process predicts and maps: see geoplan.hazard.validation.
+    with start_validation(
+        estimator, model, (x, y), splits, threads=threads, random_state=cfg.random_state
+    ) as validating:
         clock.lap("cross_validation_start" if validating.forked else "cross_validation")
-        with threadpool_limits(limits=threads, user_api="openmp"):
-            model = clone(estimator).fit(x, y)
-            perm = permutation_importance(
-                model, x, y, scoring="roc_auc", n_repeats=3, random_state=cfg.random_state
-            )
-        clock.lap("fit")
         probability = predict_grid(stack, model, sample.medians, cfg.window_rows)
         clock.lap("prediction")
         mapped = _map_levels(
             layers, stack, probability=probability, rng=rng, cfg=cfg, target_crs=target_crs,
             clock=clock,
         )  # fmt: skip
-        validation, seconds = validating.result()
+        validation = validating.result()
         if validating.forked:
             clock.lap("cross_validation_wait")
-            timings["cross_validation"] = seconds
+    timings.update(validation.timings)
     card = _model_card(
-        cfg, stack, sample, model=model, importances=perm.importances_mean,
-        validation=validation, mapped=mapped, timings=timings,
+        cfg, stack, sample, model=model, importances=validation.importances,
+        validation=validation.aucs, mapped=mapped, timings=timings,
     )  # fmt: skip
     return SusceptibilityResult(
         model_card=card,
@@ -513,6 +470,5 @@ def fit_susceptibility(
         zones=mapped.zones,
         disagreement=mapped.disagreement,
         breaks=tuple(float(b) for b in mapped.breaks),
-        estimator=model,
         factor_names=tuple(stack.names),
     )
