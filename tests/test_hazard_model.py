@@ -347,7 +347,8 @@ def test_n_jobs_does_not_change_the_result(
 
 
 def test_forest_probability_tree_by_tree_equals_scikit_learn() -> None:
-    from geoplan.hazard.model import make_estimator, positive_probability
+    from geoplan.hazard.estimator import make_estimator
+    from geoplan.hazard.predict import positive_probability
 
     rng = np.random.default_rng(3)
     x = rng.normal(size=(400, 6)).astype(np.float32)
@@ -406,8 +407,8 @@ def test_grid_prediction_does_not_depend_on_windows_or_threads(monkeypatch) -> N
     # each window is predicted on its own thread; any window size, with threads or
     # without, gives the same probability grid bit for bit
     import geoplan.hazard.predict as predict_mod
+    from geoplan.hazard.estimator import make_estimator
     from geoplan.hazard.factors import FactorStack
-    from geoplan.hazard.model import make_estimator
 
     rng = np.random.default_rng(5)
     dem = rng.normal(500, 50, size=(70, 40)).cumsum(axis=0)
