@@ -6,8 +6,10 @@ cross-validation (in a forked child beside the final fit) in :mod:`geoplan.hazar
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -267,6 +269,23 @@ def _model_card(
     }
 
 
+def _factor_stack_loading_estimators(
+    dem: RasterLike,
+    layers: Any,
+    *,
+    area: gpd.GeoDataFrame,
+    factors: Sequence[str] | None,
+    relief_radius_m: float,
+) -> FactorStack:
+    """Build the factor stack, loading scikit-learn while a child computes the wetness index."""
+    with start_factor_stack(
+        dem, layers, area=area, factors=factors, relief_radius_m=relief_radius_m
+    ) as finish_stack:
+        for module in ("estimator", "predict", "validation"):  # their imports load scikit-learn
+            importlib.import_module(f"geoplan.hazard.{module}")
+        return finish_stack()
+
+
 def fit_susceptibility(
     layers: Layers, scenario: Scenario, *, factors: list[str] | None = None
 ) -> SusceptibilityResult | None:
@@ -310,22 +329,15 @@ def fit_susceptibility(
     area = getattr(layers, "province", None)
     if area is None or len(area) == 0:
         area = layers.communes
-    with start_factor_stack(
+    stack = _factor_stack_loading_estimators(
         dem, layers, area=area, factors=factors if factors is not None else cfg.factors,
         relief_radius_m=cfg.relief_radius_m,
-    ) as finish_stack:  # fmt: skip
-        # scikit-learn loads while a forked child computes the wetness index
-        from geoplan.hazard.estimator import (
-            cv_splits,
-            describe_estimator,
-            fit_final,
-            make_estimator,
-        )
-        from geoplan.hazard.predict import predict_grid
-        from geoplan.hazard.validation import start_validation
-
-        stack = finish_stack()
+    )  # fmt: skip
     clock.lap("factors")
+    from geoplan.hazard.estimator import cv_splits, describe_estimator, fit_final, make_estimator
+    from geoplan.hazard.predict import predict_grid
+    from geoplan.hazard.validation import start_validation
+
     rng = np.random.default_rng(cfg.random_state)
     sample = _draw_sample(inventory, stack, cfg=cfg, target_crs=target_crs, rng=rng)
     x, y = sample.x, sample.y

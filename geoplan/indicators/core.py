@@ -288,7 +288,14 @@ def compute_indicators(
     """
     if isinstance(susceptibility, str):
         with fitting_susceptibility(layers, scenario) as fitted:
-            return compute_indicators(layers, scenario, susceptibility=fitted)
+            return _indicators(layers, scenario, fitted)
+    return _indicators(layers, scenario, susceptibility)
+
+
+def _indicators(
+    layers: Layers, scenario: Scenario, susceptibility: SusceptibilityResult | Fitted | None
+) -> Indicators:
+    """Compute the indicators; ``susceptibility`` is called where the model is first needed."""
     config: IndicatorConfig = scenario.indicators
     villages: gpd.GeoDataFrame = layers.villages
     communes: gpd.GeoDataFrame = layers.communes.copy()
