@@ -25,12 +25,11 @@ the model in the main process where the indicators first need it, as before.
 from __future__ import annotations
 
 import multiprocessing
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from geoplan.forked import call_forked, process_count
+from geoplan.forked import call_forked, fork_is_safe, process_count
 
 if TYPE_CHECKING:
     from geoplan.hazard.result import SusceptibilityResult
@@ -54,9 +53,7 @@ def model_forks() -> bool:
     GeoplanError
         If ``$GEOPLAN_MODEL_WORKERS`` is not a whole number of at least 1.
     """
-    if process_count(MODEL_WORKERS_ENV, None, 2) < 2:
-        return False
-    return threading.active_count() == 1  # forking beside a running thread can deadlock
+    return process_count(MODEL_WORKERS_ENV, None, 2) >= 2 and fork_is_safe()
 
 
 @contextmanager
