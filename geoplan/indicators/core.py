@@ -345,6 +345,8 @@ def _indicators(
         crs=villages.crs,
     )
     _river_columns(out, geoms, _layer(layers, "rivers"))
+    province = _layer(layers, "province")
+    slopes = _mean_slopes((communes, districts, province), dem_rasters)
     # the first column that reads the model: a child fitting it is waited for here
     result = susceptibility() if callable(susceptibility) else susceptibility
     _grid_columns(out, areas_on_dem, dem_rasters, result)
@@ -361,8 +363,8 @@ def _indicators(
         households=households,
         communes=communes,
         districts=districts,
-        province=_layer(layers, "province"),
-        slope=dem_rasters["slope"] if dem_rasters is not None else None,
+        province=province,
+        slopes=slopes,
     )
     return Indicators(
         villages=village_frame,
@@ -475,9 +477,12 @@ def _rollups(
     communes: gpd.GeoDataFrame,
     districts: gpd.GeoDataFrame,
     province: gpd.GeoDataFrame | None,
-    slope: RasterLike | None,
+    slopes: tuple[np.ndarray | float, ...],
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
-    """Return the commune, district and province frames with the village roll-ups."""
+    """Return the commune, district and province frames with the village roll-ups.
+
+    ``slopes`` are their mean slopes (:func:`_mean_slopes`), in that order.
+    """
     roll = villages.assign(
         _commune=villages["commune_code"].astype(str).to_numpy(),
         _district=villages["district_code"].astype(str).to_numpy(),
@@ -502,14 +507,26 @@ def _rollups(
             roll.assign(_all="all"), "_all", province.assign(_all="all"), "_all"
         ).drop(columns="_all")
         province_out["is_border"] = bool(communes["is_border"].any())
-    for frame in (commune_out, district_out, province_out):
+    for frame, slope_mean in zip((commune_out, district_out, province_out), slopes, strict=True):
         if frame is not None:
-            frame["slope_mean_deg"] = (
-                zonal_stats(frame.geometry, {"slope": slope})["slope_mean"].to_numpy()
-                if slope is not None
-                else np.nan
-            )
+            frame["slope_mean_deg"] = slope_mean
     return commune_out, district_out, province_out
+
+
+def _mean_slopes(
+    frames: tuple[gpd.GeoDataFrame | None, ...], dem_rasters: dict[str, RasterLike] | None
+) -> tuple[np.ndarray | float, ...]:
+    """Return the mean slope over each frame's polygons (NaN without a DEM or a frame).
+
+    Computed before the model's result is awaited: the polygons are the inputs'.
+    """
+    if dem_rasters is None:
+        return tuple(np.nan for _ in frames)
+    slope = {"slope": dem_rasters["slope"]}
+    return tuple(
+        zonal_stats(frame.geometry, slope)["slope_mean"].to_numpy() if frame is not None else np.nan
+        for frame in frames
+    )
 
 
 def _districts(layers: Any, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
