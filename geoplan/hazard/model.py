@@ -6,11 +6,13 @@ cross-validation (in a forked child beside the final fit) in :mod:`geoplan.hazar
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -18,7 +20,9 @@ import numpy as np
 import pyproj
 from rasterio.enums import Resampling
 
+from geoplan.forked import call_forked
 from geoplan.hazard.factors import FactorStack, start_factor_stack
+from geoplan.hazard.fitting import MODEL_WORKERS_ENV, model_forks
 from geoplan.hazard.grid import (
     GridRaster,
     RasterLike,
@@ -127,15 +131,24 @@ def _map_levels(
         str(lv): round(float(((levels == lv) * areas_row[:, None]).sum() / 1e6), 3) for lv in LEVELS
     }
     min_pixels = round(cfg.min_zone_area_m2 / float(np.mean(areas_row)))
-    zones = vectorise(levels, stack.transform, stack.crs, target_crs, min_pixels)
-    zones = zones.rename(columns={"code": "level"})
-    zones["level"] = zones["level"].astype(int)
     official = getattr(layers, "landslide_zones", None)
-    disagreement, disagreement_km2, matched = disagreement_zones(
-        official, stack, probability, levels,
+    compare = partial(
+        disagreement_zones, official, stack, probability, levels,
         classes=cfg.disagreement_classes, target_crs=target_crs, min_pixels=min_pixels,
         cell_areas=areas_row,
     )  # fmt: skip
+    # the disagreement with the official map in a forked child while the levels are vectorised
+    fork = official is not None and len(official) > 0 and model_forks()
+    with call_forked(
+        compare, fork=fork, label="disagreement zones",
+        hint=f"with {MODEL_WORKERS_ENV}=1 to map them in one process",
+    ) if fork else contextlib.nullcontext() as comparing:  # fmt: skip
+        zones = vectorise(levels, stack.transform, stack.crs, target_crs, min_pixels)
+        zones = zones.rename(columns={"code": "level"})
+        zones["level"] = zones["level"].astype(int)
+        disagreement, disagreement_km2, matched = (
+            comparing.result() if comparing is not None else compare()
+        )
     clock.lap("zones")
     truth_auc = None
     truth_layer = getattr(layers, "landslide_truth", None)
