@@ -131,8 +131,8 @@ def child_ours(side: int) -> dict[str, Any]:
 
 
 def child_peer(side: int) -> dict[str, Any]:
+    from geoplan.hazard.estimator import make_estimator
     from geoplan.hazard.factors import build_factor_stack
-    from geoplan.hazard.model import make_estimator
 
     layers, scenario = make_world(side)
     cfg = scenario.susceptibility

@@ -134,17 +134,29 @@ def _run_and_write(
     from geoplan.check import preflight_run
     from geoplan.pipeline import run
     from geoplan.render.outfolder import output_folder
+    from geoplan.render.workers import render_workers
 
     folder = output_folder(out, scenario, create_parents=default_out)
+    started: Any = None
+
+    def begin_render(partial: Any, plan_ready: Callable[[], bool]) -> None:
+        """Begin the render while the plan is made in a forked child: the second core's work."""
+        nonlocal started
+        # the writers (folium, matplotlib, xlsxwriter) load only now, so that their
+        # memory is not held through the pipeline's earlier peaks
+        from geoplan.render import begin_outputs
+
+        started = begin_outputs(partial, out, folder=folder, **options)
+        started.advance(plan_ready)
+
     try:
         preflight_run(scenario)
-        result = run(scenario, progress=console.step)
+        beside = begin_render if render_workers() > 1 else None
+        result = run(scenario, progress=console.step, beside_plan=beside)
         console.step("writing maps, tables and reports")
-        # the writers (folium, matplotlib, xlsxwriter) load only now, so that their
-        # memory is not held through the pipeline's peak
         from geoplan.render import write_outputs
 
-        written = write_outputs(result, out, folder=folder, **options)
+        written = write_outputs(result, out, folder=folder, started=started, **options)
     finally:
         folder.abort()
     villages = len(result.scoring.villages)

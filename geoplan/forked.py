@@ -46,6 +46,7 @@ __all__ = [
     "describe",
     "die_with",
     "flush_streams",
+    "fork_is_safe",
     "process_count",
     "rebuild",
     "stop",
@@ -78,6 +79,16 @@ def can_fork() -> bool:
     if "fork" not in multiprocessing.get_all_start_methods():
         return False
     return not multiprocessing.current_process().daemon
+
+
+def fork_is_safe() -> bool:
+    """Return whether a child may be forked now: :func:`can_fork`, and no other thread alive.
+
+    A child forked beside a running thread can deadlock on a lock that thread held.
+    """
+    import threading
+
+    return can_fork() and threading.active_count() == 1
 
 
 def process_count(env: str, requested: int | None, default: int) -> int:
@@ -247,6 +258,15 @@ class ForkedCall(Generic[R]):
             fallback=lambda summary: ForkedProcessError(f"{self.label}: {summary}"),
         )
         raise exc
+
+    def ready(self) -> bool:
+        """Return whether :meth:`result` would return (or raise) without waiting."""
+        if self._conn is None:
+            return True
+        try:
+            return self._conn.poll()
+        except (OSError, EOFError):  # the child is gone: result() says how
+            return True
 
     def close(self) -> None:
         """Stop the child if it is still running and release the pipe."""

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,11 +26,14 @@ if TYPE_CHECKING:  # the stages load the scientific stack; the types alone do no
     from geoplan.plan import PlanOutcome
     from geoplan.scoring import ScoringResult
 
-__all__ = ["PlanResult", "run"]
+__all__ = ["BesidePlan", "PlanResult", "run"]
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+#: Work done beside the plan: called with the run so far (no plan yet) and a function that
+#: tells whether the plan is ready; see :func:`run`.
+BesidePlan = Callable[["PlanResult", Callable[[], bool]], None]
 
 _VERSIONED_PACKAGES = (
     "geoplan",
@@ -184,14 +188,19 @@ def _stage(name: str, timings: dict[str, float], progress: Progress | None) -> I
         yield
     finally:
         # a stage's large temporaries leave free holes in the C heap that stay resident and
-        # would add to the next stage's peak; run() has imported the plan package already
+        # would add to the next stage's peak
         from geoplan.memory import release_freed_memory
 
         release_freed_memory()
         timings[name] = time.perf_counter() - start
 
 
-def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
+def run(
+    scenario: Scenario,
+    *,
+    progress: Progress | None = None,
+    beside_plan: BesidePlan | None = None,
+) -> PlanResult:
     """Run a scenario from its input layers to a plan, without writing anything.
 
     Parameters
@@ -200,6 +209,14 @@ def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
         A validated scenario, e.g. from :func:`geoplan.load_scenario`.
     progress
         Called with the name of each stage as it starts (the CLI prints it).
+    beside_plan
+        Work to do while the plan is being made (the CLI begins the render): where
+        processes can be forked, the plan is made in a forked child and
+        ``beside_plan(result, ready)`` is called here meanwhile, with the run so far
+        (``plan`` is ``None``) and ``ready()``, which tells whether the plan is done,
+        so that the work can stop early and leave the rest for later.  Not called when
+        the plan is disabled or cannot be made in a child; the plan is then made here.
+        The result is the same either way.
 
     Returns
     -------
@@ -218,7 +235,6 @@ def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
     from geoplan.indicators import compute_indicators
     from geoplan.io import load_layers
     from geoplan.partitions import partitioned_indicators
-    from geoplan.plan import make_plan
     from geoplan.review.corrections import correct_layers
     from geoplan.scoring import score_tracks
 
@@ -238,17 +254,37 @@ def run(scenario: Scenario, *, progress: Progress | None = None) -> PlanResult:
     layers = replace(layers, landslide_truth=None)
     with _stage("scoring", timings, progress):
         scoring = score_tracks(indicators, scenario)
-    plan: PlanOutcome | None = None
-    if scenario.plan.enabled:
-        with _stage("sites, budget and targets", timings, progress):
-            plan = make_plan(indicators, scoring, scenario, layers=layers)
-    return PlanResult(
+    result = PlanResult(
         scenario=scenario,
         layers=layers,
         indicators=indicators,
         scoring=scoring,
-        plan=plan,
+        plan=None,
         timings=timings,
         inputs=inputs,
         versions=package_versions(),
     )
+    if scenario.plan.enabled:
+        with _stage("sites, budget and targets", timings, progress):
+            result = replace(result, plan=_plan(result, beside_plan))
+    return result
+
+
+def _plan(result: PlanResult, beside_plan: BesidePlan | None) -> PlanOutcome:
+    """Make the plan of ``result``: in a forked child while ``beside_plan`` runs here, if any."""
+    from geoplan.forked import call_forked, fork_is_safe
+    from geoplan.plan import make_plan
+
+    make = partial(
+        make_plan, result.indicators, result.scoring, result.scenario, layers=result.layers
+    )
+    if beside_plan is None or not fork_is_safe():
+        return make()
+    with call_forked(
+        make,
+        fork=True,
+        label="plan",
+        hint="with GEOPLAN_RENDER_WORKERS=1 to make the plan and write the outputs in one process",
+    ) as planning:
+        beside_plan(result, planning.ready)
+        return planning.result()

@@ -77,6 +77,25 @@ def test_safe_frame_keeps_dtypes():
     assert out["village_name"].iloc[0] == "'=1+1"
 
 
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_safe_frame_is_safe_cell_of_every_text_column(dtype):
+    frame = _hostile_frame().assign(
+        commune=pd.Series(["Đắk Hà", None, "Ngọc Hồi"], dtype=dtype),
+        district=pd.Series(["Kon Plông", "-1", "=A1"], dtype=dtype),
+        village_name=lambda f: f["village_name"].astype(dtype),
+    )
+    out = safe_frame(frame)
+    assert list(out.columns) == list(frame.columns)
+    for col in frame.columns:
+        assert out[col].dtype == frame[col].dtype, col
+        expected = [safe_cell(v) for v in frame[col].tolist()]
+        assert out[col].tolist() == expected, col
+    assert out["commune"].tolist()[0] == "Đắk Hà" and out["district"].tolist()[1:] == [
+        "'-1",
+        "'=A1",
+    ]
+
+
 def test_rankings_xlsx_has_no_formula(demo_outputs_hostile: Path):
     wb = load_workbook(demo_outputs_hostile / "rankings.xlsx")
     for ws in wb.worksheets:

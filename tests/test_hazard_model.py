@@ -11,11 +11,10 @@ import numpy as np
 import pytest
 import rasterio
 import shapely
+from _hazard_world import CRS, RES, SIZE, X0, Y0, make_world, scenario, with_villages
 from affine import Affine
 from scipy import ndimage
 
-from geoplan.config.hazard import SusceptibilityConfig
-from geoplan.config.indicators import IndicatorConfig
 from geoplan.errors import ModelError
 from geoplan.hazard import SusceptibilityResult, fit_susceptibility
 from geoplan.hazard.grid import GridRaster
@@ -24,88 +23,10 @@ from geoplan.hazard.terrain import flow_accumulation, slope_degrees, wetness_ind
 from geoplan.hazard.zones import classify, jenks_breaks
 from geoplan.io import read_raster
 
-CRS = "EPSG:32648"
-X0, Y0 = 500_000.0, 1_500_000.0
-RES = 30.0
-SIZE = 300  # 9 km x 9 km
-
-
-def _truth(z: np.ndarray, transform: Affine) -> np.ndarray:
-    slope = slope_degrees(z, transform, CRS)
-    # Landslides concentrate on the steepest fifth of the land.
-    return 1.0 / (1.0 + np.exp(-(slope - np.quantile(slope, 0.8)) / 1.5))
-
 
 @pytest.fixture(scope="module")
 def world() -> SimpleNamespace:
-    rng = np.random.default_rng(7)
-    transform = Affine(RES, 0, X0, 0, -RES, Y0 + SIZE * RES)
-    z = ndimage.gaussian_filter(rng.normal(size=(SIZE, SIZE)), 6)
-    z = 300 + 1200 * (z - z.min()) / (z.max() - z.min())
-    z[:, :60] = 300 + 0.01 * np.arange(60)[None, :] * RES  # a gentle plain in the west
-    truth = _truth(z, transform)
-    cells = rng.choice(truth.size, size=250, replace=False, p=(truth / truth.sum()).ravel())
-    rows, cols = cells // SIZE, cells % SIZE
-    inventory = gpd.GeoDataFrame(
-        {"event_date": ["2023-08-01"] * cells.size},
-        geometry=shapely.points(X0 + (cols + 0.5) * RES, Y0 + SIZE * RES - (rows + 0.5) * RES),
-        crs=CRS,
-    )
-    area = shapely.box(X0 + 150, Y0 + 150, X0 + SIZE * RES - 150, Y0 + SIZE * RES - 150)
-    communes = gpd.GeoDataFrame({"commune_code": ["1"]}, geometry=[area], crs=CRS)
-    return SimpleNamespace(
-        dem=GridRaster(z, transform, CRS),
-        truth=truth,
-        layers=SimpleNamespace(
-            communes=communes,
-            villages=None,
-            districts=None,
-            province=None,
-            landslide_zones=gpd.GeoDataFrame(
-                {"level": [5, 1]},
-                # Official "very high" on the plain, "very low" on the steepest land.
-                geometry=[shapely.box(X0, Y0, X0 + 1500, Y0 + SIZE * RES), area],
-                crs=CRS,
-            ),
-            landslide_inventory=inventory,
-            forest=gpd.GeoDataFrame(
-                {"forest_type": ["protective"], "name": ["P"]},
-                geometry=[shapely.box(X0 + 4000, Y0, X0 + 9000, Y0 + 4000)],
-                crs=CRS,
-            ),
-            border=None,
-            roads=gpd.GeoDataFrame(
-                {"road_class": ["district"]},
-                geometry=[shapely.LineString([(X0, Y0 + 4500), (X0 + 9000, Y0 + 4500)])],
-                crs=CRS,
-            ),
-            rivers=gpd.GeoDataFrame(
-                {"name": ["r"]},
-                geometry=[shapely.LineString([(X0 + 4500, Y0), (X0 + 4500, Y0 + 9000)])],
-                crs=CRS,
-            ),
-            dem=GridRaster(z, transform, CRS),
-            rainfall=None,
-            report=None,
-        ),
-    )
-
-
-def scenario(**kw: object) -> SimpleNamespace:
-    settings: dict[str, object] = {
-        "block_size_m": 2000.0,
-        "params": {"n_estimators": 60},
-        "n_jobs": 1,
-        "min_zone_area_m2": 9000.0,
-        "absence_buffer_m": 150.0,
-    }
-    settings.update(kw)
-    return SimpleNamespace(
-        crs=CRS,
-        source=None,
-        indicators=IndicatorConfig(),
-        susceptibility=SusceptibilityConfig(**settings),
-    )
+    return make_world()
 
 
 @pytest.fixture(scope="module")
@@ -314,16 +235,7 @@ def test_flow_accumulation_skips_nodata() -> None:
 def test_compute_indicators_puts_the_model_on_villages(world: SimpleNamespace) -> None:
     from geoplan.indicators import compute_indicators
 
-    truth = world.truth
-    steep = np.unravel_index(np.argmax(ndimage.uniform_filter(truth, 25)), truth.shape)
-    flat = (SIZE // 2, 20)  # on the plain
-    xy = [(X0 + (c + 0.5) * RES, Y0 + SIZE * RES - (r + 0.5) * RES) for r, c in (steep, flat)]
-    villages = gpd.GeoDataFrame(
-        {"village_id": ["steep", "flat"], "commune_code": ["1", "1"], "households": [50, 50]},
-        geometry=shapely.points(xy),
-        crs=CRS,
-    )
-    layers = SimpleNamespace(**{**vars(world.layers), "villages": villages})
+    layers = with_villages(world)
     out = compute_indicators(layers, scenario())
     assert out.susceptibility is not None
     v = out.villages.set_index("village_id")
@@ -435,7 +347,8 @@ def test_n_jobs_does_not_change_the_result(
 
 
 def test_forest_probability_tree_by_tree_equals_scikit_learn() -> None:
-    from geoplan.hazard.model import make_estimator, positive_probability
+    from geoplan.hazard.estimator import make_estimator
+    from geoplan.hazard.predict import positive_probability
 
     rng = np.random.default_rng(3)
     x = rng.normal(size=(400, 6)).astype(np.float32)
@@ -494,8 +407,8 @@ def test_grid_prediction_does_not_depend_on_windows_or_threads(monkeypatch) -> N
     # each window is predicted on its own thread; any window size, with threads or
     # without, gives the same probability grid bit for bit
     import geoplan.hazard.predict as predict_mod
+    from geoplan.hazard.estimator import make_estimator
     from geoplan.hazard.factors import FactorStack
-    from geoplan.hazard.model import make_estimator
 
     rng = np.random.default_rng(5)
     dem = rng.normal(500, 50, size=(70, 40)).cumsum(axis=0)

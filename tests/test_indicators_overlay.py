@@ -423,3 +423,30 @@ def test_class_at_points_takes_the_highest_level_containing_each_point() -> None
     levels = np.where(inside, zones["level"].to_numpy()[None, :], -1).max(axis=1)
     np.testing.assert_array_equal(got, np.where(levels < 0, np.nan, levels.astype(float)))
     assert np.isfinite(got).sum() > 20
+
+
+@pytest.mark.parametrize(
+    ("second", "overlapping"),
+    [
+        (shapely.box(1, 0, 2, 1), False),  # shares an edge
+        (shapely.box(1, 1, 2, 2), False),  # shares a corner
+        (shapely.box(3, 3, 4, 4), False),  # apart
+        (shapely.box(0.5, 0, 1.5, 1), True),  # overlaps
+        (shapely.box(0.2, 0.2, 0.4, 0.4), True),  # inside the first
+        (shapely.box(-1, -1, 2, 2), True),  # contains the first
+        (shapely.box(0, 0, 1, 1), True),  # a duplicate
+    ],
+)
+def test_overlap_check_agrees_with_the_predicates(second, overlapping: bool) -> None:
+    from geoplan.indicators.overlay import _any_overlap
+
+    first = shapely.box(0, 0, 1, 1)
+    third = shapely.box(10, 10, 11, 11)  # far from both
+    geoms = np.array([first, third, second], dtype=object)
+    tree = shapely.STRtree(geoms)
+    by_predicates = any(
+        bool((left != right).any())
+        for left, right in (tree.query(geoms, predicate=p) for p in ("overlaps", "contains"))
+    )
+    assert by_predicates == overlapping
+    assert _any_overlap(geoms) == overlapping

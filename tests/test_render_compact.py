@@ -8,7 +8,6 @@ import pytest
 from _render_fixtures import SCRIPT_NAME, XSS_NAME, make_result
 
 from geoplan.render import map_compact
-from geoplan.render._geo import decode_polyline
 from geoplan.render.context import prepare
 from geoplan.render.elements import DataLayer
 from geoplan.render.map_compact import (
@@ -19,6 +18,7 @@ from geoplan.render.map_compact import (
 )
 from geoplan.render.map_hazard import hazard_map
 from geoplan.render.map_priority import priority_map
+from geoplan.render.polyline import decode_polyline
 
 
 def _layer_args(m, lid: str) -> tuple[dict, dict]:

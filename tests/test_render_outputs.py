@@ -14,8 +14,8 @@ from _render_fixtures import DISAGREEMENT, SCRIPT_NAME, XSS_NAME, make_result
 
 from geoplan.i18n import fmt_num, fmt_pct
 from geoplan.render import write_outputs
-from geoplan.render._geo import decode_polyline, encode_polyline
 from geoplan.render.offline import deterministic_ids, safe_json
+from geoplan.render.polyline import decode_polyline, encode_polyline
 
 MAPS = [
     "priority_resettlement.html",
@@ -383,6 +383,20 @@ def test_polyline_encoding_round_trip():
 def test_deterministic_ids():
     html = "var map_" + "a" * 32 + " = 1; map_" + "a" * 32 + "; layer_" + "b" * 32
     assert deterministic_ids(html) == "var map_0001 = 1; map_0001; layer_0002"
+
+
+def test_deterministic_ids_match_the_lookbehind_rule():
+    # the rule as first written: 32 hex digits after "_", no letter or digit after them
+    pattern = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-zA-Z])")
+
+    def reference(html: str) -> str:
+        seen: dict[str, str] = {}
+        return pattern.sub(lambda m: seen.setdefault(m[0], f"{len(seen) + 1:04d}"), html)
+
+    a, b, c = "0123456789abcdef" * 2, "f" * 32, "a1" * 16
+    html = f"__{a} x_{a}; _{b}g _{b}_ _{b}0 _{c.upper()} {a} _{c}_{a} a_{b}; _{a[:31]} _{c}\n_{b}"
+    assert deterministic_ids(html) == reference(html)
+    assert deterministic_ids(html).count("_0001") == 3
 
 
 def test_vietnamese_number_format():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geoplan.render import _geo
-from geoplan.render._geo import chunk_text, decode_polyline, encode_polyline, encode_polylines
+from geoplan.render import polyline
+from geoplan.render.polyline import chunk_text, decode_polyline, encode_polyline, encode_polylines
 
 
 def _reference_chunks(v: int) -> str:
@@ -47,7 +47,7 @@ def _runs(rng: np.random.Generator, scale: float) -> tuple[np.ndarray, np.ndarra
 @pytest.mark.parametrize("block", [1, 7, 64, 1 << 15])
 def test_encode_polylines_matches_the_reference(monkeypatch, scale, block):
     # small blocks put block edges inside runs, between runs and on empty runs
-    monkeypatch.setattr(_geo, "_BLOCK_COORDS", block)
+    monkeypatch.setattr(polyline, "_BLOCK_COORDS", block)
     rng = np.random.default_rng(int(scale * 1000) % 2**32 + block)
     xy, counts = _runs(rng, scale)
     texts = encode_polylines(xy, counts, 5)
@@ -58,7 +58,7 @@ def test_encode_polylines_matches_the_reference(monkeypatch, scale, block):
 
 @pytest.mark.parametrize("precision", [0, 5, 7])
 def test_encode_polyline_large_and_negative_values(monkeypatch, precision):
-    monkeypatch.setattr(_geo, "_BLOCK_COORDS", 3)
+    monkeypatch.setattr(polyline, "_BLOCK_COORDS", 3)
     run = np.array(
         [[-179.99999, -89.5], [179.99999, 89.5], [0.0, 0.0], [-1e9, 1e9], [1e9, -1e9], [-0.3, 0.7]]
     )
@@ -72,13 +72,13 @@ def test_encode_polylines_empty_inputs():
 
 
 def test_round_trip_over_block_edges(monkeypatch):
-    monkeypatch.setattr(_geo, "_BLOCK_COORDS", 4)
+    monkeypatch.setattr(polyline, "_BLOCK_COORDS", 4)
     ring = [(107.71234, 14.6), (108.3, 15.49999), (107.5, 14.0), (-0.00001, 0.0), (107.71234, 14.6)]
     assert decode_polyline(encode_polyline(ring)) == ring
 
 
 def test_chunk_text_matches_the_reference(monkeypatch):
-    monkeypatch.setattr(_geo, "_BLOCK_COORDS", 5)
+    monkeypatch.setattr(polyline, "_BLOCK_COORDS", 5)
     rng = np.random.default_rng(7)
     z = np.concatenate([[0, 31, 32, 2**60 - 1], rng.integers(0, 2**40, 200)])
     assert chunk_text(z) == "".join(_reference_chunks(int(v)) for v in z)

@@ -268,7 +268,7 @@ def test_the_cli_names_the_product_a_helper_failed_on(result, runner, tmp_path, 
     import geoplan.pipeline
     from geoplan.cli import EXIT_INTERNAL, cli
 
-    monkeypatch.setattr(geoplan.pipeline, "run", lambda scenario, progress=None: result)
+    monkeypatch.setattr(geoplan.pipeline, "run", lambda scenario, **kw: result)
     claimed = FORK.Event()
 
     def fail(label: str) -> None:

@@ -114,3 +114,19 @@ def test_json_schema_documents_fields():
     assert schema["additionalProperties"] is False
     assert "layers" in schema["required"]
     assert "description" in schema["properties"]["crs"]
+
+
+@pytest.mark.parametrize(
+    "parts", [("labels.yaml",), ("plan", "targets.yaml"), ("scoring", "criteria.yaml")]
+)
+def test_packaged_yaml_reads_what_the_pure_python_loader_reads(parts):
+    from importlib import resources
+
+    import yaml
+
+    from geoplan.config._base import packaged_yaml
+
+    text = resources.files("geoplan").joinpath(*parts).read_text(encoding="utf-8")
+    expected = yaml.load(text, Loader=yaml.SafeLoader)
+    assert packaged_yaml(*parts) == expected
+    assert expected  # the file is not empty

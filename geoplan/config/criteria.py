@@ -9,13 +9,11 @@ loading the scoring stage; :mod:`geoplan.scoring.catalogue` turns the entries in
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import Field
 
-from geoplan.config._base import ScenarioModel
+from geoplan.config._base import ScenarioModel, packaged_yaml
 
 __all__ = [
     "CriteriaFile",
@@ -88,8 +86,7 @@ class CriteriaFile(ScenarioModel):
 @cache
 def criteria_file() -> CriteriaFile:
     """Return the validated catalogue shipped with geoplan (read once)."""
-    text = resources.files("geoplan").joinpath(*CRITERIA_RESOURCE).read_text(encoding="utf-8")
-    return CriteriaFile.model_validate(yaml.safe_load(text))
+    return CriteriaFile.model_validate(packaged_yaml(*CRITERIA_RESOURCE))
 
 
 def criterion_ids(level: Literal["village", "commune"] | None = None) -> list[str]:

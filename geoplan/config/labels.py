@@ -7,12 +7,10 @@ the labels through :func:`labels_file`.
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
-import yaml
 from pydantic import RootModel
 
-from geoplan.config._base import ScenarioModel
+from geoplan.config._base import ScenarioModel, packaged_yaml
 
 __all__ = ["LABELS_RESOURCE", "Label", "LabelsFile", "labels_file"]
 
@@ -33,5 +31,4 @@ class LabelsFile(RootModel[dict[str, dict[str, Label]]]):
 @cache
 def labels_file() -> LabelsFile:
     """Return the validated label catalogue shipped with geoplan (read once)."""
-    text = resources.files("geoplan").joinpath(*LABELS_RESOURCE).read_text(encoding="utf-8")
-    return LabelsFile.model_validate(yaml.safe_load(text))
+    return LabelsFile.model_validate(packaged_yaml(*LABELS_RESOURCE))

@@ -7,13 +7,11 @@ these, with the compute functions it registers by id.
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import Field
 
-from geoplan.config._base import ScenarioModel
+from geoplan.config._base import ScenarioModel, packaged_yaml
 
 __all__ = ["TargetEntry", "TargetFunctionRef", "TargetsFile", "targets_file"]
 
@@ -63,5 +61,4 @@ class TargetsFile(ScenarioModel):
 @cache
 def targets_file() -> TargetsFile:
     """Return the validated target registry shipped with geoplan (read once)."""
-    text = resources.files("geoplan").joinpath(*TARGETS_RESOURCE).read_text(encoding="utf-8")
-    return TargetsFile.model_validate(yaml.safe_load(text))
+    return TargetsFile.model_validate(packaged_yaml(*TARGETS_RESOURCE))

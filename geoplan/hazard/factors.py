@@ -8,7 +8,9 @@ memory at once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +20,8 @@ from rasterio import features
 from rasterio.enums import Resampling
 
 from geoplan.errors import ModelError
+from geoplan.forked import call_forked
+from geoplan.hazard.fitting import MODEL_WORKERS_ENV, model_forks
 from geoplan.hazard.grid import RasterLike, cell_size_m, row_windows, to_pyproj, warp_to_grid
 from geoplan.hazard.terrain import (
     TERRAIN_FACTORS,
@@ -28,7 +32,13 @@ from geoplan.hazard.terrain import (
 )
 from geoplan.hazard.threads import ordered_map
 
-__all__ = ["ALL_FACTORS", "FactorStack", "build_factor_stack", "rasterize_mask"]
+__all__ = [
+    "ALL_FACTORS",
+    "FactorStack",
+    "build_factor_stack",
+    "rasterize_mask",
+    "start_factor_stack",
+]
 
 #: Factor names a scenario may list; "forest" expands to one 0/1 column per type.
 ALL_FACTORS = (*TERRAIN_FACTORS, "twi", "dist_river", "dist_road", "forest", "rainfall")
@@ -152,6 +162,57 @@ def _distance_raster(
     return distance_m(free, sampling, np.float32)
 
 
+@contextmanager
+def start_factor_stack(
+    dem: RasterLike,
+    layers: Any,
+    *,
+    area: gpd.GeoDataFrame,
+    factors: Sequence[str] | None,
+    relief_radius_m: float,
+) -> Iterator[Callable[[], FactorStack]]:
+    """Start preparing the factor rasters; yield the function that finishes the stack.
+
+    The wetness index, the longest factor (a flow accumulation over the whole grid), is
+    computed in a forked child when :func:`geoplan.hazard.fitting.model_forks`, while
+    this process does the caller's work inside the block and then the other factors;
+    otherwise it is computed here when the function is called. The stack is the same
+    either way.
+
+    Parameters
+    ----------
+    dem, layers, area, factors, relief_radius_m
+        As for :func:`build_factor_stack`.
+
+    Yields
+    ------
+    callable
+        Called with no argument (once, inside the block), it returns the
+        :class:`FactorStack`.
+
+    Raises
+    ------
+    ModelError
+        If a requested factor's layer is missing or a name is unknown (on entry).
+    """
+    values = np.asarray(dem.array, dtype=np.float64)
+    chosen, names = _chosen_factors(layers, factors)
+    fork = "twi" in chosen and model_forks()
+    with call_forked(
+        wetness_index, values, dem.transform, dem.crs, fork=fork, label="wetness index",
+        hint=f"with {MODEL_WORKERS_ENV}=1 to compute it in the main process",
+    ) if fork else contextlib.nullcontext() as wetness:  # fmt: skip
+
+        def finish() -> FactorStack:
+            twi = wetness.result if wetness is not None else None
+            return _factor_stack(
+                values, dem, layers, chosen=chosen, names=names, area=area,
+                relief_radius_m=relief_radius_m, twi=twi,
+            )  # fmt: skip
+
+        yield finish
+
+
 def build_factor_stack(
     dem: RasterLike,
     layers: Any,
@@ -187,8 +248,14 @@ def build_factor_stack(
     ModelError
         If a requested factor's layer is missing or a name is unknown.
     """
-    values = np.asarray(dem.array, dtype=np.float64)
-    shape = (int(values.shape[0]), int(values.shape[1]))
+    with start_factor_stack(
+        dem, layers, area=area, factors=factors, relief_radius_m=relief_radius_m
+    ) as finish:
+        return finish()
+
+
+def _chosen_factors(layers: Any, factors: Sequence[str] | None) -> tuple[list[str], list[str]]:
+    """Return the chosen factors and the stack's names (``forest`` is one name per type)."""
     available = {
         "dist_river": getattr(layers, "rivers", None) is not None,
         "dist_road": getattr(layers, "roads", None) is not None,
@@ -215,8 +282,24 @@ def build_factor_stack(
             names.extend(f"forest_{kind}" for kind in FOREST_CODES)
         else:
             names.append(name)
+    return chosen, names
+
+
+def _factor_stack(
+    values: np.ndarray,
+    dem: RasterLike,
+    layers: Any,
+    *,
+    chosen: list[str],
+    names: list[str],
+    area: gpd.GeoDataFrame,
+    relief_radius_m: float,
+    twi: Callable[[], np.ndarray] | None,
+) -> FactorStack:
+    """Compute the whole-grid factors (the wetness index from ``twi`` when given)."""
+    shape = (int(values.shape[0]), int(values.shape[1]))
     global_layers: dict[str, np.ndarray] = {}
-    if "twi" in chosen:
+    if "twi" in chosen and twi is None:
         global_layers["twi"] = wetness_index(values, dem.transform, dem.crs)
     if "dist_river" in chosen:
         global_layers["dist_river"] = _distance_raster(layers.rivers, dem.transform, dem.crs, shape)
@@ -241,6 +324,8 @@ def build_factor_stack(
             layers.rainfall, dem.transform, dem.crs, shape, resampling=Resampling.bilinear
         )
     mask = rasterize_mask(area, dem.transform, dem.crs, shape) & ~np.isnan(values)
+    if "twi" in chosen and twi is not None:  # collected last: its child worked meanwhile
+        global_layers = {"twi": twi(), **global_layers}
     return FactorStack(
         dem=values,
         transform=dem.transform,

@@ -6,26 +6,23 @@ cross-validation (in a forked child beside the final fit) in :mod:`geoplan.hazar
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pyproj
 from rasterio.enums import Resampling
-from sklearn.base import ClassifierMixin, clone
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.inspection import permutation_importance
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, StratifiedKFold
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
-from geoplan.errors import ModelError
-from geoplan.hazard.factors import FactorStack, build_factor_stack
+from geoplan.forked import call_forked
+from geoplan.hazard.factors import FactorStack, start_factor_stack
+from geoplan.hazard.fitting import MODEL_WORKERS_ENV, model_forks
 from geoplan.hazard.grid import (
     GridRaster,
     RasterLike,
@@ -33,129 +30,17 @@ from geoplan.hazard.grid import (
     to_pyproj,
     warp_to_grid,
 )
-from geoplan.hazard.predict import positive_probability, predict_grid
+from geoplan.hazard.result import SusceptibilityResult
 from geoplan.hazard.sampling import absence_cells, cell_xy, presence_cells, spatial_blocks
-from geoplan.hazard.validation import auc, start_validation
 from geoplan.hazard.zones import LEVELS, class_breaks, classify, disagreement_zones, vectorise
 
 if TYPE_CHECKING:
     from geoplan.io import Layers
     from geoplan.scenario import Scenario
 
-__all__ = [
-    "SusceptibilityResult",
-    "fit_susceptibility",
-    "make_estimator",
-    "positive_probability",
-    "spatial_blocks",
-]
+__all__ = ["SusceptibilityResult", "fit_susceptibility", "spatial_blocks"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SusceptibilityResult:
-    """What :func:`fit_susceptibility` returns.
-
-    Parameters
-    ----------
-    model_card
-        JSON-serialisable description: factors, importances, cross-validated
-        AUCs (spatial and random), class breaks and areas, parameters, seed,
-        and ``truth_auc`` when a truth raster was given.
-    probability
-        Modelled probability (float32, ``NaN`` outside the study area) on the DEM grid.
-    levels
-        Levels 1-5 (uint8, 0 outside) on the same grid.
-    zones
-        Vectorised levels (column ``level``) in the scenario CRS.
-    disagreement
-        Polygons where the official zone level and the model level differ by
-        two classes or more (``official_level``, ``model_level``) in the
-        scenario CRS; empty when there are no official zones.
-    breaks
-        The four probability cut points between levels.
-    estimator
-        The fitted scikit-learn estimator.
-    factor_names
-        Column order of the estimator's input.
-    """
-
-    model_card: dict[str, Any]
-    probability: GridRaster
-    levels: GridRaster
-    zones: gpd.GeoDataFrame
-    disagreement: gpd.GeoDataFrame
-    breaks: tuple[float, ...]
-    estimator: Any = None
-    factor_names: tuple[str, ...] = ()
-
-    def level_of(self, probability: np.ndarray) -> np.ndarray:
-        """Return the level (1-5) of probabilities (0 for ``NaN``)."""
-        return classify(np.asarray(probability, dtype=float), self.breaks)
-
-
-_DEFAULTS: dict[str, dict[str, Any]] = {
-    "logistic": {"C": 1.0, "max_iter": 2000},
-    "random_forest": {
-        "n_estimators": 60,
-        "min_samples_leaf": 5,
-        "max_features": "sqrt",
-        "max_depth": 8,
-    },
-    "gradient_boosting": {"max_iter": 100, "learning_rate": 0.1, "max_leaf_nodes": 8},
-}
-
-
-def make_estimator(
-    kind: str,
-    *,
-    params: dict[str, Any] | None = None,
-    random_state: int = 0,
-    n_jobs: int | None = None,
-) -> ClassifierMixin:
-    """Return an unfitted classifier for ``kind``.
-
-    Parameters
-    ----------
-    kind
-        ``"logistic"`` (standardised features + logistic regression),
-        ``"random_forest"`` or ``"gradient_boosting"`` (histogram GBM).
-    params
-        Hyper-parameters overriding geoplan's defaults.
-    random_state
-        Seed.
-    n_jobs
-        Parallel jobs (random forest only).
-
-    Returns
-    -------
-    sklearn.base.ClassifierMixin
-        The estimator.
-
-    Raises
-    ------
-    ModelError
-        For an unknown kind or a parameter the estimator does not accept.
-    """
-    if kind not in _DEFAULTS:
-        msg = f"susceptibility.model: unknown model {kind!r}; choose from {sorted(_DEFAULTS)}"
-        raise ModelError(msg)
-    settings = {**_DEFAULTS[kind], **(params or {})}
-    try:
-        if kind == "logistic":
-            return Pipeline(
-                [
-                    ("scale", StandardScaler()),
-                    ("model", LogisticRegression(random_state=random_state, **settings)),
-                ]
-            )
-        if kind == "random_forest":
-            return RandomForestClassifier(random_state=random_state, n_jobs=n_jobs, **settings)
-        return HistGradientBoostingClassifier(random_state=random_state, **settings)
-    except TypeError as exc:
-        msg = f"susceptibility.params: {exc}; check the parameter names for model {kind!r}"
-        raise ModelError(msg) from exc
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -179,18 +64,6 @@ def _truth_on_grid(truth: Any, stack: FactorStack, scale: float) -> np.ndarray:
     )  # fmt: skip
 
 
-def _native_importances(estimator: Any, names: list[str]) -> dict[str, float] | None:
-    model = estimator.named_steps["model"] if isinstance(estimator, Pipeline) else estimator
-    if hasattr(model, "feature_importances_"):
-        vals = np.asarray(model.feature_importances_, dtype=float)
-    elif hasattr(model, "coef_"):
-        vals = np.abs(np.asarray(model.coef_, dtype=float)).ravel()
-        vals = vals / vals.sum() if vals.sum() > 0 else vals
-    else:
-        return None
-    return {n: round(float(v), 6) for n, v in zip(names, vals, strict=True)}
-
-
 class _Clock:
     """Record the seconds spent in each named stage."""
 
@@ -204,26 +77,6 @@ class _Clock:
         self.last = now
 
 
-def _cv_splits(
-    x: np.ndarray, y: np.ndarray, groups: np.ndarray, *, folds: int, seed: int
-) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
-    """Train/test indices of the spatial-block and of the random stratified folds."""
-    n_blocks = int(np.unique(groups).size)
-    n_folds = min(folds, n_blocks)
-    if n_folds < 2:
-        msg = (
-            f"susceptibility.block_size_m leaves {n_blocks} block(s) with samples; use smaller "
-            "blocks for spatial cross-validation"
-        )
-        raise ModelError(msg)
-    return {
-        "spatial": list(GroupKFold(n_splits=n_folds).split(x, y, groups)),
-        "random": list(
-            StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(x, y)
-        ),
-    }
-
-
 def _weighted_truth_auc(truth: np.ndarray, probability: np.ndarray) -> float | None:
     """Return the expected ROC-AUC against landslides drawn from the truth.
 
@@ -233,6 +86,8 @@ def _weighted_truth_auc(truth: np.ndarray, probability: np.ndarray) -> float | N
     p = np.asarray(probability, dtype=np.float64)
     good = ~(np.isnan(t) | np.isnan(p))
     t, p = t[good], p[good]
+    from geoplan.hazard.validation import auc
+
     return auc(
         np.concatenate([np.ones(t.size), np.zeros(t.size)]),
         np.concatenate([p, p]),
@@ -276,15 +131,24 @@ def _map_levels(
         str(lv): round(float(((levels == lv) * areas_row[:, None]).sum() / 1e6), 3) for lv in LEVELS
     }
     min_pixels = round(cfg.min_zone_area_m2 / float(np.mean(areas_row)))
-    zones = vectorise(levels, stack.transform, stack.crs, target_crs, min_pixels)
-    zones = zones.rename(columns={"code": "level"})
-    zones["level"] = zones["level"].astype(int)
     official = getattr(layers, "landslide_zones", None)
-    disagreement, disagreement_km2, matched = disagreement_zones(
-        official, stack, probability, levels,
+    compare = partial(
+        disagreement_zones, official, stack, probability, levels,
         classes=cfg.disagreement_classes, target_crs=target_crs, min_pixels=min_pixels,
         cell_areas=areas_row,
     )  # fmt: skip
+    # the disagreement with the official map in a forked child while the levels are vectorised
+    fork = official is not None and len(official) > 0 and model_forks()
+    with call_forked(
+        compare, fork=fork, label="disagreement zones",
+        hint=f"with {MODEL_WORKERS_ENV}=1 to map them in one process",
+    ) if fork else contextlib.nullcontext() as comparing:  # fmt: skip
+        zones = vectorise(levels, stack.transform, stack.crs, target_crs, min_pixels)
+        zones = zones.rename(columns={"code": "level"})
+        zones["level"] = zones["level"].astype(int)
+        disagreement, disagreement_km2, matched = (
+            comparing.result() if comparing is not None else compare()
+        )
     clock.lap("zones")
     truth_auc = None
     truth_layer = getattr(layers, "landslide_truth", None)
@@ -348,22 +212,22 @@ def _model_card(
     stack: FactorStack,
     sample: _TrainingSample,
     *,
-    model: Any,
+    estimator: tuple[str, dict[str, float] | None],
     importances: np.ndarray,
     validation: dict[str, list[float | None]],
     mapped: _LevelMaps,
     timings: dict[str, float],
 ) -> dict[str, Any]:
     """Describe the fitted model: factors, importances, skill, classes and grid."""
+    from geoplan.hazard.estimator import DEFAULTS
+
     height, width = stack.shape
     spatial_auc = _mean(validation["spatial"])
     random_auc = _mean(validation["random"])
     return {
         "model": cfg.model,
-        "estimator": type(
-            model.named_steps["model"] if isinstance(model, Pipeline) else model
-        ).__name__,
-        "parameters": {**_DEFAULTS[cfg.model], **dict(cfg.params)},
+        "estimator": estimator[0],
+        "parameters": {**DEFAULTS[cfg.model], **dict(cfg.params)},
         "random_state": cfg.random_state,
         "factors": list(stack.names),
         "factor_fill_values": {
@@ -373,7 +237,7 @@ def _model_card(
             n: round(float(v), 6) for n, v in zip(stack.names, importances, strict=True)
         },
         "importance_method": "permutation (mean ROC-AUC decrease over 3 repeats, training sample)",
-        "native_importances": _native_importances(model, stack.names),
+        "native_importances": estimator[1],
         "presences": sample.presences,
         "absences": sample.absences,
         "absence_ratio": cfg.absence_ratio,
@@ -416,6 +280,23 @@ def _model_card(
         ),
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
     }
+
+
+def _factor_stack_loading_estimators(
+    dem: RasterLike,
+    layers: Any,
+    *,
+    area: gpd.GeoDataFrame,
+    factors: Sequence[str] | None,
+    relief_radius_m: float,
+) -> FactorStack:
+    """Build the factor stack, loading scikit-learn while a child computes the wetness index."""
+    with start_factor_stack(
+        dem, layers, area=area, factors=factors, relief_radius_m=relief_radius_m
+    ) as finish_stack:
+        for module in ("estimator", "predict", "validation"):  # their imports load scikit-learn
+            importlib.import_module(f"geoplan.hazard.{module}")
+        return finish_stack()
 
 
 def fit_susceptibility(
@@ -461,11 +342,15 @@ def fit_susceptibility(
     area = getattr(layers, "province", None)
     if area is None or len(area) == 0:
         area = layers.communes
-    stack = build_factor_stack(
+    stack = _factor_stack_loading_estimators(
         dem, layers, area=area, factors=factors if factors is not None else cfg.factors,
         relief_radius_m=cfg.relief_radius_m,
     )  # fmt: skip
     clock.lap("factors")
+    from geoplan.hazard.estimator import cv_splits, describe_estimator, fit_final, make_estimator
+    from geoplan.hazard.predict import predict_grid
+    from geoplan.hazard.validation import start_validation
+
     rng = np.random.default_rng(cfg.random_state)
     sample = _draw_sample(inventory, stack, cfg=cfg, target_crs=target_crs, rng=rng)
     x, y = sample.x, sample.y
@@ -481,30 +366,29 @@ def fit_susceptibility(
     estimator = make_estimator(
         cfg.model, params=dict(cfg.params), random_state=cfg.random_state, n_jobs=1
     )
-    splits = _cv_splits(x, y, sample.groups, folds=cfg.folds, seed=cfg.random_state)
-    # The cross-validation (for the model card only) runs in a forked child while this
-    # process fits, predicts and maps: see geoplan.hazard.validation.
-    with start_validation(estimator, x, y, splits, threads) as validating:
+    splits = cv_splits(x, y, sample.groups, folds=cfg.folds, seed=cfg.random_state)
+    model = fit_final(estimator, x, y, threads)
+    clock.lap("fit")
+    # The permutation importances and the cross-validation (for the model card only) run in
+    # a forked child while this process predicts and maps: see geoplan.hazard.validation.
+    with start_validation(
+        estimator, model, (x, y), splits, threads=threads, random_state=cfg.random_state
+    ) as validating:
         clock.lap("cross_validation_start" if validating.forked else "cross_validation")
-        with threadpool_limits(limits=threads, user_api="openmp"):
-            model = clone(estimator).fit(x, y)
-            perm = permutation_importance(
-                model, x, y, scoring="roc_auc", n_repeats=3, random_state=cfg.random_state
-            )
-        clock.lap("fit")
         probability = predict_grid(stack, model, sample.medians, cfg.window_rows)
         clock.lap("prediction")
         mapped = _map_levels(
             layers, stack, probability=probability, rng=rng, cfg=cfg, target_crs=target_crs,
             clock=clock,
         )  # fmt: skip
-        validation, seconds = validating.result()
+        validation = validating.result()
         if validating.forked:
             clock.lap("cross_validation_wait")
-            timings["cross_validation"] = seconds
+    timings.update(validation.timings)
     card = _model_card(
-        cfg, stack, sample, model=model, importances=perm.importances_mean,
-        validation=validation, mapped=mapped, timings=timings,
+        cfg, stack, sample, estimator=describe_estimator(model, stack.names),
+        importances=validation.importances,
+        validation=validation.aucs, mapped=mapped, timings=timings,
     )  # fmt: skip
     return SusceptibilityResult(
         model_card=card,
@@ -513,6 +397,5 @@ def fit_susceptibility(
         zones=mapped.zones,
         disagreement=mapped.disagreement,
         breaks=tuple(float(b) for b in mapped.breaks),
-        estimator=model,
         factor_names=tuple(stack.names),
     )

@@ -1,44 +1,62 @@
-"""Cross-validation of the landslide model, in a forked child beside the final fit.
+"""Permutation importances and cross-validation of the landslide model, beside the prediction.
 
-The cross-validated AUCs only feed the model card, and nothing else the model does reads
-them, so :func:`start_validation` forks a child process right after the folds are drawn:
-the child fits and scores the folds on one core while the parent fits the final model,
-predicts the grid and maps the zones on the other, and the parent collects the AUCs (a
-small dict, pickled through a pipe) before it writes the card.  The child runs the same
-code on the same data as the parent would, so the AUCs are the same numbers.  Threads
-would not do: scikit-learn's fits rebuild the process-wide warning filters
-(:mod:`geoplan.hazard.threads`).
+The importances and the cross-validated AUCs only feed the model card, and nothing else the
+model does reads them, so :func:`start_validation` forks a child process right after the
+final model is fitted: the child computes the permutation importances of the final model
+(which it inherits) and fits and scores the folds on one core while the parent predicts the
+grid and maps the zones on the other, and the parent collects them (a small tuple, pickled
+through a pipe) before it writes the card.  The child runs the same code on the same data
+as the parent would, so the card has the same numbers.  Threads would not do:
+scikit-learn's fits rebuild the process-wide warning filters (:mod:`geoplan.hazard.threads`).
 
-The child is forked only where it is safe and useful: on Linux with the ``fork`` start
-method, outside a daemonic process, with more than one usable core, with no other Python
-thread alive (the hazard's thread pools are closed after each use), and unless
-``$GEOPLAN_MODEL_WORKERS`` is ``1``; otherwise the folds are scored here, first, as
-before.  The child limits OpenMP to one thread (GNU OpenMP's pool does not survive a
-fork; no result depends on the thread count), dies with the parent (PDEATHSIG), leaves
-Ctrl-C to the parent, and is stopped if the parent fails before collecting it.  An
-exception in the child is raised again in the parent, same type, the child's traceback
-as its cause (:mod:`geoplan.forked`).
+The child is forked only where it is safe and useful (:func:`validation_forks`, the rule of
+:func:`geoplan.hazard.fitting.model_forks`): on Linux with the ``fork`` start method,
+outside a daemonic process, with more than one usable core, with no other Python thread
+alive (the hazard's thread pools are closed after each use), and unless
+``$GEOPLAN_MODEL_WORKERS`` is ``1``; otherwise the work is done here, at once.  The child
+limits OpenMP to one thread (GNU OpenMP's pool does not survive a fork; no result depends
+on the thread count), dies with the parent (PDEATHSIG), leaves Ctrl-C to the parent, and is
+stopped if the parent fails before collecting it.  An exception in the child is raised
+again in the parent, same type, the child's traceback as its cause (:mod:`geoplan.forked`).
 """
 
 from __future__ import annotations
 
-import threading
 import time
+from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import ClassifierMixin, clone
+from sklearn.inspection import permutation_importance
 from sklearn.metrics import roc_auc_score
 from threadpoolctl import threadpool_limits
 
-from geoplan.forked import ForkedCall, call_forked, process_count
+from geoplan.forked import ForkedCall, call_forked
+from geoplan.hazard.fitting import MODEL_WORKERS_ENV, model_forks
 
 __all__ = ["MODEL_WORKERS_ENV", "Validation", "auc", "start_validation", "validation_forks"]
 
-MODEL_WORKERS_ENV = "GEOPLAN_MODEL_WORKERS"
 
-#: ROC-AUC per fold (``None`` for a fold with one class) of each kind of cross-validation,
-#: and the seconds it took.
-Validation = tuple[dict[str, list[float | None]], float]
+class Validation(NamedTuple):
+    """What the model card reads from :func:`start_validation`.
+
+    Parameters
+    ----------
+    aucs
+        ROC-AUC per fold (``None`` for a fold with one class) of each kind of
+        cross-validation (``spatial``, ``random``).
+    importances
+        Permutation importance of each factor: the mean ROC-AUC decrease over 3 repeats
+        on the training sample.
+    timings
+        Seconds of ``permutation_importance`` and ``cross_validation``.
+    """
+
+    aucs: dict[str, list[float | None]]
+    importances: np.ndarray
+    timings: dict[str, float]
+
 
 Splits = dict[str, list[tuple[np.ndarray, np.ndarray]]]
 
@@ -58,32 +76,37 @@ def validation_forks() -> bool:
     GeoplanError
         If ``$GEOPLAN_MODEL_WORKERS`` is not a whole number of at least 1.
     """
-    if process_count(MODEL_WORKERS_ENV, None, 2) < 2:
-        return False
-    return threading.active_count() == 1  # forking beside a running thread can deadlock
+    return model_forks()
 
 
 def start_validation(
     estimator: ClassifierMixin,
-    x: np.ndarray,
-    y: np.ndarray,
+    model: ClassifierMixin,
+    sample: tuple[np.ndarray, np.ndarray],
     splits: Splits,
+    *,
     threads: int | None,
+    random_state: int,
 ) -> ForkedCall[Validation]:
-    """Start the cross-validation (in a child when :func:`validation_forks`).
+    """Start the permutation importances and the cross-validation (in a child when it may).
 
-    Its :meth:`~geoplan.forked.ForkedCall.result` is a :data:`Validation`.
+    Its :meth:`~geoplan.forked.ForkedCall.result` is a :class:`Validation`; the child is
+    forked when :func:`validation_forks`.
 
     Parameters
     ----------
     estimator
         The unfitted estimator; each fold fits a clone.
-    x, y
+    model
+        The final model, fitted on the whole sample (its permutation importances).
+    sample
         The sample's factors and labels.
     splits
         Train and test indices of the folds of each kind (``spatial``, ``random``).
     threads
-        OpenMP threads when the folds are scored here (``None``: all); a child uses one.
+        OpenMP threads when the work is done here (``None``: all); a child uses one.
+    random_state
+        Seed of the permutations.
 
     Returns
     -------
@@ -91,9 +114,9 @@ def start_validation(
         Use it as a context manager (the child is stopped if the block fails).
     """
     fork = validation_forks()
+    validate = partial(_validate, threads=1 if fork else threads, random_state=random_state)
     return call_forked(
-        _validate, estimator, x, y, splits, 1 if fork else threads,
-        fork=fork, label="cross-validation",
+        validate, estimator, model, sample, splits, fork=fork, label="cross-validation",
         hint=f"with {MODEL_WORKERS_ENV}=1 to cross-validate in one process",
     )  # fmt: skip
 
@@ -115,10 +138,25 @@ def _cross_validate(
 
 
 def _validate(
-    estimator: ClassifierMixin, x: np.ndarray, y: np.ndarray, splits: Splits, threads: int | None
+    estimator: ClassifierMixin,
+    model: ClassifierMixin,
+    sample: tuple[np.ndarray, np.ndarray],
+    splits: Splits,
+    *,
+    threads: int | None,
+    random_state: int,
 ) -> Validation:
-    """ROC-AUC per fold of each kind of cross-validation, and the seconds it took."""
+    """Compute the permutation importances and the ROC-AUC per fold, timing each."""
+    x, y = sample
     start = time.perf_counter()
     with threadpool_limits(limits=threads, user_api="openmp"):
+        importances = permutation_importance(
+            model, x, y, scoring="roc_auc", n_repeats=3, random_state=random_state
+        ).importances_mean
+        middle = time.perf_counter()
         aucs = {kind: _cross_validate(estimator, x, y, folds) for kind, folds in splits.items()}
-    return aucs, time.perf_counter() - start
+    timings = {
+        "permutation_importance": middle - start,
+        "cross_validation": time.perf_counter() - middle,
+    }
+    return Validation(aucs, np.asarray(importances), timings)

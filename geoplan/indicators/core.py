@@ -13,9 +13,11 @@ import pandas as pd
 import shapely
 
 from geoplan.blocks import DEFAULT_BLOCK_PIXELS
-from geoplan.hazard import SusceptibilityResult, fit_susceptibility
+from geoplan.hazard.fitting import Fitted, fitting_susceptibility
 from geoplan.hazard.grid import GridRaster, RasterLike, to_pyproj
+from geoplan.hazard.result import SusceptibilityResult
 from geoplan.hazard.terrain import slope_degrees
+from geoplan.indicators.access import FrictionInputs, travel_columns
 from geoplan.indicators.exposure import exposure_classes, hazard_flags, landslide_columns
 from geoplan.indicators.overlay import (
     class_shares,
@@ -24,7 +26,7 @@ from geoplan.indicators.overlay import (
     village_areas,
     village_points,
 )
-from geoplan.indicators.travel import FOREST_ORDER, friction_surface, travel_minutes
+from geoplan.indicators.travel import FOREST_ORDER
 from geoplan.indicators.zonal import on_grid_crs, zonal_stats
 
 if TYPE_CHECKING:
@@ -227,43 +229,6 @@ def _with_columns(villages: gpd.GeoDataFrame, out: pd.DataFrame) -> gpd.GeoDataF
     return gpd.GeoDataFrame(frame, geometry=villages.geometry.name, crs=villages.crs)
 
 
-def _centres(
-    polygons: gpd.GeoDataFrame,
-    key: str,
-    *,
-    village_key: pd.Series,
-    points: np.ndarray,
-    households: pd.Series,
-    on_road: np.ndarray,
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Centre per polygon and the villages that travel to it.
-
-    The centre is the village with most households among those on a road
-    (``on_road``), else among all its villages (ties: first in input order);
-    a polygon without villages gets its representative point.
-    """
-    order = pd.DataFrame(
-        {"key": village_key.to_numpy(), "road": np.asarray(on_road, dtype=bool),
-         "hh": households.fillna(-1).to_numpy(), "pos": np.arange(len(village_key))}
-    )  # fmt: skip
-    order = order.sort_values(
-        ["key", "road", "hh", "pos"], ascending=[True, False, False, True], kind="stable"
-    )
-    best = order.drop_duplicates("key").set_index("key")["pos"]
-    members = order.groupby("key", sort=False)["pos"].apply(np.asarray)
-    origins = np.empty(len(polygons), dtype=object)
-    groups: list[np.ndarray] = []
-    reps = shapely.point_on_surface(polygons.geometry.to_numpy())
-    for n, code in enumerate(polygons[key].astype(str).to_numpy()):
-        if code in best.index:
-            origins[n] = points[int(best[code])]
-            groups.append(members[code])
-        else:
-            origins[n] = reps[n]
-            groups.append(np.array([], dtype=int))
-    return origins, groups
-
-
 def _rollup(
     villages: pd.DataFrame, key: str, target: gpd.GeoDataFrame, target_key: str
 ) -> gpd.GeoDataFrame:
@@ -291,7 +256,10 @@ def _rollup(
 
 
 def compute_indicators(
-    layers: Layers, scenario: Scenario, *, susceptibility: SusceptibilityResult | str | None = "fit"
+    layers: Layers,
+    scenario: Scenario,
+    *,
+    susceptibility: SusceptibilityResult | Fitted | str | None = "fit",
 ) -> Indicators:
     """Compute the village indicators and their commune and district roll-ups.
 
@@ -305,8 +273,12 @@ def compute_indicators(
         The :class:`geoplan.scenario.Scenario`; uses ``scenario.indicators``
         and ``scenario.susceptibility``.
     susceptibility
-        ``"fit"`` fits the landslide model here; a result (or ``None``) fitted
-        once beforehand is used as it is (partitioned runs).
+        ``"fit"`` fits the landslide model, in a forked child while the other
+        columns are computed where it may
+        (:func:`geoplan.hazard.fitting.fitting_susceptibility`); a result (or
+        ``None``) fitted once beforehand is used as it is (partitioned runs);
+        a function of no argument is called for the result where it is first
+        needed.
 
     Returns
     -------
@@ -314,6 +286,16 @@ def compute_indicators(
         New frames; the inputs are not modified.  Villages keep their order
         and every input village is present.
     """
+    if isinstance(susceptibility, str):
+        with fitting_susceptibility(layers, scenario) as fitted:
+            return _indicators(layers, scenario, fitted)
+    return _indicators(layers, scenario, susceptibility)
+
+
+def _indicators(
+    layers: Layers, scenario: Scenario, susceptibility: SusceptibilityResult | Fitted | None
+) -> Indicators:
+    """Compute the indicators; ``susceptibility`` is called where the model is first needed."""
     config: IndicatorConfig = scenario.indicators
     villages: gpd.GeoDataFrame = layers.villages
     communes: gpd.GeoDataFrame = layers.communes.copy()
@@ -349,9 +331,9 @@ def compute_indicators(
     roads = _layer(layers, "roads")
     _road_columns(out, geoms, roads)
     districts = _districts(layers, communes)
-    _travel_columns(
+    travel_columns(
         out,
-        _FrictionInputs(
+        FrictionInputs(
             extent=_layer(layers, "province"), roads=roads, forest=forest, dem=dem_rasters
         ),
         communes=communes,
@@ -363,9 +345,10 @@ def compute_indicators(
         crs=villages.crs,
     )
     _river_columns(out, geoms, _layer(layers, "rivers"))
-    result = (
-        fit_susceptibility(layers, scenario) if isinstance(susceptibility, str) else susceptibility
-    )
+    province = _layer(layers, "province")
+    slopes = _mean_slopes((communes, districts, province), dem_rasters)
+    # the first column that reads the model: a child fitting it is waited for here
+    result = susceptibility() if callable(susceptibility) else susceptibility
     _grid_columns(out, areas_on_dem, dem_rasters, result)
     communes["is_border"] = _border_communes(
         communes, border, config.border_commune_tolerance_m
@@ -380,8 +363,8 @@ def compute_indicators(
         households=households,
         communes=communes,
         districts=districts,
-        province=_layer(layers, "province"),
-        slope=dem_rasters["slope"] if dem_rasters is not None else None,
+        province=province,
+        slopes=slopes,
     )
     return Indicators(
         villages=village_frame,
@@ -474,58 +457,6 @@ def _border_columns(
     out["in_border_belt"] = (out["dist_border_m"] <= config.border_belt_m).to_numpy()
 
 
-@dataclass(frozen=True)
-class _FrictionInputs:
-    """The layers the friction surface is built from (each may be absent)."""
-
-    extent: gpd.GeoDataFrame | None
-    roads: gpd.GeoDataFrame | None
-    forest: gpd.GeoDataFrame | None
-    dem: dict[str, RasterLike] | None
-
-
-def _travel_columns(
-    out: pd.DataFrame,
-    inputs: _FrictionInputs,
-    *,
-    communes: gpd.GeoDataFrame,
-    districts: gpd.GeoDataFrame,
-    village_codes: pd.Series,
-    points: np.ndarray,
-    households: pd.Series,
-    config: IndicatorConfig,
-    crs: Any,
-) -> None:
-    """Add the travel minutes to the commune and district centres over the friction surface."""
-    extent = inputs.extent if inputs.extent is not None else communes
-    surface = friction_surface(
-        tuple(extent.total_bounds),
-        crs,
-        resolution=config.friction_resolution_m,
-        speeds_kmh=config.speeds_kmh,
-        roads=inputs.roads,
-        forest=inputs.forest,
-        landcover_speed_factor=config.landcover_speed_factor,
-        slope=inputs.dem["slope"] if inputs.dem is not None else None,
-        max_walk_slope_deg=config.max_walk_slope_deg,
-    )
-    on_road = (out["dist_road_m"] <= config.centre_road_max_m).to_numpy()
-    for column, polygons, key, village_key in (
-        ("travel_min_commune_centre", communes, "commune_code", village_codes),
-        ("travel_min_district_centre", districts, "district_code",
-         out["district_code"].astype(str)),
-    ):  # fmt: skip
-        origins, groups = _centres(
-            polygons,
-            key,
-            village_key=village_key,
-            points=points,
-            households=households,
-            on_road=on_road,
-        )
-        out[column] = travel_minutes(surface, origins, groups, points)
-
-
 def _commune_columns(out: pd.DataFrame, codes: pd.Series, communes: pd.DataFrame) -> None:
     """Copy the commune attributes the criteria read, and the commune's latest poverty rate."""
     for source, target in _COMMUNE_COPY.items():
@@ -546,9 +477,12 @@ def _rollups(
     communes: gpd.GeoDataFrame,
     districts: gpd.GeoDataFrame,
     province: gpd.GeoDataFrame | None,
-    slope: RasterLike | None,
+    slopes: tuple[np.ndarray | float, ...],
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
-    """Return the commune, district and province frames with the village roll-ups."""
+    """Return the commune, district and province frames with the village roll-ups.
+
+    ``slopes`` are their mean slopes (:func:`_mean_slopes`), in that order.
+    """
     roll = villages.assign(
         _commune=villages["commune_code"].astype(str).to_numpy(),
         _district=villages["district_code"].astype(str).to_numpy(),
@@ -573,14 +507,26 @@ def _rollups(
             roll.assign(_all="all"), "_all", province.assign(_all="all"), "_all"
         ).drop(columns="_all")
         province_out["is_border"] = bool(communes["is_border"].any())
-    for frame in (commune_out, district_out, province_out):
+    for frame, slope_mean in zip((commune_out, district_out, province_out), slopes, strict=True):
         if frame is not None:
-            frame["slope_mean_deg"] = (
-                zonal_stats(frame.geometry, {"slope": slope})["slope_mean"].to_numpy()
-                if slope is not None
-                else np.nan
-            )
+            frame["slope_mean_deg"] = slope_mean
     return commune_out, district_out, province_out
+
+
+def _mean_slopes(
+    frames: tuple[gpd.GeoDataFrame | None, ...], dem_rasters: dict[str, RasterLike] | None
+) -> tuple[np.ndarray | float, ...]:
+    """Return the mean slope over each frame's polygons (NaN without a DEM or a frame).
+
+    Computed before the model's result is awaited: the polygons are the inputs'.
+    """
+    if dem_rasters is None:
+        return tuple(np.nan for _ in frames)
+    slope = {"slope": dem_rasters["slope"]}
+    return tuple(
+        zonal_stats(frame.geometry, slope)["slope_mean"].to_numpy() if frame is not None else np.nan
+        for frame in frames
+    )
 
 
 def _districts(layers: Any, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoplan.hazard import SusceptibilityResult
+from geoplan.hazard.result import SusceptibilityResult
 from geoplan.indicators.overlay import (
     class_at_points,
     class_shares,

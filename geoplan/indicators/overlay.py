@@ -83,12 +83,7 @@ def disjoint_classes(
     frame = polygons.loc[polygons[key].isin(list(order)), [key, "geometry"]]
     frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
     geoms = frame.geometry.to_numpy()
-    tree = shapely.STRtree(geoms)
-    overlapping = False
-    for predicate in ("overlaps", "contains"):  # "contains" also catches duplicates
-        left, right = tree.query(geoms, predicate=predicate)
-        overlapping = overlapping or bool((left != right).any())
-    if not overlapping:
+    if not _any_overlap(geoms):
         return frame.reset_index(drop=True)
     parts: list[tuple[object, object]] = []
     taken = None
@@ -103,6 +98,25 @@ def disjoint_classes(
         {key: [p[0] for p in parts]}, geometry=[p[1] for p in parts], crs=polygons.crs
     )
     return out.explode(index_parts=False).reset_index(drop=True)
+
+
+def _any_overlap(geoms: np.ndarray) -> bool:
+    """Return whether a polygon overlaps or contains another ("contains" catches duplicates).
+
+    Both predicates need the two interiors to meet, so one DE-9IM matrix per pair of
+    neighbours (bounding boxes that meet) finds the few pairs worth testing: on zones of
+    thousands of vertices that touch along their borders, the two predicate queries over
+    every neighbour cost three times as much.
+    """
+    left, right = shapely.STRtree(geoms).query(geoms)
+    pairs = left < right  # each unordered pair once, no polygon with itself
+    left, right = left[pairs], right[pairs]
+    if not left.size:
+        return False
+    matrices = shapely.relate(geoms[left], geoms[right])
+    interiors_meet = np.fromiter((m[0] != "F" for m in matrices), dtype=bool, count=left.size)
+    a, b = geoms[left[interiors_meet]], geoms[right[interiors_meet]]
+    return bool((shapely.overlaps(a, b) | shapely.contains(a, b) | shapely.contains(b, a)).any())
 
 
 def cut_to_grid(geoms: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from geoplan.render.outfolder import output_folder
-    from geoplan.render.outputs import write_outputs
+    from geoplan.render.outputs import StartedOutputs, begin_outputs, write_outputs
 
-__all__ = ["output_folder", "write_outputs"]
+__all__ = ["StartedOutputs", "begin_outputs", "output_folder", "write_outputs"]
 
 
 def __getattr__(name: str) -> Any:

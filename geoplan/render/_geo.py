@@ -12,24 +12,23 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
+from geoplan.render.polyline import encode_polylines
+
 __all__ = [
     "OMIT",
     "Columns",
     "Properties",
     "PropertyColumns",
     "bounds_latlon",
-    "chunk_text",
     "clean_list",
     "clean_value",
     "coverage_simplify",
-    "decode_polyline",
     "dissolve_parts",
-    "encode_polyline",
-    "encode_polylines",
     "feature_collection",
     "record_columns",
     "simplify",
     "to_wgs84",
+    "without_small_parts",
 ]
 
 WGS84 = "EPSG:4326"
@@ -53,16 +52,29 @@ def coverage_simplify(gdf: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataF
     if gdf.empty or tolerance_m <= 0:
         return gdf
     metric = _metric(gdf)
-    geoms = metric.geometry.to_numpy()
-    try:
-        simplified = shapely.coverage_simplify(geoms, tolerance_m)
-        if not shapely.is_valid(simplified).all():
-            simplified = shapely.make_valid(simplified)
-    except shapely.errors.GEOSException:
-        simplified = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
+    simplified, as_coverage = _simplified(metric.geometry.to_numpy(), tolerance_m)
+    if as_coverage:
+        simplified = _repaired(simplified)
     out = metric.copy()
     out.geometry = gpd.GeoSeries(simplified, index=metric.index, crs=metric.crs)
     return out
+
+
+def _simplified(geoms: np.ndarray, tolerance_m: float) -> tuple[np.ndarray, bool]:
+    """Return ``geoms`` simplified as a coverage and ``True``, else one by one and ``False``."""
+    try:
+        return shapely.coverage_simplify(geoms, tolerance_m), True
+    except shapely.errors.GEOSException:
+        return shapely.simplify(geoms, tolerance_m, preserve_topology=True), False
+
+
+def _repaired(geoms: np.ndarray) -> np.ndarray:
+    """Return ``geoms``, or all of them made valid when one is not.
+
+    A coverage with slight overlaps (polygons reprojected from a grid) may simplify
+    to an invalid polygon.
+    """
+    return geoms if shapely.is_valid(geoms).all() else shapely.make_valid(geoms)
 
 
 def simplify(gdf: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataFrame:
@@ -226,137 +238,32 @@ def record_columns(records: list[dict[str, Any]]) -> PropertyColumns:
 
 
 def _round_coords(geoms: np.ndarray, precision: int) -> list[dict[str, Any]]:
-    """Return the GeoJSON geometries of ``geoms`` with coordinates rounded to ``precision``."""
+    """Return the GeoJSON geometries of ``geoms`` with coordinates rounded to ``precision``.
+
+    Points, polygons and lines (single or multi, 2D, no empty part) are read with
+    shapely's array functions; any other geometry through its ``__geo_interface__``
+    (the same GeoJSON, nested tuples instead of lists).
+    """
     kinds = shapely.get_type_id(geoms)
-    if (
-        len(geoms)
-        and (kinds == shapely.GeometryType.POINT).all()
-        and not shapely.has_z(geoms).any()
-    ):
+    flat = len(geoms) > 0 and not shapely.has_z(geoms).any()
+    if flat and (kinds == shapely.GeometryType.POINT).all():
         xy = np.round(shapely.get_coordinates(geoms), precision).tolist()
         return [{"type": "Point", "coordinates": p} for p in xy]
-    rounded = shapely.transform(geoms, lambda xy: np.round(xy, precision))
-    return [mapping(g) for g in rounded]
+    nested = flat and np.isin(kinds, list(_NESTED)).all()
+    if nested and not shapely.is_empty(shapely.get_parts(geoms)).any():
+
+        def rounded(xy: np.ndarray, counts: np.ndarray) -> list[Any]:
+            coords = np.round(xy, precision).tolist()
+            ends = np.cumsum(counts).tolist()
+            return [coords[end - n : end] for end, n in zip(ends, counts.tolist(), strict=True)]
+
+        return [{"type": t, "coordinates": c} for t, c in _nested_runs(geoms, rounded)]
+    rounded_geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
+    return [mapping(g) for g in rounded_geoms]
 
 
-def encode_polyline(coords: Any, precision: int = 5) -> str:
-    """Encode ``(lon, lat)`` pairs as one string (the polyline algorithm, latitude first).
-
-    Each coordinate is rounded to ``precision`` decimals and stored as the
-    difference from the previous one, zig-zag coded in 5-bit chunks offset to the
-    printable characters ``?`` (63) to ``~`` (126): about 4 characters per vertex
-    instead of about 18 in GeoJSON.  The map runtime decodes it
-    (``GP.decodePolyline``); :func:`decode_polyline` is the inverse.
-    """
-    xy = np.asarray(coords, dtype=float)
-    if not xy.size:
-        return ""
-    return encode_polylines(xy, np.array([len(xy)]), precision)[0]
-
-
-#: Coordinates encoded at a time by :func:`encode_polylines` (two values each): its
-#: temporaries are a few MiB whatever the size of a layer.
-_BLOCK_COORDS = 1 << 15
-
-
-def encode_polylines(xy: np.ndarray, counts: np.ndarray, precision: int = 5) -> list[str]:
-    """Encode consecutive runs of ``(lon, lat)`` rows of ``xy`` as one polyline each.
-
-    ``counts`` gives each run's number of rows; the result is
-    ``[encode_polyline(run) for run in runs]``.  Each value's characters depend only
-    on its difference from the previous value, so the rows are encoded in blocks of
-    :data:`_BLOCK_COORDS` whose texts are joined, and a run may span blocks.
-    """
-    counts = np.asarray(counts, dtype=np.int64)
-    if not len(xy):
-        return [""] * len(counts)
-    starts = np.cumsum(counts) - counts
-    first = starts[counts > 0]  # each run starts from (0, 0)
-    # character offsets of each run's first value and of the value after its last
-    lo, hi = np.empty(len(counts), dtype=np.int64), np.empty(len(counts), dtype=np.int64)
-    bounds = ((2 * starts, lo), (2 * (starts + counts), hi))
-    texts: list[str] = []
-    written = 0
-    previous = np.zeros((1, 2), dtype=np.int64)
-    factor = 10**precision
-    for r0 in range(0, len(xy), _BLOCK_COORDS):
-        r1 = min(r0 + _BLOCK_COORDS, len(xy))
-        scaled = np.rint(xy[r0:r1, [1, 0]] * factor).astype(np.int64)
-        deltas = np.diff(scaled, axis=0, prepend=previous)
-        previous = scaled[-1:]
-        restart = first[np.searchsorted(first, r0) : np.searchsorted(first, r1)] - r0
-        deltas[restart] = scaled[restart]
-        text, widths = _chunk_block(_zigzag(deltas.ravel()))
-        offsets = written + np.cumsum(widths, dtype=np.int64) - widths
-        for values, out in bounds:
-            a, b = np.searchsorted(values, [2 * r0, 2 * r1])
-            out[a:b] = offsets[values[a:b] - 2 * r0]
-        texts.append(text)
-        written += len(text)
-    for values, out in bounds:
-        out[values >= 2 * len(xy)] = written
-    whole = "".join(texts)
-    return [whole[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
-
-
-def _zigzag(values: np.ndarray) -> np.ndarray:
-    """Map signed integers to unsigned ones, 0, -1, 1, -2 ... to 0, 1, 2, 3 ..."""
-    return ((values << 1) ^ (values >> 63)).view(np.uint64)
-
-
-def chunk_text(z: np.ndarray) -> str:
-    """Write non-negative integers as 5-bit chunks, low first, ``0x20`` on all but the last.
-
-    Each chunk is offset to a printable character (63 to 126), as in polylines.
-    """
-    z = np.asarray(z)
-    step = 2 * _BLOCK_COORDS
-    return "".join(
-        _chunk_block(z[i : i + step].astype(np.uint64))[0] for i in range(0, len(z), step)
-    )
-
-
-def _chunk_block(z: np.ndarray) -> tuple[str, np.ndarray]:
-    """Return :func:`chunk_text` of unsigned ``z`` and the number of characters of each value."""
-    if not len(z):
-        return "", np.zeros(0, dtype=np.uint8)
-    top = int(z.max())
-    width = max(1, (top.bit_length() + 4) // 5)
-    # widths[i]: 1 + how many of z >> 5, z >> 10 ... are not zero
-    widths = np.ones(len(z), dtype=np.uint8)
-    for k in range(1, width):
-        widths += (z >> np.uint64(5 * k)) != 0
-    chars = np.empty((len(z), width), dtype=np.uint8)
-    for k in range(width):
-        chunk = ((z >> np.uint64(5 * k)) & np.uint64(0x1F)).astype(np.uint8)
-        chunk |= (widths > k + 1).view(np.uint8) << 5
-        chunk += 63
-        chars[:, k] = chunk
-    kept = np.arange(width, dtype=np.uint8) < widths[:, None]
-    return chars[kept].tobytes().decode("ascii"), widths
-
-
-def decode_polyline(text: str, precision: int = 5) -> list[tuple[float, float]]:
-    """Return the ``(lon, lat)`` pairs of a string made by :func:`encode_polyline`."""
-    factor = 10**precision
-    values: list[int] = []
-    result = shift = 0
-    for char in text:
-        chunk = ord(char) - 63
-        result |= (chunk & 0x1F) << shift
-        shift += 5
-        if chunk < 0x20:
-            values.append(~(result >> 1) if result & 1 else result >> 1)
-            result = shift = 0
-    lat = lon = 0
-    out = []
-    for dlat, dlon in zip(values[::2], values[1::2], strict=True):
-        lat, lon = lat + dlat, lon + dlon
-        out.append((lon / factor, lat / factor))
-    return out
-
-
-_ENCODABLE = {
+#: GeoJSON type of the geometries whose coordinates are nested runs (rings or lines).
+_NESTED = {
     int(shapely.GeometryType.POLYGON): "Polygon",
     int(shapely.GeometryType.MULTIPOLYGON): "MultiPolygon",
     int(shapely.GeometryType.LINESTRING): "LineString",
@@ -364,13 +271,17 @@ _ENCODABLE = {
 }
 
 
-def _encoded_geometries(geoms: np.ndarray, precision: int) -> list[dict[str, Any]]:
-    """Return polygons' or lines' GeoJSON geometries with rings or parts as polyline strings."""
+def _nested_runs(
+    geoms: np.ndarray, runs_of: Callable[[np.ndarray, np.ndarray], list[Any]]
+) -> list[tuple[str, Any]]:
+    """Return each geometry's GeoJSON type and its runs' values nested as its coordinates.
+
+    A run is a ring of a polygon or a line; ``runs_of(xy, counts)`` turns the
+    coordinates of all runs (``counts`` rows each, in order) into one value per run.
+    A polygon gives the list of its rings' values, a multipolygon a list of such
+    lists, a line its run's value and a multiline the list of its lines' values.
+    """
     kinds = shapely.get_type_id(geoms).tolist()
-    for geom, kind in zip(geoms, kinds, strict=True):
-        if kind not in _ENCODABLE:
-            msg = f"only polygons and lines can be encoded, not {geom.geom_type}"
-            raise ValueError(msg)
     parts, owner = shapely.get_parts(geoms, return_index=True)
     polygon = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
     rings, ring_owner = shapely.get_rings(parts[polygon], return_index=True)
@@ -378,26 +289,40 @@ def _encoded_geometries(geoms: np.ndarray, precision: int) -> list[dict[str, Any
     runs = np.concatenate([rings, parts[lines]])
     run_part = np.concatenate([np.flatnonzero(polygon)[ring_owner], lines]).tolist()
     xy, which = shapely.get_coordinates(runs, return_index=True)
-    texts = encode_polylines(xy, np.bincount(which, minlength=len(runs)), precision)
-    part_texts: list[list[str]] = [[] for _ in range(len(parts))]
-    for text, part in zip(texts, run_part, strict=True):
-        part_texts[part].append(text)
-    geom_parts: list[list[list[str]]] = [[] for _ in range(len(geoms))]
+    values = runs_of(xy, np.bincount(which, minlength=len(runs)))
+    part_values: list[list[Any]] = [[] for _ in range(len(parts))]
+    for value, part in zip(values, run_part, strict=True):
+        part_values[part].append(value)
+    geom_parts: list[list[list[Any]]] = [[] for _ in range(len(geoms))]
     for part, geom in enumerate(owner.tolist()):
-        geom_parts[geom].append(part_texts[part])
-    out: list[dict[str, Any]] = []
+        geom_parts[geom].append(part_values[part])
+    out: list[tuple[str, Any]] = []
     for kind, pieces in zip(kinds, geom_parts, strict=True):
-        name = _ENCODABLE[kind]
+        name = _NESTED[kind]
         if name == "Polygon":
-            enc: Any = pieces[0]
+            nested: Any = pieces[0]
         elif name == "MultiPolygon":
-            enc = pieces
+            nested = pieces
         elif name == "LineString":
-            enc = pieces[0][0]
+            nested = pieces[0][0]
         else:
-            enc = [p[0] for p in pieces]
-        out.append({"type": name, "enc": enc})
+            nested = [p[0] for p in pieces]
+        out.append((name, nested))
     return out
+
+
+def _encoded_geometries(geoms: np.ndarray, precision: int) -> list[dict[str, Any]]:
+    """Return polygons' or lines' GeoJSON geometries with rings or parts as polyline strings."""
+    kinds = shapely.get_type_id(geoms).tolist()
+    for geom, kind in zip(geoms, kinds, strict=True):
+        if kind not in _NESTED:
+            msg = f"only polygons and lines can be encoded, not {geom.geom_type}"
+            raise ValueError(msg)
+
+    def encoded(xy: np.ndarray, counts: np.ndarray) -> list[str]:
+        return encode_polylines(xy, counts, precision)
+
+    return [{"type": t, "enc": e} for t, e in _nested_runs(geoms, encoded)]
 
 
 def feature_collection(
@@ -483,12 +408,19 @@ def dissolve_parts(geoms: np.ndarray) -> Any:
     shapely.Geometry
         A geometry covering the same points as ``shapely.union_all(geoms)``.
     """
-    parts = shapely.get_parts(geoms)
-    polygons = parts[(shapely.get_type_id(parts) == shapely.GeometryType.POLYGON)]
-    candidate = shapely.multipolygons(polygons[~shapely.is_empty(polygons)])
-    if len(polygons) == len(parts) and shapely.is_valid(candidate):
+    candidate = _parts_multipolygon(geoms)
+    if candidate is not None and shapely.is_valid(candidate):
         return candidate
     return shapely.union_all(geoms)
+
+
+def _parts_multipolygon(geoms: np.ndarray) -> Any:
+    """Return the multipolygon of the non-empty parts of ``geoms`` (``None``: not all polygons)."""
+    parts = shapely.get_parts(geoms)
+    polygons = parts[(shapely.get_type_id(parts) == shapely.GeometryType.POLYGON)]
+    if len(polygons) != len(parts):
+        return None
+    return shapely.multipolygons(polygons[~shapely.is_empty(polygons)])
 
 
 def generalise_coverage(
@@ -506,27 +438,84 @@ def generalise_coverage(
     GeoDataFrame
         Columns ``by`` and ``geometry``, in a metric CRS.
     """
-    from shapely.geometry import MultiPolygon, Polygon
-
     if gdf.empty:
         return gdf[[by, "geometry"]]
-    simplified = coverage_simplify(gdf[[by, "geometry"]], tolerance_m)
-    simplified = simplified[simplified.geometry.notna() & ~simplified.geometry.is_empty]
-    groups = list(simplified.groupby(by, sort=True).geometry)
-    merged = gpd.GeoDataFrame(
-        {by: [key for key, _ in groups]},
-        geometry=[dissolve_parts(g.to_numpy()) for _, g in groups],
-        crs=simplified.crs,
+    frame = gdf[[by, "geometry"]]
+    if tolerance_m > 0:
+        frame = _metric(frame)
+        simplified, as_coverage = _simplified(frame.geometry.to_numpy(), tolerance_m)
+    else:
+        simplified, as_coverage = frame.geometry.to_numpy(), False
+    keys = frame[by]
+    # One validity check per value instead of one per polygon and then one per value: when
+    # the multipolygon of a value's parts is valid, so is each of its polygons, and the
+    # polygons need no repair (the result is then the one of the checks made in turn).
+    merged = _valid_dissolved(keys, simplified) if as_coverage else None
+    if merged is None:
+        if as_coverage:
+            simplified = _repaired(simplified)
+        merged = {key: dissolve_parts(group) for key, group in _groups(keys, simplified)}
+    out = gpd.GeoDataFrame(
+        {by: list(merged)},
+        geometry=without_small_parts(np.array(list(merged.values()), dtype=object), min_area_m2),
+        crs=frame.crs,
     )
+    return out[out.geometry.notna()].reset_index(drop=True)
 
-    def clean(geom: Any) -> Any:
-        polys = []
-        for part in getattr(geom, "geoms", [geom]):
-            if part.geom_type != "Polygon" or part.area < min_area_m2:
-                continue
-            holes = [h for h in part.interiors if Polygon(h).area >= min_area_m2]
-            polys.append(Polygon(part.exterior, holes))
-        return MultiPolygon(polys) if polys else None
 
-    merged["geometry"] = [clean(g) for g in merged.geometry]
-    return merged[merged.geometry.notna()].reset_index(drop=True)
+def _groups(keys: pd.Series, geoms: np.ndarray) -> list[tuple[Any, np.ndarray]]:
+    """Return the non-empty geometries per value of ``keys``, in sorted order (missing left out)."""
+    kept = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    series = pd.Series(geoms, index=keys.index)[kept]
+    return [(key, group.to_numpy()) for key, group in series.groupby(keys[kept], sort=True)]
+
+
+def _valid_dissolved(keys: pd.Series, geoms: np.ndarray) -> dict[Any, Any] | None:
+    """Return the multipolygon of each value's parts when all are valid, else ``None``."""
+    if keys.isna().any() or shapely.is_missing(geoms).any():
+        return None  # a row outside every group: its polygon would go unchecked
+    merged = {}
+    for key, group in _groups(keys, geoms):
+        candidate = _parts_multipolygon(group)
+        if candidate is None or not shapely.is_valid(candidate):
+            return None
+        merged[key] = candidate
+    return merged
+
+
+def without_small_parts(geoms: np.ndarray, min_area: float) -> np.ndarray:
+    """Return each geometry's polygons and holes of at least ``min_area`` as a multipolygon.
+
+    A hole under ``min_area`` is filled; a polygon under it (its holes included)
+    is dropped, as are parts that are not polygons and empty ones.
+
+    Parameters
+    ----------
+    geoms
+        Polygons, multipolygons or collections.
+    min_area
+        In the square units of the CRS.
+
+    Returns
+    -------
+    numpy.ndarray
+        One multipolygon per geometry, ``None`` where no polygon is left.
+    """
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    kept = (
+        (shapely.get_type_id(parts) == shapely.GeometryType.POLYGON)
+        & ~shapely.is_empty(parts)
+        & ~(shapely.area(parts) < min_area)
+    )
+    parts, owner = parts[kept], owner[kept]
+    out = np.full(len(geoms), None, dtype=object)
+    if not len(parts):
+        return out
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    hole = np.ones(len(rings), dtype=bool)
+    hole[np.searchsorted(ring_part, np.arange(len(parts)))] = False  # each part's first: its shell
+    ring_kept = ~hole
+    ring_kept[hole] = ~(shapely.area(shapely.polygons(rings[hole])) < min_area)
+    polygons = shapely.polygons(rings[ring_kept], indices=ring_part[ring_kept])
+    shapely.multipolygons(polygons, indices=owner, out=out)
+    return out

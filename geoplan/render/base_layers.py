@@ -19,8 +19,9 @@ from geoplan.render._geo import feature_collection, simplify, to_wgs84
 from geoplan.render.context import RenderContext
 from geoplan.render.elements import BaseGroupLayer, Call
 from geoplan.render.map_compact import COMPACT_MIN_POINTS
+from geoplan.render.shared import once
 
-__all__ = ["ROAD_STYLES", "add_offline_base", "place_labels"]
+__all__ = ["ROAD_STYLES", "BasePart", "add_offline_base", "offline_base_parts", "place_labels"]
 
 #: Road class -> (colour, width in px, dash); unknown classes draw as commune roads.
 ROAD_STYLES: dict[str, tuple[str, float, str | None]] = {
@@ -37,10 +38,14 @@ COMMUNE_LABEL_ZOOM = 10
 VILLAGE_LABEL_ZOOM = 12
 
 
-def _line_layer(m: folium.Map, lid: str, frame: gpd.GeoDataFrame, style: dict[str, Any]) -> None:
+#: One ``GP.<function>(lid, payload, options)`` call of the offline base.
+BasePart = tuple[str, str, Any, dict[str, Any]]
+
+
+def _line_layer(lid: str, frame: gpd.GeoDataFrame, style: dict[str, Any]) -> BasePart:
     data = feature_collection(simplify(frame, LINE_TOLERANCE_M), (), precision=4, encoded=True)
     spec = {"style": {"type": "line", "interactive": False, **style}, "pane": "gpBase"}
-    Call("dataLayer", lid, data, spec).add_to(m)
+    return ("dataLayer", lid, data, spec)
 
 
 def _lines(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -66,12 +71,23 @@ def place_labels(frame: gpd.GeoDataFrame, name_col: str) -> list[list[Any]]:
 
 
 def add_offline_base(m: folium.Map, ctx: RenderContext) -> None:
-    """Add the offline base (on at opening) as a base layer of roads, rivers, border, names."""
-    parts: list[str] = []
+    """Add the offline base (on at opening) as a base layer of roads, rivers, border, names.
+
+    Its layers are made once per context (:func:`geoplan.render.shared.once`): every
+    map has the same.
+    """
+    parts = once(ctx, "offline_base", lambda: offline_base_parts(ctx))
+    for function, lid, payload, options in parts:
+        Call(function, lid, payload, options).add_to(m)
+    BaseGroupLayer("base_offline", tr("base_offline", ctx.lang), [p[1] for p in parts]).add_to(m)
+
+
+def offline_base_parts(ctx: RenderContext) -> list[BasePart]:
+    """Return the calls that draw the offline base, bottom first: rivers, roads, border, names."""
+    parts: list[BasePart] = []
     rivers = _lines(ctx.layers.get("rivers"))
     if rivers is not None:
-        _line_layer(m, "base_rivers", rivers, {"color": RIVER_COLOUR, "weight": 1.3})
-        parts.append("base_rivers")
+        parts.append(_line_layer("base_rivers", rivers, {"color": RIVER_COLOUR, "weight": 1.3}))
     roads = _lines(ctx.layers.get("roads"))
     if roads is not None:
         kind = (
@@ -88,22 +104,18 @@ def add_offline_base(m: folium.Map, ctx: RenderContext) -> None:
             style: dict[str, Any] = {"color": colour, "weight": weight}
             if dash:
                 style["dash"] = dash
-            _line_layer(m, f"base_roads_{road_class}", subset, style)
-            parts.append(f"base_roads_{road_class}")
+            parts.append(_line_layer(f"base_roads_{road_class}", subset, style))
     border = _lines(ctx.layers.get("border"))
     if border is not None:
         style = {"color": BORDER_COLOUR, "weight": 2, "dash": "8 4 2 4"}
-        _line_layer(m, "base_border", border, style)
-        parts.append("base_border")
+        parts.append(_line_layer("base_border", border, style))
     if len(ctx.communes):
         rows = place_labels(ctx.communes, "commune_name")
         opts = {"minZoom": COMMUNE_LABEL_ZOOM, "className": "gp-label-commune"}
-        Call("labelLayer", "base_commune_names", rows, opts).add_to(m)
-        parts.append("base_commune_names")
+        parts.append(("labelLayer", "base_commune_names", rows, opts))
     if 0 < len(ctx.villages) <= COMPACT_MIN_POINTS:
         # more villages are drawn by a compact layer, which writes their names itself
         rows = place_labels(ctx.villages, "village_name")
         opts = {"minZoom": VILLAGE_LABEL_ZOOM, "className": "gp-label-village"}
-        Call("labelLayer", "base_village_names", rows, opts).add_to(m)
-        parts.append("base_village_names")
-    BaseGroupLayer("base_offline", tr("base_offline", ctx.lang), parts).add_to(m)
+        parts.append(("labelLayer", "base_village_names", rows, opts))
+    return parts

@@ -66,14 +66,20 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         series = out[col]
         if pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype):
-            cells = pd.Series(safe_cells(series.tolist()), index=series.index, dtype=object)
-            out[col] = cells.astype(series.dtype)
+            values = series.tolist()
+            safe = safe_cells(values)
+            if any(a is not b for a, b in zip(safe, values, strict=True)):  # else: as it was
+                cells = pd.Series(safe, index=series.index, dtype=object)
+                out[col] = cells.astype(series.dtype)
     out.columns = [safe_cell(c) for c in out.columns]
     return out
 
 
 def safe_cells(values: list[Any]) -> list[Any]:
-    """Return ``[safe_cell(v) for v in values]``, checking the whole list for bidi controls once."""
+    """Return ``[safe_cell(v) for v in values]``, checking the whole list for bidi controls once.
+
+    A value that needs no change is returned as the same object.
+    """
     texts = [v for v in values if isinstance(v, str)]
     if _BIDI.search("".join(texts)):
         return [safe_cell(v) for v in values]

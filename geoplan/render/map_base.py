@@ -18,7 +18,6 @@ from branca.element import Figure
 from geoplan.i18n import Lang, fmt_num, strings, tr
 from geoplan.render._geo import (
     Columns,
-    Properties,
     PropertyColumns,
     bounds_latlon,
     clean_value,
@@ -33,6 +32,7 @@ from geoplan.render.elements import Call, DataLayer, ImageLayer, TileLayer
 from geoplan.render.map_compact import compact_points, use_compact_runtime, wants_compact
 from geoplan.render.offline import deterministic_ids, make_offline
 from geoplan.render.palette import CLASS_COLOURS, LEVEL_COLOURS, POVERTY_BREAKS, VILLAGE_OUTLINE
+from geoplan.render.shared import once
 
 __all__ = [
     "add_layer",
@@ -251,7 +251,9 @@ def base_map(ctx: RenderContext, subtitle: str, *, width: str = "100%") -> foliu
         CSS width of the map element (the dashboard keeps room for its side panel).
     """
     bounds = (
-        bounds_latlon(ctx.communes_web) if len(ctx.communes_web) else [[14.0, 107.3], [15.5, 108.6]]
+        once(ctx, "bounds", lambda: bounds_latlon(ctx.communes_web))
+        if len(ctx.communes_web)
+        else [[14.0, 107.3], [15.5, 108.6]]
     )
     centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     m = folium.Map(
@@ -350,25 +352,18 @@ def _lang_of(html: str) -> str:
 
 
 def add_outlines(m: folium.Map, ctx: RenderContext) -> None:
-    """Commune, district and province outlines (not clickable; districts are searchable)."""
+    """Commune, district and province outlines (not clickable; districts are searchable).
+
+    Their features are made once per context (:func:`geoplan.render.shared.once`):
+    every map has the same.
+    """
     lang = ctx.lang
     if len(ctx.communes_web):
+        data = once(ctx, "outline_communes", lambda: feature_collection(ctx.communes_web))
         _add_outline(
-            m,
-            ctx.communes_web,
-            "communes_outline",
-            lang=lang,
-            stroke="#6d6d6d",
-            weight=0.6,
-            item="commune",
+            m, data, "communes_outline", lang=lang, stroke="#6d6d6d", weight=0.6, item="commune"
         )
     if ctx.districts_web is not None and len(ctx.districts_web):
-        summary = _district_summary(ctx)
-
-        def props(cols: Columns) -> PropertyColumns:
-            rows = [summary.get(code, {}) for code in cols.text("district_code")]
-            return {"n": cols.first_text("district_name", "district_code"), **record_columns(rows)}
-
         extra = {
             "popup": {
                 "title": "n",
@@ -383,31 +378,40 @@ def add_outlines(m: folium.Map, ctx: RenderContext) -> None:
         }
         _add_outline(
             m,
-            ctx.districts_web,
+            once(ctx, "outline_districts", lambda: _district_features(ctx)),
             "districts",
             lang=lang,
             stroke="#37474f",
             weight=1.8,
             item="district",
-            props=props,
             extra=extra,
         )
     if ctx.province_web is not None and len(ctx.province_web):
-        _add_outline(
-            m, ctx.province_web, "province", lang=lang, stroke="#111111", weight=3, item="province"
-        )
+        province = ctx.province_web
+        data = once(ctx, "outline_province", lambda: feature_collection(province))
+        _add_outline(m, data, "province", lang=lang, stroke="#111111", weight=3, item="province")
+
+
+def _district_features(ctx: RenderContext) -> dict[str, Any]:
+    """Return the districts' features with their names and totals (communes, villages...)."""
+    summary = _district_summary(ctx)
+
+    def props(cols: Columns) -> PropertyColumns:
+        rows = [summary.get(code, {}) for code in cols.text("district_code")]
+        return {"n": cols.first_text("district_name", "district_code"), **record_columns(rows)}
+
+    return feature_collection(cast(gpd.GeoDataFrame, ctx.districts_web), props)
 
 
 def _add_outline(
     m: folium.Map,
-    frame: gpd.GeoDataFrame,
+    data: dict[str, Any],
     key: str,
     *,
     lang: Lang,
     stroke: str,
     weight: float,
     item: str,
-    props: Properties | None = None,
     extra: SECTION | None = None,
 ) -> None:
     """Add one unfilled, non-interactive outline layer with a line in the legend.
@@ -416,8 +420,8 @@ def _add_outline(
     ----------
     m
         The map.
-    frame
-        Polygons in WGS 84.
+    data
+        The polygons' features (:func:`feature_collection`).
     key
         Layer id; its translation is the layer's title.
     lang
@@ -426,12 +430,9 @@ def _add_outline(
         Outline colour and width.
     item
         Translation key of the legend line's label.
-    props
-        Feature properties per row (none: no properties).
     extra
         Further spec entries after the style (popup, search).
     """
-    data = feature_collection(frame, props or ())
     style = {
         "type": "polygon",
         "stroke": stroke,

@@ -3,7 +3,7 @@
 A village layer of 86,000 GeoJSON features weighs tens of megabytes and draws thousands
 of SVG markers.  Beyond :data:`COMPACT_MIN_POINTS` features, :func:`compact_points`
 turns the layer's feature collection into columns: the coordinates as one polyline
-string (:func:`~geoplan.render._geo.encode_polyline`, 10⁻⁵ °), each property as a column
+string (:func:`~geoplan.render.polyline.encode_polyline`, 10⁻⁵ °), each property as a column
 of numbers stored as integers with a scale, of strings or repeated values with a
 dictionary, or of fixed-length lists split into one column per position.  The runtime
 (``assets/geoplan/compact.js``, inlined only in maps that need it) draws every point on
@@ -26,9 +26,9 @@ import folium
 import numpy as np
 from branca.element import Figure
 
-from geoplan.render._geo import chunk_text, encode_polyline
 from geoplan.render.elements import Verbatim
 from geoplan.render.offline import asset_text
+from geoplan.render.polyline import chunk_text, encode_polyline
 
 __all__ = [
     "COMPACT_MIN_POINTS",

@@ -82,6 +82,7 @@ __all__ = [
     "add_susceptibility",
     "hazard_flags",
     "hazard_map",
+    "hazard_map_layers",
     "village_hazard_reasons",
 ]
 
@@ -524,19 +525,20 @@ def add_exposed_communes(m: folium.Map, ctx: RenderContext, table: pd.DataFrame)
     add_layer(m, "communes", name, data, spec, legend_items=items, show=False)
 
 
-def hazard_map(ctx: RenderContext) -> folium.Map:
-    """Build ``hazard_overlay.html`` for the resettlement team's hazard review."""
+def hazard_map(ctx: RenderContext, started: folium.Map | None = None) -> folium.Map:
+    """Build ``hazard_overlay.html`` for the resettlement team's hazard review.
+
+    Parameters
+    ----------
+    ctx
+        Render inputs, with the plan.
+    started
+        The map's plan-free layers, built by :func:`hazard_map_layers` on the same
+        context while the plan was being made; built here when ``None``.  The page is
+        the same either way.
+    """
     lang = ctx.lang
-    m = base_map(ctx, tr("hazard_title", lang))
-    table = exposed_by_commune(ctx)
-    add_susceptibility(m, ctx)
-    add_exposed_communes(m, ctx, table)
-    add_forest(m, ctx)
-    add_landslide_zones(m, ctx)
-    add_model_zones(m, ctx)
-    add_disagreement(m, ctx)
-    add_border(m, ctx)
-    add_outlines(m, ctx)
+    m = started if started is not None else hazard_map_layers(ctx)
     # the unused candidate sites stay on the resettlement map (they weigh ~1 MB)
     add_sites(m, ctx)
     add_moves(m, ctx)
@@ -552,10 +554,29 @@ def hazard_map(ctx: RenderContext) -> folium.Map:
                     "hazard_panel.html",
                     model=Markup(model),
                     title=tr("exposed_table", lang),
-                    table=Markup(exposed_table_html(table, lang)),
+                    table=Markup(exposed_table_html(exposed_by_commune(ctx), lang)),
                 )
             ),
             "position": "bottomleft",
         },
     ).add_to(m)
     return finish_map(m, ctx)
+
+
+def hazard_map_layers(ctx: RenderContext) -> folium.Map:
+    """Return the hazard map with its layers that need no plan: model, zones, forest, outlines.
+
+    The costly part of the map (the model's zones and probability image), which the
+    render builds while the plan is still being made; :func:`hazard_map` adds the
+    plan's sites and moves, the villages and the panel.
+    """
+    m = base_map(ctx, tr("hazard_title", ctx.lang))
+    add_susceptibility(m, ctx)
+    add_exposed_communes(m, ctx, exposed_by_commune(ctx))
+    add_forest(m, ctx)
+    add_landslide_zones(m, ctx)
+    add_model_zones(m, ctx)
+    add_disagreement(m, ctx)
+    add_border(m, ctx)
+    add_outlines(m, ctx)
+    return m

@@ -5,18 +5,20 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from geoplan.errors import GeoplanError
 from geoplan.i18n import Lang, catalogue
+from geoplan.memory import release_freed_memory
 from geoplan.render.context import RenderContext, prepare
 from geoplan.render.dashboard import side_panel
 from geoplan.render.map_base import save_map
 from geoplan.render.map_dashboard import dashboard_map
-from geoplan.render.map_hazard import hazard_map
+from geoplan.render.map_hazard import hazard_map, hazard_map_layers
 from geoplan.render.map_priority import priority_map
 from geoplan.render.model_files import MODEL_GPKG, write_model_gpkg
 from geoplan.render.outfolder import (
@@ -33,12 +35,14 @@ from geoplan.render.report import _jsonable, model_card, model_timings, report_h
 from geoplan.render.shapefile import SHAPEFILE_ZIP, write_shapefile_zip
 from geoplan.render.static import hazard_png, load_matplotlib, priority_png
 from geoplan.render.tables import write_csv, write_gpkg, write_xlsx
-from geoplan.render.workers import Product, render_workers, write_products
+from geoplan.render.workers import Product, render_workers, write_product, write_products
 
 if TYPE_CHECKING:  # the stage packages load the scientific stack; the types alone do not
+    import folium
+
     from geoplan.pipeline import PlanResult
 
-__all__ = ["output_folder", "scenario_inputs", "write_outputs"]
+__all__ = ["StartedOutputs", "begin_outputs", "output_folder", "scenario_inputs", "write_outputs"]
 
 Progress = Callable[[str], None]
 
@@ -103,6 +107,7 @@ _COST = {
     "priority.html": 0.25,
     "priority.png": 0.3,
     "hazard_overlay.html": 2.65,
+    "hazard_overlay.html, begun": 0.45,  # its plan-free layers built beside the plan
     "hazard_overlay.png": 0.4,
     "dashboard.html": 0.5,
     "rankings.gpkg": 0.1,
@@ -114,47 +119,76 @@ _COST = {
 }
 
 
-def _file(name: str, write: Callable[[], object], cost: float, *, last: bool = False) -> Product:
+def _file(
+    name: str,
+    write: Callable[[], object],
+    cost: float,
+    *,
+    last: bool = False,
+    plan_free: bool = False,
+) -> Product:
     """Return the product writing one file ``name`` (left out when ``write`` returns None)."""
-    return Product(name, lambda: [name] if write() is not None else [], cost, last)
+    return Product(name, lambda: [name] if write() is not None else [], cost, last, plan_free)
 
 
 def _products(
-    ctx: RenderContext, folder: Path, top_n: int, *, shapefile: bool = False
+    ctx: RenderContext,
+    folder: Path,
+    top_n: int,
+    *,
+    shapefile: bool = False,
+    started_maps: dict[str, folium.Map] | None = None,
 ) -> list[Product]:
-    """Return the output products of ``ctx`` in the order their files are listed."""
+    """Return the output products of ``ctx`` in the order their files are listed.
+
+    ``started_maps`` holds maps whose plan-free layers were built beside the plan, by
+    file name (see :class:`StartedOutputs`).
+    """
     products: list[Product] = []
     pngs: list[Path] = []
     for track in ctx.tracks:
         html, png = folder / f"priority_{track}.html", folder / f"priority_{track}.png"
+        plan_free = track != "resettlement"  # only the resettlement map shows sites and moves
         products += [
             _file(
                 html.name,
                 partial(_save_map, priority_map, html, ctx, track),
                 _COST.get(html.name, _COST["priority.html"]),
+                plan_free=plan_free,
             ),
-            _file(png.name, partial(priority_png, ctx, track, png), _COST["priority.png"]),
+            _file(
+                png.name,
+                partial(priority_png, ctx, track, png),
+                _COST["priority.png"],
+                plan_free=plan_free,
+            ),
         ]
         pngs.append(png)
     html, png = folder / "hazard_overlay.html", folder / "hazard_overlay.png"
     dash = folder / "dashboard.html"
+    started = (started_maps or {}).pop(html.name, None)
+    hazard_cost = _COST["hazard_overlay.html" if started is None else "hazard_overlay.html, begun"]
     products += [
-        _file(html.name, partial(_save_map, hazard_map, html, ctx), _COST[html.name]),
+        _file(html.name, partial(_save_map, hazard_map, html, ctx, started), hazard_cost),
         _file(png.name, partial(hazard_png, ctx, png), _COST[png.name]),
         _file(
             dash.name, partial(_save_map, dashboard_map, dash, ctx, side_panel), _COST[dash.name]
         ),
     ]
     pngs.append(png)
-    for name, table in (
-        ("rankings.gpkg", write_gpkg),
-        ("rankings.csv", write_csv),
-        ("rankings.xlsx", write_xlsx),
+    # the GeoPackage has the plan's 2025 communes, the workbook its sheets; the CSV and the
+    # shapefiles have the villages and communes alone
+    for name, table, plan_free in (
+        ("rankings.gpkg", write_gpkg, False),
+        ("rankings.csv", write_csv, True),
+        ("rankings.xlsx", write_xlsx, False),
     ):
-        products.append(_file(name, partial(table, ctx, folder / name), _COST[name]))
+        products.append(
+            _file(name, partial(table, ctx, folder / name), _COST[name], plan_free=plan_free)
+        )
     if shapefile:
         zipped = partial(write_shapefile_zip, ctx, folder / SHAPEFILE_ZIP)
-        products.append(_file(SHAPEFILE_ZIP, zipped, _COST["shapefile"]))
+        products.append(_file(SHAPEFILE_ZIP, zipped, _COST["shapefile"], plan_free=True))
     if ctx.result.plan is not None:
         label = "resettlement_sites.gpkg, allocation.csv, targets*.csv, crosswalk.csv"
         products.append(Product(label, partial(write_plan_files, ctx, folder), _COST["plan"]))
@@ -163,9 +197,10 @@ def _products(
     card = model_card(ctx.result)
     if card is not None:
         card_json = partial(_write_json, folder / "landslide_model.json", card)
+        model_gpkg = partial(write_model_gpkg, ctx, folder / MODEL_GPKG)
         products += [
-            _file("landslide_model.json", card_json, 0.0),
-            _file(MODEL_GPKG, partial(write_model_gpkg, ctx, folder / MODEL_GPKG), _COST["model"]),
+            _file("landslide_model.json", card_json, 0.0, plan_free=True),
+            _file(MODEL_GPKG, model_gpkg, _COST["model"], plan_free=True),
         ]
     project = partial(write_project, ctx, folder)
     products.append(_file(PROJECT_FILE, project, 0.0, last=True))  # it reads the GeoPackages
@@ -200,21 +235,124 @@ def _loading_shared() -> threading.Thread:
 
 
 def _write_all(
-    ctx: RenderContext,
-    folder: Path,
-    top_n: int,
-    progress: Progress | None,
-    *,
-    shapefile: bool = False,
-    workers: int = 1,
+    started: StartedOutputs, progress: Progress | None, *, workers: int = 1
 ) -> list[str]:
-    products = _products(ctx, folder, top_n, shapefile=shapefile)
-    names = write_products(products, workers, progress)
+    ctx = started.ctx
+    products = _products(
+        ctx, started.staging, started.top_n, shapefile=started.shapefile, started_maps=started.maps
+    )
+    names = write_products(products, workers, progress, done=started.written)
     names.append("run.json")
     info = _run_info(ctx.result)
     info[MANIFEST_KEY] = sorted(names)
-    _write_json(folder / "run.json", info)
+    _write_json(started.staging / "run.json", info)
     return names
+
+
+@dataclass
+class StartedOutputs:
+    """The render of a run begun before its plan was known (see :func:`begin_outputs`).
+
+    Attributes
+    ----------
+    ctx
+        The prepared render context; ``ctx.result`` is the run so far.
+    folder
+        The checked output folder.
+    staging
+        This run's staging folder inside it.
+    top_n, shapefile
+        Options of the outputs.
+    written
+        The products written so far, label -> file names.
+    maps
+        Maps whose plan-free layers are built, by file name.
+    """
+
+    ctx: RenderContext
+    folder: OutputFolder
+    staging: Path
+    top_n: int
+    shapefile: bool
+    written: dict[str, list[str]] = field(default_factory=dict)
+    maps: dict[str, folium.Map] = field(default_factory=dict)
+
+    def advance(self, stop: Callable[[], bool]) -> None:
+        """Do the work that needs no plan, most expensive first, until ``stop()`` is true.
+
+        The hazard map's model and zone layers are built, then the products whose
+        files do not depend on the plan are written (priority maps other than
+        resettlement, the model's files).  ``stop`` is asked before each step (the
+        plan is ready); what is left is done by :func:`write_outputs`.  The files are
+        the same whatever is done here.
+        """
+        hazard = "hazard_overlay.html"
+        if stop():
+            return
+        with _writing(self.folder.path):
+            if hazard not in self.maps:
+                self.maps[hazard] = hazard_map_layers(self.ctx)
+                release_freed_memory()
+            products = _products(self.ctx, self.staging, self.top_n, shapefile=self.shapefile)
+            early = sorted((p for p in products if p.plan_free), key=lambda p: -p.cost)
+            for product in early:
+                if stop():
+                    return
+                if product.label not in self.written:
+                    self.written[product.label] = write_product(product, lambda label: None)
+
+
+def begin_outputs(
+    result: PlanResult,
+    out_dir: str | Path,
+    *,
+    lang: str | None = None,
+    folder: OutputFolder | None = None,
+    csv_locale: str = "c",
+    shapefile: bool = False,
+) -> StartedOutputs:
+    """Begin the outputs of a run whose plan may not be made yet.
+
+    Checks the folder, creates the staging folder and prepares the render context;
+    :meth:`StartedOutputs.advance` then writes what needs no plan while the plan is made,
+    and :func:`write_outputs` (``started=``) the rest.  Parameters as for
+    :func:`write_outputs`.
+
+    Returns
+    -------
+    StartedOutputs
+        Give it to :func:`write_outputs`; until then the staging folder holds the files.
+    """
+    chosen = _lang(result, lang)
+    if folder is None:
+        folder = output_folder(Path(out_dir), result.scenario)
+    with _writing(Path(out_dir)):
+        staging = folder.begin()
+        loading = _loading_shared()
+        ctx = prepare(result, chosen)
+        ctx.csv_locale = csv_locale
+        loading.join()  # before any fork: no thread may be running then
+    return StartedOutputs(
+        ctx=ctx,
+        folder=folder,
+        staging=staging,
+        top_n=int(result.scenario.outputs.top_n or 20),
+        shapefile=shapefile,
+    )
+
+
+@contextlib.contextmanager
+def _writing(out_dir: Path) -> Iterator[None]:
+    """Turn an operating-system error while writing into an error naming the output folder."""
+    try:
+        yield
+    except OSError as exc:
+        if isinstance(exc, GeoplanError):
+            raise
+        where = out_dir / Path(exc.filename).name if exc.filename else out_dir
+        reason = "no space left on the device" if exc.errno == 28 else exc.strerror or exc
+        msg = f"{where}: cannot write the outputs: {reason}"
+        raise OutputFolderError(msg) from exc
 
 
 def write_outputs(
@@ -227,6 +365,7 @@ def write_outputs(
     csv_locale: str = "c",
     shapefile: bool = False,
     workers: int | None = None,
+    started: StartedOutputs | None = None,
 ) -> list[Path]:
     """Write the output contract for one run.
 
@@ -276,6 +415,11 @@ def write_outputs(
         Processes that write the files (see :func:`geoplan.render.workers.render_workers`):
         by default ``$GEOPLAN_RENDER_WORKERS``, else 2 (1 on a one-core machine); 1
         writes everything in this process.  The files are the same either way.
+    started
+        The render begun beside the plan (:func:`begin_outputs`) with this ``out_dir``:
+        its folder, options and written files are used, and ``result`` (with the plan)
+        replaces the run it was begun with; ``lang``, ``folder``, ``csv_locale`` and
+        ``shapefile`` are then those given to :func:`begin_outputs`.
 
     Returns
     -------
@@ -290,29 +434,16 @@ def write_outputs(
         If the folder cannot be used or written (the message names the path).
     """
     out_dir = Path(out_dir)
-    chosen = _lang(result, lang)
-    top_n = int(result.scenario.outputs.top_n or 20)
     processes = render_workers(workers)
-    if folder is None:
-        folder = output_folder(out_dir, result.scenario)
-    staging = folder.begin()
+    if started is None:
+        started = begin_outputs(
+            result, out_dir, lang=lang, folder=folder, csv_locale=csv_locale, shapefile=shapefile
+        )
+    started.ctx.result = result
     try:
-        loading = _loading_shared()
-        ctx = prepare(result, chosen)
-        ctx.csv_locale = csv_locale
-        loading.join()  # before forking: no thread may be running then
-        try:
-            names = _write_all(
-                ctx, staging, top_n, progress, shapefile=shapefile, workers=processes
-            )
-        except OSError as exc:
-            if isinstance(exc, GeoplanError):
-                raise
-            where = out_dir / Path(exc.filename).name if exc.filename else out_dir
-            reason = "no space left on the device" if exc.errno == 28 else exc.strerror or exc
-            msg = f"{where}: cannot write the outputs: {reason}"
-            raise OutputFolderError(msg) from exc
-        folder.commit(names)
+        with _writing(out_dir):
+            names = _write_all(started, progress, workers=processes)
+        started.folder.commit(names)
     finally:
-        folder.abort()
+        started.folder.abort()
     return [out_dir / name for name in names]

@@ -42,6 +42,11 @@ def one_line(reason: str) -> str:
     return first
 
 
+def _columns(frame: pd.DataFrame, *names: str) -> list[str]:
+    """Return those of ``names`` that ``frame`` has, once each: a few columns copied, not 150."""
+    return [c for c in dict.fromkeys(names) if c in frame.columns]
+
+
 def top_villages(ctx: RenderContext, track: str, n: int = 5) -> pd.DataFrame:
     """Return the ``n`` best-ranked villages of ``track``: name, commune, rank, class, reason."""
     v = ctx.villages
@@ -52,8 +57,9 @@ def top_villages(ctx: RenderContext, track: str, n: int = 5) -> pd.DataFrame:
         dtype=float, na_value=np.nan
     )
     ranked = ~np.isnan(ranks)
-    top = v[ranked].assign(_r=ranks[ranked]).sort_values(["_r", "village_id"]).head(n)
     reason = _reason_col(ctx, track)
+    shown = _columns(v, "village_id", "village_name", "commune_name", reason)
+    top = v[shown][ranked].assign(_r=ranks[ranked]).sort_values(["_r", "village_id"]).head(n)
     return pd.DataFrame(
         {
             "rank": top["_r"].astype(int).to_numpy(),
@@ -74,7 +80,8 @@ def top_communes(ctx: RenderContext, track: str, n: int = 3) -> pd.DataFrame:
     v = ctx.villages
     if f"{track}_class" not in v or "commune_code" not in v:
         return pd.DataFrame()
-    first = v[pd.to_numeric(v[f"{track}_class"], errors="coerce") == 1]
+    shown = _columns(v, "commune_code", "commune_name", "households")
+    first = v[shown][pd.to_numeric(v[f"{track}_class"], errors="coerce") == 1]
     if first.empty:
         return pd.DataFrame()
     hh = pd.to_numeric(first.get("households", 0), errors="coerce").fillna(0)

@@ -8,7 +8,6 @@ rows stream to disk, so memory does not grow with the number of villages.
 from __future__ import annotations
 
 import re
-import zipfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -31,6 +30,7 @@ from geoplan.render.qgis_styles import (
     write_styles,
 )
 from geoplan.render.xlsx_rows import start_rows, write_rows
+from geoplan.render.zips import restamp_zip
 
 __all__ = [
     "CSV_LOCALES",
@@ -463,15 +463,10 @@ def _cell(value: Any) -> Any:
 
 def _normalise_zip(path: Path) -> None:
     """Rewrite a zip with fixed timestamps so identical content gives identical bytes."""
-    with zipfile.ZipFile(path) as src:
-        items = [(info.filename, src.read(info.filename)) for info in src.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name, raw in items:
-            content = raw
-            if name == "docProps/core.xml":
-                # openpyxl stamps the save time; a fixed date keeps the file reproducible
-                stamp = rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*"
-                content = re.sub(stamp, rb"\g<1>2000-01-01T00:00:00Z", raw)
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(info, content)
+
+    def fixed_dates(raw: bytes) -> bytes:
+        # a library may stamp the save time; a fixed date keeps the file reproducible
+        stamp = rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*"
+        return re.sub(stamp, rb"\g<1>2000-01-01T00:00:00Z", raw)
+
+    restamp_zip(path, {"docProps/core.xml": fixed_dates})

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -50,7 +50,14 @@ if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
     from multiprocessing.sharedctypes import Synchronized
 
-__all__ = ["WORKERS_ENV", "Product", "RenderWorkerError", "render_workers", "write_products"]
+__all__ = [
+    "WORKERS_ENV",
+    "Product",
+    "RenderWorkerError",
+    "render_workers",
+    "write_product",
+    "write_products",
+]
 
 WORKERS_ENV = "GEOPLAN_RENDER_WORKERS"
 DEFAULT_WORKERS = 2  # one helper: the render's products split well in two; more costs memory
@@ -72,12 +79,16 @@ class Product:
         CPU seconds it took on the demo: the most expensive go first.
     last
         It reads files of other products, so it is written after all of them.
+    plan_free
+        Neither its files nor whether it is written depend on the plan: it may be
+        written while the plan is still being made.
     """
 
     label: str
     write: Callable[[], list[str]]
     cost: float = 0.0
     last: bool = False
+    plan_free: bool = False
 
 
 class RenderWorkerError(ForkedProcessError):
@@ -108,6 +119,8 @@ def write_products(
     products: Sequence[Product],
     workers: int,
     progress: Progress | None = None,
+    *,
+    done: Mapping[str, list[str]] | None = None,
 ) -> list[str]:
     """Write every product; return their file names in the order of ``products``.
 
@@ -119,17 +132,23 @@ def write_products(
         Processes to write on (see :func:`render_workers`); 1 writes them in order here.
     progress
         Called with a product's label when it starts (in this process or a helper).
+    done
+        The names of the products already written (by label, e.g. beside the plan):
+        they are not written again, and their names are listed in their place.
     """
     step = progress or (lambda label: None)
-    pool = [p for p in products if not p.last]
+    written: dict[int, list[str]] = {
+        i: list(done[p.label]) for i, p in enumerate(products) if done and p.label in done
+    }
+    pool = [i for i, p in enumerate(products) if i not in written and not p.last]
     helpers = min(workers, len(pool)) - 1
-    written: dict[int, list[str]] = {}
     if helpers < 1:
         for i, product in enumerate(products):
-            written[i] = _write(product, step)
+            if i not in written:
+                written[i] = write_product(product, step)
     else:
         order = sorted(range(len(products)), key=lambda i: -products[i].cost)
-        queue = [i for i in order if not products[i].last]
+        queue = [i for i in order if i in pool]
         release_freed_memory()
         gc.freeze()  # the collector would otherwise write to every shared object: copies
         try:
@@ -137,13 +156,18 @@ def write_products(
         finally:
             gc.unfreeze()
         for i in order:
-            if products[i].last:
-                written[i] = _write(products[i], step)
+            if products[i].last and i not in written:
+                written[i] = write_product(products[i], step)
     return [name for i in range(len(products)) for name in written[i]]
 
 
-def _write(product: Product, step: Progress, *, collect: bool = False) -> list[str]:
-    step(product.label)
+def write_product(product: Product, progress: Progress, *, collect: bool = False) -> list[str]:
+    """Write one product in this process; return its file names.
+
+    A failure carries a note naming the product; the freed heap goes back to the system
+    afterwards (after a garbage collection with ``collect``).
+    """
+    progress(product.label)
     try:
         names = product.write()
     except Exception as exc:
@@ -195,7 +219,7 @@ def _write_shared(
             running[ours] = (helper, [])
         while index < len(queue):
             _collect(running, products, queue, written, step, block=False)
-            written[queue[index]] = _write(products[queue[index]], step, collect=True)
+            written[queue[index]] = write_product(products[queue[index]], step, collect=True)
             index = _claim(counter, len(queue))
         while running:
             _collect(running, products, queue, written, step, block=True)
