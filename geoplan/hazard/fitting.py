@@ -27,7 +27,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from geoplan.forked import call_forked, fork_is_safe, process_count
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from geoplan.io import Layers
     from geoplan.scenario import Scenario
 
-__all__ = ["MODEL_WORKERS_ENV", "Fitted", "fitting_susceptibility", "model_forks"]
+__all__ = ["MODEL_WORKERS_ENV", "Fitted", "fitting_susceptibility", "model_forks", "model_runs"]
 
 #: The environment variable that sets how many processes the landslide model may use.
 MODEL_WORKERS_ENV = "GEOPLAN_MODEL_WORKERS"
@@ -54,6 +54,17 @@ def model_forks() -> bool:
         If ``$GEOPLAN_MODEL_WORKERS`` is not a whole number of at least 1.
     """
     return process_count(MODEL_WORKERS_ENV, None, 2) >= 2 and fork_is_safe()
+
+
+def model_runs(layers: Any, scenario: Any) -> bool:
+    """Return whether the model is fitted: enabled, with a DEM and a non-empty inventory."""
+    inventory = getattr(layers, "landslide_inventory", None)
+    return bool(
+        scenario.susceptibility.enabled
+        and getattr(layers, "dem", None) is not None
+        and inventory is not None
+        and len(inventory) > 0
+    )
 
 
 @contextmanager
@@ -77,7 +88,7 @@ def fitting_susceptibility(layers: Layers, scenario: Scenario) -> Iterator[Fitte
     -----
     Leaving the block before the call (an error, Ctrl-C) stops the child.
     """
-    if not model_forks():
+    if not model_runs(layers, scenario) or not model_forks():  # nothing to move to a child
         yield lambda: _fit(layers, scenario)
         return
     with call_forked(

@@ -22,7 +22,7 @@ from rasterio.enums import Resampling
 
 from geoplan.forked import call_forked
 from geoplan.hazard.factors import FactorStack, start_factor_stack
-from geoplan.hazard.fitting import MODEL_WORKERS_ENV, model_forks
+from geoplan.hazard.fitting import MODEL_WORKERS_ENV, model_forks, model_runs
 from geoplan.hazard.grid import (
     GridRaster,
     RasterLike,
@@ -334,7 +334,7 @@ def fit_susceptibility(
     cfg = scenario.susceptibility
     dem: RasterLike | None = getattr(layers, "dem", None)
     inventory: gpd.GeoDataFrame | None = getattr(layers, "landslide_inventory", None)
-    if not cfg.enabled or dem is None or inventory is None or len(inventory) == 0:
+    if not model_runs(layers, scenario) or dem is None or inventory is None:
         return None
     timings: dict[str, float] = {}
     clock = _Clock(timings)
