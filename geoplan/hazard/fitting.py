@@ -10,16 +10,19 @@ needs it. The child imports scikit-learn; the main process never does (the resul
 no fitted estimator, :class:`~geoplan.hazard.result.SusceptibilityResult`). The child runs
 the same code on the same data as one process would, so every output is the same.
 
-The cross-validation is forked in turn from the model child (:mod:`geoplan.hazard.validation`),
-so the fit, the folds and the main process's indicators run side by side. Both children
-die with their parent (PDEATHSIG), leave Ctrl-C to the main process and are stopped if it
-fails before collecting them; an error in either is raised again in the main process with
-its type and message, the child's traceback as its cause (:mod:`geoplan.forked`).
+The model child forks children in its turn, where they may (:func:`model_forks`): the
+wetness index while it loads scikit-learn (:func:`geoplan.hazard.factors.start_factor_stack`),
+the permutation importances with the cross-validation beside the prediction
+(:mod:`geoplan.hazard.validation`), and the disagreement zones beside its own zones. Every
+child dies with its parent (PDEATHSIG), leaves Ctrl-C to the main process and is stopped if
+its parent fails before collecting it; an error in any is raised again in the main process
+with its type and message, the child's traceback as its cause (:mod:`geoplan.forked`).
 
-The model is forked only where it is safe and useful (:func:`model_forks`): on Linux with
-the ``fork`` start method, outside a daemonic process, with more than one usable core, with
-no other Python thread alive, and unless ``$GEOPLAN_MODEL_WORKERS`` is ``1``, which fits
-the model in the main process where the indicators first need it, as before.
+The model is forked only where it runs (:func:`model_runs`) and where that is safe and useful
+(:func:`model_forks`): on Linux with the ``fork`` start method, outside a daemonic process,
+with more than one usable core, with no other Python thread alive, and unless
+``$GEOPLAN_MODEL_WORKERS`` is ``1``, which fits the model in the main process where the
+indicators first need it, as before.
 """
 
 from __future__ import annotations
