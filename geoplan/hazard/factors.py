@@ -65,6 +65,13 @@ class FactorStack:
         Side of the local relief window.
     global_layers
         Precomputed whole-grid factors (name -> float32 array).
+
+    Notes
+    -----
+    :meth:`sample` computes every factor of the windows that hold samples, which is most
+    of the grid; it keeps their study-area cells for :meth:`inside_values`, so that the
+    prediction does not compute the terrain factors a second time (the values are the
+    same: a cell's factors never depend on its window).
     """
 
     dem: np.ndarray
@@ -74,6 +81,7 @@ class FactorStack:
     names: list[str]
     relief_px: int
     global_layers: dict[str, np.ndarray] = field(default_factory=dict)
+    _kept: dict[tuple[int, int], np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -111,6 +119,17 @@ class FactorStack:
         """
         return list(row_windows(self.shape[0], max(1, window_rows // THREAD_WINDOW_SHARE)))
 
+    def inside_values(self, r0: int, r1: int) -> np.ndarray:
+        """Return the factors of the study-area cells of rows ``r0:r1``, ``(names, cells)``.
+
+        The values :meth:`sample` kept for this window are handed over (and released)
+        when it kept them, else computed.
+        """
+        kept = self._kept.pop((r0, r1), None)
+        if kept is not None:
+            return kept
+        return self.window(r0, r1)[:, self.mask[r0:r1]]
+
     def sample(self, rows: np.ndarray, cols: np.ndarray, window_rows: int) -> np.ndarray:
         """Return the factors at cells ``(rows, cols)`` as ``(n, len(names))`` float32."""
         out = np.empty((len(rows), len(self.names)), dtype=np.float32)
@@ -123,7 +142,9 @@ class FactorStack:
             if lo == hi:
                 return
             sel = order[lo:hi]
-            out[sel] = self.window(r0, r1)[:, rows[sel] - r0, cols[sel]].T
+            window = self.window(r0, r1)
+            out[sel] = window[:, rows[sel] - r0, cols[sel]].T
+            self._kept[(r0, r1)] = window[:, self.mask[r0:r1]]
 
         ordered_map(sample_window, self.thread_windows(window_rows))
         return out
