@@ -35,7 +35,13 @@ from geoplan.render.report import _jsonable, model_card, model_timings, report_h
 from geoplan.render.shapefile import SHAPEFILE_ZIP, write_shapefile_zip
 from geoplan.render.static import hazard_png, load_matplotlib, priority_png
 from geoplan.render.tables import write_csv, write_gpkg, write_xlsx
-from geoplan.render.workers import Product, render_workers, write_product, write_products
+from geoplan.render.workers import (
+    Product,
+    frozen_heap,
+    render_workers,
+    write_product,
+    write_products,
+)
 
 if TYPE_CHECKING:  # the stage packages load the scientific stack; the types alone do not
     import folium
@@ -99,20 +105,20 @@ def _write_json(path: Path, data: Any) -> Path:
     return path
 
 
-#: CPU seconds each product took on the demo (one process, 2026-11-29, after the map features
-#: went column-wise): the render processes take the products most expensive first.  Only the
-#: balance depends on them.
+#: CPU seconds each product took on the demo (one process, 2026-11-29, after the fifth session's
+#: render work): the render processes take the products most expensive first.  Only the balance
+#: depends on them.
 _COST = {
-    "priority_resettlement.html": 0.45,  # with the plan's sites and moves
-    "priority.html": 0.25,
+    "priority_resettlement.html": 0.42,  # with the plan's sites and moves
+    "priority.html": 0.1,
     "priority.png": 0.3,
-    "hazard_overlay.html": 2.65,
+    "hazard_overlay.html": 1.8,
     "hazard_overlay.html, begun": 0.45,  # its plan-free layers built beside the plan
     "hazard_overlay.png": 0.4,
     "dashboard.html": 0.5,
     "rankings.gpkg": 0.1,
     "rankings.csv": 0.15,
-    "rankings.xlsx": 0.55,
+    "rankings.xlsx": 0.35,
     "shapefile": 0.3,
     "plan": 0.2,
     "model": 0.1,
@@ -170,7 +176,7 @@ def _products(
     hazard_cost = _COST["hazard_overlay.html" if started is None else "hazard_overlay.html, begun"]
     products += [
         _file(html.name, partial(_save_map, hazard_map, html, ctx, started), hazard_cost),
-        _file(png.name, partial(hazard_png, ctx, png), _COST[png.name]),
+        _file(png.name, partial(hazard_png, ctx, png), _COST[png.name], plan_free=True),
         _file(
             dash.name, partial(_save_map, dashboard_map, dash, ctx, side_panel), _COST[dash.name]
         ),
@@ -282,14 +288,14 @@ class StartedOutputs:
 
         The hazard map's model and zone layers are built, then the products whose
         files do not depend on the plan are written (priority maps other than
-        resettlement, the model's files).  ``stop`` is asked before each step (the
+        resettlement, the hazard PNG, ``rankings.csv``, the model's files).  ``stop`` is asked before each step (the
         plan is ready); what is left is done by :func:`write_outputs`.  The files are
         the same whatever is done here.
         """
         hazard = "hazard_overlay.html"
         if stop():
             return
-        with _writing(self.folder.path):
+        with _writing(self.folder.path), frozen_heap():
             if hazard not in self.maps:
                 self.maps[hazard] = hazard_map_layers(self.ctx)
                 release_freed_memory()

@@ -28,9 +28,10 @@ process is gone.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -54,6 +55,7 @@ __all__ = [
     "WORKERS_ENV",
     "Product",
     "RenderWorkerError",
+    "frozen_heap",
     "render_workers",
     "write_product",
     "write_products",
@@ -143,22 +145,35 @@ def write_products(
     pool = [i for i, p in enumerate(products) if i not in written and not p.last]
     helpers = min(workers, len(pool)) - 1
     if helpers < 1:
-        for i, product in enumerate(products):
-            if i not in written:
-                written[i] = write_product(product, step)
+        with frozen_heap():
+            for i, product in enumerate(products):
+                if i not in written:
+                    written[i] = write_product(product, step)
     else:
         order = sorted(range(len(products)), key=lambda i: -products[i].cost)
         queue = [i for i in order if i in pool]
         release_freed_memory()
-        gc.freeze()  # the collector would otherwise write to every shared object: copies
-        try:
+        with frozen_heap():  # in a helper, a collection would write to every shared object
             written.update(_write_shared(products, queue, helpers, step))
-        finally:
-            gc.unfreeze()
         for i in order:
             if products[i].last and i not in written:
                 written[i] = write_product(products[i], step)
     return [name for i in range(len(products)) for name in written[i]]
+
+
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Keep the objects alive now out of the garbage collector's passes within the block.
+
+    The pipeline's results are millions of objects that the render never frees: without
+    this, every full collection while writing walks all of them (about 0.5 s of the demo's
+    render), and in a forked helper it would write to every shared page.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def write_product(product: Product, progress: Progress, *, collect: bool = False) -> list[str]:

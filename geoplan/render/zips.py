@@ -79,7 +79,7 @@ def _plain(infos: list[zipfile.ZipInfo], size: int) -> bool:
 
 def _members(
     data: bytes, src: zipfile.ZipFile, edits: Mapping[str, Edit]
-) -> Iterator[tuple[str, int, int, bytes]]:
+) -> Iterator[tuple[str, int, int, bytes | memoryview]]:
     """Yield each member's name, CRC, size and deflated bytes."""
     for info in src.infolist():
         if info.filename in edits or info.compress_type != zipfile.ZIP_DEFLATED:
@@ -93,12 +93,12 @@ def _members(
             yield info.filename, info.CRC, info.file_size, _compressed_bytes(data, info)
 
 
-def _compressed_bytes(data: bytes, info: zipfile.ZipInfo) -> bytes:
-    """Return a member's data as stored in the archive (after its local header)."""
+def _compressed_bytes(data: bytes, info: zipfile.ZipInfo) -> memoryview:
+    """Return a member's data as stored in the archive (after its local header), not copied."""
     offset = info.header_offset
     name_len, extra_len = struct.unpack("<2H", data[offset + 26 : offset + 30])
     start = offset + _LOCAL_HEADER_SIZE + name_len + extra_len
-    return data[start : start + info.compress_size]
+    return memoryview(data)[start : start + info.compress_size]
 
 
 def _info(name: str, crc: int, size: int, compressed: int, offset: int) -> zipfile.ZipInfo:
