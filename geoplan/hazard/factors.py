@@ -149,6 +149,11 @@ class FactorStack:
         """
         return list(row_windows(self.shape[0], max(1, window_rows // THREAD_WINDOW_SHARE)))
 
+    def release_layers(self) -> None:
+        """Drop the whole-grid factor layers and kept values; the stack still describes its grid."""
+        self.global_layers.clear()
+        self._kept.clear()
+
     def sample(self, rows: np.ndarray, cols: np.ndarray, window_rows: int) -> np.ndarray:
         """Return the factors at cells ``(rows, cols)`` as ``(n, len(names))`` float32."""
         out = np.empty((len(rows), len(self.names)), dtype=np.float32)

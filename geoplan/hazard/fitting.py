@@ -12,11 +12,11 @@ the same code on the same data as one process would, so every output is the same
 
 The model child forks children in its turn, where they may (:func:`model_forks`): the
 wetness index while it loads scikit-learn (:func:`geoplan.hazard.factors.start_factor_stack`),
-the permutation importances with the cross-validation beside the prediction
-(:mod:`geoplan.hazard.validation`), and the disagreement zones beside its own zones. Every
-child dies with its parent (PDEATHSIG), leaves Ctrl-C to the main process and is stopped if
-its parent fails before collecting it; an error in any is raised again in the main process
-with its type and message, the child's traceback as its cause (:mod:`geoplan.forked`).
+and the permutation importances with the cross-validation beside the prediction
+(:mod:`geoplan.hazard.validation`). Every child dies with its parent (PDEATHSIG), leaves
+Ctrl-C to the main process and is stopped if its parent fails before collecting it; an error
+in any is raised again in the main process with its type and message, the child's traceback
+as its cause (:mod:`geoplan.forked`).
 
 The model is forked only where it runs (:func:`model_runs`) and where that is safe and useful
 (:func:`model_forks`): on Linux with the ``fork`` start method, outside a daemonic process,
