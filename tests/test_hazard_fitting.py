@@ -165,3 +165,14 @@ def test_the_main_process_never_imports_scikit_learn(layers) -> None:
     # computed in the cross-validation child and sent back through the model child
     assert seen["importances"]
     assert all(isinstance(v, float) for v in seen["importances"].values())
+
+
+def test_no_child_when_the_model_does_not_run(layers, monkeypatch) -> None:
+    def no_fork(*args: object, **kwargs: object) -> None:
+        raise AssertionError("forked a child for a model that does not run")
+
+    monkeypatch.setattr(fitting, "call_forked", no_fork)
+    monkeypatch.setenv(MODEL_WORKERS_ENV, "2")
+    out = compute_indicators(layers, scenario(enabled=False))
+    assert out.susceptibility is None
+    assert out.villages["susceptibility"].isna().all()

@@ -115,7 +115,9 @@ def test_outputs_begun_before_the_plan_are_the_same_files(result, serial, tmp_pa
     if steps == 0:
         assert early == {} and started.maps == {}
     if steps is None:  # every product that needs no plan, and the hazard map's layers
-        assert {"landslide_model.gpkg", "priority_investment.html", "hazard_overlay.png"} <= set(early)
+        assert {"landslide_model.gpkg", "priority_investment.html", "hazard_overlay.png"} <= set(
+            early
+        )
         assert "hazard_overlay.html" in started.maps
         assert not any("resettlement" in label for label in early)
     names = [p.name for p in write_outputs(result, out, started=started, workers=1)]

@@ -65,6 +65,13 @@ class FactorStack:
         Side of the local relief window.
     global_layers
         Precomputed whole-grid factors (name -> float32 array).
+
+    Notes
+    -----
+    :meth:`sample` computes the terrain factors of the windows that hold samples, which is
+    most of the grid; it keeps those of their study-area cells for :meth:`inside_values`, so
+    that the prediction does not compute them a second time (the values are the same: a
+    cell's factors never depend on its window).
     """
 
     dem: np.ndarray
@@ -74,6 +81,7 @@ class FactorStack:
     names: list[str]
     relief_px: int
     global_layers: dict[str, np.ndarray] = field(default_factory=dict)
+    _kept: dict[tuple[int, int], dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -82,25 +90,55 @@ class FactorStack:
 
     def window(self, r0: int, r1: int) -> np.ndarray:
         """Return the factors of rows ``r0:r1`` as float32 ``(len(names), r1 - r0, cols)``."""
+        return self._assemble(r0, r1, self._terrain(r0, r1), None)
+
+    def _terrain(self, r0: int, r1: int) -> dict[str, np.ndarray]:
+        """Compute the terrain factors of rows ``r0:r1`` (float32 grids) from the DEM."""
         terrain = tuple(n for n in self.names if n in TERRAIN_FACTORS)
-        local = (
-            terrain_window(
-                self.dem, self.transform, self.crs, r0, r1,
-                relief_px=self.relief_px, factors=terrain,
-            )
-            if terrain
-            else {}
-        )  # fmt: skip
-        out = np.empty((len(self.names), r1 - r0, self.shape[1]), dtype=np.float32)
+        if not terrain:
+            return {}
+        return terrain_window(
+            self.dem, self.transform, self.crs, r0, r1, relief_px=self.relief_px, factors=terrain
+        )
+
+    def _assemble(
+        self, r0: int, r1: int, local: dict[str, np.ndarray], inside: np.ndarray | None
+    ) -> np.ndarray:
+        """Stack the factors of rows ``r0:r1``: every cell, or the ``inside`` ones only.
+
+        ``local`` holds the terrain factors (of every cell, or of the ``inside`` ones
+        already picked); the others are read from the whole-grid layers.
+        """
+        width = self.shape[1]
+        if inside is None:
+            out = np.empty((len(self.names), r1 - r0, width), dtype=np.float32)
+        else:
+            out = np.empty((len(self.names), int(np.count_nonzero(inside))), dtype=np.float32)
+
+        def pick(grid: np.ndarray) -> np.ndarray:
+            return grid[r0:r1] if inside is None else grid[r0:r1][inside]
+
         for k, name in enumerate(self.names):
             if name in local:
                 out[k] = local[name]
             elif name.startswith("forest_"):
                 code = FOREST_CODES[name.removeprefix("forest_")]
-                out[k] = self.global_layers["forest"][r0:r1] == code
+                out[k] = pick(self.global_layers["forest"]) == code
             else:
-                out[k] = self.global_layers[name][r0:r1]
+                out[k] = pick(self.global_layers[name])
         return out
+
+    def inside_values(self, r0: int, r1: int) -> np.ndarray:
+        """Return the factors of the study-area cells of rows ``r0:r1``, ``(names, cells)``.
+
+        The terrain factors :meth:`sample` kept for this window are handed over (and
+        released) when it kept them, else computed.
+        """
+        inside = self.mask[r0:r1]
+        local = self._kept.pop((r0, r1), None)
+        if local is None:
+            local = {name: grid[inside] for name, grid in self._terrain(r0, r1).items()}
+        return self._assemble(r0, r1, local, inside)
 
     def thread_windows(self, window_rows: int) -> list[tuple[int, int]]:
         """Row windows for :func:`~geoplan.hazard.threads.ordered_map`.
@@ -110,6 +148,11 @@ class FactorStack:
         keep that memory small. The factors of a cell never depend on its window.
         """
         return list(row_windows(self.shape[0], max(1, window_rows // THREAD_WINDOW_SHARE)))
+
+    def release_layers(self) -> None:
+        """Drop the whole-grid factor layers and kept values; the stack still describes its grid."""
+        self.global_layers.clear()
+        self._kept.clear()
 
     def sample(self, rows: np.ndarray, cols: np.ndarray, window_rows: int) -> np.ndarray:
         """Return the factors at cells ``(rows, cols)`` as ``(n, len(names))`` float32."""
@@ -123,7 +166,10 @@ class FactorStack:
             if lo == hi:
                 return
             sel = order[lo:hi]
-            out[sel] = self.window(r0, r1)[:, rows[sel] - r0, cols[sel]].T
+            local = self._terrain(r0, r1)
+            out[sel] = self._assemble(r0, r1, local, None)[:, rows[sel] - r0, cols[sel]].T
+            inside = self.mask[r0:r1]
+            self._kept[(r0, r1)] = {name: grid[inside] for name, grid in local.items()}
 
         ordered_map(sample_window, self.thread_windows(window_rows))
         return out

@@ -10,16 +10,19 @@ needs it. The child imports scikit-learn; the main process never does (the resul
 no fitted estimator, :class:`~geoplan.hazard.result.SusceptibilityResult`). The child runs
 the same code on the same data as one process would, so every output is the same.
 
-The cross-validation is forked in turn from the model child (:mod:`geoplan.hazard.validation`),
-so the fit, the folds and the main process's indicators run side by side. Both children
-die with their parent (PDEATHSIG), leave Ctrl-C to the main process and are stopped if it
-fails before collecting them; an error in either is raised again in the main process with
-its type and message, the child's traceback as its cause (:mod:`geoplan.forked`).
+The model child forks children in its turn, where they may (:func:`model_forks`): the
+wetness index while it loads scikit-learn (:func:`geoplan.hazard.factors.start_factor_stack`),
+and the permutation importances with the cross-validation beside the prediction
+(:mod:`geoplan.hazard.validation`). Every child dies with its parent (PDEATHSIG), leaves
+Ctrl-C to the main process and is stopped if its parent fails before collecting it; an error
+in any is raised again in the main process with its type and message, the child's traceback
+as its cause (:mod:`geoplan.forked`).
 
-The model is forked only where it is safe and useful (:func:`model_forks`): on Linux with
-the ``fork`` start method, outside a daemonic process, with more than one usable core, with
-no other Python thread alive, and unless ``$GEOPLAN_MODEL_WORKERS`` is ``1``, which fits
-the model in the main process where the indicators first need it, as before.
+The model is forked only where it runs (:func:`model_runs`) and where that is safe and useful
+(:func:`model_forks`): on Linux with the ``fork`` start method, outside a daemonic process,
+with more than one usable core, with no other Python thread alive, and unless
+``$GEOPLAN_MODEL_WORKERS`` is ``1``, which fits the model in the main process where the
+indicators first need it, as before.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from geoplan.forked import call_forked, fork_is_safe, process_count
 
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
     from geoplan.io import Layers
     from geoplan.scenario import Scenario
 
-__all__ = ["MODEL_WORKERS_ENV", "Fitted", "fitting_susceptibility", "model_forks"]
+__all__ = ["MODEL_WORKERS_ENV", "Fitted", "fitting_susceptibility", "model_forks", "model_runs"]
 
 #: The environment variable that sets how many processes the landslide model may use.
 MODEL_WORKERS_ENV = "GEOPLAN_MODEL_WORKERS"
@@ -54,6 +57,17 @@ def model_forks() -> bool:
         If ``$GEOPLAN_MODEL_WORKERS`` is not a whole number of at least 1.
     """
     return process_count(MODEL_WORKERS_ENV, None, 2) >= 2 and fork_is_safe()
+
+
+def model_runs(layers: Any, scenario: Any) -> bool:
+    """Return whether the model is fitted: enabled, with a DEM and a non-empty inventory."""
+    inventory = getattr(layers, "landslide_inventory", None)
+    return bool(
+        scenario.susceptibility.enabled
+        and getattr(layers, "dem", None) is not None
+        and inventory is not None
+        and len(inventory) > 0
+    )
 
 
 @contextmanager
@@ -77,7 +91,7 @@ def fitting_susceptibility(layers: Layers, scenario: Scenario) -> Iterator[Fitte
     -----
     Leaving the block before the call (an error, Ctrl-C) stops the child.
     """
-    if not model_forks():
+    if not model_runs(layers, scenario) or not model_forks():  # nothing to move to a child
         yield lambda: _fit(layers, scenario)
         return
     with call_forked(

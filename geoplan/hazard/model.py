@@ -6,13 +6,11 @@ cross-validation (in a forked child beside the final fit) in :mod:`geoplan.hazar
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -20,9 +18,8 @@ import numpy as np
 import pyproj
 from rasterio.enums import Resampling
 
-from geoplan.forked import call_forked
 from geoplan.hazard.factors import FactorStack, start_factor_stack
-from geoplan.hazard.fitting import MODEL_WORKERS_ENV, model_forks
+from geoplan.hazard.fitting import model_runs
 from geoplan.hazard.grid import (
     GridRaster,
     RasterLike,
@@ -131,24 +128,15 @@ def _map_levels(
         str(lv): round(float(((levels == lv) * areas_row[:, None]).sum() / 1e6), 3) for lv in LEVELS
     }
     min_pixels = round(cfg.min_zone_area_m2 / float(np.mean(areas_row)))
+    zones = vectorise(levels, stack.transform, stack.crs, target_crs, min_pixels)
+    zones = zones.rename(columns={"code": "level"})
+    zones["level"] = zones["level"].astype(int)
     official = getattr(layers, "landslide_zones", None)
-    compare = partial(
-        disagreement_zones, official, stack, probability, levels,
+    disagreement, disagreement_km2, matched = disagreement_zones(
+        official, stack, probability, levels,
         classes=cfg.disagreement_classes, target_crs=target_crs, min_pixels=min_pixels,
         cell_areas=areas_row,
     )  # fmt: skip
-    # the disagreement with the official map in a forked child while the levels are vectorised
-    fork = official is not None and len(official) > 0 and model_forks()
-    with call_forked(
-        compare, fork=fork, label="disagreement zones",
-        hint=f"with {MODEL_WORKERS_ENV}=1 to map them in one process",
-    ) if fork else contextlib.nullcontext() as comparing:  # fmt: skip
-        zones = vectorise(levels, stack.transform, stack.crs, target_crs, min_pixels)
-        zones = zones.rename(columns={"code": "level"})
-        zones["level"] = zones["level"].astype(int)
-        disagreement, disagreement_km2, matched = (
-            comparing.result() if comparing is not None else compare()
-        )
     clock.lap("zones")
     truth_auc = None
     truth_layer = getattr(layers, "landslide_truth", None)
@@ -334,7 +322,7 @@ def fit_susceptibility(
     cfg = scenario.susceptibility
     dem: RasterLike | None = getattr(layers, "dem", None)
     inventory: gpd.GeoDataFrame | None = getattr(layers, "landslide_inventory", None)
-    if not cfg.enabled or dem is None or inventory is None or len(inventory) == 0:
+    if not model_runs(layers, scenario) or dem is None or inventory is None:
         return None
     timings: dict[str, float] = {}
     clock = _Clock(timings)
@@ -356,12 +344,10 @@ def fit_susceptibility(
     x, y = sample.x, sample.y
     clock.lap("sampling")
 
-    # The forests are fitted one at a time on one thread: the sample is small (a few thousand
-    # cells), and scikit-learn's joblib wrapper resets the process-wide warning filters in
-    # each task, which is not thread-safe (two fits side by side can leave them half rebuilt).
-    # The grid, where the time goes, is read and predicted on two threads (predict_grid).
-    # OpenMP estimators (gradient boosting) get as many threads as n_jobs allows. No result
-    # depends on a thread count.
+    # The forests are fitted one at a time on one thread: the sample is small, and scikit-learn's
+    # joblib wrapper resets the process-wide warning filters in each task, which is not
+    # thread-safe. The grid is predicted on two threads (predict_grid); OpenMP estimators get
+    # the threads n_jobs allows. No result depends on a thread count.
     threads = cfg.n_jobs if cfg.n_jobs is not None and cfg.n_jobs > 0 else None
     estimator = make_estimator(
         cfg.model, params=dict(cfg.params), random_state=cfg.random_state, n_jobs=1
@@ -381,6 +367,7 @@ def fit_susceptibility(
             layers, stack, probability=probability, rng=rng, cfg=cfg, target_crs=target_crs,
             clock=clock,
         )  # fmt: skip
+        stack.release_layers()  # before the result is pickled to the main process
         validation = validating.result()
         if validating.forked:
             clock.lap("cross_validation_wait")

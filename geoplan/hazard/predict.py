@@ -68,7 +68,7 @@ def predict_grid(stack: FactorStack, model: Any, fill: np.ndarray, window_rows: 
         inside = stack.mask[r0:r1]
         if not inside.any():
             return
-        values = stack.window(r0, r1)[:, inside].T
+        values = stack.inside_values(r0, r1).T
         values = np.where(np.isnan(values), fill, values)
         probability[r0:r1][inside] = positive_probability(model, values).astype(np.float32)
 

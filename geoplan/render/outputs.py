@@ -288,9 +288,9 @@ class StartedOutputs:
 
         The hazard map's model and zone layers are built, then the products whose
         files do not depend on the plan are written (priority maps other than
-        resettlement, the hazard PNG, ``rankings.csv``, the model's files).  ``stop`` is asked before each step (the
-        plan is ready); what is left is done by :func:`write_outputs`.  The files are
-        the same whatever is done here.
+        resettlement, the hazard PNG, ``rankings.csv``, the model's files).  ``stop``
+        is asked before each step (the plan is ready); what is left is done by
+        :func:`write_outputs`.  The files are the same whatever is done here.
         """
         hazard = "hazard_overlay.html"
         if stop():
