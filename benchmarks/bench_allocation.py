@@ -37,7 +37,8 @@ from geoplan.config.plan import (
     InterventionSpec,
     ProgrammeSpec,
 )
-from geoplan.plan.allocate import _greedy, allocate_budget
+from geoplan.plan.allocate import allocate_budget
+from geoplan.plan.allocate_greedy import greedy_plan
 from geoplan.plan.allocate_model import build_model
 from geoplan.plan.assign import assign_villages
 
@@ -208,7 +209,7 @@ def main() -> None:
         config = config.model_copy(update={"mip_rel_gap": args.gap})
         model = build_model(cands.reset_index(drop=True), config)
         t0 = time.perf_counter()
-        _greedy(cands.reset_index(drop=True), model, config)
+        greedy_plan(cands.reset_index(drop=True), model, config)
         greedy_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         result = allocate_budget(cands, config, duals=False)

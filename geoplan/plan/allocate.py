@@ -230,6 +230,7 @@ def allocate_budget(
     _check_kinds_and_floors(cands, config)
     model = build_model(cands, config)
     nv = len(model.var_cand)
+    release_freed_memory()  # what building the candidates and the model freed, before the LP
 
     # The LP relaxation gives an upper bound, shadow prices and a rounding heuristic; the
     # MILP (whole, or over the LP's support for a large model) then improves the best plan.

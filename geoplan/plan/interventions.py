@@ -193,7 +193,11 @@ def _units_in_need(
             f"{spec.level} field '{missing}' missing "
             f"(condition of plan.allocation.interventions.{kind})"
         )
-    unit = base[mask]
+    # only the columns a candidate reads: a village frame is wide, and copying every column
+    # of the units in need was most of the time on a national village layer
+    read = ("village_id", "village_name", "commune_code", "district_code", "households",
+            f"{spec.track}_score", spec.beneficiaries)  # fmt: skip
+    unit = base.loc[mask.to_numpy(), [c for c in dict.fromkeys(read) if c in base.columns]]
     if spec.level == "village" and moving is not None:
         leaving = unit["village_id"].astype(str).isin(set(moving["village_id"].astype(str)))
         unit = unit[~leaving.to_numpy()]
