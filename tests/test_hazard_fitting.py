@@ -93,7 +93,10 @@ def test_an_error_in_the_model_child_is_the_error_of_one_process(layers, monkeyp
 
 
 def test_a_killed_model_child_is_a_clear_error(layers, monkeypatch) -> None:
+    tests = os.getpid()
+
     def killed(*args: object) -> None:
+        assert os.getpid() != tests, "the model was not forked: it would kill the tests"
         os.kill(os.getpid(), signal.SIGKILL)
 
     monkeypatch.setattr(fitting, "_fit", killed)

@@ -37,6 +37,26 @@ def cluster():
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as running:
         yield running
+    _stop_dask_threads()
+
+
+def _stop_dask_threads() -> None:
+    """Leave no dask thread behind in this test process.
+
+    The client's off-loading thread outlives the cluster; geoplan (rightly) refuses to fork
+    the model and the plan beside a live thread, so later tests of this worker would run
+    everything in one process instead of testing the forked children.
+    """
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import distributed.utils
+
+    distributed.utils._offload_executor.shutdown(wait=True)
+    distributed.utils._offload_executor = ThreadPoolExecutor(
+        max_workers=1, thread_name_prefix="Dask-Offload"
+    )
+    assert threading.active_count() == 1, [t.name for t in threading.enumerate()]
 
 
 @pytest.fixture(scope="module")
