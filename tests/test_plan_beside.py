@@ -149,3 +149,18 @@ def test_no_child_is_forked_beside_a_running_thread(result, monkeypatch) -> None
         release.set()
         other.join()
     assert plan.summary["pid"] == parent and called == []  # made here, nothing beside it
+
+
+def test_a_failed_start_leaves_no_staging_folder(result, tmp_path, monkeypatch) -> None:
+    import geoplan.render.outputs as outputs
+
+    def broken(*args, **kwargs):
+        raise ValueError("cannot prepare")
+
+    monkeypatch.setattr(outputs, "prepare", broken)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(ValueError, match="cannot prepare"):
+        write_outputs(result, out, workers=1)
+    assert [p.name for p in out.iterdir()] == ["mine.txt"]  # no staging folder left

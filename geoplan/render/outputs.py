@@ -334,10 +334,16 @@ def begin_outputs(
         folder = output_folder(Path(out_dir), result.scenario)
     with _writing(Path(out_dir)):
         staging = folder.begin()
+    try:
         loading = _loading_shared()
-        ctx = prepare(result, chosen)
-        ctx.csv_locale = csv_locale
-        loading.join()  # before any fork: no thread may be running then
+        try:
+            ctx = prepare(result, chosen)
+            ctx.csv_locale = csv_locale
+        finally:
+            loading.join()  # before any fork: no thread may be running then
+    except BaseException:
+        folder.abort()  # nothing staged may outlive a failed start
+        raise
     return StartedOutputs(
         ctx=ctx,
         folder=folder,
