@@ -24,6 +24,8 @@ from geoplan.embedded import demo_scenario
 from geoplan.errors import GeoplanError
 
 if TYPE_CHECKING:
+    from geoplan.pipeline import PlanResult
+    from geoplan.render.outputs import StartedOutputs
     from geoplan.scenario import Scenario
 
 __all__ = ["main"]
@@ -137,9 +139,9 @@ def _run_and_write(
     from geoplan.render.workers import render_workers
 
     folder = output_folder(out, scenario, create_parents=default_out)
-    started: Any = None
+    started: StartedOutputs | None = None
 
-    def begin_render(partial: Any, plan_ready: Callable[[], bool]) -> None:
+    def begin_render(partial: PlanResult, plan_ready: Callable[[], bool]) -> None:
         """Begin the render while the plan is made in a forked child: the second core's work."""
         nonlocal started
         # the writers (folium, matplotlib, xlsxwriter) load only now, so that their
@@ -372,7 +374,7 @@ def compare(
     scenario_a: Path, scenario_b: Path, csv_path: Path | None, quiet: bool, debug: bool
 ) -> None:
     """List the villages whose priority class changes between two scenarios."""
-    from geoplan.pipeline import PlanResult, run
+    from geoplan.pipeline import run
     from geoplan.scoring import compare_scores
 
     console = _Console(quiet=quiet)

@@ -274,6 +274,7 @@ def _plan(result: PlanResult, beside_plan: BesidePlan | None) -> PlanOutcome:
     """Make the plan of ``result``: in a forked child while ``beside_plan`` runs here, if any."""
     from geoplan.forked import call_forked, fork_is_safe
     from geoplan.plan import make_plan
+    from geoplan.render.workers import WORKERS_ENV  # the variable that sets both (light)
 
     make = partial(
         make_plan, result.indicators, result.scoring, result.scenario, layers=result.layers
@@ -284,7 +285,7 @@ def _plan(result: PlanResult, beside_plan: BesidePlan | None) -> PlanOutcome:
         make,
         fork=True,
         label="plan",
-        hint="with GEOPLAN_RENDER_WORKERS=1 to make the plan and write the outputs in one process",
+        hint=f"with {WORKERS_ENV}=1 to make the plan and write the outputs in one process",
     ) as planning:
         beside_plan(result, planning.ready)
         return planning.result()
