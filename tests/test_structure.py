@@ -151,8 +151,11 @@ print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stder
 """
 
 
-@pytest.mark.parametrize("mode", ["import", "--version", "--help"])
-def test_light_entry_points_load_no_scientific_stack(mode):
+def _probe(mode: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run ``mode`` (``import`` or a CLI command line) in a fresh interpreter.
+
+    Returns the finished process and the top-level modules it had loaded at the end.
+    """
     done = subprocess.run(
         [sys.executable, "-c", _PROBE, mode],
         cwd=ROOT,
@@ -161,7 +164,12 @@ def test_light_entry_points_load_no_scientific_stack(mode):
         text=True,
         check=True,
     )
-    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    return done, set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize("mode", ["import", "--version", "--help"])
+def test_light_entry_points_load_no_scientific_stack(mode):
+    done, loaded = _probe(mode)
     assert "geoplan" in loaded
     assert not loaded.intersection(HEAVY), sorted(loaded.intersection(HEAVY))
     if mode != "import":
@@ -179,15 +187,7 @@ def test_check_of_one_vector_layer_loads_no_modelling_or_render_stack(tmp_path):
         geometry=[Point(107.9, 14.4), Point(107.95, 14.45)],
         crs="EPSG:4326",
     ).to_file(path)
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE, f"check --kind villages {path}"],
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    done, loaded = _probe(f"check --kind villages {path}")
     assert "villages" in done.stdout and "geopandas" in loaded
     heavy = {"sklearn", "folium", "matplotlib", "highspy", "xlsxwriter", "jinja2", "dask"}
     assert not loaded.intersection(heavy), sorted(loaded.intersection(heavy))
@@ -205,15 +205,7 @@ def test_a_run_that_fails_in_the_pipeline_never_loads_the_writers(tmp_path):
     scenario.write_text(
         text.replace(f"{ROOT}/layers/kontum-demo/kontum.gpkg", str(broken)), encoding="utf-8"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE, f"run {scenario} --out {tmp_path / 'out'}"],
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    done, loaded = _probe(f"run {scenario} --out {tmp_path / 'out'}")
     assert "error:" in done.stderr and "broken.gpkg" in done.stderr
     assert "pandas" in loaded  # the pipeline started
     writers = {"folium", "matplotlib", "xlsxwriter", "jinja2", "PIL"}
